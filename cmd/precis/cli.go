@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+)
+
+// Exit codes (DESIGN.md, "CLI").
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+	exitInvalid = 3
+	exitBuild   = 4
+)
+
+const usage = `usage: precis <command> [flags]
+
+commands:
+  annotate   annotate a VCF against the panels and write the report
+  kb build   rebuild the embedded knowledge base from its source files
+  kb info    show the knowledge base version and sources
+  version    print the version
+
+Run 'precis <command> -h' for a command's flags.
+`
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "annotate":
+		return annotateCmd(ctx, args[1:], stdin, stdout, stderr)
+	case "kb":
+		return kbCmd(args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "precis", version())
+		return exitOK
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "precis: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
+
+// ldVersion may be set at link time: -ldflags "-X main.ldVersion=v1.2.3".
+var ldVersion string
+
+// version comes from the link-time value, else the module version, else the VCS revision the
+// Go toolchain stamps into the binary; never from a hand-edited constant.
+func version() string {
+	if ldVersion != "" {
+		return ldVersion
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	v := "devel+" + rev[:min(12, len(rev))]
+	if modified == "true" {
+		v += ".dirty"
+	}
+	return v
+}
+
+// oneOf checks a flag value against its allowed values.
+func oneOf(name, val string, allowed ...string) error {
+	for _, a := range allowed {
+		if val == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("--%s %q: want one of %s", name, val, strings.Join(allowed, ", "))
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func sharedData(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", "data")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared data missing in CI: %v", err)
+		}
+		t.Skipf("shared data not present: %v", err)
+	}
+	return dir
+}
+
+func precis(t *testing.T, stdin []byte, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, bytes.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	data := sharedData(t)
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	raw, err := os.ReadFile(filepath.Join(data, "pgx", "pharmcat", "tests", "DPYD_c2846het.vcf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(raw)
+	zw.Close()
+	truncated := write("truncated.vcf.gz", gz.Bytes()[:gz.Len()/2])
+	binary := write("binary.vcf", []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00"))
+	empty := write("empty.vcf", nil)
+	long := write("long.vcf", append(append([]byte("##fileformat=VCFv4.2\n##reference=GRCh38\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\t97450058\t.\tC\tT\t.\tPASS\t"), bytes.Repeat([]byte("A"), 10<<20)...), '\n'))
+
+	tests := []struct {
+		name   string
+		args   []string
+		want   int
+		errHas string
+	}{
+		{"no command", nil, exitUsage, "usage"},
+		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
+		{"bad format", []string{"annotate", "--format", "xml", "x.vcf"}, exitUsage, "--format"},
+		{"bad panel", []string{"annotate", "--panels", "cardio", "x.vcf"}, exitUsage, "unknown panel"},
+		{"no file", []string{"annotate"}, exitUsage, "usage"},
+		{"missing file", []string{"annotate", filepath.Join(dir, "nope.vcf")}, exitInvalid, "no such file"},
+		{"truncated gzip", []string{"annotate", truncated}, exitInvalid, "truncated.vcf.gz"},
+		{"binary file", []string{"annotate", binary}, exitInvalid, "binary.vcf"},
+		{"empty file", []string{"annotate", empty}, exitInvalid, "empty.vcf"},
+		{"10 MB line", []string{"annotate", long}, exitInvalid, "long.vcf:4"},
+		{"bad contigs", []string{"annotate", filepath.Join(data, "vcf-real", "pharmcat-preprocessor", "raw_bad_chr.vcf")}, exitInvalid, "primary chromosome"},
+		{"non-standard contig", []string{"annotate", filepath.Join(data, "vcf-real", "ga4gh", "brca1_1kgPhase3_variants.vcf")}, exitInvalid, "primary chromosome"},
+		{"BCF", []string{"annotate", filepath.Join(data, "vcf-real", "pharmcat-preprocessor", "raw.bcf")}, exitInvalid, "BCF"},
+		{"GRCh37", []string{"annotate", filepath.Join(data, "vcf-real", "igv-reports", "1kg_phase3_sites.vcf")}, exitBuild, "GRCh37"},
+		{"declared build contradicted", []string{"annotate", "--build", "GRCh37", filepath.Join(data, "pgx", "pharmcat", "tests", "DPYD_c2846het.vcf")}, exitBuild, "mismatch"},
+		{"unknown sample", []string{"annotate", "--sample", "nobody", filepath.Join(data, "pgx", "pharmcat", "tests", "DPYD_c2846het.vcf")}, exitUsage, "nobody"},
+		{"ok", []string{"annotate", filepath.Join(data, "pgx", "pharmcat", "tests", "DPYD_c2846het.vcf")}, exitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := precis(t, nil, tt.args...)
+			if code != tt.want {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tt.want, stderr)
+			}
+			if !strings.Contains(stderr, tt.errHas) {
+				t.Errorf("stderr %q does not mention %q", stderr, tt.errHas)
+			}
+			if strings.Contains(stderr, "panic") {
+				t.Errorf("stderr shows a panic: %s", stderr)
+			}
+		})
+	}
+}
+
+func TestStdinText(t *testing.T) {
+	data := sharedData(t)
+	raw, err := os.ReadFile(filepath.Join(data, "pgx", "pharmcat", "tests", "DPYD_c2846het.vcf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := precis(t, raw, "annotate", "--format", "text", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	first := strings.SplitN(out, "\n", 4)
+	// The dose alert comes first (after the one-line heading).
+	if len(first) < 3 || !strings.HasPrefix(first[2], "DPYD DOSE ALERT [MODERATE]") {
+		t.Errorf("text output does not open with the DPYD alert:\n%s", out)
+	}
+	if !strings.Contains(out, "Intermediate Metabolizer") || !strings.Contains(out, "50%") {
+		t.Errorf("text output lacks the phenotype or the dose advice:\n%s", out)
+	}
+}
+
+func TestFlagsAfterFile(t *testing.T) {
+	data := sharedData(t)
+	f := filepath.Join(data, "pgx", "pharmcat", "tests", "DPYD_c2846het.vcf")
+	code, out, stderr := precis(t, nil, "annotate", f, "--panels", "dpyd")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep struct {
+		Input struct {
+			Panels []string `json:"panels"`
+		} `json:"input"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Input.Panels) != 1 || rep.Input.Panels[0] != "dpyd" {
+		t.Errorf("panels %v, want [dpyd]", rep.Input.Panels)
+	}
+}

@@ -1,0 +1,586 @@
+// Package annotate turns one VCF into a Precis report: it reads the records (package vcf),
+// keeps those in the ordered panels (package panel), decides the genome build (package
+// assembly), normalises each allele (package variant), names it on the MANE Select transcript
+// (package hgvs), classifies it from the knowledge base (package kb), calls DPYD (package pgx),
+// and tags what needs action.
+package annotate
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/precis-dx/precis/internal/assembly"
+	"github.com/precis-dx/precis/internal/hgvs"
+	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/panel"
+	"github.com/precis-dx/precis/internal/pgx"
+	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/variant"
+	"github.com/precis-dx/precis/internal/vcf"
+)
+
+// Errors by kind; the CLI maps them to exit codes (DESIGN.md: 3 invalid input, 4 build).
+var (
+	// ErrInvalid: the input is not a VCF Precis can read (malformed, no primary contig).
+	ErrInvalid = errors.New("annotate: invalid input")
+	// ErrUsage: an option is wrong for this input (unknown sample name).
+	ErrUsage = errors.New("annotate: usage")
+)
+
+// IsBuild reports whether err is a genome-build refusal (exit code 4).
+func IsBuild(err error) bool {
+	return errors.Is(err, assembly.ErrUnsupported) || errors.Is(err, assembly.ErrMismatch) || errors.Is(err, assembly.ErrUndetermined)
+}
+
+// IsInvalid reports whether err is an invalid-input refusal (exit code 3).
+func IsInvalid(err error) bool {
+	return errors.Is(err, ErrInvalid) || errors.Is(err, vcf.ErrMalformed) || errors.Is(err, vcf.ErrBCF)
+}
+
+// Options select what is annotated and how.
+type Options struct {
+	Panels      []string  // ordered panels; nil means all
+	Build       string    // "auto" (default), "GRCh38" or "GRCh37"
+	Missing     string    // "no-call" (default) or "reference": how untested DPYD positions count
+	Specimen    string    // "germline" (default) or "tumour"
+	Sample      string    // report only this sample; "" means all
+	Concurrency int       // BGZF decompression goroutines; 0 means GOMAXPROCS
+	Now         time.Time // report time; zero means time.Now()
+	ReportID    string    // "" means a random id
+}
+
+// DefaultOptions are the options of `precis annotate` with no flags.
+func DefaultOptions() Options {
+	return Options{Panels: panel.Names(), Build: "auto", Missing: "no-call", Specimen: "germline"}
+}
+
+// Annotator holds the knowledge base and the indexes built from it. It is safe for concurrent
+// use: one Annotator serves every job of a worker.
+type Annotator struct {
+	kb       *kb.KB
+	dpyd     *pgx.Definition
+	lengths  []assembly.ContigLength
+	pipeline report.Pipeline
+	sources  []report.Source
+	hotspots map[string]kb.Hotspot   // "POLE p.(Pro286Arg)" -> hotspot
+	indexes  map[string]*panel.Index // by comma-joined panel list, built in New, read-only after
+}
+
+// New builds an Annotator over a loaded knowledge base. version is the pipeline version that
+// goes into every report.
+func New(k *kb.KB, version string) (*Annotator, error) {
+	def, err := pgx.LoadDefinition(k.DPYDTranslation(), k.DPYDPhenotype())
+	if err != nil {
+		return nil, fmt.Errorf("annotate: DPYD definition: %w", err)
+	}
+	a := &Annotator{kb: k, dpyd: def, pipeline: report.Pipeline{Name: "precis", Version: version},
+		hotspots: map[string]kb.Hotspot{}, indexes: map[string]*panel.Index{}}
+	a.lengths = contigLengths(k)
+	for _, s := range k.Sources {
+		a.sources = append(a.sources, report.Source{Name: s.Name, Release: s.Release, Licence: s.Licence, Origin: s.Origin})
+	}
+	for _, h := range k.Hotspots {
+		a.hotspots[h.Gene+" "+h.Protein] = h
+	}
+	// Every combination of the four panels is indexed once, so Annotate never builds one.
+	names := panel.Names()
+	for m := 1; m < 1<<len(names); m++ {
+		var ps []string
+		for i, p := range names {
+			if m&(1<<i) != 0 {
+				ps = append(ps, p)
+			}
+		}
+		a.indexes[strings.Join(ps, ",")] = panel.New(k.Regions, ps)
+	}
+	return a, nil
+}
+
+// KB returns the knowledge base the Annotator uses.
+func (a *Annotator) KB() *kb.KB { return a.kb }
+
+func (a *Annotator) index(panels []string) *panel.Index {
+	key := strings.Join(panels, ",")
+	if ix, ok := a.indexes[key]; ok {
+		return ix
+	}
+	return panel.New(a.kb.Regions, panels) // panels not in report order: still correct
+
+}
+
+// keptRecord is a record inside the panels, held until the build is decided.
+type keptRecord struct {
+	rec      *vcf.Record
+	chrom    string // canonical
+	refOK38  bool   // REF agrees with GRCh38 (or could not be checked)
+	refSeq38 string // the GRCh38 bases when they disagree
+}
+
+// Annotate reads one VCF from src and returns its report. name is the file name shown in the
+// report and in errors.
+func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, opts Options) (*report.Report, error) {
+	opts = fill(opts)
+	ix := a.index(opts.Panels)
+	sum := sha256.New()
+	tee := io.TeeReader(src, sum)
+
+	// The Keep filter runs on every record of the file before anything but CHROM and POS is
+	// parsed: it must not allocate. A record is kept when its first base is within
+	// lookBehind of an ordered region (so deletions that start before a region are seen) or,
+	// while the build is undecided, inside the GRCh37 exon regions (build evidence).
+	const lookBehind = 200
+	var (
+		lastRaw           []byte
+		lastCanon         string
+		lastOK            bool
+		otherContig       int
+		primary           int
+		needBuildEvidence = true
+	)
+	keep := func(chrom []byte, pos int) bool {
+		if !bytes.Equal(chrom, lastRaw) {
+			lastRaw = append(lastRaw[:0], chrom...)
+			lastCanon, lastOK = vcf.CanonicalChrom(string(chrom))
+		}
+		if !lastOK {
+			otherContig++
+			return false
+		}
+		primary++
+		if ix.Contains(lastCanon, pos, pos+lookBehind) {
+			return true
+		}
+		if needBuildEvidence && a.kb.GRCh37 != nil {
+			if _, ok := a.kb.GRCh37.Fetch(lastCanon, pos, pos); ok {
+				return true
+			}
+		}
+		return false
+	}
+	r, err := vcf.NewReader(tee, name, vcf.Options{Keep: keep, Concurrency: opts.Concurrency})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	defer r.Close()
+	h := r.Header()
+
+	det := assembly.NewDetector(a.lengths)
+	var contigs []assembly.Contig
+	anyPrimary := false
+	for _, c := range h.Contigs {
+		canon, ok := vcf.CanonicalChrom(c.ID)
+		anyPrimary = anyPrimary || ok
+		contigs = append(contigs, assembly.Contig{Chrom: canon, Length: c.Length, Assembly: c.Assembly})
+	}
+	if len(h.Contigs) > 0 && !anyPrimary {
+		return nil, fmt.Errorf("%w: %s: none of the %d ##contig lines names a primary chromosome in a known naming (chr1 or 1, ..., chrX, chrY, chrM/MT; first: %q)", ErrInvalid, name, len(h.Contigs), h.Contigs[0].ID)
+	}
+	det.Header(h.Reference, h.Assembly, contigs)
+	if b, _, err := det.Decide("auto"); err == nil && b == assembly.GRCh38 {
+		needBuildEvidence = false
+	}
+
+	samples, err := selectSamples(h.Samples, opts.Sample, name)
+	if err != nil {
+		return nil, err
+	}
+
+	var kept []keptRecord
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		chrom, ok := vcf.CanonicalChrom(rec.Chrom)
+		if !ok {
+			continue
+		}
+		k := keptRecord{rec: rec, chrom: chrom, refOK38: true}
+		end := rec.Pos + len(rec.Ref) - 1
+		if seq, ok := a.kb.Genome.Fetch(chrom, rec.Pos, end); ok {
+			k.refOK38 = strings.EqualFold(seq, rec.Ref)
+			k.refSeq38 = seq
+			det.Ref(assembly.GRCh38, k.refOK38)
+		}
+		if a.kb.GRCh37 != nil {
+			if seq, ok := a.kb.GRCh37.Fetch(chrom, rec.Pos, end); ok {
+				det.Ref(assembly.GRCh37, strings.EqualFold(seq, rec.Ref))
+			}
+		}
+		if ix.Contains(chrom, rec.Pos, max(rec.End, end)) {
+			kept = append(kept, k)
+		}
+	}
+	if _, err := io.Copy(io.Discard, tee); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, name, err)
+	}
+	if primary == 0 && otherContig > 0 {
+		return nil, fmt.Errorf("%w: %s: none of the %d records is on a primary chromosome in a known naming (chr1 or 1, ..., chrX, chrY, chrM/MT; e.g. %q)", ErrInvalid, name, otherContig, string(lastRaw))
+	}
+	build, evidence, err := det.Decide(opts.Build)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+
+	stats := r.Stats()
+	rep := &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		ReportID:      opts.ReportID,
+		GeneratedAt:   opts.Now.UTC().Format(time.RFC3339),
+		Pipeline:      a.pipeline,
+		KnowledgeBase: report.KnowledgeBase{Version: a.kb.Version, Sources: a.sources},
+		Input: report.Input{
+			File: name, SHA256: hex.EncodeToString(sum.Sum(nil)), GenomeBuild: build, BuildEvidence: evidence,
+			Panels: opts.Panels, Specimen: opts.Specimen, MissingPolicy: opts.Missing, Warnings: []string{},
+		},
+	}
+	for _, w := range r.Warnings() {
+		rep.Input.Warnings = append(rep.Input.Warnings, fmt.Sprintf("%s:%d: %s", name, w.Line, w.Msg))
+	}
+	if len(h.Samples) == 0 {
+		rep.Input.Warnings = append(rep.Input.Warnings, name+": sites-only VCF (no sample columns): findings list the sites with zygosity unknown; DPYD cannot be called without genotypes")
+	}
+
+	qc := report.QC{RecordsRead: int(stats.Records), RecordsInPanels: len(kept), SkippedOffPanel: int(stats.Records) - len(kept) - otherContig, SkippedOtherContigs: otherContig}
+	res := a.interpret(kept, samples, ix, opts, rep, &qc)
+	rep.Samples = res
+	return rep, nil
+}
+
+func fill(o Options) Options {
+	d := DefaultOptions()
+	if len(o.Panels) == 0 {
+		o.Panels = d.Panels
+	}
+	if o.Build == "" {
+		o.Build = d.Build
+	}
+	if o.Missing == "" {
+		o.Missing = d.Missing
+	}
+	if o.Specimen == "" {
+		o.Specimen = d.Specimen
+	}
+	if o.Specimen == "tumor" {
+		o.Specimen = "tumour"
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	if o.ReportID == "" {
+		o.ReportID = newID()
+	}
+	return o
+}
+
+// newID returns a random RFC 4122 version-4 UUID.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// sampleCol is one sample column to report.
+type sampleCol struct {
+	name  string
+	index int // column index among the samples; -1 for a sites-only file
+}
+
+func selectSamples(names []string, only, file string) ([]sampleCol, error) {
+	if len(names) == 0 {
+		if only != "" {
+			return nil, fmt.Errorf("%w: --sample %q: %s has no sample columns", ErrUsage, only, file)
+		}
+		return []sampleCol{{name: "sites", index: -1}}, nil
+	}
+	var out []sampleCol
+	for i, n := range names {
+		if only == "" || n == only {
+			out = append(out, sampleCol{name: n, index: i})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: --sample %q is not in %s (samples: %s)", ErrUsage, only, file, strings.Join(names, ", "))
+	}
+	return out, nil
+}
+
+func contigLengths(k *kb.KB) []assembly.ContigLength {
+	var out []assembly.ContigLength
+	for _, m := range k.Markers {
+		if m.Kind != "contig_length" {
+			continue
+		}
+		out = append(out, assembly.ContigLength{Chrom: m.GRCh38Chrom, GRCh37: m.GRCh37Len, GRCh38: m.GRCh38Len})
+	}
+	return out
+}
+
+// interpret turns the kept records into per-sample findings, DPYD calls and tags.
+func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.Index, opts Options, rep *report.Report, qc *report.QC) []report.Sample {
+	dpydOrdered := slices.Contains(opts.Panels, "dpyd")
+	out := make([]report.Sample, len(samples))
+	sites := make([][]pgx.Site, len(samples))
+	for i, s := range samples {
+		out[i] = report.Sample{SampleID: s.name, Findings: []report.Finding{}, PGx: []pgx.Result{}, Tags: []string{}, TagRationale: []report.Rationale{}}
+	}
+	symbolicNoted := false
+	for _, k := range kept {
+		rec := k.rec
+		if !k.refOK38 {
+			qc.SkippedRefMismatch++
+			rep.Input.Warnings = append(rep.Input.Warnings, fmt.Sprintf("%s:%d: %s:%d REF %s disagrees with the GRCh38 reference %s; record not annotated", rep.Input.File, rec.Line, rec.Chrom, rec.Pos, rec.Ref, k.refSeq38))
+			continue
+		}
+		if rec.IsRefBlock() {
+			qc.ReferenceBlocks++
+		}
+		alleles := make([]pgx.Allele, len(rec.Alts))
+		norm := make([]variant.Variant, len(rec.Alts))
+		usable := make([]bool, len(rec.Alts))
+		for i, alt := range rec.Alts {
+			if vcf.IsSymbolic(alt) {
+				if alt != "<NON_REF>" && alt != "<*>" && alt != "*" {
+					qc.SkippedSymbolic++
+					if !symbolicNoted {
+						symbolicNoted = true
+						rep.Input.Warnings = append(rep.Input.Warnings, fmt.Sprintf("%s:%d: symbolic ALT %s (structural variant) is not annotated; such alleles are counted in qc.skipped_symbolic", rep.Input.File, rec.Line, alt))
+					}
+				}
+				continue
+			}
+			nv := variant.Normalize(variant.Variant{Chrom: k.chrom, Pos: rec.Pos, Ref: rec.Ref, Alt: alt}, a.kb.Genome)
+			norm[i], usable[i] = nv, true
+			alleles[i] = pgx.Allele{Pos: nv.Pos, Ref: nv.Ref, Alt: nv.Alt}
+		}
+		if len(rec.Alts) > 1 {
+			qc.MultiallelicSplit++
+		}
+		for si, s := range samples {
+			var smp *vcf.Sample
+			if s.index >= 0 && s.index < len(rec.Samples) {
+				smp = &rec.Samples[s.index]
+			}
+			if dpydOrdered && k.chrom == "chr1" && smp != nil {
+				sites[si] = append(sites[si], pgx.Site{Chrom: k.chrom, Pos: rec.Pos, Ref: rec.Ref, End: rec.End,
+					RefBlock: rec.IsRefBlock(), Alleles: alleles, GT: smp.GT, Phased: smp.Phased, PhaseSet: smp.PS, Filter: rec.Filter})
+			}
+			if smp != nil && smp.GT != nil && allMissing(smp.GT) {
+				out[si].QC.NoCalls++
+				continue
+			}
+			for ai := range rec.Alts {
+				if !usable[ai] {
+					continue
+				}
+				zyg, present := zygosity(smp, rec, ai+1)
+				if !present {
+					continue
+				}
+				nv := norm[ai]
+				for _, gene := range ix.Genes(nv.Chrom, nv.Pos, nv.Pos+max(len(nv.Ref), 1)-1) {
+					f := a.finding(gene, nv, rec, smp, zyg, ai+1, opts)
+					out[si].Findings = append(out[si].Findings, f)
+				}
+			}
+		}
+	}
+	for si := range out {
+		q := *qc
+		q.NoCalls = out[si].QC.NoCalls
+		q.Variants = len(out[si].Findings)
+		out[si].QC = q
+		sortFindings(out[si].Findings)
+		if dpydOrdered {
+			res := a.dpyd.Call(sites[si], pgx.Options{Missing: opts.Missing})
+			if samples[si].index < 0 {
+				res = a.dpyd.Call(nil, pgx.Options{Missing: opts.Missing})
+			}
+			out[si].PGx = append(out[si].PGx, res)
+		}
+		collectTags(&out[si], opts.Specimen, a)
+	}
+	return out
+}
+
+// collectTags fills each finding's tags and the sample's tag union with rationale.
+func collectTags(s *report.Sample, specimen string, a *Annotator) {
+	seen := map[string]bool{}
+	for i := range s.Findings {
+		f := &s.Findings[i]
+		_, hot := a.hotspots[f.Gene+" "+f.HGVSp]
+		rs := findingTags(f, specimen, hot && f.Gene == "POLE")
+		f.Tags = []string{}
+		for _, r := range rs {
+			if !slices.Contains(f.Tags, r.Tag) {
+				f.Tags = append(f.Tags, r.Tag)
+			}
+			s.TagRationale = append(s.TagRationale, r)
+			seen[r.Tag] = true
+		}
+	}
+	for _, p := range s.PGx {
+		for _, t := range p.Tags {
+			if !seen[t] {
+				s.TagRationale = append(s.TagRationale, report.Rationale{Tag: t, Reason: p.Alert.Message, Source: strings.Join(p.Sources, "; "), Finding: p.Gene + " " + p.Diplotype})
+			}
+			seen[t] = true
+		}
+	}
+	s.Tags = make([]string, 0, len(seen))
+	for t := range seen {
+		s.Tags = append(s.Tags, t)
+	}
+	sort.Strings(s.Tags)
+}
+
+func allMissing(gt []int) bool {
+	for _, a := range gt {
+		if a >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// zygosity of ALT number alt (1-based allele index) in one sample, and whether the sample
+// carries it. A sample without GT (Strelka somatic) carries it when its reads support it.
+func zygosity(s *vcf.Sample, rec *vcf.Record, alt int) (string, bool) {
+	if s == nil {
+		return "unknown", true // sites-only file: the site itself is the finding
+	}
+	if s.GT == nil {
+		if f, ok := s.AltFraction(rec, alt); ok && f == 0 {
+			return "", false
+		}
+		return "unknown", true
+	}
+	n, missing := 0, 0
+	for _, a := range s.GT {
+		switch {
+		case a == alt:
+			n++
+		case a < 0:
+			missing++
+		}
+	}
+	switch {
+	case n == 0:
+		return "", false
+	case len(s.GT) == 1:
+		return "hemizygous", true
+	case missing > 0:
+		return "unknown", true
+	case n == len(s.GT):
+		return "homozygous", true
+	default:
+		return "heterozygous", true
+	}
+}
+
+func (a *Annotator) finding(gene string, nv variant.Variant, rec *vcf.Record, s *vcf.Sample, zyg string, alt int, opts Options) report.Finding {
+	f := report.Finding{Gene: gene, Panel: panel.Of(gene), Chrom: nv.Chrom, Pos: nv.Pos, Ref: nv.Ref, Alt: nv.Alt,
+		InputPos: rec.Pos, InputLine: rec.Line, Zygosity: zyg, Filter: rec.Filter, Tags: []string{}}
+	if s != nil {
+		f.Genotype = genotype(s)
+		if s.DP >= 0 {
+			dp := s.DP
+			f.Depth = &dp
+		}
+		if v, ok := s.AltFraction(rec, alt); ok {
+			v = float64(int(v*10000+0.5)) / 10000
+			f.VAF = &v
+		}
+	}
+	if tx := a.kb.Transcripts[gene]; tx != nil {
+		f.Transcript = tx.ID
+		ann, err := hgvs.Annotate(tx, nv, a.kb.Genome)
+		if err != nil {
+			f.Warnings = append(f.Warnings, "HGVS: "+err.Error())
+		}
+		f.HGVSg, f.HGVSc, f.HGVSp, f.Consequence = ann.HGVSg, ann.HGVSc, ann.HGVSp, ann.Consequence
+	}
+	f.Classification = "not_in_knowledge_base"
+	f.ClassificationSource = "not in the ClinVar releases of knowledge base " + a.kb.Version
+	if e, ok := a.kb.ClinVar.Lookup(nv.Chrom, nv.Pos, nv.Ref, nv.Alt); ok {
+		f.Classification = e.Classification
+		f.ClinVarID = e.VariationID
+		src := fmt.Sprintf("%s, VariationID %s: %s; review status %s (%d star", e.Release, e.VariationID, e.CLNSIG, strings.ReplaceAll(e.ReviewStatus, "_", " "), e.Stars)
+		if e.Stars != 1 {
+			src += "s"
+		}
+		f.ClassificationSource = src + ")"
+		if e.Classification == "not_in_knowledge_base" {
+			f.ClassificationSource += "; not a germline pathogenicity classification"
+		}
+	}
+	if h, ok := a.hotspots[gene+" "+f.HGVSp]; ok && gene == "POLE" {
+		if opts.Specimen == "tumour" {
+			f.Classification = "pathogenic"
+			f.ClassificationSource = "pathogenic POLE exonuclease-domain mutation " + h.Protein + " (tumour): " + h.Source
+		} else {
+			f.Warnings = append(f.Warnings, "POLE exonuclease-domain hotspot "+h.Protein+" ("+h.Source+"); hotspot classification applies to tumour specimens (--specimen tumour)")
+		}
+	}
+	return f
+}
+
+func genotype(s *vcf.Sample) string {
+	if s.GT == nil {
+		return ""
+	}
+	sep := "/"
+	if s.Phased {
+		sep = "|"
+	}
+	parts := make([]string, len(s.GT))
+	for i, a := range s.GT {
+		if a < 0 {
+			parts[i] = "."
+		} else {
+			parts[i] = fmt.Sprint(a)
+		}
+	}
+	return strings.Join(parts, sep)
+}
+
+func sortFindings(fs []report.Finding) {
+	order := map[string]int{}
+	for i, p := range panel.Names() {
+		order[p] = i
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if order[a.Panel] != order[b.Panel] {
+			return order[a.Panel] < order[b.Panel]
+		}
+		if a.Gene != b.Gene {
+			return a.Gene < b.Gene
+		}
+		if a.Pos != b.Pos {
+			return a.Pos < b.Pos
+		}
+		if a.Ref != b.Ref {
+			return a.Ref < b.Ref
+		}
+		return a.Alt < b.Alt
+	})
+}

@@ -1,0 +1,418 @@
+// Package hgvs names a variant on a transcript as HGVS does (g., c. and p. descriptions,
+// https://hgvs-nomenclature.org, version 21) and gives its Sequence Ontology consequence,
+// ranked as Ensembl VEP ranks them.
+//
+// Names follow the HGVS 3' rule: an insertion or deletion in a repeat is placed as far
+// 3' as it goes, on the plus strand for g. and on the transcript strand for c. (toward
+// lower genomic positions on a minus-strand gene). Where the reference sequence is not
+// known a field is left empty rather than guessed.
+package hgvs
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/precis-dx/precis/internal/transcript"
+	"github.com/precis-dx/precis/internal/variant"
+)
+
+// Sequence gives plus-strand reference bases; start and end are 1-based inclusive. ok is
+// false when any base in the range is not known.
+type Sequence interface {
+	Fetch(chrom string, start, end int) (string, bool)
+}
+
+var (
+	// ErrUnsupported reports alleles that are not plain bases (symbolic, breakend, "*")
+	// or a REF equal to ALT.
+	ErrUnsupported = errors.New("hgvs: unsupported variant")
+	// ErrContig reports a variant on another chromosome than the transcript.
+	ErrContig = errors.New("hgvs: variant not on the transcript's chromosome")
+	// ErrRefMismatch reports a REF allele that disagrees with the reference sequence.
+	ErrRefMismatch = errors.New("hgvs: REF does not match the reference")
+	// ErrTranscript reports a transcript model that cannot be used.
+	ErrTranscript = errors.New("hgvs: invalid transcript")
+)
+
+// Annotation is a variant described on one transcript.
+type Annotation struct {
+	Transcript string // transcript accession with version, e.g. "NM_000249.4"
+	// HGVSg is the genomic description on the GRCh38 RefSeq chromosome, e.g.
+	// "NC_000003.12:g.37042446A>G"; empty when not derivable.
+	HGVSg string
+	// HGVSc is the coding description, e.g. "NM_000249.4:c.306A>G"; empty when not
+	// derivable.
+	HGVSc string
+	// HGVSp is the predicted protein change without protein accession, e.g.
+	// "p.(Arg226Ter)"; empty for intronic, UTR and flanking variants and when the
+	// transcript sequence is not known.
+	HGVSp string
+	// Consequence is the most severe Sequence Ontology term, e.g. "missense_variant".
+	Consequence string
+	// Consequences holds every term that applies, most severe first.
+	Consequences []string
+	Exon         int // 1-based exon (transcript order) holding the variant's 5'-most changed base, 0 if none
+	Intron       int // 1-based intron (intron i follows exon i) holding it, 0 if none
+}
+
+// Annotate describes v on tx, reading reference bases from seq. It is a convenience for
+// one-off calls; an Annotator reuses the transcript sequences it assembles.
+func Annotate(tx *transcript.Transcript, v variant.Variant, seq Sequence) (Annotation, error) {
+	return NewAnnotator(seq).Annotate(tx, v)
+}
+
+// Annotator describes variants on transcripts. It keeps each transcript's spliced
+// sequence and protein after first use. An Annotator is safe for concurrent use.
+type Annotator struct {
+	seq Sequence
+
+	mu     sync.Mutex
+	coding map[*transcript.Transcript]*coding // nil entry: sequence not available
+}
+
+// NewAnnotator returns an Annotator reading reference bases from seq (which may be nil:
+// names that need sequence are then left empty).
+func NewAnnotator(seq Sequence) *Annotator {
+	return &Annotator{seq: seq, coding: map[*transcript.Transcript]*coding{}}
+}
+
+// codingOf returns the spliced sequence and protein of tx, or nil when seq cannot give
+// every exonic base or the coding region does not translate from ATG to a stop.
+func (a *Annotator) codingOf(tx *transcript.Transcript) *coding {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if c, ok := a.coding[tx]; ok {
+		return c
+	}
+	var c *coding
+	if a.seq != nil {
+		if s, ok := tx.Sequence(a.seq); ok && tx.CDSEnd <= len(s) {
+			p := transcript.Translate(s[tx.CDSStart-1 : tx.CDSEnd])
+			if strings.IndexByte(p, '*') == len(p)-1 {
+				c = &coding{seq: s, cds0: tx.CDSStart - 1, cdsEnd: tx.CDSEnd, protein: p}
+			}
+		}
+	}
+	a.coding[tx] = c
+	return c
+}
+
+// Annotate describes v on tx.
+func (a *Annotator) Annotate(tx *transcript.Transcript, v variant.Variant) (Annotation, error) {
+	if err := tx.Validate(); err != nil {
+		return Annotation{}, fmt.Errorf("%w: %w", ErrTranscript, err)
+	}
+	ref, alt := strings.ToUpper(v.Ref), strings.ToUpper(v.Alt)
+	if !isBases(ref) || !isBases(alt) || ref == alt || ref == "" || v.Pos < 1 {
+		return Annotation{}, fmt.Errorf("%v: %w", v, ErrUnsupported)
+	}
+	if canonical(v.Chrom) != canonical(tx.Chrom) {
+		return Annotation{}, fmt.Errorf("%v on %s (%s): %w", v, tx.ID, tx.Chrom, ErrContig)
+	}
+	r := &reader{seq: a.seq, chrom: tx.Chrom}
+	if got, ok := r.span(v.Pos, v.Pos+len(ref)-1); ok && got != ref {
+		return Annotation{}, fmt.Errorf("%v: reference has %s: %w", v, got, ErrRefMismatch)
+	}
+	e := newEdit(v.Pos, ref, alt)
+	left, leftOK := shift(e, -1, r)
+	right, rightOK := shift(e, +1, r)
+	cEdit, cOK := right, rightOK
+	if tx.Strand == -1 {
+		cEdit, cOK = left, leftOK
+	}
+
+	ann := Annotation{Transcript: tx.ID}
+	inCDS := func(lo, hi int) bool {
+		for _, g := range []int{lo, hi} {
+			if p := tx.C(g); p.Offset != 0 || p.Star || p.Base < 1 {
+				return false
+			}
+		}
+		return tx.Locate(lo).Exon == tx.Locate(hi).Exon
+	}
+	if acc, ok := Accession(tx.Chrom); ok && rightOK {
+		if d, ok := (namer{strand: 1, r: r, pos: strconv.Itoa, coding: inCDS}).describe(right); ok {
+			ann.HGVSg = acc + ":g." + d
+		}
+	}
+	if cOK {
+		cpos := func(g int) string { return tx.C(g).String() }
+		if d, ok := (namer{strand: tx.Strand, r: r, pos: cpos, coding: inCDS}).describe(cEdit); ok {
+			ann.HGVSc = tx.ID + ":c." + d
+		}
+	}
+
+	// Protein: named from the 3'-shifted placement when it is exonic; the consequence
+	// also looks at the other end of a repeat, as ClinVar does.
+	c := a.codingOf(tx)
+	var eff *effect
+	if c != nil {
+		for i, placed := range []edit{cEdit, left, right} {
+			te, lo, hi, ok := toTx(tx, placed, c)
+			if !ok {
+				continue
+			}
+			x := c.proteinEffect(te, lo, hi)
+			eff = &x
+			if i == 0 && cOK {
+				ann.HGVSp = x.hgvsp
+			}
+			break
+		}
+	}
+	var terms []string
+	for _, placed := range []edit{left, right} {
+		for _, t := range spanTerms(tx, placed) {
+			if t != "coding" {
+				terms = append(terms, t)
+				continue
+			}
+			if eff != nil {
+				terms = append(terms, eff.terms...)
+			} else {
+				terms = append(terms, "coding_sequence_variant")
+			}
+		}
+	}
+	ann.Consequences = sortTerms(terms)
+	if len(ann.Consequences) > 0 {
+		ann.Consequence = ann.Consequences[0]
+	}
+	first := cEdit.start
+	if tx.Strand == -1 || cEdit.isInsertion() {
+		first = cEdit.end
+	}
+	if tx.Strand == -1 && cEdit.isInsertion() {
+		first = cEdit.start
+	}
+	l := tx.Locate(first)
+	ann.Exon, ann.Intron = l.Exon, l.Intron
+	return ann, nil
+}
+
+// toTx places a genomic edit on the spliced transcript; ok is false unless every
+// changed base (or, for an insertion, both flanking bases) lies in one exon. An
+// insertion just after an exon's last base that duplicates the bases before it is
+// exonic too (ClinVar names MLH1 c.588dup p.Gln197fs). lo and hi are the transcript
+// bases (0-based, inclusive) the c. name spans, as proteinEffect wants them.
+func toTx(tx *transcript.Transcript, e edit, c *coding) (te txEdit, lo, hi int, ok bool) {
+	ins := e.ins
+	if tx.Strand == -1 {
+		ins = transcript.ReverseComplement(ins)
+	}
+	if !e.isInsertion() {
+		l, h := tx.Locate(e.start), tx.Locate(e.end)
+		if l.Exon == 0 || l.Exon != h.Exon {
+			return txEdit{}, 0, 0, false
+		}
+		a, b := min(l.Tx, h.Tx)-1, max(l.Tx, h.Tx)
+		return txEdit{a: a, b: b, ins: ins}, a, b - 1, true
+	}
+	// The insertion sits between e.end and e.start; up is its 5' flank on the
+	// transcript, down its 3' flank.
+	up, down := tx.Locate(e.end), tx.Locate(e.start)
+	if tx.Strand == -1 {
+		up, down = down, up
+	}
+	if up.Exon == 0 {
+		return txEdit{}, 0, 0, false
+	}
+	at := up.Tx // 0-based index just after the 5' flank
+	dup := at >= len(ins) && c.seq[at-len(ins):at] == ins
+	if down.Exon != up.Exon && !(dup && down.Offset == 1) {
+		return txEdit{}, 0, 0, false
+	}
+	if dup {
+		return txEdit{a: at, b: at, ins: ins}, at - len(ins), at - 1, true
+	}
+	return txEdit{a: at, b: at, ins: ins}, at, at - 1, true
+}
+
+// namer writes HGVS descriptions in one orientation: the plus strand for g., the
+// transcript strand for c.
+type namer struct {
+	strand int                   // +1 or -1
+	r      *reader               // plus-strand reference
+	pos    func(g int) string    // writes a genomic position in the description's numbering
+	coding func(lo, hi int) bool // whether genomic lo..hi (1-based, lo <= hi) lie in a coding region
+}
+
+// describe writes the edit part of an HGVS description of e, which must be shifted 3' in
+// the namer's orientation: "306A>G", "1852_1854del", "19dup", "104_105insAA",
+// "26_27delinsAT", "374_375inv", "242CTA[1]". ok is false when the bases needed to tell a
+// duplication or a repeat from an insertion are unknown.
+func (n namer) describe(e edit) (string, bool) {
+	orient := func(s string) string {
+		if n.strand == -1 {
+			return transcript.ReverseComplement(s)
+		}
+		return s
+	}
+	span := func(lo, hi int) string {
+		if lo == hi {
+			return n.pos(lo)
+		}
+		if n.strand == -1 {
+			lo, hi = hi, lo
+		}
+		return n.pos(lo) + "_" + n.pos(hi)
+	}
+	switch {
+	case len(e.del) == 1 && len(e.ins) == 1:
+		return n.pos(e.start) + orient(e.del) + ">" + orient(e.ins), true
+	case e.isDeletion():
+		if d, ok, known := n.repeat(e); !known {
+			return "", false
+		} else if ok {
+			return d, true
+		}
+		return span(e.start, e.end) + "del", true
+	case e.isInsertion():
+		if d, ok, known := n.repeat(e); !known {
+			return "", false
+		} else if ok {
+			return d, true
+		}
+		// After 3' shifting, an insertion copying the bases 5' of it is a duplication.
+		k := len(e.ins)
+		lo, hi := e.end-k+1, e.end
+		if n.strand == -1 {
+			lo, hi = e.start, e.start+k-1
+		}
+		before, ok := n.r.span(lo, hi)
+		if !ok {
+			return "", false
+		}
+		if before == e.ins {
+			return span(lo, hi) + "dup", true
+		}
+		return span(e.end, e.start) + "ins" + orient(e.ins), true
+	case len(e.del) == len(e.ins) && len(e.del) > 1 && e.ins == transcript.ReverseComplement(e.del):
+		return span(e.start, e.end) + "inv", true
+	}
+	return span(e.start, e.end) + "delins" + orient(e.ins), true
+}
+
+// Repeated-sequence descriptions (https://hgvs-nomenclature.org/stable/recommendations/DNA/repeated/)
+// are written as ClinVar writes them: for the gain or loss of whole units of at least two
+// bases, in a coding region only for units of a multiple of three bases and two or more
+// reference copies (HGVS allows no other in c. coding sequence), elsewhere for three or
+// more reference copies. In a coding region the tract is aligned to its 3' end
+// (MLH1 c.242CTA[1]), elsewhere to its 5' end (MLH1 c.1039-52TA[11], c.1667+248TTTG[8]).
+const (
+	minRepeatUnit          = 2
+	minCodingRepeatCopies  = 2
+	minNoncodingRepeatCopy = 3
+)
+
+// repeat writes a pure insertion or deletion (3'-shifted) as a change in the copy number
+// of a tandem repeat, when the rules above call for it. known is false when a needed
+// base is unknown.
+func (n namer) repeat(e edit) (desc string, ok, known bool) {
+	x := e.ins + e.del // one of them is empty
+	k := period(x)
+	if k < minRepeatUnit {
+		return "", false, true
+	}
+	// Oriented bases: o(g) is the base at genomic g read on the namer's strand.
+	o := func(g int) (byte, bool) {
+		b, ok := n.r.base(g)
+		if ok && n.strand == -1 {
+			b = transcript.ReverseComplement(string(b))[0]
+		}
+		return b, ok
+	}
+	step := n.strand
+	// last is the 3'-most reference base of the tract the variant belongs to: the last
+	// deleted base, or the base just 5' of the insertion.
+	last := e.end
+	if n.strand == -1 {
+		last = e.start
+	}
+	if e.isInsertion() {
+		last = e.end
+		if n.strand == -1 {
+			last = e.start
+		}
+	}
+	unit := x[len(x)-k:]
+	if n.strand == -1 {
+		unit = transcript.ReverseComplement(x)[len(x)-k:]
+	}
+	// Reference copies of unit ending at last.
+	copies := 0
+	for g := last; ; g -= k * step {
+		match := true
+		for i := 0; i < k; i++ {
+			b, ok := o(g - (k-1-i)*step)
+			if !ok {
+				return "", false, false
+			}
+			if b != unit[i] {
+				match = false
+				break
+			}
+		}
+		if !match {
+			break
+		}
+		copies++
+		if copies > 10000 {
+			break
+		}
+	}
+	first := last - (copies*k-1)*step // 5'-most base of the 3'-aligned tract
+	lo, hi := min(first, last), max(first, last)
+	coding := copies > 0 && n.coding(lo, hi)
+	if coding && (k%3 != 0 || copies < minCodingRepeatCopies) || !coding && copies < minNoncodingRepeatCopy {
+		return "", false, true
+	}
+	if !coding {
+		// Align to the 5' end of the whole stretch the repeat could be read in.
+		start := first
+		for {
+			b, ok := o(start - step)
+			if !ok {
+				return "", false, false
+			}
+			if c, _ := o(start - step + k*step); b != c {
+				break
+			}
+			start -= step
+		}
+		u := make([]byte, k)
+		for i := range u {
+			u[i], _ = o(start + i*step)
+		}
+		unit, first = string(u), start
+		copies = (abs(last-start) + 1) / k
+	}
+	alt := copies + len(e.ins)/k - len(e.del)/k
+	return n.pos(first) + unit + "[" + strconv.Itoa(alt) + "]", true, true
+}
+
+// period returns the length of the shortest unit whose repeats make up s.
+func period(s string) int {
+	for k := 1; k < len(s); k++ {
+		if len(s)%k == 0 && strings.Repeat(s[:k], len(s)/k) == s {
+			return k
+		}
+	}
+	return len(s)
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// isBases reports whether s holds only nucleotide letters (N allowed), upper case.
+func isBases(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return !slices.Contains([]rune("ACGTN"), r) })
+}

@@ -1,0 +1,724 @@
+package kb
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/precis-dx/precis/internal/transcript"
+)
+
+// Source files read by Build, relative to the shared data folder.
+const (
+	srcMANE          = "genes/MANE.GRCh38.v1.0.summary.txt.gz"
+	srcBED38         = "genes/panel9.GRCh38.ensembl110_canonical.exons.bed"
+	srcExonModels    = "genes/sequence/exon_models.tsv"
+	srcSlices38      = "genes/sequence/GRCh38/*.fa"
+	srcSlices37      = "genes/sequence/GRCh37/*.fa"
+	srcBED37         = "genes/grch37/panel9.GRCh37.ensembl75_canonical.exons.bed"
+	srcMarkers       = "genes/build_markers.GRCh37_vs_GRCh38.tsv"
+	srcClinVar2026   = "clinvar/clinvar_genes.GRCh38.20260226.vcf.gz"
+	srcClinVar2024   = "clinvar/panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz"
+	srcTranslation   = "pgx/pharmcat/DPYD_translation.json"
+	srcPhenotype     = "pgx/pharmcat/DPYD_phenotype.json"
+	srcCPIC          = "pgx/cpic/DPYD_Diplotype_Phenotype_Table.csv"
+	srcTranscriptDir = "genes/sequence/transcripts/"
+)
+
+// transcriptFASTA names the transcript sequence files: the exact MANE sequences of BRCA1,
+// BRCA2 and POLE and the MLH1 transcript reconstructed from MANE v1.5 exons.
+var transcriptFASTA = map[string]string{
+	"BRCA1": srcTranscriptDir + "NM_007294.4.fa",
+	"BRCA2": srcTranscriptDir + "NM_000059.4.fa",
+	"MLH1":  srcTranscriptDir + "NM_000249.4.reconstructed.fa",
+	"POLE":  srcTranscriptDir + "NM_006231.4.fa",
+}
+
+// exonModelGenes take their exons from exon_models.tsv (MANE rows with transcript
+// coordinates); the other genes from the Ensembl 110 BED.
+var exonModelGenes = map[string]bool{"BRCA1": true, "BRCA2": true, "MLH1": true}
+
+// Build derives the knowledge base from the source files in srcDir (the shared data
+// folder) and writes it to outDir. The output is deterministic: the same sources give
+// byte-identical files (gzip streams carry no name or time). Build verifies the data as it
+// goes (transcripts translate, REF alleles match the reference, sources agree) and fails
+// with ErrInconsistent when a check fails; the checks passed are listed in the manifest.
+func Build(srcDir, outDir string) error {
+	b := &builder{r: &sourceReader{root: srcDir, files: map[string]fileDigest{}}}
+	if _, err := os.Stat(filepath.Join(srcDir, filepath.FromSlash(srcMANE))); err != nil {
+		return fmt.Errorf("kb: %s is not the shared data folder: %w", srcDir, err)
+	}
+	steps := []func() error{
+		b.transcripts, b.genome38, b.verifyTranscripts, b.clinvar, b.pgx,
+		b.hotspots, b.regions, b.genome37, b.markers,
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return b.write(outDir)
+}
+
+type builder struct {
+	r      *sourceReader
+	checks []string
+
+	mane         map[string]maneRow
+	tx           map[string]*transcript.Transcript
+	g38, g37     *Genome
+	clinvarDB    *ClinVar
+	releases     map[string]string // ClinVar source path -> release
+	rawRegions   []Region
+	regionList   []Region
+	hotspotList  []Hotspot
+	translation  []byte
+	phenotype    []byte
+	dpydVersion  string
+	phenoVersion string
+	markersRaw   []byte
+	markerCount  int
+}
+
+func (b *builder) check(format string, args ...any) {
+	b.checks = append(b.checks, fmt.Sprintf(format, args...))
+}
+
+func (b *builder) readString(rel string) (string, error) {
+	data, err := b.r.read(rel, true)
+	return string(data), err
+}
+
+// transcripts builds the nine MANE Select transcript models and cross-checks the two
+// exon-model sources where both describe a transcript.
+func (b *builder) transcripts() error {
+	mane, err := b.readString(srcMANE)
+	if err != nil {
+		return err
+	}
+	if b.mane, err = readMANE(mane); err != nil {
+		return fmt.Errorf("%s: %w", srcMANE, err)
+	}
+	bed, err := b.readString(srcBED38)
+	if err != nil {
+		return err
+	}
+	em, err := b.readString(srcExonModels)
+	if err != nil {
+		return err
+	}
+	b.tx = map[string]*transcript.Transcript{}
+	for _, pg := range panelGenes {
+		bedT, enst, err := readBEDModel(bed, pg.refseq)
+		if err != nil {
+			return fmt.Errorf("%s: %w", srcBED38, err)
+		}
+		t := bedT
+		if exonModelGenes[pg.gene] {
+			emT, err := readExonModels(em, pg.refseq)
+			if err != nil {
+				return fmt.Errorf("%s: %w", srcExonModels, err)
+			}
+			if d := modelDifference(emT, bedT); d != "" {
+				return fmt.Errorf("%w: %s %s: exon_models.tsv and the Ensembl 110 BED disagree: %s", ErrInconsistent, pg.gene, pg.refseq, d)
+			}
+			b.check("%s %s: exon_models.tsv (MANE) and the Ensembl 110 BED agree on all %d exons and the CDS (c.1 at transcript position %d, stop codon ending at %d)",
+				pg.gene, pg.refseq, len(emT.Exons), emT.CDSStart, emT.CDSEnd)
+			t = emT
+		}
+		m := b.mane[pg.gene]
+		if t.Gene != pg.gene || enst != m.ensembl || t.Chrom != m.chrom || t.Strand != m.strand {
+			return fmt.Errorf("%w: %s %s: model (%s %s strand %d, %s) disagrees with MANE v1.0 (%s strand %d, %s)",
+				ErrInconsistent, pg.gene, pg.refseq, t.Gene, t.Chrom, t.Strand, enst, m.chrom, m.strand, m.ensembl)
+		}
+		lo, hi := span(t)
+		if lo != m.start || hi != m.end {
+			return fmt.Errorf("%w: %s %s: exons span %d-%d, MANE v1.0 says %d-%d", ErrInconsistent, pg.gene, pg.refseq, lo, hi, m.start, m.end)
+		}
+		t.Ensembl = m.ensembl
+		b.tx[pg.gene] = t
+	}
+	b.check("all 9 transcripts are MANE v1.0 MANE Select (RefSeq and Ensembl accessions, contig, strand and span agree with the MANE summary)")
+	return nil
+}
+
+// span returns the genomic extent of t's exons (1-based inclusive).
+func span(t *transcript.Transcript) (lo, hi int) {
+	lo, hi = t.Exons[0].Start, t.Exons[0].End
+	for _, e := range t.Exons {
+		lo, hi = min(lo, e.Start), max(hi, e.End)
+	}
+	return lo, hi
+}
+
+// modelDifference describes the first difference between two transcript models, or "".
+func modelDifference(a, b *transcript.Transcript) string {
+	switch {
+	case a.Chrom != b.Chrom || a.Strand != b.Strand:
+		return fmt.Sprintf("contig/strand %s/%d vs %s/%d", a.Chrom, a.Strand, b.Chrom, b.Strand)
+	case len(a.Exons) != len(b.Exons):
+		return fmt.Sprintf("%d vs %d exons", len(a.Exons), len(b.Exons))
+	}
+	for i := range a.Exons {
+		if a.Exons[i] != b.Exons[i] {
+			return fmt.Sprintf("exon %d is %d-%d vs %d-%d", i+1, a.Exons[i].Start, a.Exons[i].End, b.Exons[i].Start, b.Exons[i].End)
+		}
+	}
+	if a.CDSStart != b.CDSStart || a.CDSEnd != b.CDSEnd {
+		return fmt.Sprintf("CDS %d..%d vs %d..%d", a.CDSStart, a.CDSEnd, b.CDSStart, b.CDSEnd)
+	}
+	return ""
+}
+
+// genome38 assembles the GRCh38 bases: the eight LRG-derived slices, and the POLE
+// transcript's bases placed onto its exons (there is no POLE genomic slice).
+func (b *builder) genome38() error {
+	segs, err := b.readSlices(srcSlices38, "GRCh38")
+	if err != nil {
+		return err
+	}
+	t := b.tx["POLE"]
+	rel := transcriptFASTA["POLE"]
+	data, err := b.readString(rel)
+	if err != nil {
+		return err
+	}
+	acc, cs, ce, seq, err := readTranscriptFASTA(rel, data)
+	if err != nil {
+		return err
+	}
+	if acc != t.ID || cs != t.CDSStart || ce != t.CDSEnd || len(seq) != txLen(t) {
+		return fmt.Errorf("%w: %s (%s, CDS %d..%d, %d nt) does not fit the %s model (CDS %d..%d, %d nt)",
+			ErrInconsistent, rel, acc, cs, ce, len(seq), t.ID, t.CDSStart, t.CDSEnd, txLen(t))
+	}
+	off := 0
+	for i, e := range t.Exons {
+		n := e.End - e.Start + 1
+		piece := seq[off : off+n]
+		if t.Strand < 0 {
+			piece = reverseComplement(piece)
+		}
+		segs[t.Chrom] = append(segs[t.Chrom], segment{start: e.Start, seq: piece, hasN: !isACGT(piece),
+			label: fmt.Sprintf("POLE exon %d, bases of %s placed on the exon (%s)", i+1, t.ID, path.Base(rel))})
+		off += n
+	}
+	b.check("POLE: no genomic slice; the %d bases of %s were placed onto its %d exons (minus strand, reverse complemented); introns stay unknown",
+		len(seq), t.ID, len(t.Exons))
+	b.g38, err = newGenome("GRCh38", segs)
+	return err
+}
+
+// readSlices reads the plus-strand genomic slices matching pattern.
+func (b *builder) readSlices(pattern, build string) (map[string][]segment, error) {
+	files, err := b.r.glob(pattern)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("kb: no %s sequence files match %s", build, pattern)
+	}
+	segs := map[string][]segment{}
+	for _, rel := range files {
+		data, err := b.readString(rel)
+		if err != nil {
+			return nil, err
+		}
+		chrom, seg, err := readSlice(rel, data)
+		if err != nil {
+			return nil, err
+		}
+		gene, _, _ := strings.Cut(path.Base(rel), "_")
+		seg.label = fmt.Sprintf("%s LRG-derived %s (%s)", gene, build, path.Base(rel))
+		segs[chrom] = append(segs[chrom], seg)
+	}
+	return segs, nil
+}
+
+// verifyTranscripts checks every transcript against the sequence: a complete open reading
+// frame, and for the transcripts with a sequence file, the spliced exons equal it.
+func (b *builder) verifyTranscripts() error {
+	for _, pg := range panelGenes {
+		t := b.tx[pg.gene]
+		cds, ok := b.g38.CDS(t)
+		if !ok {
+			return fmt.Errorf("%w: %s %s: CDS bases are not all in the GRCh38 sequence", ErrInconsistent, pg.gene, t.ID)
+		}
+		if err := checkCDS(pg.gene+" "+t.ID, cds); err != nil {
+			return err
+		}
+		b.check("%s %s: CDS of %d nt (%d amino acids and a stop) starts ATG, ends %s, no internal stop", pg.gene, t.ID, len(cds), len(cds)/3-1, cds[len(cds)-3:])
+		if _, ok := b.g38.Spliced(t); !ok {
+			var missing []string
+			for _, e := range t.Exons {
+				for p := e.Start; p <= e.End; {
+					if _, ok := b.g38.Fetch(t.Chrom, p, p); ok {
+						p++
+						continue
+					}
+					q := p
+					for q+1 <= e.End {
+						if _, ok := b.g38.Fetch(t.Chrom, q+1, q+1); ok {
+							break
+						}
+						q++
+					}
+					missing = append(missing, fmt.Sprintf("%s:%d-%d", t.Chrom, p, q))
+					p = q + 1
+				}
+			}
+			b.check("%s %s: exon bases %s are outside the GRCh38 sources (UTR; the CDS is complete)", pg.gene, t.ID, strings.Join(missing, ", "))
+		}
+		rel, ok := transcriptFASTA[pg.gene]
+		if !ok {
+			continue
+		}
+		data, err := b.readString(rel)
+		if err != nil {
+			return err
+		}
+		acc, cs, ce, seq, err := readTranscriptFASTA(rel, data)
+		if err != nil {
+			return err
+		}
+		spliced, ok := b.g38.Spliced(t)
+		if !ok || acc != t.ID || cs != t.CDSStart || ce != t.CDSEnd {
+			return fmt.Errorf("%w: %s: %s CDS %d..%d vs model %s CDS %d..%d (sequence known: %v)",
+				ErrInconsistent, rel, acc, cs, ce, t.ID, t.CDSStart, t.CDSEnd, ok)
+		}
+		if spliced != seq {
+			i := 0
+			for i < min(len(seq), len(spliced)) && seq[i] == spliced[i] {
+				i++
+			}
+			return fmt.Errorf("%w: %s: spliced GRCh38 exons (%d nt) differ from %s (%d nt) at transcript position %d",
+				ErrInconsistent, t.ID, len(spliced), rel, len(seq), i+1)
+		}
+		b.check("%s %s: spliced GRCh38 exon sequence equals %s (%d nt)", pg.gene, t.ID, path.Base(rel), len(seq))
+	}
+	return nil
+}
+
+// clinvar reads both ClinVar files, checks every REF against the reference, and merges
+// them: one entry per variant, the newer release winning.
+func (b *builder) clinvar() error {
+	b.releases = map[string]string{}
+	type file struct {
+		rel     string
+		release string
+		entries []Entry
+	}
+	var files []file
+	for _, rel := range []string{srcClinVar2026, srcClinVar2024} {
+		data, err := b.readString(rel)
+		if err != nil {
+			return err
+		}
+		release, entries, err := readClinVarVCF(rel, data)
+		if err != nil {
+			return err
+		}
+		b.releases[rel] = release
+		files = append(files, file{rel, release, entries})
+	}
+	// Oldest first, so that newer releases overwrite.
+	sort.Slice(files, func(i, j int) bool { return files[i].release < files[j].release })
+	merged := map[string]Entry{}
+	for _, f := range files {
+		checked, outside, notPLP2, noAlt := 0, 0, 0, 0
+		var bad []string
+		for _, e := range f.entries {
+			got, ok := b.g38.Fetch(e.Chrom, e.Pos, e.Pos+len(e.Ref)-1)
+			switch {
+			case !ok:
+				outside++
+			case got != e.Ref:
+				bad = append(bad, fmt.Sprintf("%s:%d %s (reference %s)", e.Chrom, e.Pos, e.Ref, got))
+			default:
+				checked++
+			}
+			if e.Alt == "." {
+				noAlt++
+				continue
+			}
+			if f.rel == srcClinVar2024 && (!IsPLP(e.Classification) || e.Stars < 2) {
+				notPLP2++
+			}
+			if IsPLP(e.Classification) {
+				b.rawRegions = append(b.rawRegions, Region{Chrom: e.Chrom, Start: e.Pos, End: e.Pos + len(e.Ref) - 1,
+					Gene: e.Gene, Panel: PanelOf(e.Gene), Kind: KindClinVarPLP})
+			}
+			k := fmt.Sprintf("%s:%d:%s:%s", e.Chrom, e.Pos, e.Ref, e.Alt)
+			if old, ok := merged[k]; ok && old.Release == e.Release {
+				return fmt.Errorf("%w: %s: %s listed twice", ErrInconsistent, f.rel, k)
+			}
+			merged[k] = e
+		}
+		if len(bad) > 0 {
+			return fmt.Errorf("%w: %s: %d REF alleles disagree with GRCh38, e.g. %s", ErrInconsistent, f.rel, len(bad), bad[0])
+		}
+		b.check("%s (%s): %d records of the panel genes; REF equals the GRCh38 reference at all %d whose bases are known, %d lie outside the known sequence; %d reference-allele records (ALT \".\", HGVS g.=) not kept",
+			f.release, path.Base(f.rel), len(f.entries), checked, outside, noAlt)
+		if f.rel == srcClinVar2024 && notPLP2 > 0 {
+			return fmt.Errorf("%w: %s: %d records are not P/LP with >= 2 stars as the file claims", ErrInconsistent, f.rel, notPLP2)
+		}
+	}
+	entries := make([]Entry, 0, len(merged))
+	counts := map[string]int{}
+	for _, e := range merged {
+		entries = append(entries, e)
+		counts[e.Release]++
+	}
+	var err error
+	if b.clinvarDB, err = newClinVar(entries); err != nil {
+		return err
+	}
+	var parts []string
+	for _, r := range sortedKeys(counts) {
+		parts = append(parts, fmt.Sprintf("%d from %s", counts[r], r))
+	}
+	b.check("ClinVar merged: %d variants (%s); where both releases list a variant the newer wins", len(entries), strings.Join(parts, ", "))
+	return nil
+}
+
+// pgx reads PharmCAT's DPYD definitions, checks every position's REF against the reference
+// and cross-checks the phenotype table with CPIC's.
+func (b *builder) pgx() error {
+	var err error
+	if b.translation, err = b.r.read(srcTranslation, false); err != nil {
+		return err
+	}
+	if b.phenotype, err = b.r.read(srcPhenotype, false); err != nil {
+		return err
+	}
+	cpic, err := b.r.read(srcCPIC, false)
+	if err != nil {
+		return err
+	}
+	def, err := parseDPYDTranslation(b.translation)
+	if err != nil {
+		return err
+	}
+	b.dpydVersion = def.Version
+	for _, v := range def.Variants {
+		chrom, _ := canonicalChrom(v.Chromosome)
+		end := v.Position + len(v.Ref) - 1
+		got, ok := b.g38.Fetch(chrom, v.Position, end)
+		if !ok || got != v.Ref {
+			return fmt.Errorf("%w: %s: %s %s:%d REF %s, GRCh38 has %q", ErrInconsistent, srcTranslation, v.RSID, chrom, v.Position, v.Ref, got)
+		}
+		b.rawRegions = append(b.rawRegions, Region{Chrom: chrom, Start: v.Position, End: end, Gene: "DPYD", Panel: PanelDPYD, Kind: KindCPICPosition})
+	}
+	b.check("PharmCAT DPYD_translation.json: REF equals the GRCh38 reference at all %d positions", len(def.Variants))
+	n, version, err := crossCheckCPIC(b.phenotype, cpic)
+	if err != nil {
+		return err
+	}
+	b.phenoVersion = version
+	b.check("CPIC DPYD diplotype-phenotype table and PharmCAT DPYD_phenotype.json agree on all %d diplotypes (activity score and phenotype)", n)
+	return nil
+}
+
+// hotspots checks each POLE EDM's reference amino acid against the translated MANE POLE
+// CDS and adds its codon to the regions.
+func (b *builder) hotspots() error {
+	t := b.tx["POLE"]
+	cds, ok := b.g38.CDS(t)
+	if !ok {
+		return fmt.Errorf("%w: POLE CDS unknown", ErrInconsistent)
+	}
+	protein := translate(cds)
+	for _, s := range poleEDMs {
+		h, err := newHotspot("POLE", s, leonCastillo2020)
+		if err != nil {
+			return err
+		}
+		if h.Codon > len(protein) || threeLetter[protein[h.Codon-1]] != h.Ref {
+			return fmt.Errorf("%w: POLE %s: %s codon %d is not %s", ErrInconsistent, s, t.ID, h.Codon, h.Ref)
+		}
+		first := t.CDSStart + 3*(h.Codon-1)
+		parts, _ := txRangeToGenomic(t, first, first+2)
+		for _, p := range parts {
+			b.rawRegions = append(b.rawRegions, Region{Chrom: t.Chrom, Start: p.Start, End: p.End, Gene: "POLE", Panel: PanelPOLE, Kind: KindHotspot})
+		}
+		b.hotspotList = append(b.hotspotList, h)
+	}
+	b.check("POLE hotspots: the reference amino acid of all %d León-Castillo 2020 EDMs matches the translated %s CDS", len(poleEDMs), t.ID)
+	return nil
+}
+
+// regions pads every exon and partitions all intervals per panel.
+func (b *builder) regions() error {
+	for _, pg := range panelGenes {
+		t := b.tx[pg.gene]
+		for _, e := range t.Exons {
+			b.rawRegions = append(b.rawRegions,
+				Region{Chrom: t.Chrom, Start: e.Start, End: e.End, Gene: pg.gene, Panel: pg.panel, Kind: KindExon},
+				Region{Chrom: t.Chrom, Start: max(1, e.Start-SplicePadding), End: e.Start - 1, Gene: pg.gene, Panel: pg.panel, Kind: KindSplicePadding},
+				Region{Chrom: t.Chrom, Start: e.End + 1, End: e.End + SplicePadding, Gene: pg.gene, Panel: pg.panel, Kind: KindSplicePadding})
+		}
+	}
+	for _, r := range b.rawRegions {
+		if r.Panel == "" || r.End < r.Start {
+			return fmt.Errorf("%w: region %+v", ErrInconsistent, r)
+		}
+	}
+	b.regionList = partitionRegions(b.rawRegions)
+	bases := 0
+	for _, r := range b.regionList {
+		bases += r.End - r.Start + 1
+	}
+	b.check("regions: %d, covering %d bases (exons ±%d bp, %d CPIC DPYD positions, ClinVar P/LP sites, %d POLE hotspot codons)",
+		len(b.regionList), bases, SplicePadding, countKind(b.rawRegions, KindCPICPosition), len(b.hotspotList))
+	return nil
+}
+
+func countKind(rs []Region, kind string) int {
+	n := 0
+	for _, r := range rs {
+		if r.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// genome37 keeps the GRCh37 bases of every panel exon ±GRCh37Flank that the GRCh37 slices
+// cover.
+func (b *builder) genome37() error {
+	segs, err := b.readSlices(srcSlices37, "GRCh37")
+	if err != nil {
+		return err
+	}
+	full, err := newGenome("GRCh37", segs)
+	if err != nil {
+		return err
+	}
+	bed, err := b.readString(srcBED37)
+	if err != nil {
+		return err
+	}
+	kept := map[string][]segment{}
+	exons, missing := map[string]int{}, map[string]int{}
+	err = eachLine(bed, func(n int, l string) error {
+		f := strings.Split(l, "\t")
+		if len(f) < 7 {
+			return fmt.Errorf("%w: %s line %d: %d fields, want 8", ErrFormat, srcBED37, n, len(f))
+		}
+		chrom, ok := canonicalChrom(f[0])
+		var s0, e int
+		_, err1 := fmt.Sscan(f[1], &s0)
+		_, err2 := fmt.Sscan(f[2], &e)
+		if !ok || err1 != nil || err2 != nil || e <= s0 || !isPanelGene(f[6]) {
+			return fmt.Errorf("%w: %s line %d: %s:%s-%s %s", ErrFormat, srcBED37, n, f[0], f[1], f[2], f[6])
+		}
+		exons[f[6]]++
+		a, z := max(1, s0+1-GRCh37Flank), e+GRCh37Flank // 0-based half-open -> 1-based, flanked
+		// Keep the part of the flanked exon that the slices cover.
+		covered := false
+		for _, sp := range full.Spans() {
+			lo, hi := max(a, sp.Start), min(z, sp.End)
+			if sp.Chrom != chrom || lo > hi {
+				continue
+			}
+			seq, _ := full.Fetch(chrom, lo, hi)
+			kept[chrom] = append(kept[chrom], segment{start: lo, seq: seq, hasN: !isACGT(seq),
+				label: fmt.Sprintf("%s GRCh37 exons ±%d bp (LRG-derived)", f[6], GRCh37Flank)})
+			covered = covered || (lo <= s0+1 && hi >= e)
+		}
+		if !covered {
+			missing[f[6]]++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if b.g37, err = newGenome("GRCh37", kept); err != nil {
+		return err
+	}
+	var parts []string
+	for _, g := range sortedKeys(missing) {
+		parts = append(parts, fmt.Sprintf("%s %d of %d exons", g, missing[g], exons[g]))
+	}
+	note := "none"
+	if len(parts) > 0 {
+		note = strings.Join(parts, ", ")
+	}
+	b.check("GRCh37: %d bases kept around the Ensembl 75 exons (±%d bp) of the panel genes; exons not fully covered by a GRCh37 sequence source: %s",
+		b.g37.Len(), GRCh37Flank, note)
+	return nil
+}
+
+// markers copies the build-marker table and checks it against the other sources.
+func (b *builder) markers() error {
+	var err error
+	if b.markersRaw, err = b.r.read(srcMarkers, false); err != nil {
+		return err
+	}
+	ms, err := parseMarkers(string(b.markersRaw))
+	if err != nil {
+		return fmt.Errorf("%s: %w", srcMarkers, err)
+	}
+	b.markerCount = len(ms)
+	spans, refs := 0, 0
+	for _, m := range ms {
+		switch m.Kind {
+		case "gene_span":
+			mr, ok := b.mane[m.Name]
+			if !ok || mr.chrom != m.GRCh38Chrom || mr.start != m.GRCh38Start || mr.end != m.GRCh38End {
+				return fmt.Errorf("%w: %s: gene_span %s %s:%d-%d is not the MANE v1.0 span", ErrInconsistent, srcMarkers, m.Name, m.GRCh38Chrom, m.GRCh38Start, m.GRCh38End)
+			}
+			spans++
+		case "pgx_variant":
+			if m.RefGRCh38 == "" {
+				continue
+			}
+			got, ok := b.g38.Fetch(m.GRCh38Chrom, m.GRCh38Start, m.GRCh38Start+len(m.RefGRCh38)-1)
+			if !ok {
+				continue // outside the panels (UGT1A1)
+			}
+			if got != m.RefGRCh38 {
+				return fmt.Errorf("%w: %s: %s REF %s, GRCh38 has %s", ErrInconsistent, srcMarkers, m.Name, m.RefGRCh38, got)
+			}
+			if g37, ok := b.g37.Fetch(m.GRCh37Chrom, m.GRCh37Start, m.GRCh37Start+len(m.RefGRCh37)-1); ok && g37 != m.RefGRCh37 {
+				return fmt.Errorf("%w: %s: %s GRCh37 REF %s, GRCh37 has %s", ErrInconsistent, srcMarkers, m.Name, m.RefGRCh37, g37)
+			}
+			refs++
+		}
+	}
+	b.check("build markers: %d rows; %d gene spans equal MANE v1.0, %d PGx REF alleles inside the panels equal the reference", len(ms), spans, refs)
+	return nil
+}
+
+// output is one file Build writes.
+type output struct {
+	name        string
+	content     []byte
+	gzip        bool
+	records     int
+	description string
+}
+
+// write writes the data files, the manifest and the NOTICE into outDir.
+func (b *builder) write(outDir string) error {
+	var outs []output
+	add := func(name string, gz bool, records int, desc string, fill func(*bytes.Buffer) error) error {
+		var buf bytes.Buffer
+		if err := fill(&buf); err != nil {
+			return fmt.Errorf("kb: write %s: %w", name, err)
+		}
+		outs = append(outs, output{name, buf.Bytes(), gz, records, desc})
+		return nil
+	}
+	raw := func(p []byte) func(*bytes.Buffer) error {
+		return func(buf *bytes.Buffer) error { _, err := buf.Write(p); return err }
+	}
+	steps := []error{
+		add(fileTranscripts, false, len(b.tx), "MANE Select transcript models (exons 1-based inclusive GRCh38, transcript order; CDS in transcript positions)",
+			func(buf *bytes.Buffer) error { return writeTranscripts(buf, b.tx) }),
+		add(fileGenome38, true, len(b.g38.Spans()), "GRCh38 reference bases inside the panels (FASTA; record names chrom:start-end, 1-based inclusive)",
+			func(buf *bytes.Buffer) error { return writeFASTA(buf, b.g38) }),
+		add(fileGenome37, true, len(b.g37.Spans()), fmt.Sprintf("GRCh37 bases of the panel exons ±%d bp (FASTA; chrom:start-end, 1-based inclusive)", GRCh37Flank),
+			func(buf *bytes.Buffer) error { return writeFASTA(buf, b.g37) }),
+		add(fileClinVar, true, b.clinvarDB.Len(), "ClinVar classifications of the panel genes (TSV; 1-based VCF positions)",
+			func(buf *bytes.Buffer) error { return writeClinVar(buf, b.clinvarDB) }),
+		add(fileRegions, false, len(b.regionList), "panel regions (TSV; 1-based inclusive)",
+			func(buf *bytes.Buffer) error { return writeRegions(buf, b.regionList) }),
+		add(fileHotspots, false, len(b.hotspotList), "POLE exonuclease-domain pathogenic mutations (León-Castillo 2020)",
+			func(buf *bytes.Buffer) error { return writeHotspots(buf, b.hotspotList) }),
+		add(fileMarkers, false, b.markerCount, "GRCh37-vs-GRCh38 build markers, verbatim copy of "+srcMarkers, raw(b.markersRaw)),
+		add(fileDPYDTranslation, true, 1, "PharmCAT DPYD_translation.json, verbatim (MPL-2.0)", raw(b.translation)),
+		add(fileDPYDPhenotype, true, 1, "PharmCAT DPYD_phenotype.json, verbatim (MPL-2.0)", raw(b.phenotype)),
+	}
+	for _, err := range steps {
+		if err != nil {
+			return err
+		}
+	}
+	sources, err := b.sources()
+	if err != nil {
+		return err
+	}
+	newest := ""
+	for _, r := range b.releases {
+		newest = max(newest, strings.TrimPrefix(r, "ClinVar "))
+	}
+	m := manifest{Format: manifestFormat, Name: "Precis knowledge base", Released: newest, GenomeBuild: "GRCh38",
+		SplicePadding: SplicePadding, GRCh37Flank: GRCh37Flank, Sources: sources, Checks: b.checks}
+	for _, o := range outs {
+		m.Files = append(m.Files, dataFile{Path: o.name, SHA256: sha256Hex(o.content), Gzip: o.gzip, Records: o.records, Description: o.description})
+	}
+	mjson, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("kb: manifest: %w", err)
+	}
+	mjson = append(mjson, '\n')
+	version, err := versionOf(m.Released, mjson)
+	if err != nil {
+		return err
+	}
+	outs = append(outs,
+		output{name: fileManifest, content: mjson},
+		output{name: fileNotice, content: notice(version, m)})
+
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return fmt.Errorf("kb: %w", err)
+	}
+	for _, o := range outs {
+		content := o.content
+		if o.gzip {
+			if content, err = gzipBytes(content); err != nil {
+				return fmt.Errorf("kb: compress %s: %w", o.name, err)
+			}
+		}
+		if err := writeFileAtomic(filepath.Join(outDir, o.name), content); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// gzipBytes compresses p with no name, comment or modification time in the header, so the
+// output depends on p alone.
+func gzipBytes(p []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(p); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func writeFileAtomic(name string, content []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return fmt.Errorf("kb: %w", err)
+	}
+	_, err = tmp.Write(content)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("kb: write %s: %w", name, err)
+	}
+	return nil
+}

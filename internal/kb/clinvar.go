@@ -1,0 +1,470 @@
+package kb
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"iter"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Classifications, the report's germline classification vocabulary.
+const (
+	ClassPathogenic          = "pathogenic"
+	ClassLikelyPathogenic    = "likely_pathogenic"
+	ClassUncertain           = "uncertain_significance"
+	ClassLikelyBenign        = "likely_benign"
+	ClassBenign              = "benign"
+	ClassConflicting         = "conflicting"
+	ClassNotInKnowledgeBase  = "not_in_knowledge_base"
+	classificationVocabulary = "pathogenic likely_pathogenic uncertain_significance likely_benign benign conflicting not_in_knowledge_base"
+)
+
+// Entry is ClinVar's aggregate germline classification of one variant in one release.
+//
+// An Entry is a plain value, safe for concurrent use.
+type Entry struct {
+	Chrom          string   // canonical contig, "chr17"
+	Pos            int      // 1-based (VCF) position of the first base of Ref
+	Ref, Alt       string   // VCF-style alleles as ClinVar's VCF writes them (left-aligned, with anchor base)
+	VariationID    string   // ClinVar Variation ID (the VCF ID column)
+	Gene           string   // the panel gene the record names (GENEINFO or GENE)
+	CLNSIG         string   // ClinVar's CLNSIG value, verbatim; "" when the record has no germline classification
+	ReviewStatus   string   // ClinVar's CLNREVSTAT value, verbatim
+	Stars          int      // review status as ClinVar's 0-4 gold stars
+	Classification string   // CLNSIG mapped to the report vocabulary (ClassifyCLNSIG)
+	Release        string   // "ClinVar 2026-02-26"
+	MC             []string // molecular consequences, ClinVar's Sequence Ontology labels (e.g. "missense_variant"; ClinVar labels SO:0001587 "nonsense")
+	RSID           string   // dbSNP id, "rs80357906", or ""
+}
+
+// ClinVar holds ClinVar entries of the panel genes, at most one per (contig, position,
+// REF, ALT); where two releases have the same variant the newer one is kept.
+//
+// A ClinVar is immutable after Load and safe for concurrent use.
+type ClinVar struct {
+	chroms map[string][]Entry // by canonical contig; sorted by Pos, Ref, Alt
+	n      int
+}
+
+// Lookup returns the entry for the variant chrom:pos ref>alt, written VCF-style and
+// left-aligned as in ClinVar's VCF (normalise the query first). chrom is canonical
+// ("chr17"); "17" is accepted too.
+func (c *ClinVar) Lookup(chrom string, pos int, ref, alt string) (Entry, bool) {
+	for _, e := range c.At(chrom, pos) {
+		if e.Ref == ref && e.Alt == alt {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// At returns the entries whose VCF position is chrom:pos (1-based), any alleles. The
+// slice is shared: do not modify it.
+func (c *ClinVar) At(chrom string, pos int) []Entry {
+	if c == nil {
+		return nil
+	}
+	list, ok := c.chroms[chrom]
+	if !ok {
+		cc, known := canonicalChrom(chrom)
+		if !known {
+			return nil
+		}
+		list = c.chroms[cc]
+	}
+	i := sort.Search(len(list), func(i int) bool { return list[i].Pos >= pos })
+	j := i
+	for j < len(list) && list[j].Pos == pos {
+		j++
+	}
+	return list[i:j:j]
+}
+
+// Len returns the number of entries.
+func (c *ClinVar) Len() int { return c.n }
+
+// All yields every entry, sorted by contig, position, REF and ALT.
+func (c *ClinVar) All() iter.Seq[Entry] {
+	return func(yield func(Entry) bool) {
+		for _, chrom := range sortedChroms(c.chroms) {
+			for _, e := range c.chroms[chrom] {
+				if !yield(e) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// newClinVar indexes entries, rejecting a duplicate variant. entries is sorted in place
+// (it usually is already: the embedded table is written sorted) and kept.
+func newClinVar(entries []Entry) (*ClinVar, error) {
+	if !sort.SliceIsSorted(entries, func(i, j int) bool { return entryLess(entries[i], entries[j]) }) {
+		sort.SliceStable(entries, func(i, j int) bool { return entryLess(entries[i], entries[j]) })
+	}
+	c := &ClinVar{chroms: map[string][]Entry{}, n: len(entries)}
+	start := 0
+	for i := 1; i <= len(entries); i++ {
+		if i < len(entries) && entries[i].Chrom == entries[start].Chrom {
+			a, b := entries[i-1], entries[i]
+			if a.Pos == b.Pos && a.Ref == b.Ref && a.Alt == b.Alt {
+				return nil, fmt.Errorf("%w: ClinVar: %s:%d %s>%s listed twice", ErrInconsistent, a.Chrom, a.Pos, a.Ref, a.Alt)
+			}
+			continue
+		}
+		c.chroms[entries[start].Chrom] = entries[start:i:i]
+		start = i
+	}
+	return c, nil
+}
+
+func entryLess(a, b Entry) bool {
+	if a.Chrom != b.Chrom {
+		return chromRank(a.Chrom) < chromRank(b.Chrom)
+	}
+	if a.Pos != b.Pos {
+		return a.Pos < b.Pos
+	}
+	if a.Ref != b.Ref {
+		return a.Ref < b.Ref
+	}
+	return a.Alt < b.Alt
+}
+
+// ClassifyCLNSIG maps ClinVar's aggregate germline classification (the CLNSIG INFO value)
+// to the report vocabulary. Terms follow ClinVar's classification vocabulary
+// (https://www.ncbi.nlm.nih.gov/clinvar/docs/clinsig/):
+//
+//   - Pathogenic, Likely_pathogenic, Uncertain_significance, Likely_benign, Benign map to
+//     themselves; "Pathogenic,_low_penetrance" and "Likely_pathogenic,_low_penetrance" are
+//     ClinVar's low-penetrance forms of the same classes and map to pathogenic and
+//     likely_pathogenic.
+//   - Combined values ("Pathogenic/Likely_pathogenic", "Benign/Likely_benign") mean the
+//     submitters agree on the side but not on the certainty; they map to the lower
+//     certainty (likely_pathogenic, likely_benign), so a report never claims more
+//     certainty than every submitter did.
+//   - "Conflicting_classifications_of_pathogenicity" (and the pre-2024 spelling
+//     "Conflicting_interpretations_of_pathogenicity") map to conflicting.
+//   - Values that are not a germline pathogenicity class (drug_response, risk_factor,
+//     association, protective, Affects, other, not_provided, the risk-allele classes, no
+//     classification) map to not_in_knowledge_base; the entry keeps CLNSIG so a report
+//     can say why.
+//
+// ClinVar separates a variant's further, non-pathogenicity terms with '|'
+// ("Pathogenic|risk_factor"); the first term that is a pathogenicity class decides.
+func ClassifyCLNSIG(clnsig string) string {
+	for _, term := range strings.Split(clnsig, "|") {
+		if c := classifyTerm(strings.TrimSpace(term)); c != ClassNotInKnowledgeBase {
+			return c
+		}
+	}
+	return ClassNotInKnowledgeBase
+}
+
+func classifyTerm(term string) string {
+	switch strings.ToLower(term) {
+	case "conflicting_classifications_of_pathogenicity", "conflicting_interpretations_of_pathogenicity":
+		return ClassConflicting
+	}
+	// A '/'-combined value: every part must be a class on the same side.
+	var path, benign, likely, uncertain int
+	parts := strings.Split(term, "/")
+	for _, p := range parts {
+		switch strings.ToLower(p) {
+		case "pathogenic", "pathogenic,_low_penetrance":
+			path++
+		case "likely_pathogenic", "likely_pathogenic,_low_penetrance":
+			path++
+			likely++
+		case "benign":
+			benign++
+		case "likely_benign":
+			benign++
+			likely++
+		case "uncertain_significance":
+			uncertain++
+		default:
+			return ClassNotInKnowledgeBase
+		}
+	}
+	switch {
+	case uncertain == len(parts):
+		return ClassUncertain
+	case path == len(parts) && likely > 0:
+		return ClassLikelyPathogenic
+	case path == len(parts):
+		return ClassPathogenic
+	case benign == len(parts) && likely > 0:
+		return ClassLikelyBenign
+	case benign == len(parts):
+		return ClassBenign
+	}
+	// Parts on different sides (ClinVar does not write this, but it would be a conflict).
+	return ClassConflicting
+}
+
+// ReviewStars maps ClinVar's review status (CLNREVSTAT) to its gold stars, per ClinVar's
+// review status table (https://www.ncbi.nlm.nih.gov/clinvar/docs/review_status/):
+// practice guideline 4; reviewed by expert panel 3; criteria provided, multiple
+// submitters, no conflicts 2; criteria provided, single submitter 1; criteria provided,
+// conflicting classifications 1; anything else (no assertion criteria, no
+// classification) 0.
+func ReviewStars(revstat string) int {
+	switch strings.ToLower(strings.TrimSpace(revstat)) {
+	case "practice_guideline":
+		return 4
+	case "reviewed_by_expert_panel":
+		return 3
+	case "criteria_provided,_multiple_submitters,_no_conflicts":
+		return 2
+	case "criteria_provided,_single_submitter",
+		"criteria_provided,_conflicting_classifications",
+		"criteria_provided,_conflicting_interpretations":
+		return 1
+	}
+	return 0
+}
+
+// IsPLP reports whether a classification is pathogenic or likely pathogenic.
+func IsPLP(classification string) bool {
+	return classification == ClassPathogenic || classification == ClassLikelyPathogenic
+}
+
+// clinvarRelease finds a ClinVar release date in a VCF header: ##fileDate=2026-02-26, or a
+// clinvar_YYYYMMDD file name in ##source.
+var (
+	fileDateRe = regexp.MustCompile(`^##fileDate=(\d{4})-?(\d{2})-?(\d{2})\s*$`)
+	sourceRe   = regexp.MustCompile(`^##source=.*clinvar_(\d{4})(\d{2})(\d{2})`)
+)
+
+// readClinVarVCF reads a ClinVar VCF (GRCh38) and returns its records for the panel
+// genes, with the release named in its header. Genes come from GENEINFO
+// ("BRCA1:672|LOC...:...") or, in the 2024 P/LP extract, GENE; records naming no panel
+// gene are dropped.
+func readClinVarVCF(rel, data string) (release string, out []Entry, err error) {
+	err = eachLineAll(data, func(n int, l string) error {
+		if strings.HasPrefix(l, "##") {
+			for _, re := range []*regexp.Regexp{fileDateRe, sourceRe} {
+				if m := re.FindStringSubmatch(l); m != nil && release == "" {
+					release = fmt.Sprintf("ClinVar %s-%s-%s", m[1], m[2], m[3])
+				}
+			}
+			return nil
+		}
+		if strings.HasPrefix(l, "#") {
+			return nil
+		}
+		if release == "" {
+			return fmt.Errorf("%w: %s line %d: no ##fileDate or clinvar_YYYYMMDD source line before the records", ErrFormat, rel, n)
+		}
+		e, keep, err := parseClinVarRecord(l)
+		if err != nil {
+			return fmt.Errorf("%w: %s line %d: %w", ErrFormat, rel, n, err)
+		}
+		if keep {
+			e.Release = release
+			out = append(out, e)
+		}
+		return nil
+	})
+	return release, out, err
+}
+
+// parseClinVarRecord parses one ClinVar VCF data line. keep is false for a record that
+// names no panel gene.
+func parseClinVarRecord(l string) (e Entry, keep bool, err error) {
+	f := strings.SplitN(l, "\t", 9)
+	if len(f) < 8 {
+		return e, false, fmt.Errorf("%d fields, want 8", len(f))
+	}
+	chrom, ok := canonicalChrom(f[0])
+	if !ok {
+		return e, false, nil // ClinVar also lists unplaced contigs; none is a panel locus
+	}
+	pos, err := strconv.Atoi(f[1])
+	if err != nil || pos < 1 {
+		return e, false, fmt.Errorf("POS %q", f[1])
+	}
+	// ALT "." is ClinVar's record of a reference allele (HGVS g.=); Build checks its REF
+	// but does not keep it, since no sample variant can match it.
+	if !isAlleles(f[3]) || (!isAlleles(f[4]) && f[4] != ".") {
+		return e, false, fmt.Errorf("alleles %q>%q", f[3], f[4])
+	}
+	e = Entry{Chrom: chrom, Pos: pos, Ref: f[3], Alt: f[4], VariationID: f[2]}
+	for _, kv := range strings.Split(f[7], ";") {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "GENEINFO":
+			for _, gi := range strings.Split(v, "|") {
+				sym, _, _ := strings.Cut(gi, ":")
+				if isPanelGene(sym) && e.Gene == "" {
+					e.Gene = sym
+				}
+			}
+		case "GENE":
+			if isPanelGene(v) {
+				e.Gene = v
+			}
+		case "CLNSIG":
+			e.CLNSIG = v
+		case "CLNREVSTAT":
+			e.ReviewStatus = v
+		case "MC":
+			for _, mc := range strings.Split(v, ",") {
+				_, label, ok := strings.Cut(mc, "|")
+				if !ok || label == "" {
+					return e, false, fmt.Errorf("MC %q is not SO:id|label", mc)
+				}
+				e.MC = append(e.MC, label)
+			}
+		case "RS":
+			first, _, _ := strings.Cut(v, "|")
+			if _, err := strconv.Atoi(first); err != nil {
+				return e, false, fmt.Errorf("RS %q", v)
+			}
+			e.RSID = "rs" + first
+		}
+	}
+	if e.Gene == "" {
+		return e, false, nil
+	}
+	// A record without CLNSIG has no germline classification (only an oncogenicity or
+	// somatic clinical-impact one, or none yet); it is kept as not_in_knowledge_base so a
+	// report can still name the ClinVar variation.
+	e.Stars = ReviewStars(e.ReviewStatus)
+	e.Classification = ClassifyCLNSIG(e.CLNSIG)
+	return e, true, nil
+}
+
+// isAlleles reports whether s is a non-empty run of IUPAC bases A, C, G, T, N.
+func isAlleles(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case 'A', 'C', 'G', 'T', 'N':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// eachLineAll is eachLine without skipping '#' lines.
+func eachLineAll(data string, fn func(n int, line string) error) error {
+	n := 0
+	for len(data) > 0 {
+		n++
+		var l string
+		if i := strings.IndexByte(data, '\n'); i >= 0 {
+			l, data = data[:i], data[i+1:]
+		} else {
+			l, data = data, ""
+		}
+		l = strings.TrimSuffix(l, "\r")
+		if l == "" {
+			continue
+		}
+		if err := fn(n, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clinvarHeader heads the embedded ClinVar table.
+const clinvarHeader = "#chrom\tpos\tref\talt\tvariation_id\tgene\tclnsig\tclnrevstat\tstars\tclassification\trelease\tmc\trsid" +
+	"\t(pos: 1-based VCF position; '.' marks an empty field)\n"
+
+func dot(s string) string {
+	if s == "" {
+		return "."
+	}
+	return s
+}
+
+func undot(s string) string {
+	if s == "." {
+		return ""
+	}
+	return s
+}
+
+// writeClinVar writes the embedded ClinVar table, sorted by contig, position and alleles.
+func writeClinVar(w io.Writer, c *ClinVar) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(clinvarHeader)
+	for e := range c.All() {
+		fmt.Fprintf(bw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n",
+			e.Chrom, e.Pos, e.Ref, e.Alt, dot(e.VariationID), e.Gene, dot(e.CLNSIG), dot(e.ReviewStatus),
+			e.Stars, e.Classification, e.Release, dot(strings.Join(e.MC, ",")), dot(e.RSID))
+	}
+	return bw.Flush()
+}
+
+// parseClinVar reads the table written by writeClinVar. The entries' strings share data's
+// memory.
+func parseClinVar(data string) (*ClinVar, error) {
+	entries := make([]Entry, 0, strings.Count(data, "\n"))
+	err := eachLine(data, func(n int, l string) error {
+		var f [13]string
+		rest := l
+		for i := range f {
+			if i == len(f)-1 {
+				f[i] = rest
+				if strings.IndexByte(rest, '\t') >= 0 {
+					return fmt.Errorf("%w: clinvar line %d: more than 13 fields", ErrFormat, n)
+				}
+				break
+			}
+			var ok bool
+			f[i], rest, ok = strings.Cut(rest, "\t")
+			if !ok {
+				return fmt.Errorf("%w: clinvar line %d: %d fields, want 13", ErrFormat, n, i+1)
+			}
+		}
+		chrom, known := canonicalChrom(f[0])
+		pos, err := strconv.Atoi(f[1])
+		if !known || chrom != f[0] || err != nil || pos < 1 {
+			return fmt.Errorf("%w: clinvar line %d: locus %s:%s", ErrFormat, n, f[0], f[1])
+		}
+		stars, err := strconv.Atoi(f[8])
+		if err != nil || stars < 0 || stars > 4 {
+			return fmt.Errorf("%w: clinvar line %d: stars %q", ErrFormat, n, f[8])
+		}
+		if !isAlleles(f[2]) || !isAlleles(f[3]) {
+			return fmt.Errorf("%w: clinvar line %d: alleles %q>%q", ErrFormat, n, f[2], f[3])
+		}
+		if !isPanelGene(f[5]) || f[10] == "" {
+			return fmt.Errorf("%w: clinvar line %d: gene %q, release %q", ErrFormat, n, f[5], f[10])
+		}
+		if !isClassification(f[9]) {
+			return fmt.Errorf("%w: clinvar line %d: classification %q is not one of %s", ErrFormat, n, f[9], classificationVocabulary)
+		}
+		e := Entry{Chrom: chrom, Pos: pos, Ref: f[2], Alt: f[3], VariationID: undot(f[4]), Gene: f[5],
+			CLNSIG: undot(f[6]), ReviewStatus: undot(f[7]), Stars: stars, Classification: f[9], Release: f[10], RSID: undot(f[12])}
+		if mc := undot(f[11]); mc != "" {
+			e.MC = strings.Split(mc, ",")
+		}
+		entries = append(entries, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newClinVar(entries)
+}
+
+func isClassification(s string) bool {
+	switch s {
+	case ClassPathogenic, ClassLikelyPathogenic, ClassUncertain, ClassLikelyBenign, ClassBenign,
+		ClassConflicting, ClassNotInKnowledgeBase:
+		return true
+	}
+	return false
+}

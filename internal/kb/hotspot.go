@@ -1,0 +1,91 @@
+package kb
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Hotspot is a protein change known to be pathogenic.
+//
+// A Hotspot is a plain value, safe for concurrent use.
+type Hotspot struct {
+	Gene    string // "POLE"
+	Protein string // HGVS protein description, predicted: "p.(Pro286Arg)"
+	Short   string // one-letter form, "P286R"
+	Codon   int    // 1-based amino-acid position in the MANE Select protein
+	Ref     string // three-letter reference amino acid, "Pro"
+	Alt     string // three-letter alternate amino acid, "Arg"
+	Source  string // the publication that classifies it
+}
+
+// leonCastillo2020 cites the source of the POLE hotspot list.
+const leonCastillo2020 = "León-Castillo A et al. Interpretation of somatic POLE mutations in endometrial carcinoma. J Pathol 2020;250:323-335. doi:10.1002/path.5372"
+
+// poleEDMs are the pathogenic POLE exonuclease-domain mutations (EDMs) of León-Castillo
+// et al. 2020 (J Pathol 250:323-335, doi:10.1002/path.5372): the five established
+// hotspots (P286R, V411L, S297F, A456P, S459F) and the six further EDMs their POLE-score
+// classified as pathogenic. ESGO/ESTRO/ESP 2020 endometrial-carcinoma guidelines use
+// this list for the POLE-mutant molecular class. The positions are NP_006222.2 (the
+// protein of MANE Select NM_006231.4); Build checks every reference amino acid against the
+// translated transcript.
+var poleEDMs = []string{"P286R", "V411L", "S297F", "A456P", "S459F", "F367S", "L424I", "M295R", "P436R", "M444K", "D368Y"}
+
+// parseShortProtein splits "P286R" into reference, codon and alternate.
+func parseShortProtein(s string) (ref byte, codon int, alt byte, err error) {
+	if len(s) < 3 {
+		return 0, 0, 0, fmt.Errorf("%w: protein change %q", ErrFormat, s)
+	}
+	ref, alt = s[0], s[len(s)-1]
+	codon, err = strconv.Atoi(s[1 : len(s)-1])
+	if err != nil || codon < 1 || threeLetter[ref] == "" || threeLetter[alt] == "" {
+		return 0, 0, 0, fmt.Errorf("%w: protein change %q", ErrFormat, s)
+	}
+	return ref, codon, alt, nil
+}
+
+// newHotspot builds a Hotspot from its one-letter form.
+func newHotspot(gene, short, source string) (Hotspot, error) {
+	ref, codon, alt, err := parseShortProtein(short)
+	if err != nil {
+		return Hotspot{}, err
+	}
+	r, a := threeLetter[ref], threeLetter[alt]
+	return Hotspot{Gene: gene, Short: short, Codon: codon, Ref: r, Alt: a,
+		Protein: fmt.Sprintf("p.(%s%d%s)", r, codon, a), Source: source}, nil
+}
+
+const hotspotsHeader = "#gene\tshort\tprotein\tcodon\tref\talt\tsource\t(codon: 1-based amino-acid position)\n"
+
+func writeHotspots(w io.Writer, hs []Hotspot) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(hotspotsHeader)
+	for _, h := range hs {
+		fmt.Fprintf(bw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", h.Gene, h.Short, h.Protein, h.Codon, h.Ref, h.Alt, h.Source)
+	}
+	return bw.Flush()
+}
+
+// parseHotspots reads the table written by writeHotspots; every row must agree with its
+// own one-letter form.
+func parseHotspots(data string) ([]Hotspot, error) {
+	var out []Hotspot
+	err := eachLine(data, func(n int, l string) error {
+		f := strings.Split(l, "\t")
+		if len(f) != 7 {
+			return fmt.Errorf("%w: hotspots line %d: %d fields, want 7", ErrFormat, n, len(f))
+		}
+		h, err := newHotspot(f[0], f[1], f[6])
+		if err != nil {
+			return fmt.Errorf("hotspots line %d: %w", n, err)
+		}
+		if !isPanelGene(h.Gene) || h.Protein != f[2] || strconv.Itoa(h.Codon) != f[3] || h.Ref != f[4] || h.Alt != f[5] {
+			return fmt.Errorf("%w: hotspots line %d: fields disagree with %s %s", ErrFormat, n, f[0], f[1])
+		}
+		out = append(out, h)
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,284 @@
+package kb
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/precis-dx/precis/internal/transcript"
+)
+
+//go:embed data
+var embedded embed.FS
+
+// KB is the knowledge base: everything a report states about a variant comes from here,
+// and the report records Version and Sources.
+//
+// A KB is immutable after Load and safe for concurrent use; callers must not modify the
+// maps and slices it exposes.
+type KB struct {
+	Version     string                            // "2026.02-<first 10 hex digits of the manifest's SHA-256>": newest ClinVar release and content hash
+	Sources     []Source                          // every source file the build read, with release, licence and checksums
+	Transcripts map[string]*transcript.Transcript // MANE Select transcripts by gene symbol
+	Genome      *Genome                           // GRCh38 reference bases inside the panels
+	GRCh37      *Genome                           // GRCh37 bases of the panel exons (±GRCh37Flank), for genome-build evidence
+	ClinVar     *ClinVar                          // ClinVar classifications of the panel genes
+	Regions     []Region                          // panel regions, sorted by contig and start
+	Hotspots    []Hotspot                         // POLE exonuclease-domain pathogenic mutations
+	Markers     []Marker                          // GRCh37-vs-GRCh38 build markers
+	Checks      []string                          // what the build verified, in words
+
+	dpydTranslation []byte
+	dpydPhenotype   []byte
+}
+
+// Source is one source of the knowledge base and what was derived from it.
+type Source struct {
+	Name    string       `json:"name"`            // e.g. "ClinVar"
+	Release string       `json:"release"`         // e.g. "ClinVar 2026-02-26", "MANE v1.0"
+	Licence string       `json:"licence"`         // the source's own licence (the project's Apache-2.0 does not change it)
+	Origin  string       `json:"origin"`          // where it comes from (URL, repository and commit, citation)
+	Files   []SourceFile `json:"files,omitempty"` // the files read, under the shared data folder
+	Derived string       `json:"derived"`         // what the knowledge base took from it
+}
+
+// SourceFile is one file a build read.
+type SourceFile struct {
+	Path   string `json:"path"`   // relative to the shared data folder, slash-separated
+	SHA256 string `json:"sha256"` // of the file as read (compressed files: of the compressed bytes)
+	Bytes  int64  `json:"bytes"`
+}
+
+// GRCh37Flank is how many bases either side of each exon the GRCh37 genome keeps.
+const GRCh37Flank = 50
+
+// Embedded file names (in data/).
+const (
+	fileManifest        = "manifest.json"
+	fileNotice          = "NOTICE"
+	fileTranscripts     = "transcripts.tsv"
+	fileGenome38        = "genome.GRCh38.fa.gz"
+	fileGenome37        = "genome.GRCh37.fa.gz"
+	fileClinVar         = "clinvar.tsv.gz"
+	fileRegions         = "regions.tsv"
+	fileHotspots        = "hotspots.tsv"
+	fileMarkers         = "build_markers.GRCh37_vs_GRCh38.tsv"
+	fileDPYDTranslation = "DPYD_translation.json.gz"
+	fileDPYDPhenotype   = "DPYD_phenotype.json.gz"
+)
+
+// manifest is data/manifest.json.
+type manifest struct {
+	Format        int        `json:"format"`
+	Name          string     `json:"name"`
+	Released      string     `json:"released"` // newest ClinVar release, YYYY-MM-DD
+	GenomeBuild   string     `json:"genome_build"`
+	SplicePadding int        `json:"splice_padding"`
+	GRCh37Flank   int        `json:"grch37_flank"`
+	Files         []dataFile `json:"files"`
+	Sources       []Source   `json:"sources"`
+	Checks        []string   `json:"checks"`
+}
+
+// dataFile describes one embedded file.
+type dataFile struct {
+	Path        string `json:"path"`
+	SHA256      string `json:"sha256"` // of the content; for .gz files of the uncompressed content
+	Gzip        bool   `json:"gzip"`
+	Records     int    `json:"records"`
+	Description string `json:"description"`
+}
+
+const manifestFormat = 1
+
+// Load reads the knowledge base embedded in the binary.
+func Load() (*KB, error) {
+	sub, err := fs.Sub(embedded, "data")
+	if err != nil {
+		return nil, fmt.Errorf("kb: embedded data: %w", err)
+	}
+	return LoadFS(sub)
+}
+
+// LoadDir reads a knowledge base from a directory Build wrote.
+func LoadDir(dir string) (*KB, error) { return LoadFS(os.DirFS(dir)) }
+
+// LoadFS reads a knowledge base from the root of fsys, checking every file against the
+// manifest's SHA-256.
+func LoadFS(fsys fs.FS) (*KB, error) {
+	mraw, err := fs.ReadFile(fsys, fileManifest)
+	if err != nil {
+		return nil, fmt.Errorf("kb: read manifest: %w", err)
+	}
+	var m manifest
+	if err := json.Unmarshal(mraw, &m); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, fileManifest, err)
+	}
+	if m.Format != manifestFormat {
+		return nil, fmt.Errorf("%w: %s: format %d, want %d", ErrFormat, fileManifest, m.Format, manifestFormat)
+	}
+	version, err := versionOf(m.Released, mraw)
+	if err != nil {
+		return nil, err
+	}
+	k := &KB{Version: version, Sources: m.Sources, Checks: m.Checks}
+
+	// Read, decompress and check the files concurrently; parse each as it arrives.
+	want := []string{fileTranscripts, fileGenome38, fileGenome37, fileClinVar, fileRegions, fileHotspots,
+		fileMarkers, fileDPYDTranslation, fileDPYDPhenotype}
+	byPath := map[string]dataFile{}
+	for _, f := range m.Files {
+		byPath[f.Path] = f
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	for _, name := range want {
+		f, ok := byPath[name]
+		if !ok {
+			return nil, fmt.Errorf("%w: %s does not list %s", ErrIntegrity, fileManifest, name)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			data, err := readDataFile(fsys, f)
+			if err != nil {
+				fail(err)
+				return
+			}
+			if err := k.parse(name, data); err != nil {
+				fail(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return nil, errs[0]
+	}
+	return k, nil
+}
+
+// parse fills the part of k that file name holds. Each name sets a different field.
+func (k *KB) parse(name string, data string) error {
+	var err error
+	switch name {
+	case fileTranscripts:
+		k.Transcripts, err = parseTranscripts(data)
+	case fileGenome38:
+		k.Genome, err = parseFASTA("GRCh38", data)
+	case fileGenome37:
+		k.GRCh37, err = parseFASTA("GRCh37", data)
+	case fileClinVar:
+		k.ClinVar, err = parseClinVar(data)
+	case fileRegions:
+		k.Regions, err = parseRegions(data)
+	case fileHotspots:
+		k.Hotspots, err = parseHotspots(data)
+	case fileMarkers:
+		k.Markers, err = parseMarkers(data)
+	case fileDPYDTranslation:
+		k.dpydTranslation = []byte(data)
+	case fileDPYDPhenotype:
+		k.dpydPhenotype = []byte(data)
+	}
+	return err
+}
+
+// readDataFile reads an embedded file, decompresses it and checks its SHA-256. The content
+// is returned as a string so that parsers can keep substrings without copying.
+func readDataFile(fsys fs.FS, f dataFile) (string, error) {
+	raw, err := fs.ReadFile(fsys, f.Path)
+	if err != nil {
+		return "", fmt.Errorf("kb: read %s: %w", f.Path, err)
+	}
+	h := sha256.New()
+	var sb strings.Builder
+	if f.Gzip {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return "", fmt.Errorf("%w: %s: %w", ErrFormat, f.Path, err)
+		}
+		if n := len(raw); n >= 4 {
+			// ISIZE, the last four bytes of a gzip member: the uncompressed size mod 2^32.
+			sb.Grow(int(binary.LittleEndian.Uint32(raw[n-4:])))
+		}
+		if _, err := io.Copy(&sb, io.TeeReader(zr, h)); err != nil {
+			return "", fmt.Errorf("%w: %s: %w", ErrFormat, f.Path, err)
+		}
+	} else {
+		h.Write(raw)
+		sb.Write(raw)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != f.SHA256 {
+		return "", fmt.Errorf("%w: %s has SHA-256 %s, the manifest says %s", ErrIntegrity, f.Path, got, f.SHA256)
+	}
+	return sb.String(), nil
+}
+
+// versionOf derives the knowledge-base version from the manifest: the year and month of
+// the newest ClinVar release and the first 10 hex digits of the manifest's SHA-256. The
+// manifest lists the SHA-256 of every embedded file, so any change of content changes
+// the version.
+func versionOf(released string, manifestBytes []byte) (string, error) {
+	y, rest, ok := strings.Cut(released, "-")
+	mo, _, ok2 := strings.Cut(rest, "-")
+	if !ok || !ok2 || len(y) != 4 || len(mo) != 2 {
+		return "", fmt.Errorf("%w: %s: released %q is not YYYY-MM-DD", ErrFormat, fileManifest, released)
+	}
+	return y + "." + mo + "-" + sha256Hex(manifestBytes)[:10], nil
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// DPYDTranslation returns PharmCAT's DPYD allele definition (DPYD_translation.json, MPL-2.0,
+// PharmCAT v3.1.1) byte for byte as PharmCAT ships it. The slice is a copy.
+func (k *KB) DPYDTranslation() []byte { return bytes.Clone(k.dpydTranslation) }
+
+// DPYDPhenotype returns PharmCAT's DPYD phenotype table (DPYD.json: CPIC activity values and
+// diplotype-to-phenotype rows; MPL-2.0) byte for byte as PharmCAT ships it. The slice is
+// a copy.
+func (k *KB) DPYDPhenotype() []byte { return bytes.Clone(k.dpydPhenotype) }
+
+// RegionsFor returns the regions of the named panels (all panels when none is named),
+// sorted by contig and start.
+func (k *KB) RegionsFor(panels ...string) []Region {
+	var out []Region
+	for _, r := range k.Regions {
+		if len(panels) == 0 || slices.Contains(panels, r.Panel) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Source returns the source with the given name.
+func (k *KB) Source(name string) (Source, bool) {
+	for _, s := range k.Sources {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Source{}, false
+}

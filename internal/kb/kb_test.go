@@ -1,0 +1,352 @@
+package kb
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// sharedData returns the shared data folder (../shared/data beside the repository). When
+// it is absent the test is skipped, or fails when CI=true.
+func sharedData(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", "data")
+	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared data not found at %s: %v", dir, err)
+		}
+		t.Skipf("shared data not found at %s", dir)
+	}
+	return dir
+}
+
+var (
+	loadOnce sync.Once
+	loaded   *KB
+	loadErr  error
+)
+
+// testKB loads the embedded knowledge base once for all tests.
+func testKB(t testing.TB) *KB {
+	t.Helper()
+	loadOnce.Do(func() { loaded, loadErr = Load() })
+	if loadErr != nil {
+		t.Fatalf("Load: %v", loadErr)
+	}
+	return loaded
+}
+
+// vcfRecord is a data line of a source VCF, read independently of the package's parser.
+type vcfRecord struct {
+	line               int
+	chrom              string // as in the file
+	pos                int
+	id, ref, alt, info string
+}
+
+func (r vcfRecord) infoValue(key string) string {
+	for _, kv := range strings.Split(r.info, ";") {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// panelGeneOf returns the panel gene a ClinVar record names (GENEINFO or GENE), or "".
+func (r vcfRecord) panelGeneOf() string {
+	if g := r.infoValue("GENE"); g != "" {
+		return map[bool]string{true: g}[PanelOf(g) != ""]
+	}
+	for _, gi := range strings.Split(r.infoValue("GENEINFO"), "|") {
+		sym, _, _ := strings.Cut(gi, ":")
+		if PanelOf(sym) != "" {
+			return sym
+		}
+	}
+	return ""
+}
+
+func readVCF(t testing.TB, path string) []vcfRecord {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = zr
+	}
+	var out []vcfRecord
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	n := 0
+	for sc.Scan() {
+		n++
+		l := sc.Text()
+		if strings.HasPrefix(l, "#") || l == "" {
+			continue
+		}
+		f := strings.Split(l, "\t")
+		pos, err := strconv.Atoi(f[1])
+		if err != nil || len(f) < 8 {
+			t.Fatalf("%s line %d: %q", path, n, l)
+		}
+		out = append(out, vcfRecord{line: n, chrom: f[0], pos: pos, id: f[2], ref: f[3], alt: f[4], info: f[7]})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+const (
+	clinvar2026 = "clinvar/clinvar_genes.GRCh38.20260226.vcf.gz"
+	clinvar2024 = "clinvar/panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz"
+)
+
+func TestLoad(t *testing.T) {
+	k := testKB(t)
+	if len(k.Transcripts) != 9 {
+		t.Errorf("got %d transcripts, want 9", len(k.Transcripts))
+	}
+	for _, g := range Genes() {
+		if k.Transcripts[g] == nil {
+			t.Errorf("no transcript for %s", g)
+		}
+	}
+	if !strings.HasPrefix(k.Version, "2026.02-") || len(k.Version) != len("2026.02-")+10 {
+		t.Errorf("got version %q, want 2026.02-<10 hex digits>", k.Version)
+	}
+	if k.ClinVar.Len() == 0 || len(k.Regions) == 0 || len(k.Hotspots) != 11 || len(k.Markers) == 0 || len(k.Sources) == 0 {
+		t.Errorf("got %d ClinVar entries, %d regions, %d hotspots, %d markers, %d sources",
+			k.ClinVar.Len(), len(k.Regions), len(k.Hotspots), len(k.Markers), len(k.Sources))
+	}
+	for _, s := range k.Sources {
+		if s.Name == "" || s.Release == "" || s.Licence == "" || s.Origin == "" || s.Derived == "" {
+			t.Errorf("source %+v lacks a field", s)
+		}
+		for _, f := range s.Files {
+			if len(f.SHA256) != 64 {
+				t.Errorf("source %s file %s: SHA-256 %q", s.Name, f.Path, f.SHA256)
+			}
+		}
+	}
+	for _, name := range []string{"ClinVar", "MANE", "PharmCAT DPYD allele definition", "CPIC DPYD guideline", "POLE hotspots", "LRG-derived GRCh38 sequence"} {
+		if _, ok := k.Source(name); !ok {
+			t.Errorf("no source %q", name)
+		}
+	}
+}
+
+// TestLoadRoundTrip builds into a directory, loads it, and checks that what was loaded
+// writes back to the same bytes.
+func TestLoadRoundTrip(t *testing.T) {
+	k := testKB(t)
+	for _, tc := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{fileTranscripts, func(w io.Writer) error { return writeTranscripts(w, k.Transcripts) }},
+		{fileGenome38, func(w io.Writer) error { return writeFASTA(w, k.Genome) }},
+		{fileGenome37, func(w io.Writer) error { return writeFASTA(w, k.GRCh37) }},
+		{fileClinVar, func(w io.Writer) error { return writeClinVar(w, k.ClinVar) }},
+		{fileRegions, func(w io.Writer) error { return writeRegions(w, k.Regions) }},
+		{fileHotspots, func(w io.Writer) error { return writeHotspots(w, k.Hotspots) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := embeddedContent(t, tc.name)
+			var got bytes.Buffer
+			if err := tc.write(&got); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("re-written %s differs from the embedded file (%d vs %d bytes)", tc.name, got.Len(), len(want))
+			}
+		})
+	}
+}
+
+// embeddedContent returns an embedded file's content, uncompressed.
+func embeddedContent(t testing.TB, name string) []byte {
+	t.Helper()
+	raw, err := fs.ReadFile(embedded, "data/"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(name, ".gz") {
+		return raw
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestBuild builds the knowledge base twice from the shared data: the two builds must be
+// byte-identical (determinism), and the committed data/ must equal a fresh build (so that
+// nobody edits it by hand). Compressed files are compared by content: compress/flate's
+// output is not promised to stay the same across Go releases, and the manifest (hence the
+// version) hashes contents, not compressed bytes.
+func TestBuild(t *testing.T) {
+	src := sharedData(t)
+	dirs := []string{t.TempDir(), t.TempDir()}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range dirs {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = Build(src, dirs[i]) }()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatalf("Build: %v", err)
+		}
+	}
+	a, b := listDir(t, os.DirFS(dirs[0])), listDir(t, os.DirFS(dirs[1]))
+	committed := listDir(t, mustSub(t, embedded, "data"))
+	if len(a) != len(committed) {
+		t.Errorf("fresh build has %d files, data/ has %d", len(a), len(committed))
+	}
+	for name, content := range a {
+		if !bytes.Equal(content, b[name]) {
+			t.Errorf("%s: two builds from the same sources differ", name)
+		}
+		c, ok := committed[name]
+		if !ok {
+			t.Errorf("%s: in a fresh build, not in data/", name)
+			continue
+		}
+		if strings.HasSuffix(name, ".gz") {
+			content, c = gunzip(t, content), gunzip(t, c)
+		}
+		if !bytes.Equal(content, c) {
+			t.Errorf("data/%s differs from a fresh build: run Build(%q, \"internal/kb/data\")", name, src)
+		}
+	}
+	for name := range committed {
+		if _, ok := a[name]; !ok {
+			t.Errorf("data/%s is not produced by Build", name)
+		}
+	}
+	// The fresh build loads, and has the committed version.
+	k, err := LoadDir(dirs[0])
+	if err != nil {
+		t.Fatalf("LoadDir: %v", err)
+	}
+	if want := testKB(t).Version; k.Version != want {
+		t.Errorf("fresh build has version %s, data/ %s", k.Version, want)
+	}
+}
+
+func mustSub(t testing.TB, fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+func listDir(t testing.TB, fsys fs.FS) map[string][]byte {
+	t.Helper()
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, e := range entries {
+		b, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = b
+	}
+	return out
+}
+
+func gunzip(t testing.TB, p []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestLoadIntegrity checks that a changed data file is refused.
+func TestLoadIntegrity(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range listDir(t, mustSub(t, embedded, "data")) {
+		if name == fileRegions {
+			content = bytes.Replace(content, []byte("\tdpyd\texon"), []byte("\tdpyd\tintron"), 1)
+			content = bytes.Replace(content, []byte("chr1\t97077743\t"), []byte("chr1\t97077744\t"), 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := LoadDir(dir)
+	if !errors.Is(err, ErrIntegrity) {
+		t.Errorf("got error %v, want ErrIntegrity", err)
+	}
+}
+
+func TestBuildMissingSource(t *testing.T) {
+	err := Build(t.TempDir(), t.TempDir())
+	if err == nil {
+		t.Fatal("Build from an empty folder succeeded")
+	}
+}
+
+func TestDPYDDefinitionsVerbatim(t *testing.T) {
+	src := sharedData(t)
+	k := testKB(t)
+	for _, tc := range []struct {
+		file string
+		got  []byte
+	}{
+		{"pgx/pharmcat/DPYD_translation.json", k.DPYDTranslation()},
+		{"pgx/pharmcat/DPYD_phenotype.json", k.DPYDPhenotype()},
+	} {
+		t.Run(filepath.Base(tc.file), func(t *testing.T) {
+			want, err := os.ReadFile(filepath.Join(src, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(tc.got, want) {
+				t.Errorf("got %d bytes, want the %d bytes of %s", len(tc.got), len(want), tc.file)
+			}
+		})
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	for b.Loop() {
+		if _, err := Load(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

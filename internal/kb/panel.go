@@ -1,0 +1,68 @@
+package kb
+
+import "slices"
+
+// Panel names.
+const (
+	PanelDPYD  = "dpyd"
+	PanelBRCA  = "brca"
+	PanelLynch = "lynch"
+	PanelPOLE  = "pole"
+)
+
+// panelGene is one gene of a panel and its MANE Select transcript, as the panel table of
+// the design (docs: /work/shared/DESIGN.md, "Panels") lists them.
+type panelGene struct {
+	gene, refseq, panel string
+}
+
+// panelGenes lists the genes in panel order. The transcript accessions are the MANE
+// Select v1.0 transcripts; Build checks each against the MANE summary file.
+var panelGenes = []panelGene{
+	{"DPYD", "NM_000110.4", PanelDPYD},
+	{"BRCA1", "NM_007294.4", PanelBRCA},
+	{"BRCA2", "NM_000059.4", PanelBRCA},
+	{"MLH1", "NM_000249.4", PanelLynch},
+	{"MSH2", "NM_000251.3", PanelLynch},
+	{"MSH6", "NM_000179.3", PanelLynch},
+	{"PMS2", "NM_000535.7", PanelLynch},
+	{"EPCAM", "NM_002354.3", PanelLynch},
+	{"POLE", "NM_006231.4", PanelPOLE},
+}
+
+// Panels returns the panel names: dpyd, brca, lynch, pole.
+func Panels() []string { return []string{PanelDPYD, PanelBRCA, PanelLynch, PanelPOLE} }
+
+// PanelOf returns the panel a gene belongs to, or "" for a gene outside the panels.
+func PanelOf(gene string) string {
+	for _, g := range panelGenes {
+		if g.gene == gene {
+			return g.panel
+		}
+	}
+	return ""
+}
+
+// GenesOf returns the genes of a panel, in panel order.
+func GenesOf(panel string) []string {
+	var out []string
+	for _, g := range panelGenes {
+		if g.panel == panel {
+			out = append(out, g.gene)
+		}
+	}
+	return out
+}
+
+// Genes returns all panel genes, in panel order.
+func Genes() []string {
+	out := make([]string, len(panelGenes))
+	for i, g := range panelGenes {
+		out[i] = g.gene
+	}
+	return out
+}
+
+func isPanelGene(gene string) bool {
+	return slices.ContainsFunc(panelGenes, func(g panelGene) bool { return g.gene == gene })
+}

@@ -1,0 +1,171 @@
+package kb
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Region kinds.
+const (
+	KindExon          = "exon"           // an exon (UTR or coding) of a MANE Select transcript
+	KindSplicePadding = "splice-padding" // the SplicePadding bases either side of an exon
+	KindCPICPosition  = "cpic-position"  // a PharmCAT/CPIC DPYD allele-definition position (REF span)
+	KindClinVarPLP    = "clinvar-plp"    // the REF span of a ClinVar pathogenic/likely pathogenic record
+	KindHotspot       = "hotspot"        // the codon of a POLE exonuclease-domain hotspot
+)
+
+// kindRank orders kinds for labelling a base covered by several: the most specific first.
+// Hotspot codons and CPIC positions are kept visible inside exons; ClinVar P/LP sites
+// only label bases that nothing else covers (intronic and deep-intronic sites).
+var kindRank = map[string]int{KindHotspot: 0, KindCPICPosition: 1, KindExon: 2, KindSplicePadding: 3, KindClinVarPLP: 4}
+
+// SplicePadding is how far each exon region is extended into the intron (or the flank
+// beyond a transcript end), in bases. VEP's splice_region_variant covers 3-8 bases into
+// the intron (McLaren et al. 2016, Genome Biol 17:122); 20 bases is the usual padding of
+// clinical exome and panel target files, and covers the branch-point-proximal acceptor
+// region and the extended donor site where splice-altering variants are reported.
+const SplicePadding = 20
+
+// Region is a stretch of genome a panel looks at. The regions of one panel are sorted,
+// never overlap, and together cover every exon (padded by SplicePadding), every CPIC
+// DPYD position, every ClinVar P/LP site and every POLE hotspot codon of the panel. Where
+// several kinds cover a base, the base is labelled with the first of hotspot,
+// cpic-position, exon, splice-padding, clinvar-plp; adjacent bases with the same gene and
+// kind form one region.
+//
+// A Region is a plain value, safe for concurrent use.
+type Region struct {
+	Chrom string // canonical contig, "chr1"
+	Start int    // 1-based, inclusive
+	End   int    // 1-based, inclusive
+	Gene  string // panel gene
+	Panel string // dpyd, brca, lynch or pole
+	Kind  string // exon, splice-padding, cpic-position, clinvar-plp or hotspot
+}
+
+// Contains reports whether chrom:pos (1-based) lies in r.
+func (r Region) Contains(chrom string, pos int) bool {
+	return r.Chrom == chrom && pos >= r.Start && pos <= r.End
+}
+
+func regionLess(a, b Region) bool {
+	if a.Chrom != b.Chrom {
+		return chromRank(a.Chrom) < chromRank(b.Chrom)
+	}
+	if a.Start != b.Start {
+		return a.Start < b.Start
+	}
+	return a.Panel < b.Panel
+}
+
+// partitionRegions turns possibly overlapping intervals into the disjoint, labelled
+// regions described at Region, per panel.
+func partitionRegions(in []Region) []Region {
+	type key struct{ panel, chrom string }
+	groups := map[key][]Region{}
+	for _, r := range in {
+		k := key{r.Panel, r.Chrom}
+		groups[k] = append(groups[k], r)
+	}
+	var out []Region
+	for k, list := range groups {
+		sort.Slice(list, func(i, j int) bool { return list[i].Start < list[j].Start })
+		var bounds []int
+		for _, r := range list {
+			bounds = append(bounds, r.Start, r.End+1)
+		}
+		sort.Ints(bounds)
+		var (
+			active []Region
+			next   int // next interval of list to activate
+			cur    []Region
+		)
+		for i := 0; i+1 < len(bounds); i++ {
+			a, b := bounds[i], bounds[i+1]-1
+			if b < a {
+				continue
+			}
+			for next < len(list) && list[next].Start <= a {
+				active = append(active, list[next])
+				next++
+			}
+			kept := active[:0]
+			for _, r := range active {
+				if r.End >= a {
+					kept = append(kept, r)
+				}
+			}
+			active = kept
+			if len(active) == 0 {
+				continue
+			}
+			best := active[0]
+			for _, r := range active[1:] {
+				if kindRank[r.Kind] < kindRank[best.Kind] || (kindRank[r.Kind] == kindRank[best.Kind] && r.Gene < best.Gene) {
+					best = r
+				}
+			}
+			seg := Region{Chrom: k.chrom, Start: a, End: b, Gene: best.Gene, Panel: k.panel, Kind: best.Kind}
+			if n := len(cur); n > 0 && cur[n-1].End+1 == a && cur[n-1].Gene == seg.Gene && cur[n-1].Kind == seg.Kind {
+				cur[n-1].End = b
+				continue
+			}
+			cur = append(cur, seg)
+		}
+		out = append(out, cur...)
+	}
+	sort.Slice(out, func(i, j int) bool { return regionLess(out[i], out[j]) })
+	return out
+}
+
+// regionsHeader heads the embedded region table.
+const regionsHeader = "#chrom\tstart\tend\tgene\tpanel\tkind\t(start/end: 1-based, inclusive; not BED)\n"
+
+func writeRegions(w io.Writer, rs []Region) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(regionsHeader)
+	for _, r := range rs {
+		fmt.Fprintf(bw, "%s\t%d\t%d\t%s\t%s\t%s\n", r.Chrom, r.Start, r.End, r.Gene, r.Panel, r.Kind)
+	}
+	return bw.Flush()
+}
+
+// parseRegions reads the table written by writeRegions and checks that it is sorted and
+// that the regions of a panel do not overlap.
+func parseRegions(data string) ([]Region, error) {
+	var out []Region
+	last := map[string]Region{} // by panel
+	err := eachLine(data, func(n int, l string) error {
+		f := strings.Split(l, "\t")
+		if len(f) != 6 {
+			return fmt.Errorf("%w: regions line %d: %d fields, want 6", ErrFormat, n, len(f))
+		}
+		chrom, known := canonicalChrom(f[0])
+		s, err1 := strconv.Atoi(f[1])
+		e, err2 := strconv.Atoi(f[2])
+		if !known || chrom != f[0] || err1 != nil || err2 != nil || s < 1 || e < s {
+			return fmt.Errorf("%w: regions line %d: interval %s:%s-%s", ErrFormat, n, f[0], f[1], f[2])
+		}
+		r := Region{Chrom: chrom, Start: s, End: e, Gene: f[3], Panel: f[4], Kind: f[5]}
+		if _, ok := kindRank[r.Kind]; !ok {
+			return fmt.Errorf("%w: regions line %d: kind %q", ErrFormat, n, r.Kind)
+		}
+		if PanelOf(r.Gene) != r.Panel {
+			return fmt.Errorf("%w: regions line %d: gene %q is not in panel %q", ErrFormat, n, r.Gene, r.Panel)
+		}
+		if len(out) > 0 && regionLess(r, out[len(out)-1]) {
+			return fmt.Errorf("%w: regions line %d: not sorted", ErrFormat, n)
+		}
+		if p, ok := last[r.Panel]; ok && p.Chrom == r.Chrom && r.Start <= p.End {
+			return fmt.Errorf("%w: regions line %d: overlaps %s:%d-%d of panel %s", ErrFormat, n, p.Chrom, p.Start, p.End, p.Panel)
+		}
+		last[r.Panel] = r
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}

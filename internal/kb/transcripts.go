@@ -1,0 +1,214 @@
+package kb
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/precis-dx/precis/internal/transcript"
+)
+
+// txLen returns the length of t's transcript sequence.
+func txLen(t *transcript.Transcript) int {
+	n := 0
+	for _, e := range t.Exons {
+		n += e.End - e.Start + 1
+	}
+	return n
+}
+
+// txRangeToGenomic maps transcript positions from..to (1-based, inclusive, from <= to) to
+// genomic intervals (1-based, inclusive), listed in transcript order. ok is false when the
+// range leaves the transcript.
+func txRangeToGenomic(t *transcript.Transcript, from, to int) ([]transcript.Exon, bool) {
+	if from < 1 || to < from || to > txLen(t) {
+		return nil, false
+	}
+	var out []transcript.Exon
+	off := 0 // transcript positions before this exon
+	for _, e := range t.Exons {
+		n := e.End - e.Start + 1
+		a, b := max(from, off+1), min(to, off+n) // transcript positions inside this exon
+		if a <= b {
+			if t.Strand > 0 {
+				out = append(out, transcript.Exon{Start: e.Start + (a - off - 1), End: e.Start + (b - off - 1)})
+			} else {
+				out = append(out, transcript.Exon{Start: e.End - (b - off - 1), End: e.End - (a - off - 1)})
+			}
+		}
+		off += n
+	}
+	return out, true
+}
+
+// txSequence returns transcript positions from..to of t (transcript orientation).
+func txSequence(g *Genome, t *transcript.Transcript, from, to int) (string, bool) {
+	parts, ok := txRangeToGenomic(t, from, to)
+	if !ok {
+		return "", false
+	}
+	var sb strings.Builder
+	for _, p := range parts {
+		s, ok := g.Fetch(t.Chrom, p.Start, p.End)
+		if !ok {
+			return "", false
+		}
+		if t.Strand < 0 {
+			s = reverseComplement(s)
+		}
+		sb.WriteString(s)
+	}
+	return sb.String(), true
+}
+
+// CDS returns the coding sequence of t, start codon to stop codon inclusive, read from g.
+// ok is false when a coding base is unknown.
+func (g *Genome) CDS(t *transcript.Transcript) (string, bool) {
+	return txSequence(g, t, t.CDSStart, t.CDSEnd)
+}
+
+// checkCDS verifies that cds is a complete open reading frame: a multiple of three long,
+// starting with ATG, ending with a stop codon and free of internal stops.
+func checkCDS(name, cds string) error {
+	if len(cds)%3 != 0 {
+		return fmt.Errorf("%w: %s: CDS length %d is not a multiple of 3", ErrInconsistent, name, len(cds))
+	}
+	if !strings.HasPrefix(cds, "ATG") {
+		return fmt.Errorf("%w: %s: CDS starts with %.3s, not ATG", ErrInconsistent, name, cds)
+	}
+	p := translate(cds)
+	if p[len(p)-1] != '*' {
+		return fmt.Errorf("%w: %s: CDS ends with %s, not a stop codon", ErrInconsistent, name, cds[len(cds)-3:])
+	}
+	if i := strings.IndexAny(p[:len(p)-1], "*X"); i >= 0 {
+		return fmt.Errorf("%w: %s: codon %d (%s) is a stop or unreadable", ErrInconsistent, name, i+1, cds[3*i:3*i+3])
+	}
+	return nil
+}
+
+// validTranscript checks the internal consistency of a transcript model.
+func validTranscript(t *transcript.Transcript) error {
+	if t.Gene == "" || t.ID == "" || (t.Strand != 1 && t.Strand != -1) || len(t.Exons) == 0 {
+		return fmt.Errorf("%w: transcript %q: missing gene, accession, strand or exons", ErrFormat, t.ID)
+	}
+	if _, ok := canonicalChrom(t.Chrom); !ok {
+		return fmt.Errorf("%w: transcript %s: contig %q", ErrFormat, t.ID, t.Chrom)
+	}
+	for i, e := range t.Exons {
+		if e.Start < 1 || e.End < e.Start {
+			return fmt.Errorf("%w: transcript %s: exon %d is %d-%d", ErrFormat, t.ID, i+1, e.Start, e.End)
+		}
+		if i > 0 {
+			p := t.Exons[i-1]
+			if (t.Strand > 0 && e.Start <= p.End) || (t.Strand < 0 && e.End >= p.Start) {
+				return fmt.Errorf("%w: transcript %s: exon %d is not after exon %d in transcript order", ErrFormat, t.ID, i+1, i)
+			}
+		}
+	}
+	if t.CDSStart < 1 || t.CDSEnd < t.CDSStart || t.CDSEnd > txLen(t) {
+		return fmt.Errorf("%w: transcript %s: CDS %d..%d outside the transcript (length %d)", ErrFormat, t.ID, t.CDSStart, t.CDSEnd, txLen(t))
+	}
+	return nil
+}
+
+// transcriptsHeader heads the embedded transcript table.
+const transcriptsHeader = "#gene\trefseq\tensembl\tchrom\tstrand\tcds_start\tcds_end\texons" +
+	"\t(cds_start/cds_end: 1-based transcript positions; exons: 1-based inclusive GRCh38 start-end, transcript order)\n"
+
+// writeTranscripts writes the transcript table, one transcript per line, in gene order.
+func writeTranscripts(w io.Writer, ts map[string]*transcript.Transcript) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(transcriptsHeader)
+	for _, g := range sortedKeys(ts) {
+		t := ts[g]
+		strand := "+"
+		if t.Strand < 0 {
+			strand = "-"
+		}
+		ex := make([]string, len(t.Exons))
+		for i, e := range t.Exons {
+			ex[i] = strconv.Itoa(e.Start) + "-" + strconv.Itoa(e.End)
+		}
+		fmt.Fprintf(bw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", t.Gene, t.ID, t.Ensembl, t.Chrom, strand, t.CDSStart, t.CDSEnd, strings.Join(ex, ","))
+	}
+	return bw.Flush()
+}
+
+// parseTranscripts reads the table written by writeTranscripts.
+func parseTranscripts(data string) (map[string]*transcript.Transcript, error) {
+	out := map[string]*transcript.Transcript{}
+	err := eachLine(data, func(n int, l string) error {
+		f := strings.Split(l, "\t")
+		if len(f) != 8 {
+			return fmt.Errorf("%w: transcripts line %d: %d fields, want 8", ErrFormat, n, len(f))
+		}
+		t := &transcript.Transcript{Gene: f[0], ID: f[1], Ensembl: f[2], Chrom: f[3]}
+		switch f[4] {
+		case "+":
+			t.Strand = 1
+		case "-":
+			t.Strand = -1
+		default:
+			return fmt.Errorf("%w: transcripts line %d: strand %q", ErrFormat, n, f[4])
+		}
+		var err1, err2 error
+		t.CDSStart, err1 = strconv.Atoi(f[5])
+		t.CDSEnd, err2 = strconv.Atoi(f[6])
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("%w: transcripts line %d: CDS %q..%q", ErrFormat, n, f[5], f[6])
+		}
+		for _, ex := range strings.Split(f[7], ",") {
+			a, b, ok := strings.Cut(ex, "-")
+			s, err1 := strconv.Atoi(a)
+			e, err2 := strconv.Atoi(b)
+			if !ok || err1 != nil || err2 != nil {
+				return fmt.Errorf("%w: transcripts line %d: exon %q", ErrFormat, n, ex)
+			}
+			t.Exons = append(t.Exons, transcript.Exon{Start: s, End: e})
+		}
+		if err := validTranscript(t); err != nil {
+			return fmt.Errorf("transcripts line %d: %w", n, err)
+		}
+		if _, dup := out[t.Gene]; dup {
+			return fmt.Errorf("%w: transcripts line %d: second transcript for %s", ErrFormat, n, t.Gene)
+		}
+		out[t.Gene] = t
+		return nil
+	})
+	return out, err
+}
+
+// eachLine calls fn for every line of data that is neither empty nor a '#' comment, with
+// its 1-based line number. A trailing '\r' is removed. The lines are substrings of data.
+func eachLine(data string, fn func(n int, line string) error) error {
+	n := 0
+	for len(data) > 0 {
+		n++
+		var l string
+		if i := strings.IndexByte(data, '\n'); i >= 0 {
+			l, data = data[:i], data[i+1:]
+		} else {
+			l, data = data, ""
+		}
+		l = strings.TrimSuffix(l, "\r")
+		if len(l) == 0 || l[0] == '#' {
+			continue
+		}
+		if err := fn(n, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sortedKeys[T any](m map[string]T) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,644 @@
+package pgx
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Missing-position policies (Options.Missing).
+const (
+	// MissingNoCall treats a position the input does not cover as untested: the call is made
+	// from the tested positions and the untested ones are reported (PharmCAT's behaviour).
+	MissingNoCall = "no-call"
+	// MissingReference assumes an uncovered position is homozygous reference, for
+	// single-sample VCFs from callers that omit hom-ref sites. The result records the choice.
+	MissingReference = "reference"
+)
+
+// maxPhaseBlocks bounds how many independently phased blocks are combined explicitly
+// (2^(n-1) arrangements); beyond it the unphased method, whose score is a lower bound of
+// every arrangement, is used.
+const maxPhaseBlocks = 4
+
+// Allele is one ALT of a Site in normalised form (trimmed, left-aligned, VCF anchor base).
+type Allele struct {
+	Pos int    // 1-based (VCF) position of the first base of Ref after normalisation
+	Ref string // plus-strand reference bases
+	Alt string // plus-strand alternate bases; empty for a symbolic ALT (<NON_REF>, <*>, *)
+}
+
+// Site is one VCF record for one sample, as read. It is a plain value.
+type Site struct {
+	Chrom    string   // contig, "chr1" or "1"
+	Pos      int      // 1-based (VCF) POS of the record
+	Ref      string   // REF as written in the record
+	End      int      // 1-based inclusive last reference base covered; END= for gVCF reference blocks
+	RefBlock bool     // gVCF reference block (<NON_REF>/<*>, END=): every covered position is tested reference
+	Alleles  []Allele // normalised form of each ALT: index i is ALT i+1
+	GT       []int    // allele index per haplotype; -1 is a missing allele (".")
+	Phased   bool     // GT written with '|'
+	PhaseSet string   // FORMAT/PS; empty means the whole contig is one phase set
+	Filter   string   // FILTER column
+}
+
+// Options controls a call.
+type Options struct {
+	Missing string // MissingNoCall (default when empty) or MissingReference
+}
+
+// Recommendation is one guideline recommendation for one drug.
+type Recommendation struct {
+	Drug      string `json:"drug"`
+	Guideline string `json:"guideline"`
+	Text      string `json:"text"`
+	Strength  string `json:"strength"` // CPIC classification of the recommendation: "strong", "moderate"
+}
+
+// Alert is the dose alert pushed to clinicians.
+type Alert struct {
+	Severity string `json:"severity"` // "none", "moderate" (reduced dose) or "high" (avoid)
+	Message  string `json:"message"`
+}
+
+// Result is a DPYD call for one sample; its JSON form is the report's pgx entry
+// (DESIGN.md) with extra keys. It is a plain value.
+type Result struct {
+	Gene              string           `json:"gene"`
+	Diplotype         string           `json:"diplotype"`      // "A/B"; unphased: "a || b || c" (PharmCAT's list); several possible phasings: "A/B or C/D"
+	ActivityScore     *float64         `json:"activity_score"` // nil when no call is possible
+	Phenotype         string           `json:"phenotype"`
+	UntestedPositions []string         `json:"untested_positions"` // rsIDs of positions with no genotype (or only one allele called)
+	Recommendations   []Recommendation `json:"recommendations"`
+	Alert             Alert            `json:"alert"`
+	Alleles           []string         `json:"alleles"`       // named alleles found (not Reference)
+	ScoreAlleles      []string         `json:"score_alleles"` // the two alleles whose values make the activity score
+	Phased            bool             `json:"phased"`        // the call rests on one known phasing (phased, or effectively phased)
+	Warnings          []string         `json:"warnings"`
+	MissingPolicy     string           `json:"missing_policy"`
+	Tags              []string         `json:"tags"`
+	Sources           []string         `json:"sources"`
+}
+
+// Position states of one call.
+const (
+	untested = iota // no genotype
+	tested          // both alleles called
+	half            // one allele called, the other missing
+	assumed         // untested, assumed reference (MissingReference)
+)
+
+// genotype is the sample's genotype at one definition position.
+type genotype struct {
+	site   int     // index of the record used, -1 if none
+	rank   int     // how well that record fits (see gather)
+	gt     [2]int8 // per haplotype: -1 missing, 0 reference (or an allele CPIC does not define), 1 the CPIC allele
+	phased bool
+	ps     string
+	state  int
+}
+
+// caller holds the state of one Call.
+type caller struct {
+	d        *Definition
+	sites    []Site
+	opts     Options
+	g        []genotype
+	warnings []string
+	seen     map[string]bool
+	fromExon bool // HapB3 inferred from the exonic tag SNP only
+	mismatch bool // intronic and exonic HapB3 SNPs disagree
+}
+
+// Call calls DPYD for one sample from its records (any order; records on other contigs are
+// ignored). It never fails: a sample with no usable DPYD genotype gets an Indeterminate
+// result with a null activity score.
+func (d *Definition) Call(sites []Site, opts Options) Result {
+	c := &caller{d: d, sites: sites, opts: opts, g: make([]genotype, len(d.positions)), seen: map[string]bool{}}
+	switch opts.Missing {
+	case "", MissingNoCall:
+		c.opts.Missing = MissingNoCall
+	case MissingReference:
+	default:
+		c.warn(fmt.Sprintf("unknown missing-position policy %q; %q used", opts.Missing, MissingNoCall))
+		c.opts.Missing = MissingNoCall
+	}
+	c.gather()
+	c.decode()
+	return c.result()
+}
+
+func (c *caller) warn(msg string) {
+	if !c.seen[msg] {
+		c.seen[msg] = true
+		c.warnings = append(c.warnings, msg)
+	}
+}
+
+// label names a position for people, e.g. "rs3918290 (c.1905+1G>A)".
+func (c *caller) label(p int) string {
+	return c.d.positions[p].RSID + " (" + c.d.positions[p].CDNA + ")"
+}
+
+// isChr1 reports whether a contig name is chromosome 1 ("chr1" and "1" are the same contig).
+func isChr1(chrom string) bool {
+	return chrom == "chr1" || chrom == "1" || strings.EqualFold(chrom, "chr1")
+}
+
+// documented reports whether a normalised allele is the CPIC allele at position p.
+func (c *caller) documented(p int, a Allele) bool {
+	dp := &c.d.positions[p]
+	return a.Pos == dp.Pos && strings.EqualFold(a.Ref, dp.Ref) && strings.EqualFold(a.Alt, dp.Alt)
+}
+
+// Ranks of the records that inform a position; a record with a called genotype adds
+// rankCalled, so a called record always beats a no-call.
+const (
+	rankRefBlock   = 1  // a gVCF reference block covering the position
+	rankAtPosition = 2  // a record at the position, or with an allele normalised onto it
+	rankCPICAllele = 3  // a record carrying the CPIC allele of the position
+	rankCalled     = 10 // added when the sample's genotype has at least one called allele
+)
+
+// gather picks, for each definition position, the record that tests it.
+func (c *caller) gather() {
+	for i := range c.g {
+		c.g[i].site = -1
+	}
+	for si := range c.sites {
+		s := &c.sites[si]
+		if !isChr1(s.Chrom) {
+			continue
+		}
+		called := 0
+		for _, a := range s.GT {
+			if a >= 0 {
+				called = rankCalled
+				break
+			}
+		}
+		if s.RefBlock {
+			end := max(s.End, s.Pos)
+			first := sort.Search(len(c.d.positions), func(i int) bool { return c.d.positions[i].Pos >= s.Pos })
+			for p := first; p < len(c.d.positions) && c.d.positions[p].Pos <= end; p++ {
+				if c.d.positions[p].Pos+len(c.d.positions[p].Ref)-1 <= end {
+					c.offer(p, si, rankRefBlock+called)
+				}
+			}
+			continue
+		}
+		if p, ok := c.d.index[s.Pos]; ok {
+			c.offer(p, si, rankAtPosition+called)
+		}
+		for _, a := range s.Alleles {
+			if p, ok := c.d.index[a.Pos]; ok && a.Pos > 0 {
+				r := rankAtPosition
+				if c.documented(p, a) {
+					r = rankCPICAllele
+				}
+				c.offer(p, si, r+called)
+			}
+		}
+	}
+}
+
+// offer makes record si the one used at position p if it ranks higher than the current
+// one; when two called records compete, a warning names both.
+func (c *caller) offer(p, si, rank int) {
+	g := &c.g[p]
+	switch {
+	case g.site == si:
+		g.rank = max(g.rank, rank)
+		return
+	case g.site < 0:
+		g.site, g.rank = si, rank
+		return
+	}
+	if rank >= rankCalled && g.rank >= rankCalled && (carriesAlt(&c.sites[si]) || carriesAlt(&c.sites[g.site])) {
+		c.warn(fmt.Sprintf("%s: records at chr1:%d and chr1:%d both cover this position; the record carrying the CPIC allele (else the first) is used and alleles of the other are scored as reference", c.label(p), c.sites[g.site].Pos, c.sites[si].Pos))
+	}
+	if rank > g.rank {
+		g.site, g.rank = si, rank
+	}
+}
+
+// carriesAlt reports whether the sample's genotype in s calls a non-reference allele.
+func carriesAlt(s *Site) bool {
+	for _, a := range s.GT {
+		if a > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// decode turns the chosen records into per-haplotype codes and position states.
+func (c *caller) decode() {
+	var filtered []string
+	for p := range c.g {
+		g := &c.g[p]
+		g.gt = [2]int8{-1, -1}
+		if g.site >= 0 {
+			s := &c.sites[g.site]
+			g.gt = c.alleles(p, s)
+			g.phased, g.ps = s.Phased, s.PhaseSet
+			if f := s.Filter; f != "" && f != "." && f != "PASS" && (g.gt[0] >= 0 || g.gt[1] >= 0) {
+				filtered = append(filtered, c.d.positions[p].RSID+" ("+f+")")
+			}
+		}
+		switch {
+		case g.gt[0] >= 0 && g.gt[1] >= 0:
+			g.state = tested
+		case g.gt[0] >= 0 || g.gt[1] >= 0:
+			g.state = half
+			c.warn(fmt.Sprintf("%s: only one allele called (half-call); the called allele is used and the other is untested", c.label(p)))
+		case c.opts.Missing == MissingReference:
+			g.state, g.gt = assumed, [2]int8{0, 0}
+		default:
+			g.state = untested
+		}
+	}
+	if len(filtered) > 0 {
+		c.warn("genotypes used although the record FILTER is not PASS: " + strings.Join(filtered, ", "))
+	}
+}
+
+// alleles reads the sample's genotype at position p from record s.
+func (c *caller) alleles(p int, s *Site) [2]int8 {
+	out := [2]int8{-1, -1}
+	dp := &c.d.positions[p]
+	switch {
+	case len(s.GT) > 2:
+		c.warn(fmt.Sprintf("%s: genotype with %d alleles at chr1:%d is not diploid; position treated as untested", c.label(p), len(s.GT), s.Pos))
+		return out
+	case !s.RefBlock && s.Pos == dp.Pos && s.Ref != "" && !strings.EqualFold(s.Ref[:1], dp.Ref[:1]):
+		c.warn(fmt.Sprintf("%s: record REF %s at chr1:%d disagrees with the definition's %s; position treated as untested", c.label(p), s.Ref, s.Pos, dp.Ref))
+		return out
+	}
+	for h, a := range s.GT {
+		switch {
+		case a < 0:
+			continue
+		case a == 0:
+			out[h] = 0
+			continue
+		case a > len(s.Alleles):
+			c.warn(fmt.Sprintf("%s: genotype allele %d at chr1:%d has no ALT; treated as missing", c.label(p), a, s.Pos))
+			continue
+		}
+		al := s.Alleles[a-1]
+		switch {
+		case c.documented(p, al):
+			out[h] = 1
+		case s.RefBlock || al.Pos <= 0 || !isBases(strings.ToUpper(al.Ref)) || !isBases(strings.ToUpper(al.Alt)):
+			c.warn(fmt.Sprintf("%s: the genotype calls a symbolic or unknown allele at chr1:%d; treated as missing", c.label(p), s.Pos))
+		default:
+			// CPIC/PharmCAT: a variation the definition does not document is scored as
+			// reference (PharmCAT NamedAlleleMatcher.TREAT_UNDOCUMENTED_VARIATIONS_AS_REFERENCE).
+			out[h] = 0
+			c.warn(fmt.Sprintf("%s: allele chr1:%d %s>%s is not in the CPIC DPYD definition (CPIC allele %s>%s); scored as reference, its function is unknown",
+				c.label(p), al.Pos, strings.ToUpper(al.Ref), strings.ToUpper(al.Alt), dp.Ref, dp.Alt))
+		}
+	}
+	if len(s.GT) == 1 && out[0] >= 0 {
+		out[1] = -1 // haploid call: the second allele is missing
+	}
+	return out
+}
+
+// strandCall is one haplotype of a diplotype.
+type strandCall struct {
+	names []string // sorted allele names, empty for Reference
+	low   int      // lowest activity value on the strand, half units
+	lowAt string   // the allele with that value
+}
+
+// hapB3 decides which HapB3 allele strand s carries (-1 for none), PharmCAT/CPIC style: the
+// intronic c.1129-5923C>G decides when called; HapB3 needs the exonic tag on the same strand
+// too, else the strand carries the intronic allele alone. When the intronic SNP is not
+// called, the exonic tag calls HapB3 and a warning says so.
+func (c *caller) hapB3(gt func(p, s int) int8, s int) int {
+	in, ex := gt(c.d.intronPos, s), gt(c.d.exonPos, s)
+	switch {
+	case in == 1 && ex == 1:
+		return c.d.hapB3
+	case in == 1:
+		return c.d.intronic
+	case in == 0:
+		if ex == 1 {
+			c.mismatch = true
+		}
+		return -1
+	case ex == 1:
+		c.fromExon = true
+		return c.d.hapB3
+	}
+	return -1
+}
+
+// strand builds haplotype s of an arrangement.
+func (c *caller) strand(gt func(p, s int) int8, s int) strandCall {
+	sc := strandCall{low: c.d.refHalf, lowAt: referenceName}
+	add := func(ai int) {
+		a := &c.d.alleles[ai]
+		sc.names = append(sc.names, a.name)
+		if a.half < sc.low || a.half == sc.low && sc.lowAt != referenceName && compareNames(a.name, sc.lowAt) < 0 {
+			sc.low, sc.lowAt = a.half, a.name
+		}
+	}
+	for p, ai := range c.d.single {
+		if ai >= 0 && p != c.d.intronPos && gt(p, s) == 1 {
+			add(ai)
+		}
+	}
+	if ai := c.hapB3(gt, s); ai >= 0 {
+		add(ai)
+	}
+	slices.SortFunc(sc.names, compareNames)
+	return sc
+}
+
+// call is the outcome of one calling method.
+type call struct {
+	diplotype string
+	half      int // activity score in half units
+	score     []string
+	alleles   []string
+	phased    bool
+}
+
+// phaseBlocks groups the heterozygous positions by what is known of their phase: phased
+// genotypes share a block per phase set, each unphased heterozygous genotype is its own
+// block. It returns the block of each position (-1 when homozygous or untested), the number
+// of blocks, and whether any phase information links two heterozygous positions.
+func (c *caller) phaseBlocks() ([]int, int, bool) {
+	block := make([]int, len(c.g))
+	ids := map[string]int{}
+	sizes := map[int]int{}
+	for p := range c.g {
+		g := &c.g[p]
+		block[p] = -1
+		if (g.gt[0] == 1) == (g.gt[1] == 1) {
+			continue
+		}
+		key := "#" + strconv.Itoa(p)
+		if g.phased {
+			key = "|" + g.ps
+		}
+		id, ok := ids[key]
+		if !ok {
+			id = len(ids)
+			ids[key] = id
+		}
+		block[p] = id
+		sizes[id]++
+	}
+	linked := false
+	for _, n := range sizes {
+		linked = linked || n > 1
+	}
+	return block, len(ids), linked
+}
+
+// callStrands calls a diplotype for every arrangement of the phase blocks (block 0 fixed)
+// and keeps the lowest activity score, listing every distinct diplotype.
+func (c *caller) callStrands(block []int, nBlocks int) call {
+	type cand struct {
+		name  string
+		half  int
+		score []string
+		names []string
+	}
+	var cands []cand
+	for mask := 0; mask < 1<<max(nBlocks-1, 0); mask++ {
+		gt := func(p, s int) int8 {
+			if b := block[p]; b > 0 && mask&(1<<(b-1)) != 0 {
+				s = 1 - s
+			}
+			return c.g[p].gt[s]
+		}
+		a, b := c.strand(gt, 0), c.strand(gt, 1)
+		score := []string{a.lowAt, b.lowAt}
+		slices.SortFunc(score, compareNames)
+		cands = append(cands, cand{name: diplotypeName(a.names, b.names), half: a.low + b.low, score: score,
+			names: append(append([]string(nil), a.names...), b.names...)})
+	}
+	slices.SortStableFunc(cands, func(x, y cand) int {
+		if x.half != y.half {
+			return x.half - y.half
+		}
+		return strings.Compare(x.name, y.name)
+	})
+	out := call{half: cands[0].half, score: cands[0].score, phased: len(cands) == 1}
+	var names []string
+	for _, cd := range cands {
+		if !slices.Contains(names, cd.name) {
+			names = append(names, cd.name)
+		}
+		out.alleles = append(out.alleles, cd.names...)
+	}
+	out.diplotype = strings.Join(names, " or ")
+	if len(names) > 1 {
+		c.warn(fmt.Sprintf("phase between %d phase sets is unknown: %d diplotypes are possible; the lowest activity score is used", nBlocks, len(names)))
+	}
+	return out
+}
+
+// callList is PharmCAT's unphased DPYD method: list every allele found (twice when it can
+// be on both strands) and score the two lowest values, Reference filling up.
+func (c *caller) callList() call {
+	counts := map[string]int{}
+	refPossible := true
+	for p, ai := range c.d.single {
+		if ai < 0 || p == c.d.intronPos {
+			continue
+		}
+		n := 0
+		for _, a := range c.g[p].gt {
+			if a == 1 {
+				n++
+			}
+		}
+		if n > 0 {
+			counts[c.d.alleles[ai].name] += n
+		}
+		refPossible = refPossible && n < 2
+	}
+	distinct := len(counts)
+	// HapB3 from counts (PharmCAT DpydHapB3Matcher): as many HapB3 as strands carrying both
+	// SNPs can make, the remaining intronic SNPs as c.1129-5923C>G; more exonic than
+	// intronic SNPs is a mismatch, the intronic SNP decides.
+	in, ex := c.g[c.d.intronPos], c.g[c.d.exonPos]
+	nIn, nEx := countAlt(in.gt), countAlt(ex.gt)
+	known := func(g genotype) bool { return g.gt[0] >= 0 || g.gt[1] >= 0 }
+	hap, intr := 0, 0
+	switch {
+	case known(in):
+		if known(ex) {
+			hap = min(nIn, nEx)
+			c.mismatch = c.mismatch || nEx > nIn
+		}
+		intr = nIn - hap
+	case known(ex):
+		hap = nEx
+		c.fromExon = c.fromExon || nEx > 0
+	}
+	if hap > 0 {
+		counts[hapB3Name] += hap
+	}
+	if intr > 0 {
+		counts[hapB3IntronName] += intr
+	}
+	// Reference is listed only while it is one of at most two calls (PharmCAT strips it
+	// from longer lists to prefer non-reference alleles).
+	if refPossible && distinct+1+hap+intr <= 2 {
+		counts[referenceName] = 1
+	}
+	type val struct {
+		name string
+		half int
+	}
+	var vals []val
+	out := call{diplotype: listName(counts)}
+	for name, n := range counts {
+		h := c.d.refHalf
+		if name != referenceName {
+			h = c.d.alleles[c.d.byName[name]].half
+			out.alleles = append(out.alleles, name)
+		}
+		for range n {
+			vals = append(vals, val{name, h})
+		}
+	}
+	for len(vals) < 2 {
+		vals = append(vals, val{referenceName, c.d.refHalf})
+	}
+	slices.SortFunc(vals, func(a, b val) int {
+		if a.half != b.half {
+			return a.half - b.half
+		}
+		return compareNames(a.name, b.name)
+	})
+	out.half = vals[0].half + vals[1].half
+	out.score = []string{vals[0].name, vals[1].name}
+	return out
+}
+
+func countAlt(gt [2]int8) int {
+	n := 0
+	for _, a := range gt {
+		if a == 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// result makes the call and writes the Result.
+func (c *caller) result() Result {
+	r := Result{Gene: gene, MissingPolicy: c.opts.Missing, UntestedPositions: []string{}, Recommendations: []Recommendation{},
+		Alleles: []string{}, ScoreAlleles: []string{}, Tags: []string{}, Sources: c.d.sources()}
+	anyTested := false
+	var risky []int // untested (or half-called, or assumed) positions that may hide a lower-function allele
+	for p, g := range c.g {
+		if g.state == tested || g.state == half {
+			anyTested = true
+		}
+		if g.state == tested {
+			continue
+		}
+		r.UntestedPositions = append(r.UntestedPositions, c.d.positions[p].RSID)
+		// The exonic tag SNP does not matter once the intronic, causal SNP is tested (CPIC
+		// January 2024 update).
+		if p == c.d.exonPos && c.g[c.d.intronPos].state == tested {
+			continue
+		}
+		if c.d.positions[p].ActivityValue < float64(c.d.refHalf)/2 {
+			risky = append(risky, p)
+		}
+	}
+	if !anyTested && c.opts.Missing != MissingReference {
+		r.Diplotype, r.Phenotype = unknownName, "Indeterminate"
+		r.Alert = Alert{Severity: "moderate", Message: fmt.Sprintf(
+			"DPYD Indeterminate: none of the %d DPYD positions was tested, so no genotype-guided fluorouracil/capecitabine dose can be given; DPYD status is unknown.", len(c.d.positions))}
+		r.Tags = append(r.Tags, tagConfirm)
+		r.Warnings = append(c.warnings, r.Alert.Message)
+		return r
+	}
+
+	block, nBlocks, linked := c.phaseBlocks()
+	var k call
+	switch {
+	case nBlocks <= 1 || linked && nBlocks <= maxPhaseBlocks:
+		k = c.callStrands(block, nBlocks)
+	default:
+		k = c.callList()
+	}
+	as := float64(k.half) / 2
+	r.Diplotype, r.ActivityScore, r.Phenotype, r.Phased, r.ScoreAlleles = k.diplotype, &as, c.d.phenotype[k.half], k.phased, k.score
+	seen := map[string]bool{}
+	for _, a := range k.alleles {
+		if !seen[a] {
+			seen[a] = true
+			r.Alleles = append(r.Alleles, a)
+		}
+	}
+	slices.SortFunc(r.Alleles, compareNames)
+
+	if c.mismatch {
+		c.warn(fmt.Sprintf("HapB3: the intronic c.1129-5923C>G (%s) and the exonic tag c.1236G>A (%s) disagree; the intronic, causal variant decides (CPIC, PharmCAT)", hapB3IntronRSID, hapB3ExonRSID))
+	}
+	if c.fromExon {
+		c.warn(fmt.Sprintf("HapB3: decreased function was inferred from the exonic tag SNP c.1236G>A (%s) because the causal intronic c.1129-5923C>G (%s) was not tested; in rare cases the causal variant is absent despite the tag SNP, so genotype %s to confirm (CPIC January 2024 update)", hapB3ExonRSID, hapB3IntronRSID, hapB3IntronRSID))
+	}
+	caveat := ""
+	if len(risky) > 0 && k.half > 0 {
+		caveat = c.caveat(risky)
+	}
+	c.recommend(&r, k, caveat)
+	r.Warnings = c.warnings
+	if caveat != "" {
+		r.Warnings = append(r.Warnings, caveat)
+	}
+	if r.Warnings == nil {
+		r.Warnings = []string{}
+	}
+	return r
+}
+
+// caveat says which untested positions could lower the score.
+func (c *caller) caveat(risky []int) string {
+	var names []string
+	for _, p := range risky {
+		if len(names) == 3 {
+			names = append(names, fmt.Sprintf("%d more", len(risky)-3))
+			break
+		}
+		names = append(names, strings.ToLower(c.d.positions[p].Function)+" "+c.d.positions[p].CDNA+" ("+c.d.positions[p].RSID+")")
+	}
+	var n [4]int
+	for _, g := range c.g {
+		n[g.state]++
+	}
+	var what []string
+	if n[untested] > 0 {
+		what = append(what, plural(n[untested], "DPYD position")+" untested")
+	}
+	if n[assumed] > 0 {
+		what = append(what, fmt.Sprintf("%s not in the input and assumed reference (missing policy %q)", plural(n[assumed], "DPYD position"), MissingReference))
+	}
+	if n[half] > 0 {
+		what = append(what, plural(n[half], "position")+" with only one allele called")
+	}
+	return fmt.Sprintf("CAUTION: %s, including %s; the true activity score could be lower than reported.", strings.Join(what, ", "), strings.Join(names, ", "))
+}
+
+// plural writes "1 position" or "3 positions".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -1,0 +1,137 @@
+// Package report defines the structured Precis report (schemas/report.schema.json) and renders
+// it as JSON or as text for a terminal.
+//
+// The JSON keys are a contract shared with the result service, the web pages and the
+// conformance kit (DESIGN.md, "Report"); change them only together with the schema.
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/precis-dx/precis/internal/assembly"
+	"github.com/precis-dx/precis/internal/pgx"
+)
+
+// SchemaVersion is the version of schemas/report.schema.json this package writes.
+const SchemaVersion = "1.0.0"
+
+// Report is one annotated input file. A Report is a plain value: not safe for concurrent
+// mutation, safe to read from several goroutines once built.
+type Report struct {
+	SchemaVersion string        `json:"schema_version"`
+	ReportID      string        `json:"report_id"`
+	GeneratedAt   string        `json:"generated_at"` // RFC 3339, UTC
+	Pipeline      Pipeline      `json:"pipeline"`
+	KnowledgeBase KnowledgeBase `json:"knowledge_base"`
+	Input         Input         `json:"input"`
+	Run           *Run          `json:"run,omitempty"`
+	Samples       []Sample      `json:"samples"`
+}
+
+// Pipeline names the software that made the report.
+type Pipeline struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// KnowledgeBase records the versioned data every statement in the report comes from.
+type KnowledgeBase struct {
+	Version string   `json:"version"`
+	Sources []Source `json:"sources"`
+}
+
+// Source is one versioned source of the knowledge base.
+type Source struct {
+	Name    string `json:"name"`
+	Release string `json:"release"`
+	Licence string `json:"licence,omitempty"`
+	Origin  string `json:"origin,omitempty"`
+}
+
+// Input describes the annotated file and how it was read.
+type Input struct {
+	File          string              `json:"file"`
+	SHA256        string              `json:"sha256"`
+	GenomeBuild   string              `json:"genome_build"`
+	BuildEvidence []assembly.Evidence `json:"build_evidence"`
+	Panels        []string            `json:"panels"`
+	Specimen      string              `json:"specimen"`       // germline | tumour
+	MissingPolicy string              `json:"missing_policy"` // no-call | reference
+	Warnings      []string            `json:"warnings"`
+}
+
+// Run carries the lab, run and manifest fields when the report was made by the service.
+type Run struct {
+	Lab      string `json:"lab"`
+	RunID    string `json:"run_id"`
+	Sample   string `json:"sample,omitempty"`
+	Ordering string `json:"ordering_unit,omitempty"`
+}
+
+// Sample is the result for one sample column of the input.
+type Sample struct {
+	SampleID     string       `json:"sample_id"`
+	Findings     []Finding    `json:"findings"`
+	PGx          []pgx.Result `json:"pgx"`
+	Tags         []string     `json:"tags"`
+	TagRationale []Rationale  `json:"tag_rationale"`
+	QC           QC           `json:"qc"`
+}
+
+// Rationale says why a tag was given and on what authority.
+type Rationale struct {
+	Tag     string `json:"tag"`
+	Reason  string `json:"reason"`
+	Source  string `json:"source"`
+	Finding string `json:"finding,omitempty"` // gene and HGVS of the finding that raised it
+}
+
+// Finding is one variant in an ordered panel region, as called in one sample.
+type Finding struct {
+	Gene                 string   `json:"gene"`
+	Panel                string   `json:"panel"`
+	Chrom                string   `json:"chrom"`
+	Pos                  int      `json:"pos"` // 1-based, VCF convention, after normalisation
+	Ref                  string   `json:"ref"`
+	Alt                  string   `json:"alt"`
+	InputPos             int      `json:"input_pos"` // 1-based position of the record as written in the input
+	InputLine            int      `json:"input_line"`
+	Transcript           string   `json:"transcript"`
+	HGVSg                string   `json:"hgvs_g"`
+	HGVSc                string   `json:"hgvs_c"`
+	HGVSp                string   `json:"hgvs_p"`
+	Consequence          string   `json:"consequence"`
+	Zygosity             string   `json:"zygosity"`
+	Genotype             string   `json:"genotype"`
+	Depth                *int     `json:"depth"`
+	VAF                  *float64 `json:"vaf"`
+	Filter               string   `json:"filter"`
+	Classification       string   `json:"classification"`
+	ClassificationSource string   `json:"classification_source"`
+	ClinVarID            string   `json:"clinvar_variation_id,omitempty"`
+	Tags                 []string `json:"tags"`
+	Warnings             []string `json:"warnings,omitempty"`
+}
+
+// QC counts what happened to the records of the input.
+type QC struct {
+	RecordsRead         int `json:"records_read"`
+	RecordsInPanels     int `json:"records_in_panels"`
+	SkippedOffPanel     int `json:"skipped_off_panel"`
+	SkippedOtherContigs int `json:"skipped_other_contigs"`
+	SkippedSymbolic     int `json:"skipped_symbolic"`
+	SkippedRefMismatch  int `json:"skipped_ref_mismatch"`
+	ReferenceBlocks     int `json:"reference_blocks"`
+	MultiallelicSplit   int `json:"multiallelic_split"`
+	NoCalls             int `json:"no_calls"`
+	Variants            int `json:"variants"`
+}
+
+// WriteJSON writes r as indented JSON followed by a newline.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}

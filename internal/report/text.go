@@ -1,0 +1,100 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteText writes a summary of r for a terminal. For each sample the DPYD dose alert comes
+// first, in words a clinician reads in five seconds; then the findings grouped by panel, the
+// tags with their reasons, and last the provenance.
+func WriteText(w io.Writer, r *Report) error {
+	var b strings.Builder
+	for i, s := range r.Samples {
+		if i > 0 {
+			b.WriteString("\n" + strings.Repeat("=", 78) + "\n\n")
+		}
+		writeSample(&b, r, &s)
+	}
+	if len(r.Samples) == 0 {
+		fmt.Fprintf(&b, "No samples in %s.\n", r.Input.File)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeSample(b *strings.Builder, r *Report, s *Sample) {
+	fmt.Fprintf(b, "PRECIS REPORT  sample %s  (%s, %s, specimen %s)\n\n", s.SampleID, r.Input.File, r.Input.GenomeBuild, r.Input.Specimen)
+	for _, p := range s.PGx {
+		sev := strings.ToUpper(p.Alert.Severity)
+		if sev == "" {
+			sev = "NONE"
+		}
+		fmt.Fprintf(b, "%s DOSE ALERT [%s]: %s\n", p.Gene, sev, p.Alert.Message)
+		score := "no call"
+		if p.ActivityScore != nil {
+			score = fmt.Sprintf("%.1f", *p.ActivityScore)
+		}
+		fmt.Fprintf(b, "  diplotype %s; activity score %s; %s\n", p.Diplotype, score, p.Phenotype)
+		for _, rec := range p.Recommendations {
+			fmt.Fprintf(b, "  - %s: %s (%s; %s)\n", rec.Drug, rec.Text, rec.Strength, rec.Guideline)
+		}
+		if len(p.UntestedPositions) > 0 {
+			fmt.Fprintf(b, "  untested positions (%d): %s\n", len(p.UntestedPositions), strings.Join(p.UntestedPositions, ", "))
+		}
+		for _, wn := range p.Warnings {
+			fmt.Fprintf(b, "  warning: %s\n", wn)
+		}
+		b.WriteString("\n")
+	}
+	byPanel := map[string][]Finding{}
+	var order []string
+	for _, f := range s.Findings {
+		if _, ok := byPanel[f.Panel]; !ok {
+			order = append(order, f.Panel)
+		}
+		byPanel[f.Panel] = append(byPanel[f.Panel], f)
+	}
+	if len(s.Findings) == 0 {
+		fmt.Fprintf(b, "No variants in the ordered panels (%s).\n", strings.Join(r.Input.Panels, ", "))
+	}
+	for _, p := range order {
+		fmt.Fprintf(b, "Panel %s\n", strings.ToUpper(p))
+		tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  gene\tHGVS c.\tHGVS p.\tconsequence\tzygosity\tclassification\ttags")
+		for _, f := range byPanel[p] {
+			c := f.HGVSc
+			if c == "" {
+				c = f.HGVSg
+			}
+			if c == "" {
+				c = fmt.Sprintf("%s:%d %s>%s", f.Chrom, f.Pos, f.Ref, f.Alt)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Gene, c, dash(f.HGVSp), dash(f.Consequence), f.Zygosity, f.Classification, dash(strings.Join(f.Tags, " ")))
+		}
+		tw.Flush()
+		b.WriteString("\n")
+	}
+	if len(s.TagRationale) > 0 {
+		b.WriteString("Why these tags\n")
+		for _, t := range s.TagRationale {
+			fmt.Fprintf(b, "  %s  %s: %s [%s]\n", t.Tag, t.Finding, t.Reason, t.Source)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(b, "QC: %d records read, %d in panels, %d off-panel, %d on other contigs, %d symbolic skipped, %d REF mismatches, %d no-calls\n",
+		s.QC.RecordsRead, s.QC.RecordsInPanels, s.QC.SkippedOffPanel, s.QC.SkippedOtherContigs, s.QC.SkippedSymbolic, s.QC.SkippedRefMismatch, s.QC.NoCalls)
+	for _, wn := range r.Input.Warnings {
+		fmt.Fprintf(b, "warning: %s\n", wn)
+	}
+	fmt.Fprintf(b, "Provenance: %s %s; knowledge base %s; input sha256 %s\n", r.Pipeline.Name, r.Pipeline.Version, r.KnowledgeBase.Version, r.Input.SHA256)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

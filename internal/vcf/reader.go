@@ -1,0 +1,440 @@
+package vcf
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/biogo/hts/bgzf"
+)
+
+// Defaults for Options.
+const (
+	DefaultMaxLineBytes   = 1 << 20  // longest line accepted: 1 MiB
+	DefaultMaxHeaderBytes = 64 << 20 // largest header accepted: 64 MiB
+)
+
+// bufSize is the size of the line buffer: lines up to this size are never copied.
+const bufSize = 256 << 10
+
+// Options for a Reader. The zero value keeps every record.
+type Options struct {
+	// Keep gets CHROM (raw bytes as in the file, valid only during the call) and POS (1-based)
+	// of each record before anything else on the line is parsed; records it rejects are
+	// counted in Stats.Skipped and skipped without allocating. nil keeps everything.
+	Keep func(chrom []byte, pos int) bool
+	// Concurrency is the number of BGZF decompression goroutines; 0 means GOMAXPROCS.
+	Concurrency int
+	// MaxLineBytes is the longest line accepted; 0 means DefaultMaxLineBytes. A longer line
+	// is a *ParseError and is never held in memory whole.
+	MaxLineBytes int
+	// MaxHeaderBytes bounds the header, which is kept in memory; 0 means DefaultMaxHeaderBytes.
+	MaxHeaderBytes int
+}
+
+// Stats counts what a Reader has read so far.
+type Stats struct {
+	Records   int64 // data lines read after the #CHROM line (empty lines not counted)
+	Kept      int64 // records returned by Next
+	Skipped   int64 // records rejected by Options.Keep
+	Malformed int64 // data lines returned as a *ParseError
+	Bytes     int64 // bytes read from the source: the compressed size for gzip and BGZF input
+	Warnings  int   // problems tolerated, including repeats not listed by Warnings
+}
+
+// Reader reads VCF records one by one. It is not safe for concurrent use.
+type Reader struct {
+	name    string
+	opts    Options
+	src     *sourceReader
+	format  string // "plain", "gzip" or "BGZF"
+	closers []io.Closer
+	lr      *lineReader
+	hdr     *Header
+	minor   int // VCFv4.minor
+	info    map[string]*def
+	fmtDefs map[string]*def
+	fmtKeys formatCache
+	warn    warnings
+	stats   Stats
+	order   orderState
+	dups    dupWindow
+	blank   int   // line of an empty line not yet warned about
+	err     error // sticky: io.EOF or an error after which reading cannot go on
+	closed  bool
+}
+
+// Open opens a VCF file: plain text, gzip or BGZF, told apart by their first bytes, not by
+// the file name. The path "-" reads standard input.
+func Open(path string, opts Options) (*Reader, error) {
+	if path == "-" {
+		return NewReader(os.Stdin, "stdin", opts)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("vcf: %w", err)
+	}
+	r, err := NewReader(f, path, opts)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	r.closers = append(r.closers, f)
+	return r, nil
+}
+
+// NewReader reads a VCF from rd and parses its header. The name is used in error messages.
+// Close the Reader when done: BGZF decompression runs in goroutines until then. Closing the
+// Reader does not close rd.
+func NewReader(rd io.Reader, name string, opts Options) (*Reader, error) {
+	if opts.MaxLineBytes <= 0 {
+		opts.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if opts.MaxHeaderBytes <= 0 {
+		opts.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	r := &Reader{name: name, opts: opts, src: &sourceReader{r: rd}, format: "plain"}
+	if err := r.open(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	if err := r.readHeader(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	r.compileDefs()
+	return r, nil
+}
+
+// open detects the compression and sets up the line reader.
+func (r *Reader) open() error {
+	raw := bufio.NewReaderSize(r.src, bufSize)
+	magic, err := raw.Peek(18)
+	if len(magic) == 0 {
+		if err == io.EOF {
+			return &ParseError{File: r.name, Msg: "empty file"}
+		}
+		return r.readErr(err)
+	}
+	text := raw
+	switch {
+	case isBGZF(magic):
+		r.format = "BGZF"
+		bg, err := bgzf.NewReader(raw, r.opts.Concurrency)
+		if err != nil {
+			return r.readErr(err)
+		}
+		r.closers = append(r.closers, bg)
+		text = bufio.NewReaderSize(bg, bufSize)
+	case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
+		r.format = "gzip"
+		gz, err := gzip.NewReader(raw)
+		if err != nil {
+			return r.readErr(err)
+		}
+		r.closers = append(r.closers, gz)
+		text = bufio.NewReaderSize(gz, bufSize)
+	}
+	head, err := text.Peek(512)
+	if len(head) == 0 {
+		if err == io.EOF {
+			return &ParseError{File: r.name, Msg: fmt.Sprintf("empty file (no text in the %s data)", r.format)}
+		}
+		return r.readErr(err)
+	}
+	switch {
+	case len(head) >= 4 && string(head[:3]) == "BCF" && (head[3] == 1 || head[3] == 2):
+		return &ParseError{File: r.name, Err: ErrBCF,
+			Msg: "this is a BCF file (binary VCF), which is not supported: convert it with `bcftools view -Oz -o FILE.vcf.gz FILE.bcf`"}
+	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
+		return &ParseError{File: r.name, Msg: "the file is compressed twice (gzip data inside gzip)"}
+	case bytes.IndexByte(head, 0) >= 0:
+		return &ParseError{File: r.name, Msg: "binary data (NUL bytes): this is not a text VCF"}
+	}
+	r.lr = newLineReader(text, r.opts.MaxLineBytes)
+	return nil
+}
+
+// isBGZF reports whether a gzip member header carries the BGZF "BC" extra subfield (SAM/BAM
+// format specification, section 4.1).
+func isBGZF(b []byte) bool {
+	return len(b) >= 16 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8 && b[3]&4 != 0 &&
+		b[12] == 'B' && b[13] == 'C' && b[14] == 2 && b[15] == 0
+}
+
+// Header returns the parsed header.
+func (r *Reader) Header() *Header { return r.hdr }
+
+// Warnings returns the problems tolerated so far, each naming its line. The first few of each
+// kind are listed; a summary line counts the rest.
+func (r *Reader) Warnings() []Warning { return r.warn.all() }
+
+// Stats returns counts of what has been read so far.
+func (r *Reader) Stats() Stats {
+	s := r.stats
+	s.Bytes = r.src.n.Load()
+	s.Warnings = r.warn.total
+	return s
+}
+
+// Close stops decompression and closes the file opened by Open. It is safe to call twice.
+func (r *Reader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	var errs []error
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		if err := r.closers[i].Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if r.err == nil {
+		r.err = errors.New("vcf: read after Close")
+	}
+	return errors.Join(errs...)
+}
+
+// Next returns the next record kept by Options.Keep, io.EOF at the end of the input, or an
+// error. A *ParseError for one bad data line leaves the Reader usable: the next call goes on
+// with the following line. Any other error (truncated or corrupt compressed data, a failing
+// source) is returned again by every later call.
+func (r *Reader) Next() (*Record, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	for {
+		line, err := r.lr.next()
+		if err != nil {
+			if err == errLineTooLong {
+				r.stats.Records++
+				r.stats.Malformed++
+				return nil, r.parseErr(r.lr.n, "line too long (more than %d bytes)", r.opts.MaxLineBytes)
+			}
+			r.err = r.endErr(err)
+			return nil, r.err
+		}
+		n := r.lr.n
+		if len(line) == 0 {
+			if r.blank == 0 {
+				r.blank = n // warned about only if data follows: a blank last line is harmless
+			}
+			continue
+		}
+		if r.blank > 0 {
+			r.warn.add("blank", r.blank, "empty line")
+			r.blank = 0
+		}
+		if line[0] == '#' {
+			r.warn.add("body-comment", n, "header line after the #CHROM line: %q", clip(line))
+			continue
+		}
+		r.stats.Records++
+		tab := bytes.IndexByte(line, '\t')
+		if tab < 0 {
+			r.stats.Malformed++
+			return nil, r.parseErr(n, "line has 1 column, want at least 8 tab-separated columns")
+		}
+		chrom := line[:tab]
+		posField := line[tab+1:]
+		if t := bytes.IndexByte(posField, '\t'); t >= 0 {
+			posField = posField[:t]
+		}
+		pos, ok := parsePos(posField)
+		switch {
+		case len(chrom) == 0:
+			r.stats.Malformed++
+			return nil, r.parseErr(n, "CHROM is empty")
+		case !ok:
+			r.stats.Malformed++
+			return nil, r.parseErr(n, "POS %q is not a position (an integer from 0 to 2147483647)", clip(posField))
+		}
+		r.checkOrder(chrom, pos, n)
+		if r.opts.Keep != nil && !r.opts.Keep(chrom, pos) {
+			r.stats.Skipped++
+			continue
+		}
+		rec, err := r.parseRecord(line, n, pos)
+		if err != nil {
+			r.stats.Malformed++
+			return nil, err
+		}
+		if !r.hdr.GVCF && rec.IsRefBlock() {
+			r.hdr.GVCF = true
+		}
+		r.stats.Kept++
+		return rec, nil
+	}
+}
+
+// parsePos parses a POS column: decimal digits only, at most 2^31-1 (VCFv4.3 section 1.6.1;
+// 0 marks a telomere).
+func parsePos(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 10 {
+		return 0, false
+	}
+	v := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v, v <= 1<<31-1
+}
+
+// endErr turns the error that ended the line stream into what Next returns.
+func (r *Reader) endErr(err error) error {
+	if err != io.EOF {
+		return r.readErr(err)
+	}
+	if r.format == "BGZF" && !r.src.endsWithBGZFEOF() {
+		return &ParseError{File: r.name, Line: r.lr.n, Err: io.ErrUnexpectedEOF,
+			Msg: "the BGZF data ends without its end-of-file marker: the file is truncated"}
+	}
+	return io.EOF
+}
+
+// readErr classifies an error from reading: damaged compressed data is a *ParseError
+// (invalid input); a failing source is an I/O error.
+func (r *Reader) readErr(err error) error {
+	if srcErr := r.src.failure(); srcErr != nil {
+		return fmt.Errorf("vcf: read %s: %w", r.name, srcErr)
+	}
+	line := 0
+	if r.lr != nil {
+		line = r.lr.n + 1
+	}
+	var corrupt flate.CorruptInputError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &ParseError{File: r.name, Line: line, Err: err,
+			Msg: fmt.Sprintf("the %s data ends in the middle of a block: the file is truncated", r.format)}
+	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.As(err, &corrupt),
+		errors.Is(err, bgzf.ErrCorrupt), errors.Is(err, bgzf.ErrBlockSizeMismatch),
+		errors.Is(err, bgzf.ErrNoBlockSize), errors.Is(err, bgzf.ErrBlockOverflow):
+		return &ParseError{File: r.name, Line: line, Err: err,
+			Msg: fmt.Sprintf("corrupt %s data: %v", r.format, err)}
+	}
+	return fmt.Errorf("vcf: read %s: %w", r.name, err)
+}
+
+func (r *Reader) parseErr(line int, format string, args ...any) error {
+	return &ParseError{File: r.name, Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// bgzfEOF is the empty block that ends every BGZF file (SAM/BAM format specification,
+// section 4.1.2).
+var bgzfEOF = []byte{0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 0x06, 0, 0x42, 0x43, 0x02, 0, 0x1b, 0, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+
+// sourceReader counts the bytes read from the source, remembers its first real error, and
+// keeps the last bytes read to check for the BGZF end-of-file marker. BGZF decompression
+// reads it from other goroutines.
+type sourceReader struct {
+	r  io.Reader
+	n  atomic.Int64
+	mu sync.Mutex
+	// guarded by mu
+	err  error
+	tail [28]byte
+	tn   int
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.n.Add(int64(n))
+	if n > 0 || (err != nil && err != io.EOF) {
+		s.mu.Lock()
+		if n >= len(s.tail) {
+			s.tn = copy(s.tail[:], p[n-len(s.tail):n])
+		} else {
+			keep := min(s.tn, len(s.tail)-n)
+			copy(s.tail[:], s.tail[s.tn-keep:s.tn])
+			copy(s.tail[keep:], p[:n])
+			s.tn = keep + n
+		}
+		if err != nil && err != io.EOF && s.err == nil {
+			s.err = err
+		}
+		s.mu.Unlock()
+	}
+	return n, err
+}
+
+func (s *sourceReader) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+func (s *sourceReader) endsWithBGZFEOF() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tn == len(bgzfEOF) && bytes.Equal(s.tail[:], bgzfEOF)
+}
+
+// orderState follows CHROM and POS from line to line to warn about unsorted input.
+type orderState struct {
+	started bool
+	last    []byte
+	lastPos int
+	seen    map[string]int // chromosome -> line of its first record
+}
+
+// maxTrackedChroms bounds the memory spent remembering chromosome names.
+const maxTrackedChroms = 100000
+
+// checkOrder warns when records of a chromosome are not together or not sorted by POS
+// (VCFv4.3 section 1.6.1: "Within each contig, records are sorted by POS"). It runs on every
+// record, kept or skipped, and allocates only for a new chromosome name.
+func (r *Reader) checkOrder(chrom []byte, pos, n int) {
+	o := &r.order
+	orig := chrom
+	if len(chrom) > 2 && chrom[0] == '<' && chrom[len(chrom)-1] == '>' {
+		chrom = chrom[1 : len(chrom)-1] // <1> names the same contig as 1
+	}
+	if o.started && bytes.Equal(chrom, o.last) {
+		if pos < o.lastPos {
+			r.warn.add("unsorted", n, "records are not sorted: %s:%d comes after %s:%d", chrom, pos, chrom, o.lastPos)
+		}
+		o.lastPos = pos
+		return
+	}
+	if o.seen == nil {
+		o.seen = make(map[string]int)
+	}
+	if first, ok := o.seen[string(chrom)]; ok {
+		r.warn.add("noncontiguous", n, "records of %s are not together: they appear at line %d and again here, after %s", chrom, first, o.last)
+	} else if len(o.seen) < maxTrackedChroms {
+		o.seen[string(chrom)] = n
+		r.checkChromName(orig, n)
+	}
+	o.last = append(o.last[:0], chrom...)
+	o.lastPos = pos
+	o.started = true
+}
+
+// checkChromName warns about contig names the specification does not allow (VCFv4.3 section
+// 1.4.7): whitespace, commas, and angle brackets other than around the whole name.
+func (r *Reader) checkChromName(chrom []byte, n int) {
+	bracketed := len(chrom) >= 2 && chrom[0] == '<' && chrom[len(chrom)-1] == '>'
+	inner := chrom
+	if bracketed {
+		inner = chrom[1 : len(chrom)-1]
+	}
+	switch {
+	case bytes.ContainsAny(chrom, " ,\"'"):
+		r.warn.add("chrom-name", n, "CHROM %q contains whitespace, a comma or a quote", chrom)
+	case bytes.ContainsAny(inner, "<>"):
+		r.warn.add("chrom-name", n, "CHROM %q has an unbalanced angle bracket", chrom)
+	case len(inner) > 0 && (inner[0] == '*' || inner[0] == '='):
+		r.warn.add("chrom-name", n, "CHROM %q starts with %q", chrom, inner[0])
+	}
+}

@@ -134,11 +134,10 @@ func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, op
 	sum := sha256.New()
 	tee := io.TeeReader(src, sum)
 
-	// The Keep filter runs on every record of the file before anything but CHROM and POS is
-	// parsed: it must not allocate. A record is kept when its first base is within
-	// lookBehind of an ordered region (so deletions that start before a region are seen) or,
-	// while the build is undecided, inside the GRCh37 exon regions (build evidence).
-	const lookBehind = 200
+	// The Keep filter runs on every record of the file before anything but CHROM, POS and the
+	// span is parsed: it must not allocate. A record is kept when its span (REF, or END= of a
+	// gVCF reference block) overlaps an ordered region or, while the build is undecided, when
+	// it starts inside the GRCh37 exon regions (build evidence).
 	var (
 		lastRaw           []byte
 		lastCanon         string
@@ -147,7 +146,7 @@ func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, op
 		primary           int
 		needBuildEvidence = true
 	)
-	keep := func(chrom []byte, pos int) bool {
+	keep := func(chrom []byte, pos, end int) bool {
 		if !bytes.Equal(chrom, lastRaw) {
 			lastRaw = append(lastRaw[:0], chrom...)
 			lastCanon, lastOK = vcf.CanonicalChrom(string(chrom))
@@ -157,7 +156,7 @@ func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, op
 			return false
 		}
 		primary++
-		if ix.Contains(lastCanon, pos, pos+lookBehind) {
+		if ix.Contains(lastCanon, pos, end) {
 			return true
 		}
 		if needBuildEvidence && a.kb.GRCh37 != nil {
@@ -497,8 +496,8 @@ func zygosity(s *vcf.Sample, rec *vcf.Record, alt int) (string, bool) {
 }
 
 func (a *Annotator) finding(gene string, nv variant.Variant, rec *vcf.Record, s *vcf.Sample, zyg string, alt int, opts Options) report.Finding {
-	f := report.Finding{Gene: gene, Panel: panel.Of(gene), Chrom: nv.Chrom, Pos: nv.Pos, Ref: nv.Ref, Alt: nv.Alt,
-		InputPos: rec.Pos, InputLine: rec.Line, Zygosity: zyg, Filter: rec.Filter, Tags: []string{}}
+	f := report.Finding{Gene: gene, Panel: panel.Of(gene), Chrom: nv.Chrom, Pos: rec.Pos, Ref: rec.Ref, Alt: rec.Alts[alt-1],
+		Normalized: report.Allele{Pos: nv.Pos, Ref: nv.Ref, Alt: nv.Alt}, InputLine: rec.Line, Zygosity: zyg, Filter: rec.Filter, Tags: []string{}}
 	if s != nil {
 		f.Genotype = genotype(s)
 		if s.DP >= 0 {
@@ -575,12 +574,12 @@ func sortFindings(fs []report.Finding) {
 		if a.Gene != b.Gene {
 			return a.Gene < b.Gene
 		}
-		if a.Pos != b.Pos {
-			return a.Pos < b.Pos
+		if a.Normalized.Pos != b.Normalized.Pos {
+			return a.Normalized.Pos < b.Normalized.Pos
 		}
-		if a.Ref != b.Ref {
-			return a.Ref < b.Ref
+		if a.Normalized.Ref != b.Normalized.Ref {
+			return a.Normalized.Ref < b.Normalized.Ref
 		}
-		return a.Alt < b.Alt
+		return a.Normalized.Alt < b.Normalized.Alt
 	})
 }

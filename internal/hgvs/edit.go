@@ -86,40 +86,45 @@ func shift(e edit, dir int, r *reader) (edit, bool) {
 	if !e.isInsertion() && !e.isDeletion() {
 		return e, true
 	}
+	s := e.del + e.ins // one of them is empty
+	n := len(s)
+	moved := 0
 	for {
-		var next, last byte // the base the edit would move over, and the one it gives up
-		var ok bool
+		// next is the base the edit would move over; it must equal the base the edit
+		// gives up at its other end.
+		var g int
+		var last byte
 		switch {
-		case e.isDeletion() && dir > 0:
-			next, ok = r.base(e.end + 1)
-			last = e.del[0]
-		case e.isDeletion():
-			next, ok = r.base(e.start - 1)
-			last = e.del[len(e.del)-1]
+		case dir > 0 && e.isDeletion():
+			g, last = e.end+1+moved, s[moved%n]
 		case dir > 0:
-			next, ok = r.base(e.start) // insertion sits between e.end and e.start
-			last = e.ins[0]
-		default:
-			next, ok = r.base(e.end)
-			last = e.ins[len(e.ins)-1]
-		}
-		if !ok {
-			return e, false
-		}
-		if next != last {
-			return e, true
-		}
-		switch {
-		case e.isDeletion() && dir > 0:
-			e.del = e.del[1:] + string(next)
+			g, last = e.start+moved, s[moved%n] // an insertion sits between end and start
 		case e.isDeletion():
-			e.del = string(next) + e.del[:len(e.del)-1]
-		case dir > 0:
-			e.ins = e.ins[1:] + string(next)
+			g, last = e.start-1-moved, s[n-1-moved%n]
 		default:
-			e.ins = string(next) + e.ins[:len(e.ins)-1]
+			g, last = e.end-moved, s[n-1-moved%n]
 		}
-		e.start += dir
-		e.end += dir
+		next, ok := r.base(g)
+		if !ok || next != last {
+			return e.moved(moved * dir), ok
+		}
+		moved++
 	}
+}
+
+// moved returns e shifted by m positions (m > 0 toward higher positions) through a
+// repeat: its bases rotate as it moves.
+func (e edit) moved(m int) edit {
+	s := e.del + e.ins
+	n := len(s)
+	k := ((m % n) + n) % n
+	s = s[k:] + s[:k]
+	if e.isDeletion() {
+		e.del = s
+	} else {
+		e.ins = s
+	}
+	e.start += m
+	e.end += m
+	return e
 }

@@ -38,7 +38,8 @@ var (
 	ErrTranscript = errors.New("hgvs: invalid transcript")
 )
 
-// Annotation is a variant described on one transcript.
+// Annotation is a variant described on one transcript. It is a plain value, safe for
+// concurrent use once returned.
 type Annotation struct {
 	Transcript string // transcript accession with version, e.g. "NM_000249.4"
 	// HGVSg is the genomic description on the GRCh38 RefSeq chromosome, e.g.
@@ -165,7 +166,7 @@ func (a *Annotator) Annotate(tx *transcript.Transcript, v variant.Variant) (Anno
 		}
 	}
 	var terms []string
-	for _, placed := range []edit{left, right} {
+	for _, placed := range consequencePlacements(tx, left, right) {
 		for _, t := range spanTerms(tx, placed) {
 			if t != "coding" {
 				terms = append(terms, t)
@@ -178,20 +179,74 @@ func (a *Annotator) Annotate(tx *transcript.Transcript, v variant.Variant) (Anno
 			}
 		}
 	}
+	if lo, hi, ok := dupRange(cEdit, tx.Strand, r); ok {
+		// A duplication that copies a splice site changes it (ClinVar calls MLH1
+		// c.192_207+8dup a splice donor variant).
+		for _, t := range spanTerms(tx, edit{start: lo, end: hi, del: strings.Repeat("N", hi-lo+1)}) {
+			if t == "splice_donor_variant" || t == "splice_acceptor_variant" {
+				terms = append(terms, t)
+			}
+		}
+	}
 	ann.Consequences = sortTerms(terms)
 	if len(ann.Consequences) > 0 {
 		ann.Consequence = ann.Consequences[0]
 	}
-	first := cEdit.start
-	if tx.Strand == -1 || cEdit.isInsertion() {
-		first = cEdit.end
+	if ann.Consequence == "intergenic_variant" {
+		// Too far from the transcript for its numbering to mean anything.
+		ann.HGVSc, ann.HGVSp = "", ""
 	}
-	if tx.Strand == -1 && cEdit.isInsertion() {
-		first = cEdit.start
-	}
-	l := tx.Locate(first)
+	l := tx.Locate(fivePrime(cEdit, tx.Strand))
 	ann.Exon, ann.Intron = l.Exon, l.Intron
 	return ann, nil
+}
+
+// fivePrime returns the genomic position of the 5'-most base an edit changes on strand;
+// for an insertion, of the base just 5' of it.
+func fivePrime(e edit, strand int) int {
+	// An insertion sits between e.end and e.start.
+	if (strand == 1) == e.isInsertion() {
+		return e.end
+	}
+	return e.start
+}
+
+// consequencePlacements returns the placements of a variant whose consequences count:
+// the two ends of the repeat it lies in (ClinVar names the consequence of the whole
+// stretch: MLH1 c.1411_1414del is a splice acceptor variant). An insertion that can sit
+// inside an exon is not also read at the exon's edge, where it would seem to touch the
+// splice site: MLH1 c.588dup, which lengthens the run of A ending exon 7, is a frameshift
+// variant, not a splice donor variant.
+func consequencePlacements(tx *transcript.Transcript, left, right edit) []edit {
+	if !left.isInsertion() {
+		return []edit{left, right}
+	}
+	straddles := func(e edit) bool {
+		a, b := tx.Locate(e.end), tx.Locate(e.start)
+		return (a.Exon > 0 || b.Exon > 0) && a.Exon != b.Exon
+	}
+	switch sl, sr := straddles(left), straddles(right); {
+	case sl && !sr:
+		return []edit{right}
+	case sr && !sl:
+		return []edit{left}
+	}
+	return []edit{left, right}
+}
+
+// dupRange returns the bases (plus strand, 1-based inclusive) that an insertion shifted
+// 3' on strand duplicates; ok is false for other edits.
+func dupRange(e edit, strand int, r *reader) (lo, hi int, ok bool) {
+	if !e.isInsertion() {
+		return 0, 0, false
+	}
+	k := len(e.ins)
+	lo, hi = e.end-k+1, e.end
+	if strand == -1 {
+		lo, hi = e.start, e.start+k-1
+	}
+	before, known := r.span(lo, hi)
+	return lo, hi, known && before == e.ins
 }
 
 // toTx places a genomic edit on the spliced transcript; ok is false unless every
@@ -278,17 +333,10 @@ func (n namer) describe(e edit) (string, bool) {
 			return d, true
 		}
 		// After 3' shifting, an insertion copying the bases 5' of it is a duplication.
-		k := len(e.ins)
-		lo, hi := e.end-k+1, e.end
-		if n.strand == -1 {
-			lo, hi = e.start, e.start+k-1
-		}
-		before, ok := n.r.span(lo, hi)
-		if !ok {
-			return "", false
-		}
-		if before == e.ins {
+		if lo, hi, dup := dupRange(e, n.strand, n.r); dup {
 			return span(lo, hi) + "dup", true
+		} else if _, known := n.r.span(lo, hi); !known {
+			return "", false
 		}
 		return span(e.end, e.start) + "ins" + orient(e.ins), true
 	case len(e.del) == len(e.ins) && len(e.del) > 1 && e.ins == transcript.ReverseComplement(e.del):
@@ -298,14 +346,19 @@ func (n namer) describe(e edit) (string, bool) {
 }
 
 // Repeated-sequence descriptions (https://hgvs-nomenclature.org/stable/recommendations/DNA/repeated/)
-// are written as ClinVar writes them: for the gain or loss of whole units of at least two
-// bases, in a coding region only for units of a multiple of three bases and two or more
-// reference copies (HGVS allows no other in c. coding sequence), elsewhere for three or
-// more reference copies. In a coding region the tract is aligned to its 3' end
-// (MLH1 c.242CTA[1]), elsewhere to its 5' end (MLH1 c.1039-52TA[11], c.1667+248TTTG[8]).
+// are written where ClinVar writes them, and del/dup (equally valid HGVS) elsewhere:
+//   - in a coding region, for the loss of one unit of a multiple of three bases from two
+//     reference copies (MLH1 c.242CTA[1], c.483GAG[1]; HGVS allows no other unit length
+//     in c. coding sequence), but not from three (MLH1 c.1852_1854del p.Lys618del);
+//   - elsewhere, for units of two or more bases with three or more reference copies
+//     (MLH1 c.1039-52TA[11], c.1667+248TTTG[8]; but c.381-13_381-12del from two copies);
+//   - never when no copy is left (BRCA2 g.32341169_32341174del).
+//
+// In a coding region the tract is aligned to its 3' end, elsewhere to its 5' end, as in
+// those names.
 const (
 	minRepeatUnit          = 2
-	minCodingRepeatCopies  = 2
+	codingRepeatCopies     = 2
 	minNoncodingRepeatCopy = 3
 )
 
@@ -328,16 +381,11 @@ func (n namer) repeat(e edit) (desc string, ok, known bool) {
 	}
 	step := n.strand
 	// last is the 3'-most reference base of the tract the variant belongs to: the last
-	// deleted base, or the base just 5' of the insertion.
+	// deleted base, or the base just 5' of the insertion (which sits between e.end and
+	// e.start).
 	last := e.end
 	if n.strand == -1 {
 		last = e.start
-	}
-	if e.isInsertion() {
-		last = e.end
-		if n.strand == -1 {
-			last = e.start
-		}
 	}
 	unit := x[len(x)-k:]
 	if n.strand == -1 {
@@ -368,7 +416,8 @@ func (n namer) repeat(e edit) (desc string, ok, known bool) {
 	first := last - (copies*k-1)*step // 5'-most base of the 3'-aligned tract
 	lo, hi := min(first, last), max(first, last)
 	coding := copies > 0 && n.coding(lo, hi)
-	if coding && (k%3 != 0 || copies < minCodingRepeatCopies) || !coding && copies < minNoncodingRepeatCopy {
+	gained := len(e.ins)/k - len(e.del)/k
+	if coding && (k%3 != 0 || copies != codingRepeatCopies || gained != -1) || !coding && copies < minNoncodingRepeatCopy {
 		return "", false, true
 	}
 	if !coding {
@@ -391,7 +440,10 @@ func (n namer) repeat(e edit) (desc string, ok, known bool) {
 		unit, first = string(u), start
 		copies = (abs(last-start) + 1) / k
 	}
-	alt := copies + len(e.ins)/k - len(e.del)/k
+	alt := copies + gained
+	if alt < 1 {
+		return "", false, true
+	}
 	return n.pos(first) + unit + "[" + strconv.Itoa(alt) + "]", true, true
 }
 

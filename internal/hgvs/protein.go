@@ -53,18 +53,49 @@ func threeLetters(s string) string {
 	return b.String()
 }
 
-// translateUntilStop translates s codon by codon up to and including the first stop;
-// without a stop it returns the whole translation (a trailing partial codon dropped).
-func translateUntilStop(s string) string {
-	var b strings.Builder
-	for i := 0; i+3 <= len(s); i += 3 {
-		aa := transcript.Codon(s[i : i+3])
-		b.WriteByte(aa)
+// altProtein translates the transcript carrying e from the start codon up to and
+// including the first stop (or to the end of the transcript when there is none). Codons
+// before the edit are the reference's; after an in-frame edit they are the reference's
+// again, so only the codons around the edit are translated.
+func (c *coding) altProtein(e txEdit) string {
+	k0 := (e.a - c.cds0) / 3
+	if k0 >= len(c.protein) {
+		return c.protein // the edit lies past the stop codon
+	}
+	head := c.seq[c.cds0+3*k0:e.a] + e.ins // alt bases from codon k0 up to the rest of the reference
+	rest := c.seq[e.b:]
+	at := func(i int) (byte, bool) { // i-th alt base from codon k0
+		if i < len(head) {
+			return head[i], true
+		}
+		if i-len(head) < len(rest) {
+			return rest[i-len(head)], true
+		}
+		return 0, false
+	}
+	q := make([]byte, k0, len(c.protein)+8)
+	copy(q, c.protein[:k0])
+	delta := e.delta()
+	var codon [3]byte
+	for j := k0; ; j++ {
+		off := 3 * (j - k0)
+		if delta%3 == 0 && off >= len(head) && j-delta/3 < len(c.protein) {
+			// Past an in-frame edit: the reference codons follow.
+			return string(q) + c.protein[j-delta/3:]
+		}
+		for x := range codon {
+			b, ok := at(off + x)
+			if !ok {
+				return string(q)
+			}
+			codon[x] = b
+		}
+		aa := transcript.Codon(string(codon[:]))
+		q = append(q, aa)
 		if aa == '*' {
-			break
+			return string(q)
 		}
 	}
-	return b.String()
 }
 
 // justify returns the whole stretch of seq over which a pure insertion or deletion can
@@ -125,8 +156,7 @@ func (c *coding) proteinEffect(e txEdit, lo, hi int) effect {
 		}
 		return effect{hgvsp: "p.(Met1?)", terms: terms}
 	}
-	alt := c.seq[cds0:e.a] + e.ins + c.seq[e.b:]
-	q := translateUntilStop(alt)
+	q := c.altProtein(e)
 	p := c.protein
 	i := 0
 	for i < len(p) && i < len(q) && p[i] == q[i] {
@@ -188,7 +218,8 @@ func (c *coding) frameshift(e txEdit, i int, q string) effect {
 			s := rc0 + j
 			refw, altw = refw[j:], altw[j:]
 			if refw == "" {
-				refw = p[s : s+1]
+				// The frameshift changes the next amino acid anyway.
+				refw = p[s : s+1] // s <= i < len(p)
 			}
 			terms := []string{"stop_gained", "frameshift_variant"}
 			switch {
@@ -221,13 +252,7 @@ func (c *coding) inframe(e txEdit, q string) effect {
 	p := c.protein
 	// Codon-aligned window around the edit.
 	cs := c.cds0 + (e.a-c.cds0)/3*3
-	ce := c.cds0 + (e.b-c.cds0+2)/3*3
-	if ce > c.cdsEnd {
-		ce = c.cdsEnd
-	}
-	if ce < cs {
-		ce = cs
-	}
+	ce := min(c.cds0+(max(e.b, e.a)-c.cds0+2)/3*3, len(c.seq))
 	refNt := c.seq[cs:ce]
 	altNt := c.seq[cs:e.a] + e.ins + c.seq[e.b:ce]
 	// Trim whole codons equal as bases.
@@ -249,22 +274,32 @@ func (c *coding) inframe(e txEdit, q string) effect {
 	default:
 		terms = []string{"missense_variant"}
 	}
-	if strings.Contains(ref, "*") && !strings.Contains(alt, "*") {
-		// The stop codon is lost: describe from the first changed amino acid to the new
-		// stop, read into the 3' UTR.
+	if strings.Contains(ref, "*") {
+		// The stop codon is touched: compare the whole proteins, the variant one read
+		// into the 3' UTR up to its first stop.
 		i := 0
 		for i < len(p) && i < len(q) && p[i] == q[i] {
 			i++
+		}
+		if i >= len(p) {
+			return effect{terms: []string{"stop_retained_variant"}}
 		}
 		r, a := p[i:], q[i:]
 		for len(r) > 0 && len(a) > 0 && r[len(r)-1] == a[len(a)-1] {
 			r, a = r[:len(r)-1], a[:len(a)-1]
 		}
-		hgvsp := ""
-		if r != "" {
-			hgvsp = "p.(" + c.span(i, i+len(r)-1) + "delins" + threeLetters(a) + ")"
+		if !strings.HasSuffix(q, "*") {
+			terms = append([]string{"stop_lost"}, terms...)
 		}
-		return effect{hgvsp: hgvsp, terms: append([]string{"stop_lost"}, terms...)}
+		switch {
+		case r == "":
+			return effect{terms: terms}
+		case a == "":
+			return effect{hgvsp: "p.(" + c.span(i, i+len(r)-1) + "del)", terms: terms}
+		case len(r) == 1 && len(a) == 1:
+			return effect{hgvsp: "p.(" + c.aa(i) + transcript.ThreeLetter(a[0]) + ")", terms: terms}
+		}
+		return effect{hgvsp: "p.(" + c.span(i, i+len(r)-1) + "delins" + threeLetters(a) + ")", terms: terms}
 	}
 	if j := strings.IndexByte(alt, '*'); j >= 0 {
 		alt = alt[:j+1]

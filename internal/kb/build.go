@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/precis-dx/precis/internal/transcript"
@@ -329,6 +330,7 @@ func (b *builder) clinvar() error {
 	// Oldest first, so that newer releases overwrite.
 	sort.Slice(files, func(i, j int) bool { return files[i].release < files[j].release })
 	merged := map[string]Entry{}
+	inBoth, changed := 0, map[string]int{}
 	for _, f := range files {
 		checked, outside, notPLP2, noAlt := 0, 0, 0, 0
 		var bad []string
@@ -354,8 +356,14 @@ func (b *builder) clinvar() error {
 					Gene: e.Gene, Panel: PanelOf(e.Gene), Kind: KindClinVarPLP})
 			}
 			k := fmt.Sprintf("%s:%d:%s:%s", e.Chrom, e.Pos, e.Ref, e.Alt)
-			if old, ok := merged[k]; ok && old.Release == e.Release {
-				return fmt.Errorf("%w: %s: %s listed twice", ErrInconsistent, f.rel, k)
+			if old, ok := merged[k]; ok {
+				if old.Release == e.Release {
+					return fmt.Errorf("%w: %s: %s listed twice", ErrInconsistent, f.rel, k)
+				}
+				inBoth++
+				if old.Classification != e.Classification {
+					changed[old.Classification+" -> "+e.Classification]++
+				}
 			}
 			merged[k] = e
 		}
@@ -383,6 +391,13 @@ func (b *builder) clinvar() error {
 		parts = append(parts, fmt.Sprintf("%d from %s", counts[r], r))
 	}
 	b.check("ClinVar merged: %d variants (%s); where both releases list a variant the newer wins", len(entries), strings.Join(parts, ", "))
+	var moves []string
+	nChanged := 0
+	for _, m := range sortedKeys(changed) {
+		moves = append(moves, fmt.Sprintf("%s %d", m, changed[m]))
+		nChanged += changed[m]
+	}
+	b.check("ClinVar releases: %d variants are in both; %d of them changed classification (%s)", inBoth, nChanged, strings.Join(moves, "; "))
 	return nil
 }
 
@@ -511,9 +526,8 @@ func (b *builder) genome37() error {
 			return fmt.Errorf("%w: %s line %d: %d fields, want 8", ErrFormat, srcBED37, n, len(f))
 		}
 		chrom, ok := canonicalChrom(f[0])
-		var s0, e int
-		_, err1 := fmt.Sscan(f[1], &s0)
-		_, err2 := fmt.Sscan(f[2], &e)
+		s0, err1 := strconv.Atoi(f[1])
+		e, err2 := strconv.Atoi(f[2])
 		if !ok || err1 != nil || err2 != nil || e <= s0 || !isPanelGene(f[6]) {
 			return fmt.Errorf("%w: %s line %d: %s:%s-%s %s", ErrFormat, srcBED37, n, f[0], f[1], f[2], f[6])
 		}
@@ -654,11 +668,14 @@ func (b *builder) write(outDir string) error {
 	for _, o := range outs {
 		m.Files = append(m.Files, dataFile{Path: o.name, SHA256: sha256Hex(o.content), Gzip: o.gzip, Records: o.records, Description: o.description})
 	}
-	mjson, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
+	var mbuf bytes.Buffer
+	enc := json.NewEncoder(&mbuf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
 		return fmt.Errorf("kb: manifest: %w", err)
 	}
-	mjson = append(mjson, '\n')
+	mjson := mbuf.Bytes()
 	version, err := versionOf(m.Released, mjson)
 	if err != nil {
 		return err
@@ -673,7 +690,13 @@ func (b *builder) write(outDir string) error {
 	for _, o := range outs {
 		content := o.content
 		if o.gzip {
-			if content, err = gzipBytes(content); err != nil {
+			// DNA has little for deflate's match finder: Huffman coding alone gets close to
+			// two bits a base, faster and smaller than the best LZ77 level.
+			level := gzip.DefaultCompression
+			if strings.HasSuffix(o.name, ".fa.gz") {
+				level = gzip.HuffmanOnly
+			}
+			if content, err = gzipBytes(content, level); err != nil {
 				return fmt.Errorf("kb: compress %s: %w", o.name, err)
 			}
 		}
@@ -685,10 +708,10 @@ func (b *builder) write(outDir string) error {
 }
 
 // gzipBytes compresses p with no name, comment or modification time in the header, so the
-// output depends on p alone.
-func gzipBytes(p []byte) ([]byte, error) {
+// output depends on p and level alone.
+func gzipBytes(p []byte, level int) ([]byte, error) {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(&buf, level)
 	if err != nil {
 		return nil, err
 	}

@@ -13,15 +13,17 @@ import (
 
 // Classifications, the report's germline classification vocabulary.
 const (
-	ClassPathogenic          = "pathogenic"
-	ClassLikelyPathogenic    = "likely_pathogenic"
-	ClassUncertain           = "uncertain_significance"
-	ClassLikelyBenign        = "likely_benign"
-	ClassBenign              = "benign"
-	ClassConflicting         = "conflicting"
-	ClassNotInKnowledgeBase  = "not_in_knowledge_base"
-	classificationVocabulary = "pathogenic likely_pathogenic uncertain_significance likely_benign benign conflicting not_in_knowledge_base"
+	ClassPathogenic         = "pathogenic"
+	ClassLikelyPathogenic   = "likely_pathogenic"
+	ClassUncertain          = "uncertain_significance"
+	ClassLikelyBenign       = "likely_benign"
+	ClassBenign             = "benign"
+	ClassConflicting        = "conflicting"
+	ClassNotInKnowledgeBase = "not_in_knowledge_base"
 )
+
+// classificationVocabulary lists the classifications, for error messages.
+const classificationVocabulary = "pathogenic likely_pathogenic uncertain_significance likely_benign benign conflicting not_in_knowledge_base"
 
 // Entry is ClinVar's aggregate germline classification of one variant in one release.
 //
@@ -355,45 +357,9 @@ func isAlleles(s string) bool {
 	return true
 }
 
-// eachLineAll is eachLine without skipping '#' lines.
-func eachLineAll(data string, fn func(n int, line string) error) error {
-	n := 0
-	for len(data) > 0 {
-		n++
-		var l string
-		if i := strings.IndexByte(data, '\n'); i >= 0 {
-			l, data = data[:i], data[i+1:]
-		} else {
-			l, data = data, ""
-		}
-		l = strings.TrimSuffix(l, "\r")
-		if l == "" {
-			continue
-		}
-		if err := fn(n, l); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // clinvarHeader heads the embedded ClinVar table.
 const clinvarHeader = "#chrom\tpos\tref\talt\tvariation_id\tgene\tclnsig\tclnrevstat\tstars\tclassification\trelease\tmc\trsid" +
 	"\t(pos: 1-based VCF position; '.' marks an empty field)\n"
-
-func dot(s string) string {
-	if s == "" {
-		return "."
-	}
-	return s
-}
-
-func undot(s string) string {
-	if s == "." {
-		return ""
-	}
-	return s
-}
 
 // writeClinVar writes the embedded ClinVar table, sorted by contig, position and alleles.
 func writeClinVar(w io.Writer, c *ClinVar) error {

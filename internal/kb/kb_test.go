@@ -76,7 +76,25 @@ func (r vcfRecord) panelGeneOf() string {
 	return ""
 }
 
+var (
+	vcfMu    sync.Mutex
+	vcfCache = map[string][]vcfRecord{}
+)
+
+// readVCF reads a source VCF's data lines (cached: several tests read the same files).
 func readVCF(t testing.TB, path string) []vcfRecord {
+	t.Helper()
+	vcfMu.Lock()
+	defer vcfMu.Unlock()
+	if recs, ok := vcfCache[path]; ok {
+		return recs
+	}
+	recs := readVCFFile(t, path)
+	vcfCache[path] = recs
+	return recs
+}
+
+func readVCFFile(t testing.TB, path string) []vcfRecord {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {

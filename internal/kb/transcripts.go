@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -179,36 +178,4 @@ func parseTranscripts(data string) (map[string]*transcript.Transcript, error) {
 		return nil
 	})
 	return out, err
-}
-
-// eachLine calls fn for every line of data that is neither empty nor a '#' comment, with
-// its 1-based line number. A trailing '\r' is removed. The lines are substrings of data.
-func eachLine(data string, fn func(n int, line string) error) error {
-	n := 0
-	for len(data) > 0 {
-		n++
-		var l string
-		if i := strings.IndexByte(data, '\n'); i >= 0 {
-			l, data = data[:i], data[i+1:]
-		} else {
-			l, data = data, ""
-		}
-		l = strings.TrimSuffix(l, "\r")
-		if len(l) == 0 || l[0] == '#' {
-			continue
-		}
-		if err := fn(n, l); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func sortedKeys[T any](m map[string]T) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

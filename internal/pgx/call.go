@@ -144,13 +144,25 @@ func (c *caller) label(p int) string {
 
 // isChr1 reports whether a contig name is chromosome 1 ("chr1" and "1" are the same contig).
 func isChr1(chrom string) bool {
-	return chrom == "chr1" || chrom == "1" || strings.EqualFold(chrom, "chr1")
+	return chrom == "chr1" || chrom == "1" || len(chrom) == 4 && chrom[3] == '1' && strings.EqualFold(chrom, "chr1")
 }
 
 // documented reports whether a normalised allele is the CPIC allele at position p.
 func (c *caller) documented(p int, a Allele) bool {
 	dp := &c.d.positions[p]
-	return a.Pos == dp.Pos && strings.EqualFold(a.Ref, dp.Ref) && strings.EqualFold(a.Alt, dp.Alt)
+	return a.Pos == dp.Pos && len(a.Ref) == len(dp.Ref) && len(a.Alt) == len(dp.Alt) &&
+		strings.EqualFold(a.Ref, dp.Ref) && strings.EqualFold(a.Alt, dp.Alt)
+}
+
+// lookup returns the definition position at 1-based pos, checking the span first so that
+// the many records outside DPYD cost no map access.
+func (c *caller) lookup(pos int) (int, bool) {
+	ps := c.d.positions
+	if pos < ps[0].Pos || pos > ps[len(ps)-1].Pos {
+		return 0, false
+	}
+	p, ok := c.d.index[pos]
+	return p, ok
 }
 
 // Ranks of the records that inform a position; a record with a called genotype adds
@@ -189,11 +201,11 @@ func (c *caller) gather() {
 			}
 			continue
 		}
-		if p, ok := c.d.index[s.Pos]; ok {
+		if p, ok := c.lookup(s.Pos); ok {
 			c.offer(p, si, rankAtPosition+called)
 		}
 		for _, a := range s.Alleles {
-			if p, ok := c.d.index[a.Pos]; ok && a.Pos > 0 {
+			if p, ok := c.lookup(a.Pos); ok {
 				r := rankAtPosition
 				if c.documented(p, a) {
 					r = rankCPICAllele
@@ -616,7 +628,7 @@ func (c *caller) caveat(risky []int) string {
 			names = append(names, fmt.Sprintf("%d more", len(risky)-3))
 			break
 		}
-		names = append(names, strings.ToLower(c.d.positions[p].Function)+" "+c.d.positions[p].CDNA+" ("+c.d.positions[p].RSID+")")
+		names = append(names, c.d.lowName[p]+" ("+strings.ToLower(c.d.positions[p].Function)+", "+c.d.positions[p].RSID+")")
 	}
 	var n [4]int
 	for _, g := range c.g {
@@ -632,7 +644,11 @@ func (c *caller) caveat(risky []int) string {
 	if n[half] > 0 {
 		what = append(what, plural(n[half], "position")+" with only one allele called")
 	}
-	return fmt.Sprintf("CAUTION: %s, including %s; the true activity score could be lower than reported.", strings.Join(what, ", "), strings.Join(names, ", "))
+	joiner := ", including "
+	if len(risky) == n[untested]+n[assumed]+n[half] {
+		joiner = ": "
+	}
+	return fmt.Sprintf("CAUTION: %s%s%s; the true activity score could be lower than reported.", strings.Join(what, ", "), joiner, strings.Join(names, ", "))
 }
 
 // plural writes "1 position" or "3 positions".

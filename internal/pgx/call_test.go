@@ -1,6 +1,7 @@
 package pgx
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -92,7 +93,7 @@ func TestStar3Representations(t *testing.T) {
 		}
 		results = append(results, r)
 	}
-	if fmt.Sprint(results[0]) != fmt.Sprint(results[1]) {
+	if jsonOf(t, results[0]) != jsonOf(t, results[1]) {
 		t.Errorf("the two *3 representations differ:\n%+v\n%+v", results[0], results[1])
 	}
 	// The old test files carry *3 as GG>G with 0/0: the position counts as tested.
@@ -193,7 +194,7 @@ func TestUndocumentedAllele(t *testing.T) {
 	// Multi-allelic record: the documented T is called, the undocumented A is reported.
 	r = d.Call(editVCF(t, novariant(t), edits(map[string]string{rs2A: "A,T 1/2"})), Options{})
 	checkCPIC(t, r, referenceName, name2A)
-	if !hasWarning(r, "C>A") || hasWarning(r, "C>T") {
+	if !hasWarning(r, "chr1:97450058 C>A") || hasWarning(r, "chr1:97450058 C>T") {
 		t.Errorf("warnings: %q", r.Warnings)
 	}
 }
@@ -376,18 +377,19 @@ func TestRecommendations(t *testing.T) {
 func TestConcurrentCalls(t *testing.T) {
 	d := loadDef(t)
 	v := readVCF(t, pgxData(t, "pharmcat", "tests", "100samples.vcf.bgz"))
+	const workers = 4
 	want := make([]string, len(v.sites))
 	for i, s := range v.sites {
-		want[i] = fmt.Sprint(d.Call(s, Options{}))
+		want[i] = jsonOf(t, d.Call(s, Options{}))
 	}
 	var wg sync.WaitGroup
-	errs := make(chan string, len(v.sites))
-	for w := 0; w < 4; w++ {
+	errs := make(chan string, workers*len(v.sites))
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i, s := range v.sites {
-				if got := fmt.Sprint(d.Call(s, Options{})); got != want[i] {
+				if got := jsonOf(t, d.Call(s, Options{})); got != want[i] {
 					errs <- fmt.Sprintf("sample %s: got %s, want %s", v.samples[i], got, want[i])
 				}
 			}
@@ -398,4 +400,12 @@ func TestConcurrentCalls(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
+}
+
+func jsonOf(t testing.TB, r Result) string {
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Error(err)
+	}
+	return string(b)
 }

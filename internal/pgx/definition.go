@@ -66,6 +66,7 @@ type Definition struct {
 	phenotype [5]string      // phenotype by activity score in half units (0..4)
 	versions  [2]string      // translation and phenotype versions, e.g. "2025-11-05-00-25"
 	refHalf   int            // activity value of Reference in half units
+	lowName   []string       // per position: name of the lowest-value allele defined there
 }
 
 // translationFile is the part of PharmCAT's DPYD_translation.json that is used.
@@ -371,6 +372,7 @@ func (d *Definition) describePositions() error {
 			}
 		}
 		p.Function, p.ActivityValue = d.alleles[low].function, float64(d.alleles[low].half)/2
+		d.lowName = append(d.lowName, d.alleles[low].name)
 		if s := d.single[i]; s >= 0 {
 			p.CDNA = starSuffix.ReplaceAllString(d.alleles[s].name, "")
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -300,18 +301,13 @@ type cpicRow struct {
 func cpicTable(t testing.TB) map[string]cpicRow {
 	t.Helper()
 	text := strings.TrimPrefix(string(readFile(t, pgxData(t, "cpic", "DPYD_Diplotype_Phenotype_Table.csv"))), "\ufeff")
+	recs, err := csv.NewReader(strings.NewReader(text)).ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("CPIC table: %d rows, %v", len(recs), err)
+	}
 	out := map[string]cpicRow{}
-	for i, line := range strings.Split(text, "\n") {
-		if i == 0 || strings.TrimSpace(line) == "" {
-			continue
-		}
-		// Diplotype names contain commas (HapB3); the last three columns do not.
-		f := strings.Split(strings.TrimRight(line, "\r"), ",")
-		if len(f) < 4 {
-			t.Fatalf("CPIC table line %d: %q", i+1, line)
-		}
-		n := len(f)
-		out[strings.Join(f[:n-3], ",")] = cpicRow{score: f[n-3], phenotype: strings.TrimPrefix(f[n-2], "DPYD ")}
+	for _, f := range recs[1:] {
+		out[f[0]] = cpicRow{score: f[1], phenotype: strings.TrimPrefix(f[2], "DPYD ")}
 	}
 	return out
 }

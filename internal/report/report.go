@@ -92,10 +92,10 @@ type Finding struct {
 	Gene                 string   `json:"gene"`
 	Panel                string   `json:"panel"`
 	Chrom                string   `json:"chrom"`
-	Pos                  int      `json:"pos"` // 1-based, VCF convention, after normalisation
-	Ref                  string   `json:"ref"`
-	Alt                  string   `json:"alt"`
-	InputPos             int      `json:"input_pos"` // 1-based position of the record as written in the input
+	Pos                  int      `json:"pos"`        // 1-based, as written in the input record
+	Ref                  string   `json:"ref"`        // as written in the input record
+	Alt                  string   `json:"alt"`        // this ALT of the input record (multi-allelic records are split)
+	Normalized           Allele   `json:"normalized"` // trimmed and left-aligned: the form matched against the knowledge base
 	InputLine            int      `json:"input_line"`
 	Transcript           string   `json:"transcript"`
 	HGVSg                string   `json:"hgvs_g"`
@@ -112,6 +112,13 @@ type Finding struct {
 	ClinVarID            string   `json:"clinvar_variation_id,omitempty"`
 	Tags                 []string `json:"tags"`
 	Warnings             []string `json:"warnings,omitempty"`
+}
+
+// Allele is a VCF-style allele: Pos is 1-based; an indel keeps its anchor base.
+type Allele struct {
+	Pos int    `json:"pos"`
+	Ref string `json:"ref"`
+	Alt string `json:"alt"`
 }
 
 // QC counts what happened to the records of the input.

@@ -69,7 +69,8 @@ func (t *Transcript) ExonTx(i int) (start, end int) {
 	return start + 1, start + e.End - e.Start + 1
 }
 
-// Location places a genomic position on the transcript.
+// Location places a genomic position on the transcript. It is a plain value, safe for
+// concurrent use.
 type Location struct {
 	// Tx is the 1-based transcript (cDNA) position of the base, or for an intronic base
 	// the position of the exon base its offset counts from. Below 1 upstream of the
@@ -110,7 +111,7 @@ func (t *Transcript) Locate(g int) Location {
 		if !inIntron {
 			continue
 		}
-		up := t.dist(t.threePrime(e), g)      // > 0
+		up := t.dist(t.threePrime(e), g)     // > 0
 		down := t.dist(g, t.fivePrime(next)) // > 0
 		if up <= down {
 			return Location{Tx: cum, Offset: up, Intron: i + 1}
@@ -163,7 +164,8 @@ func (t *Transcript) Genomic(tx, offset int) int {
 // CPos is a position in HGVS c. numbering
 // (https://hgvs-nomenclature.org/stable/background/numbering/): c.1 is the A of the
 // start codon, c.-1 the base before it (there is no c.0), c.*1 the base after the stop
-// codon; intronic bases are written c.N+k / c.N-k from the nearer exon base N.
+// codon; intronic bases are written c.N+k / c.N-k from the nearer exon base N. A CPos is
+// a plain value, safe for concurrent use.
 type CPos struct {
 	Base   int  // coding number: 1.. in the CDS, negative 5' of it; counted after the stop when Star
 	Star   bool // 3' UTR and downstream: Base counts bases after the stop codon (c.*N)

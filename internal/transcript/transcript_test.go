@@ -23,13 +23,17 @@ var mane = []struct {
 }
 
 func build(t *testing.T, id, gene string) (*transcript.Transcript, *transcripttest.Genome) {
+	return buildOn(t, "GRCh38", id, gene)
+}
+
+func buildOn(t *testing.T, assembly, id, gene string) (*transcript.Transcript, *transcripttest.Genome) {
 	t.Helper()
 	dir := transcripttest.DataDir(t)
-	tx, err := transcripttest.Transcript(dir, id)
+	tx, err := transcripttest.TranscriptOn(dir, assembly, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := transcripttest.NewGenome(dir, gene)
+	g, err := transcripttest.NewGenomeOn(dir, assembly, gene)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,47 +41,50 @@ func build(t *testing.T, id, gene string) (*transcript.Transcript, *transcriptte
 }
 
 // TestSplicedSequence checks strand and coordinate handling: the exons spliced from the
-// GRCh38 slice must reproduce the published transcript and protein sequences exactly.
+// GRCh38 (and GRCh37) slices must reproduce the published transcript and protein
+// sequences exactly.
 func TestSplicedSequence(t *testing.T) {
 	dir := transcripttest.DataDir(t)
 	for _, m := range mane {
-		t.Run(m.id, func(t *testing.T) {
-			tx, g := build(t, m.id, m.gene)
-			if err := tx.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			if tx.Strand != m.strand || tx.CDSStart != m.cdsStart || tx.CDSEnd != m.cdsEnd {
-				t.Fatalf("got strand %d CDS %d..%d, want %d %d..%d", tx.Strand, tx.CDSStart, tx.CDSEnd, m.strand, m.cdsStart, m.cdsEnd)
-			}
-			_, want, err := transcripttest.ReadFASTA(filepath.Join(dir, "genes", "sequence", "transcripts", m.fasta+".fa"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, ok := tx.Sequence(g)
-			if !ok {
-				t.Fatal("sequence not available")
-			}
-			if got != strings.ToUpper(want) {
-				t.Errorf("spliced sequence (%d bases) differs from %s.fa (%d bases) at %d", len(got), m.fasta, len(want), firstDiff(got, want))
-			}
-			if tx.Len() != len(want) {
-				t.Errorf("Len() = %d, want %d", tx.Len(), len(want))
-			}
-			_, wantProt, err := transcripttest.ReadFASTA(filepath.Join(dir, "genes", "sequence", "transcripts", m.fasta+".protein.fa"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			prot, ok := tx.Protein(g)
-			if !ok {
-				t.Fatal("protein not available")
-			}
-			if strings.TrimSuffix(prot, "*") != strings.TrimSuffix(wantProt, "*") || !strings.HasSuffix(prot, "*") {
-				t.Errorf("protein differs from %s.protein.fa at %d", m.fasta, firstDiff(prot, wantProt))
-			}
-			if strings.Count(prot, "*") != 1 {
-				t.Errorf("protein has %d stops, want 1", strings.Count(prot, "*"))
-			}
-		})
+		for _, assembly := range []string{"GRCh38", "GRCh37"} {
+			t.Run(assembly+"/"+m.id, func(t *testing.T) {
+				tx, g := buildOn(t, assembly, m.id, m.gene)
+				if err := tx.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				if tx.Strand != m.strand || tx.CDSStart != m.cdsStart || tx.CDSEnd != m.cdsEnd {
+					t.Fatalf("got strand %d CDS %d..%d, want %d %d..%d", tx.Strand, tx.CDSStart, tx.CDSEnd, m.strand, m.cdsStart, m.cdsEnd)
+				}
+				_, want, err := transcripttest.ReadFASTA(filepath.Join(dir, "genes", "sequence", "transcripts", m.fasta+".fa"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, ok := tx.Sequence(g)
+				if !ok {
+					t.Fatal("sequence not available")
+				}
+				if got != strings.ToUpper(want) {
+					t.Errorf("spliced sequence (%d bases) differs from %s.fa (%d bases) at %d", len(got), m.fasta, len(want), firstDiff(got, want))
+				}
+				if tx.Len() != len(want) {
+					t.Errorf("Len() = %d, want %d", tx.Len(), len(want))
+				}
+				_, wantProt, err := transcripttest.ReadFASTA(filepath.Join(dir, "genes", "sequence", "transcripts", m.fasta+".protein.fa"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				prot, ok := tx.Protein(g)
+				if !ok {
+					t.Fatal("protein not available")
+				}
+				if strings.TrimSuffix(prot, "*") != strings.TrimSuffix(wantProt, "*") || !strings.HasSuffix(prot, "*") {
+					t.Errorf("protein differs from %s.protein.fa at %d", m.fasta, firstDiff(prot, wantProt))
+				}
+				if strings.Count(prot, "*") != 1 {
+					t.Errorf("protein has %d stops, want 1", strings.Count(prot, "*"))
+				}
+			})
+		}
 	}
 }
 

@@ -51,6 +51,10 @@ func (f fixed) Fetch(chrom string, start, end int) (string, bool) {
 	return string(f[start-1 : end]), true
 }
 
+func vv(chrom string, pos int, ref, alt string) variant.Variant {
+	return variant.Variant{Chrom: chrom, Pos: pos, Ref: ref, Alt: alt}
+}
+
 func TestNormalizeForms(t *testing.T) {
 	//                 123456789012
 	const seq = fixed("GATTACACACAT")
@@ -59,19 +63,19 @@ func TestNormalizeForms(t *testing.T) {
 		in   variant.Variant
 		want variant.Variant
 	}{
-		{"snv unchanged", variant.Variant{"c", 4, "T", "C"}, variant.Variant{"c", 4, "T", "C"}},
-		{"snv padded both sides", variant.Variant{"c", 3, "TTA", "TCA"}, variant.Variant{"c", 4, "T", "C"}},
-		{"mnv trimmed", variant.Variant{"c", 2, "ATT", "AGC"}, variant.Variant{"c", 3, "TT", "GC"}},
-		{"deletion in repeat left-aligned", variant.Variant{"c", 8, "CAC", "C"}, variant.Variant{"c", 4, "TAC", "T"}},
-		{"insertion in repeat left-aligned", variant.Variant{"c", 11, "A", "ACA"}, variant.Variant{"c", 4, "T", "TAC"}},
-		{"homopolymer deletion", variant.Variant{"c", 3, "TT", "T"}, variant.Variant{"c", 2, "AT", "A"}},
-		{"complex indel trimmed", variant.Variant{"c", 5, "ACAC", "AGGAC"}, variant.Variant{"c", 6, "C", "GG"}},
-		{"ref equals alt kept", variant.Variant{"c", 5, "ac", "AC"}, variant.Variant{"c", 5, "AC", "AC"}},
-		{"symbolic kept", variant.Variant{"c", 5, "A", "<DEL>"}, variant.Variant{"c", 5, "A", "<DEL>"}},
-		{"star kept", variant.Variant{"c", 5, "A", "*"}, variant.Variant{"c", 5, "A", "*"}},
-		{"stops at sequence start", variant.Variant{"c", 1, "GA", "G"}, variant.Variant{"c", 1, "GA", "G"}},
-		{"unknown contig: trimmed only", variant.Variant{"x", 9, "CACA", "CA"}, variant.Variant{"x", 9, "CAC", "C"}},
-		{"unanchored deletion gets anchor", variant.Variant{"c", 4, "T", ""}, variant.Variant{"c", 2, "AT", "A"}},
+		{"snv unchanged", vv("c", 4, "T", "C"), vv("c", 4, "T", "C")},
+		{"snv padded both sides", vv("c", 3, "TTA", "TCA"), vv("c", 4, "T", "C")},
+		{"mnv trimmed", vv("c", 2, "ATT", "AGC"), vv("c", 3, "TT", "GC")},
+		{"deletion in repeat left-aligned", vv("c", 8, "CAC", "C"), vv("c", 4, "TAC", "T")},
+		{"insertion in repeat left-aligned", vv("c", 11, "A", "ACA"), vv("c", 4, "T", "TAC")},
+		{"homopolymer deletion", vv("c", 3, "TT", "T"), vv("c", 2, "AT", "A")},
+		{"complex indel trimmed", vv("c", 5, "ACAC", "AGGAC"), vv("c", 6, "C", "GG")},
+		{"ref equals alt kept", vv("c", 5, "ac", "AC"), vv("c", 5, "AC", "AC")},
+		{"symbolic kept", vv("c", 5, "A", "<DEL>"), vv("c", 5, "A", "<DEL>")},
+		{"star kept", vv("c", 5, "A", "*"), vv("c", 5, "A", "*")},
+		{"stops at sequence start", vv("c", 1, "GA", "G"), vv("c", 1, "GA", "G")},
+		{"unknown contig: trimmed only", vv("x", 9, "CACA", "CA"), vv("x", 9, "CAC", "C")},
+		{"unanchored deletion gets anchor", vv("c", 4, "T", ""), vv("c", 2, "AT", "A")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,7 +89,7 @@ func TestNormalizeForms(t *testing.T) {
 		})
 	}
 	t.Run("nil sequence", func(t *testing.T) {
-		in := variant.Variant{"c", 8, "CAC", "C"}
+		in := vv("c", 8, "CAC", "C")
 		if got := variant.Normalize(in, nil); got != in {
 			t.Errorf("got %v, want %v", got, in)
 		}

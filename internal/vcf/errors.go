@@ -18,7 +18,7 @@ var (
 )
 
 // ParseError reports input that cannot be used as VCF. Error() reads "FILE:LINE: MSG" (or
-// "FILE: MSG" when the problem is not tied to a line).
+// "FILE: MSG" when the problem is not tied to a line). It is a plain value, safe to share.
 type ParseError struct {
 	File string // name given to NewReader or the path given to Open
 	Line int    // 1-based line number in the decompressed text; 0 when no line applies
@@ -42,7 +42,7 @@ func (e *ParseError) Unwrap() []error {
 	return []error{ErrMalformed}
 }
 
-// Warning is a problem in the input that reading tolerated.
+// Warning is a problem in the input that reading tolerated. It is a plain value.
 type Warning struct {
 	Line int    // 1-based line number in the decompressed text; 0 for a summary of repeats
 	Msg  string // what is wrong

@@ -33,14 +33,14 @@ type Header struct {
 	HasFormat  bool              // the #CHROM line has a FORMAT column
 }
 
-// Contig is one ##contig line.
+// Contig is one ##contig line. It is a plain value.
 type Contig struct {
 	ID       string
 	Length   int    // length= in bases; 0 if absent or not a number
 	Assembly string // assembly= attribute ("" if absent)
 }
 
-// Field is one ##INFO or ##FORMAT definition.
+// Field is one ##INFO or ##FORMAT definition. It is a plain value.
 type Field struct {
 	ID          string
 	Number      string // "0", "1", ..., "A", "R", "G" or "."
@@ -133,6 +133,10 @@ func (r *Reader) readHeader() error {
 			return r.parseErr(n, "NUL byte in the header: this is not a text VCF")
 		}
 		if n == 1 {
+			if bom := []byte("\xef\xbb\xbf"); bytes.HasPrefix(line, bom) {
+				r.warn.add("bom", 1, "the file starts with a UTF-8 byte order mark")
+				line = line[len(bom):]
+			}
 			if err := r.fileFormat(line); err != nil {
 				return err
 			}
@@ -605,6 +609,19 @@ func (r *Reader) checkAttrOrder(n int, key string, attrs []attr) {
 // splits the text with encoding/csv and reads kv[1] of every field.
 func contigSafeForVcfgo(value string) bool {
 	s := strings.TrimSuffix(strings.TrimPrefix(value, "<"), ">")
+	if !strings.ContainsRune(s, '"') {
+		// Without quotes, csv splits at every comma.
+		for rest := s; ; {
+			field, tail, more := strings.Cut(rest, ",")
+			if !strings.Contains(field, "=") {
+				return false
+			}
+			if !more {
+				return true
+			}
+			rest = tail
+		}
+	}
 	cr := csv.NewReader(strings.NewReader(s))
 	cr.LazyQuotes = true
 	cr.TrimLeadingSpace = true

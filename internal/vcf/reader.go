@@ -24,12 +24,15 @@ const (
 // bufSize is the size of the line buffer: lines up to this size are never copied.
 const bufSize = 256 << 10
 
-// Options for a Reader. The zero value keeps every record.
+// Options for a Reader. The zero value keeps every record. Keep is called only from the
+// goroutine that calls Next.
 type Options struct {
-	// Keep gets CHROM (raw bytes as in the file, valid only during the call) and POS (1-based)
-	// of each record before anything else on the line is parsed; records it rejects are
-	// counted in Stats.Skipped and skipped without allocating. nil keeps everything.
-	Keep func(chrom []byte, pos int) bool
+	// Keep gets CHROM (raw bytes as in the file, valid only during the call), POS (1-based)
+	// and the last reference base the record covers (1-based, inclusive: POS+len(REF)-1, or
+	// INFO END= for a record whose ALTs are all symbolic, such as a gVCF reference block) of
+	// each record before anything else on the line is parsed; records it rejects are counted
+	// in Stats.Skipped and skipped without allocating. nil keeps everything.
+	Keep func(chrom []byte, pos, end int) bool
 	// Concurrency is the number of BGZF decompression goroutines; 0 means GOMAXPROCS.
 	Concurrency int
 	// MaxLineBytes is the longest line accepted; 0 means DefaultMaxLineBytes. A longer line
@@ -39,7 +42,7 @@ type Options struct {
 	MaxHeaderBytes int
 }
 
-// Stats counts what a Reader has read so far.
+// Stats counts what a Reader has read so far. It is a plain value.
 type Stats struct {
 	Records   int64 // data lines read after the #CHROM line (empty lines not counted)
 	Kept      int64 // records returned by Next
@@ -243,10 +246,7 @@ func (r *Reader) Next() (*Record, error) {
 			return nil, r.parseErr(n, "line has 1 column, want at least 8 tab-separated columns")
 		}
 		chrom := line[:tab]
-		posField := line[tab+1:]
-		if t := bytes.IndexByte(posField, '\t'); t >= 0 {
-			posField = posField[:t]
-		}
+		posField, after, _ := bytes.Cut(line[tab+1:], tabSep)
 		pos, ok := parsePos(posField)
 		switch {
 		case len(chrom) == 0:
@@ -257,7 +257,7 @@ func (r *Reader) Next() (*Record, error) {
 			return nil, r.parseErr(n, "POS %q is not a position (an integer from 0 to 2147483647)", clip(posField))
 		}
 		r.checkOrder(chrom, pos, n)
-		if r.opts.Keep != nil && !r.opts.Keep(chrom, pos) {
+		if r.opts.Keep != nil && !r.opts.Keep(chrom, pos, spanEnd(after, pos)) {
 			r.stats.Skipped++
 			continue
 		}
@@ -273,6 +273,50 @@ func (r *Reader) Next() (*Record, error) {
 		return rec, nil
 	}
 }
+
+// spanEnd returns the last reference base a record covers, from the REF length or, when every
+// ALT is symbolic, from INFO END=. after is the line after the POS column's tab. It reads only
+// as far along the line as it must and falls back to pos on anything unexpected: the full
+// parse checks the line properly.
+func spanEnd(after []byte, pos int) int {
+	_, cols, ok := bytes.Cut(after, tabSep) // ID
+	if !ok {
+		return pos
+	}
+	ref, cols, ok := bytes.Cut(cols, tabSep)
+	if !ok {
+		return pos
+	}
+	end := pos + max(len(ref), 1) - 1
+	alt, cols, ok := bytes.Cut(cols, tabSep)
+	if !ok || len(alt) == 0 || (alt[0] != '<' && alt[0] != '.') {
+		return end
+	}
+	for _, a := range bytes.Split(alt, comma) {
+		if len(a) == 0 || (a[0] != '<' && !(len(a) == 1 && a[0] == '.')) {
+			return end // a real allele beside the symbolic one: the REF span is the record's
+		}
+	}
+	_, cols, _ = bytes.Cut(cols, tabSep) // QUAL
+	_, cols, _ = bytes.Cut(cols, tabSep) // FILTER
+	info, _, _ := bytes.Cut(cols, tabSep)
+	for len(info) > 0 {
+		var kv []byte
+		kv, info, _ = bytes.Cut(info, semicolon)
+		if len(kv) > 4 && string(kv[:4]) == "END=" {
+			if e, ok := parsePos(kv[4:]); ok && e >= end {
+				return e
+			}
+		}
+	}
+	return end
+}
+
+var (
+	tabSep    = []byte{'\t'}
+	comma     = []byte{','}
+	semicolon = []byte{';'}
+)
 
 // parsePos parses a POS column: decimal digits only, at most 2^31-1 (VCFv4.3 section 1.6.1;
 // 0 marks a telomere).

@@ -1,6 +1,7 @@
 package vcf
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
@@ -25,7 +26,8 @@ type Record struct {
 	Samples []Sample // one per sample column, in header order
 }
 
-// Sample is one sample column of a Record.
+// Sample is one sample column of a Record. Like the Record, it is not changed after Next
+// returns it.
 type Sample struct {
 	GT     []int    // allele index per haplotype (0 = REF), -1 for "."; nil when FORMAT has no GT (Strelka somatic)
 	Phased bool     // every GT separator is '|' (a haploid call counts as phased)
@@ -92,15 +94,14 @@ func IsSymbolic(alt string) bool {
 
 // def is a compiled INFO or FORMAT definition.
 type def struct {
-	number  byte // 'n' (count), 'A', 'R', 'G' or '.'
-	count   int  // for 'n'
-	typ     byte // 'I'nteger, 'F'loat, 'L' flag, 'C'haracter, 'S'tring, 0 unknown
-	defined bool // from the header (false: the specification's reserved definition)
-	raw     string
+	number byte   // 'n' (count), 'A', 'R', 'G' or '.'
+	count  int    // for 'n'
+	typ    byte   // 'I'nteger, 'F'loat, 'L' flag, 'C'haracter, 'S'tring, 0 unknown
+	raw    string // Number as written
 }
 
-func compileDef(f Field, defined bool) *def {
-	d := &def{number: '.', defined: defined, raw: f.Number}
+func compileDef(f Field) *def {
+	d := &def{number: '.', raw: f.Number}
 	switch f.Number {
 	case "A", "R", "G", ".":
 		d.number = f.Number[0]
@@ -142,22 +143,25 @@ func (d *def) typeName() string {
 func (r *Reader) compileDefs() {
 	r.info = make(map[string]*def, len(r.hdr.Infos)+len(reservedInfo))
 	for id, f := range reservedInfo {
-		r.info[id] = compileDef(f, false)
+		r.info[id] = compileDef(f)
 	}
 	for id, f := range r.hdr.Infos {
-		r.info[id] = compileDef(f, true)
+		r.info[id] = compileDef(f)
 	}
 	r.fmtDefs = make(map[string]*def, len(r.hdr.Formats)+len(reservedFormat))
 	for id, f := range reservedFormat {
-		r.fmtDefs[id] = compileDef(f, false)
+		r.fmtDefs[id] = compileDef(f)
 	}
 	for id, f := range r.hdr.Formats {
-		r.fmtDefs[id] = compileDef(f, true)
+		r.fmtDefs[id] = compileDef(f)
 	}
 }
 
 // parseRecord parses and checks a data line kept by Options.Keep; pos was parsed already.
 func (r *Reader) parseRecord(line []byte, n, pos int) (*Record, error) {
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		return nil, r.parseErr(n, "NUL byte at column %d: binary data in a text line", i+1)
+	}
 	s := string(line) // the one allocation behind every string of the Record
 	var col [9]string
 	nc, rest, more := 0, s, true
@@ -462,15 +466,16 @@ func (r *Reader) checkInfo(rec *Record) error {
 	case ".":
 		return nil
 	}
-	var seen [32]string
+	var seen [32]string // keys so far, to find repeats
 	nseen := 0
 	for rest := info; ; {
 		entry, tail, more := strings.Cut(rest, ";")
-		if err := r.checkInfoEntry(rec, entry, seen[:nseen]); err != nil {
+		key, err := r.checkInfoEntry(rec, entry, seen[:nseen])
+		if err != nil {
 			return err
 		}
 		if nseen < len(seen) {
-			seen[nseen] = entry
+			seen[nseen] = key
 			nseen++
 		}
 		if !more {
@@ -480,13 +485,20 @@ func (r *Reader) checkInfo(rec *Record) error {
 	}
 }
 
-func (r *Reader) checkInfoEntry(rec *Record, entry string, before []string) error {
+// checkInfoEntry checks one key=value entry of INFO; before are the keys of the entries before
+// it. It returns the entry's key.
+func (r *Reader) checkInfoEntry(rec *Record, entry string, before []string) (string, error) {
 	n := rec.Line
 	if entry == "" {
 		r.warn.add("info-empty", n, "INFO %q has an empty entry (stray ';')", clip([]byte(rec.Info)))
-		return nil
+		return "", nil
 	}
 	key, val, hasVal := strings.Cut(entry, "=")
+	return key, r.checkInfoValue(rec, key, val, hasVal, before)
+}
+
+func (r *Reader) checkInfoValue(rec *Record, key, val string, hasVal bool, before []string) error {
+	n := rec.Line
 	if key == "END" {
 		end, err := strconv.Atoi(val)
 		if !hasVal || err != nil || end < 0 {
@@ -502,8 +514,8 @@ func (r *Reader) checkInfoEntry(rec *Record, entry string, before []string) erro
 		r.warn.addOnce("info-key:"+key, n, "INFO key %q is not valid ([A-Za-z_][0-9A-Za-z_.]*)", clip([]byte(key)))
 		return nil
 	}
-	for _, b := range before {
-		if k, _, _ := strings.Cut(b, "="); k == key {
+	for _, k := range before {
+		if k == key {
 			r.warn.addOnce("info-dup:"+key, n, "INFO key %s appears more than once", key)
 			break
 		}

@@ -117,6 +117,10 @@ func (r *Reader) parseSamples(rec *Record, format, rest string) error {
 		if col == "" {
 			return r.parseErr(n, "sample %s: column is empty (use '.')", names[i])
 		}
+		if len(f.keys) == 0 && col == "." {
+			rec.Samples[i].DP = -1 // FORMAT "." and no data for this sample
+			continue
+		}
 		start := len(values)
 		for v := col; ; {
 			val, more, found := strings.Cut(v, ":")

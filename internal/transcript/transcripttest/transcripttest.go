@@ -42,7 +42,7 @@ func DataDir(tb testing.TB) string {
 	return dir
 }
 
-// Slice is a stretch of plus-strand genome on one contig.
+// Slice is a stretch of plus-strand genome on one contig; safe for concurrent use.
 type Slice struct {
 	Chrom string
 	Start int // 1-based position of Bases[0]
@@ -69,8 +69,8 @@ func (g *Genome) Fetch(chrom string, start, end int) (string, bool) {
 	return "", false
 }
 
-// sliceFiles maps gene symbol to its GRCh38 slice under genes/sequence/GRCh38.
-var sliceFiles = map[string]string{
+// sliceFiles maps build and gene symbol to its slice under genes/sequence/{build}.
+var sliceFiles = map[string]map[string]string{"GRCh38": {
 	"BRCA1": "BRCA1_GRCh38_NC_000017.11_43024295-43217981.fa",
 	"BRCA2": "BRCA2_GRCh38_NC_000013.11_32310480-32401672.fa",
 	"DPYD":  "DPYD_GRCh38_NC_000001.11_97075743-97926059.fa",
@@ -79,25 +79,31 @@ var sliceFiles = map[string]string{
 	"MSH6":  "MSH6_GRCh38_NC_000002.12_47778147-47808953.fa",
 	"PMS2":  "PMS2_GRCh38_NC_000007.14_5971239-6014106.fa",
 	"EPCAM": "EPCAM_GRCh38_NC_000002.12_47340163-47389028.fa",
-}
+}, "GRCh37": {
+	"BRCA1": "BRCA1_GRCh37_NC_000017.10_41176312-41370000.fa",
+	"BRCA2": "BRCA2_GRCh37_NC_000013.10_32884617-32975809.fa",
+	"MLH1":  "MLH1_GRCh37_NC_000003.11_37029841-37109380.fa",
+}}
 
 var (
 	cacheMu sync.Mutex
 	cache   = map[string]Slice{}
 )
 
-// LoadSlice reads the GRCh38 slice of gene from dataDir. Results are cached.
-func LoadSlice(dataDir, gene string) (Slice, error) {
+// LoadSlice reads the slice of gene on build ("GRCh38" or "GRCh37") from dataDir.
+// Results are cached.
+func LoadSlice(dataDir, build, gene string) (Slice, error) {
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
-	if s, ok := cache[gene]; ok {
+	key := build + "/" + gene
+	if s, ok := cache[key]; ok {
 		return s, nil
 	}
-	name, ok := sliceFiles[gene]
+	name, ok := sliceFiles[build][gene]
 	if !ok {
-		return Slice{}, fmt.Errorf("no slice for %s: %w", gene, ErrFormat)
+		return Slice{}, fmt.Errorf("no %s slice for %s: %w", build, gene, ErrFormat)
 	}
-	path := filepath.Join(dataDir, "genes", "sequence", "GRCh38", name)
+	path := filepath.Join(dataDir, "genes", "sequence", build, name)
 	header, bases, err := readFASTA(path)
 	if err != nil {
 		return Slice{}, err
@@ -118,15 +124,20 @@ func LoadSlice(dataDir, gene string) (Slice, error) {
 		return Slice{}, fmt.Errorf("%s: %w", path, err)
 	}
 	s := Slice{Chrom: chrom, Start: start, Bases: strings.ToUpper(bases)}
-	cache[gene] = s
+	cache[key] = s
 	return s, nil
 }
 
 // NewGenome loads the GRCh38 slices of genes.
 func NewGenome(dataDir string, genes ...string) (*Genome, error) {
+	return NewGenomeOn(dataDir, "GRCh38", genes...)
+}
+
+// NewGenomeOn loads the slices of genes on build.
+func NewGenomeOn(dataDir, build string, genes ...string) (*Genome, error) {
 	g := &Genome{}
 	for _, gene := range genes {
-		s, err := LoadSlice(dataDir, gene)
+		s, err := LoadSlice(dataDir, build, gene)
 		if err != nil {
 			return nil, err
 		}
@@ -184,6 +195,12 @@ func ReadFASTA(path string) (header, bases string, err error) { return readFASTA
 // Transcript builds the GRCh38 model of a transcript (e.g. "NM_000249.4") from
 // genes/sequence/exon_models.tsv.
 func Transcript(dataDir, id string) (*transcript.Transcript, error) {
+	return TranscriptOn(dataDir, "GRCh38", id)
+}
+
+// TranscriptOn builds the model of a transcript on build ("GRCh38" or "GRCh37") from
+// genes/sequence/exon_models.tsv.
+func TranscriptOn(dataDir, build, id string) (*transcript.Transcript, error) {
 	path := filepath.Join(dataDir, "genes", "sequence", "exon_models.tsv")
 	f, err := os.Open(path)
 	if err != nil {
@@ -196,10 +213,10 @@ func Transcript(dataDir, id string) (*transcript.Transcript, error) {
 	sc := bufio.NewScanner(f)
 	for line := 1; sc.Scan(); line++ {
 		c := strings.Split(sc.Text(), "\t")
-		if line == 1 || len(c) < 13 || c[0] != id || c[3] != "GRCh38" {
+		if line == 1 || len(c) < 13 || c[0] != id || c[3] != build {
 			continue
 		}
-		n := make([]int, 0, 6)
+		n := make([]int, 0, 7)
 		for _, i := range []int{4, 6, 7, 9, 10, 11, 12} {
 			v, err := strconv.Atoi(c[i])
 			if err != nil {
@@ -228,7 +245,7 @@ func Transcript(dataDir, id string) (*transcript.Transcript, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if tx == nil {
-		return nil, fmt.Errorf("%s: no GRCh38 rows for %s: %w", path, id, ErrFormat)
+		return nil, fmt.Errorf("%s: no %s rows for %s: %w", path, build, id, ErrFormat)
 	}
 	return tx, nil
 }

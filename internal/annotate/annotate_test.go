@@ -1,0 +1,581 @@
+package annotate
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/precis-dx/precis/internal/assembly"
+	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/transcript"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden reports in testdata/golden")
+
+func sharedData(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", "data")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared data missing in CI: %v", err)
+		}
+		t.Skipf("shared data not present: %v", err)
+	}
+	return dir
+}
+
+var (
+	annOnce sync.Once
+	ann     *Annotator
+	annErr  error
+)
+
+func annotator(t testing.TB) *Annotator {
+	t.Helper()
+	annOnce.Do(func() {
+		k, err := kb.Load()
+		if err != nil {
+			annErr = err
+			return
+		}
+		ann, annErr = New(k, "test")
+	})
+	if annErr != nil {
+		t.Fatal(annErr)
+	}
+	return ann
+}
+
+// fixed makes reports comparable byte for byte (DESIGN.md rule 4: same input and knowledge
+// base, same report apart from time stamps and ids).
+func fixed(o Options) Options {
+	o.Now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	o.ReportID = "00000000-0000-4000-8000-000000000000"
+	return o
+}
+
+func annotateFile(t testing.TB, path string, o Options) (*report.Report, error) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return annotator(t).Annotate(context.Background(), f, filepath.Base(path), fixed(o))
+}
+
+func mustAnnotate(t testing.TB, path string, o Options) *report.Report {
+	t.Helper()
+	rep, err := annotateFile(t, path, o)
+	if err != nil {
+		t.Fatalf("annotate %s: %v", path, err)
+	}
+	return rep
+}
+
+var (
+	schemaOnce sync.Once
+	schema     *jsonschema.Schema
+	schemaErr  error
+)
+
+// validate checks a report against schemas/report.schema.json.
+func validate(t testing.TB, b []byte) {
+	t.Helper()
+	schemaOnce.Do(func() {
+		c := jsonschema.NewCompiler()
+		c.AssertFormat()
+		schema, schemaErr = c.Compile(filepath.Join("..", "..", "schemas", "report.schema.json"))
+	})
+	if schemaErr != nil {
+		t.Fatal(schemaErr)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(v); err != nil {
+		t.Fatalf("report does not follow schemas/report.schema.json: %v", err)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	data := sharedData(t)
+	tests := []struct {
+		name string
+		file string
+		opts Options
+	}{
+		{"example", filepath.Join("..", "..", "testdata", "example.vcf"), Options{}},
+		{"dpyd_c1679c1156", filepath.Join(data, "pgx", "pharmcat", "tests", "DPYD_c1679c1156.vcf"), Options{}},
+		{"raw_chr", filepath.Join(data, "vcf-real", "pharmcat-preprocessor", "raw_chr.vcf"), Options{}},
+		{"na19226_gvcf", filepath.Join(data, "vcf-real", "pharmcat-preprocessor", "NA19226.pgx_regions.g.vcf.bgz"), Options{}},
+		{"mismatched_ref", filepath.Join(data, "vcf-real", "pharmcat-preprocessor", "NamedAlleleMatcher-mismatchedRefAllele.vcf"), Options{}},
+		{"dpyd_missing_reference", filepath.Join(data, "vcf-real", "pharmcat-preprocessor", "reference.missing_pgx_var.vcf.bgz"), Options{Missing: "reference"}},
+		{"brca_only", filepath.Join("..", "..", "testdata", "example.vcf"), Options{Panels: []string{"brca"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep := mustAnnotate(t, tt.file, tt.opts)
+			var got bytes.Buffer
+			if err := report.WriteJSON(&got, rep); err != nil {
+				t.Fatal(err)
+			}
+			validate(t, got.Bytes())
+			golden := filepath.Join("testdata", "golden", tt.name+".json")
+			if *update {
+				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			validate(t, want)
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("report differs from %s (run go test ./internal/annotate -update and review the diff)", golden)
+			}
+		})
+	}
+}
+
+// TestDeterministic: annotating the same file twice gives the same bytes.
+func TestDeterministic(t *testing.T) {
+	path := filepath.Join("..", "..", "testdata", "example.vcf")
+	var out [2]bytes.Buffer
+	for i := range out {
+		if err := report.WriteJSON(&out[i], mustAnnotate(t, path, Options{})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(out[0].Bytes(), out[1].Bytes()) {
+		t.Error("two runs on the same input differ")
+	}
+}
+
+// readVCF returns the data lines of a (gzipped) VCF, split into columns.
+func readVCF(t testing.TB, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var sc *bufio.Scanner
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc = bufio.NewScanner(zr)
+	} else {
+		sc = bufio.NewScanner(f)
+	}
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	var out [][]string
+	for sc.Scan() {
+		if l := sc.Text(); l != "" && l[0] != '#' {
+			out = append(out, strings.Split(l, "\t"))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func info(col, key string) string {
+	for _, kv := range strings.Split(col, ";") {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// classOf maps a ClinVar CLNSIG to the report's classification (the oracle side of the test,
+// written from ClinVar's own vocabulary).
+func classOf(clnsig string) string {
+	switch clnsig {
+	case "Pathogenic":
+		return "pathogenic"
+	case "Likely_pathogenic", "Pathogenic/Likely_pathogenic":
+		return "likely_pathogenic"
+	case "Uncertain_significance":
+		return "uncertain_significance"
+	case "Likely_benign", "Benign/Likely_benign":
+		return "likely_benign"
+	case "Benign":
+		return "benign"
+	case "Conflicting_classifications_of_pathogenicity", "Conflicting_interpretations_of_pathogenicity":
+		return "conflicting"
+	}
+	return "not_in_knowledge_base"
+}
+
+// TestClinVarPLP writes every P/LP record of the nine genes (ClinVar 20241215, >= 2 stars) back
+// as a sample VCF and checks that each comes out with the right gene, the right classification
+// and a consequence consistent with ClinVar's MC field.
+func TestClinVarPLP(t *testing.T) {
+	data := sharedData(t)
+	plp := readVCF(t, filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz"))
+	// Where the 2026 release has the same record, its classification is the newer truth.
+	newer := map[string]string{}
+	for _, c := range readVCF(t, filepath.Join(data, "clinvar", "clinvar_genes.GRCh38.20260226.vcf.gz")) {
+		newer["chr"+c[0]+":"+c[1]+":"+c[3]+":"+c[4]] = info(c[7], "CLNSIG")
+	}
+	var b strings.Builder
+	b.WriteString("##fileformat=VCFv4.2\n##reference=GRCh38\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n")
+	type want struct {
+		gene, class string
+		mc          []string
+	}
+	wants := map[string]want{}
+	for _, c := range plp {
+		key := "chr" + c[0] + ":" + c[1] + ":" + c[3] + ":" + c[4]
+		w := want{gene: info(c[7], "GENE"), class: classOf(info(c[7], "CLNSIG"))}
+		if s, ok := newer[key]; ok {
+			w.class = classOf(s)
+		}
+		for _, m := range strings.Split(info(c[7], "MC"), ",") {
+			if _, term, ok := strings.Cut(m, "|"); ok {
+				w.mc = append(w.mc, term)
+			}
+		}
+		wants[key] = w
+		fmt.Fprintf(&b, "chr%s\t%s\t%s\t%s\t%s\t.\tPASS\t.\tGT\t0/1\n", c[0], c[1], c[2], c[3], c[4])
+	}
+	path := filepath.Join(t.TempDir(), "plp.vcf")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := mustAnnotate(t, path, Options{})
+	got := map[string]report.Finding{}
+	for _, f := range rep.Samples[0].Findings {
+		got[fmt.Sprintf("%s:%d:%s:%s", f.Chrom, f.Pos, f.Ref, f.Alt)] = f
+	}
+	missing, wrongGene, wrongClass, mcChecked, mcAgree := 0, 0, 0, 0, 0
+	var diffs []string
+	for key, w := range wants {
+		f, ok := got[key]
+		if !ok {
+			missing++
+			if len(diffs) < 10 {
+				diffs = append(diffs, "missing "+key)
+			}
+			continue
+		}
+		if f.Gene != w.gene {
+			wrongGene++
+			diffs = append(diffs, fmt.Sprintf("%s: gene %s, want %s", key, f.Gene, w.gene))
+		}
+		if f.Classification != w.class {
+			wrongClass++
+			if len(diffs) < 20 {
+				diffs = append(diffs, fmt.Sprintf("%s: classification %s, want %s", key, f.Classification, w.class))
+			}
+		}
+		if len(w.mc) > 0 && f.Consequence != "" {
+			mcChecked++
+			if slices.Contains(w.mc, f.Consequence) || consistent(f.Consequence, w.mc) {
+				mcAgree++
+			} else if len(diffs) < 30 {
+				diffs = append(diffs, fmt.Sprintf("%s %s: consequence %s, ClinVar MC %v", key, f.HGVSc, f.Consequence, w.mc))
+			}
+		}
+	}
+	t.Logf("%d P/LP records: %d missing, %d wrong gene, %d wrong classification; consequence agrees with MC for %d of %d", len(wants), missing, wrongGene, wrongClass, mcAgree, mcChecked)
+	for _, d := range diffs {
+		t.Log(d)
+	}
+	if missing > 0 || wrongGene > 0 || wrongClass > 0 {
+		t.Errorf("every P/LP record must come out with its gene and classification")
+	}
+	if float64(mcAgree) < 0.97*float64(mcChecked) {
+		t.Errorf("consequence agrees with ClinVar MC for %d of %d, want >= 97%%", mcAgree, mcChecked)
+	}
+}
+
+// consistent accepts the pairs where ClinVar's MC names a less specific or an older term for
+// the same event: ClinVar writes "nonsense" for stop_gained, and lists intron_variant for a
+// splice-region change our ranking reports as splice_region_variant.
+func consistent(ours string, mc []string) bool {
+	alias := map[string][]string{
+		"stop_gained":              {"nonsense"},
+		"splice_region_variant":    {"intron_variant", "synonymous_variant", "missense_variant"},
+		"inframe_deletion":         {"inframe_indel"},
+		"inframe_insertion":        {"inframe_indel"},
+		"protein_altering_variant": {"inframe_indel"},
+		"start_lost":               {"initiator_codon_variant"},
+		"5_prime_UTR_variant":      {"5_prime_UTR_variant"},
+		"splice_acceptor_variant":  {"splice_acceptor_variant"},
+	}
+	for _, a := range alias[ours] {
+		if slices.Contains(mc, a) {
+			return true
+		}
+	}
+	return false
+}
+
+func findings(rep *report.Report) []string {
+	var out []string
+	for _, s := range rep.Samples {
+		for _, f := range s.Findings {
+			out = append(out, fmt.Sprintf("%s %s %d %s>%s %s %s", s.SampleID, f.Gene, f.Normalized.Pos, f.Normalized.Ref, f.Normalized.Alt, f.Zygosity, f.HGVSc))
+		}
+	}
+	return out
+}
+
+func TestContigNaming(t *testing.T) {
+	dir := filepath.Join(sharedData(t), "vcf-real", "pharmcat-preprocessor")
+	a := mustAnnotate(t, filepath.Join(dir, "raw_chr.vcf"), Options{})
+	b := mustAnnotate(t, filepath.Join(dir, "raw_nochr.vcf"), Options{})
+	fa, fb := findings(a), findings(b)
+	if len(fa) == 0 || !slices.Equal(fa, fb) {
+		t.Errorf("raw_chr.vcf and raw_nochr.vcf differ:\n%v\n%v", fa, fb)
+	}
+	if _, err := annotateFile(t, filepath.Join(dir, "raw_bad_chr.vcf"), Options{}); !IsInvalid(err) {
+		t.Errorf("raw_bad_chr.vcf: error %v, want invalid input", err)
+	}
+}
+
+// TestStarThree: DPYD c.1898delC (*3) written as chr1:97450066 GG>G (older PharmCAT tests) and
+// as chr1:97450065 TG>T (the current definition) is the same variant.
+func TestStarThree(t *testing.T) {
+	var reps []*report.Report
+	for _, rec := range []string{"chr1\t97450066\trs72549303\tGG\tG", "chr1\t97450065\trs72549303\tTG\tT"} {
+		vcf := "##fileformat=VCFv4.2\n##reference=GRCh38\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n" +
+			rec + "\t.\tPASS\t.\tGT\t0/1\n" +
+			"chr1\t97450058\trs3918290\tC\tT\t.\tPASS\t.\tGT\t0/0\n" +
+			"chr1\t97082391\trs67376798\tT\tA\t.\tPASS\t.\tGT\t0/0\n"
+		rep, err := annotator(t).Annotate(context.Background(), strings.NewReader(vcf), "star3.vcf", fixed(Options{Panels: []string{"dpyd"}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		reps = append(reps, rep)
+	}
+	f0, f1 := reps[0].Samples[0].Findings, reps[1].Samples[0].Findings
+	if len(f0) != 1 || len(f1) != 1 || f0[0].Normalized != f1[0].Normalized || f0[0].HGVSc != f1[0].HGVSc {
+		t.Fatalf("the two representations of *3 give different findings: %+v / %+v", f0, f1)
+	}
+	if f0[0].HGVSc != "NM_000110.4:c.1898del" {
+		t.Errorf("*3 named %s, want NM_000110.4:c.1898del", f0[0].HGVSc)
+	}
+	p0, p1 := reps[0].Samples[0].PGx[0], reps[1].Samples[0].PGx[0]
+	if p0.Diplotype != p1.Diplotype || *p0.ActivityScore != *p1.ActivityScore {
+		t.Errorf("the two representations of *3 give different calls: %s %v / %s %v", p0.Diplotype, *p0.ActivityScore, p1.Diplotype, *p1.ActivityScore)
+	}
+	if !strings.Contains(p0.Diplotype, "*3") || *p0.ActivityScore != 1 {
+		t.Errorf("*3 heterozygous: got %s, score %v; want a *3 call with activity score 1.0", p0.Diplotype, *p0.ActivityScore)
+	}
+}
+
+func TestRealCallers(t *testing.T) {
+	data := sharedData(t)
+	tests := []struct {
+		file    string
+		opts    Options
+		samples int
+		check   func(t *testing.T, rep *report.Report)
+	}{
+		// A real DeepVariant gVCF of PGx regions that does not reach DPYD: no DPYD position
+		// is tested, so no call is possible (DESIGN.md rule 1: Indeterminate, score null).
+		{file: "vcf-real/pharmcat-preprocessor/NA19226.pgx_regions.g.vcf.bgz", samples: 1, check: func(t *testing.T, rep *report.Report) {
+			p := rep.Samples[0].PGx[0]
+			if len(p.UntestedPositions) != 83 || p.Phenotype != "Indeterminate" || p.ActivityScore != nil {
+				t.Errorf("DPYD not covered: got %d untested, %s, score %v; want 83, Indeterminate, null", len(p.UntestedPositions), p.Phenotype, p.ActivityScore)
+			}
+		}},
+		{file: "vcf-real/nfcore-slivar/gvcf_sample.g.vcf.gz", opts: Options{Build: "GRCh38"}, samples: 1},
+		{file: "vcf-real/nfcore-slivar/mutect2_chr22.somatic.vcf.gz", opts: Options{Specimen: "tumour"}, samples: 2},
+		{file: "vcf-real/nfcore-slivar/strelka_snvs_chr22.somatic.vcf.gz", opts: Options{Specimen: "tumour"}, samples: 2},
+		{file: "vcf-real/nfcore-slivar/strelka_indels_chr22.somatic.vcf.gz", opts: Options{Specimen: "tumour"}, samples: 2},
+		{file: "vcf-real/pharmcat-preprocessor/VcfReaderTest-phaseSet.vcf", samples: -1},
+		{file: "vcf-real/pharmcat-preprocessor/VcfReaderTest-structuralAlt.vcf", samples: -1},
+		{file: "vcf-real/pharmcat-preprocessor/VcfReaderTest-filters.vcf", samples: -1},
+		{file: "vcf-real/igv-reports/variants.hg38.snpeff_cosmic.vcf", samples: -1},
+		{file: "pgx/pharmcat/tests/100samples.vcf.bgz", samples: 100, check: func(t *testing.T, rep *report.Report) {
+			for _, s := range rep.Samples {
+				if len(s.PGx) != 1 || s.PGx[0].Phenotype == "" {
+					t.Fatalf("sample %s has no DPYD call", s.SampleID)
+				}
+			}
+		}},
+		{file: "pgx/pharmcat/examples/multisample.vcf", samples: -1},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.file), func(t *testing.T) {
+			rep := mustAnnotate(t, filepath.Join(data, tt.file), tt.opts)
+			var b bytes.Buffer
+			if err := report.WriteJSON(&b, rep); err != nil {
+				t.Fatal(err)
+			}
+			validate(t, b.Bytes())
+			if tt.samples >= 0 && len(rep.Samples) != tt.samples {
+				t.Errorf("%d samples, want %d", len(rep.Samples), tt.samples)
+			}
+			if tt.check != nil {
+				tt.check(t, rep)
+			}
+		})
+	}
+}
+
+// TestOnlyOrderedPanels: DESIGN.md rule 5, no unrequested findings.
+func TestOnlyOrderedPanels(t *testing.T) {
+	path := filepath.Join("..", "..", "testdata", "example.vcf")
+	for _, p := range []string{"dpyd", "brca", "lynch", "pole"} {
+		rep := mustAnnotate(t, path, Options{Panels: []string{p}})
+		s := rep.Samples[0]
+		for _, f := range s.Findings {
+			if f.Panel != p {
+				t.Errorf("--panels %s reported a %s finding in %s", p, f.Panel, f.Gene)
+			}
+		}
+		if (p == "dpyd") != (len(s.PGx) == 1) {
+			t.Errorf("--panels %s: %d pgx entries", p, len(s.PGx))
+		}
+	}
+}
+
+// TestPOLEHotspot: POLE p.(Pro286Arg), written at its genomic position from the transcript
+// model, is pathogenic in a tumour with León-Castillo 2020 as the source, and raises the
+// de-escalation tag; in a germline specimen it is not classified by the hotspot rule.
+func TestPOLEHotspot(t *testing.T) {
+	a := annotator(t)
+	tx := a.KB().Transcripts["POLE"]
+	// c.857C>G: codon 286 CCT -> CGT on the transcript; POLE is on the minus strand.
+	pos, ok := tx.GenomicC(cpos(t, "857"))
+	if !ok {
+		t.Fatal("c.857 not on the genome")
+	}
+	ref, ok := a.KB().Genome.Fetch("chr12", pos, pos)
+	if !ok || ref != "G" {
+		t.Fatalf("reference at c.857 (chr12:%d) = %q, want G (C on the minus strand)", pos, ref)
+	}
+	vcf := "##fileformat=VCFv4.2\n##reference=GRCh38\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"AD\">\n##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"DP\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOUR\n" +
+		"chr12\t" + strconv.Itoa(pos) + "\t.\tG\tC\t.\tPASS\t.\tGT:AD:DP\t0/1:30,28:58\n"
+	for _, spec := range []string{"tumour", "germline"} {
+		rep, err := a.Annotate(context.Background(), strings.NewReader(vcf), "pole.vcf", fixed(Options{Panels: []string{"pole"}, Specimen: spec}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := rep.Samples[0].Findings
+		if len(fs) != 1 || fs[0].HGVSp != "p.(Pro286Arg)" {
+			t.Fatalf("%s: findings %+v, want one p.(Pro286Arg)", spec, fs)
+		}
+		hasTag := slices.Contains(fs[0].Tags, "treatment:adjuvant-de-escalation-candidate")
+		if spec == "tumour" && (fs[0].Classification != "pathogenic" || !strings.Contains(fs[0].ClassificationSource, "León-Castillo") || !hasTag) {
+			t.Errorf("tumour: %s (%s), tags %v", fs[0].Classification, fs[0].ClassificationSource, fs[0].Tags)
+		}
+		if spec == "germline" && hasTag {
+			t.Errorf("germline specimen got the tumour de-escalation tag")
+		}
+		if vaf := fs[0].VAF; vaf == nil || *vaf < 0.48 || *vaf > 0.49 {
+			t.Errorf("VAF %v, want 28/58", vaf)
+		}
+	}
+}
+
+// TestMalformedCorpus: every file the EBI validator must reject is rejected (invalid input, or
+// a build that nothing in the file decides) or accepted with a warning naming the problem; no
+// file it must accept is refused as invalid (the corpus has no build evidence, so a refusal for
+// the build is the only refusal allowed there; with the build named they are accepted unless
+// the header declares GRCh37).
+func TestMalformedCorpus(t *testing.T) {
+	root := filepath.Join(sharedData(t), "vcf-invalid", "ebi-vcf-validator")
+	for _, ver := range []string{"v4.1", "v4.2"} {
+		for _, kind := range []string{"failed", "passed"} {
+			files, _ := filepath.Glob(filepath.Join(root, ver, kind, "*.vcf"))
+			if len(files) == 0 {
+				t.Fatalf("no files in %s/%s", ver, kind)
+			}
+			for _, f := range files {
+				t.Run(ver+"/"+kind+"/"+filepath.Base(f), func(t *testing.T) {
+					rep, err := annotateFile(t, f, Options{})
+					if kind == "passed" {
+						if IsInvalid(err) {
+							t.Fatalf("valid file refused as invalid: %v", err)
+						}
+						if _, err := annotateFile(t, f, Options{Build: "GRCh38"}); err != nil && !errors.Is(err, assembly.ErrMismatch) {
+							t.Fatalf("valid file refused with --build GRCh38: %v", err)
+						}
+						return
+					}
+					switch {
+					case err != nil && (IsInvalid(err) || IsBuild(err)):
+						if !strings.Contains(err.Error(), filepath.Base(f)) {
+							t.Errorf("error %q does not name the file", err)
+						}
+					case err != nil:
+						t.Errorf("unexpected error kind: %v", err)
+					case len(rep.Input.Warnings) == 0:
+						t.Errorf("malformed file accepted without a warning")
+					}
+				})
+			}
+		}
+	}
+}
+
+func cpos(t *testing.T, s string) transcript.CPos {
+	t.Helper()
+	p, err := transcript.ParseCPos(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestGVCFReferenceBlocks: gVCF reference blocks (END=) count as tested reference (DESIGN.md
+// rule 1), even a block that starts far outside the panels and runs into DPYD.
+func TestGVCFReferenceBlocks(t *testing.T) {
+	a := annotator(t)
+	base := func(pos int) string {
+		b, ok := a.KB().Genome.Fetch("chr1", pos, pos)
+		if !ok {
+			// Outside the built-in sequence the block's first base cannot be checked; the
+			// DPYD slice starts at 97075743.
+			t.Fatalf("no reference base at chr1:%d", pos)
+		}
+		return b
+	}
+	const first, snv, last = 97075743, 97082391, 97925000 // rs67376798 c.2846A>T at snv
+	vcf := "##fileformat=VCFv4.2\n##reference=GRCh38\n##INFO=<ID=END,Number=1,Type=Integer,Description=\"End\">\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n" +
+		fmt.Sprintf("chr1\t%d\t.\t%s\t<*>\t0\t.\tEND=%d\tGT\t0/0\n", first, base(first), snv-1) +
+		fmt.Sprintf("chr1\t%d\trs67376798\tT\tA,<*>\t50\tPASS\t.\tGT\t0/1\n", snv) +
+		fmt.Sprintf("chr1\t%d\t.\t%s\t<*>\t0\t.\tEND=%d\tGT\t0/0\n", snv+1, base(snv+1), last)
+	rep, err := a.Annotate(context.Background(), strings.NewReader(vcf), "blocks.g.vcf", fixed(Options{Panels: []string{"dpyd"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Samples[0]
+	p := s.PGx[0]
+	if len(p.UntestedPositions) != 0 {
+		t.Errorf("untested %v, want none: the blocks cover every DPYD position", p.UntestedPositions)
+	}
+	if p.ActivityScore == nil || *p.ActivityScore != 1.5 || p.Phenotype != "Intermediate Metabolizer" {
+		t.Errorf("got %v %s, want 1.5 Intermediate Metabolizer", p.ActivityScore, p.Phenotype)
+	}
+	if s.QC.ReferenceBlocks != 2 {
+		t.Errorf("%d reference blocks counted, want 2", s.QC.ReferenceBlocks)
+	}
+}

@@ -1,0 +1,76 @@
+package kb
+
+import (
+	"sort"
+	"strings"
+)
+
+// eachLine calls fn for every line of data that is neither empty nor a '#' comment, with
+// its 1-based line number. A trailing '\r' is removed. The lines are substrings of data.
+func eachLine(data string, fn func(n int, line string) error) error {
+	n := 0
+	for len(data) > 0 {
+		n++
+		var l string
+		if i := strings.IndexByte(data, '\n'); i >= 0 {
+			l, data = data[:i], data[i+1:]
+		} else {
+			l, data = data, ""
+		}
+		l = strings.TrimSuffix(l, "\r")
+		if len(l) == 0 || l[0] == '#' {
+			continue
+		}
+		if err := fn(n, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sortedKeys[T any](m map[string]T) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// eachLineAll is eachLine without skipping '#' lines.
+func eachLineAll(data string, fn func(n int, line string) error) error {
+	n := 0
+	for len(data) > 0 {
+		n++
+		var l string
+		if i := strings.IndexByte(data, '\n'); i >= 0 {
+			l, data = data[:i], data[i+1:]
+		} else {
+			l, data = data, ""
+		}
+		l = strings.TrimSuffix(l, "\r")
+		if l == "" {
+			continue
+		}
+		if err := fn(n, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dot writes an empty field as ".".
+func dot(s string) string {
+	if s == "" {
+		return "."
+	}
+	return s
+}
+
+// undot reads "." as an empty field.
+func undot(s string) string {
+	if s == "." {
+		return ""
+	}
+	return s
+}

@@ -68,6 +68,7 @@ func DefaultOptions() Options {
 // use: one Annotator serves every job of a worker.
 type Annotator struct {
 	kb       *kb.KB
+	names    *hgvs.Annotator // caches each transcript's sequence and protein
 	dpyd     *pgx.Definition
 	lengths  []assembly.ContigLength
 	pipeline report.Pipeline
@@ -83,7 +84,7 @@ func New(k *kb.KB, version string) (*Annotator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("annotate: DPYD definition: %w", err)
 	}
-	a := &Annotator{kb: k, dpyd: def, pipeline: report.Pipeline{Name: "precis", Version: version},
+	a := &Annotator{kb: k, dpyd: def, names: hgvs.NewAnnotator(k.Genome), pipeline: report.Pipeline{Name: "precis", Version: version},
 		hotspots: map[string]kb.Hotspot{}, indexes: map[string]*panel.Index{}}
 	a.lengths = contigLengths(k)
 	for _, s := range k.Sources {
@@ -511,7 +512,7 @@ func (a *Annotator) finding(gene string, nv variant.Variant, rec *vcf.Record, s 
 	}
 	if tx := a.kb.Transcripts[gene]; tx != nil {
 		f.Transcript = tx.ID
-		ann, err := hgvs.Annotate(tx, nv, a.kb.Genome)
+		ann, err := a.names.Annotate(tx, nv)
 		if err != nil {
 			f.Warnings = append(f.Warnings, "HGVS: "+err.Error())
 		}

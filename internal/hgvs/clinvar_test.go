@@ -194,14 +194,14 @@ func TestMLH1ClinVar(t *testing.T) {
 	}
 	t.Logf("c. %d/%d (%.2f%%), p. %d/%d (%.2f%%), consequence %d/%d (%.2f%%)",
 		cOK, n, pct(cOK, n), pOK, pN, pct(pOK, pN), csqOK, csqN, pct(csqOK, csqN))
-	if n < 2000 || pct(cOK, n) < 99 {
-		t.Errorf("c. names agree for %d of %d rows, want >= 99%%", cOK, n)
+	if n < 2000 || cOK != n {
+		t.Errorf("c. names agree for %d of %d rows, want all", cOK, n)
 	}
-	if pN < 1000 || pct(pOK, pN) < 98 {
-		t.Errorf("p. names agree for %d of %d rows, want >= 98%%", pOK, pN)
+	if pN < 1500 || pct(pOK, pN) < 99.7 {
+		t.Errorf("p. names agree for %d of %d rows, want >= 99.7%%", pOK, pN)
 	}
-	if pct(csqOK, csqN) < 95 {
-		t.Errorf("consequence agrees for %d of %d rows, want >= 95%%", csqOK, csqN)
+	if csqN < 2000 || pct(csqOK, csqN) < 99.7 {
+		t.Errorf("consequence agrees for %d of %d rows, want >= 99.7%%", csqOK, csqN)
 	}
 }
 

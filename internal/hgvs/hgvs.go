@@ -5,7 +5,10 @@
 // Names follow the HGVS 3' rule: an insertion or deletion in a repeat is placed as far
 // 3' as it goes, on the plus strand for g. and on the transcript strand for c. (toward
 // lower genomic positions on a minus-strand gene). Where the reference sequence is not
-// known a field is left empty rather than guessed.
+// known a field is left empty rather than guessed: a protein name needs every base of the
+// coding sequence, and a frameshift or stop loss whose new reading frame runs into
+// unknown UTR bases before it meets a stop is written with HGVS's "?" for the unknown
+// end (fsTer?, extTer?).
 package hgvs
 
 import (
@@ -50,7 +53,7 @@ type Annotation struct {
 	HGVSc string
 	// HGVSp is the predicted protein change without protein accession, e.g.
 	// "p.(Arg226Ter)"; empty for intronic, UTR and flanking variants and when the
-	// transcript sequence is not known.
+	// coding sequence is not known.
 	HGVSp string
 	// Consequence is the most severe Sequence Ontology term, e.g. "missense_variant".
 	Consequence string
@@ -82,7 +85,10 @@ func NewAnnotator(seq Sequence) *Annotator {
 }
 
 // codingOf returns the spliced sequence and protein of tx, or nil when seq cannot give
-// every exonic base or the coding region does not translate from ATG to a stop.
+// every base of the coding region or the coding region does not translate to a stop
+// codon with no stop before it. UTR bases may be unknown (transcript.Unknown in the
+// sequence): protein names then use the bases that are known and write "?" where they
+// would need the others.
 func (a *Annotator) codingOf(tx *transcript.Transcript) *coding {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -91,9 +97,10 @@ func (a *Annotator) codingOf(tx *transcript.Transcript) *coding {
 	}
 	var c *coding
 	if a.seq != nil {
-		if s, ok := tx.Sequence(a.seq); ok && tx.CDSEnd <= len(s) {
+		if s, _ := tx.KnownSequence(a.seq); tx.CDSEnd <= len(s) {
+			// Translate writes 'X' for a codon with an unknown base.
 			p := transcript.Translate(s[tx.CDSStart-1 : tx.CDSEnd])
-			if strings.IndexByte(p, '*') == len(p)-1 {
+			if strings.IndexAny(p, "*X") == len(p)-1 && p[len(p)-1] == '*' {
 				c = &coding{seq: s, cds0: tx.CDSStart - 1, cdsEnd: tx.CDSEnd, protein: p}
 			}
 		}

@@ -9,7 +9,7 @@ import (
 
 // coding holds what protein naming needs of one transcript.
 type coding struct {
-	seq     string // spliced transcript, transcript strand, upper case
+	seq     string // spliced transcript, transcript strand, upper case; transcript.Unknown outside the CDS where the reference is not known
 	cds0    int    // 0-based index in seq of the A of the start codon
 	cdsEnd  int    // 0-based index in seq just past the stop codon
 	protein string // translation of seq[cds0:cdsEnd], ending in '*'
@@ -54,9 +54,10 @@ func threeLetters(s string) string {
 }
 
 // altProtein translates the transcript carrying e from the start codon up to and
-// including the first stop (or to the end of the transcript when there is none). Codons
-// before the edit are the reference's; after an in-frame edit they are the reference's
-// again, so only the codons around the edit are translated.
+// including the first stop. When there is none before the end of the transcript or the
+// first unknown base, the result has no '*' and the new C-terminus is not known (HGVS
+// writes "?" for it). Codons before the edit are the reference's; after an in-frame edit
+// they are the reference's again, so only the codons around the edit are translated.
 func (c *coding) altProtein(e txEdit) string {
 	k0 := (e.a - c.cds0) / 3
 	if k0 >= len(c.protein) {
@@ -68,7 +69,7 @@ func (c *coding) altProtein(e txEdit) string {
 		if i < len(head) {
 			return head[i], true
 		}
-		if i-len(head) < len(rest) {
+		if i-len(head) < len(rest) && rest[i-len(head)] != transcript.Unknown {
 			return rest[i-len(head)], true
 		}
 		return 0, false
@@ -100,10 +101,10 @@ func (c *coding) altProtein(e txEdit) string {
 
 // justify returns the whole stretch of seq over which a pure insertion or deletion can
 // be placed (SPDI full justification, https://www.ncbi.nlm.nih.gov/variation/notation/):
-// seq[l:r] is replaced by alt.
+// seq[l:r] is replaced by alt. The stretch ends at an unknown base.
 func (e txEdit) justify(seq string) (l, r int, alt string) {
 	a, b, ins := e.a, e.b, e.ins
-	if a == b { // insertion before seq[a]
+	if a == b { // insertion before seq[a]; an inserted base is never transcript.Unknown
 		for a > 0 && seq[a-1] == ins[len(ins)-1] {
 			ins = ins[len(ins)-1:] + ins[:len(ins)-1]
 			a--
@@ -115,12 +116,12 @@ func (e txEdit) justify(seq string) (l, r int, alt string) {
 		}
 		return a, r, ins + seq[a:r]
 	}
-	for a > 0 && seq[a-1] == seq[b-1] {
+	for a > 0 && seq[a-1] == seq[b-1] && seq[a-1] != transcript.Unknown {
 		a--
 		b--
 	}
 	r = b
-	for r < len(seq) && seq[r] == seq[r-(b-a)] {
+	for r < len(seq) && seq[r] == seq[r-(b-a)] && seq[r] != transcript.Unknown {
 		r++
 	}
 	return a, r, seq[b:r]
@@ -137,7 +138,8 @@ func (e txEdit) justify(seq string) (l, r int, alt string) {
 //     a stop after the last unchanged amino acid, p.(Lys33_Glu34insTer), when bases are
 //     lost, and as a nonsense substitution, p.(Tyr173Ter), when bases are gained;
 //   - a pure insertion or deletion whose new stop codon lies within the inserted bases is
-//     a deletion-insertion, p.(Ile419delinsCysHisArgGlyTer), not a frameshift;
+//     a deletion-insertion, p.(Ile419delinsCysHisArgGlyTer), not a frameshift; a
+//     deletion-insertion stays a frameshift (MLH1 c.1383_1385delinsTT p.Lys461fs);
 //   - an in-frame insertion is a duplication only when its codons copy the codons before
 //     it, p.(Glu703dup), otherwise an insertion, p.(Leu564_Ile565insLeu).
 func (c *coding) proteinEffect(e txEdit, lo, hi int) effect {
@@ -289,7 +291,9 @@ func (c *coding) inframe(e txEdit, q string) effect {
 			r, a = r[:len(r)-1], a[:len(a)-1]
 		}
 		if !strings.HasSuffix(q, "*") {
-			terms = append([]string{"stop_lost"}, terms...)
+			// The stop codon is lost and no new one is known: the new C-terminus (and
+			// so which amino acids the edit changes) cannot be named.
+			return effect{terms: append([]string{"stop_lost"}, terms...)}
 		}
 		switch {
 		case r == "":
@@ -309,7 +313,14 @@ func (c *coding) inframe(e txEdit, q string) effect {
 			n++
 		}
 		s, r, a := k+n, ref[n:], alt[n:]
-		terms = append([]string{"stop_gained"}, terms...)
+		// A stop is not an amino acid: a same-length change that brings one is
+		// stop_gained, not also missense_variant (Ensembl VEP's missense_variant
+		// excludes stop_gained); an in-frame insertion or deletion keeps its term.
+		if delta == 0 {
+			terms = []string{"stop_gained"}
+		} else {
+			terms = append([]string{"stop_gained"}, terms...)
+		}
 		switch {
 		case len(r) == 1 && a == "*":
 			return effect{hgvsp: "p.(" + c.aa(s) + "Ter)", terms: terms}

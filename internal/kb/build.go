@@ -50,6 +50,8 @@ var exonModelGenes = map[string]bool{"BRCA1": true, "BRCA2": true, "MLH1": true}
 // byte-identical files (gzip streams carry no name or time). Build verifies the data as it
 // goes (transcripts translate, REF alleles match the reference, sources agree) and fails
 // with ErrInconsistent when a check fails; the checks passed are listed in the manifest.
+// Files already in outDir that Build does not write are left alone (TestBuild fails when
+// the committed data/ holds one). "precis kb build" calls it with outDir internal/kb/data.
 func Build(srcDir, outDir string) error {
 	b := &builder{r: &sourceReader{root: srcDir, files: map[string]fileDigest{}}}
 	if _, err := os.Stat(filepath.Join(srcDir, filepath.FromSlash(srcMANE))); err != nil {
@@ -316,11 +318,11 @@ func (b *builder) clinvar() error {
 	}
 	var files []file
 	for _, rel := range []string{srcClinVar2026, srcClinVar2024} {
-		data, err := b.readString(rel)
+		rd, err := b.r.open(rel, true)
 		if err != nil {
 			return err
 		}
-		release, entries, err := readClinVarVCF(rel, data)
+		release, entries, err := readClinVarVCF(rel, rd)
 		if err != nil {
 			return err
 		}

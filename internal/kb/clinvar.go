@@ -246,34 +246,40 @@ var (
 // readClinVarVCF reads a ClinVar VCF (GRCh38) and returns its records for the panel
 // genes, with the release named in its header. Genes come from GENEINFO
 // ("BRCA1:672|LOC...:...") or, in the 2024 P/LP extract, GENE; records naming no panel
-// gene are dropped.
-func readClinVarVCF(rel, data string) (release string, out []Entry, err error) {
-	err = eachLineAll(data, func(n int, l string) error {
-		if strings.HasPrefix(l, "##") {
+// gene are dropped. The file is read line by line: only the kept records stay in memory.
+func readClinVarVCF(rel string, r io.Reader) (release string, out []Entry, err error) {
+	br := bufio.NewReaderSize(r, 1<<20)
+	for n := 1; ; n++ {
+		l, rerr := br.ReadString('\n')
+		if rerr != nil && rerr != io.EOF {
+			return "", nil, fmt.Errorf("%w: %s line %d: %w", ErrFormat, rel, n, rerr)
+		}
+		l = strings.TrimRight(l, "\r\n")
+		switch {
+		case l == "":
+		case strings.HasPrefix(l, "##"):
 			for _, re := range []*regexp.Regexp{fileDateRe, sourceRe} {
 				if m := re.FindStringSubmatch(l); m != nil && release == "" {
 					release = fmt.Sprintf("ClinVar %s-%s-%s", m[1], m[2], m[3])
 				}
 			}
-			return nil
+		case strings.HasPrefix(l, "#"):
+		case release == "":
+			return "", nil, fmt.Errorf("%w: %s line %d: no ##fileDate or clinvar_YYYYMMDD source line before the records", ErrFormat, rel, n)
+		default:
+			e, keep, err := parseClinVarRecord(l)
+			if err != nil {
+				return "", nil, fmt.Errorf("%w: %s line %d: %w", ErrFormat, rel, n, err)
+			}
+			if keep {
+				e.Release = release
+				out = append(out, e)
+			}
 		}
-		if strings.HasPrefix(l, "#") {
-			return nil
+		if rerr == io.EOF {
+			return release, out, nil
 		}
-		if release == "" {
-			return fmt.Errorf("%w: %s line %d: no ##fileDate or clinvar_YYYYMMDD source line before the records", ErrFormat, rel, n)
-		}
-		e, keep, err := parseClinVarRecord(l)
-		if err != nil {
-			return fmt.Errorf("%w: %s line %d: %w", ErrFormat, rel, n, err)
-		}
-		if keep {
-			e.Release = release
-			out = append(out, e)
-		}
-		return nil
-	})
-	return release, out, err
+	}
 }
 
 // parseClinVarRecord parses one ClinVar VCF data line. keep is false for a record that
@@ -295,6 +301,9 @@ func parseClinVarRecord(l string) (e Entry, keep bool, err error) {
 	// but does not keep it, since no sample variant can match it.
 	if !isAlleles(f[3]) || (!isAlleles(f[4]) && f[4] != ".") {
 		return e, false, fmt.Errorf("alleles %q>%q", f[3], f[4])
+	}
+	if !namesPanelGene(f[7]) {
+		return e, false, nil
 	}
 	e = Entry{Chrom: chrom, Pos: pos, Ref: f[3], Alt: f[4], VariationID: f[2]}
 	for _, kv := range strings.Split(f[7], ";") {
@@ -340,6 +349,17 @@ func parseClinVarRecord(l string) (e Entry, keep bool, err error) {
 	e.Stars = ReviewStars(e.ReviewStatus)
 	e.Classification = ClassifyCLNSIG(e.CLNSIG)
 	return e, true, nil
+}
+
+// namesPanelGene reports whether an INFO field may name a panel gene (a quick test that
+// lets most records of other genes be skipped unparsed).
+func namesPanelGene(info string) bool {
+	for _, g := range panelGenes {
+		if strings.Contains(info, g.gene) {
+			return true
+		}
+	}
+	return false
 }
 
 // isAlleles reports whether s is a non-empty run of IUPAC bases A, C, G, T, N.

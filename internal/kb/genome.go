@@ -232,15 +232,10 @@ func parseFASTA(build string, data string) (*Genome, error) {
 		if cur == nil {
 			return nil, fmt.Errorf("%w: %s line %d: bases before the first record name", ErrFormat, build, line)
 		}
-		for i := 0; i < len(l); i++ {
-			switch l[i] {
-			case 'A', 'C', 'G', 'T':
-			case 'N':
-				cur.hasN = true
-			default:
-				return nil, fmt.Errorf("%w: %s line %d: base %q is not one of A, C, G, T, N", ErrFormat, build, line, l[i])
-			}
+		if i := strings.IndexFunc(l, func(r rune) bool { return !strings.ContainsRune("ACGTN", r) }); i >= 0 {
+			return nil, fmt.Errorf("%w: %s line %d: base %q is not one of A, C, G, T, N", ErrFormat, build, line, l[i])
 		}
+		cur.hasN = cur.hasN || strings.IndexByte(l, 'N') >= 0
 		lines = append(lines, l)
 	}
 	if err := finish(); err != nil {

@@ -32,7 +32,9 @@ const SplicePadding = 20
 
 // Region is a stretch of genome a panel looks at. The regions of one panel are sorted,
 // never overlap, and together cover every exon (padded by SplicePadding), every CPIC
-// DPYD position, every ClinVar P/LP site and every POLE hotspot codon of the panel. Where
+// DPYD position, every ClinVar P/LP site (pathogenic or likely pathogenic in either ClinVar
+// release read, so a site reclassified since stays looked at) and every POLE hotspot codon
+// of the panel. Where
 // several kinds cover a base, the base is labelled with the first of hotspot,
 // cpic-position, exon, splice-padding, clinvar-plp; adjacent bases with the same gene and
 // kind form one region.

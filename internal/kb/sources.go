@@ -33,23 +33,33 @@ type fileDigest struct {
 // read returns the bytes of rel (relative to the root), gunzipped when decompress is true
 // and the name ends in .gz (BGZF is multi-member gzip, which compress/gzip reads).
 func (r *sourceReader) read(rel string, decompress bool) ([]byte, error) {
+	rd, err := r.open(rel, decompress)
+	if err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, rel, err)
+	}
+	return out, nil
+}
+
+// open returns a reader of rel's content, gunzipped when decompress is true and the name
+// ends in .gz. The file's digest is recorded.
+func (r *sourceReader) open(rel string, decompress bool) (io.Reader, error) {
 	raw, err := os.ReadFile(filepath.Join(r.root, filepath.FromSlash(rel)))
 	if err != nil {
 		return nil, fmt.Errorf("kb: read source: %w", err)
 	}
 	r.files[rel] = fileDigest{sha256: sha256Hex(raw), size: int64(len(raw))}
 	if !decompress || !strings.HasSuffix(rel, ".gz") {
-		return raw, nil
+		return bytes.NewReader(raw), nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, rel, err)
 	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, rel, err)
-	}
-	return out, nil
+	return zr, nil
 }
 
 // glob lists files matching pattern (relative to the root), sorted.

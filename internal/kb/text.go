@@ -37,28 +37,6 @@ func sortedKeys[T any](m map[string]T) []string {
 	return keys
 }
 
-// eachLineAll is eachLine without skipping '#' lines.
-func eachLineAll(data string, fn func(n int, line string) error) error {
-	n := 0
-	for len(data) > 0 {
-		n++
-		var l string
-		if i := strings.IndexByte(data, '\n'); i >= 0 {
-			l, data = data[:i], data[i+1:]
-		} else {
-			l, data = data, ""
-		}
-		l = strings.TrimSuffix(l, "\r")
-		if l == "" {
-			continue
-		}
-		if err := fn(n, l); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // dot writes an empty field as ".".
 func dot(s string) string {
 	if s == "" {

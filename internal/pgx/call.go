@@ -24,13 +24,14 @@ const (
 const maxPhaseBlocks = 4
 
 // Allele is one ALT of a Site in normalised form (trimmed, left-aligned, VCF anchor base).
+// It is a plain value, safe for concurrent use.
 type Allele struct {
 	Pos int    // 1-based (VCF) position of the first base of Ref after normalisation
 	Ref string // plus-strand reference bases
 	Alt string // plus-strand alternate bases; empty for a symbolic ALT (<NON_REF>, <*>, *)
 }
 
-// Site is one VCF record for one sample, as read. It is a plain value.
+// Site is one VCF record for one sample, as read. It is a plain value; Call only reads it.
 type Site struct {
 	Chrom    string   // contig, "chr1" or "1"
 	Pos      int      // 1-based (VCF) POS of the record
@@ -44,12 +45,12 @@ type Site struct {
 	Filter   string   // FILTER column
 }
 
-// Options controls a call.
+// Options controls a call. It is a plain value.
 type Options struct {
 	Missing string // MissingNoCall (default when empty) or MissingReference
 }
 
-// Recommendation is one guideline recommendation for one drug.
+// Recommendation is one guideline recommendation for one drug. It is a plain value.
 type Recommendation struct {
 	Drug      string `json:"drug"`
 	Guideline string `json:"guideline"`
@@ -57,7 +58,7 @@ type Recommendation struct {
 	Strength  string `json:"strength"` // CPIC classification of the recommendation: "strong", "moderate"
 }
 
-// Alert is the dose alert pushed to clinicians.
+// Alert is the dose alert pushed to clinicians. It is a plain value.
 type Alert struct {
 	Severity string `json:"severity"` // "none", "moderate" (reduced dose) or "high" (avoid)
 	Message  string `json:"message"`
@@ -108,8 +109,9 @@ type caller struct {
 	g        []genotype
 	warnings []string
 	seen     map[string]bool
-	fromExon bool // HapB3 inferred from the exonic tag SNP only
-	mismatch bool // intronic and exonic HapB3 SNPs disagree
+	fromExon bool     // HapB3 inferred from the exonic tag SNP only
+	unknown  []string // undocumented alleles found at positions of decreased- or no-function alleles
+	mismatch bool     // intronic and exonic HapB3 SNPs disagree
 }
 
 // Call calls DPYD for one sample from its records (any order; records on other contigs are
@@ -310,8 +312,14 @@ func (c *caller) alleles(p int, s *Site) [2]int8 {
 			// CPIC/PharmCAT: a variation the definition does not document is scored as
 			// reference (PharmCAT NamedAlleleMatcher.TREAT_UNDOCUMENTED_VARIATIONS_AS_REFERENCE).
 			out[h] = 0
-			c.warn(fmt.Sprintf("%s: allele chr1:%d %s>%s is not in the CPIC DPYD definition (CPIC allele %s>%s); scored as reference, its function is unknown",
-				c.label(p), al.Pos, strings.ToUpper(al.Ref), strings.ToUpper(al.Alt), dp.Ref, dp.Alt))
+			v := fmt.Sprintf("chr1:%d %s>%s", al.Pos, strings.ToUpper(al.Ref), strings.ToUpper(al.Alt))
+			c.warn(fmt.Sprintf("%s: allele %s is not in the CPIC DPYD definition (CPIC allele %s>%s); scored as reference, its function is unknown", c.label(p), v, dp.Ref, dp.Alt))
+			if dp.ActivityValue < float64(c.d.refHalf)/2 {
+				v += " at the " + c.d.lowName[p] + " position"
+				if !slices.Contains(c.unknown, v) {
+					c.unknown = append(c.unknown, v)
+				}
+			}
 		}
 	}
 	if len(s.GT) == 1 && out[0] >= 0 {
@@ -443,7 +451,7 @@ func (c *caller) callStrands(block []int, nBlocks int) call {
 		}
 		return strings.Compare(x.name, y.name)
 	})
-	out := call{half: cands[0].half, score: cands[0].score, phased: len(cands) == 1}
+	out := call{half: cands[0].half, score: cands[0].score}
 	var names []string
 	for _, cd := range cands {
 		if !slices.Contains(names, cd.name) {
@@ -451,7 +459,7 @@ func (c *caller) callStrands(block []int, nBlocks int) call {
 		}
 		out.alleles = append(out.alleles, cd.names...)
 	}
-	out.diplotype = strings.Join(names, " or ")
+	out.diplotype, out.phased = strings.Join(names, " or "), len(names) == 1
 	if len(names) > 1 {
 		c.warn(fmt.Sprintf("phase between %d phase sets is unknown: %d diplotypes are possible; the lowest activity score is used", nBlocks, len(names)))
 	}

@@ -191,6 +191,15 @@ func TestUndocumentedAllele(t *testing.T) {
 	if !hasWarning(r, rs2A, "chr1:97450058 C>A", "not in the CPIC DPYD definition") {
 		t.Errorf("no warning naming the undocumented allele: %q", r.Warnings)
 	}
+	// At a no-function position the clinician is told, and confirmation suggested.
+	if !strings.Contains(r.Alert.Message, "chr1:97450058 C>A") || !slices.Contains(r.Tags, tagConfirm) {
+		t.Errorf("alert %q, tags %q", r.Alert.Message, r.Tags)
+	}
+	// At a normal-function position (*9A, T>C defined) a warning is enough.
+	r = d.Call(editVCF(t, novariant(t), edits(map[string]string{rs9A: "T 0/1"})), Options{})
+	if !hasWarning(r, rs9A, "not in the CPIC DPYD definition") || strings.Contains(r.Alert.Message, "Unclassified") || len(r.Tags) != 0 {
+		t.Errorf("undocumented allele at *9A: warnings %q, alert %q, tags %q", r.Warnings, r.Alert.Message, r.Tags)
+	}
 	// Multi-allelic record: the documented T is called, the undocumented A is reported.
 	r = d.Call(editVCF(t, novariant(t), edits(map[string]string{rs2A: "A,T 1/2"})), Options{})
 	checkCPIC(t, r, referenceName, name2A)

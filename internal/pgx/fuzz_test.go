@@ -47,9 +47,11 @@ func FuzzCall(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
+		// The records that carry an allele keep the seeds small (minimising an 83-record
+		// input takes the fuzzer minutes).
 		var recs []string
 		for _, l := range strings.Split(string(b), "\n") {
-			if l != "" && !strings.HasPrefix(l, "#") {
+			if l != "" && !strings.HasPrefix(l, "#") && !strings.HasSuffix(l, "0/0") && !strings.HasSuffix(l, "0|0") {
 				recs = append(recs, l)
 			}
 		}

@@ -1,6 +1,9 @@
 package pgx
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Tags the DPYD call can put on a sample (DESIGN.md, report contract).
 const (
@@ -67,7 +70,12 @@ func (c *caller) recommend(r *Result, k call, caveat string) {
 	if c.fromExon {
 		r.Alert.Message += " HapB3 decreased function inferred from the exonic tag SNP c.1236G>A only."
 	}
-	if caveat != "" || c.fromExon {
+	if len(c.unknown) > 0 {
+		// CPIC/PharmCAT score an undocumented allele as reference; at the position of a
+		// decreased- or no-function allele its effect is unknown, which the clinician must see.
+		r.Alert.Message += fmt.Sprintf(" Unclassified variant %s scored as normal function; its effect is unknown.", strings.Join(c.unknown, ", "))
+	}
+	if caveat != "" || c.fromExon || len(c.unknown) > 0 {
 		r.Tags = append(r.Tags, tagConfirm)
 	}
 }

@@ -26,6 +26,53 @@ func (t *Transcript) Sequence(seq Sequence) (string, bool) {
 	return b.String(), true
 }
 
+// Unknown stands in KnownSequence's result for a base the sequence source cannot give.
+const Unknown = '?'
+
+// KnownSequence returns the spliced transcript (cDNA) sequence, 5' to 3' on the
+// transcript strand, upper case, with Unknown in place of every base seq cannot give or
+// gives as other than A, C, G or T: it is as long as the transcript even where the
+// reference is only partly known (the GRCh38 PMS2 slice ends inside the 3' UTR). known
+// counts the other bases.
+func (t *Transcript) KnownSequence(seq Sequence) (s string, known int) {
+	b := make([]byte, 0, t.Len())
+	for _, e := range t.Exons {
+		exon := fetchKnown(seq, t.Chrom, e.Start, e.End)
+		if t.Strand == -1 {
+			exon = ReverseComplement(exon)
+		}
+		b = append(b, exon...)
+	}
+	for i, c := range b {
+		switch c {
+		case 'A', 'C', 'G', 'T':
+			known++
+		case 'a', 'c', 'g', 't':
+			b[i] = c - 'a' + 'A'
+			known++
+		default:
+			b[i] = Unknown
+		}
+	}
+	return string(b), known
+}
+
+// fetchKnown returns the plus-strand bases start..end (1-based inclusive) with Unknown
+// where seq gives none. A range seq cannot give whole is halved until the known parts are
+// found, so a gap costs a few fetches per boundary rather than one per base.
+func fetchKnown(seq Sequence, chrom string, start, end int) string {
+	if seq != nil {
+		if s, ok := seq.Fetch(chrom, start, end); ok && len(s) == end-start+1 {
+			return s
+		}
+	}
+	if seq == nil || start == end {
+		return strings.Repeat(string(rune(Unknown)), end-start+1)
+	}
+	mid := start + (end-start)/2
+	return fetchKnown(seq, chrom, start, mid) + fetchKnown(seq, chrom, mid+1, end)
+}
+
 // CodingSequence returns the coding sequence from the A of the start codon to the last
 // base of the stop codon.
 func (t *Transcript) CodingSequence(seq Sequence) (string, bool) {

@@ -248,3 +248,57 @@ func TestTranslate(t *testing.T) {
 		t.Errorf("ReverseComplement = %q, want %q", got, "acgtNACGT")
 	}
 }
+
+// gapped is a Sequence over a literal plus-strand string on "chr1" from position 1, with
+// the positions hole[0]..hole[1] (1-based, inclusive) unknown.
+type gapped struct {
+	bases string
+	hole  [2]int
+}
+
+func (g gapped) Fetch(chrom string, start, end int) (string, bool) {
+	if chrom != "chr1" || start < 1 || end > len(g.bases) || end < start || (start <= g.hole[1] && end >= g.hole[0]) {
+		return "", false
+	}
+	return g.bases[start-1 : end], true
+}
+
+// TestKnownSequence checks that bases the source cannot give come out as Unknown at their
+// transcript positions on both strands, and that known bases are the spliced exons.
+func TestKnownSequence(t *testing.T) {
+	//             1        10        20        30
+	const bases = "CCATGGCAnTCCCCCAGGTaaCCCGGTTTCC"
+	plus := &transcript.Transcript{ID: "NM_TOY.1", Chrom: "chr1", Strand: 1,
+		Exons: []transcript.Exon{{Start: 3, End: 10}, {Start: 15, End: 24}}, CDSStart: 1, CDSEnd: 18}
+	minus := &transcript.Transcript{ID: "NM_TOY.1", Chrom: "chr1", Strand: -1,
+		Exons: []transcript.Exon{{Start: 15, End: 24}, {Start: 3, End: 10}}, CDSStart: 1, CDSEnd: 18}
+	tests := []struct {
+		name  string
+		tx    *transcript.Transcript
+		hole  [2]int
+		want  string
+		known int
+	}{
+		// Exon 1 is ATGGCAnT (the n is not a known base), exon 2 CAGGTaaCCC.
+		{"plus, all fetched", plus, [2]int{0, 0}, "ATGGCA?TCAGGTAACCC", 17},
+		{"plus, 3' end unknown", plus, [2]int{21, 40}, "ATGGCA?TCAGGTA????", 13},
+		{"plus, intron and exon start unknown", plus, [2]int{11, 16}, "ATGGCA?T??GGTAACCC", 15},
+		{"minus, all fetched", minus, [2]int{0, 0}, "GGGTTACCTGA?TGCCAT", 17},
+		{"minus, 5' end unknown", minus, [2]int{21, 40}, "????TACCTGA?TGCCAT", 13},
+		{"nothing known", plus, [2]int{1, 40}, "??????????????????", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, known := tc.tx.KnownSequence(gapped{bases: bases, hole: tc.hole})
+			if got != tc.want || known != tc.known {
+				t.Errorf("got %q (%d known), want %q (%d known)", got, known, tc.want, tc.known)
+			}
+			if len(got) != tc.tx.Len() {
+				t.Errorf("got %d bases, want the transcript's %d", len(got), tc.tx.Len())
+			}
+		})
+	}
+	if got, known := plus.KnownSequence(nil); got != strings.Repeat("?", plus.Len()) || known != 0 {
+		t.Errorf("nil sequence: got %q (%d known)", got, known)
+	}
+}

@@ -579,3 +579,52 @@ func TestGVCFReferenceBlocks(t *testing.T) {
 		t.Errorf("%d reference blocks counted, want 2", s.QC.ReferenceBlocks)
 	}
 }
+
+// TestUntestedCaveat: a DPYD VCF with some CPIC positions removed lists them as untested, and a
+// normal-looking result carries the caveat that the true score could be lower (DESIGN.md rule 1).
+func TestUntestedCaveat(t *testing.T) {
+	src := filepath.Join(sharedData(t), "pgx", "pharmcat", "tests", "DPYD_novariant.vcf")
+	raw, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// rs3918290 is c.1905+1G>A (*2A, no function); rs55886062 is c.1679T>G (*13, no function).
+	removed := []string{"rs3918290", "rs55886062"}
+	var kept []string
+	for _, l := range strings.SplitAfter(string(raw), "\n") {
+		cols := strings.Split(l, "\t")
+		if len(cols) > 2 && slices.Contains(removed, cols[2]) {
+			continue
+		}
+		kept = append(kept, l)
+	}
+	for _, missing := range []string{"no-call", "reference"} {
+		rep, err := annotator(t).Annotate(context.Background(), strings.NewReader(strings.Join(kept, "")), "partial.vcf", fixed(Options{Panels: []string{"dpyd"}, Missing: missing}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := rep.Samples[0].PGx[0]
+		if rep.Input.MissingPolicy != missing {
+			t.Errorf("report records missing policy %q, want %q", rep.Input.MissingPolicy, missing)
+		}
+		if missing == "no-call" {
+			slices.Sort(p.UntestedPositions)
+			if !slices.Equal(p.UntestedPositions, removed) {
+				t.Errorf("untested %v, want %v", p.UntestedPositions, removed)
+			}
+			if !strings.Contains(strings.ToLower(p.Alert.Message), "lower") {
+				t.Errorf("no caveat that the score could be lower: %q", p.Alert.Message)
+			}
+			var text bytes.Buffer
+			if err := report.WriteText(&text, rep); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(text.String(), p.Alert.Message) || !strings.Contains(text.String(), "rs3918290") {
+				t.Errorf("text output lacks the caveat or the untested positions:\n%s", text.String())
+			}
+		}
+		if p.ActivityScore == nil || *p.ActivityScore != 2 || p.Phenotype != "Normal Metabolizer" {
+			t.Errorf("%s: got %v %s, want 2.0 Normal Metabolizer from the tested positions", missing, p.ActivityScore, p.Phenotype)
+		}
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -117,20 +116,60 @@ func input(b *testing.B, name string, spec Spec, k *kb.KB) string {
 }
 
 // runAnnotate runs the binary once and returns its peak RSS in bytes.
+//
+// The peak is read from the child's own /proc/PID/status VmHWM (a high-water mark, so polling
+// loses at most the growth of the last few milliseconds). getrusage's ru_maxrss cannot be
+// used: Go starts children with CLONE_VM, and Linux folds the parent's high-water mark into
+// the child's maxrss at exec, so every child would report at least the benchmark's own RSS.
 func runAnnotate(b *testing.B, bin, path string) int64 {
 	b.Helper()
 	cmd := exec.Command(bin, "annotate", "--format", "json", path)
 	cmd.Stdout = io.Discard
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	peak := make(chan int64, 1)
+	go func() {
+		var hwm int64
+		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v, ok := vmHWM(status); ok && v > hwm {
+				hwm = v
+			}
+			select {
+			case <-done:
+				peak <- hwm
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	if err != nil {
 		b.Fatalf("precis annotate %s: %v\n%s", path, err, stderr.String())
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return 0
+	return <-peak
+}
+
+// vmHWM reads the peak resident set size from a /proc/PID/status file.
+func vmHWM(status string) (int64, bool) {
+	b, err := os.ReadFile(status)
+	if err != nil {
+		return 0, false
 	}
-	return ru.Maxrss * 1024 // Linux reports kilobytes
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024, err == nil
+		}
+	}
+	return 0, false
 }
 
 func benchAnnotate(b *testing.B, name string, spec Spec) {

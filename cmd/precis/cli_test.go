@@ -5,23 +5,12 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"github.com/precis-dx/precis/internal/oracle"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func sharedData(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing in CI: %v", err)
-		}
-		t.Skipf("shared data not present: %v", err)
-	}
-	return dir
-}
 
 func precis(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 	t.Helper()
@@ -31,7 +20,7 @@ func precis(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 }
 
 func TestExitCodes(t *testing.T) {
-	data := sharedData(t)
+	data := oracle.Dir(t)
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
@@ -94,7 +83,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestStdinText(t *testing.T) {
-	data := sharedData(t)
+	data := oracle.Dir(t)
 	raw, err := os.ReadFile(filepath.Join(data, "pgx", "pharmcat", "tests", "DPYD_c2846het.vcf"))
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +103,7 @@ func TestStdinText(t *testing.T) {
 }
 
 func TestFlagsAfterFile(t *testing.T) {
-	data := sharedData(t)
+	data := oracle.Dir(t)
 	f := filepath.Join(data, "pgx", "pharmcat", "tests", "DPYD_c2846het.vcf")
 	code, out, stderr := precis(t, nil, "annotate", f, "--panels", "dpyd")
 	if code != exitOK {

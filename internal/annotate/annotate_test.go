@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/precis-dx/precis/internal/oracle"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,18 +27,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the golden reports in testdata/golden")
-
-func sharedData(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing in CI: %v", err)
-		}
-		t.Skipf("shared data not present: %v", err)
-	}
-	return dir
-}
 
 var (
 	annOnce sync.Once
@@ -115,7 +104,7 @@ func validate(t testing.TB, b []byte) {
 }
 
 func TestGolden(t *testing.T) {
-	data := sharedData(t)
+	data := oracle.Dir(t)
 	tests := []struct {
 		name string
 		file string
@@ -233,7 +222,7 @@ func classOf(clnsig string) string {
 // as a sample VCF and checks that each comes out with the right gene, the right classification
 // and a consequence consistent with ClinVar's MC field.
 func TestClinVarPLP(t *testing.T) {
-	data := sharedData(t)
+	data := oracle.Dir(t)
 	plp := readVCF(t, filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz"))
 	// Where the 2026 release has the same record, its classification is the newer truth.
 	newer := map[string]string{}
@@ -345,7 +334,7 @@ func findings(rep *report.Report) []string {
 }
 
 func TestContigNaming(t *testing.T) {
-	dir := filepath.Join(sharedData(t), "vcf-real", "pharmcat-preprocessor")
+	dir := filepath.Join(oracle.Dir(t), "vcf-real", "pharmcat-preprocessor")
 	a := mustAnnotate(t, filepath.Join(dir, "raw_chr.vcf"), Options{})
 	b := mustAnnotate(t, filepath.Join(dir, "raw_nochr.vcf"), Options{})
 	fa, fb := findings(a), findings(b)
@@ -389,7 +378,7 @@ func TestStarThree(t *testing.T) {
 }
 
 func TestRealCallers(t *testing.T) {
-	data := sharedData(t)
+	data := oracle.Dir(t)
 	tests := []struct {
 		file    string
 		opts    Options
@@ -501,7 +490,7 @@ func TestPOLEHotspot(t *testing.T) {
 // the build is the only refusal allowed there; with the build named they are accepted unless
 // the header declares GRCh37).
 func TestMalformedCorpus(t *testing.T) {
-	root := filepath.Join(sharedData(t), "vcf-invalid", "ebi-vcf-validator")
+	root := filepath.Join(oracle.Dir(t), "vcf-invalid", "ebi-vcf-validator")
 	for _, ver := range []string{"v4.1", "v4.2"} {
 		for _, kind := range []string{"failed", "passed"} {
 			files, _ := filepath.Glob(filepath.Join(root, ver, kind, "*.vcf"))
@@ -583,7 +572,7 @@ func TestGVCFReferenceBlocks(t *testing.T) {
 // TestUntestedCaveat: a DPYD VCF with some CPIC positions removed lists them as untested, and a
 // normal-looking result carries the caveat that the true score could be lower (DESIGN.md rule 1).
 func TestUntestedCaveat(t *testing.T) {
-	src := filepath.Join(sharedData(t), "pgx", "pharmcat", "tests", "DPYD_novariant.vcf")
+	src := filepath.Join(oracle.Dir(t), "pgx", "pharmcat", "tests", "DPYD_novariant.vcf")
 	raw, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)

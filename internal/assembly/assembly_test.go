@@ -3,6 +3,7 @@ package assembly
 import (
 	"bufio"
 	"errors"
+	"github.com/precis-dx/precis/internal/oracle"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,22 +11,10 @@ import (
 	"testing"
 )
 
-func sharedData(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing in CI: %v", err)
-		}
-		t.Skipf("shared data not present: %v", err)
-	}
-	return dir
-}
-
 // markerLengths reads the contig lengths of both builds from the real build-marker table.
 func markerLengths(t *testing.T) []ContigLength {
 	t.Helper()
-	f, err := os.Open(filepath.Join(sharedData(t), "genes", "build_markers.GRCh37_vs_GRCh38.tsv"))
+	f, err := os.Open(filepath.Join(oracle.Dir(t), "genes", "build_markers.GRCh37_vs_GRCh38.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package kb
 
 import (
 	"errors"
+	"github.com/precis-dx/precis/internal/oracle"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,7 @@ func TestCheckCDS(t *testing.T) {
 
 // TestCrossCheckCPICDetectsDisagreement changes one activity score in the real CPIC table.
 func TestCrossCheckCPICDetectsDisagreement(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	k := testKB(t)
 	csv, err := os.ReadFile(filepath.Join(src, "pgx/cpic/DPYD_Diplotype_Phenotype_Table.csv"))
 	if err != nil {
@@ -67,7 +68,7 @@ func TestReadBEDModelRejectsMisplacedUTR(t *testing.T) {
 }
 
 func TestReadMANE(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	r := &sourceReader{root: src, files: map[string]fileDigest{}}
 	data, err := r.read(srcMANE, true)
 	if err != nil {

@@ -2,6 +2,7 @@ package kb
 
 import (
 	"encoding/json"
+	"github.com/precis-dx/precis/internal/oracle"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 // GRCh38 ClinVar files against the genome. Records whose bases the knowledge base does not
 // hold (POLE introns, sites beyond the slices) cannot be checked and are counted.
 func TestClinVarREFAgreesWithGenome(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	k := testKB(t)
 	for _, file := range []string{clinvar2026, clinvar2024} {
 		t.Run(filepath.Base(file), func(t *testing.T) {
@@ -95,7 +96,7 @@ var wantStars = map[string]int{
 // TestLookup picks records from the ClinVar files (the first of each CLNSIG class, and
 // BRCA1 c.68_69del, Variation 17662) and checks what Lookup returns.
 func TestLookup(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	k := testKB(t)
 	recs26 := readVCF(t, filepath.Join(src, clinvar2026))
 	recs24 := readVCF(t, filepath.Join(src, clinvar2024))
@@ -190,7 +191,7 @@ func TestLookup(t *testing.T) {
 // TestClinVarContent checks that the knowledge base holds exactly the panel-gene records of
 // both files (apart from ClinVar's reference-allele records), one per variant.
 func TestClinVarContent(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	k := testKB(t)
 	want := map[string]bool{}
 	for _, file := range []string{clinvar2026, clinvar2024} {

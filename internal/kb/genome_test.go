@@ -2,6 +2,7 @@ package kb
 
 import (
 	"fmt"
+	"github.com/precis-dx/precis/internal/oracle"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,7 +16,7 @@ var strconvAtoi = strconv.Atoi
 // TestGenomeSlices compares the genome with every GRCh38 and GRCh37 slice file, base for
 // base, where the knowledge base keeps it.
 func TestGenomeSlices(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	k := testKB(t)
 	for _, tc := range []struct {
 		build string
@@ -126,7 +127,7 @@ func TestFetchConcurrent(t *testing.T) {
 // placement, and the GRCh37 file, whose header says 41196312 but whose first base is
 // 41196313 (README of the shared data).
 func TestBRCA1RegionFiles(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	k := testKB(t)
 	_, s38 := readFASTAFile(t, filepath.Join(src, "genes/brca1_region.GRCh38.chr17_43044296-43125483.fa"))
 	got, ok := k.Genome.Fetch("chr17", 43044296, 43044296+len(s38)-1)
@@ -156,7 +157,7 @@ func TestBRCA1RegionFiles(t *testing.T) {
 // models (±50 bp) that a GRCh37 slice covers. POLE has no GRCh37 slice, and Ensembl 75's
 // MSH6 3'UTR runs past the end of the MSH6 slice.
 func TestGRCh37Exons(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	k := testKB(t)
 	type span struct {
 		chrom      string

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"github.com/precis-dx/precis/internal/oracle"
 	"io"
 	"io/fs"
 	"os"
@@ -14,20 +15,6 @@ import (
 	"sync"
 	"testing"
 )
-
-// sharedData returns the shared data folder (../shared/data beside the repository). When
-// it is absent the test is skipped, or fails when CI=true.
-func sharedData(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data not found at %s: %v", dir, err)
-		}
-		t.Skipf("shared data not found at %s", dir)
-	}
-	return dir
-}
 
 var (
 	loadOnce sync.Once
@@ -226,7 +213,7 @@ func embeddedContent(t testing.TB, name string) []byte {
 // output is not promised to stay the same across Go releases, and the manifest (hence the
 // version) hashes contents, not compressed bytes.
 func TestBuild(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	dirs := []string{t.TempDir(), t.TempDir()}
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
@@ -340,7 +327,7 @@ func TestBuildMissingSource(t *testing.T) {
 }
 
 func TestDPYDDefinitionsVerbatim(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	k := testKB(t)
 	for _, tc := range []struct {
 		file string

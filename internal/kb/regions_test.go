@@ -2,6 +2,7 @@ package kb
 
 import (
 	"encoding/json"
+	"github.com/precis-dx/precis/internal/oracle"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -82,7 +83,7 @@ func TestRegionsCoverExonsAndHotspots(t *testing.T) {
 // TestRegionsCoverClinVarPLP checks that every pathogenic or likely pathogenic ClinVar
 // record of the panel genes, in either file, lies (REF span) in its panel's regions.
 func TestRegionsCoverClinVarPLP(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	k := testKB(t)
 	n := 0
 	for _, file := range []string{clinvar2026, clinvar2024} {
@@ -161,7 +162,7 @@ func TestPartitionRegions(t *testing.T) {
 // TestHotspots checks each hotspot's reference amino acid against the translated POLE CDS
 // and against the NP_006222.2 protein file.
 func TestHotspots(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	k := testKB(t)
 	cds, ok := k.Genome.CDS(k.Transcripts["POLE"])
 	if !ok {

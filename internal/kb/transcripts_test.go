@@ -1,6 +1,7 @@
 package kb
 
 import (
+	"github.com/precis-dx/precis/internal/oracle"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,7 +54,7 @@ func TestTranscriptsTranslate(t *testing.T) {
 // reconstructed) sequence file from the genome and compares, and compares the translation
 // with the protein file.
 func TestTranscriptsMatchSequenceFiles(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	k := testKB(t)
 	for _, tc := range []struct{ gene, file string }{
 		{"BRCA1", "NM_007294.4"},
@@ -93,7 +94,7 @@ func firstDiff(a, b string) int {
 // TestTranscriptsAgainstSources checks the embedded models against both exon-model
 // sources, read here with a separate, simple reader.
 func TestTranscriptsAgainstSources(t *testing.T) {
-	src := sharedData(t)
+	src := oracle.Dir(t)
 	k := testKB(t)
 	raw, err := os.ReadFile(filepath.Join(src, "genes/panel9.GRCh38.ensembl110_canonical.exons.bed"))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"encoding/csv"
 	"fmt"
+	"github.com/precis-dx/precis/internal/oracle"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,22 +18,8 @@ import (
 	"github.com/precis-dx/precis/internal/variant"
 )
 
-// sharedData returns the shared real-data folder (../shared/data beside the repository). It
-// skips the test when the folder is absent, unless CI=true.
-func sharedData(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(dir, "pgx")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing: %v", err)
-		}
-		t.Skipf("shared data missing: %v", err)
-	}
-	return dir
-}
-
 func pgxData(t testing.TB, parts ...string) string {
-	return filepath.Join(append([]string{sharedData(t), "pgx"}, parts...)...)
+	return filepath.Join(append([]string{oracle.Dir(t), "pgx"}, parts...)...)
 }
 
 func readFile(t testing.TB, path string) []byte {
@@ -96,7 +83,7 @@ var (
 // dpydSequence loads the GRCh38 DPYD slice of the shared data (header "NC_000001.11:start-end").
 func dpydSequence(t testing.TB) *slice {
 	t.Helper()
-	dir := filepath.Join(sharedData(t), "genes", "sequence", "GRCh38")
+	dir := filepath.Join(oracle.Dir(t), "genes", "sequence", "GRCh38")
 	seqOnce.Do(func() {
 		var paths []string
 		if paths, seqErr = filepath.Glob(filepath.Join(dir, "DPYD_GRCh38_*.fa")); seqErr != nil || len(paths) != 1 {

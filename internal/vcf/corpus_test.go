@@ -2,8 +2,8 @@ package vcf
 
 import (
 	"errors"
+	"github.com/precis-dx/precis/internal/oracle"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -467,7 +467,7 @@ var ebiCorpus = map[string]struct {
 }
 
 func TestEBICorpus(t *testing.T) {
-	root := filepath.Join(sharedData(t), "vcf-invalid", "ebi-vcf-validator")
+	root := filepath.Join(oracle.Dir(t), "vcf-invalid", "ebi-vcf-validator")
 	var files []string
 	for _, pattern := range []string{"v4.*/failed/*.vcf", "v4.*/passed/*.vcf"} {
 		m, err := filepath.Glob(filepath.Join(root, pattern))
@@ -556,18 +556,4 @@ func readCorpusFile(path string) (outcome, []string, error) {
 		return warn, msgs, nil
 	}
 	return accept, nil, nil
-}
-
-// sharedData returns the shared data directory (../shared/data beside the repository), or
-// skips the test when it is absent, except in CI (CI=true), where that is a failure.
-func sharedData(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data not found at %s: %v", dir, err)
-		}
-		t.Skipf("shared data not found at %s", dir)
-	}
-	return dir
 }

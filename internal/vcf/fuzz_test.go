@@ -103,7 +103,8 @@ func checkFuzzRecord(t *testing.T, r *Reader, rec *Record) {
 	}
 }
 
-// findSharedData is sharedData for the fuzz seeds: it returns "" when the data is absent.
+// findSharedData locates ../shared/data for the fuzz seeds; it returns "" when the data is
+// absent, since a fuzz run seeds from what there is rather than failing.
 func findSharedData() string {
 	dir := filepath.Join("..", "..", "..", "shared", "data")
 	if _, err := os.Stat(dir); err != nil {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"github.com/precis-dx/precis/internal/oracle"
 	"io"
 	"math"
 	"os"
@@ -308,7 +309,7 @@ func TestInvalidInput(t *testing.T) {
 
 func TestRealBCF(t *testing.T) {
 	for _, rel := range []string{"vcf-real/pharmcat-preprocessor/raw.bcf", "vcf-real/platinum-hap.py/pg-hg38.bcf"} {
-		path := filepath.Join(sharedData(t), rel)
+		path := filepath.Join(oracle.Dir(t), rel)
 		_, err := Open(path, Options{})
 		if !errors.Is(err, ErrBCF) || !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), "bcftools view") {
 			t.Errorf("%s: got %v, want ErrBCF naming the file and how to convert it", rel, err)
@@ -495,7 +496,7 @@ func TestWarningsBounded(t *testing.T) {
 }
 
 func TestKeep(t *testing.T) {
-	path := filepath.Join(sharedData(t), "vcf-real/platinum-hap.py/PG_NA12878_hg38-chr21.vcf.gz")
+	path := filepath.Join(oracle.Dir(t), "vcf-real/platinum-hap.py/PG_NA12878_hg38-chr21.vcf.gz")
 	const from, to = 15_000_000, 20_000_000
 	var keepCalls int64
 	r, err := Open(path, Options{Keep: func(chrom []byte, pos, _ int) bool {

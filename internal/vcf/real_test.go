@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"errors"
+	"github.com/precis-dx/precis/internal/oracle"
 	"io"
 	"math"
 	"os"
@@ -16,7 +17,7 @@ import (
 // realFiles lists the real VCFs under vcf-real/ and the PharmCAT test inputs.
 func realFiles(t *testing.T) []string {
 	t.Helper()
-	data := sharedData(t)
+	data := oracle.Dir(t)
 	var files []string
 	for _, pattern := range []string{"vcf-real/*/*", "pgx/pharmcat/tests/*.vcf*"} {
 		m, err := filepath.Glob(filepath.Join(data, pattern))
@@ -110,7 +111,7 @@ func TestRealFilesRead(t *testing.T) {
 // readAll returns every record of a shared-data file.
 func readAll(t *testing.T, rel string) (*Header, []*Record, []Warning) {
 	t.Helper()
-	r, err := Open(filepath.Join(sharedData(t), rel), Options{})
+	r, err := Open(filepath.Join(oracle.Dir(t), rel), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +271,7 @@ func TestGVCF(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {
-			r, err := Open(filepath.Join(sharedData(t), tc.file), Options{})
+			r, err := Open(filepath.Join(oracle.Dir(t), tc.file), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -347,7 +348,7 @@ func TestHeaderFields(t *testing.T) {
 // TestMultiSample checks every sample column of PharmCAT's 100-sample file against a plain
 // split of the raw line.
 func TestMultiSample(t *testing.T) {
-	path := filepath.Join(sharedData(t), "pgx/pharmcat/tests/100samples.vcf.bgz")
+	path := filepath.Join(oracle.Dir(t), "pgx/pharmcat/tests/100samples.vcf.bgz")
 	h, recs, _ := readAll(t, "pgx/pharmcat/tests/100samples.vcf.bgz")
 	if len(h.Samples) != 100 || h.Samples[0] != "s1" || h.Samples[99] != "s100" {
 		t.Fatalf("got %d samples %v...", len(h.Samples), h.Samples[:3])

@@ -8,9 +8,9 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/precis-dx/precis/internal/oracle"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,20 +26,7 @@ var ErrFormat = errors.New("transcripttest: malformed file")
 // root). When it is absent the test is skipped, or failed when CI=true.
 func DataDir(tb testing.TB) string {
 	tb.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		tb.Fatal("transcripttest: cannot locate source file")
-	}
-	// file is <repo>/internal/transcript/transcripttest/transcripttest.go
-	repo := filepath.Join(filepath.Dir(file), "..", "..", "..")
-	dir := filepath.Join(repo, "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("shared data not found at %s: %v", dir, err)
-		}
-		tb.Skipf("shared data not found at %s", dir)
-	}
-	return dir
+	return oracle.Dir(tb)
 }
 
 // Slice is a stretch of plus-strand genome on one contig; safe for concurrent use.

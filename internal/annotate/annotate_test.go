@@ -9,8 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/panel"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -616,4 +618,143 @@ func TestUntestedCaveat(t *testing.T) {
 			t.Errorf("%s: got %v %s, want 2.0 Normal Metabolizer from the tested positions", missing, p.ActivityScore, p.Phenotype)
 		}
 	}
+}
+
+// TestHGVSOtherSources: the c. names of the biocommons/hgvs ClinVar pairs and of cdot's
+// submitted ClinVar HGVS, for the rows whose transcript is the MANE Select accession (any
+// version: the CDS numbering of these older versions is the same, ../shared/data/README.md),
+// come out of the whole pipeline unchanged.
+func TestHGVSOtherSources(t *testing.T) {
+	data := oracle.Dir(t)
+	mane := map[string]string{}
+	for gene, tx := range annotator(t).KB().Transcripts {
+		acc, _, _ := strings.Cut(tx.ID, ".")
+		mane[acc] = gene
+	}
+	type row struct{ chrom, pos, ref, alt, c, src string }
+	var rows []row
+	read := func(name string, cols func(map[string]string) row) {
+		f, err := os.ReadFile(filepath.Join(data, "hgvs", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var head []string
+		for _, l := range strings.Split(string(f), "\n") {
+			if l == "" || l[0] == '#' {
+				continue
+			}
+			c := strings.Split(l, "\t")
+			if head == nil {
+				head = c
+				continue
+			}
+			m := map[string]string{}
+			for i, h := range head {
+				if i < len(c) {
+					m[h] = c[i]
+				}
+			}
+			r := cols(m)
+			acc, _, _ := strings.Cut(r.c, ".")
+			if _, ok := mane[acc]; ok && r.pos != "" && r.ref != "" && r.alt != "." {
+				r.src = name
+				rows = append(rows, r)
+			}
+		}
+	}
+	read("biocommons_hgvs_clinvar_pairs_9genes.tsv", func(m map[string]string) row {
+		if m["build"] != "GRCh38" {
+			return row{}
+		}
+		return row{chrom: m["chrom"], pos: m["vcf_pos"], ref: m["vcf_ref"], alt: m["vcf_alt"], c: m["transcript"] + ":" + m["hgvs_c_or_n"]}
+	})
+	read("cdot_clinvar_submitted_subset_9genes.tsv", func(m map[string]string) row {
+		return row{chrom: m["chrom"], pos: m["pos"], ref: m["ref"], alt: m["alt"], c: m["c_hgvs"]}
+	})
+	if len(rows) < 20 {
+		t.Fatalf("only %d rows on MANE accessions", len(rows))
+	}
+	var b strings.Builder
+	b.WriteString("##fileformat=VCFv4.2\n##reference=GRCh38\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "chr%s\t%s\t.\t%s\t%s\t.\tPASS\t.\tGT\t0/1\n", strings.TrimPrefix(r.chrom, "chr"), r.pos, r.ref, r.alt)
+	}
+	rep, err := annotator(t).Annotate(context.Background(), strings.NewReader(b.String()), "pairs.vcf", fixed(Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range rep.Samples[0].Findings {
+		got[fmt.Sprintf("%s:%d:%s:%s", strings.TrimPrefix(f.Chrom, "chr"), f.Pos, f.Ref, f.Alt)] = f.HGVSc
+	}
+	// The biocommons file lists every name ClinVar holds for a variant, legacy ones included
+	// (BRCA1 185delAG appears as c.66_67delAG and c.68_69delAG): a variant agrees when our
+	// name is among its names.
+	names := map[string][]string{}
+	var keys []string
+	for _, r := range rows {
+		key := strings.TrimPrefix(r.chrom, "chr") + ":" + r.pos + ":" + r.ref + ":" + r.alt
+		if _, seen := names[key]; !seen {
+			keys = append(keys, key)
+		}
+		_, c, _ := strings.Cut(r.c, ":")
+		c, _, _ = strings.Cut(c, "(") // "c.68_69delAG(185delAG" -> "c.68_69delAG"
+		names[key] = append(names[key], oldStyle.ReplaceAllString(c, "$1"))
+	}
+	// Names in the sources that are not HGVS-normalised: the inserted base equals the one
+	// before it, so HGVS writes a duplication (https://hgvs-nomenclature.org/stable/recommendations/DNA/duplication/).
+	notNormalised := map[string]string{
+		"13:32332532:T:TT": "c.1054dup", // submitted as c.1054_1055insT
+	}
+	ix := panel.New(annotator(t).KB().Regions, panel.Names())
+	ok, outside := 0, 0
+	for _, key := range keys {
+		c := strings.Split(key, ":")
+		pos, _ := strconv.Atoi(c[1])
+		if !ix.Contains("chr"+c[0], pos, pos+len(c[2])-1) {
+			outside++ // deep intronic: not in the panels, so not reported (rule 5)
+			continue
+		}
+		_, gotC, _ := strings.Cut(got[key], ":")
+		match := gotC != "" && gotC == notNormalised[key]
+		for _, want := range names[key] {
+			match = match || equivalentC(gotC, want)
+		}
+		if match {
+			ok++
+			continue
+		}
+		t.Errorf("%s: got %q, want one of %q", key, got[key], names[key])
+	}
+	if ok < 30 {
+		t.Errorf("only %d variants compared", ok)
+	}
+	t.Logf("%d of %d variants agree; %d lie outside the panel regions", ok, len(keys)-outside, outside)
+}
+
+// oldStyle matches the deleted or duplicated bases that HGVS used to write after del and dup
+// ("c.860dupG", "c.1319_1326delTTACTGATinsCC"); current HGVS omits them.
+var oldStyle = regexp.MustCompile(`(del|dup)[ACGT]+`)
+
+var (
+	repeatForm = regexp.MustCompile(`^c\.(\d+)([ACGT]+)\[1\]$`)
+	delForm    = regexp.MustCompile(`^c\.(\d+)_(\d+)del$`)
+)
+
+// equivalentC compares c. names, taking the loss of one of two coding repeat units written
+// as a repeat (c.2340GGC[1], as ClinVar writes such changes) and as the deletion of the
+// 3'-most copy (c.2343_2345del) as the same name: both are valid HGVS for the same change.
+func equivalentC(got, want string) bool {
+	if got == want {
+		return true
+	}
+	g, w := repeatForm.FindStringSubmatch(got), delForm.FindStringSubmatch(want)
+	if g == nil || w == nil {
+		return false
+	}
+	start, _ := strconv.Atoi(g[1])
+	from, _ := strconv.Atoi(w[1])
+	to, _ := strconv.Atoi(w[2])
+	k := len(g[2])
+	return from == start+k && to == start+2*k-1
 }

@@ -21,6 +21,10 @@ const usage = `usage: precis <command> [flags]
 
 commands:
   annotate   annotate a VCF against the panels and write the report
+  serve      run every role of the service (embedded NATS and object store by default)
+  worker     run workers against a NATS cluster and an S3 endpoint
+  submit     upload a run directory (manifest.json and its VCFs) to the service
+  report     fetch a run's status or a sample's report from the service
   kb build   rebuild the embedded knowledge base from its source files
   kb info    show the knowledge base version and sources
   version    print the version
@@ -39,6 +43,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return annotateCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "kb":
 		return kbCmd(args[1:], stdout, stderr)
+	case "serve":
+		return serveCmd(ctx, args[1:], stdout, stderr, false)
+	case "worker":
+		return serveCmd(ctx, args[1:], stdout, stderr, true)
+	case "submit":
+		return submitCmd(ctx, args[1:], stdout, stderr)
+	case "report":
+		return reportCmd(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "precis", version())
 		return exitOK

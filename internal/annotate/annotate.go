@@ -107,6 +107,13 @@ func New(k *kb.KB, version string) (*Annotator, error) {
 	return a, nil
 }
 
+// FailureReport returns the document stored in place of a report when a sample cannot be
+// reported, with the pipeline and knowledge-base versions that failed on it.
+func (a *Annotator) FailureReport(e report.Error) *report.Failure {
+	return &report.Failure{SchemaVersion: report.SchemaVersion, ReportID: newID(), GeneratedAt: time.Now().UTC().Format(time.RFC3339),
+		Pipeline: a.pipeline, KnowledgeBase: report.KnowledgeBase{Version: a.kb.Version, Sources: a.sources}, Status: "failed", Error: e}
+}
+
 // KB returns the knowledge base the Annotator uses.
 func (a *Annotator) KB() *kb.KB { return a.kb }
 
@@ -169,7 +176,7 @@ func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, op
 	}
 	r, err := vcf.NewReader(tee, name, vcf.Options{Keep: keep, Concurrency: opts.Concurrency})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, readErr(err)
 	}
 	defer r.Close()
 	h := r.Header()
@@ -205,7 +212,7 @@ func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, op
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+			return nil, readErr(err)
 		}
 		chrom, ok := vcf.CanonicalChrom(rec.Chrom)
 		if !ok {
@@ -228,7 +235,7 @@ func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, op
 		}
 	}
 	if _, err := io.Copy(io.Discard, tee); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, name, err)
+		return nil, fmt.Errorf("%s: %w", name, err) // the source failed: not the input's fault
 	}
 	if primary == 0 && otherContig > 0 {
 		return nil, fmt.Errorf("%w: %s: none of the %d records is on a primary chromosome in a known naming (chr1 or 1, ..., chrX, chrY, chrM/MT; e.g. %q)", ErrInvalid, name, otherContig, string(lastRaw))
@@ -261,6 +268,16 @@ func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, op
 	res := a.interpret(kept, samples, ix, opts, rep, &qc)
 	rep.Samples = res
 	return rep, nil
+}
+
+// readErr classifies an error from the VCF reader: a malformed input is invalid (exit 3, a
+// permanent job failure); a failing source (an object store or a network that broke off) is
+// passed through unwrapped, so a worker retries it.
+func readErr(err error) error {
+	if errors.Is(err, vcf.ErrMalformed) || errors.Is(err, vcf.ErrBCF) {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return err
 }
 
 func fill(o Options) Options {

@@ -142,3 +142,31 @@ func WriteJSON(w io.Writer, r *Report) error {
 	enc.SetEscapeHTML(false)
 	return enc.Encode(r)
 }
+
+// Failure is what the service stores in place of a report when a sample's job fails for good
+// (a malformed VCF, an unsupported genome build): the lab reads why, in the same place the
+// report would be. Status is always "failed".
+type Failure struct {
+	SchemaVersion string        `json:"schema_version"`
+	ReportID      string        `json:"report_id"`
+	GeneratedAt   string        `json:"generated_at"`
+	Pipeline      Pipeline      `json:"pipeline"`
+	KnowledgeBase KnowledgeBase `json:"knowledge_base"`
+	Run           *Run          `json:"run"`
+	Status        string        `json:"status"`
+	Error         Error         `json:"error"`
+}
+
+// Error says why a sample could not be reported.
+type Error struct {
+	Kind    string `json:"kind"`    // invalid-input, genome-build, missing-input
+	Message string `json:"message"` // names the file, line and problem
+}
+
+// WriteFailureJSON writes f as indented JSON followed by a newline.
+func WriteFailureJSON(w io.Writer, f *Failure) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(f)
+}

@@ -1,0 +1,432 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/precis-dx/precis/internal/manifest"
+	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/store"
+)
+
+// Names that become parts of object keys, NATS subjects and KV keys. Labs, runs and samples
+// follow the queue's id rule (one subject token: no dots); file names may hold dots but never
+// start with one, so no name is ".", ".." or hidden, and none holds a slash.
+var (
+	idName   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	fileName = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$`)
+)
+
+const idRule = "want 1-128 letters, digits, '_' or '-'"
+
+// fileSuffixes are the inputs a run may upload: VCFs and their indexes.
+var fileSuffixes = []string{".vcf", ".vcf.gz", ".vcf.bgz", ".tbi", ".csi"}
+
+// validFileName reports whether name is a plain file name of an accepted kind.
+func validFileName(name string) bool {
+	if !fileName.MatchString(name) {
+		return false
+	}
+	for _, s := range fileSuffixes {
+		if strings.HasSuffix(name, s) && len(name) > len(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func contentType(name string) string {
+	switch {
+	case strings.HasSuffix(name, ".vcf"):
+		return "text/plain; charset=utf-8"
+	case strings.HasSuffix(name, ".gz"), strings.HasSuffix(name, ".bgz"):
+		return "application/gzip"
+	default:
+		return "application/octet-stream"
+	}
+}
+
+func runPrefix(lab, run string) string { return "runs/" + lab + "/" + run + "/" }
+
+// ManifestKey is the object key of a run's manifest.
+func ManifestKey(lab, run string) string { return runPrefix(lab, run) + "manifest.json" }
+
+// ReportKey is the object key of a sample's JSON report.
+func ReportKey(lab, run, sample string) string {
+	return "reports/" + lab + "/" + run + "/" + sample + ".json"
+}
+
+// StatusPath is the API path of a run's state.
+func StatusPath(lab, run string) string { return "/api/v1/runs/" + lab + "/" + run }
+
+// checkNames answers 400 and returns false unless the lab and run (and sample or file
+// name, when given) are acceptable.
+func (s *Server) checkNames(w http.ResponseWriter, r *http.Request, lab, run string) bool {
+	switch {
+	case !idName.MatchString(lab):
+		s.fail(w, r, http.StatusBadRequest, CodeInvalidName,
+			fmt.Sprintf("lab %q: %s", lab, idRule))
+	case !idName.MatchString(run):
+		s.fail(w, r, http.StatusBadRequest, CodeInvalidName,
+			fmt.Sprintf("run %q: %s", run, idRule))
+	default:
+		return true
+	}
+	return false
+}
+
+// putFile streams the body into runs/{lab}/{run}/{name}.
+func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
+	lab, run, name := r.PathValue("lab"), r.PathValue("run"), r.PathValue("name")
+	if !s.checkNames(w, r, lab, run) {
+		return
+	}
+	if !validFileName(name) {
+		s.fail(w, r, http.StatusBadRequest, CodeInvalidName,
+			fmt.Sprintf("file %q: want a plain file name ending in %s", name, strings.Join(fileSuffixes, ", ")))
+		return
+	}
+	if r.ContentLength > MaxFileBytes {
+		s.fail(w, r, http.StatusRequestEntityTooLarge, CodeTooLarge,
+			fmt.Sprintf("file %s: %d bytes exceeds the limit of %d", name, r.ContentLength, MaxFileBytes))
+		return
+	}
+	size := r.ContentLength // -1 when unknown (chunked)
+	body := &countingReader{r: http.MaxBytesReader(w, r.Body, MaxFileBytes)}
+	key := runPrefix(lab, run) + name
+	if err := s.objects.Put(r.Context(), key, body, size, contentType(name)); err != nil {
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(body.err, &tooLarge):
+			s.fail(w, r, http.StatusRequestEntityTooLarge, CodeTooLarge,
+				fmt.Sprintf("file %s exceeds the limit of %d bytes", name, MaxFileBytes))
+		case body.err != nil:
+			// The client went away or sent less than its Content-Length.
+			s.fail(w, r, http.StatusBadRequest, CodeBadRequest,
+				fmt.Sprintf("file %s: reading the request body after %d bytes: %v", name, body.n, body.err))
+		default:
+			s.failDependency(w, r, "store "+key, err)
+		}
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"key": key, "size": body.n})
+}
+
+// countingReader counts the bytes read and keeps the first read error, so that a failed
+// Put can be blamed on the client or on the store.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// submitResponse is the 202 answer to a submitted manifest.
+type submitResponse struct {
+	Lab       string `json:"lab"`
+	RunID     string `json:"run_id"`
+	Status    string `json:"status"`
+	StatusURL string `json:"status_url"`
+}
+
+// submitRun validates a manifest, checks its objects exist, stores it and publishes the run.
+func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxManifestBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			s.fail(w, r, http.StatusRequestEntityTooLarge, CodeTooLarge,
+				fmt.Sprintf("manifest exceeds the limit of %d bytes", MaxManifestBytes))
+			return
+		}
+		s.fail(w, r, http.StatusBadRequest, CodeBadRequest, "reading the manifest: "+err.Error())
+		return
+	}
+	m, err := manifest.Parse(bytes.NewReader(body), "manifest.json")
+	switch {
+	case errors.Is(err, manifest.ErrIdentity):
+		// manifest.Error masks the digits of the number it found, so its message can be
+		// sent and recorded.
+		s.recordRejection(ctx, body, err.Error())
+		s.fail(w, r, http.StatusUnprocessableEntity, CodeIdentityNumber, err.Error())
+		return
+	case err != nil:
+		s.fail(w, r, http.StatusBadRequest, CodeInvalidManifest, err.Error())
+		return
+	}
+	lab, run := m.Lab, m.RunID
+	if !s.checkNames(w, r, lab, run) {
+		return
+	}
+	keys, msg := inputKeys(m)
+	if msg != "" {
+		s.fail(w, r, http.StatusBadRequest, CodeInvalidManifest, msg)
+		return
+	}
+	missing, err := s.missing(ctx, keys)
+	if err != nil {
+		s.failDependency(w, r, "checking the run's files", err)
+		return
+	}
+	if len(missing) > 0 {
+		s.fail(w, r, http.StatusBadRequest, CodeMissingFile, "not uploaded: "+listSome(missing, 5))
+		return
+	}
+	mkey := ManifestKey(lab, run)
+	if err := s.objects.Put(ctx, mkey, bytes.NewReader(body), int64(len(body)), "application/json"); err != nil {
+		s.failDependency(w, r, "store "+mkey, err)
+		return
+	}
+	event, err := json.Marshal(queue.RunSubmitted{
+		SchemaVersion: queue.SchemaVersion,
+		Lab:           lab,
+		RunID:         run,
+		ManifestKey:   mkey,
+		SubmittedAt:   s.now().UTC(),
+		Via:           queue.ViaHTTP,
+	})
+	if err != nil {
+		s.failDependency(w, r, "encode the run event", err)
+		return
+	}
+	// The queue dedupes by run id, so a repeated submission is harmless.
+	if err := s.runs.SubmitRun(ctx, lab, run, event); err != nil {
+		s.failDependency(w, r, "publish the run", err)
+		return
+	}
+	statusURL := StatusPath(lab, run)
+	w.Header().Set("Location", statusURL)
+	writeJSON(w, http.StatusAccepted, submitResponse{Lab: lab, RunID: run, Status: "submitted", StatusURL: statusURL})
+}
+
+// inputKeys returns the distinct object keys a manifest refers to, in manifest order, or a
+// message saying why one is not acceptable: every key must be a plain file under the run's
+// own prefix, so a manifest can never point at another lab's or run's objects.
+func inputKeys(m *manifest.Manifest) ([]string, string) {
+	prefix := runPrefix(m.Lab, m.RunID)
+	var keys []string
+	for _, smp := range m.Samples {
+		for _, f := range []struct{ field, key string }{{"vcf", smp.VCF}, {"index", smp.Index}} {
+			if f.key == "" {
+				continue
+			}
+			name, ok := strings.CutPrefix(f.key, prefix)
+			if !ok || !validFileName(name) {
+				return nil, fmt.Sprintf("sample %s: %s %q: want %s<file> with a file name ending in %s",
+					smp.ID, f.field, f.key, prefix, strings.Join(fileSuffixes, ", "))
+			}
+			if !slices.Contains(keys, f.key) {
+				keys = append(keys, f.key)
+			}
+		}
+	}
+	return keys, ""
+}
+
+// statConcurrency bounds the Stat calls in flight for one submission.
+const statConcurrency = 8
+
+// missing returns the keys that do not exist, in the order given. Any other failure of
+// Stat is returned as an error.
+func (s *Server) missing(ctx context.Context, keys []string) ([]string, error) {
+	errs := make([]error, len(keys))
+	sem := make(chan struct{}, statConcurrency)
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			_, errs[i] = s.objects.Stat(ctx, k)
+		}()
+	}
+	wg.Wait()
+	var out []string
+	for i, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, store.ErrNotExist):
+			out = append(out, keys[i])
+		default:
+			return nil, fmt.Errorf("stat %s: %w", keys[i], err)
+		}
+	}
+	return out, nil
+}
+
+func listSome(items []string, max int) string {
+	if len(items) <= max {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s (and %d more)", strings.Join(items[:max], ", "), len(items)-max)
+}
+
+// recordRejection records a run refused for an identity number, so the lab sees why in the
+// run's state. Only the lab and run id are read from the refused manifest (manifest.Parse
+// returns nothing on refusal); nothing of it is stored, and nothing is recorded when the
+// number is in the lab or run id themselves. A run already accepted under the same id is
+// left alone.
+func (s *Server) recordRejection(ctx context.Context, body []byte, reason string) {
+	var id struct {
+		Lab   string `json:"lab"`
+		RunID string `json:"run_id"`
+	}
+	if json.Unmarshal(body, &id) != nil || !idName.MatchString(id.Lab) || !idName.MatchString(id.RunID) ||
+		manifest.LooksLikePersonnummer(id.Lab) || manifest.LooksLikePersonnummer(id.RunID) {
+		return
+	}
+	prev, err := s.runs.GetRun(ctx, id.Lab, id.RunID)
+	switch {
+	case errors.Is(err, queue.ErrNotFound):
+	case err != nil:
+		s.log.ErrorContext(ctx, "record rejected run", "lab", id.Lab, "run", id.RunID, "err", err)
+		return
+	case prev.Status != queue.StatusRejected:
+		s.log.WarnContext(ctx, "refused manifest for an accepted run", "lab", id.Lab, "run", id.RunID)
+		return
+	}
+	st := queue.RunState{
+		Lab:     id.Lab,
+		RunID:   id.RunID,
+		Status:  queue.StatusRejected,
+		Reason:  reason,
+		Updated: s.now().UTC(),
+	}
+	if err := s.runs.PutRun(ctx, st); err != nil {
+		s.log.ErrorContext(ctx, "record rejected run", "lab", id.Lab, "run", id.RunID, "err", err)
+	}
+}
+
+// runList is the answer to GET /api/v1/runs/{lab}.
+type runList struct {
+	Lab  string           `json:"lab"`
+	Runs []queue.RunState `json:"runs"`
+}
+
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
+	lab := r.PathValue("lab")
+	if !idName.MatchString(lab) {
+		s.fail(w, r, http.StatusBadRequest, CodeInvalidName, fmt.Sprintf("lab %q: %s", lab, idRule))
+		return
+	}
+	runs, err := s.runs.ListRuns(r.Context(), lab)
+	if err != nil {
+		s.failDependency(w, r, "list runs of "+lab, err)
+		return
+	}
+	if runs == nil {
+		runs = []queue.RunState{}
+	}
+	slices.SortFunc(runs, func(a, b queue.RunState) int { return strings.Compare(a.RunID, b.RunID) })
+	writeJSON(w, http.StatusOK, runList{Lab: lab, Runs: runs})
+}
+
+func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
+	lab, run := r.PathValue("lab"), r.PathValue("run")
+	if !s.checkNames(w, r, lab, run) {
+		return
+	}
+	st, err := s.runs.GetRun(r.Context(), lab, run)
+	switch {
+	case errors.Is(err, queue.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no run %s of lab %s", run, lab))
+	case err != nil:
+		s.failDependency(w, r, "read run "+lab+"/"+run, err)
+	default:
+		writeJSON(w, http.StatusOK, st)
+	}
+}
+
+// getReport serves reports/{lab}/{run}/{sample}.json as stored, or rendered as text with
+// ?format=text.
+func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
+	lab, run, sample := r.PathValue("lab"), r.PathValue("run"), r.PathValue("sample")
+	if !s.checkNames(w, r, lab, run) {
+		return
+	}
+	if !idName.MatchString(sample) {
+		s.fail(w, r, http.StatusBadRequest, CodeInvalidName, fmt.Sprintf("sample %q: %s", sample, idRule))
+		return
+	}
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "text" {
+		s.fail(w, r, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("format %q: want json or text", format))
+		return
+	}
+	ctx := r.Context()
+	key := ReportKey(lab, run, sample)
+	rc, err := s.objects.Get(ctx, key)
+	if errors.Is(err, store.ErrNotExist) {
+		s.reportAbsent(w, r, lab, run, sample)
+		return
+	}
+	if err != nil {
+		s.failDependency(w, r, "read "+key, err)
+		return
+	}
+	defer rc.Close()
+	if format == "text" {
+		var rep report.Report
+		if err := json.NewDecoder(rc).Decode(&rep); err != nil {
+			s.failDependency(w, r, "decode "+key, err)
+			return
+		}
+		var buf bytes.Buffer
+		if err := report.WriteText(&buf, &rep); err != nil {
+			s.failDependency(w, r, "render "+key, err)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write(buf.Bytes())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if _, err := io.Copy(w, rc); err != nil {
+		// The status line is gone; all that is left is to say so in the log.
+		s.log.ErrorContext(ctx, "send report", "key", key, "err", err)
+	}
+}
+
+// reportAbsent tells an unknown run (or sample) from a report not written yet.
+func (s *Server) reportAbsent(w http.ResponseWriter, r *http.Request, lab, run, sample string) {
+	st, err := s.runs.GetRun(r.Context(), lab, run)
+	switch {
+	case errors.Is(err, queue.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no run %s of lab %s", run, lab))
+		return
+	case err != nil:
+		s.failDependency(w, r, "read run "+lab+"/"+run, err)
+		return
+	}
+	if len(st.Samples) > 0 {
+		smp, ok := st.Samples[sample]
+		if !ok {
+			s.fail(w, r, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no sample %s in run %s", sample, run))
+			return
+		}
+		s.fail(w, r, http.StatusNotFound, CodeNotReady,
+			fmt.Sprintf("report of sample %s is not ready (status %s)", sample, smp.Status))
+		return
+	}
+	s.fail(w, r, http.StatusNotFound, CodeNotReady,
+		fmt.Sprintf("report of sample %s is not ready (run status %s)", sample, st.Status))
+}

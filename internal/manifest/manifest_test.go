@@ -1,0 +1,364 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// testdataCases lists every file in testdata/ with what Parse must say about it, and
+// whether schemas/manifest.schema.json accepts it. Where the two differ, beyond names the
+// rule that the schema cannot express.
+var testdataCases = []struct {
+	file        string
+	wantErr     error // nil, ErrInvalid, ErrIdentity or ErrUnsupportedBuild
+	field       string
+	line        int
+	schemaValid bool
+	beyond      string
+}{
+	{"valid-minimal.json", nil, "", 0, true, ""},
+	{"valid-full.json", nil, "", 0, true, ""},
+	{"valid-unit-per-sample.json", nil, "", 0, true, ""},
+
+	{"invalid-unknown-field.json", ErrInvalid, "patient_name", 17, false, ""},
+	{"invalid-unknown-sample-field.json", ErrInvalid, "samples[0].date_of_birth", 15, false, ""},
+	{"invalid-missing-run-id.json", ErrInvalid, "run_id", 1, false, ""},
+	{"invalid-run-id-chars.json", ErrInvalid, "run_id", 3, false, ""},
+	{"invalid-schema-version.json", ErrInvalid, "schema_version", 2, false, ""},
+	{"invalid-grch37.json", ErrUnsupportedBuild, "genome_build", 5, false, ""},
+	{"invalid-hg38.json", ErrInvalid, "genome_build", 5, false, ""},
+	{"invalid-no-samples.json", ErrInvalid, "samples", 7, false, ""},
+	{"invalid-panel.json", ErrInvalid, "samples[0].panels[1]", 14, false, ""},
+	{"invalid-panels-empty.json", ErrInvalid, "samples[0].panels", 12, false, ""},
+	{"invalid-panel-twice.json", ErrInvalid, "samples[0].panels[2]", 15, false, ""},
+	{"invalid-specimen.json", ErrInvalid, "samples[0].specimen", 11, false, ""},
+	{"invalid-vcf-suffix.json", ErrInvalid, "samples[0].vcf", 10, false, ""},
+	{"invalid-vcf-other-run.json", ErrInvalid, "samples[0].vcf", 10, true, "VCF key under this run's folder"},
+	{"invalid-vcf-subfolder.json", ErrInvalid, "samples[0].vcf", 10, false, ""},
+	{"invalid-index-plain-vcf.json", ErrInvalid, "samples[0].index", 15, false, ""},
+	{"invalid-index-suffix.json", ErrInvalid, "samples[0].index", 15, false, ""},
+	{"invalid-duplicate-sample.json", ErrInvalid, "samples[1].sample_id", 17, true, "unique sample ids"},
+	{"invalid-no-ordering-unit.json", ErrInvalid, "samples[0].ordering_unit", 7, false, ""},
+	{"invalid-empty-index.json", ErrInvalid, "samples[0].index", 15, false, ""},
+	{"invalid-null.json", ErrInvalid, "samples[0].planned_drugs", 15, false, ""},
+	{"invalid-type.json", ErrInvalid, "samples[0].panels", 12, false, ""},
+	{"invalid-sample-id-number.json", ErrInvalid, "samples[0].sample_id", 9, false, ""},
+	{"invalid-drug.json", ErrInvalid, "samples[0].planned_drugs[0]", 16, false, ""},
+	{"invalid-submitted-at.json", ErrInvalid, "submitted_at", 17, false, ""},
+	{"invalid-unit-control.json", ErrInvalid, "ordering_unit", 6, false, ""},
+	{"invalid-not-object.json", ErrInvalid, "", 1, false, ""},
+	{"invalid-syntax.json", ErrInvalid, "", 6, false, ""},
+	{"invalid-duplicate-key.json", ErrInvalid, "samples[0].specimen", 12, true, "no repeated keys"},
+
+	{"identity-sample-id.json", ErrIdentity, "samples[0].sample_id", 9, true, "personnummer"},
+	{"identity-embedded.json", ErrIdentity, "samples[0].sample_id", 9, true, "personnummer"},
+	{"identity-ten-digits.json", ErrIdentity, "samples[0].sample_id", 9, true, "personnummer"},
+	{"identity-samordningsnummer.json", ErrIdentity, "samples[0].vcf", 10, true, "personnummer"},
+	{"identity-centenarian.json", ErrIdentity, "ordering_unit", 6, true, "personnummer"},
+	{"identity-run-id.json", ErrIdentity, "run_id", 3, true, "personnummer"},
+	{"identity-drug.json", ErrIdentity, "samples[0].planned_drugs[1]", 17, true, "personnummer"},
+	{"identity-field-name.json", ErrIdentity, "", 17, false, ""},
+	{"identity-number-value.json", ErrIdentity, "samples[0].sample_id", 9, false, ""},
+	{"identity-hidden-by-duplicate.json", ErrIdentity, "samples[0].sample_id", 9, true, "personnummer"},
+	{"identity-escaped.json", ErrIdentity, "samples[0].sample_id", 9, true, "personnummer"},
+	{"identity-after-syntax-error.json", ErrIdentity, "", 15, false, ""},
+	{"identity-after-other-error.json", ErrIdentity, "samples[0].comment", 13, false, ""},
+}
+
+func TestParseTestdata(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, tc := range testdataCases {
+		listed[tc.file] = true
+	}
+	for _, f := range files {
+		if !listed[filepath.Base(f)] {
+			t.Errorf("%s has no row in testdataCases", f)
+		}
+	}
+	for _, tc := range testdataCases {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := "runs/x/y/" + tc.file
+			m, err := Parse(bytes.NewReader(data), name)
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatalf("got error %v, want none", err)
+				}
+				if m.Validate() != nil {
+					t.Errorf("the parsed manifest fails Validate: %v", m.Validate())
+				}
+				return
+			}
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("got error %v, want %v", err, tc.wantErr)
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("got error %v, want it to wrap ErrInvalid", err)
+			}
+			if tc.wantErr != ErrIdentity && errors.Is(err, ErrIdentity) {
+				t.Errorf("got ErrIdentity for a manifest without an identity number: %v", err)
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("got %T, want *Error", err)
+			}
+			if e.Field != tc.field {
+				t.Errorf("Field: got %q, want %q (%v)", e.Field, tc.field, err)
+			}
+			if e.Line != tc.line {
+				t.Errorf("Line: got %d, want %d (%v)", e.Line, tc.line, err)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, fmt.Sprintf("%s:%d: ", name, tc.line)) {
+				t.Errorf("message %q does not start with name:line", msg)
+			}
+			if LooksLikePersonnummer(msg) {
+				t.Errorf("message repeats an identity number: %q", msg)
+			}
+			if tc.wantErr == ErrIdentity && !strings.Contains(msg, "looks like a Swedish personal identity number") {
+				t.Errorf("message %q does not say why", msg)
+			}
+			t.Log(msg)
+		})
+	}
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("cannot locate the repository")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// TestSchemaAgreesWithParse validates every testdata manifest against
+// schemas/manifest.schema.json and checks that the schema and Parse agree, except where the
+// table names a rule beyond the schema, and that every such exception still is one.
+func TestSchemaAgreesWithParse(t *testing.T) {
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	sch, err := c.Compile(filepath.Join(repoRoot(t), "schemas", "manifest.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range testdataCases {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			schemaErr := fmt.Errorf("not JSON")
+			if inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data)); err == nil {
+				schemaErr = sch.Validate(inst)
+			}
+			if got := schemaErr == nil; got != tc.schemaValid {
+				t.Fatalf("schema: got valid=%v (%v), want %v", got, schemaErr, tc.schemaValid)
+			}
+			_, parseErr := Parse(bytes.NewReader(data), tc.file)
+			agree := (schemaErr == nil) == (parseErr == nil)
+			switch {
+			case !agree && tc.beyond == "":
+				t.Errorf("schema valid=%v but Parse: %v, and no rule beyond the schema is named", schemaErr == nil, parseErr)
+			case agree && tc.beyond != "":
+				t.Errorf("schema and Parse agree (%v), but the table says %q is beyond the schema", parseErr, tc.beyond)
+			}
+		})
+	}
+}
+
+func TestParseNormalises(t *testing.T) {
+	f, err := os.Open("testdata/valid-full.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := Parse(f, "runs/sahlgrenska-cgl/NS2026-0417/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var specimens, units []string
+	for _, s := range m.Samples {
+		specimens = append(specimens, s.Specimen)
+		units = append(units, s.OrderingUnit)
+	}
+	if got, want := strings.Join(specimens, ","), "germline,tumour,tumour,germline"; got != want {
+		t.Errorf("specimens: got %s, want %s", got, want)
+	}
+	if got, want := strings.Join(units, ","), "Onkologmottagningen,Gynekologisk onkologi,Onkologmottagningen,Kirurgkliniken"; got != want {
+		t.Errorf("ordering units: got %s, want %s", got, want)
+	}
+	if got, want := m.Submitted.UTC().Format("2006-01-02T15:04:05Z07:00"), "2026-11-23T08:30:00Z"; got != want {
+		t.Errorf("submitted_at: got %s, want %s", got, want)
+	}
+	// What Parse returns is itself a valid manifest, and reads back the same.
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse(bytes.NewReader(b), "again")
+	if err != nil {
+		t.Fatalf("re-parsing the normalised manifest: %v", err)
+	}
+	b2, _ := json.Marshal(again)
+	if !bytes.Equal(b, b2) {
+		t.Errorf("round trip changed the manifest:\n%s\n%s", b, b2)
+	}
+}
+
+func TestParseKeyMustMatch(t *testing.T) {
+	data, err := os.ReadFile("testdata/valid-minimal.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		wantErr bool
+		field   string
+	}{
+		{"runs/lund-molpat/run-2026-11-23/manifest.json", false, ""},
+		{"manifest.json", false, ""},
+		{"/tmp/manifest.json", false, ""},
+		{"runs/other-lab/run-2026-11-23/manifest.json", true, "lab"},
+		{"runs/lund-molpat/run-2026-11-24/manifest.json", true, "run_id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(bytes.NewReader(data), tt.name)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("got error %v, want error=%v", err, tt.wantErr)
+			}
+			var e *Error
+			if err != nil && (!errors.As(err, &e) || e.Field != tt.field || !errors.Is(err, ErrInvalid)) {
+				t.Errorf("got %v, want an *Error on field %q", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestParseMasksName(t *testing.T) {
+	_, err := Parse(strings.NewReader("{"), "uploads/19121212-1212/manifest.json")
+	if err == nil {
+		t.Fatal("got nil error for a broken manifest")
+	}
+	if got, want := err.Error(), "uploads/********-****/manifest.json:1: malformed JSON: unexpected end of the document"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestParseLimits(t *testing.T) {
+	big := `{"schema_version": "1.0.0", "x": "` + strings.Repeat("a", MaxSize) + `"}`
+	if _, err := Parse(strings.NewReader(big), "big.json"); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("manifest over MaxSize: got %v, want ErrInvalid saying it is too large", err)
+	}
+	deep := strings.Repeat("[", 50) + strings.Repeat("]", 50)
+	if _, err := Parse(strings.NewReader(deep), "deep.json"); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "nested too deeply") {
+		t.Errorf("deep nesting: got %v, want ErrInvalid saying so", err)
+	}
+	if _, err := Parse(strings.NewReader(`{} {}`), "two.json"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("two documents: got %v, want ErrInvalid", err)
+	}
+}
+
+func sample(i int) Sample {
+	id := fmt.Sprintf("S%04d", i)
+	return Sample{ID: id, VCF: "runs/lab1/run1/" + id + ".vcf.gz", Specimen: "germline", Panels: []string{"dpyd"}}
+}
+
+func TestValidateSampleCount(t *testing.T) {
+	for _, n := range []int{0, 1, MaxSamples, MaxSamples + 1} {
+		m := &Manifest{SchemaVersion: SchemaVersion, RunID: "run1", Lab: "lab1", GenomeBuild: "GRCh38", OrderingUnit: "Onkologi"}
+		for i := range n {
+			m.Samples = append(m.Samples, sample(i))
+		}
+		err := m.Validate()
+		if want := n >= 1 && n <= MaxSamples; (err == nil) != want {
+			t.Errorf("%d samples: got %v, want valid=%v", n, err, want)
+		}
+		var e *Error
+		if err != nil && (!errors.As(err, &e) || e.Field != "samples") {
+			t.Errorf("%d samples: got %v, want an *Error on samples", n, err)
+		}
+	}
+}
+
+// TestValidateChecksEveryStringField puts an identity number in each string field of a
+// manifest built in code, one at a time.
+func TestValidateChecksEveryStringField(t *testing.T) {
+	const pnr = "19121212-1212"
+	fields := map[string]func(m *Manifest){
+		"schema_version":              func(m *Manifest) { m.SchemaVersion = pnr },
+		"run_id":                      func(m *Manifest) { m.RunID = pnr },
+		"lab":                         func(m *Manifest) { m.Lab = pnr },
+		"genome_build":                func(m *Manifest) { m.GenomeBuild = pnr },
+		"ordering_unit":               func(m *Manifest) { m.OrderingUnit = "unit " + pnr },
+		"samples[1].sample_id":        func(m *Manifest) { m.Samples[1].ID = pnr },
+		"samples[1].vcf":              func(m *Manifest) { m.Samples[1].VCF = "runs/lab1/run1/" + pnr + ".vcf" },
+		"samples[1].index":            func(m *Manifest) { m.Samples[1].Index = "runs/lab1/run1/" + pnr + ".tbi" },
+		"samples[1].specimen":         func(m *Manifest) { m.Samples[1].Specimen = pnr },
+		"samples[1].panels[1]":        func(m *Manifest) { m.Samples[1].Panels = []string{"dpyd", pnr} },
+		"samples[1].planned_drugs[0]": func(m *Manifest) { m.Samples[1].Drugs = []string{pnr} },
+		"samples[1].ordering_unit":    func(m *Manifest) { m.Samples[1].OrderingUnit = pnr },
+	}
+	for field, set := range fields {
+		t.Run(field, func(t *testing.T) {
+			m := &Manifest{SchemaVersion: SchemaVersion, RunID: "run1", Lab: "lab1", GenomeBuild: "GRCh38", OrderingUnit: "Onkologi",
+				Samples: []Sample{sample(0), sample(1)}}
+			if err := m.Validate(); err != nil {
+				t.Fatalf("before: %v", err)
+			}
+			set(m)
+			err := m.Validate()
+			var e *Error
+			if !errors.Is(err, ErrIdentity) || !errors.As(err, &e) || e.Field != field {
+				t.Fatalf("got %v, want ErrIdentity on %s", err, field)
+			}
+			if strings.Contains(err.Error(), "1212") {
+				t.Errorf("message repeats the number: %q", err)
+			}
+		})
+	}
+}
+
+func TestKeys(t *testing.T) {
+	if got, want := Key("lab1", "run1"), "runs/lab1/run1/manifest.json"; got != want {
+		t.Errorf("Key: got %q, want %q", got, want)
+	}
+	if got, want := ReportKey("lab1", "run1", "S001"), "reports/lab1/run1/S001.json"; got != want {
+		t.Errorf("ReportKey: got %q, want %q", got, want)
+	}
+	tests := []struct {
+		key       string
+		lab, run  string
+		wantSplit bool
+	}{
+		{"runs/lab1/run1/manifest.json", "lab1", "run1", true},
+		{"runs/lab1/run1/S001.vcf", "", "", false},
+		{"runs/lab1/manifest.json", "", "", false},
+		{"runs/la b/run1/manifest.json", "", "", false},
+		{"reports/lab1/run1/manifest.json", "", "", false},
+		{"x/runs/lab1/run1/manifest.json", "", "", false},
+	}
+	for _, tt := range tests {
+		lab, run, ok := SplitKey(tt.key)
+		if lab != tt.lab || run != tt.run || ok != tt.wantSplit {
+			t.Errorf("SplitKey(%q): got %q, %q, %v; want %q, %q, %v", tt.key, lab, run, ok, tt.lab, tt.run, tt.wantSplit)
+		}
+	}
+}

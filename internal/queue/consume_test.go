@@ -1,0 +1,483 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestDecide(t *testing.T) {
+	backoff := []time.Duration{time.Second, 5 * time.Second, 30 * time.Second}
+	transient := errors.New("store: connection reset")
+	permanent := fmt.Errorf("%w: manifest lists no VCF for sample S1", ErrPermanent)
+	for _, tc := range []struct {
+		name      string
+		err       error
+		delivered int
+		want      outcome
+	}{
+		{"success", nil, 1, outcome{action: actAck}},
+		{"success on last delivery", nil, 5, outcome{action: actAck}},
+		{"transient, first delivery", transient, 1, outcome{actRetry, time.Second, transient.Error()}},
+		{"transient, third delivery", transient, 3, outcome{actRetry, 30 * time.Second, transient.Error()}},
+		{"transient, beyond backoff table", transient, 4, outcome{actRetry, 30 * time.Second, transient.Error()}},
+		{"transient, last delivery", transient, 5, outcome{actDead, 0, "gave up after 5 deliveries: " + transient.Error()}},
+		{"permanent", permanent, 1, outcome{actDead, 0, permanent.Error()}},
+		{"permanent wrapped again", fmt.Errorf("job S1: %w", permanent), 2, outcome{actDead, 0, "job S1: " + permanent.Error()}},
+		{"malformed is permanent", Decode([]byte("{"), &Job{}), 1, outcome{actDead, 0, Decode([]byte("{"), &Job{}).Error()}},
+		{"context canceled is transient", context.Canceled, 1, outcome{actRetry, time.Second, context.Canceled.Error()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := decide(tc.err, tc.delivered, 5, backoff); got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+	if got := decide(transient, 1, 5, nil); got.action != actRetry || got.delay != 0 {
+		t.Errorf("no backoff table: got %+v, want retry without delay", got)
+	}
+}
+
+// TestWorkQueueTwoConsumers: two processes (connections), two goroutines
+// each, 40 jobs: every job is handled exactly once.
+func TestWorkQueueTwoConsumers(t *testing.T) {
+	t.Parallel()
+	q1, e := newQueue(t, testConfig())
+	q2 := connect(t, e.URL(), testConfig())
+	const n = 40
+	var mu sync.Mutex
+	handled := map[string]int{}
+	byConsumer := map[string]int{}
+	handler := func(name string) Handler {
+		return func(_ context.Context, m Msg) error {
+			time.Sleep(5 * time.Millisecond) // some work, so both consumers get a share
+			mu.Lock()
+			defer mu.Unlock()
+			handled[string(m.Data)]++
+			byConsumer[name]++
+			return nil
+		}
+	}
+	for _, c := range []struct {
+		name string
+		q    *Queue
+	}{{"a1", q1}, {"a2", q1}, {"b1", q2}, {"b2", q2}} {
+		consumeJobs(t, c.q, handler(c.name))
+	}
+	ctx := context.Background()
+	for i := range n {
+		s := fmt.Sprintf("S%02d", i)
+		if err := q1.PublishJob(ctx, "lab1", "R1", s, []byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 10*time.Second, "all jobs handled", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(handled) == n
+	})
+	eventually(t, 5*time.Second, "work queue empty", func() bool {
+		p, err := q1.Pending(ctx)
+		return err == nil && p == 0 && streamMsgs(t, q1, StreamJobs) == 0
+	})
+	time.Sleep(300 * time.Millisecond) // room for a wrong redelivery
+	mu.Lock()
+	defer mu.Unlock()
+	for s, c := range handled {
+		if c != 1 {
+			t.Errorf("job %s handled %d times, want 1", s, c)
+		}
+	}
+	t.Logf("jobs per consumer: %v", byConsumer)
+	if byConsumer["a1"]+byConsumer["a2"] == 0 || byConsumer["b1"]+byConsumer["b2"] == 0 {
+		t.Errorf("jobs per consumer %v: want both connections to share the work", byConsumer)
+	}
+}
+
+// delivery records one call of a handler.
+type delivery struct {
+	at        time.Time
+	delivered int
+}
+
+type recorder struct {
+	mu sync.Mutex
+	ds []delivery
+}
+
+func (r *recorder) add(m Msg) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ds = append(r.ds, delivery{time.Now(), m.Delivered})
+	return len(r.ds)
+}
+
+func (r *recorder) get() []delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]delivery(nil), r.ds...)
+}
+
+func TestTransientErrorRetriedWithBackoff(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Backoff = []time.Duration{300 * time.Millisecond, 600 * time.Millisecond}
+	q, _ := newQueue(t, cfg)
+	var rec recorder
+	consumeJobs(t, q, func(_ context.Context, m Msg) error {
+		if rec.add(m) < 3 {
+			return errors.New("store: connection reset")
+		}
+		return nil
+	})
+	if err := q.PublishJob(context.Background(), "lab1", "R1", "S1", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "third delivery", func() bool { return len(rec.get()) >= 3 })
+	eventually(t, 2*time.Second, "acked", func() bool {
+		p, err := q.Pending(context.Background())
+		return err == nil && p == 0
+	})
+	time.Sleep(300 * time.Millisecond)
+	ds := rec.get()
+	if len(ds) != 3 {
+		t.Fatalf("got %d deliveries, want 3", len(ds))
+	}
+	for i, d := range ds {
+		if d.delivered != i+1 {
+			t.Errorf("delivery %d: Delivered = %d, want %d", i, d.delivered, i+1)
+		}
+		if i == 0 {
+			continue
+		}
+		gap, want := d.at.Sub(ds[i-1].at), cfg.Backoff[i-1]
+		t.Logf("retry %d after %s (backoff %s)", i, gap.Round(time.Millisecond), want)
+		// At least the backoff; well under AckWait, so it was the Nak delay.
+		if gap < want-20*time.Millisecond || gap > want+2*time.Second {
+			t.Errorf("retry %d came after %s, want about %s", i, gap, want)
+		}
+	}
+	if got := streamMsgs(t, q, StreamEvents); got != 0 {
+		t.Errorf("%d events after a job that succeeded, want no dead letter", got)
+	}
+}
+
+// lastDead waits for the last precis.dead.{kind} message and decodes it.
+func lastDead(t *testing.T, q *Queue, kind string) Dead {
+	t.Helper()
+	s, err := q.js.Stream(context.Background(), StreamEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d Dead
+	eventually(t, 5*time.Second, "dead letter", func() bool {
+		m, err := s.GetLastMsgForSubject(context.Background(), SubjectDead(kind))
+		if err != nil {
+			return false
+		}
+		if err := Decode(m.Data, &d); err != nil {
+			t.Fatalf("dead letter %s: %v", m.Data, err)
+		}
+		return true
+	})
+	return d
+}
+
+func TestGiveUp(t *testing.T) {
+	t.Parallel()
+	job := []byte(`{"schema_version":"1.0.0","lab":"lab1","run_id":"R1","sample_id":"S1"}`)
+	for _, tc := range []struct {
+		name          string
+		body          []byte
+		handler       func(m Msg) error
+		wantDelivered int
+		wantReason    string
+		wantData      string
+	}{
+		{
+			name:          "permanent error",
+			body:          job,
+			handler:       func(Msg) error { return fmt.Errorf("%w: manifest lists no VCF for sample S1", ErrPermanent) },
+			wantDelivered: 1,
+			wantReason:    "manifest lists no VCF for sample S1",
+			wantData:      string(job),
+		},
+		{
+			name:          "malformed body",
+			body:          []byte("not json"),
+			handler:       func(m Msg) error { return Decode(m.Data, &Job{}) },
+			wantDelivered: 1,
+			wantReason:    ErrMalformed.Error(),
+			wantData:      `"not json"`,
+		},
+		{
+			name:          "transient error until MaxDeliver",
+			body:          job,
+			handler:       func(Msg) error { return errors.New("store: connection reset") },
+			wantDelivered: 3,
+			wantReason:    "gave up after 3 deliveries: store: connection reset",
+			wantData:      string(job),
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig()
+			cfg.MaxDeliver = 3
+			q, _ := newQueue(t, cfg)
+			var rec recorder
+			consumeJobs(t, q, func(_ context.Context, m Msg) error {
+				rec.add(m)
+				return tc.handler(m)
+			})
+			if err := q.PublishJob(context.Background(), "lab1", "R1", "S1", tc.body); err != nil {
+				t.Fatal(err)
+			}
+			d := lastDead(t, q, "job")
+			if d.Kind != "job" || d.Subject != "precis.job.annotate.lab1" || d.Delivered != tc.wantDelivered {
+				t.Errorf("dead letter kind %q subject %q delivered %d, want job, precis.job.annotate.lab1, %d",
+					d.Kind, d.Subject, d.Delivered, tc.wantDelivered)
+			}
+			if !strings.Contains(d.Reason, tc.wantReason) {
+				t.Errorf("dead letter reason %q, want it to contain %q", d.Reason, tc.wantReason)
+			}
+			if string(d.Data) != tc.wantData {
+				t.Errorf("dead letter data %s, want %s", d.Data, tc.wantData)
+			}
+			eventually(t, 2*time.Second, "job terminated", func() bool {
+				p, err := q.Pending(context.Background())
+				return err == nil && p == 0
+			})
+			time.Sleep(400 * time.Millisecond) // room for a wrong redelivery
+			if got := len(rec.get()); got != tc.wantDelivered {
+				t.Errorf("handler ran %d times, want %d", got, tc.wantDelivered)
+			}
+			if got := streamMsgs(t, q, StreamEvents); got != 1 {
+				t.Errorf("%d events, want exactly one dead letter", got)
+			}
+		})
+	}
+}
+
+// TestSlowHandlerKeptAlive: a handler running 2.5 AckWaits is not
+// redelivered to the other consumer waiting beside it.
+func TestSlowHandlerKeptAlive(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.JobAckWait = time.Second
+	q, e := newQueue(t, cfg)
+	other := connect(t, e.URL(), cfg)
+	var rec recorder
+	slow := func(ctx context.Context, m Msg) error {
+		rec.add(m)
+		select {
+		case <-time.After(2500 * time.Millisecond):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	consumeJobs(t, q, slow)
+	consumeJobs(t, other, slow)
+	start := time.Now()
+	if err := q.PublishJob(context.Background(), "lab1", "R1", "S1", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 6*time.Second, "slow job acked", func() bool {
+		p, err := q.Pending(context.Background())
+		return err == nil && p == 0 && len(rec.get()) > 0
+	})
+	took := time.Since(start)
+	time.Sleep(1200 * time.Millisecond) // more than AckWait after the ack
+	ds := rec.get()
+	t.Logf("slow job done after %s with AckWait %s; deliveries %d", took.Round(time.Millisecond), cfg.JobAckWait, len(ds))
+	if len(ds) != 1 || ds[0].delivered != 1 {
+		t.Errorf("deliveries %+v, want exactly one (Delivered 1)", ds)
+	}
+	if took < 2500*time.Millisecond {
+		t.Errorf("acked after %s, before the handler finished", took)
+	}
+}
+
+// TestShutdown cancels a consumer mid-job.
+func TestShutdown(t *testing.T) {
+	t.Parallel()
+	t.Run("handler outlives grace: job goes to another consumer at once", func(t *testing.T) {
+		t.Parallel()
+		cfg := testConfig()
+		cfg.JobAckWait = 30 * time.Second // a redelivery by timeout would be far too late
+		q, e := newQueue(t, cfg)
+		started := make(chan struct{})
+		var handlerCtxErr atomic.Value
+		stopA := consumeJobs(t, q, func(ctx context.Context, m Msg) error {
+			close(started)
+			<-ctx.Done() // an annotation that only stops when told to
+			handlerCtxErr.Store(ctx.Err())
+			return ctx.Err()
+		})
+		if err := q.PublishJob(context.Background(), "lab1", "R1", "S1", []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		<-started
+		other := connect(t, e.URL(), cfg)
+		got := make(chan Msg, 1)
+		consumeJobs(t, other, func(_ context.Context, m Msg) error {
+			got <- m
+			return nil
+		})
+		cancelled := time.Now()
+		stopTook := stopA()
+		select {
+		case m := <-got:
+			after := time.Since(cancelled)
+			t.Logf("consumer A stopped in %s (grace %s); B got the job %s after cancel", stopTook.Round(time.Millisecond), cfg.ShutdownGrace, after.Round(time.Millisecond))
+			if m.Delivered != 2 {
+				t.Errorf("B saw Delivered = %d, want 2", m.Delivered)
+			}
+			if after > 2*time.Second {
+				t.Errorf("B got the job %s after cancel, want within 2s", after)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("job not redelivered within 5s of cancel (AckWait is 30s)")
+		}
+		if stopTook < cfg.ShutdownGrace {
+			t.Errorf("consumer stopped after %s, before the grace period %s", stopTook, cfg.ShutdownGrace)
+		}
+		if err, _ := handlerCtxErr.Load().(error); !errors.Is(err, context.Canceled) {
+			t.Errorf("handler ctx error %v, want context.Canceled after grace", err)
+		}
+	})
+	t.Run("handler finishes within grace: job acked", func(t *testing.T) {
+		t.Parallel()
+		cfg := testConfig()
+		cfg.ShutdownGrace = 2 * time.Second
+		q, e := newQueue(t, cfg)
+		started := make(chan struct{})
+		var finished atomic.Bool
+		stopA := consumeJobs(t, q, func(ctx context.Context, m Msg) error {
+			close(started)
+			time.Sleep(300 * time.Millisecond)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			finished.Store(true)
+			return nil
+		})
+		if err := q.PublishJob(context.Background(), "lab1", "R1", "S1", []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		<-started
+		other := connect(t, e.URL(), cfg)
+		var redelivered atomic.Int32
+		consumeJobs(t, other, func(context.Context, Msg) error {
+			redelivered.Add(1)
+			return nil
+		})
+		stopA()
+		if !finished.Load() {
+			t.Fatal("handler did not finish: its ctx was cancelled within the grace period")
+		}
+		time.Sleep(500 * time.Millisecond)
+		if n := redelivered.Load(); n != 0 {
+			t.Errorf("job redelivered %d times after a clean finish, want 0", n)
+		}
+		if p, err := q.Pending(context.Background()); err != nil || p != 0 {
+			t.Errorf("Pending = %d, %v; want 0", p, err)
+		}
+	})
+}
+
+func TestConsumeRunsAndS3Events(t *testing.T) {
+	q, _ := newQueue(t, testConfig())
+	ctx := context.Background()
+	type got struct{ subject, data string }
+	for _, tc := range []struct {
+		name    string
+		consume func(context.Context, Handler) error
+		publish func() error
+		want    got
+	}{
+		{
+			name:    "runs",
+			consume: q.ConsumeRuns,
+			publish: func() error { return q.SubmitRun(ctx, "lab1", "R9", []byte(`{"run_id":"R9"}`)) },
+			want:    got{"precis.run.submitted.lab1", `{"run_id":"R9"}`},
+		},
+		{
+			name:    "s3 events",
+			consume: q.ConsumeS3Events,
+			publish: func() error {
+				_, err := q.js.Publish(ctx, SubjectS3Events, []byte(`{"EventName":"s3:ObjectCreated:Put"}`))
+				return err
+			},
+			want: got{SubjectS3Events, `{"EventName":"s3:ObjectCreated:Put"}`},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := make(chan got, 4)
+			cctx, cancel := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() {
+				done <- tc.consume(cctx, func(_ context.Context, m Msg) error {
+					c <- got{m.Subject, string(m.Data)}
+					return nil
+				})
+			}()
+			defer func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("consume returned %v", err)
+				}
+			}()
+			if err := tc.publish(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case g := <-c:
+				if g != tc.want {
+					t.Errorf("got %+v, want %+v", g, tc.want)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("message not consumed")
+			}
+		})
+	}
+}
+
+func TestDeadLetterShape(t *testing.T) {
+	// The dead letter a consumer writes must satisfy the schema.
+	q, _ := newQueue(t, testConfig())
+	consumeJobs(t, q, func(context.Context, Msg) error { return fmt.Errorf("%w: bad", ErrPermanent) })
+	if err := q.PublishJob(context.Background(), "lab1", "R1", "S1", []byte(`{"a":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	d := lastDead(t, q, "job")
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validate(t, "Dead", b)
+}
+
+func TestConsumeReturnsWhenConnectionClosed(t *testing.T) {
+	q, _ := newQueue(t, testConfig())
+	done := make(chan error, 1)
+	go func() {
+		done <- q.ConsumeJobs(context.Background(), func(context.Context, Msg) error { return nil })
+	}()
+	time.Sleep(50 * time.Millisecond)
+	q.Close()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("ConsumeJobs returned nil after the connection closed, want an error")
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("ConsumeJobs still running 3s after the connection closed")
+	}
+}

@@ -1,0 +1,80 @@
+// Package queue carries Precis's work between roles over NATS JetStream:
+// runs to ingest, one job per sample to the workers, and the events that
+// come out (reports ready, PGx alerts, dead letters), plus run and sample
+// state in a JetStream key-value bucket. It also starts an embedded NATS
+// server for `precis serve` and tests.
+//
+// It uses the JetStream API of github.com/nats-io/nats.go/jetstream
+// (https://docs.nats.io/nats-concepts/jetstream).
+//
+// # Streams and subjects
+//
+//	stream          subjects                     retention   consumer (durable, pull)
+//	PRECIS_RUNS     precis.run.submitted.{lab}   limits      ingest
+//	PRECIS_JOBS     precis.job.annotate.{lab}    work queue  workers (shared by every worker process)
+//	PRECIS_EVENTS   precis.report.ready.{lab}    limits      (read by the result service)
+//	                precis.alert.pgx.{lab}
+//	                precis.dead.{kind}           kind: job, run, s3
+//	PRECIS_S3       precis.s3.events             limits      s3-events
+//	KV precis_state key run.{lab}.{run_id}       RunState with its samples
+//
+// Every publish carries a Nats-Msg-Id and every stream has a duplicate
+// window (Config.DedupeWindow, default 24h), so a retried publish is stored
+// once: runs as "run:{lab}:{run}", jobs as "job:{lab}:{run}:{sample}",
+// dead letters as "dead:{stream}:{stream sequence}", and events with the id
+// their publisher derives from the content. Lab, run and sample ids are
+// 1-128 characters of [A-Za-z0-9_-], safe as subject tokens, KV key tokens
+// and message-id parts.
+//
+// Message bodies are JSON with a schema_version (SchemaVersion); the Go
+// types RunSubmitted, Job, ReportReady, PGxAlert and Dead match the $defs
+// of schemas/messages.schema.json, and Decode checks a body against them.
+//
+// # Acknowledgement
+//
+// Consumers follow the benthos shape: the handler gets a Msg and returns an
+// error, and one function (decide) turns that into what happens next:
+//
+//	nil                          Ack (double ack, confirmed by the server)
+//	errors.Is(err, ErrPermanent) publish precis.dead.{kind}, then TermWithReason
+//	other error                  NakWithDelay(Config.Backoff[delivered-1])
+//	other error, last delivery   publish precis.dead.{kind}, then Term
+//
+// While a handler runs the consumer sends InProgress every AckWait/3, so a
+// long annotation is not redelivered; a worker that dies stops sending it
+// and its job returns after AckWait. On shutdown (ctx cancelled) a consumer
+// stops fetching, gives the running handler Config.ShutdownGrace, then Naks
+// the job so another worker takes it at once.
+//
+// Backoff is applied with NakWithDelay rather than the server's consumer
+// BackOff: nats-server replaces AckWait with BackOff[0] when BackOff is set,
+// and measures Nak delays against BackOff[n] (server/consumer.go), which
+// would both break the AckWait contract and stretch the retry delays.
+//
+// # MinIO bucket notifications into PRECIS_S3
+//
+// MinIO's NATS target publishes each event as JSON ({"EventName","Key",
+// "Records":[...]}) to one subject; with JetStream on it publishes with
+// JetStream (js.Publish), so the stream PRECIS_S3 must exist first (Connect
+// creates it). Configure the target with these environment variables,
+// here with target id PRECIS (names checked against MinIO's
+// internal/event/target/nats.go and internal/config/notify/parse.go):
+//
+//	MINIO_NOTIFY_NATS_ENABLE_PRECIS=on
+//	MINIO_NOTIFY_NATS_ADDRESS_PRECIS=127.0.0.1:4222     # host:port, see Embedded.Addr
+//	MINIO_NOTIFY_NATS_SUBJECT_PRECIS=precis.s3.events
+//	MINIO_NOTIFY_NATS_JETSTREAM_PRECIS=on
+//	MINIO_NOTIFY_NATS_QUEUE_DIR_PRECIS=/path/to/queue   # optional: keeps events while NATS is down
+//
+// (MINIO_NOTIFY_NATS_USERNAME_*, _PASSWORD_*, _TOKEN_*, _TLS_* when the
+// server needs them.) MinIO logs the target's ARN at start,
+// arn:minio:sqs::PRECIS:nats (with the region between "sqs:" and ":PRECIS"
+// when MINIO_SITE_REGION is set). Then add the rule for manifests:
+//
+//	mc event add ALIAS/BUCKET arn:minio:sqs::PRECIS:nats --event put --suffix manifest.json
+//
+// or, with minio-go, SetBucketNotification with a notification.Config for
+// that ARN, events s3:ObjectCreated:*, filter suffix manifest.json (prefix
+// runs/). Handlers of ConsumeS3Events then turn each manifest into a
+// SubmitRun; the run dedupe makes a repeated notification harmless.
+package queue

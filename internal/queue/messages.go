@@ -1,0 +1,256 @@
+package queue
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// The message types below are plain values for encoding/json; like any
+// struct they are not safe for concurrent mutation.
+
+// SchemaVersion is the version written into every message body. The major
+// number changes only with an incompatible change; readers accept any 1.x.y.
+// The schemas are in schemas/messages.schema.json.
+const SchemaVersion = "1.0.0"
+
+// Values of RunSubmitted.Via.
+const (
+	ViaS3   = "s3"
+	ViaCLI  = "cli"
+	ViaHTTP = "http"
+)
+
+// RunSubmitted is the body of precis.run.submitted.{lab}: a run's manifest
+// is in the object store and waits for ingest.
+type RunSubmitted struct {
+	SchemaVersion string    `json:"schema_version"`
+	Lab           string    `json:"lab"`
+	RunID         string    `json:"run_id"`
+	ManifestKey   string    `json:"manifest_key"` // runs/{lab}/{run}/manifest.json
+	SubmittedAt   time.Time `json:"submitted_at"`
+	Via           string    `json:"via"` // ViaS3, ViaCLI or ViaHTTP
+}
+
+// Job is the body of precis.job.annotate.{lab}: one sample for a worker.
+type Job struct {
+	SchemaVersion string   `json:"schema_version"`
+	Lab           string   `json:"lab"`
+	RunID         string   `json:"run_id"`
+	SampleID      string   `json:"sample_id"` // pseudonymous, never a patient identity
+	VCFKey        string   `json:"vcf_key"`
+	IndexKey      string   `json:"index_key,omitempty"` // .tbi or .csi beside the VCF; empty when there is none
+	Specimen      string   `json:"specimen"`            // germline or tumour
+	Panels        []string `json:"panels"`              // dpyd, brca, lynch, pole
+	ManifestKey   string   `json:"manifest_key"`
+}
+
+// ReportReady is the body of precis.report.ready.{lab}: a report was stored.
+type ReportReady struct {
+	SchemaVersion string   `json:"schema_version"`
+	Lab           string   `json:"lab"`
+	RunID         string   `json:"run_id"`
+	SampleID      string   `json:"sample_id"`
+	ReportKey     string   `json:"report_key"`    // reports/{lab}/{run}/{sample}.json
+	ReportSHA256  string   `json:"report_sha256"` // lower-case hex of the stored report bytes
+	Tags          []string `json:"tags"`          // treatment:<slug> and follow-up:<slug>
+}
+
+// PGxAlert is the body of precis.alert.pgx.{lab}: a pharmacogenomic dose
+// alert for clinicians.
+type PGxAlert struct {
+	SchemaVersion string   `json:"schema_version"`
+	Lab           string   `json:"lab"`
+	RunID         string   `json:"run_id"`
+	SampleID      string   `json:"sample_id"`
+	Gene          string   `json:"gene"`
+	Phenotype     string   `json:"phenotype"`
+	ActivityScore *float64 `json:"activity_score"` // null when no call is possible (Indeterminate)
+	Severity      string   `json:"severity"`       // none, moderate or high (report alert.severity)
+	Message       string   `json:"message"`
+	ReportKey     string   `json:"report_key"`
+}
+
+// Dead is the body of precis.dead.{kind}: a message given up on, with why.
+type Dead struct {
+	SchemaVersion string `json:"schema_version"`
+	Kind          string `json:"kind"`      // job, run or s3
+	Subject       string `json:"subject"`   // subject of the original message
+	Reason        string `json:"reason"`    // the handler's error
+	Delivered     int    `json:"delivered"` // deliveries made, 1-based
+	// Data is the original body: embedded as JSON when it is valid JSON,
+	// otherwise as a JSON string of its bytes (invalid UTF-8 replaced).
+	Data json.RawMessage `json:"data"`
+}
+
+// Decode parses a message body into v (one of the message types above) and
+// checks what the schema requires of it. Errors wrap both ErrMalformed and
+// ErrPermanent: a malformed message will not improve on redelivery, so a
+// handler can return the error as it is.
+func Decode(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		return malformed("%v", err)
+	}
+	if dec.More() {
+		return malformed("trailing data after the JSON value")
+	}
+	var err error
+	switch m := v.(type) {
+	case *RunSubmitted:
+		err = m.validate()
+	case *Job:
+		err = m.validate()
+	case *ReportReady:
+		err = m.validate()
+	case *PGxAlert:
+		err = m.validate()
+	case *Dead:
+		err = m.validate()
+	default:
+		return fmt.Errorf("queue: Decode into %T: not a message type", v)
+	}
+	return err
+}
+
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w (%w): %s", ErrMalformed, ErrPermanent, fmt.Sprintf(format, args...))
+}
+
+var (
+	schemaVersionRE = regexp.MustCompile(`^1\.[0-9]+\.[0-9]+$`)
+	idRE            = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	tagRE           = regexp.MustCompile(`^(treatment|follow-up):[a-z0-9]+(-[a-z0-9]+)*$`)
+	sha256RE        = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	kindRE          = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+	runKeyRE        = regexp.MustCompile(`^runs/.+`)
+	reportKeyRE     = regexp.MustCompile(`^reports/[^/]+/[^/]+/[^/]+\.json$`)
+)
+
+// check collects the first failed requirement of a message.
+type check struct{ err error }
+
+func (c *check) that(ok bool, format string, args ...any) {
+	if c.err == nil && !ok {
+		c.err = malformed(format, args...)
+	}
+}
+
+func (c *check) version(v string) {
+	c.that(schemaVersionRE.MatchString(v), "schema_version %q: want 1.x.y", v)
+}
+
+func (c *check) id(field, v string) {
+	c.that(idRE.MatchString(v), "%s %q: want 1-128 of [A-Za-z0-9_-]", field, v)
+}
+
+func (c *check) key(field, v string, re *regexp.Regexp) {
+	c.that(re.MatchString(v), "%s %q: want an object key matching %s", field, v, re)
+}
+
+func (c *check) unique(field string, vs []string) {
+	seen := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		c.that(!seen[v], "%s %q repeated", field, v)
+		seen[v] = true
+	}
+}
+
+func (c *check) oneOf(field, v string, allowed ...string) {
+	for _, a := range allowed {
+		if v == a {
+			return
+		}
+	}
+	c.that(false, "%s %q: want one of %s", field, v, strings.Join(allowed, ", "))
+}
+
+func (m *RunSubmitted) validate() error {
+	var c check
+	c.version(m.SchemaVersion)
+	c.id("lab", m.Lab)
+	c.id("run_id", m.RunID)
+	c.key("manifest_key", m.ManifestKey, runKeyRE)
+	c.that(!m.SubmittedAt.IsZero(), "submitted_at missing")
+	c.oneOf("via", m.Via, ViaS3, ViaCLI, ViaHTTP)
+	return c.err
+}
+
+func (m *Job) validate() error {
+	var c check
+	c.version(m.SchemaVersion)
+	c.id("lab", m.Lab)
+	c.id("run_id", m.RunID)
+	c.id("sample_id", m.SampleID)
+	c.key("vcf_key", m.VCFKey, runKeyRE)
+	if m.IndexKey != "" {
+		c.key("index_key", m.IndexKey, runKeyRE)
+	}
+	c.oneOf("specimen", m.Specimen, "germline", "tumour")
+	c.that(len(m.Panels) > 0, "panels empty")
+	for _, p := range m.Panels {
+		c.oneOf("panel", p, "dpyd", "brca", "lynch", "pole")
+	}
+	c.unique("panel", m.Panels)
+	c.key("manifest_key", m.ManifestKey, runKeyRE)
+	return c.err
+}
+
+func (m *ReportReady) validate() error {
+	var c check
+	c.version(m.SchemaVersion)
+	c.id("lab", m.Lab)
+	c.id("run_id", m.RunID)
+	c.id("sample_id", m.SampleID)
+	c.key("report_key", m.ReportKey, reportKeyRE)
+	c.that(sha256RE.MatchString(m.ReportSHA256), "report_sha256 %q: want 64 lower-case hex digits", m.ReportSHA256)
+	c.that(m.Tags != nil, "tags missing")
+	for _, t := range m.Tags {
+		c.that(tagRE.MatchString(t), "tag %q: want treatment:<slug> or follow-up:<slug>", t)
+	}
+	c.unique("tag", m.Tags)
+	return c.err
+}
+
+func (m *PGxAlert) validate() error {
+	var c check
+	c.version(m.SchemaVersion)
+	c.id("lab", m.Lab)
+	c.id("run_id", m.RunID)
+	c.id("sample_id", m.SampleID)
+	c.that(m.Gene != "", "gene missing")
+	c.oneOf("phenotype", m.Phenotype, "Normal Metabolizer", "Intermediate Metabolizer", "Poor Metabolizer", "Indeterminate")
+	if m.ActivityScore != nil {
+		c.that(*m.ActivityScore >= 0 && *m.ActivityScore <= 2, "activity_score %v: want 0..2 or null", *m.ActivityScore)
+	}
+	c.oneOf("severity", m.Severity, "none", "moderate", "high")
+	c.that(m.Message != "", "message missing")
+	c.key("report_key", m.ReportKey, reportKeyRE)
+	return c.err
+}
+
+func (m *Dead) validate() error {
+	var c check
+	c.version(m.SchemaVersion)
+	c.that(kindRE.MatchString(m.Kind), "kind %q: want [a-z0-9-]", m.Kind)
+	c.that(m.Subject != "", "subject missing")
+	c.that(m.Reason != "", "reason missing")
+	c.that(m.Delivered >= 1, "delivered %d: want >= 1", m.Delivered)
+	c.that(len(m.Data) > 0, "data missing")
+	return c.err
+}
+
+// deadData embeds an original body in a Dead message.
+func deadData(b []byte) json.RawMessage {
+	if json.Valid(b) {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, b); err == nil {
+			return buf.Bytes()
+		}
+	}
+	s, _ := json.Marshal(string(b)) // a string always marshals
+	return s
+}

@@ -1,0 +1,301 @@
+package queue
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+var schemaDefs = []string{"RunSubmitted", "Job", "ReportReady", "PGxAlert", "Dead"}
+
+var compileSchemas = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
+	path, err := filepath.Abs(filepath.Join("..", "..", "schemas", "messages.schema.json"))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	out := map[string]*jsonschema.Schema{}
+	for _, d := range append([]string{""}, schemaDefs...) {
+		loc := path
+		if d != "" {
+			loc += "#/$defs/" + d
+		}
+		s, err := c.Compile(loc)
+		if err != nil {
+			return nil, err
+		}
+		out[d] = s
+	}
+	return out, nil
+})
+
+// schemaErr validates data against one $def ("" for the whole schema).
+func schemaErr(t testing.TB, def string, data []byte) error {
+	t.Helper()
+	schemas, err := compileSchemas()
+	if err != nil {
+		t.Fatalf("compile schemas/messages.schema.json: %v", err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	return schemas[def].Validate(inst)
+}
+
+func validate(t testing.TB, def string, data []byte) {
+	t.Helper()
+	if err := schemaErr(t, def, data); err != nil {
+		t.Errorf("%s %s: %v", def, data, err)
+	}
+}
+
+// goldenReport is a real report written by the annotate package from a real
+// VCF; the examples below take their values from it.
+type goldenReport struct {
+	bytes  []byte
+	parsed struct {
+		Input struct {
+			File     string   `json:"file"`
+			Panels   []string `json:"panels"`
+			Specimen string   `json:"specimen"`
+		} `json:"input"`
+		Samples []struct {
+			SampleID string   `json:"sample_id"`
+			Tags     []string `json:"tags"`
+			PGx      []struct {
+				Gene          string   `json:"gene"`
+				Phenotype     string   `json:"phenotype"`
+				ActivityScore *float64 `json:"activity_score"`
+				Alert         struct {
+					Severity string `json:"severity"`
+					Message  string `json:"message"`
+				} `json:"alert"`
+			} `json:"pgx"`
+		} `json:"samples"`
+	}
+}
+
+func readGoldenReport(t testing.TB) goldenReport {
+	t.Helper()
+	var g goldenReport
+	var err error
+	g.bytes, err = os.ReadFile(filepath.Join("..", "annotate", "testdata", "golden", "example.json"))
+	if err != nil {
+		t.Fatalf("golden report: %v", err)
+	}
+	if err := json.Unmarshal(g.bytes, &g.parsed); err != nil {
+		t.Fatalf("golden report: %v", err)
+	}
+	if len(g.parsed.Samples) == 0 || len(g.parsed.Samples[0].PGx) == 0 {
+		t.Fatal("golden report has no sample with a PGx entry")
+	}
+	return g
+}
+
+// examples returns one message of each kind, keyed by $def name.
+func examples(t testing.TB) map[string]any {
+	t.Helper()
+	g := readGoldenReport(t)
+	s := g.parsed.Samples[0]
+	p := s.PGx[0]
+	sum := sha256.Sum256(g.bytes)
+	const lab, run = "karolinska-molpat", "RUN-2025-0117"
+	manifest := "runs/" + lab + "/" + run + "/manifest.json"
+	report := "reports/" + lab + "/" + run + "/" + s.SampleID + ".json"
+	job := Job{
+		SchemaVersion: SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
+		VCFKey:   "runs/" + lab + "/" + run + "/" + g.parsed.Input.File,
+		Specimen: g.parsed.Input.Specimen, Panels: g.parsed.Input.Panels, ManifestKey: manifest,
+	}
+	jobBody, err := json.Marshal(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]any{
+		"RunSubmitted": RunSubmitted{
+			SchemaVersion: SchemaVersion, Lab: lab, RunID: run, ManifestKey: manifest,
+			SubmittedAt: time.Date(2025, 1, 17, 9, 30, 0, 0, time.UTC), Via: ViaS3,
+		},
+		"Job": job,
+		"ReportReady": ReportReady{
+			SchemaVersion: SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
+			ReportKey: report, ReportSHA256: hex.EncodeToString(sum[:]), Tags: s.Tags,
+		},
+		"PGxAlert": PGxAlert{
+			SchemaVersion: SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
+			Gene: p.Gene, Phenotype: p.Phenotype, ActivityScore: p.ActivityScore,
+			Severity: p.Alert.Severity, Message: p.Alert.Message, ReportKey: report,
+		},
+		"Dead": Dead{
+			SchemaVersion: SchemaVersion, Kind: "job", Subject: SubjectJob(lab),
+			Reason: "queue: permanent failure: vcf " + job.VCFKey + ": not found", Delivered: 1,
+			Data: deadData(jobBody),
+		},
+	}
+}
+
+// TestMessagesMatchSchema marshals an example of each message, validates it
+// against its $def and the whole schema, and decodes it back.
+func TestMessagesMatchSchema(t *testing.T) {
+	ex := examples(t)
+	for _, def := range schemaDefs {
+		t.Run(def, func(t *testing.T) {
+			b, err := json.Marshal(ex[def])
+			if err != nil {
+				t.Fatal(err)
+			}
+			validate(t, def, b)
+			validate(t, "", b)
+			if err := Decode(b, newMessage(def)); err != nil {
+				t.Errorf("Decode: %v", err)
+			}
+		})
+	}
+}
+
+func newMessage(def string) any {
+	switch def {
+	case "RunSubmitted":
+		return &RunSubmitted{}
+	case "Job":
+		return &Job{}
+	case "ReportReady":
+		return &ReportReady{}
+	case "PGxAlert":
+		return &PGxAlert{}
+	case "Dead":
+		return &Dead{}
+	}
+	return nil
+}
+
+// TestInvalidMessages breaks one rule at a time: the schema and Decode must
+// both refuse the result.
+func TestInvalidMessages(t *testing.T) {
+	ex := examples(t)
+	for _, tc := range []struct {
+		name, def string
+		edit      func(m map[string]any)
+	}{
+		{"no schema_version", "RunSubmitted", func(m map[string]any) { delete(m, "schema_version") }},
+		{"schema_version 2", "RunSubmitted", func(m map[string]any) { m["schema_version"] = "2.0.0" }},
+		{"via ftp", "RunSubmitted", func(m map[string]any) { m["via"] = "ftp" }},
+		{"lab with dot", "RunSubmitted", func(m map[string]any) { m["lab"] = "lab.1" }},
+		{"manifest outside runs/", "RunSubmitted", func(m map[string]any) { m["manifest_key"] = "tmp/manifest.json" }},
+		{"no submitted_at", "RunSubmitted", func(m map[string]any) { delete(m, "submitted_at") }},
+		{"sample id with space", "Job", func(m map[string]any) { m["sample_id"] = "S 1" }},
+		{"no panels", "Job", func(m map[string]any) { m["panels"] = []any{} }},
+		{"unknown panel", "Job", func(m map[string]any) { m["panels"] = []any{"cardio"} }},
+		{"repeated panel", "Job", func(m map[string]any) { m["panels"] = []any{"dpyd", "dpyd"} }},
+		{"specimen tumor", "Job", func(m map[string]any) { m["specimen"] = "blood" }},
+		{"no vcf_key", "Job", func(m map[string]any) { delete(m, "vcf_key") }},
+		{"sha256 upper case", "ReportReady", func(m map[string]any) { m["report_sha256"] = "ABCDEF" }},
+		{"bad tag", "ReportReady", func(m map[string]any) { m["tags"] = []any{"treatment:Reduce Dose"} }},
+		{"no tags", "ReportReady", func(m map[string]any) { delete(m, "tags") }},
+		{"report key not json", "ReportReady", func(m map[string]any) { m["report_key"] = "reports/a/b/c.txt" }},
+		{"activity score 3", "PGxAlert", func(m map[string]any) { m["activity_score"] = 3 }},
+		{"unknown phenotype", "PGxAlert", func(m map[string]any) { m["phenotype"] = "Rapid Metabolizer" }},
+		{"severity low", "PGxAlert", func(m map[string]any) { m["severity"] = "low" }},
+		{"empty message", "PGxAlert", func(m map[string]any) { m["message"] = "" }},
+		{"delivered 0", "Dead", func(m map[string]any) { m["delivered"] = 0 }},
+		{"no reason", "Dead", func(m map[string]any) { delete(m, "reason") }},
+		{"no data", "Dead", func(m map[string]any) { delete(m, "data") }},
+	} {
+		t.Run(tc.def+"/"+tc.name, func(t *testing.T) {
+			b, err := json.Marshal(ex[tc.def])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			tc.edit(m)
+			if b, err = json.Marshal(m); err != nil {
+				t.Fatal(err)
+			}
+			if err := schemaErr(t, tc.def, b); err == nil {
+				t.Errorf("schema accepted %s", b)
+			}
+			err = Decode(b, newMessage(tc.def))
+			if !errors.Is(err, ErrMalformed) || !errors.Is(err, ErrPermanent) {
+				t.Errorf("Decode: got %v, want ErrMalformed and ErrPermanent", err)
+			}
+		})
+	}
+}
+
+func TestDecodeNotJSON(t *testing.T) {
+	for _, tc := range []struct{ name, data string }{
+		{"empty", ""},
+		{"truncated", `{"schema_version":"1.0.0"`},
+		{"two values", `{} {}`},
+		{"array", `[]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := Decode([]byte(tc.data), &Job{}); !errors.Is(err, ErrMalformed) {
+				t.Errorf("got %v, want ErrMalformed", err)
+			}
+		})
+	}
+	if err := Decode([]byte(`{}`), &struct{}{}); err == nil || errors.Is(err, ErrMalformed) {
+		t.Errorf("Decode into a non-message: got %v, want a usage error", err)
+	}
+}
+
+func TestDeadData(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"json object compacted", "{\n  \"a\": 1\n}", `{"a":1}`},
+		{"not json", "not json", `"not json"`},
+		{"empty", "", `""`},
+		{"invalid utf-8", "\xff{", `"\ufffd{"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := string(deadData([]byte(tc.in))); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzDecode checks that Decode never panics and that whatever it accepts,
+// written back out, satisfies the schema (Decode is never looser than
+// schemas/messages.schema.json).
+func FuzzDecode(f *testing.F) {
+	ex := examples(f)
+	for i, def := range schemaDefs {
+		b, err := json.Marshal(ex[def])
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(i), b)
+	}
+	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
+		def := schemaDefs[int(kind)%len(schemaDefs)]
+		v := newMessage(def)
+		if err := Decode(data, v); err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("Decode error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("accepted %q but cannot marshal it: %v", data, err)
+		}
+		if err := schemaErr(t, def, b); err != nil {
+			t.Fatalf("Decode accepted %q as %s, schema refuses %s: %v", data, def, b, err)
+		}
+	})
+}

@@ -1,0 +1,361 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Errors. ErrPermanent is the one handlers use: wrap it to say a message
+// will never succeed (fmt.Errorf("%w: manifest has no samples", ErrPermanent)).
+var (
+	ErrPermanent = errors.New("queue: permanent failure")
+	ErrMalformed = errors.New("queue: malformed message")
+	ErrInvalid   = errors.New("queue: invalid argument")
+	ErrNotFound  = errors.New("queue: not found")
+	ErrConflict  = errors.New("queue: too many concurrent updates")
+)
+
+// Stream, consumer and bucket names (see the package documentation).
+const (
+	StreamRuns   = "PRECIS_RUNS"
+	StreamJobs   = "PRECIS_JOBS"
+	StreamEvents = "PRECIS_EVENTS"
+	StreamS3     = "PRECIS_S3"
+
+	ConsumerIngest  = "ingest"
+	ConsumerWorkers = "workers"
+	ConsumerS3      = "s3-events"
+
+	StateBucket = "precis_state"
+
+	// SubjectS3Events is where MinIO publishes bucket notifications.
+	SubjectS3Events = "precis.s3.events"
+)
+
+// Subject prefixes; the last token is the lab (or, for dead letters, the kind).
+const (
+	prefixRunSubmitted = "precis.run.submitted."
+	prefixJobAnnotate  = "precis.job.annotate."
+	prefixReportReady  = "precis.report.ready."
+	prefixAlertPGx     = "precis.alert.pgx."
+	prefixDead         = "precis.dead."
+)
+
+// SubjectRunSubmitted returns precis.run.submitted.{lab}.
+func SubjectRunSubmitted(lab string) string { return prefixRunSubmitted + lab }
+
+// SubjectJob returns precis.job.annotate.{lab}.
+func SubjectJob(lab string) string { return prefixJobAnnotate + lab }
+
+// SubjectReportReady returns precis.report.ready.{lab}.
+func SubjectReportReady(lab string) string { return prefixReportReady + lab }
+
+// SubjectAlertPGx returns precis.alert.pgx.{lab}.
+func SubjectAlertPGx(lab string) string { return prefixAlertPGx + lab }
+
+// SubjectDead returns precis.dead.{kind}; kinds in use are job, run and s3.
+func SubjectDead(kind string) string { return prefixDead + kind }
+
+// Config tunes streams and consumers. Zero fields take the defaults in
+// DefaultConfig. A plain value, copied by Connect.
+type Config struct {
+	// JobAckWait is how long a delivered message may go without Ack or
+	// InProgress before the server redelivers it (a worker that died).
+	// Consumers send InProgress every JobAckWait/3 while a handler runs.
+	JobAckWait time.Duration
+	// MaxDeliver bounds deliveries of one message; a transient failure on
+	// the last delivery is dead-lettered.
+	MaxDeliver int
+	// Backoff is the NakWithDelay delay after a transient failure, indexed
+	// by delivery count (1-based; the last entry repeats). It is applied by
+	// the consumer, not set as the server's consumer BackOff: the server
+	// would replace AckWait with BackOff[0] and stretch Nak delays.
+	Backoff []time.Duration
+	// DedupeWindow is the streams' duplicate window (Nats-Msg-Id).
+	DedupeWindow time.Duration
+	// Replicas of every stream and the KV bucket; 1 for a single server.
+	Replicas int
+	// ShutdownGrace is how long a running handler may finish after the
+	// consumer's ctx is cancelled before its message is Nak'ed for another
+	// worker.
+	ShutdownGrace time.Duration
+	// PollWait bounds one pull request; an idle consumer notices ctx
+	// cancellation within it.
+	PollWait time.Duration
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{
+		JobAckWait:    2 * time.Minute,
+		MaxDeliver:    5,
+		Backoff:       []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 5 * time.Minute},
+		DedupeWindow:  24 * time.Hour,
+		Replicas:      1,
+		ShutdownGrace: 10 * time.Second,
+		PollWait:      time.Second,
+	}
+}
+
+func (c Config) withDefaults() (Config, error) {
+	d := DefaultConfig()
+	if c.JobAckWait == 0 {
+		c.JobAckWait = d.JobAckWait
+	}
+	if c.MaxDeliver == 0 {
+		c.MaxDeliver = d.MaxDeliver
+	}
+	if c.Backoff == nil {
+		c.Backoff = d.Backoff
+	}
+	if c.DedupeWindow == 0 {
+		c.DedupeWindow = d.DedupeWindow
+	}
+	if c.Replicas == 0 {
+		c.Replicas = d.Replicas
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = d.ShutdownGrace
+	}
+	if c.PollWait == 0 {
+		c.PollWait = d.PollWait
+	}
+	switch {
+	case c.JobAckWait < 300*time.Millisecond:
+		return c, fmt.Errorf("%w: JobAckWait %s below 300ms", ErrInvalid, c.JobAckWait)
+	case c.MaxDeliver < 1:
+		return c, fmt.Errorf("%w: MaxDeliver %d", ErrInvalid, c.MaxDeliver)
+	case c.DedupeWindow < 0 || c.ShutdownGrace < 0 || c.PollWait < 0:
+		return c, fmt.Errorf("%w: negative duration", ErrInvalid)
+	case c.Replicas < 1 || c.Replicas > 5:
+		return c, fmt.Errorf("%w: Replicas %d", ErrInvalid, c.Replicas)
+	}
+	for _, b := range c.Backoff {
+		if b < 0 {
+			return c, fmt.Errorf("%w: negative backoff %s", ErrInvalid, b)
+		}
+	}
+	return c, nil
+}
+
+// Queue is a connection to JetStream with Precis's streams, consumers and
+// state bucket. Safe for concurrent use; run one Consume call per goroutine
+// for parallel handling.
+type Queue struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	kv     jetstream.KeyValue
+	cfg    Config
+	log    *slog.Logger
+	jobs   jetstream.Consumer
+	runs   jetstream.Consumer
+	s3     jetstream.Consumer
+	closed chan struct{}
+}
+
+// Connect connects to the NATS server at url (reconnecting for ever after
+// a drop) and creates or updates the streams, consumers and KV bucket, so
+// every process may call it at start.
+func Connect(ctx context.Context, url string, cfg Config, logger *slog.Logger) (*Queue, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	nc, err := nats.Connect(url,
+		nats.Name("precis"),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				logger.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) {
+			logger.Info("nats reconnected", "url", c.ConnectedUrlRedacted())
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("queue: connect %s: %w", url, err)
+	}
+	q, err := setup(ctx, nc, cfg, logger)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return q, nil
+}
+
+func setup(ctx context.Context, nc *nats.Conn, cfg Config, logger *slog.Logger) (*Queue, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("queue: jetstream: %w", err)
+	}
+	streams := []jetstream.StreamConfig{
+		{
+			Name:        StreamRuns,
+			Description: "Precis runs submitted for ingest",
+			Subjects:    []string{prefixRunSubmitted + ">"},
+			Retention:   jetstream.LimitsPolicy,
+			Duplicates:  cfg.DedupeWindow,
+		},
+		{
+			Name:        StreamJobs,
+			Description: "Precis per-sample annotation jobs",
+			Subjects:    []string{prefixJobAnnotate + ">"},
+			Retention:   jetstream.WorkQueuePolicy,
+			Duplicates:  cfg.DedupeWindow,
+		},
+		{
+			Name:        StreamEvents,
+			Description: "Precis reports ready, PGx alerts and dead letters",
+			Subjects:    []string{prefixReportReady + ">", prefixAlertPGx + ">", prefixDead + ">"},
+			Retention:   jetstream.LimitsPolicy,
+			Duplicates:  cfg.DedupeWindow,
+		},
+		{
+			Name:        StreamS3,
+			Description: "Object-store bucket notifications (MinIO NATS target)",
+			Subjects:    []string{SubjectS3Events},
+			Retention:   jetstream.LimitsPolicy,
+			Duplicates:  cfg.DedupeWindow,
+		},
+	}
+	for _, sc := range streams {
+		sc.Storage = jetstream.FileStorage
+		sc.Replicas = cfg.Replicas
+		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return nil, fmt.Errorf("queue: stream %s: %w", sc.Name, err)
+		}
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      StateBucket,
+		Description: "Precis run and sample state",
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue: kv %s: %w", StateBucket, err)
+	}
+	q := &Queue{nc: nc, js: js, kv: kv, cfg: cfg, log: logger, closed: make(chan struct{})}
+	for _, c := range []struct {
+		stream, durable string
+		dst             *jetstream.Consumer
+	}{
+		{StreamJobs, ConsumerWorkers, &q.jobs},
+		{StreamRuns, ConsumerIngest, &q.runs},
+		{StreamS3, ConsumerS3, &q.s3},
+	} {
+		cons, err := js.CreateOrUpdateConsumer(ctx, c.stream, jetstream.ConsumerConfig{
+			Durable:       c.durable,
+			AckPolicy:     jetstream.AckExplicitPolicy,
+			AckWait:       cfg.JobAckWait,
+			MaxDeliver:    cfg.MaxDeliver,
+			DeliverPolicy: jetstream.DeliverAllPolicy,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("queue: consumer %s on %s: %w", c.durable, c.stream, err)
+		}
+		*c.dst = cons
+	}
+	return q, nil
+}
+
+// Close closes the connection after flushing acks. Cancel the consumers'
+// contexts first.
+func (q *Queue) Close() {
+	select {
+	case <-q.closed:
+		return
+	default:
+		close(q.closed)
+	}
+	if err := q.nc.FlushTimeout(2 * time.Second); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+		q.log.Warn("queue: flush on close", "err", err)
+	}
+	q.nc.Close()
+}
+
+// SubmitRun publishes a run for ingest on precis.run.submitted.{lab}. The
+// same run submitted again within the dedupe window is stored once.
+func (q *Queue) SubmitRun(ctx context.Context, lab, runID string, body []byte) error {
+	if err := validID("lab", lab); err != nil {
+		return err
+	}
+	if err := validID("run", runID); err != nil {
+		return err
+	}
+	return q.publish(ctx, StreamRuns, SubjectRunSubmitted(lab), "run:"+lab+":"+runID, body)
+}
+
+// PublishJob publishes one sample's job on precis.job.annotate.{lab}. The
+// same sample published again within the dedupe window is stored once.
+func (q *Queue) PublishJob(ctx context.Context, lab, runID, sampleID string, body []byte) error {
+	for _, f := range [][2]string{{"lab", lab}, {"run", runID}, {"sample", sampleID}} {
+		if err := validID(f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	return q.publish(ctx, StreamJobs, SubjectJob(lab), "job:"+lab+":"+runID+":"+sampleID, body)
+}
+
+// PublishEvent publishes a report.ready, alert.pgx or dead event. msgID
+// makes it idempotent: a handler that runs twice for one job (redelivery)
+// stores the event once. Use ids derived from the content, e.g.
+// "report:{lab}:{run}:{sample}:{sha256}".
+func (q *Queue) PublishEvent(ctx context.Context, subject, msgID string, body []byte) error {
+	ok := false
+	for _, p := range []string{prefixReportReady, prefixAlertPGx, prefixDead} {
+		if rest, found := strings.CutPrefix(subject, p); found && validToken(rest) {
+			ok = true
+		}
+	}
+	if !ok {
+		return fmt.Errorf("%w: event subject %q", ErrInvalid, subject)
+	}
+	if msgID == "" {
+		return fmt.Errorf("%w: event %s without a message id", ErrInvalid, subject)
+	}
+	return q.publish(ctx, StreamEvents, subject, msgID, body)
+}
+
+func (q *Queue) publish(ctx context.Context, stream, subject, msgID string, body []byte) error {
+	ack, err := q.js.Publish(ctx, subject, body, jetstream.WithMsgID(msgID), jetstream.WithExpectStream(stream))
+	if err != nil {
+		return fmt.Errorf("queue: publish %s (%s): %w", subject, msgID, err)
+	}
+	if ack.Duplicate {
+		q.log.Debug("queue: duplicate publish ignored", "subject", subject, "msg_id", msgID)
+	}
+	return nil
+}
+
+// Pending returns the jobs not yet finished: waiting in the work queue plus
+// delivered and not yet acknowledged.
+func (q *Queue) Pending(ctx context.Context) (int, error) {
+	info, err := q.jobs.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("queue: consumer %s info: %w", ConsumerWorkers, err)
+	}
+	return int(info.NumPending) + info.NumAckPending, nil
+}
+
+// validToken reports whether s is one safe subject token, KV key token and
+// message-id part: no dots, wildcards, spaces or colons.
+func validToken(s string) bool { return idRE.MatchString(s) }
+
+func validID(what, s string) error {
+	if !validToken(s) {
+		return fmt.Errorf("%w: %s id %q: want 1-128 of [A-Za-z0-9_-]", ErrInvalid, what, s)
+	}
+	return nil
+}

@@ -1,0 +1,156 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+)
+
+func TestRunState(t *testing.T) {
+	q, _ := newQueue(t, testConfig())
+	ctx := context.Background()
+	if _, err := q.GetRun(ctx, "lab1", "R404"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("GetRun of a missing run: got %v, want ErrNotFound", err)
+	}
+	if err := q.UpdateSample(ctx, "lab1", "R404", "S1", func(*SampleState) {}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("UpdateSample of a missing run: got %v, want ErrNotFound", err)
+	}
+	if err := q.PutRun(ctx, RunState{Lab: "lab 1", RunID: "R1"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("PutRun with a bad lab: got %v, want ErrInvalid", err)
+	}
+	for _, rs := range []RunState{
+		{Lab: "lab2", RunID: "R2", Status: StatusSubmitted},
+		{Lab: "lab1", RunID: "R2", Status: StatusRejected, Reason: "sample id looks like a personal identity number"},
+		{Lab: "lab1", RunID: "R1", Status: StatusSubmitted, Samples: map[string]SampleState{"S1": {Status: StatusSubmitted}}},
+	} {
+		if err := q.PutRun(ctx, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := q.GetRun(ctx, "lab1", "R2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusRejected || got.Reason == "" || got.Updated.IsZero() {
+		t.Errorf("GetRun = %+v, want rejected with reason and time", got)
+	}
+	for _, tc := range []struct {
+		lab  string
+		want []string
+	}{
+		{"lab1", []string{"lab1/R1", "lab1/R2"}},
+		{"lab2", []string{"lab2/R2"}},
+		{"lab3", nil},
+		{"", []string{"lab1/R1", "lab1/R2", "lab2/R2"}},
+	} {
+		t.Run("ListRuns "+tc.lab, func(t *testing.T) {
+			runs, err := q.ListRuns(ctx, tc.lab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, r := range runs {
+				ids = append(ids, r.Lab+"/"+r.RunID)
+			}
+			if fmt.Sprint(ids) != fmt.Sprint(tc.want) {
+				t.Errorf("got %v, want %v", ids, tc.want)
+			}
+		})
+	}
+}
+
+// TestUpdateSampleConcurrent: 20 goroutines, 5 updates each, all on one
+// run's key; compare-and-set loses none of the 100 updates.
+func TestUpdateSampleConcurrent(t *testing.T) {
+	q, _ := newQueue(t, testConfig())
+	ctx := context.Background()
+	const workers, updates = 20, 5
+	samples := map[string]SampleState{}
+	for i := range workers {
+		samples[fmt.Sprintf("S%02d", i)] = SampleState{Status: StatusSubmitted}
+	}
+	if err := q.PutRun(ctx, RunState{Lab: "lab1", RunID: "R1", Status: StatusSubmitted, Samples: samples}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*(updates+1))
+	for i := range workers {
+		id := fmt.Sprintf("S%02d", i)
+		wg.Go(func() {
+			for range updates {
+				errs <- q.UpdateSample(ctx, "lab1", "R1", id, func(s *SampleState) {
+					s.Status = StatusProcessing
+					s.Attempts++
+				})
+			}
+			status := StatusDone
+			if id == "S07" {
+				status = StatusFailed
+			}
+			errs <- q.UpdateSample(ctx, "lab1", "R1", id, func(s *SampleState) {
+				s.Status = status
+				s.Report = "reports/lab1/R1/" + id + ".json"
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := q.GetRun(ctx, "lab1", "R1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for id, s := range got.Samples {
+		total += s.Attempts
+		if s.Attempts != updates {
+			t.Errorf("sample %s: %d attempts, want %d", id, s.Attempts, updates)
+		}
+		if s.Report != "reports/lab1/R1/"+id+".json" {
+			t.Errorf("sample %s: report %q lost", id, s.Report)
+		}
+	}
+	if total != workers*updates {
+		t.Errorf("got %d updates, want %d", total, workers*updates)
+	}
+	if got.Status != StatusFailed {
+		t.Errorf("run status %q with every sample final and S07 failed, want failed", got.Status)
+	}
+}
+
+func TestRollup(t *testing.T) {
+	s := func(statuses ...string) map[string]SampleState {
+		m := map[string]SampleState{}
+		for i, st := range statuses {
+			m[fmt.Sprint(i)] = SampleState{Status: st}
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		run  RunState
+		want string
+	}{
+		{"no samples", RunState{Status: StatusSubmitted}, StatusSubmitted},
+		{"all submitted", RunState{Status: StatusSubmitted, Samples: s("submitted", "submitted")}, StatusSubmitted},
+		{"one processing", RunState{Status: StatusSubmitted, Samples: s("processing", "submitted")}, StatusProcessing},
+		{"one done", RunState{Status: StatusSubmitted, Samples: s("done", "submitted")}, StatusProcessing},
+		{"all done", RunState{Status: StatusProcessing, Samples: s("done", "done")}, StatusDone},
+		{"all final, one failed", RunState{Status: StatusProcessing, Samples: s("done", "failed")}, StatusFailed},
+		{"failed but another still running", RunState{Status: StatusProcessing, Samples: s("failed", "processing")}, StatusProcessing},
+		{"done run reprocessed", RunState{Status: StatusDone, Samples: s("done", "processing")}, StatusProcessing},
+		{"rejected stays rejected", RunState{Status: StatusRejected, Samples: s("done")}, StatusRejected},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := rollup(tc.run); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

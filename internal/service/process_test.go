@@ -1,0 +1,317 @@
+package service
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/biogo/hts/bgzf"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/precis-dx/precis/benchmarks"
+	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/submit"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// precisBin builds the precis binary once for the process tests.
+func precisBin(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "precis-bin")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "precis")
+		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/precis").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// proc is a running precis process whose log lines are collected.
+type proc struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	log  []string
+	done chan struct{}
+}
+
+func startProc(t testing.TB, args ...string) *proc {
+	t.Helper()
+	p := &proc{cmd: exec.Command(precisBin(t), args...), done: make(chan struct{})}
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.log = append(p.log, sc.Text())
+			p.mu.Unlock()
+		}
+		p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() { p.stop(syscall.SIGKILL) })
+	return p
+}
+
+func (p *proc) stop(sig syscall.Signal) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+func (p *proc) count(s string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, l := range p.log {
+		if strings.Contains(l, s) {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *proc) logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.log, "\n")
+}
+
+// TestTwoWorkerProcesses: two `precis worker` processes share one run's jobs through one
+// durable consumer, and SIGTERM stops a worker cleanly.
+func TestTwoWorkerProcesses(t *testing.T) {
+	dataDir := t.TempDir()
+	s := start(t, Config{DataDir: dataDir, Ingest: true})
+	args := []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "5s"}
+	w1, w2 := startProc(t, args...), startProc(t, args...)
+	vcfs := map[string]string{}
+	for i := 0; i < 12; i++ {
+		vcfs[fmt.Sprintf("W%02d", i)] = data(t, "pgx/pharmcat/tests/100samples.vcf.bgz")
+	}
+	dir := runDir(t, "lab-d", "run-2w", vcfs)
+	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitRun(t, s, "lab-d", "run-2w", 2*time.Minute)
+	if st.Status != "done" {
+		t.Fatalf("run %s: %+v", st.Status, st.Samples)
+	}
+	n1, n2 := w1.count("report stored"), w2.count("report stored")
+	t.Logf("worker 1 stored %d reports, worker 2 stored %d", n1, n2)
+	if n1+n2 != 12 || n1 == 0 || n2 == 0 {
+		t.Errorf("the two workers stored %d and %d reports; want 12 shared between both\n%s\n%s", n1, n2, w1.logs(), w2.logs())
+	}
+	w1.stop(syscall.SIGTERM)
+	if code := w1.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("worker exit code %d after SIGTERM", code)
+	}
+}
+
+// bigVCF writes a whole-genome-scale BGZF VCF, so that a job takes long enough to kill a
+// worker in the middle of it.
+func bigVCF(t testing.TB, records int) string {
+	t.Helper()
+	k, err := kb.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "big.vcf.gz")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := bgzf.NewWriter(f, 2)
+	if err := benchmarks.Write(zw, benchmarks.Spec{Records: records, Seed: 11}, k.Genome); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return path
+}
+
+// TestWorkerKilled: a worker process killed in the middle of a job (SIGKILL: no chance to hand
+// the job back) loses nothing: the job is redelivered after AckWait to another worker and
+// finishes; the report is stored once and its event published once.
+func TestWorkerKilled(t *testing.T) {
+	dataDir := t.TempDir()
+	s := start(t, Config{DataDir: dataDir, Ingest: true})
+	big := bigVCF(t, 3_000_000)
+	args := []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "3s"}
+	w1 := startProc(t, args...)
+	dir := runDir(t, "lab-e", "run-kill", map[string]string{"BIG": big})
+	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := s.Queue.GetRun(context.Background(), "lab-e", "run-kill")
+		if err == nil && st.Samples["BIG"].Status == "processing" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job never started: %+v", st)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // well inside the annotation of 3 M records
+	w1.stop(syscall.SIGKILL)
+	if w1.count("report stored") != 0 {
+		t.Fatal("the worker finished before it was killed; the test did not kill it mid-job")
+	}
+	w2 := startProc(t, args...)
+	st := waitRun(t, s, "lab-e", "run-kill", 2*time.Minute)
+	if st.Status != "done" || st.Samples["BIG"].Attempts < 2 {
+		t.Fatalf("after the kill: %+v\n%s", st, w2.logs())
+	}
+	if n := events(t, s, "precis.report.ready.lab-e")["BIG"]; n != 1 {
+		t.Errorf("%d report.ready events, want 1", n)
+	}
+	objs, _ := s.Objects.List(context.Background(), "reports/lab-e/run-kill/")
+	if len(objs) != 1 {
+		t.Errorf("%d report objects, want 1", len(objs))
+	}
+}
+
+// freePort returns a TCP port free on 127.0.0.1 now.
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// minioBin finds the MinIO server binary that .ci/run installs (`go install`).
+func minioBin(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("PRECIS_MINIO_BIN"); p != "" {
+		return p
+	}
+	if p, err := exec.LookPath("minio"); err == nil {
+		return p
+	}
+	gopath, _ := exec.Command("go", "env", "GOPATH").Output()
+	p := filepath.Join(strings.TrimSpace(string(gopath)), "bin", "minio")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no minio binary: .ci/run installs it with go install github.com/minio/minio@...")
+	}
+	t.Skip("no minio binary (set PRECIS_MINIO_BIN or go install github.com/minio/minio)")
+	return ""
+}
+
+// minioServer is a MinIO process the test owns, so it can configure and stop it.
+type minioServer struct {
+	bin, dir, addr string
+	env            []string
+	cmd            *exec.Cmd
+	out            *strings.Builder
+}
+
+const minioUser, minioPass = "precis-test", "precis-test-secret"
+
+func startMinIO(t testing.TB, env ...string) *minioServer {
+	t.Helper()
+	m := &minioServer{bin: minioBin(t), dir: t.TempDir(), addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		env: append([]string{"MINIO_ROOT_USER=" + minioUser, "MINIO_ROOT_PASSWORD=" + minioPass, "MINIO_BROWSER=off"}, env...)}
+	m.start(t)
+	t.Cleanup(m.kill)
+	return m
+}
+
+func (m *minioServer) start(t testing.TB) {
+	t.Helper()
+	m.cmd = exec.Command(m.bin, "server", m.dir, "--address", m.addr, "--console-address", fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+	m.cmd.Env = append(os.Environ(), m.env...)
+	m.out = &strings.Builder{}
+	m.cmd.Stdout, m.cmd.Stderr = m.out, m.out
+	if err := m.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+ready:
+	for {
+		resp, err := http.Get("http://" + m.addr + "/minio/health/ready")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break ready
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("MinIO did not start: %v\n%s", err, m.out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// "ready" comes before MinIO answers S3 calls ("Server not initialized yet"): wait for one.
+	mc, err := minio.New(m.addr, &minio.Options{Creds: credentials.NewStaticV4(minioUser, minioPass, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := mc.ListBuckets(ctx)
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("MinIO does not answer S3 calls: %v\n%s", err, m.out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (m *minioServer) kill() {
+	if m.cmd != nil && m.cmd.Process != nil {
+		m.cmd.Process.Kill()
+		m.cmd.Wait()
+	}
+}

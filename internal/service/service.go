@@ -1,0 +1,224 @@
+// Package service assembles the roles of the pipeline service in one process: ingest,
+// workers, and the HTTP API of the result service. `precis serve` runs every role on the
+// embedded default (an embedded NATS server with JetStream on a local directory and an object
+// store on a local directory); `precis worker` runs workers only, against a NATS cluster and
+// an S3 endpoint, as many processes as needed, all sharing one durable consumer.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/precis-dx/precis/internal/annotate"
+	"github.com/precis-dx/precis/internal/api"
+	"github.com/precis-dx/precis/internal/ingest"
+	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/metrics"
+	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/store"
+	"github.com/precis-dx/precis/workers/annotator"
+)
+
+// Config is what a service process runs and against what.
+type Config struct {
+	DataDir  string         // embedded NATS and the local object store live here
+	NATSURL  string         // "" starts an embedded NATS server with JetStream in DataDir/nats
+	NATSPort int            // port of the embedded server; 0 picks a free one
+	S3       store.S3Config // Endpoint "" uses a local object store in DataDir/objects
+	HTTPAddr string         // "" runs no HTTP API (a worker-only process)
+	Workers  int            // concurrent sample jobs in this process; 0 runs no worker
+	Ingest   bool           // run the ingest role (runs and bucket notifications)
+	Queue    queue.Config   // AckWait, MaxDeliver, backoff
+	Version  string         // pipeline version written into reports
+	Log      *slog.Logger
+}
+
+// Service is a running set of roles.
+type Service struct {
+	Queue    *queue.Queue
+	Objects  store.Store
+	Registry *prometheus.Registry
+	Metrics  *metrics.Metrics
+	embedded *queue.Embedded
+	httpLn   net.Listener
+	httpSrv  *http.Server
+	wg       sync.WaitGroup
+	errs     chan error
+	cancel   context.CancelFunc
+}
+
+// Start builds the dependencies and starts the roles. Cancelling ctx, or Shutdown, stops them.
+func Start(ctx context.Context, cfg Config) (*Service, error) {
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	startedAt := time.Now()
+	s := &Service{Registry: prometheus.NewRegistry(), errs: make(chan error, 16)}
+	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var err error
+	if cfg.S3.Endpoint == "" {
+		s.Objects, err = store.NewLocal(filepath.Join(cfg.DataDir, "objects"))
+	} else {
+		// An S3 server that starts beside the service answers "not initialized yet" for a
+		// while: wait for it, as long as its errors say a retry may pass.
+		for wait := 250 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+			s.Objects, err = store.NewS3(ctx, cfg.S3)
+			if err == nil || !store.IsTransient(err) || time.Since(startedAt) > time.Minute {
+				break
+			}
+			log.Warn("object store not ready, retrying", "endpoint", cfg.S3.Endpoint, "err", err)
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("object store: %w", err)
+	}
+	url := cfg.NATSURL
+	if url == "" {
+		s.embedded, err = queue.StartEmbedded(filepath.Join(cfg.DataDir, "nats"), queue.EmbeddedOptions{Port: cfg.NATSPort})
+		if err != nil {
+			return nil, fmt.Errorf("embedded NATS: %w", err)
+		}
+		url = s.embedded.URL()
+		log.Info("embedded NATS with JetStream", "url", url, "dir", filepath.Join(cfg.DataDir, "nats"))
+	}
+	s.Queue, err = queue.Connect(ctx, url, cfg.Queue, log)
+	if err != nil {
+		s.close()
+		return nil, fmt.Errorf("NATS %s: %w", url, err)
+	}
+	s.Metrics = metrics.New(s.Registry, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := s.Queue.Pending(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+
+	runCtx, cancel := context.WithCancel(ctx)
+	s.cancel = cancel
+	if cfg.Ingest {
+		in := &ingest.Ingest{Objects: s.Objects, Runs: s.Queue, Metrics: s.Metrics, Log: log.With("role", "ingest")}
+		s.goRole("ingest", func() error { return s.Queue.ConsumeRuns(runCtx, in.HandleRun) })
+		s.goRole("s3-events", func() error { return s.Queue.ConsumeS3Events(runCtx, in.HandleS3Event) })
+	}
+	if cfg.Workers > 0 {
+		k, err := kb.Load()
+		if err != nil {
+			s.Shutdown(context.Background())
+			return nil, fmt.Errorf("knowledge base: %w", err)
+		}
+		a, err := annotate.New(k, cfg.Version)
+		if err != nil {
+			s.Shutdown(context.Background())
+			return nil, err
+		}
+		w := &annotator.Worker{Objects: s.Objects, Events: s.Queue, Annotator: a, Metrics: s.Metrics, Log: log.With("role", "worker")}
+		for i := 0; i < cfg.Workers; i++ {
+			s.goRole("worker", func() error { return s.Queue.ConsumeJobs(runCtx, w.Handle) })
+		}
+		log.Info("workers started", "n", cfg.Workers, "kb", k.Version)
+	}
+	if cfg.HTTPAddr != "" {
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			s.Shutdown(context.Background())
+			return nil, fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+		}
+		s.httpLn = ln
+		srv := api.New(s.Objects, s.Queue, s.Registry, s.ready, log.With("role", "api"))
+		s.httpSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		s.goRole("http", func() error {
+			if err := s.httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+		log.Info("HTTP API", "addr", "http://"+ln.Addr().String())
+	}
+	return s, nil
+}
+
+// HTTPAddr returns the address the API listens on ("" when it does not run).
+func (s *Service) HTTPAddr() string {
+	if s.httpLn == nil {
+		return ""
+	}
+	return s.httpLn.Addr().String()
+}
+
+// NATSURL returns the URL of the embedded NATS server ("" when external).
+func (s *Service) NATSURL() string {
+	if s.embedded == nil {
+		return ""
+	}
+	return s.embedded.URL()
+}
+
+func (s *Service) ready(ctx context.Context) error {
+	if _, err := s.Queue.Pending(ctx); err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	if _, err := s.Objects.List(ctx, "runs/.ready-probe/"); err != nil {
+		return fmt.Errorf("object store: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) goRole(name string, f func() error) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := f(); err != nil && !errors.Is(err, context.Canceled) {
+			s.errs <- fmt.Errorf("%s: %w", name, err)
+		}
+	}()
+}
+
+// Err reports the first role that stopped with an error.
+func (s *Service) Err() <-chan error { return s.errs }
+
+// Shutdown stops taking work, lets the jobs in hand finish (or hands them back to the queue,
+// which the consumers do when their context ends), stops the API and closes the connections.
+func (s *Service) Shutdown(ctx context.Context) error {
+	if s.httpSrv != nil {
+		_ = s.httpSrv.Shutdown(ctx)
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	s.close()
+	return nil
+}
+
+func (s *Service) close() {
+	if s.Queue != nil {
+		s.Queue.Close()
+	}
+	if s.embedded != nil {
+		s.embedded.Shutdown()
+	}
+}

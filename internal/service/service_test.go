@@ -1,0 +1,356 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/precis-dx/precis/internal/annotate"
+	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/submit"
+)
+
+// The tests here run the service against real servers: an embedded NATS server with JetStream
+// on a temporary directory, the local object store or MinIO (started by .ci/run, or by the
+// test itself where it must configure or stop it), and real worker processes.
+
+func testLog(t testing.TB) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func start(t testing.TB, cfg Config) *Service {
+	t.Helper()
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = "127.0.0.1:0"
+	}
+	if cfg.Queue.JobAckWait == 0 {
+		cfg.Queue.JobAckWait = 5 * time.Second
+	}
+	cfg.Queue.Backoff = []time.Duration{200 * time.Millisecond, 500 * time.Millisecond, time.Second}
+	cfg.Version = "test"
+	cfg.Log = testLog(t)
+	s, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	})
+	return s
+}
+
+// runDir writes a run directory: manifest.json and the VCFs it names (copies of real files).
+func runDir(t testing.TB, lab, run string, vcfs map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	type sample struct {
+		ID       string   `json:"sample_id"`
+		VCF      string   `json:"vcf"`
+		Specimen string   `json:"specimen"`
+		Panels   []string `json:"panels"`
+	}
+	var samples []sample
+	ids := make([]string, 0, len(vcfs))
+	for id := range vcfs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		src := vcfs[id]
+		name := id + "-" + filepath.Base(src)
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		samples = append(samples, sample{ID: id, VCF: "runs/" + lab + "/" + run + "/" + name, Specimen: "germline", Panels: []string{"dpyd", "brca", "lynch", "pole"}})
+	}
+	m, _ := json.MarshalIndent(map[string]any{"schema_version": "1.0.0", "run_id": run, "lab": lab, "genome_build": "GRCh38", "ordering_unit": "test clinic", "samples": samples}, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), m, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// waitRun polls the run state until every sample is final.
+func waitRun(t testing.TB, s *Service, lab, run string, timeout time.Duration) queue.RunState {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := s.Queue.GetRun(context.Background(), lab, run)
+		if err == nil && (st.Status == "done" || st.Status == "failed" || st.Status == "rejected") {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s/%s not finished after %s: %+v (err %v)", lab, run, timeout, st, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+var (
+	annOnce sync.Once
+	ann     *annotate.Annotator
+)
+
+// cliReport is what `precis annotate` gives for a file: the oracle for the service's reports.
+func cliReport(t testing.TB, path string) *report.Report {
+	t.Helper()
+	annOnce.Do(func() {
+		k, err := kb.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ann, err = annotate.New(k, "test"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := ann.Annotate(context.Background(), f, path, annotate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// sameResult compares what a clinician reads: findings, DPYD calls, tags.
+func sameResult(t testing.TB, got, want *report.Report) {
+	t.Helper()
+	if len(got.Samples) != len(want.Samples) {
+		t.Fatalf("%d samples, want %d", len(got.Samples), len(want.Samples))
+	}
+	for i := range got.Samples {
+		g, w := got.Samples[i], want.Samples[i]
+		gj, _ := json.Marshal([]any{g.Findings, g.PGx, g.Tags})
+		wj, _ := json.Marshal([]any{w.Findings, w.PGx, w.Tags})
+		if !bytes.Equal(gj, wj) {
+			t.Errorf("sample %s: the service's report differs from precis annotate on the same file", g.SampleID)
+		}
+	}
+	if got.Input.SHA256 != want.Input.SHA256 || got.KnowledgeBase.Version != want.KnowledgeBase.Version {
+		t.Errorf("input %s kb %s, want %s %s", got.Input.SHA256, got.KnowledgeBase.Version, want.Input.SHA256, want.KnowledgeBase.Version)
+	}
+}
+
+func getReport(t testing.TB, s *Service, lab, run, sample string) *report.Report {
+	t.Helper()
+	resp, err := http.Get(fmt.Sprintf("http://%s/api/v1/runs/%s/%s/samples/%s/report", s.HTTPAddr(), lab, run, sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("report %s: %s %s", sample, resp.Status, b)
+	}
+	var rep report.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return &rep
+}
+
+func data(t testing.TB, rel string) string { return filepath.Join(oracle.Dir(t), rel) }
+
+// TestSubmitAndHTTP: a run submitted with `precis submit` (the submit client over the HTTP
+// API) is annotated by the workers, and each report matches `precis annotate` on the file.
+func TestSubmitAndHTTP(t *testing.T) {
+	s := start(t, Config{Workers: 2, Ingest: true})
+	vcfs := map[string]string{
+		"S1": data(t, "pgx/pharmcat/tests/DPYD_c1679c1156.vcf"),
+		"S2": data(t, "vcf-real/pharmcat-preprocessor/raw_chr.vcf"),
+		"S3": filepath.Join("..", "..", "testdata", "example.vcf"),
+	}
+	dir := runDir(t, "lab-a", "run-1", vcfs)
+	lab, run, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()})
+	if err != nil || lab != "lab-a" || run != "run-1" {
+		t.Fatalf("submit: %s %s %v", lab, run, err)
+	}
+	st := waitRun(t, s, "lab-a", "run-1", time.Minute)
+	if st.Status != "done" {
+		t.Fatalf("run %s: %s", st.Status, st.Reason)
+	}
+	for id, path := range vcfs {
+		if ss := st.Samples[id]; ss.Status != "done" {
+			t.Errorf("sample %s: %s %s", id, ss.Status, ss.Reason)
+		}
+		got := getReport(t, s, "lab-a", "run-1", id)
+		if got.Run == nil || got.Run.Lab != "lab-a" || got.Run.RunID != "run-1" {
+			t.Errorf("report %s lacks the run: %+v", id, got.Run)
+		}
+		sameResult(t, got, cliReport(t, path))
+	}
+	// Submitting the same run again is processed once: no job runs twice.
+	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	st = waitRun(t, s, "lab-a", "run-1", time.Minute)
+	for id, ss := range st.Samples {
+		if ss.Attempts != 1 {
+			t.Errorf("sample %s processed %d times", id, ss.Attempts)
+		}
+	}
+}
+
+// TestMalformedSample: a malformed VCF fails that sample with a readable reason in its
+// status and in the document stored in place of its report; the other samples finish.
+func TestMalformedSample(t *testing.T) {
+	s := start(t, Config{Workers: 2, Ingest: true})
+	bad := data(t, "vcf-invalid/ebi-vcf-validator/v4.2/failed/failed_body_sample_000.vcf")
+	dir := runDir(t, "lab-b", "run-2", map[string]string{
+		"GOOD1": data(t, "pgx/pharmcat/tests/DPYD_c2846het.vcf"),
+		"BAD":   data(t, "vcf-real/pharmcat-preprocessor/raw_bad_chr.vcf"),
+		"GOOD2": data(t, "pgx/pharmcat/tests/DPYD_novariant.vcf"),
+	})
+	_ = bad
+	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitRun(t, s, "lab-b", "run-2", time.Minute)
+	if st.Samples["GOOD1"].Status != "done" || st.Samples["GOOD2"].Status != "done" {
+		t.Errorf("good samples: %+v", st.Samples)
+	}
+	b := st.Samples["BAD"]
+	if b.Status != "failed" || !strings.Contains(b.Reason, "raw_bad_chr.vcf") || !strings.Contains(b.Reason, "primary chromosome") {
+		t.Errorf("bad sample: %+v", b)
+	}
+	rc, err := s.Objects.Get(context.Background(), "reports/lab-b/run-2/BAD.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var f report.Failure
+	if err := json.NewDecoder(rc).Decode(&f); err != nil || f.Status != "failed" || f.Error.Kind != "invalid-input" {
+		t.Errorf("failure document: %+v %v", f, err)
+	}
+}
+
+// events counts the messages stored on an event subject.
+func events(t testing.TB, s *Service, subject string) map[string]int {
+	t.Helper()
+	nc, err := nats.Connect(s.NATSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := js.OrderedConsumer(ctx, "PRECIS_EVENTS", jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int(info.NumPending)
+	out := map[string]int{}
+	for n > 0 {
+		batch, err := c.Fetch(n, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for m := range batch.Messages() {
+			var ev struct {
+				SampleID string `json:"sample_id"`
+			}
+			json.Unmarshal(m.Data(), &ev)
+			out[ev.SampleID]++
+			got++
+		}
+		if got == 0 {
+			break
+		}
+		n -= got
+	}
+	return out
+}
+
+// TestFiftySamples: every report of a 50-sample run is stored exactly once and every event is
+// published exactly once.
+func TestFiftySamples(t *testing.T) {
+	s := start(t, Config{Workers: 2, Ingest: true})
+	files := []string{
+		data(t, "pgx/pharmcat/tests/DPYD_c2846het.vcf"),
+		data(t, "pgx/pharmcat/tests/DPYD_c1679c1156.vcf"),
+		data(t, "pgx/pharmcat/tests/DPYD_novariant.vcf"),
+		data(t, "pgx/pharmcat/tests/DPYD_c1156het.vcf"),
+		filepath.Join("..", "..", "testdata", "example.vcf"),
+	}
+	vcfs := map[string]string{}
+	for i := 0; i < 50; i++ {
+		vcfs[fmt.Sprintf("P%03d", i)] = files[i%len(files)]
+	}
+	dir := runDir(t, "lab-c", "run-50", vcfs)
+	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+		t.Fatal(err)
+	}
+	st := waitRun(t, s, "lab-c", "run-50", 3*time.Minute)
+	if st.Status != "done" || len(st.Samples) != 50 {
+		t.Fatalf("run: %s, %d samples", st.Status, len(st.Samples))
+	}
+	objs, err := s.Objects.List(context.Background(), "reports/lab-c/run-50/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 50 {
+		t.Errorf("%d report objects, want 50", len(objs))
+	}
+	ready := events(t, s, "precis.report.ready.lab-c")
+	alerts := events(t, s, "precis.alert.pgx.lab-c")
+	wantAlerts := 0
+	for id, path := range vcfs {
+		if ready[id] != 1 {
+			t.Errorf("sample %s: %d report.ready events, want 1", id, ready[id])
+		}
+		if sev := cliReport(t, path).Samples[0].PGx[0].Alert.Severity; sev != "none" {
+			wantAlerts++
+			if alerts[id] != 1 {
+				t.Errorf("sample %s (%s alert): %d alert events, want 1", id, sev, alerts[id])
+			}
+		} else if alerts[id] != 0 {
+			t.Errorf("sample %s: an alert for a result that needs none", id)
+		}
+	}
+	if len(ready) != 50 {
+		t.Errorf("report.ready for %d samples, want 50", len(ready))
+	}
+	t.Logf("50 reports, %d report.ready events, %d PGx alerts (want %d)", len(ready), len(alerts), wantAlerts)
+}

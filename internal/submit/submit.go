@@ -1,0 +1,294 @@
+// Package submit is the client side of `precis submit RUN-DIR`: it checks a run folder's
+// manifest on the lab's own machine, uploads the run's VCFs and indexes to the result
+// service (internal/api) and submits the manifest last, which starts the run
+// (DESIGN.md, "The flow").
+//
+// The manifest is checked with manifest.Parse before anything is sent, so a manifest holding
+// a personal identity number never leaves the lab.
+package submit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/precis-dx/precis/internal/manifest"
+)
+
+// maxManifestBytes is the largest manifest the service accepts (api.MaxManifestBytes).
+const maxManifestBytes = 1 << 20
+
+// fileSuffixes are the file kinds the service accepts (the API refuses any other).
+var fileSuffixes = []string{".vcf", ".vcf.gz", ".vcf.bgz", ".tbi", ".csi"}
+
+var (
+	// ErrServerURL is returned (wrapped) when Options.Server is not an http(s) URL.
+	ErrServerURL = errors.New("submit: server must be an http:// or https:// URL")
+)
+
+// Options configures Run.
+type Options struct {
+	// Server is the result service's base URL, e.g. http://127.0.0.1:8080.
+	Server string
+	// Progress receives a text progress bar while files upload; nil shows none.
+	Progress io.Writer
+	// Client makes the requests; nil uses a client without a time limit (ctx bounds it).
+	Client *http.Client
+}
+
+// ServerError is an error answer of the result service, with the API's stable code
+// (for example "missing_file" or "unavailable").
+type ServerError struct {
+	StatusCode int
+	Code       string
+	Message    string
+}
+
+func (e *ServerError) Error() string {
+	return fmt.Sprintf("server answered %d %s: %s", e.StatusCode, e.Code, e.Message)
+}
+
+// Temporary reports whether trying again later may succeed (the service or one of its
+// dependencies is unavailable).
+func (e *ServerError) Temporary() bool {
+	return e.StatusCode == http.StatusServiceUnavailable || e.StatusCode == http.StatusBadGateway ||
+		e.StatusCode == http.StatusGatewayTimeout || e.StatusCode == http.StatusTooManyRequests
+}
+
+// file is one local file of the run and where it goes.
+type file struct {
+	path string // on the lab's disk
+	name string // plain file name, last part of the object key
+	size int64
+}
+
+// Run submits the run in dir: it reads and checks dir/manifest.json, uploads every VCF and
+// index the manifest names (object key runs/{lab}/{run}/<file> is the file dir/<file>),
+// then posts the manifest, and returns the run's lab and id. Errors name the file they are
+// about; a refused manifest wraps manifest.ErrInvalid or manifest.ErrIdentity, a missing
+// file wraps fs.ErrNotExist, and a refusal by the service is a *ServerError.
+func Run(ctx context.Context, dir string, opts Options) (lab, runID string, err error) {
+	mpath := filepath.Join(dir, "manifest.json")
+	body, err := readManifest(mpath)
+	if err != nil {
+		return "", "", err
+	}
+	m, err := manifest.Parse(bytes.NewReader(body), mpath)
+	if err != nil {
+		return "", "", err
+	}
+	files, err := runFiles(dir, mpath, m)
+	if err != nil {
+		return "", "", err
+	}
+	base, err := serverURL(opts.Server)
+	if err != nil {
+		return "", "", err
+	}
+	c := &client{http: opts.Client, base: base}
+	if c.http == nil {
+		c.http = &http.Client{}
+	}
+
+	var total int64
+	for _, f := range files {
+		total += f.size
+	}
+	bar := newProgress(opts.Progress, total)
+	for _, f := range files {
+		if err := c.upload(ctx, m.Lab, m.RunID, f, bar); err != nil {
+			bar.abort()
+			return "", "", fmt.Errorf("upload %s: %w", f.path, err)
+		}
+	}
+	bar.finish(len(files))
+	if err := c.submit(ctx, body); err != nil {
+		return "", "", fmt.Errorf("submit %s: %w", mpath, err)
+	}
+	return m.Lab, m.RunID, nil
+}
+
+func readManifest(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // *PathError names the file
+	}
+	defer f.Close()
+	body, err := io.ReadAll(io.LimitReader(f, maxManifestBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(body) > maxManifestBytes {
+		return nil, fmt.Errorf("%s: %w: larger than the service's limit of %d bytes", path, manifest.ErrInvalid, maxManifestBytes)
+	}
+	return body, nil
+}
+
+// runFiles maps the manifest's object keys to files in dir and checks each is a readable
+// regular file, so that nothing is uploaded unless everything can be.
+func runFiles(dir, mpath string, m *manifest.Manifest) ([]file, error) {
+	prefix := "runs/" + m.Lab + "/" + m.RunID + "/"
+	var files []file
+	for _, s := range m.Samples {
+		for _, ref := range []struct{ field, key string }{{"vcf", s.VCF}, {"index", s.Index}} {
+			if ref.key == "" {
+				continue
+			}
+			name, ok := strings.CutPrefix(ref.key, prefix)
+			if !ok || !plainName(name) {
+				return nil, fmt.Errorf("%s: sample %s: %s %q: %w: want %s<file> with a file name ending in %s",
+					mpath, s.ID, ref.field, ref.key, manifest.ErrInvalid, prefix, strings.Join(fileSuffixes, ", "))
+			}
+			if slices.ContainsFunc(files, func(f file) bool { return f.name == name }) {
+				continue // several samples in one multi-sample VCF
+			}
+			path := filepath.Join(dir, name)
+			fi, err := os.Stat(path)
+			if err != nil {
+				return nil, fmt.Errorf("sample %s: %s: %w", s.ID, ref.field, err) // *PathError names the file
+			}
+			if !fi.Mode().IsRegular() {
+				return nil, fmt.Errorf("sample %s: %s: %s is not a regular file", s.ID, ref.field, path)
+			}
+			files = append(files, file{path: path, name: name, size: fi.Size()})
+		}
+	}
+	return files, nil
+}
+
+// plainName reports whether name is a file name (not a path) of a kind the service takes.
+func plainName(name string) bool {
+	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
+		return false
+	}
+	for _, s := range fileSuffixes {
+		if strings.HasSuffix(name, s) && len(name) > len(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func serverURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q: %v", ErrServerURL, s, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%w: got %q", ErrServerURL, s)
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u, nil
+}
+
+type client struct {
+	http *http.Client
+	base *url.URL
+}
+
+// upload streams one file with PUT /api/v1/runs/{lab}/{run}/files/{name}.
+func (c *client) upload(ctx context.Context, lab, runID string, f file, bar *progress) error {
+	fh, err := os.Open(f.path)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	bar.begin(f.name)
+	var body io.Reader = &countingReader{r: fh, bar: bar}
+	if f.size == 0 {
+		body = http.NoBody // so that Content-Length: 0 is sent rather than chunks
+	}
+	u := c.base.JoinPath("api/v1/runs", lab, runID, "files", f.name)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), body)
+	if err != nil {
+		return err
+	}
+	req.ContentLength = f.size
+	req.Header.Set("Content-Type", "application/octet-stream")
+	return c.do(req, http.StatusCreated, nil)
+}
+
+// submitAnswer is the service's answer to a submitted manifest.
+type submitAnswer struct {
+	Lab       string `json:"lab"`
+	RunID     string `json:"run_id"`
+	Status    string `json:"status"`
+	StatusURL string `json:"status_url"`
+}
+
+// submit posts the manifest with POST /api/v1/runs.
+func (c *client) submit(ctx context.Context, body []byte) error {
+	u := c.base.JoinPath("api/v1/runs")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	var ans submitAnswer
+	return c.do(req, http.StatusAccepted, &ans)
+}
+
+// do sends req and expects the status want; any other answer becomes a *ServerError.
+// When out is not nil the answer's JSON body is decoded into it.
+func (c *client) do(req *http.Request, want int, out any) error {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return fmt.Errorf("reading the answer to %s %s: %w", req.Method, req.URL.Path, err)
+	}
+	if resp.StatusCode != want {
+		return serverError(resp.StatusCode, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("answer to %s %s: %w", req.Method, req.URL.Path, err)
+		}
+	}
+	return nil
+}
+
+func serverError(status int, body []byte) *ServerError {
+	var e struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
+		return &ServerError{StatusCode: status, Code: e.Error.Code, Message: e.Error.Message}
+	}
+	// Not the API's error shape: a proxy or another service answered.
+	msg := strings.TrimSpace(string(body))
+	if len(msg) > 200 {
+		msg = msg[:200] + "..."
+	}
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	return &ServerError{StatusCode: status, Code: "http_" + fmt.Sprint(status), Message: msg}
+}
+
+// countingReader reports the bytes read to the progress bar.
+type countingReader struct {
+	r   io.Reader
+	bar *progress
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.bar.add(n)
+	return n, err
+}

@@ -1,0 +1,262 @@
+// Package annotator is the worker role of the pipeline service: it takes one sample job from
+// the PRECIS_JOBS work queue, streams the sample's VCF from the object store through
+// internal/annotate, stores the report at reports/{lab}/{run}/{sample}.json and publishes
+// precis.report.ready.{lab} (and precis.alert.pgx.{lab} when the DPYD result needs action).
+//
+// Whether a failed job is retried or given up is decided by the error's kind, in one place
+// (internal/queue): Handle returns an error wrapping queue.ErrPermanent for a failure that no
+// retry can mend (a malformed VCF, an unsupported build, a missing object), and any other
+// error for one that may pass (the store or NATS unavailable).
+package annotator
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path"
+	"time"
+
+	"github.com/precis-dx/precis/internal/annotate"
+	"github.com/precis-dx/precis/internal/metrics"
+	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/store"
+)
+
+// Events is what the worker needs of the queue.
+type Events interface {
+	PublishEvent(ctx context.Context, subject, msgID string, body []byte) error
+	UpdateSample(ctx context.Context, lab, runID, sampleID string, f func(*queue.SampleState)) error
+}
+
+// Worker handles sample jobs. It is safe for concurrent use: run as many Handle calls as
+// the host has cores.
+type Worker struct {
+	Objects   store.Store
+	Events    Events
+	Annotator *annotate.Annotator
+	Metrics   *metrics.Metrics
+	Log       *slog.Logger
+}
+
+// ReportKey is the object key of a sample's report.
+func ReportKey(lab, runID, sampleID string) string {
+	return path.Join("reports", lab, runID, sampleID+".json")
+}
+
+// Handle processes one job message: the flow of the whole pipeline for one sample.
+func (w *Worker) Handle(ctx context.Context, m queue.Msg) error {
+	var job queue.Job
+	if err := queue.Decode(m.Data, &job); err != nil {
+		return fmt.Errorf("job message on %s: %w", m.Subject, err)
+	}
+	log := w.Log.With("lab", job.Lab, "run", job.RunID, "sample", job.SampleID, "delivery", m.Delivered)
+	w.Metrics.JobsStarted.Inc()
+	if m.Delivered > 1 {
+		w.Metrics.Redeliveries.Inc()
+	}
+	start := time.Now()
+	err := w.handle(ctx, &job, m, log)
+	w.Metrics.JobDuration.Observe(time.Since(start).Seconds())
+	switch {
+	case err == nil:
+		w.Metrics.JobsSucceeded.Inc()
+		log.Info("report stored", "seconds", time.Since(start).Seconds())
+	case errors.Is(err, queue.ErrPermanent):
+		log.Warn("job failed for good", "err", err)
+	default:
+		w.Metrics.JobsFailed.WithLabelValues("transient").Inc()
+		log.Warn("job failed, will be retried", "err", err)
+	}
+	return err
+}
+
+func (w *Worker) handle(ctx context.Context, job *queue.Job, m queue.Msg, log *slog.Logger) error {
+	key := ReportKey(job.Lab, job.RunID, job.SampleID)
+	// A redelivered job whose report was stored already (the worker died after storing it)
+	// is not annotated again: the events are published again, and the queue drops the
+	// copies by message id, so each is published once.
+	if m.Delivered > 1 {
+		if b, err := w.read(ctx, key); err == nil {
+			var rep report.Report
+			if json.Unmarshal(b, &rep) == nil && len(rep.Samples) > 0 {
+				return w.finish(ctx, job, key, b, &rep)
+			}
+		}
+	}
+	if err := w.Events.UpdateSample(ctx, job.Lab, job.RunID, job.SampleID, func(s *queue.SampleState) {
+		s.Status, s.Attempts, s.Reason = "processing", m.Delivered, ""
+	}); err != nil {
+		return fmt.Errorf("mark %s processing: %w", job.SampleID, err)
+	}
+
+	t := time.Now()
+	rc, err := w.Objects.Get(ctx, job.VCFKey)
+	w.Metrics.StageDuration.WithLabelValues(metrics.StageFetch).Observe(time.Since(t).Seconds())
+	if errors.Is(err, store.ErrNotExist) {
+		return w.fail(ctx, job, "missing-input", fmt.Sprintf("%s: the VCF named in the manifest is not in the object store", job.VCFKey))
+	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", job.VCFKey, err)
+	}
+	defer rc.Close()
+
+	t = time.Now()
+	cr := &countingReader{r: rc}
+	rep, err := w.Annotator.Annotate(ctx, keepAlive(cr, m), job.VCFKey, annotate.Options{
+		Panels: job.Panels, Specimen: job.Specimen,
+	})
+	w.Metrics.BytesRead.Add(float64(cr.n))
+	w.Metrics.StageDuration.WithLabelValues(metrics.StageAnnotate).Observe(time.Since(t).Seconds())
+	switch {
+	case err == nil:
+	case annotate.IsInvalid(err), errors.Is(err, annotate.ErrUsage):
+		return w.fail(ctx, job, "invalid-input", err.Error())
+	case annotate.IsBuild(err):
+		return w.fail(ctx, job, "genome-build", err.Error())
+	default:
+		return fmt.Errorf("annotate %s: %w", job.VCFKey, err)
+	}
+
+	t = time.Now()
+	keepSample(rep, job.SampleID)
+	rep.Run = &report.Run{Lab: job.Lab, RunID: job.RunID, Sample: job.SampleID}
+	var buf bytes.Buffer
+	if err := report.WriteJSON(&buf, rep); err != nil {
+		return fmt.Errorf("%w: encode report: %v", queue.ErrPermanent, err)
+	}
+	if err := w.Objects.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), "application/json"); err != nil {
+		return fmt.Errorf("store %s: %w", key, err)
+	}
+	err = w.finish(ctx, job, key, buf.Bytes(), rep)
+	w.Metrics.StageDuration.WithLabelValues(metrics.StageStore).Observe(time.Since(t).Seconds())
+	return err
+}
+
+// keepSample keeps the job's sample when a multi-sample VCF has a column of that name (the
+// manifest's pseudonymous id); a single-sample VCF is that sample whatever its column is
+// called, and a multi-sample VCF without such a column is reported whole.
+func keepSample(rep *report.Report, id string) {
+	if len(rep.Samples) < 2 {
+		return
+	}
+	for _, s := range rep.Samples {
+		if s.SampleID == id {
+			rep.Samples = []report.Sample{s}
+			return
+		}
+	}
+}
+
+func sha256Hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// finish publishes the report's events and marks the sample done. Each event carries a
+// message id, so a redelivered job publishes it once.
+func (w *Worker) finish(ctx context.Context, job *queue.Job, key string, body []byte, rep *report.Report) error {
+	id := job.Lab + ":" + job.RunID + ":" + job.SampleID
+	var tags []string
+	for _, s := range rep.Samples {
+		tags = append(tags, s.Tags...)
+	}
+	ready, err := json.Marshal(queue.ReportReady{SchemaVersion: queue.SchemaVersion, Lab: job.Lab, RunID: job.RunID, SampleID: job.SampleID,
+		ReportKey: key, ReportSHA256: sha256Hex(body), Tags: tags})
+	if err != nil {
+		return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
+	}
+	if err := w.Events.PublishEvent(ctx, "precis.report.ready."+job.Lab, "ready:"+id, ready); err != nil {
+		return fmt.Errorf("publish report.ready: %w", err)
+	}
+	for _, s := range rep.Samples {
+		for _, p := range s.PGx {
+			if p.Alert.Severity == "none" || p.Alert.Severity == "" {
+				continue
+			}
+			alert, err := json.Marshal(queue.PGxAlert{SchemaVersion: queue.SchemaVersion, Lab: job.Lab, RunID: job.RunID, SampleID: job.SampleID,
+				Gene: p.Gene, Phenotype: p.Phenotype, ActivityScore: p.ActivityScore, Severity: p.Alert.Severity, Message: p.Alert.Message, ReportKey: key})
+			if err != nil {
+				return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
+			}
+			if err := w.Events.PublishEvent(ctx, "precis.alert.pgx."+job.Lab, "alert:"+id+":"+s.SampleID+":"+p.Gene, alert); err != nil {
+				return fmt.Errorf("publish alert.pgx: %w", err)
+			}
+		}
+	}
+	return w.Events.UpdateSample(ctx, job.Lab, job.RunID, job.SampleID, func(s *queue.SampleState) {
+		s.Status, s.Report, s.Reason = "done", key, ""
+	})
+}
+
+// fail stores the reason in place of the report, marks the sample failed and gives the job
+// up (the queue terminates it and dead-letters it to precis.dead.job).
+func (w *Worker) fail(ctx context.Context, job *queue.Job, kind, msg string) error {
+	w.Metrics.JobsFailed.WithLabelValues(kind).Inc()
+	key := ReportKey(job.Lab, job.RunID, job.SampleID)
+	rep := w.Annotator.FailureReport(report.Error{Kind: kind, Message: msg})
+	rep.Run = &report.Run{Lab: job.Lab, RunID: job.RunID, Sample: job.SampleID}
+	var buf bytes.Buffer
+	if err := report.WriteFailureJSON(&buf, rep); err != nil {
+		return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
+	}
+	if err := w.Objects.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), "application/json"); err != nil {
+		return fmt.Errorf("store %s: %w", key, err) // transient: retried, the failure is not lost
+	}
+	if err := w.Events.UpdateSample(ctx, job.Lab, job.RunID, job.SampleID, func(s *queue.SampleState) {
+		s.Status, s.Reason, s.Report = "failed", msg, key
+	}); err != nil {
+		return fmt.Errorf("mark %s failed: %w", job.SampleID, err)
+	}
+	return fmt.Errorf("%w: %s: %s", queue.ErrPermanent, kind, msg)
+}
+
+func (w *Worker) read(ctx context.Context, key string) ([]byte, error) {
+	rc, err := w.Objects.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, 64<<20))
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// keepAlive tells the queue the job is still in hand while a long file streams, at most every
+// few seconds, so AckWait does not expire on a whole-genome VCF.
+func keepAlive(r io.Reader, m queue.Msg) io.Reader {
+	if m.InProgress == nil {
+		return r
+	}
+	return &progressReader{r: r, ping: m.InProgress, every: 5 * time.Second, last: time.Now()}
+}
+
+type progressReader struct {
+	r     io.Reader
+	ping  func() error
+	every time.Duration
+	last  time.Time
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	if time.Since(p.last) > p.every {
+		p.last = time.Now()
+		_ = p.ping() // best effort: the consumer also pings on a timer
+	}
+	return p.r.Read(b)
+}

@@ -462,7 +462,7 @@ func TestSubmitRunRefused(t *testing.T) {
 		{"another run's file", marshal(t, otherRun), 400, CodeInvalidManifest, "runs/lab2/run9/NA19226.g.vcf.bgz"},
 		{"path traversal", marshal(t, traversal), 400, CodeInvalidManifest, "../"},
 		{"identity number", marshal(t, identity), 422, CodeIdentityNumber, "samples[1].sample_id"},
-		{"dot in run id", marshal(t, dotted), 400, CodeInvalidName, "run.1"},
+		{"dot in run id", marshal(t, dotted), 400, CodeInvalidManifest, "run.1"},
 		{"too large", append(marshal(t, testManifest("lab1", "run1")), bytes.Repeat([]byte(" "), MaxManifestBytes)...), 413, CodeTooLarge, ""},
 	}
 	for _, tc := range tests {

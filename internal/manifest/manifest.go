@@ -104,8 +104,8 @@ func identity(field, value string) *Error {
 }
 
 // idPattern is the form of run, lab and sample ids: they become parts of object keys and
-// NATS subjects.
-const idPattern = `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`
+// NATS subject and KV key tokens, where a dot would split a token (internal/queue).
+const idPattern = `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`
 
 var (
 	idRE = regexp.MustCompile(idPattern)
@@ -207,7 +207,7 @@ func checkID(field, v string) error {
 		return invalid(field, "required")
 	}
 	if !idRE.MatchString(v) {
-		return invalid(field, "%q: want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", v)
+		return invalid(field, "%q: want 1 to 64 letters, digits, '_' or '-', starting with a letter or digit (no dots: ids become NATS subject tokens)", v)
 	}
 	return nil
 }

@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +14,6 @@ import (
 	"time"
 
 	"github.com/biogo/hts/bgzf"
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/precis-dx/precis/benchmarks"
 	"github.com/precis-dx/precis/internal/kb"
@@ -211,107 +206,5 @@ func TestWorkerKilled(t *testing.T) {
 	objs, _ := s.Objects.List(context.Background(), "reports/lab-e/run-kill/")
 	if len(objs) != 1 {
 		t.Errorf("%d report objects, want 1", len(objs))
-	}
-}
-
-// freePort returns a TCP port free on 127.0.0.1 now.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// minioBin finds the MinIO server binary that .ci/run installs (`go install`).
-func minioBin(t testing.TB) string {
-	t.Helper()
-	if p := os.Getenv("PRECIS_MINIO_BIN"); p != "" {
-		return p
-	}
-	if p, err := exec.LookPath("minio"); err == nil {
-		return p
-	}
-	gopath, _ := exec.Command("go", "env", "GOPATH").Output()
-	p := filepath.Join(strings.TrimSpace(string(gopath)), "bin", "minio")
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no minio binary: .ci/run installs it with go install github.com/minio/minio@...")
-	}
-	t.Skip("no minio binary (set PRECIS_MINIO_BIN or go install github.com/minio/minio)")
-	return ""
-}
-
-// minioServer is a MinIO process the test owns, so it can configure and stop it.
-type minioServer struct {
-	bin, dir, addr string
-	env            []string
-	cmd            *exec.Cmd
-	out            *strings.Builder
-}
-
-const minioUser, minioPass = "precis-test", "precis-test-secret"
-
-func startMinIO(t testing.TB, env ...string) *minioServer {
-	t.Helper()
-	m := &minioServer{bin: minioBin(t), dir: t.TempDir(), addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		env: append([]string{"MINIO_ROOT_USER=" + minioUser, "MINIO_ROOT_PASSWORD=" + minioPass, "MINIO_BROWSER=off"}, env...)}
-	m.start(t)
-	t.Cleanup(m.kill)
-	return m
-}
-
-func (m *minioServer) start(t testing.TB) {
-	t.Helper()
-	m.cmd = exec.Command(m.bin, "server", m.dir, "--address", m.addr, "--console-address", fmt.Sprintf("127.0.0.1:%d", freePort(t)))
-	m.cmd.Env = append(os.Environ(), m.env...)
-	m.out = &strings.Builder{}
-	m.cmd.Stdout, m.cmd.Stderr = m.out, m.out
-	if err := m.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-ready:
-	for {
-		resp, err := http.Get("http://" + m.addr + "/minio/health/ready")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break ready
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("MinIO did not start: %v\n%s", err, m.out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	// "ready" comes before MinIO answers S3 calls ("Server not initialized yet"): wait for one.
-	mc, err := minio.New(m.addr, &minio.Options{Creds: credentials.NewStaticV4(minioUser, minioPass, "")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := mc.ListBuckets(ctx)
-		cancel()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("MinIO does not answer S3 calls: %v\n%s", err, m.out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func (m *minioServer) kill() {
-	if m.cmd != nil && m.cmd.Process != nil {
-		m.cmd.Process.Kill()
-		m.cmd.Wait()
 	}
 }

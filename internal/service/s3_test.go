@@ -13,6 +13,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/notification"
 
 	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/service/servicetest"
 	"github.com/precis-dx/precis/internal/store"
 	"github.com/precis-dx/precis/internal/submit"
 )
@@ -21,12 +22,12 @@ import (
 // configured to publish bucket notifications to NATS JetStream (target PRECIS).
 type s3World struct {
 	nats  *queue.Embedded
-	minio *minioServer
+	minio *servicetest.MinIO
 }
 
 func newS3World(t *testing.T) *s3World {
 	t.Helper()
-	minioBin(t) // skip or fail early when MinIO is not installed
+	servicetest.MinIOBin(t) // skip or fail early when MinIO is not installed
 	e, err := queue.StartEmbedded(filepath.Join(t.TempDir(), "nats"), queue.EmbeddedOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +39,7 @@ func newS3World(t *testing.T) *s3World {
 		t.Fatal(err)
 	}
 	q.Close()
-	m := startMinIO(t,
+	m := servicetest.StartMinIO(t,
 		"MINIO_NOTIFY_NATS_ENABLE_PRECIS=on",
 		"MINIO_NOTIFY_NATS_ADDRESS_PRECIS="+e.Addr(),
 		"MINIO_NOTIFY_NATS_SUBJECT_PRECIS=precis.s3.events",
@@ -48,7 +49,7 @@ func newS3World(t *testing.T) *s3World {
 }
 
 func (w *s3World) config(bucket string) Config {
-	return Config{NATSURL: w.nats.URL(), S3: store.S3Config{Endpoint: w.minio.addr, Bucket: bucket, AccessKey: minioUser, SecretKey: minioPass}}
+	return Config{NATSURL: w.nats.URL(), S3: store.S3Config{Endpoint: w.minio.Addr, Bucket: bucket, AccessKey: servicetest.User, SecretKey: servicetest.Password}}
 }
 
 // TestS3Notification: a lab uploads a run with any S3 tool (here minio-go), manifest last;
@@ -61,7 +62,7 @@ func TestS3Notification(t *testing.T) {
 	s := start(t, cfg)
 
 	ctx := context.Background()
-	mc, err := minio.New(w.minio.addr, &minio.Options{Creds: credentials.NewStaticV4(minioUser, minioPass, "")})
+	mc, err := minio.New(w.minio.Addr, &minio.Options{Creds: credentials.NewStaticV4(servicetest.User, servicetest.Password, "")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func TestS3Notification(t *testing.T) {
 	var nc notification.Configuration
 	nc.AddQueue(rule)
 	if err := mc.SetBucketNotification(ctx, "precis-notify", nc); err != nil {
-		t.Fatalf("bucket notification: %v\n%s", err, w.minio.out.String())
+		t.Fatalf("bucket notification: %v\n%s", err, w.minio.Out.String())
 	}
 	vcfs := map[string]string{
 		"N1": data(t, "pgx/pharmcat/tests/DPYD_c557c703.vcf"),
@@ -123,9 +124,9 @@ func TestMinIOOutage(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	w.minio.kill()
+	w.minio.Kill()
 	time.Sleep(3 * time.Second)
-	w.minio.start(t)
+	w.minio.Start(t)
 	st := waitRun(t, s, "lab-o", "run-out", 2*time.Minute)
 	if st.Status != "done" {
 		t.Fatalf("run after the outage: %+v", st)

@@ -208,3 +208,47 @@ func TestWorkerKilled(t *testing.T) {
 		t.Errorf("%d report objects, want 1", len(objs))
 	}
 }
+
+// TestWorkerSIGTERM: SIGTERM stops a worker taking jobs; the job in hand is finished within
+// the grace period or handed back, the process exits 0, and the run still finishes with its
+// report stored and announced once. `precis report` then prints the report from the API.
+func TestWorkerSIGTERM(t *testing.T) {
+	dataDir := t.TempDir()
+	s := start(t, Config{DataDir: dataDir, Ingest: true})
+	big := bigVCF(t, 3_000_000)
+	args := []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "3s"}
+	w1 := startProc(t, args...)
+	dir := runDir(t, "lab-t", "run-term", map[string]string{"BIG": big, "SMALL": data(t, "pgx/pharmcat/tests/DPYD_c1679c1156.vcf")})
+	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := s.Queue.GetRun(context.Background(), "lab-t", "run-term")
+		if err == nil && st.Samples["BIG"].Status == "processing" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job never started: %+v", st)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	w1.stop(syscall.SIGTERM)
+	if code := w1.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("worker exit code %d after SIGTERM\n%s", code, w1.logs())
+	}
+	startProc(t, args...)
+	st := waitRun(t, s, "lab-t", "run-term", 2*time.Minute)
+	if st.Status != "done" {
+		t.Fatalf("run after SIGTERM: %+v", st)
+	}
+	for id, n := range events(t, s, "precis.report.ready.lab-t") {
+		if n != 1 {
+			t.Errorf("sample %s: %d report.ready events", id, n)
+		}
+	}
+	out, err := exec.Command(precisBin(t), "report", "--server", "http://"+s.HTTPAddr(), "--lab", "lab-t", "--format", "text", "run-term", "SMALL").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "DPYD DOSE ALERT [HIGH]") {
+		t.Errorf("precis report: %v\n%s", err, out)
+	}
+}

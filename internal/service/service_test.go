@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/precis-dx/precis/internal/annotate"
+	"github.com/precis-dx/precis/internal/ingest"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/queue"
@@ -181,6 +182,17 @@ func getReport(t testing.TB, s *Service, lab, run, sample string) *report.Report
 	return &rep
 }
 
+func getBody(t testing.TB, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
 func data(t testing.TB, rel string) string { return filepath.Join(oracle.Dir(t), rel) }
 
 // TestSubmitAndHTTP: a run submitted with `precis submit` (the submit client over the HTTP
@@ -200,6 +212,13 @@ func TestSubmitAndHTTP(t *testing.T) {
 	st := waitRun(t, s, "lab-a", "run-1", time.Minute)
 	if st.Status != "done" {
 		t.Fatalf("run %s: %s", st.Status, st.Reason)
+	}
+	metrics := getBody(t, "http://"+s.HTTPAddr()+"/metrics")
+	for _, m := range []string{"precis_jobs_started_total 3", "precis_jobs_succeeded_total 3", "precis_job_duration_seconds_count 3",
+		`precis_job_stage_seconds_count{stage="fetch"} 3`, "precis_bytes_read_total", "precis_queue_pending", "precis_redeliveries_total 0"} {
+		if !strings.Contains(metrics, m) {
+			t.Errorf("/metrics lacks %q", m)
+		}
 	}
 	for id, path := range vcfs {
 		if ss := st.Samples[id]; ss.Status != "done" {
@@ -254,6 +273,67 @@ func TestMalformedSample(t *testing.T) {
 	var f report.Failure
 	if err := json.NewDecoder(rc).Decode(&f); err != nil || f.Status != "failed" || f.Error.Kind != "invalid-input" {
 		t.Errorf("failure document: %+v %v", f, err)
+	}
+	// The job was given up, not retried, and dead-lettered once with its reason.
+	if b.Attempts != 1 {
+		t.Errorf("the malformed sample was attempted %d times, want 1", b.Attempts)
+	}
+	if dead := deadLetters(t, s, "precis.dead.job"); len(dead) != 1 || !strings.Contains(dead[0], "primary chromosome") {
+		t.Errorf("dead letters %q, want one naming the problem", dead)
+	}
+}
+
+// TestIdentityNumberRejected: a manifest that reaches ingest with a value that looks like a
+// Swedish personal identity number (here put straight into the object store, as an S3 upload
+// would) marks the run rejected with a reason that does not repeat the number, and no job runs.
+func TestIdentityNumberRejected(t *testing.T) {
+	s := start(t, Config{Workers: 1, Ingest: true})
+	dir := runDir(t, "lab-p", "run-p", map[string]string{"19121212-1212": data(t, "pgx/pharmcat/tests/DPYD_novariant.vcf")})
+	for _, name := range []string{"manifest.json", "19121212-1212-DPYD_novariant.vcf"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Objects.Put(context.Background(), "runs/lab-p/run-p/"+name, bytes.NewReader(b), int64(len(b)), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ingest.Submit(context.Background(), s.Queue, "lab-p", "run-p", "s3"); err != nil {
+		t.Fatal(err)
+	}
+	st := waitRun(t, s, "lab-p", "run-p", 30*time.Second)
+	if st.Status != "rejected" || !strings.Contains(st.Reason, "personal identity number") || strings.Contains(st.Reason, "19121212") || len(st.Samples) != 0 {
+		t.Errorf("run state %+v", st)
+	}
+	if objs, _ := s.Objects.List(context.Background(), "reports/lab-p/"); len(objs) != 0 {
+		t.Errorf("%d reports for a rejected run", len(objs))
+	}
+}
+
+// deadLetters returns the reasons of the messages dead-lettered on subject.
+func deadLetters(t testing.TB, s *Service, subject string) []string {
+	t.Helper()
+	nc, err := nats.Connect(s.NATSURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := js.OrderedConsumer(ctx, "PRECIS_EVENTS", jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for {
+		m, err := c.Next(jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			return out
+		}
+		var d queue.Dead
+		json.Unmarshal(m.Data(), &d)
+		out = append(out, d.Reason)
 	}
 }
 

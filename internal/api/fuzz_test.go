@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/precis-dx/precis/internal/manifest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,7 +30,7 @@ func FuzzFileName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
-		if !validFileName(name) {
+		if !manifest.ValidFileName(name) {
 			return
 		}
 		if strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {

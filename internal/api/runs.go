@@ -23,27 +23,13 @@ import (
 // follow the queue's id rule (one subject token: no dots); file names may hold dots but never
 // start with one, so no name is ".", ".." or hidden, and none holds a slash.
 var (
-	idName   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-	fileName = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$`)
+	idName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 )
 
 const idRule = "want 1-128 letters, digits, '_' or '-'"
 
 // fileSuffixes are the inputs a run may upload: VCFs and their indexes.
-var fileSuffixes = []string{".vcf", ".vcf.gz", ".vcf.bgz", ".tbi", ".csi"}
-
-// validFileName reports whether name is a plain file name of an accepted kind.
-func validFileName(name string) bool {
-	if !fileName.MatchString(name) {
-		return false
-	}
-	for _, s := range fileSuffixes {
-		if strings.HasSuffix(name, s) && len(name) > len(s) {
-			return true
-		}
-	}
-	return false
-}
+var fileSuffixes = append(append([]string(nil), manifest.VCFSuffixes...), manifest.IndexSuffixes...)
 
 func contentType(name string) string {
 	switch {
@@ -91,7 +77,7 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
 	if !s.checkNames(w, r, lab, run) {
 		return
 	}
-	if !validFileName(name) {
+	if !manifest.ValidFileName(name) {
 		s.fail(w, r, http.StatusBadRequest, CodeInvalidName,
 			fmt.Sprintf("file %q: want a plain file name ending in %s", name, strings.Join(fileSuffixes, ", ")))
 		return
@@ -177,12 +163,7 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 	if !s.checkNames(w, r, lab, run) {
 		return
 	}
-	keys, msg := inputKeys(m)
-	if msg != "" {
-		s.fail(w, r, http.StatusBadRequest, CodeInvalidManifest, msg)
-		return
-	}
-	missing, err := s.missing(ctx, keys)
+	missing, err := s.missing(ctx, inputKeys(m))
 	if err != nil {
 		s.failDependency(w, r, "checking the run's files", err)
 		return
@@ -218,28 +199,15 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, submitResponse{Lab: lab, RunID: run, Status: "submitted", StatusURL: statusURL})
 }
 
-// inputKeys returns the distinct object keys a manifest refers to, in manifest order, or a
-// message saying why one is not acceptable: every key must be a plain file under the run's
-// own prefix, so a manifest can never point at another lab's or run's objects.
-func inputKeys(m *manifest.Manifest) ([]string, string) {
-	prefix := runPrefix(m.Lab, m.RunID)
+// inputKeys returns the distinct object keys a manifest refers to, in manifest order.
+// manifest.Parse has checked that each is a plain file under the run's own prefix, so a
+// manifest can never point at another lab's or run's objects.
+func inputKeys(m *manifest.Manifest) []string {
 	var keys []string
-	for _, smp := range m.Samples {
-		for _, f := range []struct{ field, key string }{{"vcf", smp.VCF}, {"index", smp.Index}} {
-			if f.key == "" {
-				continue
-			}
-			name, ok := strings.CutPrefix(f.key, prefix)
-			if !ok || !validFileName(name) {
-				return nil, fmt.Sprintf("sample %s: %s %q: want %s<file> with a file name ending in %s",
-					smp.ID, f.field, f.key, prefix, strings.Join(fileSuffixes, ", "))
-			}
-			if !slices.Contains(keys, f.key) {
-				keys = append(keys, f.key)
-			}
-		}
+	for _, in := range m.Inputs() {
+		keys = append(keys, in.Key)
 	}
-	return keys, ""
+	return keys
 }
 
 // statConcurrency bounds the Stat calls in flight for one submission.

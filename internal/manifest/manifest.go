@@ -251,11 +251,11 @@ func (m *Manifest) checkSample(p string, s *Sample) error {
 	if s.VCF == "" {
 		return invalid(p+".vcf", "required: the object key of the sample's VCF under %s", prefix)
 	}
-	if err := checkKey(p+".vcf", s.VCF, prefix, []string{".vcf", ".vcf.gz", ".vcf.bgz"}); err != nil {
+	if err := checkKey(p+".vcf", s.VCF, prefix, VCFSuffixes); err != nil {
 		return err
 	}
 	if s.Index != "" {
-		if err := checkKey(p+".index", s.Index, prefix, []string{".tbi", ".csi"}); err != nil {
+		if err := checkKey(p+".index", s.Index, prefix, IndexSuffixes); err != nil {
 			return err
 		}
 		if strings.HasSuffix(s.VCF, ".vcf") {
@@ -314,6 +314,52 @@ func checkKey(field, key, prefix string, suffixes []string) error {
 		}
 	}
 	return invalid(field, "%q: want a name ending in %s", key, strings.Join(suffixes, ", "))
+}
+
+// Suffixes of the files a run carries: VCFs and their indexes.
+var (
+	VCFSuffixes   = []string{".vcf", ".vcf.gz", ".vcf.bgz"}
+	IndexSuffixes = []string{".tbi", ".csi"}
+)
+
+// ValidFileName reports whether name is a plain file name (not a path) of a VCF or an index,
+// as the files of a run must be.
+func ValidFileName(name string) bool {
+	if !fileRE.MatchString(name) {
+		return false
+	}
+	for _, s := range append(append([]string(nil), VCFSuffixes...), IndexSuffixes...) {
+		if strings.HasSuffix(name, s) && len(name) > len(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Input is one file a manifest names.
+type Input struct {
+	Sample string // the first sample that names it
+	Field  string // "vcf" or "index"
+	Key    string // object key, runs/{lab}/{run}/{Name}
+	Name   string // file name, directly under the run's folder
+}
+
+// Inputs returns the distinct files the manifest names, in manifest order (a multi-sample VCF
+// named by several samples comes once). Validate has checked every key.
+func (m *Manifest) Inputs() []Input {
+	prefix := RunPrefix(m.Lab, m.RunID)
+	var out []Input
+	seen := map[string]bool{}
+	for _, s := range m.Samples {
+		for _, f := range []struct{ field, key string }{{"vcf", s.VCF}, {"index", s.Index}} {
+			if f.key == "" || seen[f.key] {
+				continue
+			}
+			seen[f.key] = true
+			out = append(out, Input{Sample: s.ID, Field: f.field, Key: f.key, Name: strings.TrimPrefix(f.key, prefix)})
+		}
+	}
+	return out
 }
 
 // RunPrefix returns the folder of a run's objects: runs/{lab}/{run}/.

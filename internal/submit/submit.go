@@ -18,7 +18,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/precis-dx/precis/internal/manifest"
@@ -26,9 +25,6 @@ import (
 
 // maxManifestBytes is the largest manifest the service accepts (api.MaxManifestBytes).
 const maxManifestBytes = 1 << 20
-
-// fileSuffixes are the file kinds the service accepts (the API refuses any other).
-var fileSuffixes = []string{".vcf", ".vcf.gz", ".vcf.bgz", ".tbi", ".csi"}
 
 var (
 	// ErrServerURL is returned (wrapped) when Options.Server is not an http(s) URL.
@@ -86,7 +82,7 @@ func Run(ctx context.Context, dir string, opts Options) (lab, runID string, err 
 	if err != nil {
 		return "", "", err
 	}
-	files, err := runFiles(dir, mpath, m)
+	files, err := runFiles(dir, m)
 	if err != nil {
 		return "", "", err
 	}
@@ -133,49 +129,23 @@ func readManifest(path string) ([]byte, error) {
 	return body, nil
 }
 
-// runFiles maps the manifest's object keys to files in dir and checks each is a readable
-// regular file, so that nothing is uploaded unless everything can be.
-func runFiles(dir, mpath string, m *manifest.Manifest) ([]file, error) {
-	prefix := "runs/" + m.Lab + "/" + m.RunID + "/"
+// runFiles maps the manifest's files to files in dir and checks each is a readable regular
+// file, so that nothing is uploaded unless everything can be. manifest.Parse has checked each
+// key is a plain file name under the run's own folder.
+func runFiles(dir string, m *manifest.Manifest) ([]file, error) {
 	var files []file
-	for _, s := range m.Samples {
-		for _, ref := range []struct{ field, key string }{{"vcf", s.VCF}, {"index", s.Index}} {
-			if ref.key == "" {
-				continue
-			}
-			name, ok := strings.CutPrefix(ref.key, prefix)
-			if !ok || !plainName(name) {
-				return nil, fmt.Errorf("%s: sample %s: %s %q: %w: want %s<file> with a file name ending in %s",
-					mpath, s.ID, ref.field, ref.key, manifest.ErrInvalid, prefix, strings.Join(fileSuffixes, ", "))
-			}
-			if slices.ContainsFunc(files, func(f file) bool { return f.name == name }) {
-				continue // several samples in one multi-sample VCF
-			}
-			path := filepath.Join(dir, name)
-			fi, err := os.Stat(path)
-			if err != nil {
-				return nil, fmt.Errorf("sample %s: %s: %w", s.ID, ref.field, err) // *PathError names the file
-			}
-			if !fi.Mode().IsRegular() {
-				return nil, fmt.Errorf("sample %s: %s: %s is not a regular file", s.ID, ref.field, path)
-			}
-			files = append(files, file{path: path, name: name, size: fi.Size()})
+	for _, in := range m.Inputs() {
+		path := filepath.Join(dir, in.Name)
+		fi, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("sample %s: %s: %w", in.Sample, in.Field, err) // *PathError names the file
 		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("sample %s: %s: %s is not a regular file", in.Sample, in.Field, path)
+		}
+		files = append(files, file{path: path, name: in.Name, size: fi.Size()})
 	}
 	return files, nil
-}
-
-// plainName reports whether name is a file name (not a path) of a kind the service takes.
-func plainName(name string) bool {
-	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
-		return false
-	}
-	for _, s := range fileSuffixes {
-		if strings.HasSuffix(name, s) && len(name) > len(s) {
-			return true
-		}
-	}
-	return false
 }
 
 func serverURL(s string) (*url.URL, error) {

@@ -434,3 +434,32 @@ func TestFiftySamples(t *testing.T) {
 	}
 	t.Logf("50 reports, %d report.ready events, %d PGx alerts (want %d)", len(ready), len(alerts), wantAlerts)
 }
+
+// TestRawHTTP: the third way in, for integrators without the submit client: PUT each file,
+// POST the manifest, poll the run, GET the report.
+func TestRawHTTP(t *testing.T) {
+	s := start(t, Config{Workers: 1, Ingest: true})
+	vcf := data(t, "pgx/pharmcat/tests/DPYD_c1156het.vcf")
+	dir := runDir(t, "lab-h", "run-h", map[string]string{"H1": vcf})
+	base := "http://" + s.HTTPAddr() + "/api/v1/runs"
+	body, err := os.ReadFile(filepath.Join(dir, "H1-DPYD_c1156het.vcf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPut, base+"/lab-h/run-h/files/H1-DPYD_c1156het.vcf", bytes.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT file: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	man, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	resp, err = http.Post(base, "application/json", bytes.NewReader(man))
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST manifest: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if st := waitRun(t, s, "lab-h", "run-h", time.Minute); st.Status != "done" {
+		t.Fatalf("run: %+v", st)
+	}
+	sameResult(t, getReport(t, s, "lab-h", "run-h", "H1"), cliReport(t, vcf))
+}

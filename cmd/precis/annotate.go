@@ -13,10 +13,12 @@ import (
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/panel"
 	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/vcf/index"
 )
 
 type annotateConfig struct {
 	format, panels, build, missing, specimen, sample string
+	index                                            string // auto | off
 	file                                             string
 }
 
@@ -30,8 +32,9 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	fs.StringVar(&c.missing, "missing", "no-call", "DPYD positions absent from the input: no-call (untested) or reference")
 	fs.StringVar(&c.specimen, "specimen", "germline", "specimen: germline or tumour")
 	fs.StringVar(&c.sample, "sample", "", "report only this sample")
+	fs.StringVar(&c.index, "index", "auto", "auto: with FILE.tbi or FILE.csi beside a BGZF FILE, read only the blocks in the panels; off: read the whole file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] FILE|-")
+		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--index auto|off] FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(reorder(args)); err != nil {
@@ -53,6 +56,7 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		oneOf("build", c.build, "auto", "GRCh38", "GRCh37"),
 		oneOf("missing", c.missing, "no-call", "reference"),
 		oneOf("specimen", c.specimen, "germline", "tumour"),
+		oneOf("index", c.index, "auto", "off"),
 	} {
 		if err != nil {
 			fmt.Fprintln(stderr, "precis annotate:", err)
@@ -75,20 +79,24 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprintln(stderr, "precis annotate:", err)
 		return exitFailure
 	}
-	var src io.Reader = stdin
-	name := "-"
-	if c.file != "-" {
-		f, err := os.Open(c.file)
-		if err != nil {
-			fmt.Fprintln(stderr, "precis annotate:", err)
+	opts := annotate.Options{Panels: panels, Build: c.build, Missing: c.missing, Specimen: c.specimen, Sample: c.sample}
+	var rep *report.Report
+	if c.file == "-" {
+		rep, err = a.Annotate(ctx, bufio.NewReaderSize(stdin, 1<<20), "-", opts)
+	} else {
+		f, oerr := os.Open(c.file)
+		if oerr != nil {
+			fmt.Fprintln(stderr, "precis annotate:", oerr)
 			return exitInvalid
 		}
 		defer f.Close()
-		src, name = f, c.file
+		st, serr := f.Stat()
+		if idx := indexBeside(c.file); c.index == "auto" && idx != "" && serr == nil && st.Mode().IsRegular() {
+			rep, err = a.AnnotateIndexed(ctx, localIndexed(f, st.Size(), c.file, idx), opts)
+		} else {
+			rep, err = a.Annotate(ctx, bufio.NewReaderSize(f, 1<<20), c.file, opts)
+		}
 	}
-	rep, err := a.Annotate(ctx, bufio.NewReaderSize(src, 1<<20), name, annotate.Options{
-		Panels: panels, Build: c.build, Missing: c.missing, Specimen: c.specimen, Sample: c.sample,
-	})
 	if err != nil {
 		fmt.Fprintln(stderr, "precis annotate:", err)
 		switch {
@@ -116,6 +124,28 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return exitFailure
 	}
 	return exitOK
+}
+
+// indexBeside returns the tabix or CSI index next to file (FILE.tbi, else FILE.csi), or "".
+func indexBeside(file string) string {
+	for _, ext := range []string{".tbi", ".csi"} {
+		if st, err := os.Stat(file + ext); err == nil && st.Mode().IsRegular() {
+			return file + ext
+		}
+	}
+	return ""
+}
+
+// localIndexed describes an open local VCF of size bytes and its index for
+// annotate.AnnotateIndexed.
+func localIndexed(f *os.File, size int64, name, idx string) annotate.Indexed {
+	return annotate.Indexed{
+		Name: name, Size: size, Ranges: index.ReaderAt(f), IndexName: idx,
+		Index: func(context.Context) (io.ReadCloser, error) { return os.Open(idx) },
+		Whole: func(context.Context) (io.ReadCloser, error) {
+			return io.NopCloser(bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20)), nil
+		},
+	}
 }
 
 // reorder moves flags before positional arguments so `precis annotate FILE --format text`

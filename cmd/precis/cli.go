@@ -27,6 +27,7 @@ commands:
   report     fetch a run's status or a sample's report from the service
   kb build   rebuild the embedded knowledge base from its source files
   kb info    show the knowledge base version and sources
+  bench      measure throughput and memory against bgzip and bcftools, and the service against the CLI
   version    print the version
 
 Run 'precis <command> -h' for a command's flags.
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return submitCmd(ctx, args[1:], stdout, stderr)
 	case "report":
 		return reportCmd(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "precis", version())
 		return exitOK

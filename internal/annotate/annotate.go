@@ -138,9 +138,45 @@ type keptRecord struct {
 // report and in errors.
 func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, opts Options) (*report.Report, error) {
 	opts = fill(opts)
-	ix := a.index(opts.Panels)
 	sum := sha256.New()
-	tee := io.TeeReader(src, sum)
+	rep, err := a.annotate(ctx, io.TeeReader(src, sum), name, opts, fileLines(name))
+	if err != nil {
+		return nil, err
+	}
+	rep.Input.SHA256 = hex.EncodeToString(sum.Sum(nil))
+	return rep, nil
+}
+
+// lines says which line numbers of the text read are the file's: all of them when the file
+// is read whole; through an index, only the header's (the records come from chunks).
+type lines struct {
+	name   string
+	header int // 0: every line is the file's; else lines after this one are not
+}
+
+func fileLines(name string) lines { return lines{name: name} }
+
+// fileLine returns n when it is a line number of the file, else 0.
+func (l lines) fileLine(n int) int {
+	if l.header > 0 && n > l.header {
+		return 0
+	}
+	return n
+}
+
+// at names line n of the file in a message: "FILE:LINE", or "FILE" when n is not a line
+// number of the file.
+func (l lines) at(n int) string {
+	if l.header > 0 && n > l.header {
+		return l.name
+	}
+	return fmt.Sprintf("%s:%d", l.name, n)
+}
+
+// annotate reads the VCF text from src to its end and returns its report, without
+// input.sha256.
+func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, opts Options, at lines) (*report.Report, error) {
+	ix := a.index(opts.Panels)
 
 	// The Keep filter runs on every record of the file before anything but CHROM, POS and the
 	// span is parsed: it must not allocate. A record is kept when its span (REF, or END= of a
@@ -174,25 +210,17 @@ func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, op
 		}
 		return false
 	}
-	r, err := vcf.NewReader(tee, name, vcf.Options{Keep: keep, Concurrency: opts.Concurrency})
+	r, err := vcf.NewReader(src, name, vcf.Options{Keep: keep, Concurrency: opts.Concurrency})
 	if err != nil {
 		return nil, readErr(err)
 	}
 	defer r.Close()
 	h := r.Header()
 
-	det := assembly.NewDetector(a.lengths)
-	var contigs []assembly.Contig
-	anyPrimary := false
-	for _, c := range h.Contigs {
-		canon, ok := vcf.CanonicalChrom(c.ID)
-		anyPrimary = anyPrimary || ok
-		contigs = append(contigs, assembly.Contig{Chrom: canon, Length: c.Length, Assembly: c.Assembly})
-	}
+	det, anyPrimary := a.headerEvidence(h)
 	if len(h.Contigs) > 0 && !anyPrimary {
 		return nil, fmt.Errorf("%w: %s: none of the %d ##contig lines names a primary chromosome in a known naming (chr1 or 1, ..., chrX, chrY, chrM/MT; first: %q)", ErrInvalid, name, len(h.Contigs), h.Contigs[0].ID)
 	}
-	det.Header(h.Reference, h.Assembly, contigs)
 	if b, _, err := det.Decide("auto"); err == nil && b == assembly.GRCh38 {
 		needBuildEvidence = false
 	}
@@ -234,7 +262,7 @@ func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, op
 			kept = append(kept, k)
 		}
 	}
-	if _, err := io.Copy(io.Discard, tee); err != nil {
+	if _, err := io.Copy(io.Discard, src); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err) // the source failed: not the input's fault
 	}
 	if primary == 0 && otherContig > 0 {
@@ -253,21 +281,36 @@ func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, op
 		Pipeline:      a.pipeline,
 		KnowledgeBase: report.KnowledgeBase{Version: a.kb.Version, Sources: a.sources},
 		Input: report.Input{
-			File: name, SHA256: hex.EncodeToString(sum.Sum(nil)), GenomeBuild: build, BuildEvidence: evidence,
+			File: name, GenomeBuild: build, BuildEvidence: evidence,
 			Panels: opts.Panels, Specimen: opts.Specimen, MissingPolicy: opts.Missing, Warnings: []string{},
 		},
 	}
 	for _, w := range r.Warnings() {
-		rep.Input.Warnings = append(rep.Input.Warnings, fmt.Sprintf("%s:%d: %s", name, w.Line, w.Msg))
+		rep.Input.Warnings = append(rep.Input.Warnings, fmt.Sprintf("%s: %s", at.at(w.Line), w.Msg))
 	}
 	if len(h.Samples) == 0 {
 		rep.Input.Warnings = append(rep.Input.Warnings, name+": sites-only VCF (no sample columns): findings list the sites with zygosity unknown; DPYD cannot be called without genotypes")
 	}
 
 	qc := report.QC{RecordsRead: int(stats.Records), RecordsInPanels: len(kept), SkippedOffPanel: int(stats.Records) - len(kept) - otherContig, SkippedOtherContigs: otherContig}
-	res := a.interpret(kept, samples, ix, opts, rep, &qc)
+	res := a.interpret(kept, samples, ix, opts, rep, &qc, at)
 	rep.Samples = res
 	return rep, nil
+}
+
+// headerEvidence starts a genome-build detector with the header's evidence, and says
+// whether any ##contig line names a primary chromosome.
+func (a *Annotator) headerEvidence(h *vcf.Header) (*assembly.Detector, bool) {
+	det := assembly.NewDetector(a.lengths)
+	var contigs []assembly.Contig
+	anyPrimary := false
+	for _, c := range h.Contigs {
+		canon, ok := vcf.CanonicalChrom(c.ID)
+		anyPrimary = anyPrimary || ok
+		contigs = append(contigs, assembly.Contig{Chrom: canon, Length: c.Length, Assembly: c.Assembly})
+	}
+	det.Header(h.Reference, h.Assembly, contigs)
+	return det, anyPrimary
 }
 
 // readErr classifies an error from the VCF reader: a malformed input is invalid (exit 3, a
@@ -352,7 +395,7 @@ func contigLengths(k *kb.KB) []assembly.ContigLength {
 }
 
 // interpret turns the kept records into per-sample findings, DPYD calls and tags.
-func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.Index, opts Options, rep *report.Report, qc *report.QC) []report.Sample {
+func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.Index, opts Options, rep *report.Report, qc *report.QC, at lines) []report.Sample {
 	dpydOrdered := slices.Contains(opts.Panels, "dpyd")
 	out := make([]report.Sample, len(samples))
 	sites := make([][]pgx.Site, len(samples))
@@ -364,7 +407,7 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 		rec := k.rec
 		if !k.refOK38 {
 			qc.SkippedRefMismatch++
-			rep.Input.Warnings = append(rep.Input.Warnings, fmt.Sprintf("%s:%d: %s:%d REF %s disagrees with the GRCh38 reference %s; record not annotated", rep.Input.File, rec.Line, rec.Chrom, rec.Pos, rec.Ref, k.refSeq38))
+			rep.Input.Warnings = append(rep.Input.Warnings, fmt.Sprintf("%s: %s:%d REF %s disagrees with the GRCh38 reference %s; record not annotated", at.at(rec.Line), rec.Chrom, rec.Pos, rec.Ref, k.refSeq38))
 			continue
 		}
 		if rec.IsRefBlock() {
@@ -379,7 +422,7 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 					qc.SkippedSymbolic++
 					if !symbolicNoted {
 						symbolicNoted = true
-						rep.Input.Warnings = append(rep.Input.Warnings, fmt.Sprintf("%s:%d: symbolic ALT %s (structural variant) is not annotated; such alleles are counted in qc.skipped_symbolic", rep.Input.File, rec.Line, alt))
+						rep.Input.Warnings = append(rep.Input.Warnings, fmt.Sprintf("%s: symbolic ALT %s (structural variant) is not annotated; such alleles are counted in qc.skipped_symbolic", at.at(rec.Line), alt))
 					}
 				}
 				continue
@@ -415,6 +458,7 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 				nv := norm[ai]
 				for _, gene := range ix.Genes(nv.Chrom, nv.Pos, nv.Pos+max(len(nv.Ref), 1)-1) {
 					f := a.finding(gene, nv, rec, smp, zyg, ai+1, opts)
+					f.InputLine = at.fileLine(rec.Line)
 					out[si].Findings = append(out[si].Findings, f)
 				}
 			}

@@ -59,6 +59,21 @@ type Input struct {
 	Specimen      string              `json:"specimen"`       // germline | tumour
 	MissingPolicy string              `json:"missing_policy"` // no-call | reference
 	Warnings      []string            `json:"warnings"`
+	// Access says how the file was read when it came with a tabix or CSI index; absent when
+	// it was read whole without one. Through an index, SHA256 is that of the bytes read.
+	Access *Access `json:"access,omitempty"`
+}
+
+// Access says how an input file with an index was read: only the BGZF blocks the index
+// names for the ordered panels ("indexed"), or whole because the index could not be used
+// ("stream", with the reason in Input.Warnings). It is a plain value.
+type Access struct {
+	Mode        string `json:"mode"`                   // indexed | stream
+	BytesRead   int64  `json:"bytes_read"`             // bytes of the file read, compressed: header, blocks and end-of-file marker
+	ObjectBytes int64  `json:"object_bytes"`           // size of the file in bytes
+	Requests    int    `json:"requests,omitempty"`     // byte-range reads (indexed)
+	Index       string `json:"index"`                  // the .tbi or .csi file or object key
+	IndexSHA256 string `json:"index_sha256,omitempty"` // of the index as stored; absent when it could not be read
 }
 
 // Run carries the lab, run and manifest fields when the report was made by the service.
@@ -92,11 +107,11 @@ type Finding struct {
 	Gene                 string   `json:"gene"`
 	Panel                string   `json:"panel"`
 	Chrom                string   `json:"chrom"`
-	Pos                  int      `json:"pos"`        // 1-based, as written in the input record
-	Ref                  string   `json:"ref"`        // as written in the input record
-	Alt                  string   `json:"alt"`        // this ALT of the input record (multi-allelic records are split)
-	Normalized           Allele   `json:"normalized"` // trimmed and left-aligned: the form matched against the knowledge base
-	InputLine            int      `json:"input_line"`
+	Pos                  int      `json:"pos"`                  // 1-based, as written in the input record
+	Ref                  string   `json:"ref"`                  // as written in the input record
+	Alt                  string   `json:"alt"`                  // this ALT of the input record (multi-allelic records are split)
+	Normalized           Allele   `json:"normalized"`           // trimmed and left-aligned: the form matched against the knowledge base
+	InputLine            int      `json:"input_line,omitempty"` // 1-based line of the record; absent when the file was read through its index
 	Transcript           string   `json:"transcript"`
 	HGVSg                string   `json:"hgvs_g"`
 	HGVSc                string   `json:"hgvs_c"`

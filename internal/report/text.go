@@ -89,7 +89,11 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 	for _, wn := range r.Input.Warnings {
 		fmt.Fprintf(b, "warning: %s\n", wn)
 	}
-	fmt.Fprintf(b, "Provenance: %s %s; knowledge base %s; input sha256 %s\n", r.Pipeline.Name, r.Pipeline.Version, r.KnowledgeBase.Version, r.Input.SHA256)
+	input := "input sha256 " + r.Input.SHA256
+	if a := r.Input.Access; a != nil && a.Mode == "indexed" {
+		input = fmt.Sprintf("read through index %s: %d of %d bytes, sha256 of the bytes read %s", a.Index, a.BytesRead, a.ObjectBytes, r.Input.SHA256)
+	}
+	fmt.Fprintf(b, "Provenance: %s %s; knowledge base %s; %s\n", r.Pipeline.Name, r.Pipeline.Version, r.KnowledgeBase.Version, input)
 }
 
 func dash(s string) string {

@@ -1,7 +1,9 @@
 // Package annotator is the worker role of the pipeline service: it takes one sample job from
-// the PRECIS_JOBS work queue, streams the sample's VCF from the object store through
-// internal/annotate, stores the report at reports/{lab}/{run}/{sample}.json and publishes
-// precis.report.ready.{lab} (and precis.alert.pgx.{lab} when the DPYD result needs action).
+// the PRECIS_JOBS work queue, reads the sample's VCF from the object store through
+// internal/annotate (with a tabix or CSI index named in the job, only the blocks in the
+// panels, by HTTP range requests; else the whole file as a stream), stores the report at
+// reports/{lab}/{run}/{sample}.json and publishes precis.report.ready.{lab} (and
+// precis.alert.pgx.{lab} when the DPYD result needs action).
 //
 // Whether a failed job is retried or given up is decided by the error's kind, in one place
 // (internal/queue): Handle returns an error wrapping queue.ErrPermanent for a failure that no
@@ -27,6 +29,7 @@ import (
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/store"
+	"github.com/precis-dx/precis/internal/vcf/index"
 )
 
 // Events is what the worker needs of the queue.
@@ -96,35 +99,12 @@ func (w *Worker) handle(ctx context.Context, job *queue.Job, m queue.Msg, log *s
 		return fmt.Errorf("mark %s processing: %w", job.SampleID, err)
 	}
 
-	t := time.Now()
-	rc, err := w.Objects.Get(ctx, job.VCFKey)
-	w.Metrics.StageDuration.WithLabelValues(metrics.StageFetch).Observe(time.Since(t).Seconds())
-	if errors.Is(err, store.ErrNotExist) {
-		return w.fail(ctx, job, "missing-input", fmt.Sprintf("%s: the VCF named in the manifest is not in the object store", job.VCFKey))
-	}
+	rep, err := w.annotate(ctx, job, m)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", job.VCFKey, err)
-	}
-	defer rc.Close()
-
-	t = time.Now()
-	cr := &countingReader{r: rc}
-	rep, err := w.Annotator.Annotate(ctx, keepAlive(cr, m), job.VCFKey, annotate.Options{
-		Panels: job.Panels, Specimen: job.Specimen,
-	})
-	w.Metrics.BytesRead.Add(float64(cr.n))
-	w.Metrics.StageDuration.WithLabelValues(metrics.StageAnnotate).Observe(time.Since(t).Seconds())
-	switch {
-	case err == nil:
-	case annotate.IsInvalid(err), errors.Is(err, annotate.ErrUsage):
-		return w.fail(ctx, job, "invalid-input", err.Error())
-	case annotate.IsBuild(err):
-		return w.fail(ctx, job, "genome-build", err.Error())
-	default:
-		return fmt.Errorf("annotate %s: %w", job.VCFKey, err)
+		return err
 	}
 
-	t = time.Now()
+	t := time.Now()
 	keepSample(rep, job.SampleID)
 	rep.Run = &report.Run{Lab: job.Lab, RunID: job.RunID, Sample: job.SampleID}
 	var buf bytes.Buffer
@@ -137,6 +117,83 @@ func (w *Worker) handle(ctx context.Context, job *queue.Job, m queue.Msg, log *s
 	err = w.finish(ctx, job, key, buf.Bytes(), rep)
 	w.Metrics.StageDuration.WithLabelValues(metrics.StageStore).Observe(time.Since(t).Seconds())
 	return err
+}
+
+// annotate reads the job's VCF from the store and annotates it: through its index when the
+// job names one (HTTP range requests for the blocks in the panels only), else as one stream.
+// An input no retry can mend is failed for good here (stored in place of the report); any
+// other error is returned to be retried.
+func (w *Worker) annotate(ctx context.Context, job *queue.Job, m queue.Msg) (*report.Report, error) {
+	t := time.Now()
+	var (
+		info store.Info
+		rc   io.ReadCloser
+		err  error
+	)
+	if job.IndexKey != "" {
+		info, err = w.Objects.Stat(ctx, job.VCFKey)
+	} else {
+		rc, err = w.Objects.Get(ctx, job.VCFKey)
+	}
+	w.Metrics.StageDuration.WithLabelValues(metrics.StageFetch).Observe(time.Since(t).Seconds())
+	if errors.Is(err, store.ErrNotExist) {
+		return nil, w.fail(ctx, job, "missing-input", fmt.Sprintf("%s: the VCF named in the manifest is not in the object store", job.VCFKey))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", job.VCFKey, err)
+	}
+
+	t = time.Now()
+	opts := annotate.Options{Panels: job.Panels, Specimen: job.Specimen}
+	var rep *report.Report
+	var read int64 // bytes of the VCF read from the store
+	if job.IndexKey != "" {
+		rep, err = w.Annotator.AnnotateIndexed(ctx, w.indexed(job, info.Size, m, &read), opts)
+	} else {
+		defer rc.Close()
+		rep, err = w.Annotator.Annotate(ctx, keepAlive(&counted{r: rc, n: &read}, m), job.VCFKey, opts)
+	}
+	w.Metrics.BytesRead.Add(float64(read))
+	w.Metrics.StageDuration.WithLabelValues(metrics.StageAnnotate).Observe(time.Since(t).Seconds())
+	switch {
+	case err == nil:
+		return rep, nil
+	case annotate.IsInvalid(err), errors.Is(err, annotate.ErrUsage):
+		return nil, w.fail(ctx, job, "invalid-input", err.Error())
+	case annotate.IsBuild(err):
+		return nil, w.fail(ctx, job, "genome-build", err.Error())
+	default:
+		return nil, fmt.Errorf("annotate %s: %w", job.VCFKey, err)
+	}
+}
+
+// indexed describes the job's VCF in the store, of size bytes, and its index: byte ranges
+// through GetRange, the whole object only when the index cannot be used. Bytes of the VCF
+// read are added to *read.
+func (w *Worker) indexed(job *queue.Job, size int64, m queue.Msg, read *int64) annotate.Indexed {
+	return annotate.Indexed{
+		Name: job.VCFKey, Size: size, IndexName: job.IndexKey,
+		Ranges: index.SourceFunc(func(ctx context.Context, off, n int64) (io.ReadCloser, error) {
+			rc, err := w.Objects.GetRange(ctx, job.VCFKey, off, n)
+			if err != nil {
+				return nil, err
+			}
+			return readCloser{&counted{r: rc, n: read}, rc}, nil
+		}),
+		Index: func(ctx context.Context) (io.ReadCloser, error) { return w.Objects.Get(ctx, job.IndexKey) },
+		Whole: func(ctx context.Context) (io.ReadCloser, error) {
+			rc, err := w.Objects.Get(ctx, job.VCFKey)
+			if err != nil {
+				return nil, err
+			}
+			return readCloser{keepAlive(&counted{r: rc, n: read}, m), rc}, nil
+		},
+	}
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // keepSample keeps the job's sample when a multi-sample VCF has a column of that name (the
@@ -226,14 +283,15 @@ func (w *Worker) read(ctx context.Context, key string) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(rc, 64<<20))
 }
 
-type countingReader struct {
+// counted adds the bytes read through it to *n. Reads come from one goroutine at a time.
+type counted struct {
 	r io.Reader
-	n int64
+	n *int64
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
+func (c *counted) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	*c.n += int64(n)
 	return n, err
 }
 

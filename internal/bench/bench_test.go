@@ -1,0 +1,177 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/precis-dx/precis/internal/service/minioproc"
+)
+
+// TestRunQuick runs the harness end to end in quick mode (500,000 WGS-scale records; 4
+// exome-size samples and each side-by-side command once, to keep it short) with a precis built from this
+// repository, into a temp dir, and checks that every row is there with sane figures. Without
+// bcftools/tabix or MinIO their rows are allowed to be "not measured", except with CI=true.
+func TestRunQuick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end harness run (about a minute the first time): not in -short")
+	}
+	ci := os.Getenv("CI") == "true"
+	haveHTS := true
+	for _, tool := range []string{"bgzip", "bcftools", "tabix"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if ci {
+				t.Fatalf("%s not found in CI: apt-get install bcftools tabix", tool)
+			}
+			t.Logf("%s not found: its rows must say so", tool)
+			haveHTS = false
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "precis")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/precis")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build precis: %v\n%s", err, out)
+	}
+
+	cfg := QuickConfig()
+	cfg.Out = t.TempDir()
+	cfg.Summary = filepath.Join(t.TempDir(), "RESULTS.md")
+	cfg.Precis = bin
+	cfg.Reps = 1
+	cfg.Exomes = 4 // the service annotates in this process: slow under -race
+	cfg.Command = "go test ./internal/bench -run TestRunQuick"
+	cfg.Log = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if _, err := minioproc.FindMinIO(); err != nil {
+		if ci {
+			t.Fatal(err)
+		}
+		t.Logf("%v: the service rows are skipped", err)
+		cfg.SkipService = true
+	}
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sideTools := []string{ToolLimit, ToolBcftoolsT, ToolBcftoolsR, ToolPrecisStream, ToolPrecisIndex}
+	for _, file := range []string{"wgs", "exome", "panel"} {
+		for _, tool := range sideTools {
+			row, ok := res.Row(file, tool)
+			switch {
+			case !ok:
+				t.Errorf("%s/%s: no row", file, tool)
+			case !row.Measured && (haveHTS || !strings.Contains(row.Why, "apt-get install bcftools tabix")):
+				t.Errorf("%s/%s: not measured: %s", file, tool, row.Why)
+			case row.Measured:
+				saneRow(t, row)
+			}
+		}
+		tr, okT := res.Row(file, ToolBcftoolsT)
+		rr, okR := res.Row(file, ToolBcftoolsR)
+		if okT && okR && tr.Measured && rr.Measured && (tr.RecordsOut == 0 || tr.RecordsOut != rr.RecordsOut) {
+			t.Errorf("%s: bcftools -T wrote %d records, -R %d; want the same, more than 0", file, tr.RecordsOut, rr.RecordsOut)
+		}
+	}
+	for _, tool := range []string{ToolServiceS3, ToolServiceS3Idx} {
+		row, ok := res.Row("wgs", tool)
+		switch {
+		case !ok:
+			t.Errorf("wgs/%s: no row", tool)
+		case !cfg.SkipService && !row.Measured:
+			t.Errorf("wgs/%s: not measured: %s", tool, row.Why)
+		case row.Measured:
+			saneRow(t, row)
+		}
+	}
+	if len(res.Throughput) != 2 {
+		t.Fatalf("%d throughput rows, want 2 (cli, service)", len(res.Throughput))
+	}
+	for _, tp := range res.Throughput {
+		switch {
+		case tp.Path == "service" && cfg.SkipService:
+		case !tp.Measured:
+			t.Errorf("%s: not measured: %s", tp.Path, tp.Why)
+		case tp.Samples != cfg.Exomes || tp.Wall <= 0 || tp.PerMinute <= 0 || tp.P50 <= 0 || tp.P50 > tp.P95 || tp.P95 > tp.Wall:
+			t.Errorf("%s: %+v: want %d samples, wall > 0, 0 < p50 <= p95 <= wall", tp.Path, tp, cfg.Exomes)
+		}
+	}
+	if m := res.Memory; m.Ratio <= 0 || m.PanelPeakRSS < 1<<20 || m.WGSPeakRSS < 1<<20 {
+		t.Errorf("memory comparison %+v: want both peaks above 1 MiB", m)
+	}
+	if len(res.Targets) != 5 {
+		t.Errorf("%d targets, want 5", len(res.Targets))
+	}
+	for _, tg := range res.Targets {
+		if tg.Status != "met" && tg.Status != "not met" && tg.Status != "not measured" {
+			t.Errorf("target %q: status %q", tg.Name, tg.Status)
+		}
+		if tg.Status != "not measured" && tg.Got == "" {
+			t.Errorf("target %q: %s without a measured figure", tg.Name, tg.Status)
+		}
+	}
+
+	// The files: the markdown names every row, the JSON reads back, the plot is a PNG.
+	md, err := os.ReadFile(filepath.Join(cfg.Out, "results.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range res.Rows {
+		if !strings.Contains(string(md), "| "+row.File+" | "+row.Label) {
+			t.Errorf("results.md has no row %s / %s", row.File, row.Label)
+		}
+	}
+	if sum, err := os.ReadFile(cfg.Summary); err != nil || !bytes.Contains(sum, []byte("## Targets")) {
+		t.Errorf("summary %s: %v, want the markdown", cfg.Summary, err)
+	}
+	js, err := os.ReadFile(filepath.Join(cfg.Out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Results
+	if err := json.Unmarshal(js, &back); err != nil || len(back.Rows) != len(res.Rows) {
+		t.Errorf("results.json: %v, %d rows; want %d", err, len(back.Rows), len(res.Rows))
+	}
+	pf, err := os.ReadFile(filepath.Join(cfg.Out, "throughput.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(bytes.NewReader(pf)); err != nil {
+		t.Errorf("throughput.png: %v", err)
+	}
+}
+
+// saneRow checks one measured row's figures.
+func saneRow(t *testing.T, r Row) {
+	t.Helper()
+	name := r.File + "/" + r.Tool
+	if r.Wall <= 0 || r.Wall > 120 || r.RecordsPerSec <= 0 {
+		t.Errorf("%s: wall %.3f s, %.0f records/s: want 0 < wall <= 120 s and records/s > 0", name, r.Wall, r.RecordsPerSec)
+	}
+	if r.Records < 1000 {
+		t.Errorf("%s: %d records in the file, want at least 1,000", name, r.Records)
+	}
+	if r.VsLimit <= 0 {
+		t.Errorf("%s: ratio to the decompression limit %.2f, want > 0", name, r.VsLimit)
+	}
+	switch r.Tool {
+	case ToolLimit, ToolBcftoolsT, ToolPrecisStream, ToolServiceS3:
+		// Streaming reads the whole file (a little more for headers, libraries, the BED).
+		if r.BytesRead < r.FileBytes {
+			t.Errorf("%s: read %d bytes of a %d-byte file, want all of it", name, r.BytesRead, r.FileBytes)
+		}
+	}
+	if strings.HasPrefix(r.Tool, "service") {
+		if r.PeakRSS != 0 {
+			t.Errorf("%s: peak RSS %d, want 0 (in-process)", name, r.PeakRSS)
+		}
+	} else if r.PeakRSS < 1<<20 || r.PeakRSS > 4<<30 {
+		t.Errorf("%s: peak RSS %d, want between 1 MiB and 4 GiB", name, r.PeakRSS)
+	}
+}

@@ -1,0 +1,19 @@
+// Package bench is the harness behind `precis bench`: a benchmark bioinformaticians can run
+// on their own machine, with nothing but the precis binary and, for the comparison rows,
+// bcftools, tabix and a MinIO server.
+//
+// Run generates (or reuses, cached by spec) a WGS-scale, an exome-size and a panel-size
+// BGZF VCF with real ClinVar P/LP variants of the panel genes planted from the embedded
+// knowledge base (Input, Plants), indexes them with tabix (Index, biogo/hts), and measures
+// side by side on the same files: the decompression limit (`bgzip -dc`), `bcftools view -T`
+// (streaming) and `-R` (indexed), and `precis annotate` streaming and indexed. Each command
+// runs as its own process (Measure: wall time, peak RSS from /proc/PID/status VmHWM, bytes
+// read from /proc/PID/io). It then runs the service (a MinIO process, embedded NATS
+// JetStream and workers, internal/service) on the WGS-scale file from S3, with and without
+// its index, counting the object bytes the workers read, and compares the service with the
+// CLI on many exome-size samples (RunCLIs, RunService). The results are a markdown table, a
+// PNG plot and a JSON file of the raw numbers, checked against the throughput targets.
+//
+// The harness installs nothing: a missing program leaves its rows marked not measured, with
+// the reason.
+package bench

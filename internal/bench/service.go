@@ -1,0 +1,328 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/precis-dx/precis/internal/ingest"
+	"github.com/precis-dx/precis/internal/manifest"
+	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/service"
+	"github.com/precis-dx/precis/internal/service/minioproc"
+	"github.com/precis-dx/precis/internal/store"
+)
+
+// ErrRun reports a batch that did not finish.
+var ErrRun = errors.New("bench: run")
+
+// Batch is one batch of samples annotated through the CLI or the service.
+type Batch struct {
+	Samples  int
+	Parallel int           // processes (CLI) or workers (service) at a time
+	Wall     time.Duration // from the first sample started (CLI) or the run submitted (service) to the last report
+	// Latencies holds each sample's time in work: the `precis annotate` process's wall time,
+	// or for the service the time from a worker taking the job to its report stored.
+	Latencies []time.Duration
+}
+
+// PerMinute returns the batch's throughput in samples per minute.
+func (b Batch) PerMinute() float64 {
+	if b.Wall <= 0 {
+		return 0
+	}
+	return float64(b.Samples) / b.Wall.Minutes()
+}
+
+// Quantile returns the q-quantile (0..1) of the per-sample latencies, nearest rank.
+func (b Batch) Quantile(q float64) time.Duration {
+	if len(b.Latencies) == 0 {
+		return 0
+	}
+	s := slices.Clone(b.Latencies)
+	slices.Sort(s)
+	i := int(q*float64(len(s))+0.999999) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+// RunCLIs runs `bin annotate args... FILE` over files, par processes at a time, reports
+// written to /dev/null.
+func RunCLIs(ctx context.Context, bin string, files []string, par int, args ...string) (Batch, error) {
+	b := Batch{Samples: len(files), Parallel: par, Latencies: make([]time.Duration, len(files))}
+	next := make(chan int)
+	errs := make(chan error, len(files))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < par; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				cmd := exec.Command(bin, append(append([]string{"annotate"}, args...), files[i])...)
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				u, err := measureToNull(ctx, cmd)
+				if err != nil {
+					errs <- fmt.Errorf("%w: precis annotate %s: %v: %s", ErrRun, files[i], err, tail(stderr.String()))
+					continue
+				}
+				b.Latencies[i] = u.Wall
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	b.Wall = time.Since(start)
+	close(errs)
+	return b, <-errs // nil when there was none
+}
+
+// measureToNull measures cmd with its standard output going to /dev/null, as a shell's
+// `> /dev/null` would: no pipe for the harness to drain.
+func measureToNull(ctx context.Context, cmd *exec.Cmd) (Usage, error) {
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return Usage{BytesRead: -1}, err
+	}
+	defer null.Close()
+	cmd.Stdout = null
+	return Measure(ctx, cmd)
+}
+
+// RunService uploads files as the samples of one run of lab (not timed), each with its
+// tabix index when withIndex is set, submits the run to svc and waits for its last report.
+// Wall runs from the submission to the last report stored.
+//
+// Each sample's latency is read from the run's state, polled every 5 ms: from the time
+// its state turned "processing" (a worker took the job) to "done". A sample whose
+// "processing" state fell between two polls is counted from the last poll that saw it
+// waiting, which overstates it by less than the polling interval.
+func RunService(ctx context.Context, svc *service.Service, lab, runID string, files []string, withIndex bool) (Batch, error) {
+	b := Batch{Samples: len(files)}
+	m := manifest.Manifest{SchemaVersion: manifest.SchemaVersion, RunID: runID, Lab: lab, GenomeBuild: "GRCh38", OrderingUnit: "benchmark"}
+	prefix := "runs/" + lab + "/" + runID + "/"
+	for i, f := range files {
+		s := manifest.Sample{ID: fmt.Sprintf("S%03d", i), VCF: fmt.Sprintf("%sS%03d.vcf.gz", prefix, i), Specimen: "germline", Panels: manifest.Panels}
+		if err := putFile(ctx, svc.Objects, s.VCF, f); err != nil {
+			return b, err
+		}
+		if withIndex {
+			s.Index = s.VCF + ".tbi"
+			if err := putFile(ctx, svc.Objects, s.Index, f+".tbi"); err != nil {
+				return b, err
+			}
+		}
+		m.Samples = append(m.Samples, s)
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return b, err
+	}
+	if err := svc.Objects.Put(ctx, ingest.ManifestKey(lab, runID), bytes.NewReader(body), int64(len(body)), "application/json"); err != nil {
+		return b, fmt.Errorf("%w: %v", ErrRun, err)
+	}
+
+	start := time.Now()
+	if err := ingest.Submit(ctx, svc.Queue, lab, runID, "cli"); err != nil {
+		return b, fmt.Errorf("%w: submit %s: %v", ErrRun, runID, err)
+	}
+	began := map[string]time.Time{} // when a worker took each sample's job
+	waiting := map[string]time.Time{}
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		polled := time.Now()
+		st, err := svc.Queue.GetRun(ctx, lab, runID)
+		if err == nil {
+			for id, s := range st.Samples {
+				switch s.Status {
+				case queue.StatusProcessing:
+					if _, ok := began[id]; !ok {
+						began[id] = s.Updated
+					}
+				case queue.StatusDone, queue.StatusFailed:
+				default:
+					waiting[id] = polled
+				}
+			}
+			switch st.Status {
+			case queue.StatusDone:
+				var last time.Time
+				for id, s := range st.Samples {
+					from, ok := began[id]
+					if !ok {
+						from = waiting[id]
+					}
+					if from.IsZero() {
+						from = start
+					}
+					b.Latencies = append(b.Latencies, s.Updated.Sub(from))
+					if s.Updated.After(last) {
+						last = s.Updated
+					}
+				}
+				b.Wall = last.Sub(start)
+				return b, nil
+			case queue.StatusFailed, queue.StatusRejected:
+				return b, fmt.Errorf("%w: run %s %s: %s%s", ErrRun, runID, st.Status, st.Reason, sampleReasons(st))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return b, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func sampleReasons(st queue.RunState) string {
+	var b strings.Builder
+	for id, s := range st.Samples {
+		if s.Reason != "" {
+			fmt.Fprintf(&b, "; %s: %s", id, s.Reason)
+		}
+	}
+	return b.String()
+}
+
+func putFile(ctx context.Context, objects store.Store, key, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrRun, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrRun, err)
+	}
+	if err := objects.Put(ctx, key, f, st.Size(), "application/gzip"); err != nil {
+		return fmt.Errorf("%w: upload %s: %v", ErrRun, key, err)
+	}
+	return nil
+}
+
+// bucket is the S3 bucket the harness's service uses.
+const bucket = "precis-bench"
+
+// serviceStack is the service the harness measures: a MinIO server process, a proxy in front
+// of it that counts the object bytes the workers read, and the service (embedded NATS with
+// JetStream, ingest and workers) in this process.
+type serviceStack struct {
+	minio *minioproc.Server
+	proxy *countingProxy
+	svc   *service.Service
+}
+
+// startService starts the stack with its state under dir.
+func startService(ctx context.Context, minioBin, dir string, workers int) (*serviceStack, error) {
+	m, err := minioproc.Launch(minioBin, filepath.Join(dir, "minio"))
+	if err != nil {
+		return nil, err
+	}
+	s := &serviceStack{minio: m}
+	s.proxy, err = startProxy(m.Addr)
+	if err != nil {
+		s.close(ctx)
+		return nil, err
+	}
+	s.svc, err = service.Start(ctx, service.Config{DataDir: filepath.Join(dir, "service"),
+		S3:      store.S3Config{Endpoint: s.proxy.addr(), Bucket: bucket, AccessKey: minioproc.User, SecretKey: minioproc.Password},
+		Workers: workers, Ingest: true, Version: "bench", Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		s.close(ctx)
+		return nil, fmt.Errorf("start service: %w", err)
+	}
+	return s, nil
+}
+
+func (s *serviceStack) close(ctx context.Context) {
+	if s.svc != nil {
+		s.svc.Shutdown(ctx)
+	}
+	if s.proxy != nil {
+		s.proxy.close()
+	}
+	s.minio.Kill()
+}
+
+// countingProxy forwards HTTP requests to an S3 server and counts, by URL path, the body
+// bytes of the objects it returns (whole or ranged GETs). It is safe for concurrent use.
+type countingProxy struct {
+	ln  net.Listener
+	srv *http.Server
+	mu  sync.Mutex
+	got map[string]int64 // "/bucket/key" -> bytes returned
+}
+
+func startProxy(target string) (*countingProxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &countingProxy{ln: ln, got: map[string]int64{}}
+	// NewSingleHostReverseProxy keeps the client's Host header, which the S3 signature covers.
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: target})
+	rp.ErrorLog = log.New(io.Discard, "", 0) // a failed request reaches the service as a 502
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.Method == http.MethodGet && (resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusPartialContent) {
+			resp.Body = &countingBody{ReadCloser: resp.Body, p: p, path: resp.Request.URL.Path}
+		}
+		return nil
+	}
+	p.srv = &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
+	go p.srv.Serve(ln)
+	return p, nil
+}
+
+func (p *countingProxy) addr() string { return p.ln.Addr().String() }
+
+// bytesOf returns the object bytes returned for a URL path ("/bucket/key").
+func (p *countingProxy) bytesOf(path string) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.got[path]
+}
+
+func (p *countingProxy) close() { p.srv.Close() }
+
+type countingBody struct {
+	io.ReadCloser
+	p    *countingProxy
+	path string
+}
+
+func (c *countingBody) Read(b []byte) (int, error) {
+	n, err := c.ReadCloser.Read(b)
+	c.p.mu.Lock()
+	c.p.got[c.path] += int64(n)
+	c.p.mu.Unlock()
+	return n, err
+}
+
+// tail returns the last lines of a process's stderr for an error message.
+func tail(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 400 {
+		s = "..." + s[len(s)-400:]
+	}
+	return s
+}

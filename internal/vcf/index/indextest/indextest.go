@@ -1,0 +1,132 @@
+// Package indextest makes the indexed inputs that tests of the indexed read share: a
+// whole-genome-scale BGZF VCF from the benchmark generator, with real ClinVar P/LP variants
+// planted in the panels, and its tabix index. It is imported by tests only.
+package indextest
+
+import (
+	"bufio"
+	"compress/gzip"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/biogo/hts/bgzf"
+
+	"github.com/precis-dx/precis/benchmarks"
+	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/oracle"
+)
+
+// Tool returns the path of an htslib command-line tool (bgzip, tabix, bcftools). When it is
+// missing the test is skipped, or fails when CI=true.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed (apt-get install tabix bcftools)", name)
+		}
+		t.Skipf("%s is not installed", name)
+	}
+	return p
+}
+
+// WGS returns a BGZF VCF of about records records spread over the whole genome at a
+// realistic density, with every 20th P/LP variant of the shared ClinVar panel file planted
+// where the built-in reference confirms its REF, indexed with tabix (PATH.tbi). The pair is
+// made once and cached in $TMPDIR/precis-bench, beside the benchmarks' inputs.
+func WGS(t testing.TB, k *kb.KB, records int) string {
+	t.Helper()
+	tabix := Tool(t, "tabix")
+	data := oracle.Dir(t)
+	dir := filepath.Join(os.TempDir(), "precis-bench")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("wgs-planted-%d-%s.vcf.gz", records, k.Version))
+	if _, err := os.Stat(path + ".tbi"); err == nil {
+		return path
+	}
+	start := time.Now()
+	plants := Plants(t, k, filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz"))
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	f, err := os.Create(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(tmp)
+	zw, err := bgzf.NewWriterLevel(f, gzip.DefaultCompression, runtime.GOMAXPROCS(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := benchmarks.Write(zw, benchmarks.Spec{Records: records, Seed: 7, Plants: plants}, k.Genome); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(tabix, "-f", "-p", "vcf", tmp).CombinedOutput(); err != nil {
+		t.Fatalf("tabix: %v %s", err, out)
+	}
+	// The index first, so that a file is never seen without its index.
+	if err := os.Rename(tmp+".tbi", path+".tbi.tmp"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".tbi.tmp", path+".tbi"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("made %s (%d records, %d planted) in %s", path, records, len(plants), time.Since(start).Round(time.Millisecond))
+	return path
+}
+
+// Plants reads every 20th P/LP ClinVar record of a (gzip) VCF without a chr prefix, keeping
+// single-ALT records whose REF the built-in GRCh38 reference confirms.
+func Plants(t testing.TB, k *kb.KB, path string) []benchmarks.Plant {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []benchmarks.Plant
+	sc := bufio.NewScanner(zr)
+	n := 0
+	for sc.Scan() {
+		l := sc.Text()
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		c := strings.SplitN(l, "\t", 6)
+		if n++; n%20 != 0 || len(c) < 5 || strings.ContainsAny(c[4], ",<") {
+			continue
+		}
+		pos, err := strconv.Atoi(c[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		chrom := "chr" + c[0]
+		if seq, ok := k.Genome.Fetch(chrom, pos, pos+len(c[3])-1); ok && seq == c[3] {
+			out = append(out, benchmarks.Plant{Chrom: chrom, Pos: pos, Ref: c[3], Alt: c[4]})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,9 +1,7 @@
 package annotate
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"flag"
@@ -163,30 +161,9 @@ func TestDeterministic(t *testing.T) {
 // readVCF returns the data lines of a (gzipped) VCF, split into columns.
 func readVCF(t testing.TB, path string) [][]string {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var sc *bufio.Scanner
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc = bufio.NewScanner(zr)
-	} else {
-		sc = bufio.NewScanner(f)
-	}
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	var out [][]string
-	for sc.Scan() {
-		if l := sc.Text(); l != "" && l[0] != '#' {
-			out = append(out, strings.Split(l, "\t"))
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+	for _, cols := range oracle.DataLines(t, path) {
+		out = append(out, cols)
 	}
 	return out
 }

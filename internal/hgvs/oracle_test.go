@@ -1,9 +1,7 @@
 package hgvs_test
 
 import (
-	"bufio"
-	"compress/gzip"
-	"os"
+	"github.com/precis-dx/precis/internal/oracle"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -28,15 +26,6 @@ var maneGenes = []struct{ id, symbol, chrom string }{
 // consequence must be among ClinVar's molecular consequences (INFO MC).
 func TestClinVarVCF(t *testing.T) {
 	dir := transcripttest.DataDir(t)
-	f, err := os.Open(filepath.Join(dir, "clinvar", "clinvar_genes.GRCh38.20260226.vcf.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	type panel struct {
 		g      gene
 		a      *hgvs.Annotator
@@ -49,14 +38,7 @@ func TestClinVarVCF(t *testing.T) {
 	}
 	var gN, gOK, snvN, snvOK int
 	shown := 0
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		text := sc.Text()
-		if strings.HasPrefix(text, "#") {
-			continue
-		}
-		c := strings.SplitN(text, "\t", 9)
+	for line, c := range oracle.DataLines(t, filepath.Join(dir, "clinvar", "clinvar_genes.GRCh38.20260226.vcf.gz")) {
 		if len(c) < 8 {
 			t.Fatalf("line %d: %d columns", line, len(c))
 		}
@@ -109,9 +91,6 @@ func TestClinVarVCF(t *testing.T) {
 				t.Logf("consequence line %d %v %s: got %v, ClinVar %s", line, v, ann.HGVSc, ann.Consequences, info["MC"])
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	t.Logf("g. %d/%d (%.2f%%), SNV consequence %d/%d (%.2f%%)", gOK, gN, pct(gOK, gN), snvOK, snvN, pct(snvOK, snvN))
 	if gN < 30000 || pct(gOK, gN) < 99 {

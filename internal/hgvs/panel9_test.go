@@ -1,10 +1,8 @@
 package hgvs_test
 
 import (
-	"bufio"
-	"compress/gzip"
 	"fmt"
-	"os"
+	"github.com/precis-dx/precis/internal/oracle"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -46,24 +44,8 @@ type plpRecord struct {
 func readPLP(tb testing.TB) []plpRecord {
 	tb.Helper()
 	path := filepath.Join(transcripttest.DataDir(tb), "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz")
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	var out []plpRecord
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		text := sc.Text()
-		if strings.HasPrefix(text, "#") {
-			continue
-		}
-		c := strings.SplitN(text, "\t", 9)
+	for line, c := range oracle.DataLines(tb, path) {
 		if len(c) < 8 {
 			tb.Fatalf("%s line %d: %d columns", path, line, len(c))
 		}
@@ -86,9 +68,6 @@ func readPLP(tb testing.TB) []plpRecord {
 			}
 		}
 		out = append(out, r)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatal(err)
 	}
 	return out
 }

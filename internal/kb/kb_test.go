@@ -1,7 +1,6 @@
 package kb
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"errors"
@@ -83,38 +82,16 @@ func readVCF(t testing.TB, path string) []vcfRecord {
 
 func readVCFFile(t testing.TB, path string) []vcfRecord {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = zr
-	}
 	var out []vcfRecord
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	n := 0
-	for sc.Scan() {
-		n++
-		l := sc.Text()
-		if strings.HasPrefix(l, "#") || l == "" {
-			continue
+	for n, f := range oracle.DataLines(t, path) {
+		if len(f) < 8 {
+			t.Fatalf("%s line %d: %d columns", path, n, len(f))
 		}
-		f := strings.Split(l, "\t")
 		pos, err := strconv.Atoi(f[1])
-		if err != nil || len(f) < 8 {
-			t.Fatalf("%s line %d: %q", path, n, l)
+		if err != nil {
+			t.Fatalf("%s line %d: POS %q", path, n, f[1])
 		}
 		out = append(out, vcfRecord{line: n, chrom: f[0], pos: pos, id: f[2], ref: f[3], alt: f[4], info: f[7]})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }

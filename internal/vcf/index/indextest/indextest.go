@@ -4,7 +4,6 @@
 package indextest
 
 import (
-	"bufio"
 	"compress/gzip"
 	"fmt"
 	"os"
@@ -95,24 +94,9 @@ func WGS(t testing.TB, k *kb.KB, records int) string {
 // single-ALT records whose REF the built-in GRCh38 reference confirms.
 func Plants(t testing.TB, k *kb.KB, path string) []benchmarks.Plant {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []benchmarks.Plant
-	sc := bufio.NewScanner(zr)
 	n := 0
-	for sc.Scan() {
-		l := sc.Text()
-		if strings.HasPrefix(l, "#") {
-			continue
-		}
-		c := strings.SplitN(l, "\t", 6)
+	for _, c := range oracle.DataLines(t, path) {
 		if n++; n%20 != 0 || len(c) < 5 || strings.ContainsAny(c[4], ",<") {
 			continue
 		}
@@ -124,9 +108,6 @@ func Plants(t testing.TB, k *kb.KB, path string) []benchmarks.Plant {
 		if seq, ok := k.Genome.Fetch(chrom, pos, pos+len(c[3])-1); ok && seq == c[3] {
 			out = append(out, benchmarks.Plant{Chrom: chrom, Pos: pos, Ref: c[3], Alt: c[4]})
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }

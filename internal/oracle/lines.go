@@ -1,0 +1,49 @@
+package oracle
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"iter"
+	"os"
+	"strings"
+	"testing"
+)
+
+// DataLines yields the 1-based line number and the tab-separated columns of every data line
+// of a VCF (plain, gzip or BGZF, told by content), skipping header and empty lines. A file
+// that cannot be read fails the test.
+func DataLines(tb testing.TB, path string) iter.Seq2[int, []string] {
+	tb.Helper()
+	return func(yield func(int, []string) bool) {
+		f, err := os.Open(path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer f.Close()
+		br := bufio.NewReaderSize(f, 1<<16)
+		var r io.Reader = br
+		if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+			zr, err := gzip.NewReader(br)
+			if err != nil {
+				tb.Fatalf("%s: %v", path, err)
+			}
+			r = zr
+		}
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 1<<20), 1<<24)
+		for n := 1; sc.Scan(); n++ {
+			l := sc.Text()
+			if l == "" || l[0] == '#' {
+				continue
+			}
+			if !yield(n, strings.Split(l, "\t")) {
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			tb.Fatalf("%s: %v", path, err)
+		}
+	}
+}

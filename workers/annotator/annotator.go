@@ -99,7 +99,7 @@ func (w *Worker) handle(ctx context.Context, job *queue.Job, m queue.Msg, log *s
 		return fmt.Errorf("mark %s processing: %w", job.SampleID, err)
 	}
 
-	rep, err := w.annotate(ctx, job, m)
+	rep, err := w.annotate(ctx, job)
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (w *Worker) handle(ctx context.Context, job *queue.Job, m queue.Msg, log *s
 // job names one (HTTP range requests for the blocks in the panels only), else as one stream.
 // An input no retry can mend is failed for good here (stored in place of the report); any
 // other error is returned to be retried.
-func (w *Worker) annotate(ctx context.Context, job *queue.Job, m queue.Msg) (*report.Report, error) {
+func (w *Worker) annotate(ctx context.Context, job *queue.Job) (*report.Report, error) {
 	t := time.Now()
 	var (
 		info store.Info
@@ -148,10 +148,10 @@ func (w *Worker) annotate(ctx context.Context, job *queue.Job, m queue.Msg) (*re
 	var rep *report.Report
 	var read int64 // bytes of the VCF read from the store
 	if job.IndexKey != "" {
-		rep, err = w.Annotator.AnnotateIndexed(ctx, w.indexed(job, info.Size, m, &read), opts)
+		rep, err = w.Annotator.AnnotateIndexed(ctx, w.indexed(job, info.Size, &read), opts)
 	} else {
 		defer rc.Close()
-		rep, err = w.Annotator.Annotate(ctx, keepAlive(&counted{r: rc, n: &read}, m), job.VCFKey, opts)
+		rep, err = w.Annotator.Annotate(ctx, &counted{r: rc, n: &read}, job.VCFKey, opts)
 	}
 	w.Metrics.BytesRead.Add(float64(read))
 	w.Metrics.StageDuration.WithLabelValues(metrics.StageAnnotate).Observe(time.Since(t).Seconds())
@@ -170,7 +170,7 @@ func (w *Worker) annotate(ctx context.Context, job *queue.Job, m queue.Msg) (*re
 // indexed describes the job's VCF in the store, of size bytes, and its index: byte ranges
 // through GetRange, the whole object only when the index cannot be used. Bytes of the VCF
 // read are added to *read.
-func (w *Worker) indexed(job *queue.Job, size int64, m queue.Msg, read *int64) annotate.Indexed {
+func (w *Worker) indexed(job *queue.Job, size int64, read *int64) annotate.Indexed {
 	return annotate.Indexed{
 		Name: job.VCFKey, Size: size, IndexName: job.IndexKey,
 		Ranges: index.SourceFunc(func(ctx context.Context, off, n int64) (io.ReadCloser, error) {
@@ -186,7 +186,7 @@ func (w *Worker) indexed(job *queue.Job, size int64, m queue.Msg, read *int64) a
 			if err != nil {
 				return nil, err
 			}
-			return readCloser{keepAlive(&counted{r: rc, n: read}, m), rc}, nil
+			return readCloser{&counted{r: rc, n: read}, rc}, nil
 		},
 	}
 }
@@ -293,28 +293,4 @@ func (c *counted) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	*c.n += int64(n)
 	return n, err
-}
-
-// keepAlive tells the queue the job is still in hand while a long file streams, at most every
-// few seconds, so AckWait does not expire on a whole-genome VCF.
-func keepAlive(r io.Reader, m queue.Msg) io.Reader {
-	if m.InProgress == nil {
-		return r
-	}
-	return &progressReader{r: r, ping: m.InProgress, every: 5 * time.Second, last: time.Now()}
-}
-
-type progressReader struct {
-	r     io.Reader
-	ping  func() error
-	every time.Duration
-	last  time.Time
-}
-
-func (p *progressReader) Read(b []byte) (int, error) {
-	if time.Since(p.last) > p.every {
-		p.last = time.Now()
-		_ = p.ping() // best effort: the consumer also pings on a timer
-	}
-	return p.r.Read(b)
 }

@@ -211,6 +211,12 @@ type s3Body struct {
 }
 
 func (b *s3Body) Read(p []byte) (int, error) {
+	// The transport may have buffered the rest of a small object already, so a cancelled
+	// context is checked here too, as the local store does: cancellation stops a copy loop
+	// on both stores alike.
+	if err := b.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("read %s: %w", b.key, err)
+	}
 	n, err := b.rc.Read(p)
 	if err != nil && err != io.EOF {
 		return n, b.s.err(b.ctx, "read", b.key, err)

@@ -10,23 +10,26 @@ import (
 	"os"
 
 	"github.com/precis-dx/precis/internal/annotate"
+	"github.com/precis-dx/precis/internal/fhir"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/panel"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/vcf/index"
+	"github.com/precis-dx/precis/internal/web"
 )
 
 type annotateConfig struct {
-	format, panels, build, missing, specimen, sample string
-	index                                            string // auto | off
-	file                                             string
+	format, lang, panels, build, missing, specimen, sample string
+	index                                                  string // auto | off
+	file                                                   string
 }
 
 func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var c annotateConfig
 	fs := flag.NewFlagSet("annotate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.format, "format", "json", "output format: json or text")
+	fs.StringVar(&c.format, "format", "json", "output format: json, text, fhir (HL7 FHIR R4 Bundle, Genomics Reporting IG) or html (a standalone page that prints on A4)")
+	fs.StringVar(&c.lang, "lang", "en", "labels of the html format: en or sv")
 	fs.StringVar(&c.panels, "panels", "dpyd,brca,lynch,pole", "comma-separated panels to report: dpyd, brca, lynch, pole")
 	fs.StringVar(&c.build, "build", "auto", "genome build: auto, GRCh38 or GRCh37 (overrides only when the evidence does not contradict it)")
 	fs.StringVar(&c.missing, "missing", "no-call", "DPYD positions absent from the input: no-call (untested) or reference")
@@ -34,7 +37,7 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	fs.StringVar(&c.sample, "sample", "", "report only this sample")
 	fs.StringVar(&c.index, "index", "auto", "auto: with FILE.tbi or FILE.csi beside a BGZF FILE, read only the blocks in the panels; off: read the whole file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--index auto|off] FILE|-")
+		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--index auto|off] FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(reorder(args)); err != nil {
@@ -52,7 +55,8 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		c.specimen = "tumour"
 	}
 	for _, err := range []error{
-		oneOf("format", c.format, "json", "text"),
+		oneOf("format", c.format, "json", "text", "fhir", "html"),
+		oneOf("lang", c.lang, "en", "sv"),
 		oneOf("build", c.build, "auto", "GRCh38", "GRCh37"),
 		oneOf("missing", c.missing, "no-call", "reference"),
 		oneOf("specimen", c.specimen, "germline", "tumour"),
@@ -113,6 +117,10 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	switch c.format {
 	case "text":
 		err = report.WriteText(w, rep)
+	case "fhir":
+		err = fhir.Write(w, rep)
+	case "html":
+		err = web.RenderReport(w, rep, c.lang)
 	default:
 		err = report.WriteJSON(w, rep)
 	}

@@ -25,6 +25,7 @@ commands:
   worker     run workers against a NATS cluster and an S3 endpoint
   submit     upload a run directory (manifest.json and its VCFs) to the service
   report     fetch a run's status or a sample's report from the service
+  token      create, list or revoke the service's access tokens (per lab and role)
   kb build   rebuild the embedded knowledge base from its source files
   kb info    show the knowledge base version and sources
   bench      measure throughput and memory against bgzip and bcftools, and the service against the CLI
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return reportCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, args[1:], stdout, stderr)
+	case "token":
+		return tokenCmd(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "precis", version())
 		return exitOK

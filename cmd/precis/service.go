@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -14,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/service"
@@ -24,7 +27,9 @@ import (
 // serviceFlags are the flags `serve` and `worker` share.
 type serviceFlags struct {
 	dataDir, natsURL, s3Endpoint, bucket, httpAddr string
-	s3Secure                                       bool
+	tlsCert, tlsKey                                string
+	s3Secure, trustProxy                           bool
+	sessionKey                                     []byte
 	workers, natsPort                              int
 	ackWait                                        time.Duration
 	maxDeliver                                     int
@@ -41,7 +46,10 @@ func (f *serviceFlags) register(fs *flag.FlagSet, worker bool) {
 	fs.DurationVar(&f.ackWait, "ack-wait", 2*time.Minute, "how long a job may go without a sign of life before NATS redelivers it")
 	fs.IntVar(&f.maxDeliver, "max-deliver", 5, "deliveries of a job before it is dead-lettered")
 	if !worker {
-		fs.StringVar(&f.httpAddr, "http", "127.0.0.1:8080", "address of the HTTP API and /metrics")
+		fs.StringVar(&f.httpAddr, "http", "127.0.0.1:8080", "address of the HTTP API, the web pages and /metrics")
+		fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS instead of HTTP (with --tls-key)")
+		fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
+		fs.BoolVar(&f.trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address for the audit trail from X-Forwarded-For")
 	} else {
 		fs.StringVar(&f.httpAddr, "http", "", "address of /metrics, /healthz and /readyz (empty: none)")
 	}
@@ -51,6 +59,7 @@ func (f *serviceFlags) config(ingest bool, logger *slog.Logger) service.Config {
 	s3 := store.S3ConfigFromEnv()
 	s3.Endpoint, s3.Bucket, s3.Secure = f.s3Endpoint, f.bucket, f.s3Secure
 	return service.Config{DataDir: f.dataDir, NATSURL: f.natsURL, NATSPort: f.natsPort, S3: s3, HTTPAddr: f.httpAddr,
+		TLSCert: f.tlsCert, TLSKey: f.tlsKey, TrustProxy: f.trustProxy, SessionKey: f.sessionKey,
 		Workers: f.workers, Ingest: ingest, Queue: queue.Config{JobAckWait: f.ackWait, MaxDeliver: f.maxDeliver},
 		Version: version(), Log: logger}
 }
@@ -70,6 +79,18 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, work
 	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		fmt.Fprintln(stderr, "precis serve: --tls-cert and --tls-key go together")
+		return exitUsage
+	}
+	if k := os.Getenv("PRECIS_SESSION_KEY"); k != "" && !worker {
+		key, err := hex.DecodeString(k)
+		if err != nil || len(key) != 32 {
+			fmt.Fprintln(stderr, "precis serve: PRECIS_SESSION_KEY must be 64 hex digits (32 bytes; e.g. openssl rand -hex 32)")
+			return exitUsage
+		}
+		f.sessionKey = key
 	}
 	if worker && f.natsURL == "" {
 		fmt.Fprintln(stderr, "precis worker: --nats is required (workers share a NATS cluster and an object store)")
@@ -106,25 +127,47 @@ func shutdown(svc *service.Service) {
 	_ = svc.Shutdown(ctx)
 }
 
-// runDemo submits testdata/runs/demo through the HTTP API, waits for its report and prints it.
+// runDemo submits testdata/runs/demo through the HTTP API with a token of the demo lab, waits
+// for its report and prints it, and issues a clinician token for the web pages.
 func runDemo(ctx context.Context, svc *service.Service, stdout io.Writer) error {
-	base := "http://" + svc.HTTPAddr()
+	base := svc.BaseURL()
 	dir := filepath.Join("testdata", "runs", "demo")
-	lab, run, err := submit.Run(ctx, dir, submit.Options{Server: base, Progress: os.Stderr})
+	mf, err := os.Open(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return err
+	}
+	m, err := manifest.Parse(mf, mf.Name())
+	mf.Close()
+	if err != nil {
+		return err
+	}
+	labToken, _, err := svc.Tokens.Create(ctx, auth.RoleLab, []string{m.Lab}, "demo lab (precis serve --demo)")
+	if err != nil {
+		return err
+	}
+	clinToken, _, err := svc.Tokens.Create(ctx, auth.RoleClinician, []string{m.Lab}, "demo clinician (precis serve --demo)")
+	if err != nil {
+		return err
+	}
+	lab, run, err := submit.Run(ctx, dir, submit.Options{Server: base, Progress: os.Stderr, Token: labToken})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "submitted run %s of lab %s\n", run, lab)
+	fmt.Fprintf(stdout, "web pages: %s/ (sign in with the clinician token below)\n", base)
+	fmt.Fprintf(stdout, "demo clinician token (read-only, lab %s): %s\n", lab, clinToken)
+	fmt.Fprintf(stdout, "demo lab token (submits for lab %s):       %s\n", lab, labToken)
+	token := labToken
 	status := fmt.Sprintf("%s/api/v1/runs/%s/%s", base, lab, run)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		var st queue.RunState
-		if err := getJSON(ctx, status, &st); err == nil && (st.Status == "done" || st.Status == "failed" || st.Status == "rejected") {
+		if err := getJSON(ctx, status, token, &st); err == nil && (st.Status == "done" || st.Status == "failed" || st.Status == "rejected") {
 			fmt.Fprintf(stdout, "run %s: %s %s\n", run, st.Status, st.Reason)
 			for id, s := range st.Samples {
 				fmt.Fprintf(stdout, "sample %s: %s; report object %s\n  %s/samples/%s/report\n", id, s.Status, s.Report, status, id)
 				if s.Status == "done" {
-					if text, err := getText(ctx, status+"/samples/"+id+"/report?format=text"); err == nil {
+					if text, err := getText(ctx, status+"/samples/"+id+"/report?format=text", token); err == nil {
 						fmt.Fprintln(stdout)
 						fmt.Fprint(stdout, text)
 					}
@@ -143,20 +186,23 @@ func runDemo(ctx context.Context, svc *service.Service, stdout io.Writer) error 
 	}
 }
 
-func getJSON(ctx context.Context, url string, v any) error {
-	b, err := getText(ctx, url)
+func getJSON(ctx context.Context, url, token string, v any) error {
+	b, err := getText(ctx, url, token)
 	if err != nil {
 		return err
 	}
 	return json.Unmarshal([]byte(b), v)
 }
 
-func getText(ctx context.Context, url string) (string, error) {
+func getText(ctx context.Context, url, token string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return "", err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		return "", err
 	}
@@ -175,19 +221,21 @@ func submitCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	server := fs.String("server", "http://127.0.0.1:8080", "URL of the Precis API")
+	token := fs.String("token", "", "the lab's access token (default: $PRECIS_TOKEN)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return exitUsage
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: precis submit [--server URL] RUN-DIR   (RUN-DIR holds manifest.json and the files it names)")
+		fmt.Fprintln(stderr, "usage: precis submit [--server URL] [--token TOKEN] RUN-DIR   (RUN-DIR holds manifest.json and the files it names; the token defaults to $PRECIS_TOKEN)")
 		return exitUsage
 	}
 	var progress io.Writer = stderr
 	if *quiet {
 		progress = nil
 	}
-	lab, run, err := submit.Run(ctx, fs.Arg(0), submit.Options{Server: *server, Progress: progress})
+	lab, run, err := submit.Run(ctx, fs.Arg(0), submit.Options{Server: *server, Progress: progress,
+		Token: cmp.Or(*token, os.Getenv("PRECIS_TOKEN")), Client: httpClient})
 	if err != nil {
 		fmt.Fprintln(stderr, "precis submit:", err)
 		if errors.Is(err, manifest.ErrInvalid) {
@@ -205,22 +253,25 @@ func reportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(stderr)
 	server := fs.String("server", "http://127.0.0.1:8080", "URL of the Precis API")
 	lab := fs.String("lab", "", "lab id (required)")
-	format := fs.String("format", "json", "json or text")
+	format := fs.String("format", "json", "json, text, fhir or html")
+	token := fs.String("token", "", "access token (default: $PRECIS_TOKEN)")
 	if err := fs.Parse(reorder(args)); err != nil {
 		return exitUsage
 	}
 	if *lab == "" || fs.NArg() < 1 || fs.NArg() > 2 {
-		fmt.Fprintln(stderr, "usage: precis report --lab LAB [--format json|text] RUN [SAMPLE]")
+		fmt.Fprintln(stderr, "usage: precis report --lab LAB [--format json|text|fhir|html] [--token TOKEN] RUN [SAMPLE]")
+		return exitUsage
+	}
+	if err := oneOf("format", *format, "json", "text", "fhir", "html"); err != nil {
+		fmt.Fprintln(stderr, "precis report:", err)
 		return exitUsage
 	}
 	url := fmt.Sprintf("%s/api/v1/runs/%s/%s", strings.TrimRight(*server, "/"), *lab, fs.Arg(0))
 	if fs.NArg() == 2 {
 		url += "/samples/" + fs.Arg(1) + "/report"
-		if *format == "text" {
-			url += "?format=text"
-		}
+		url += "?format=" + *format
 	}
-	body, err := getText(ctx, url)
+	body, err := getText(ctx, url, cmp.Or(*token, os.Getenv("PRECIS_TOKEN")))
 	if err != nil {
 		fmt.Fprintln(stderr, "precis report:", err)
 		return exitFailure
@@ -231,3 +282,7 @@ func reportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	return exitOK
 }
+
+// httpClient is the client of submit, report and the demo. It trusts the system's roots;
+// set SSL_CERT_FILE to add a private CA for a service on --tls-cert.
+var httpClient = &http.Client{}

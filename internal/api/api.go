@@ -28,7 +28,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/store"
 )
 
@@ -55,6 +58,10 @@ const (
 	CodeMethodNotAllowed = "method_not_allowed" // 405
 	CodeUnavailable      = "unavailable"        // 503: a dependency is down or not ready; retry later
 	CodeInternal         = "internal"           // 500
+	CodeUnauthenticated  = "unauthenticated"    // 401: no token, or not a valid one
+	CodeSampleFailed     = "sample_failed"      // 409: the sample failed; its reason is in the message (the JSON format serves the failure document)
+	CodeConflict         = "conflict"           // 409: the resource exists already (a webhook of the same lab and URL)
+	CodeForbidden        = "forbidden"          // 403: the token's role may not do this (never used to hide another lab's resources: those are 404)
 )
 
 // Objects is the part of the object store the API uses; store.Store satisfies it.
@@ -73,38 +80,146 @@ type Runs interface {
 	PutRun(ctx context.Context, st queue.RunState) error
 }
 
-// Server serves the API. It holds no per-request state and is safe for concurrent use.
-type Server struct {
-	objects Objects
-	runs    Runs
-	reg     prometheus.Gatherer
-	ready   func(context.Context) error
-	log     *slog.Logger
-	now     func() time.Time
-	mux     *http.ServeMux
+// Authenticator turns a presented token into a principal; auth.Store satisfies it.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (auth.Principal, error)
 }
 
-// New returns a Server over the object store and run queue. reg is served on /metrics
-// (no route when nil); ready decides /readyz (always ready when nil); logger receives one
-// line per request (discarded when nil).
-func New(objects Objects, runs Runs, reg prometheus.Gatherer, ready func(context.Context) error, logger *slog.Logger) *Server {
+// Recorder writes the audit trail; audit.Log satisfies it.
+type Recorder interface {
+	Record(ctx context.Context, e audit.Event) error
+}
+
+// Alerts reads PGx alerts back from the event stream; queue.Queue satisfies it.
+type Alerts interface {
+	Alerts(ctx context.Context, labs []string, all bool, since time.Time, limit int) ([]queue.Alert, error)
+	WatchAlerts(ctx context.Context, labs []string, all bool) (<-chan queue.Alert, error)
+}
+
+// Config is what a Server is built from. Objects, Runs, Auth and Audit are required;
+// the others turn routes on when set.
+type Config struct {
+	Objects  Objects
+	Runs     Runs
+	Auth     Authenticator
+	Audit    Recorder
+	Alerts   Alerts   // GET /api/v1/alerts and /api/v1/alerts/stream; no routes when nil
+	AuditLog AuditLog // GET /api/audit; no route when nil
+	Webhooks Webhooks // /api/v1/webhooks; no routes when nil
+	// HTML renders a report as a standalone HTML document for ?format=html (the web
+	// package's RenderReport); the format is refused when nil.
+	HTML func(w io.Writer, rep *report.Report, lang string) error
+	// HTMLPolicy is the Content-Security-Policy header sent with the HTML format (the web
+	// package's ReportCSP: the document's inline style sheet only, no script).
+	HTMLPolicy string
+	// Web serves everything outside /api, /healthz, /readyz and /metrics (the web pages);
+	// unknown paths answer a JSON 404 when nil.
+	Web http.Handler
+	// TrustProxy takes the client address from X-Forwarded-For (the last hop the proxy
+	// added) for the audit trail. Set it only behind a reverse proxy that sets the header.
+	TrustProxy bool
+	Registry   prometheus.Gatherer         // served on /metrics; no route when nil
+	Ready      func(context.Context) error // decides /readyz; always ready when nil
+	Log        *slog.Logger                // one line per request; discarded when nil
+	OpenAPI    []byte                      // served on /api/openapi.json when set
+	Now        func() time.Time            // time.Now when nil
+}
+
+// Server serves the API. It holds no per-request state and is safe for concurrent use.
+type Server struct {
+	objects  Objects
+	runs     Runs
+	auth     Authenticator
+	audit    Recorder
+	alerts   Alerts
+	auditLog AuditLog
+	webhooks Webhooks
+	html     func(w io.Writer, rep *report.Report, lang string) error
+	htmlCSP  string
+	web      http.Handler
+	proxied  bool
+	openapi  []byte
+	reg      prometheus.Gatherer
+	ready    func(context.Context) error
+	log      *slog.Logger
+	now      func() time.Time
+	mux      *http.ServeMux
+}
+
+// ErrConfig is returned by New when a required dependency is missing.
+var ErrConfig = errors.New("api: incomplete configuration")
+
+// New returns a Server over cfg's dependencies.
+func New(cfg Config) (*Server, error) {
+	switch {
+	case cfg.Objects == nil, cfg.Runs == nil:
+		return nil, fmt.Errorf("%w: an object store and a run queue are required", ErrConfig)
+	case cfg.Auth == nil:
+		return nil, fmt.Errorf("%w: an authenticator is required (every route under /api is authenticated)", ErrConfig)
+	case cfg.Audit == nil:
+		return nil, fmt.Errorf("%w: an audit recorder is required (report reads are audited)", ErrConfig)
+	}
+	logger := cfg.Log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{objects: objects, runs: runs, reg: reg, ready: ready, log: logger, now: time.Now}
-	s.mux = http.NewServeMux()
-	s.mux.HandleFunc("PUT /api/v1/runs/{lab}/{run}/files/{name}", s.putFile)
-	s.mux.HandleFunc("POST /api/v1/runs", s.submitRun)
-	s.mux.HandleFunc("GET /api/v1/runs/{lab}", s.listRuns)
-	s.mux.HandleFunc("GET /api/v1/runs/{lab}/{run}", s.getRun)
-	s.mux.HandleFunc("GET /api/v1/runs/{lab}/{run}/samples/{sample}/report", s.getReport)
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-	if reg != nil {
-		s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: promLogger{logger}}))
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
 	}
-	s.mux.HandleFunc("/", s.fallback)
-	return s
+	s := &Server{objects: cfg.Objects, runs: cfg.Runs, auth: cfg.Auth, audit: cfg.Audit, alerts: cfg.Alerts,
+		auditLog: cfg.AuditLog, webhooks: cfg.Webhooks, html: cfg.HTML, htmlCSP: cfg.HTMLPolicy, web: cfg.Web, proxied: cfg.TrustProxy,
+		openapi: cfg.OpenAPI, reg: cfg.Registry, ready: cfg.Ready, log: logger, now: now}
+	s.mux = http.NewServeMux()
+	s.routes()
+	return s, nil
+}
+
+// routes registers every route; the access each needs is decided by its handler through
+// s.principal and the auth.Principal methods, in one place per route.
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("PUT /api/v1/runs/{lab}/{run}/files/{name}", s.authed(s.putFile))
+	m.HandleFunc("POST /api/v1/runs", s.authed(s.submitRun))
+	m.HandleFunc("GET /api/v1/runs", s.authed(s.listReadableRuns))
+	m.HandleFunc("GET /api/v1/runs/{lab}", s.authed(s.listRuns))
+	m.HandleFunc("GET /api/v1/runs/{lab}/{run}", s.authed(s.getRun))
+	m.HandleFunc("GET /api/v1/runs/{lab}/{run}/samples/{sample}", s.authed(s.getSample))
+	m.HandleFunc("GET /api/v1/runs/{lab}/{run}/samples/{sample}/report", s.authed(s.getReport))
+	m.HandleFunc("GET /api/v1/me", s.authed(s.me))
+	if s.alerts != nil {
+		m.HandleFunc("GET /api/v1/alerts", s.authed(s.listAlerts))
+		m.HandleFunc("GET /api/v1/alerts/stream", s.authed(s.streamAlerts))
+	}
+	if s.auditLog != nil {
+		m.HandleFunc("GET /api/audit", s.authed(s.getAudit))
+	}
+	if s.webhooks != nil {
+		m.HandleFunc("POST /api/v1/webhooks", s.authed(s.createWebhook))
+		m.HandleFunc("GET /api/v1/webhooks", s.authed(s.listWebhooks))
+		m.HandleFunc("GET /api/v1/webhooks/{id}", s.authed(s.getWebhook))
+		m.HandleFunc("DELETE /api/v1/webhooks/{id}", s.authed(s.deleteWebhook))
+		m.HandleFunc("GET /api/v1/webhooks/{id}/deliveries", s.authed(s.webhookDeliveries))
+	}
+	if s.openapi != nil {
+		m.HandleFunc("GET /api/openapi.json", s.serveOpenAPI)
+	}
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	if s.reg != nil {
+		m.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorLog: promLogger{s.log}}))
+	}
+	m.HandleFunc("/api/", s.fallback)
+	if s.web != nil {
+		m.Handle("/", s.web)
+	} else {
+		m.HandleFunc("/", s.fallback)
+	}
+}
+
+func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(s.openapi)
 }
 
 // Handler returns the HTTP handler: the routes above, with a log line per request.
@@ -156,7 +271,7 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
-		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "/api/" && pattern != "" {
 			allow = append(allow, m)
 		}
 	}

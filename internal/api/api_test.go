@@ -23,6 +23,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/queue"
@@ -174,20 +176,92 @@ func (f *fakeRuns) PutRun(ctx context.Context, st queue.RunState) error {
 type fixture struct {
 	objects *fakeObjects
 	runs    *fakeRuns
+	audit   *fakeAudit
 	srv     *httptest.Server
 	logs    *bytes.Buffer
+	token   string // presented by do; tokLab1 unless a test changes it
+}
+
+// Tokens of the fake authenticator and who they are.
+const (
+	tokLab1   = "precis_1111111111111111_" + "11111111111111111111111111111111111111111111111111111111111111a1"
+	tokLab2   = "precis_2222222222222222_" + "22222222222222222222222222222222222222222222222222222222222222a2"
+	tokClin1  = "precis_3333333333333333_" + "33333333333333333333333333333333333333333333333333333333333333c1"
+	tokAdmin  = "precis_4444444444444444_" + "44444444444444444444444444444444444444444444444444444444444444ad"
+	tokBroken = "precis_5555555555555555_" + "55555555555555555555555555555555555555555555555555555555555555ff"
+)
+
+var principals = map[string]auth.Principal{
+	tokLab1:  {TokenID: "1111111111111111", Role: auth.RoleLab, Labs: []string{"lab1"}},
+	tokLab2:  {TokenID: "2222222222222222", Role: auth.RoleLab, Labs: []string{"lab2"}},
+	tokClin1: {TokenID: "3333333333333333", Role: auth.RoleClinician, Labs: []string{"lab1"}},
+	tokAdmin: {TokenID: "4444444444444444", Role: auth.RoleAdmin},
+}
+
+// fakeAuth knows the tokens above.
+type fakeAuth struct{}
+
+func (fakeAuth) Authenticate(ctx context.Context, token string) (auth.Principal, error) {
+	p, ok := principals[token]
+	if !ok {
+		return auth.Principal{}, auth.ErrUnauthenticated
+	}
+	return p, nil
+}
+
+// fakeAudit records events in memory; err, when set, fails every Record.
+type fakeAudit struct {
+	mu     sync.Mutex
+	events []audit.Event
+	err    error
+}
+
+func (a *fakeAudit) Record(ctx context.Context, e audit.Event) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.err != nil {
+		return a.err
+	}
+	a.events = append(a.events, e)
+	return nil
+}
+
+func (a *fakeAudit) actions() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for _, e := range a.events {
+		out = append(out, e.Action)
+	}
+	return out
+}
+
+// newServer builds a Server with the fake authenticator (and a fake audit trail unless cfg
+// has one).
+func newServer(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	cfg.Auth = fakeAuth{}
+	if cfg.Audit == nil {
+		cfg.Audit = &fakeAudit{}
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{objects: newFakeObjects(), runs: newFakeRuns(), logs: &bytes.Buffer{}}
+	f := &fixture{objects: newFakeObjects(), runs: newFakeRuns(), logs: &bytes.Buffer{}, token: tokLab1}
 	reg := prometheus.NewRegistry()
 	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "precis_api_test_total", Help: "test"})
 	reg.MustRegister(c)
 	c.Add(3)
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s := New(f.objects, f.runs, reg, nil, logger)
-	s.now = func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
+	f.audit = &fakeAudit{}
+	s := newServer(t, Config{Objects: f.objects, Runs: f.runs, Registry: reg, Log: logger, Audit: f.audit,
+		Now: func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }})
 	f.srv = httptest.NewServer(s.Handler())
 	t.Cleanup(f.srv.Close)
 	return f
@@ -210,6 +284,9 @@ func (f *fixture) do(t *testing.T, method, path string, body io.Reader) (*http.R
 	req, err := http.NewRequest(method, f.srv.URL+path, body)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if f.token != "" {
+		req.Header.Set("Authorization", "Bearer "+f.token)
 	}
 	resp, err := f.srv.Client().Do(req)
 	if err != nil {
@@ -347,7 +424,7 @@ func TestPutFileShortBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "PUT /api/v1/runs/lab1/run1/files/s.vcf HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n##fileformat=VCFv4.2\n")
+	fmt.Fprintf(conn, "PUT /api/v1/runs/lab1/run1/files/s.vcf HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 1000\r\n\r\n##fileformat=VCFv4.2\n", tokLab1)
 	conn.(*net.TCPConn).CloseWrite()
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
@@ -557,7 +634,9 @@ func TestRuns(t *testing.T) {
 		want     any // decoded answer, or an error code
 	}{
 		{"/api/v1/runs/lab1", 200, runList{Lab: "lab1", Runs: []queue.RunState{f.runs.runs["lab1/run1"], f.runs.runs["lab1/run2"]}}},
-		{"/api/v1/runs/lab3", 200, runList{Lab: "lab3", Runs: []queue.RunState{}}},
+		{"/api/v1/runs/lab3", 404, CodeNotFound}, // another lab's: not found, whether it exists or not
+		{"/api/v1/runs/lab2", 404, CodeNotFound},
+		{"/api/v1/runs/lab2/run1", 404, CodeNotFound},
 		{"/api/v1/runs/lab1/run2", 200, f.runs.runs["lab1/run2"]},
 		{"/api/v1/runs/lab1/run9", 404, CodeNotFound},
 		{"/api/v1/runs/lab%2E1", 400, CodeInvalidName},
@@ -651,7 +730,7 @@ func TestProbesAndMetrics(t *testing.T) {
 	var notReady error
 	var mu sync.Mutex
 	ready := func(ctx context.Context) error { mu.Lock(); defer mu.Unlock(); return notReady }
-	s := New(newFakeObjects(), newFakeRuns(), prometheus.NewRegistry(), ready, nil)
+	s := newServer(t, Config{Objects: newFakeObjects(), Runs: newFakeRuns(), Registry: prometheus.NewRegistry(), Ready: ready})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	get := func(path string) (int, string) {
@@ -697,7 +776,8 @@ func TestRoutingErrors(t *testing.T) {
 		{"GET", "/nowhere", 404, CodeNotFound, nil},
 		{"DELETE", "/api/v1/runs/lab1/run1", 405, CodeMethodNotAllowed, []string{"GET"}},
 		{"GET", "/api/v1/runs/lab1/run1/files/x.vcf", 405, CodeMethodNotAllowed, []string{"PUT"}},
-		{"GET", "/api/v1/runs", 405, CodeMethodNotAllowed, []string{"POST"}},
+		{"DELETE", "/api/v1/runs", 405, CodeMethodNotAllowed, []string{"GET", "POST"}},
+		{"GET", "/api/v2/anything", 404, CodeNotFound, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {

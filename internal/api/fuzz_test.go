@@ -12,15 +12,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/store"
 )
 
 // Both real implementations satisfy the interfaces the API declares.
 var (
-	_ Objects = (*store.Local)(nil)
-	_ Objects = (*store.S3)(nil)
-	_ Runs    = (*queue.Queue)(nil)
+	_ Objects       = (*store.Local)(nil)
+	_ Objects       = (*store.S3)(nil)
+	_ Runs          = (*queue.Queue)(nil)
+	_ Alerts        = (*queue.Queue)(nil)
+	_ Authenticator = (*auth.Store)(nil)
+	_ Recorder      = (*audit.Log)(nil)
+	_ AuditLog      = (*audit.Log)(nil)
 )
 
 // FuzzFileName checks that every name the upload route accepts stays a single file inside
@@ -77,9 +83,11 @@ func FuzzSubmitRun(f *testing.F) {
 			objects.objects["runs/lab1/run1/"+k] = []byte("x")
 		}
 		before := len(objects.objects)
-		h := New(objects, runs, nil, nil, nil).Handler()
+		h := newServer(t, Config{Objects: objects, Runs: runs}).Handler()
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/v1/runs", bytes.NewReader(body)))
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/runs", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tokLab1)
+		h.ServeHTTP(rec, req)
 		switch code := rec.Code; {
 		case code >= 500:
 			t.Fatalf("status %d for a client's manifest: %s", code, rec.Body)

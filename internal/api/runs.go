@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/auth"
+	"github.com/precis-dx/precis/internal/fhir"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
@@ -74,7 +78,7 @@ func (s *Server) checkNames(w http.ResponseWriter, r *http.Request, lab, run str
 // putFile streams the body into runs/{lab}/{run}/{name}.
 func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
 	lab, run, name := r.PathValue("lab"), r.PathValue("run"), r.PathValue("name")
-	if !s.checkNames(w, r, lab, run) {
+	if !s.checkNames(w, r, lab, run) || !s.canSubmit(w, r, lab, noLab(lab)) {
 		return
 	}
 	if !manifest.ValidFileName(name) {
@@ -152,7 +156,7 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, manifest.ErrIdentity):
 		// manifest.Error masks the digits of the number it found, so its message can be
 		// sent and recorded.
-		s.recordRejection(ctx, body, err.Error())
+		s.recordRejection(ctx, principal(r), body, err.Error())
 		s.fail(w, r, http.StatusUnprocessableEntity, CodeIdentityNumber, err.Error())
 		return
 	case err != nil:
@@ -160,7 +164,7 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lab, run := m.Lab, m.RunID
-	if !s.checkNames(w, r, lab, run) {
+	if !s.checkNames(w, r, lab, run) || !s.canSubmit(w, r, lab, noLab(lab)) {
 		return
 	}
 	missing, err := s.missing(ctx, inputKeys(m))
@@ -253,13 +257,14 @@ func listSome(items []string, max int) string {
 // returns nothing on refusal); nothing of it is stored, and nothing is recorded when the
 // number is in the lab or run id themselves. A run already accepted under the same id is
 // left alone.
-func (s *Server) recordRejection(ctx context.Context, body []byte, reason string) {
+func (s *Server) recordRejection(ctx context.Context, p auth.Principal, body []byte, reason string) {
 	var id struct {
 		Lab   string `json:"lab"`
 		RunID string `json:"run_id"`
 	}
 	if json.Unmarshal(body, &id) != nil || !idName.MatchString(id.Lab) || !idName.MatchString(id.RunID) ||
-		manifest.LooksLikePersonnummer(id.Lab) || manifest.LooksLikePersonnummer(id.RunID) {
+		manifest.LooksLikePersonnummer(id.Lab) || manifest.LooksLikePersonnummer(id.RunID) ||
+		!p.CanSubmit(id.Lab) {
 		return
 	}
 	prev, err := s.runs.GetRun(ctx, id.Lab, id.RunID)
@@ -296,6 +301,9 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, CodeInvalidName, fmt.Sprintf("lab %q: %s", lab, idRule))
 		return
 	}
+	if !s.canRead(w, r, lab, noLab(lab)) {
+		return
+	}
 	runs, err := s.runs.ListRuns(r.Context(), lab)
 	if err != nil {
 		s.failDependency(w, r, "list runs of "+lab, err)
@@ -310,13 +318,13 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 	lab, run := r.PathValue("lab"), r.PathValue("run")
-	if !s.checkNames(w, r, lab, run) {
+	if !s.checkNames(w, r, lab, run) || !s.canRead(w, r, lab, noRun(lab, run)) {
 		return
 	}
 	st, err := s.runs.GetRun(r.Context(), lab, run)
 	switch {
 	case errors.Is(err, queue.ErrNotFound):
-		s.fail(w, r, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no run %s of lab %s", run, lab))
+		s.fail(w, r, http.StatusNotFound, CodeNotFound, noRun(lab, run))
 	case err != nil:
 		s.failDependency(w, r, "read run "+lab+"/"+run, err)
 	default:
@@ -324,20 +332,117 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// getReport serves reports/{lab}/{run}/{sample}.json as stored, or rendered as text with
-// ?format=text.
-func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
+// noLab and noRun are the 404 messages for a lab or run that does not exist or that the
+// token may not read: the same words either way.
+func noLab(lab string) string      { return fmt.Sprintf("no lab %s", lab) }
+func noRun(lab, run string) string { return fmt.Sprintf("no run %s of lab %s", run, lab) }
+
+// sampleStatus is the answer to GET /api/v1/runs/{lab}/{run}/samples/{sample}.
+type sampleStatus struct {
+	Lab       string `json:"lab"`
+	RunID     string `json:"run_id"`
+	SampleID  string `json:"sample_id"`
+	ReportURL string `json:"report_url,omitempty"`
+	queue.SampleState
+}
+
+func (s *Server) getSample(w http.ResponseWriter, r *http.Request) {
 	lab, run, sample := r.PathValue("lab"), r.PathValue("run"), r.PathValue("sample")
-	if !s.checkNames(w, r, lab, run) {
+	if !s.checkNames(w, r, lab, run) || !s.checkSample(w, r, sample) || !s.canRead(w, r, lab, noRun(lab, run)) {
 		return
 	}
+	st, err := s.runs.GetRun(r.Context(), lab, run)
+	switch {
+	case errors.Is(err, queue.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, CodeNotFound, noRun(lab, run))
+		return
+	case err != nil:
+		s.failDependency(w, r, "read run "+lab+"/"+run, err)
+		return
+	}
+	smp, ok := st.Samples[sample]
+	if !ok {
+		s.fail(w, r, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no sample %s in run %s", sample, run))
+		return
+	}
+	out := sampleStatus{Lab: lab, RunID: run, SampleID: sample, SampleState: smp}
+	if smp.Status == queue.StatusDone || smp.Status == queue.StatusFailed {
+		out.ReportURL = StatusPath(lab, run) + "/samples/" + sample + "/report"
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) checkSample(w http.ResponseWriter, r *http.Request, sample string) bool {
 	if !idName.MatchString(sample) {
 		s.fail(w, r, http.StatusBadRequest, CodeInvalidName, fmt.Sprintf("sample %q: %s", sample, idRule))
+		return false
+	}
+	return true
+}
+
+// runsAnswer is the answer to GET /api/v1/runs: every run the token may read.
+type runsAnswer struct {
+	Labs []string         `json:"labs"` // the labs read; every lab's runs for an admin
+	Runs []queue.RunState `json:"runs"`
+}
+
+func (s *Server) listReadableRuns(w http.ResponseWriter, r *http.Request) {
+	labs, all := principal(r).ReadableLabs()
+	var runs []queue.RunState
+	if all {
+		rs, err := s.runs.ListRuns(r.Context(), "")
+		if err != nil {
+			s.failDependency(w, r, "list runs", err)
+			return
+		}
+		runs = rs
+		labs = []string{}
+		for _, rs := range runs {
+			if len(labs) == 0 || labs[len(labs)-1] != rs.Lab {
+				labs = append(labs, rs.Lab)
+			}
+		}
+	} else {
+		for _, lab := range labs {
+			rs, err := s.runs.ListRuns(r.Context(), lab)
+			if err != nil {
+				s.failDependency(w, r, "list runs of "+lab, err)
+				return
+			}
+			runs = append(runs, rs...)
+		}
+	}
+	if runs == nil {
+		runs = []queue.RunState{}
+	}
+	slices.SortFunc(runs, func(a, b queue.RunState) int {
+		return cmp.Or(strings.Compare(a.Lab, b.Lab), strings.Compare(a.RunID, b.RunID))
+	})
+	writeJSON(w, http.StatusOK, runsAnswer{Labs: labs, Runs: runs})
+}
+
+// Report formats of GET .../report?format=: json (the stored report, byte for byte), fhir
+// (HL7 FHIR R4 Genomics Reporting Bundle), html (standalone document, printable on A4) and
+// text. Reading json is recorded as report.read, the others as report.download.
+var reportFormats = map[string]struct{ contentType, ext string }{
+	"json": {"application/json", "json"},
+	"fhir": {"application/fhir+json", "fhir.json"},
+	"html": {"text/html; charset=utf-8", "html"},
+	"text": {"text/plain; charset=utf-8", "txt"},
+}
+
+// getReport serves reports/{lab}/{run}/{sample}.json as stored, or rendered in another
+// format. A failed sample's stored document is its failure; it is served as JSON, and the
+// other formats answer 409 sample_failed with its reason.
+func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
+	lab, run, sample := r.PathValue("lab"), r.PathValue("run"), r.PathValue("sample")
+	if !s.checkNames(w, r, lab, run) || !s.checkSample(w, r, sample) || !s.canRead(w, r, lab, noRun(lab, run)) {
 		return
 	}
-	format := r.URL.Query().Get("format")
-	if format != "" && format != "json" && format != "text" {
-		s.fail(w, r, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("format %q: want json or text", format))
+	format := cmp.Or(r.URL.Query().Get("format"), "json")
+	f, ok := reportFormats[format]
+	if !ok || (format == "html" && s.html == nil) {
+		s.fail(w, r, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("format %q: want json, fhir, html or text", format))
 		return
 	}
 	ctx := r.Context()
@@ -351,27 +456,94 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 		s.failDependency(w, r, "read "+key, err)
 		return
 	}
-	defer rc.Close()
-	if format == "text" {
+	raw, err := io.ReadAll(io.LimitReader(rc, maxReportBytes))
+	rc.Close()
+	if err != nil {
+		s.failDependency(w, r, "read "+key, err)
+		return
+	}
+	var body bytes.Buffer
+	if format == "json" {
+		body.Write(raw)
+	} else {
+		var probe struct {
+			Status string       `json:"status"`
+			Error  report.Error `json:"error"`
+		}
 		var rep report.Report
-		if err := json.NewDecoder(rc).Decode(&rep); err != nil {
+		if err := json.Unmarshal(raw, &probe); err != nil {
 			s.failDependency(w, r, "decode "+key, err)
 			return
 		}
-		var buf bytes.Buffer
-		if err := report.WriteText(&buf, &rep); err != nil {
-			s.failDependency(w, r, "render "+key, err)
+		if probe.Status == "failed" {
+			s.fail(w, r, http.StatusConflict, CodeSampleFailed,
+				fmt.Sprintf("sample %s failed (%s): %s", sample, probe.Error.Kind, probe.Error.Message))
 			return
 		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write(buf.Bytes())
+		if err := json.Unmarshal(raw, &rep); err != nil {
+			s.failDependency(w, r, "decode "+key, err)
+			return
+		}
+		switch format {
+		case "text":
+			err = report.WriteText(&body, &rep)
+		case "fhir":
+			err = fhir.Write(&body, &rep)
+		case "html":
+			err = s.html(&body, &rep, language(r))
+		}
+		if err != nil {
+			s.failDependency(w, r, "render "+key+" as "+format, err)
+			return
+		}
+	}
+	action := audit.ActionReportDownload
+	if format == "json" {
+		action = audit.ActionReportRead
+	}
+	if err := s.record(r, audit.Event{Action: action, Lab: lab, Run: run, Sample: sample, Format: format,
+		Target: r.URL.Path}); err != nil {
+		s.auditDown(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	if _, err := io.Copy(w, rc); err != nil {
+	w.Header().Set("Content-Type", f.contentType)
+	if format == "html" && s.htmlCSP != "" {
+		w.Header().Set("Content-Security-Policy", s.htmlCSP)
+	}
+	if format != "json" {
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s_%s_%s.%s"`, lab, run, sample, f.ext))
+	}
+	if _, err := w.Write(body.Bytes()); err != nil {
 		// The status line is gone; all that is left is to say so in the log.
 		s.log.ErrorContext(ctx, "send report", "key", key, "err", err)
 	}
+}
+
+// maxReportBytes bounds a stored report read into memory to render it.
+const maxReportBytes = 256 << 20
+
+// language picks the web language of an HTML rendering: ?lang=sv|en, else Swedish when
+// Accept-Language ranks it above English, else English.
+func language(r *http.Request) string {
+	switch l := r.URL.Query().Get("lang"); l {
+	case "sv", "en":
+		return l
+	}
+	best, bestQ := "en", -1.0
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if _, err := fmt.Sscanf(v, "%g", &q); err != nil {
+				continue
+			}
+		}
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if (base == "sv" || base == "en") && q > bestQ {
+			best, bestQ = base, q
+		}
+	}
+	return best
 }
 
 // reportAbsent tells an unknown run (or sample) from a report not written yet.
@@ -379,7 +551,7 @@ func (s *Server) reportAbsent(w http.ResponseWriter, r *http.Request, lab, run, 
 	st, err := s.runs.GetRun(r.Context(), lab, run)
 	switch {
 	case errors.Is(err, queue.ErrNotFound):
-		s.fail(w, r, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no run %s of lab %s", run, lab))
+		s.fail(w, r, http.StatusNotFound, CodeNotFound, noRun(lab, run))
 		return
 	case err != nil:
 		s.failDependency(w, r, "read run "+lab+"/"+run, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/biogo/hts/bgzf"
 
 	"github.com/precis-dx/precis/benchmarks"
+	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/submit"
 )
@@ -124,7 +125,7 @@ func TestTwoWorkerProcesses(t *testing.T) {
 		vcfs[fmt.Sprintf("W%02d", i)] = data(t, "pgx/pharmcat/tests/100samples.vcf.bgz")
 	}
 	dir := runDir(t, "lab-d", "run-2w", vcfs)
-	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
 		t.Fatal(err)
 	}
 	st := waitRun(t, s, "lab-d", "run-2w", 2*time.Minute)
@@ -176,7 +177,7 @@ func TestWorkerKilled(t *testing.T) {
 	args := []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "3s"}
 	w1 := startProc(t, args...)
 	dir := runDir(t, "lab-e", "run-kill", map[string]string{"BIG": big})
-	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(time.Minute)
@@ -219,7 +220,7 @@ func TestWorkerSIGTERM(t *testing.T) {
 	args := []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "3s"}
 	w1 := startProc(t, args...)
 	dir := runDir(t, "lab-t", "run-term", map[string]string{"BIG": big, "SMALL": data(t, "pgx/pharmcat/tests/DPYD_c1679c1156.vcf")})
-	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(time.Minute)
@@ -247,7 +248,9 @@ func TestWorkerSIGTERM(t *testing.T) {
 			t.Errorf("sample %s: %d report.ready events", id, n)
 		}
 	}
-	out, err := exec.Command(precisBin(t), "report", "--server", "http://"+s.HTTPAddr(), "--lab", "lab-t", "--format", "text", "run-term", "SMALL").CombinedOutput()
+	cmd := exec.Command(precisBin(t), "report", "--server", s.BaseURL(), "--lab", "lab-t", "--format", "text", "run-term", "SMALL")
+	cmd.Env = append(os.Environ(), "PRECIS_TOKEN="+token(t, s, auth.RoleClinician, "lab-t"))
+	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "DPYD DOSE ALERT [HIGH]") {
 		t.Errorf("precis report: %v\n%s", err, out)
 	}

@@ -113,7 +113,7 @@ func TestMinIOOutage(t *testing.T) {
 		vcfs[fmt.Sprintf("O%02d", i)] = data(t, "pgx/pharmcat/tests/100samples.vcf.bgz")
 	}
 	dir := runDir(t, "lab-o", "run-out", vcfs)
-	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
 		t.Fatal(err)
 	}
 	// Stop MinIO once the first report is stored: the jobs after it meet the outage.

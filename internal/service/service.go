@@ -7,6 +7,7 @@ package service
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,11 +22,16 @@ import (
 
 	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/api"
+	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/ingest"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/metrics"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/store"
+	"github.com/precis-dx/precis/internal/web"
+	"github.com/precis-dx/precis/internal/webhook"
+	"github.com/precis-dx/precis/schemas"
 	"github.com/precis-dx/precis/workers/annotator"
 )
 
@@ -36,21 +42,34 @@ type Config struct {
 	NATSPort int            // port of the embedded server; 0 picks a free one
 	S3       store.S3Config // Endpoint "" uses a local object store in DataDir/objects
 	HTTPAddr string         // "" runs no HTTP API (a worker-only process)
-	Workers  int            // concurrent sample jobs in this process; 0 runs no worker
-	Ingest   bool           // run the ingest role (runs and bucket notifications)
-	Queue    queue.Config   // AckWait, MaxDeliver, backoff
-	Version  string         // pipeline version written into reports
-	Log      *slog.Logger
+	// TLSCert and TLSKey are PEM files; when set, HTTPAddr serves HTTPS (TLS 1.2 or later).
+	TLSCert, TLSKey string
+	// TrustProxy takes client addresses for the audit trail from X-Forwarded-For: set it
+	// only behind a reverse proxy that sets the header.
+	TrustProxy bool
+	// SessionKey encrypts the web pages' sign-in cookies (32 bytes); give every replica the
+	// same key. Empty: a random key, so a restart signs everyone out.
+	SessionKey []byte
+	Workers    int              // concurrent sample jobs in this process; 0 runs no worker
+	Ingest     bool             // run the ingest role (runs and bucket notifications)
+	Queue      queue.Config     // AckWait, MaxDeliver, backoff
+	Webhook    *webhook.Options // alert delivery retries; webhook.DefaultOptions() when nil
+	Version    string           // pipeline version written into reports
+	Log        *slog.Logger
 }
 
 // Service is a running set of roles.
 type Service struct {
 	Queue    *queue.Queue
+	Tokens   *auth.Store    // access tokens (the precis_tokens bucket)
+	Audit    *audit.Log     // the append-only audit trail (PRECIS_AUDIT)
+	Webhooks *webhook.Store // alert webhook subscriptions and their delivery log
 	Objects  store.Store
 	Registry *prometheus.Registry
 	Metrics  *metrics.Metrics
 	embedded *queue.Embedded
 	httpLn   net.Listener
+	scheme   string
 	httpSrv  *http.Server
 	wg       sync.WaitGroup
 	errs     chan error
@@ -102,6 +121,18 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		s.close()
 		return nil, fmt.Errorf("NATS %s: %w", url, err)
 	}
+	if s.Tokens, err = auth.Open(ctx, s.Queue.JetStream(), s.Queue.Replicas()); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.Audit, err = audit.Open(ctx, s.Queue.JetStream(), s.Queue.Replicas()); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.Webhooks, err = webhook.OpenStore(ctx, s.Queue.JetStream(), s.Queue.Replicas()); err != nil {
+		s.close()
+		return nil, err
+	}
 	s.Metrics = metrics.New(s.Registry, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -118,6 +149,20 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		in := &ingest.Ingest{Objects: s.Objects, Runs: s.Queue, Metrics: s.Metrics, Log: log.With("role", "ingest")}
 		s.goRole("ingest", func() error { return s.Queue.ConsumeRuns(runCtx, in.HandleRun) })
 		s.goRole("s3-events", func() error { return s.Queue.ConsumeS3Events(runCtx, in.HandleS3Event) })
+	}
+	if cfg.Ingest {
+		// Alert delivery runs beside ingest: one durable consumer shared by every serve
+		// process, so each alert is delivered once whatever the number of processes.
+		opts := webhook.DefaultOptions()
+		if cfg.Webhook != nil {
+			opts = *cfg.Webhook
+		}
+		d, err := webhook.NewDispatcher(ctx, s.Queue.JetStream(), s.Webhooks, s.Audit, s.Registry, log.With("role", "webhooks"), opts)
+		if err != nil {
+			s.Shutdown(context.Background())
+			return nil, err
+		}
+		s.goRole("webhooks", func() error { return d.Run(runCtx) })
 	}
 	if cfg.Workers > 0 {
 		k, err := kb.Load()
@@ -137,23 +182,62 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		log.Info("workers started", "n", cfg.Workers, "kb", k.Version)
 	}
 	if cfg.HTTPAddr != "" {
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
-		if err != nil {
+		if err := s.startHTTP(runCtx, cfg, log); err != nil {
 			s.Shutdown(context.Background())
-			return nil, fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+			return nil, err
 		}
-		s.httpLn = ln
-		srv := api.New(s.Objects, s.Queue, s.Registry, s.ready, log.With("role", "api"))
-		s.httpSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-		s.goRole("http", func() error {
-			if err := s.httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		})
-		log.Info("HTTP API", "addr", "http://"+ln.Addr().String())
 	}
 	return s, nil
+}
+
+// startHTTP serves the API and the web pages on cfg.HTTPAddr, over TLS when configured.
+func (s *Service) startHTTP(ctx context.Context, cfg Config, log *slog.Logger) error {
+	var tlsCfg *tls.Config
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("TLS certificate %s / key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	pages := web.New(webBackend{Queue: s.Queue, objects: s.Objects}, s.Tokens, s.Audit,
+		web.Options{Log: log.With("role", "web"), SecureCookies: tlsCfg != nil, Version: cfg.Version,
+			SessionKey: cfg.SessionKey, TrustProxy: cfg.TrustProxy})
+	srv, err := api.New(api.Config{
+		Objects: s.Objects, Runs: s.Queue, Auth: s.Tokens, Audit: s.Audit, Alerts: s.Queue, AuditLog: s.Audit,
+		Webhooks: s.Webhooks, HTML: web.RenderReport, HTMLPolicy: web.ReportCSP(), Web: pages.Handler(), TrustProxy: cfg.TrustProxy,
+		Registry: s.Registry, Ready: s.ready, Log: log.With("role", "api"), OpenAPI: schemas.OpenAPI,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+	}
+	s.httpLn, s.scheme = ln, "http"
+	if tlsCfg != nil {
+		ln, s.scheme = tls.NewListener(ln, tlsCfg), "https"
+	}
+	s.httpSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	s.httpSrv.RegisterOnShutdown(pages.Close) // end the alert pages' event streams
+	s.goRole("http", func() error {
+		if err := s.httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	log.Info("HTTP API and web pages", "url", s.BaseURL())
+	return nil
+}
+
+// BaseURL returns the API's base URL, http:// or https:// ("" when it does not run).
+func (s *Service) BaseURL() string {
+	if s.httpLn == nil {
+		return ""
+	}
+	return s.scheme + "://" + s.httpLn.Addr().String()
 }
 
 // HTTPAddr returns the address the API listens on ("" when it does not run).

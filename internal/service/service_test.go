@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/precis-dx/precis/internal/annotate"
+	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/ingest"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
@@ -164,9 +165,49 @@ func sameResult(t testing.TB, got, want *report.Report) {
 	}
 }
 
+// token issues a token on s for the tests.
+func token(t testing.TB, s *Service, role auth.Role, labs ...string) string {
+	t.Helper()
+	tok, _, err := s.Tokens.Create(context.Background(), role, labs, t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// submitOptions are the submit client's options for the run in dir, with a token of its lab.
+func submitOptions(t testing.TB, s *Service, dir string) submit.Options {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Lab string `json:"lab"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return submit.Options{Server: s.BaseURL(), Token: token(t, s, auth.RoleLab, m.Lab)}
+}
+
+// get sends GET url with the bearer token (none when "").
+func get(t testing.TB, url, tok string) (*http.Response, error) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	return http.DefaultClient.Do(req)
+}
+
 func getReport(t testing.TB, s *Service, lab, run, sample string) *report.Report {
 	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("http://%s/api/v1/runs/%s/%s/samples/%s/report", s.HTTPAddr(), lab, run, sample))
+	resp, err := get(t, fmt.Sprintf("%s/api/v1/runs/%s/%s/samples/%s/report", s.BaseURL(), lab, run, sample),
+		token(t, s, auth.RoleClinician, lab))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +246,7 @@ func TestSubmitAndHTTP(t *testing.T) {
 		"S3": filepath.Join("..", "..", "testdata", "example.vcf"),
 	}
 	dir := runDir(t, "lab-a", "run-1", vcfs)
-	lab, run, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()})
+	lab, run, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir))
 	if err != nil || lab != "lab-a" || run != "run-1" {
 		t.Fatalf("submit: %s %s %v", lab, run, err)
 	}
@@ -231,7 +272,7 @@ func TestSubmitAndHTTP(t *testing.T) {
 		sameResult(t, got, cliReport(t, path))
 	}
 	// Submitting the same run again is processed once: no job runs twice.
-	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second)
@@ -254,7 +295,7 @@ func TestMalformedSample(t *testing.T) {
 		"GOOD2": data(t, "pgx/pharmcat/tests/DPYD_novariant.vcf"),
 	})
 	_ = bad
-	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
 		t.Fatal(err)
 	}
 	st := waitRun(t, s, "lab-b", "run-2", time.Minute)
@@ -399,7 +440,7 @@ func TestFiftySamples(t *testing.T) {
 		vcfs[fmt.Sprintf("P%03d", i)] = files[i%len(files)]
 	}
 	dir := runDir(t, "lab-c", "run-50", vcfs)
-	if _, _, err := submit.Run(context.Background(), dir, submit.Options{Server: "http://" + s.HTTPAddr()}); err != nil {
+	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
 		t.Fatal(err)
 	}
 	st := waitRun(t, s, "lab-c", "run-50", 3*time.Minute)
@@ -446,14 +487,18 @@ func TestRawHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tok := token(t, s, auth.RoleLab, "lab-h")
 	req, _ := http.NewRequest(http.MethodPut, base+"/lab-h/run-h/files/H1-DPYD_c1156het.vcf", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("PUT file: %v %v", err, resp)
 	}
 	resp.Body.Close()
 	man, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	resp, err = http.Post(base, "application/json", bytes.NewReader(man))
+	req, _ = http.NewRequest(http.MethodPost, base, bytes.NewReader(man))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("POST manifest: %v %v", err, resp)
 	}

@@ -39,6 +39,9 @@ type Options struct {
 	Progress io.Writer
 	// Client makes the requests; nil uses a client without a time limit (ctx bounds it).
 	Client *http.Client
+	// Token is the lab's access token (precis token create --role lab), sent as a bearer
+	// token; never logged or shown.
+	Token string
 }
 
 // ServerError is an error answer of the result service, with the API's stable code
@@ -90,7 +93,7 @@ func Run(ctx context.Context, dir string, opts Options) (lab, runID string, err 
 	if err != nil {
 		return "", "", err
 	}
-	c := &client{http: opts.Client, base: base}
+	c := &client{http: opts.Client, base: base, token: opts.Token}
 	if c.http == nil {
 		c.http = &http.Client{}
 	}
@@ -161,8 +164,9 @@ func serverURL(s string) (*url.URL, error) {
 }
 
 type client struct {
-	http *http.Client
-	base *url.URL
+	http  *http.Client
+	base  *url.URL
+	token string
 }
 
 // upload streams one file with PUT /api/v1/runs/{lab}/{run}/files/{name}.
@@ -184,6 +188,7 @@ func (c *client) upload(ctx context.Context, lab, runID string, f file, bar *pro
 	}
 	req.ContentLength = f.size
 	req.Header.Set("Content-Type", "application/octet-stream")
+	setToken(req, c.token)
 	return c.do(req, http.StatusCreated, nil)
 }
 
@@ -203,6 +208,7 @@ func (c *client) submit(ctx context.Context, body []byte) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	setToken(req, c.token)
 	var ans submitAnswer
 	return c.do(req, http.StatusAccepted, &ans)
 }
@@ -261,4 +267,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.bar.add(n)
 	return n, err
+}
+
+// setToken presents the lab's access token, when there is one.
+func setToken(req *http.Request, token string) {
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 }

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/api"
+	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/queue"
@@ -91,13 +93,40 @@ func newService(t *testing.T, failPuts bool) *service {
 	if failPuts {
 		objects = failingPuts{st}
 	}
-	h := api.New(objects, s.runs, nil, nil, nil).Handler()
+	h := newAPI(t, objects, s.runs).Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
+	return s
+}
+
+// testToken is the lab token the fake authenticator knows; it reads and submits for every
+// lab the tests use (the access rules themselves are tested in internal/api and
+// internal/service).
+const testToken = "precis_0123456789abcdef_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+type fakeAuth struct{}
+
+func (fakeAuth) Authenticate(ctx context.Context, token string) (auth.Principal, error) {
+	if token != testToken {
+		return auth.Principal{}, auth.ErrUnauthenticated
+	}
+	return auth.Principal{TokenID: "0123456789abcdef", Role: auth.RoleLab, Labs: []string{"lab1"}}, nil
+}
+
+type nopAudit struct{}
+
+func (nopAudit) Record(context.Context, audit.Event) error { return nil }
+
+func newAPI(t *testing.T, objects api.Objects, runs api.Runs) *api.Server {
+	t.Helper()
+	s, err := api.New(api.Config{Objects: objects, Runs: runs, Auth: fakeAuth{}, Audit: nopAudit{}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
@@ -161,7 +190,7 @@ func TestRun(t *testing.T) {
 	rd := newRunDir(t, nil)
 	var progress bytes.Buffer
 	start := time.Now()
-	lab, run, err := Run(context.Background(), rd.dir, Options{Server: svc.url + "/", Progress: &progress})
+	lab, run, err := Run(context.Background(), rd.dir, Options{Server: svc.url + "/", Progress: &progress, Token: testToken})
 	elapsed := time.Since(start)
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +291,7 @@ func TestRunRefusedLocally(t *testing.T) {
 				}
 			}
 			var progress bytes.Buffer
-			_, _, err := Run(context.Background(), rd.dir, Options{Server: svc.url, Progress: &progress})
+			_, _, err := Run(context.Background(), rd.dir, Options{Server: svc.url, Progress: &progress, Token: testToken})
 			if !errors.Is(err, tc.wantIs) {
 				t.Fatalf("error: got %v, want %v", err, tc.wantIs)
 			}
@@ -286,7 +315,7 @@ func TestRunServerRefuses(t *testing.T) {
 	svc := newService(t, true) // the service's object store is down
 	rd := newRunDir(t, nil)
 	var progress bytes.Buffer
-	_, _, err := Run(context.Background(), rd.dir, Options{Server: svc.url, Progress: &progress})
+	_, _, err := Run(context.Background(), rd.dir, Options{Server: svc.url, Progress: &progress, Token: testToken})
 	var se *ServerError
 	if !errors.As(err, &se) {
 		t.Fatalf("error: got %v, want a *ServerError", err)
@@ -316,10 +345,10 @@ func TestRunBehindPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := &fakeRuns{}
-	srv := httptest.NewServer(http.StripPrefix("/precis", api.New(st, runs, nil, nil, nil).Handler()))
+	srv := httptest.NewServer(http.StripPrefix("/precis", newAPI(t, st, runs).Handler()))
 	defer srv.Close()
 	rd := newRunDir(t, nil)
-	if _, _, err := Run(context.Background(), rd.dir, Options{Server: srv.URL + "/precis", Client: srv.Client()}); err != nil {
+	if _, _, err := Run(context.Background(), rd.dir, Options{Server: srv.URL + "/precis", Client: srv.Client(), Token: testToken}); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(runs.submitted); n != 1 {

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/auth"
+	"github.com/precis-dx/precis/internal/queue"
+)
+
+const tokenUsage = `usage:
+  precis token create --role lab|clinician|admin [--lab LAB]... [--name WHO] [--nats URL | --data DIR]
+  precis token list   [--nats URL | --data DIR]
+  precis token revoke [--nats URL | --data DIR] TOKEN-ID
+
+A lab token names its one lab; a clinician token one --lab per granted lab; an admin token none.
+The token is printed once, on standard output; only its hash is stored.
+Without --nats, the command uses the NATS server of a running 'precis serve' on
+127.0.0.1:4222 when there is one, else it opens the embedded store in --data itself.
+`
+
+// labList is a repeatable --lab flag; "a,b" also works.
+type labList []string
+
+func (l *labList) String() string { return strings.Join(*l, ",") }
+func (l *labList) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}
+
+func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
+		fmt.Fprint(stderr, tokenUsage)
+		return exitUsage
+	}
+	verb := args[0]
+	fs := flag.NewFlagSet("token "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	natsURL := fs.String("nats", "", "NATS URL of the service (default: a running 'precis serve' on 127.0.0.1:4222, else the embedded store in --data)")
+	dataDir := fs.String("data", "precis-data", "data directory of the embedded default")
+	var labs labList
+	role := fs.String("role", "", "lab, clinician or admin")
+	name := fs.String("name", "", "who the token is for (free text, shown in lists and the audit trail)")
+	if verb == "create" {
+		fs.Var(&labs, "lab", "lab id (repeat, or comma-separated, for a clinician's granted labs)")
+	}
+	if err := fs.Parse(reorder(args[1:])); err != nil {
+		return exitUsage
+	}
+	switch {
+	case verb == "revoke" && fs.NArg() != 1, verb != "revoke" && fs.NArg() != 0:
+		fmt.Fprint(stderr, tokenUsage)
+		return exitUsage
+	case verb == "create" && *role == "":
+		fmt.Fprintln(stderr, "precis token create: --role is required (lab, clinician or admin)")
+		return exitUsage
+	}
+	q, where, closeFn, err := openTokenQueue(ctx, *natsURL, *dataDir)
+	if err != nil {
+		fmt.Fprintln(stderr, "precis token:", err)
+		return exitFailure
+	}
+	defer closeFn()
+	store, err := auth.Open(ctx, q.JetStream(), q.Replicas())
+	if err != nil {
+		fmt.Fprintln(stderr, "precis token:", err)
+		return exitFailure
+	}
+	switch verb {
+	case "create":
+		token, rec, err := store.Create(ctx, auth.Role(*role), labs, *name)
+		if errors.Is(err, auth.ErrInvalid) {
+			fmt.Fprintln(stderr, "precis token create:", err)
+			return exitUsage
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "precis token create:", err)
+			return exitFailure
+		}
+		if log, err := audit.Open(ctx, q.JetStream(), q.Replicas()); err == nil {
+			ev := audit.Event{Action: audit.ActionTokenCreate, Actor: "cli", Role: string(rec.Role), Target: rec.ID,
+				Detail: fmt.Sprintf("token %s for %q, labs %s", rec.ID, rec.Name, strings.Join(rec.Labs, ","))}
+			if len(rec.Labs) == 1 {
+				ev.Lab = rec.Labs[0]
+			}
+			err = log.Record(ctx, ev)
+			if err != nil {
+				fmt.Fprintln(stderr, "precis token create: audit:", err)
+				return exitFailure
+			}
+		} else {
+			fmt.Fprintln(stderr, "precis token create: audit:", err)
+			return exitFailure
+		}
+		fmt.Fprintf(stderr, "token %s: role %s, labs %s; stored (hashed) in %s. It is shown only now.\n",
+			rec.ID, rec.Role, strings.Join(rec.Labs, ",")+map[bool]string{true: "(all)", false: ""}[rec.Role == auth.RoleAdmin], where)
+		fmt.Fprintln(stdout, token)
+	case "list":
+		recs, err := store.List(ctx)
+		if err != nil {
+			fmt.Fprintln(stderr, "precis token list:", err)
+			return exitFailure
+		}
+		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tROLE\tLABS\tNAME\tCREATED\tREVOKED")
+		for _, r := range recs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", r.ID, r.Role, strings.Join(r.Labs, ","), r.Name,
+				r.Created.Format(time.RFC3339), r.Revoked)
+		}
+		tw.Flush()
+	case "revoke":
+		if err := store.Revoke(ctx, fs.Arg(0)); err != nil {
+			fmt.Fprintln(stderr, "precis token revoke:", err)
+			return exitFailure
+		}
+		fmt.Fprintf(stderr, "token %s revoked\n", fs.Arg(0))
+	}
+	return exitOK
+}
+
+// defaultNATS is where a `precis serve` on its defaults listens.
+const defaultNATS = "nats://127.0.0.1:4222"
+
+// openTokenQueue connects to the service's NATS: the given URL, else a running serve on the
+// default port, else an embedded server on dataDir started for this command alone.
+func openTokenQueue(ctx context.Context, url, dataDir string) (*queue.Queue, string, func(), error) {
+	quiet := slog.New(slog.DiscardHandler)
+	if url != "" {
+		q, err := queue.Connect(ctx, url, queue.Config{}, quiet)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return q, url, q.Close, nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	q, err := queue.Connect(cctx, defaultNATS, queue.Config{}, quiet)
+	cancel()
+	if err == nil {
+		return q, "the running service's NATS at " + defaultNATS, q.Close, nil
+	}
+	dir := filepath.Join(dataDir, "nats")
+	e, err := queue.StartEmbedded(dir, queue.EmbeddedOptions{Port: 0})
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("no service on %s and the embedded store in %s cannot be opened: %w", defaultNATS, dir, err)
+	}
+	q, err = queue.Connect(ctx, e.URL(), queue.Config{}, quiet)
+	if err != nil {
+		e.Shutdown()
+		return nil, "", nil, err
+	}
+	return q, "the embedded store in " + dir, func() { q.Close(); e.Shutdown() }, nil
+}

@@ -1,0 +1,36 @@
+package audit
+
+import "time"
+
+// Actions recorded in the audit trail. They are part of the audit contract: a query may
+// filter on them, so they never change meaning.
+const (
+	ActionReportRead     = "report.read"     // a report shown (API json, web page)
+	ActionReportDownload = "report.download" // a report fetched as a file (fhir, text, html download, print)
+	ActionAlertDelivered = "alert.delivered" // a webhook delivery acknowledged by its endpoint
+	ActionAlertFailed    = "alert.failed"    // a webhook delivery given up after its retries
+	ActionTokenUse       = "token.use"       // an authenticated request
+	ActionTokenCreate    = "token.create"    // a token issued
+	ActionAuthFailed     = "auth.failed"     // a request with a missing or invalid token to a protected route
+)
+
+// Event is one line of the audit trail: who did what to which lab's resource, when and from
+// where. Sample ids are pseudonymous (DESIGN.md, clinical rule 6); no patient identity is
+// ever recorded. A plain value.
+type Event struct {
+	At     time.Time `json:"at"`               // when, UTC
+	Action string    `json:"action"`           // one of the Action constants
+	Actor  string    `json:"actor"`            // token id, "system" for the service's own acts, "" when unauthenticated
+	Role   string    `json:"role,omitempty"`   // the actor's role
+	Lab    string    `json:"lab,omitempty"`    // the lab whose resource it was
+	Run    string    `json:"run,omitempty"`    // run id
+	Sample string    `json:"sample,omitempty"` // pseudonymous sample id
+	Format string    `json:"format,omitempty"` // report format read or downloaded
+	Target string    `json:"target,omitempty"` // request path, or the webhook endpoint for deliveries
+	From   string    `json:"from,omitempty"`   // client address (the proxy's X-Forwarded-For when trusted)
+	Status int       `json:"status,omitempty"` // HTTP status answered or received
+	Detail string    `json:"detail,omitempty"` // anything else worth knowing, one line
+	// Seq is the event's sequence in the PRECIS_AUDIT stream, set by Query (a stable id
+	// for the event); Record ignores it.
+	Seq uint64 `json:"seq,omitempty"`
+}

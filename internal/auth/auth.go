@@ -1,0 +1,272 @@
+// Package auth issues and checks the access tokens of the Precis result service.
+//
+// A token belongs to one role and a set of labs:
+//
+//   - RoleLab: a molecular pathology lab; submits runs for its one lab and reads them back.
+//   - RoleClinician: reads the reports and alerts of the labs it was granted; submits nothing.
+//   - RoleAdmin: reads everything and the audit trail; manages webhooks for any lab.
+//
+// A token is "precis_" + an id + "_" + a secret. Only the id and the SHA-256 of the secret
+// are stored (in the JetStream KV bucket precis_tokens), so a copy of the store gives no
+// usable token; the secret is shown once, when the token is created. Secrets are 256 random
+// bits, so a plain SHA-256 is enough (no password stretching is needed for a random key), and
+// the comparison is constant-time. Tokens are never logged: callers log the id only.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Bucket is the KV bucket that holds the tokens, keyed token.{id}.
+const Bucket = "precis_tokens"
+
+// Role is what a token may do.
+type Role string
+
+// Roles.
+const (
+	RoleLab       Role = "lab"
+	RoleClinician Role = "clinician"
+	RoleAdmin     Role = "admin"
+)
+
+// Errors. ErrUnauthenticated covers every way a presented token can fail (malformed,
+// unknown, wrong secret, revoked) on purpose: the caller learns nothing about which.
+var (
+	ErrUnauthenticated = errors.New("auth: missing or invalid token")
+	ErrInvalid         = errors.New("auth: invalid token request")
+)
+
+// tokenRE is the shape of a token: precis_{16 hex id}_{64 hex secret}.
+var tokenRE = regexp.MustCompile(`^precis_([0-9a-f]{16})_([0-9a-f]{64})$`)
+
+// labRE is the shape of a lab id; the same as manifest ids (they are NATS subject tokens).
+var labRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
+// Principal is who a request acts for. A plain value, safe to copy.
+type Principal struct {
+	TokenID string   `json:"token_id"`
+	Role    Role     `json:"role"`
+	Labs    []string `json:"labs"` // the lab of a lab token; the granted labs of a clinician; empty for admin
+	Name    string   `json:"name,omitempty"`
+}
+
+// CanRead reports whether p may read runs, reports and alerts of lab.
+func (p Principal) CanRead(lab string) bool {
+	switch p.Role {
+	case RoleAdmin:
+		return true
+	case RoleLab, RoleClinician:
+		return slices.Contains(p.Labs, lab)
+	}
+	return false
+}
+
+// CanSubmit reports whether p may upload files and submit runs for lab: only the lab itself.
+func (p Principal) CanSubmit(lab string) bool {
+	return p.Role == RoleLab && slices.Contains(p.Labs, lab)
+}
+
+// CanAudit reports whether p may read the audit trail.
+func (p Principal) CanAudit() bool { return p.Role == RoleAdmin }
+
+// ReadableLabs returns the labs p may read, and all=true for an admin (every lab).
+func (p Principal) ReadableLabs() (labs []string, all bool) {
+	if p.Role == RoleAdmin {
+		return nil, true
+	}
+	return slices.Clone(p.Labs), false
+}
+
+// Record is a stored token: never the secret, only its hash.
+type Record struct {
+	ID      string    `json:"id"`
+	Hash    string    `json:"sha256"` // lower-case hex SHA-256 of the secret
+	Role    Role      `json:"role"`
+	Labs    []string  `json:"labs"`
+	Name    string    `json:"name,omitempty"` // who it was issued to, free text chosen by the issuer
+	Created time.Time `json:"created"`
+	Revoked bool      `json:"revoked,omitempty"`
+}
+
+// Store keeps tokens in a JetStream KV bucket. Safe for concurrent use.
+type Store struct {
+	kv  jetstream.KeyValue
+	now func() time.Time
+}
+
+// Open creates or opens the token bucket.
+func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Store, error) {
+	if replicas < 1 {
+		replicas = 1
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      Bucket,
+		Description: "Precis access tokens (id and SHA-256 of the secret; never the secret)",
+		Storage:     jetstream.FileStorage,
+		Replicas:    replicas,
+		History:     5,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth: kv %s: %w", Bucket, err)
+	}
+	return &Store{kv: kv, now: time.Now}, nil
+}
+
+// Create issues a token and returns it (the only time the secret exists outside the
+// caller) with its stored record. A lab token names exactly one lab; a clinician token one or
+// more; an admin token none.
+func (s *Store) Create(ctx context.Context, role Role, labs []string, name string) (string, Record, error) {
+	if err := checkGrant(role, labs); err != nil {
+		return "", Record{}, err
+	}
+	if strings.ContainsAny(name, "\r\n") || len(name) > 200 {
+		return "", Record{}, fmt.Errorf("%w: name must be one line of at most 200 bytes", ErrInvalid)
+	}
+	var raw [8 + 32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", Record{}, fmt.Errorf("auth: random: %w", err)
+	}
+	id, secret := hex.EncodeToString(raw[:8]), hex.EncodeToString(raw[8:])
+	sum := sha256.Sum256([]byte(secret))
+	rec := Record{ID: id, Hash: hex.EncodeToString(sum[:]), Role: role, Labs: slices.Clone(labs),
+		Name: name, Created: s.now().UTC()}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return "", Record{}, fmt.Errorf("auth: encode: %w", err)
+	}
+	if _, err := s.kv.Create(ctx, "token."+id, b); err != nil {
+		return "", Record{}, fmt.Errorf("auth: store token %s: %w", id, err)
+	}
+	return "precis_" + id + "_" + secret, rec, nil
+}
+
+func checkGrant(role Role, labs []string) error {
+	for _, l := range labs {
+		if !labRE.MatchString(l) {
+			return fmt.Errorf("%w: lab %q is not a valid id", ErrInvalid, l)
+		}
+	}
+	switch role {
+	case RoleLab:
+		if len(labs) != 1 {
+			return fmt.Errorf("%w: a lab token names exactly one lab (got %d)", ErrInvalid, len(labs))
+		}
+	case RoleClinician:
+		if len(labs) == 0 {
+			return fmt.Errorf("%w: a clinician token needs at least one granted lab", ErrInvalid)
+		}
+	case RoleAdmin:
+		if len(labs) != 0 {
+			return fmt.Errorf("%w: an admin token reads every lab; name no lab", ErrInvalid)
+		}
+	default:
+		return fmt.Errorf("%w: role %q (want lab, clinician or admin)", ErrInvalid, role)
+	}
+	return nil
+}
+
+// Authenticate returns the principal of a presented token, or an error wrapping
+// ErrUnauthenticated. The secret's hash is compared in constant time.
+func (s *Store) Authenticate(ctx context.Context, token string) (Principal, error) {
+	m := tokenRE.FindStringSubmatch(token)
+	if m == nil {
+		return Principal{}, ErrUnauthenticated
+	}
+	rec, err := s.Get(ctx, m[1])
+	if errors.Is(err, ErrUnauthenticated) {
+		// Spend the same work as a known id, so timing does not tell ids apart.
+		sum := sha256.Sum256([]byte(m[2]))
+		subtle.ConstantTimeCompare(sum[:], sum[:])
+		return Principal{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	want, err := hex.DecodeString(rec.Hash)
+	if err != nil {
+		return Principal{}, fmt.Errorf("auth: stored hash of token %s: %w", rec.ID, err)
+	}
+	sum := sha256.Sum256([]byte(m[2]))
+	if subtle.ConstantTimeCompare(sum[:], want) != 1 || rec.Revoked {
+		return Principal{}, ErrUnauthenticated
+	}
+	return Principal{TokenID: rec.ID, Role: rec.Role, Labs: rec.Labs, Name: rec.Name}, nil
+}
+
+// Get returns a token's record by id; an unknown id wraps ErrUnauthenticated.
+func (s *Store) Get(ctx context.Context, id string) (Record, error) {
+	e, err := s.kv.Get(ctx, "token."+id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return Record{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("auth: read token %s: %w", id, err)
+	}
+	var rec Record
+	if err := json.Unmarshal(e.Value(), &rec); err != nil {
+		return Record{}, fmt.Errorf("auth: decode token %s: %w", id, err)
+	}
+	return rec, nil
+}
+
+// Revoke marks a token revoked; it stops working at once.
+func (s *Store) Revoke(ctx context.Context, id string) error {
+	rec, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	rec.Revoked = true
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("auth: encode: %w", err)
+	}
+	if _, err := s.kv.Put(ctx, "token."+id, b); err != nil {
+		return fmt.Errorf("auth: revoke token %s: %w", id, err)
+	}
+	return nil
+}
+
+// List returns every token record (no secrets exist to return), by creation time.
+func (s *Store) List(ctx context.Context) ([]Record, error) {
+	keys, err := s.kv.ListKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("auth: list tokens: %w", err)
+	}
+	var out []Record
+	for k := range keys.Keys() {
+		rec, err := s.Get(ctx, strings.TrimPrefix(k, "token."))
+		if err != nil {
+			if errors.Is(err, ErrUnauthenticated) {
+				continue // deleted between list and get
+			}
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	slices.SortFunc(out, func(a, b Record) int { return a.Created.Compare(b.Created) })
+	return out, nil
+}
+
+// FromHeader returns the token of an "Authorization: Bearer T" header value, or "". It does
+// not check it.
+func FromHeader(authorization string) string {
+	const prefix = "Bearer "
+	if len(authorization) > len(prefix) && strings.EqualFold(authorization[:len(prefix)], prefix) {
+		return strings.TrimSpace(authorization[len(prefix):])
+	}
+	return ""
+}

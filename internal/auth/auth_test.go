@@ -1,0 +1,178 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/precis-dx/precis/internal/queue"
+)
+
+func openStore(t *testing.T) *Store {
+	t.Helper()
+	e, err := queue.StartEmbedded(t.TempDir(), queue.EmbeddedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Shutdown)
+	q, err := queue.Connect(context.Background(), e.URL(), queue.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(q.Close)
+	s, err := Open(context.Background(), q.JetStream(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestCreateAuthenticate(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	tests := []struct {
+		role Role
+		labs []string
+	}{
+		{RoleLab, []string{"karolinska-pat"}},
+		{RoleClinician, []string{"karolinska-pat", "sahlgrenska"}},
+		{RoleAdmin, nil},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.role), func(t *testing.T) {
+			tok, rec, err := s.Create(ctx, tc.role, tc.labs, "dr test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tokenRE.MatchString(tok) {
+				t.Fatalf("token %q has the wrong shape", tok)
+			}
+			if strings.Contains(rec.Hash, tok[len("precis_")+17:]) {
+				t.Fatal("the record holds the secret")
+			}
+			p, err := s.Authenticate(ctx, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.TokenID != rec.ID || p.Role != tc.role || strings.Join(p.Labs, ",") != strings.Join(tc.labs, ",") {
+				t.Fatalf("got %+v, want id %s role %s labs %v", p, rec.ID, tc.role, tc.labs)
+			}
+		})
+	}
+}
+
+func TestAuthenticateRefuses(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	tok, rec, err := s.Create(ctx, RoleLab, []string{"lab1"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := s.Create(ctx, RoleLab, []string{"lab2"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The right id with another token's secret.
+	swapped := tok[:len("precis_")+16] + other[len("precis_")+16:]
+	flipped := tok[:len(tok)-1] + map[bool]string{true: "0", false: "1"}[tok[len(tok)-1] != '0']
+	for name, bad := range map[string]string{
+		"empty":          "",
+		"garbage":        "hello",
+		"flipped secret": flipped,
+		"swapped secret": swapped,
+		"unknown id":     "precis_0000000000000000_" + strings.Repeat("ab", 32),
+		"upper case":     strings.ToUpper(tok),
+		"trailing space": tok + " ",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := s.Authenticate(ctx, bad); !errors.Is(err, ErrUnauthenticated) {
+				t.Fatalf("got %v, want ErrUnauthenticated", err)
+			}
+		})
+	}
+	if err := s.Revoke(ctx, rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, tok); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("revoked token: got %v, want ErrUnauthenticated", err)
+	}
+	if _, err := s.Authenticate(ctx, other); err != nil {
+		t.Fatalf("revoking one token touched another: %v", err)
+	}
+	recs, err := s.List(ctx)
+	if err != nil || len(recs) != 2 || !recs[0].Revoked || recs[1].Revoked {
+		t.Fatalf("List: got %+v, %v", recs, err)
+	}
+}
+
+func TestCreateRefuses(t *testing.T) {
+	s := openStore(t)
+	for name, tc := range map[string]struct {
+		role Role
+		labs []string
+		who  string
+	}{
+		"lab without lab":       {RoleLab, nil, ""},
+		"lab with two labs":     {RoleLab, []string{"a", "b"}, ""},
+		"clinician without lab": {RoleClinician, nil, ""},
+		"admin with lab":        {RoleAdmin, []string{"a"}, ""},
+		"unknown role":          {"root", []string{"a"}, ""},
+		"dotted lab":            {RoleLab, []string{"a.b"}, ""},
+		"wildcard lab":          {RoleClinician, []string{">"}, ""},
+		"two-line name":         {RoleLab, []string{"a"}, "x\ny"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, _, err := s.Create(context.Background(), tc.role, tc.labs, tc.who); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("got %v, want ErrInvalid", err)
+			}
+		})
+	}
+}
+
+func TestPrincipal(t *testing.T) {
+	lab := Principal{Role: RoleLab, Labs: []string{"a"}}
+	clin := Principal{Role: RoleClinician, Labs: []string{"a", "b"}}
+	admin := Principal{Role: RoleAdmin}
+	none := Principal{}
+	tests := []struct {
+		name            string
+		p               Principal
+		lab             string
+		read, submit, a bool
+	}{
+		{"lab own", lab, "a", true, true, false},
+		{"lab other", lab, "b", false, false, false},
+		{"clinician granted", clin, "b", true, false, false},
+		{"clinician not granted", clin, "c", false, false, false},
+		{"admin", admin, "z", true, false, true},
+		{"zero", none, "a", false, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.p.CanRead(tc.lab); got != tc.read {
+				t.Errorf("CanRead: got %v, want %v", got, tc.read)
+			}
+			if got := tc.p.CanSubmit(tc.lab); got != tc.submit {
+				t.Errorf("CanSubmit: got %v, want %v", got, tc.submit)
+			}
+			if got := tc.p.CanAudit(); got != tc.a {
+				t.Errorf("CanAudit: got %v, want %v", got, tc.a)
+			}
+		})
+	}
+}
+
+func TestFromHeader(t *testing.T) {
+	for in, want := range map[string]string{
+		"Bearer abc":   "abc",
+		"bearer abc  ": "abc",
+		"Basic abc":    "",
+		"Bearer":       "",
+		"":             "",
+	} {
+		if got := FromHeader(in); got != want {
+			t.Errorf("FromHeader(%q): got %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,332 @@
+package fhir
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/precis-dx/precis/internal/report"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden bundles in testdata/golden")
+
+// sharedData returns the shared real-data folder, skipping (or failing in CI) without it.
+func sharedData(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", "data")
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared data missing: %v", err)
+		}
+		t.Skipf("shared data missing: %v", err)
+	}
+	return dir
+}
+
+// inputs are the real reports the tests convert: the annotator's golden reports (real
+// annotations of real VCFs) and, in testdata/reports, the report of igv-reports'
+// variants.hg38 VCF (homozygous calls with allele frequencies, benign ClinVar variants).
+func inputs(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, pat := range []string{"../annotate/testdata/golden/*.json", "testdata/reports/*.json"} {
+		files, err := filepath.Glob(pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			out[strings.TrimSuffix(filepath.Base(f), ".json")] = f
+		}
+	}
+	if len(out) < 8 {
+		t.Fatalf("found %d input reports, want at least 8", len(out))
+	}
+	return out
+}
+
+func readReport(t *testing.T, path string) *report.Report {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r report.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return &r
+}
+
+func render(t *testing.T, r *report.Report) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestGolden converts every input report, validates the bundle against the rules and the
+// report, and compares it with testdata/golden (-update rewrites).
+func TestGolden(t *testing.T) {
+	for name, path := range inputs(t) {
+		t.Run(name, func(t *testing.T) {
+			r := readReport(t, path)
+			got := render(t, r)
+			for _, p := range ValidateFor(r, got) {
+				t.Errorf("problem: %s", p)
+			}
+			golden := filepath.Join("testdata", "golden", name+".fhir.json")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("bundle differs from %s (run go test -update and review the diff)", golden)
+			}
+		})
+	}
+}
+
+// TestDeterministic: the same report gives the same bytes; another report id gives other
+// entry ids.
+func TestDeterministic(t *testing.T) {
+	r := readReport(t, "../annotate/testdata/golden/example.json")
+	a, b := render(t, r), render(t, r)
+	if !bytes.Equal(a, b) {
+		t.Fatal("two conversions of one report differ")
+	}
+	r2 := readReport(t, "../annotate/testdata/golden/example.json")
+	r2.ReportID = "11111111-1111-4111-8111-111111111111"
+	c := render(t, r2)
+	var x, y Collection
+	if err := json.Unmarshal(a, &x); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(c, &y); err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Entry) != len(y.Entry) {
+		t.Fatalf("got %d entries, want %d", len(y.Entry), len(x.Entry))
+	}
+	for i := range x.Entry {
+		if x.Entry[i].FullURL == y.Entry[i].FullURL {
+			t.Errorf("entry %d: fullUrl %s unchanged by a new report id", i, x.Entry[i].FullURL)
+		}
+	}
+	if p := ValidateFor(r2, c); len(p) != 0 {
+		t.Errorf("got %d problems, want 0: %v", len(p), p)
+	}
+}
+
+// TestHGVSExact re-reads every bundle: each finding's c., p. and g. HGVS is the code of the
+// matching component of one Variant observation, character for character.
+func TestHGVSExact(t *testing.T) {
+	total := 0
+	for name, path := range inputs(t) {
+		r := readReport(t, path)
+		var b struct {
+			Entry []struct {
+				Resource Observation `json:"resource"`
+			} `json:"entry"`
+		}
+		if err := json.Unmarshal(render(t, r), &b); err != nil {
+			t.Fatal(err)
+		}
+		type triple struct{ c, p, g string }
+		seen := map[triple]int{}
+		for _, e := range b.Entry {
+			o := e.Resource
+			if o.Meta == nil || o.Meta.Profile[0] != ProfileVariant {
+				continue
+			}
+			var tr triple
+			for _, c := range o.Component {
+				if len(c.Code.Coding) == 0 || c.ValueCodeableConcept == nil || len(c.ValueCodeableConcept.Coding) == 0 {
+					continue
+				}
+				code := c.ValueCodeableConcept.Coding[0].Code
+				switch c.Code.Coding[0].Code {
+				case loincHGVSc:
+					tr.c = code
+				case loincHGVSp:
+					tr.p = code
+				case loincHGVSg:
+					tr.g = code
+				}
+			}
+			seen[tr]++
+		}
+		for _, s := range r.Samples {
+			for _, f := range s.Findings {
+				tr := triple{f.HGVSc, f.HGVSp, f.HGVSg}
+				if seen[tr] == 0 {
+					t.Errorf("%s: finding %s %s / %s / %s has no Variant with exactly these HGVS", name, f.Gene, f.HGVSc, f.HGVSp, f.HGVSg)
+				}
+				seen[tr]--
+				total++
+			}
+		}
+		for tr, n := range seen {
+			if n != 0 {
+				t.Errorf("%s: %d extra Variant(s) with HGVS %v", name, n, tr)
+			}
+		}
+	}
+	if total < 10 {
+		t.Errorf("checked %d findings, want at least 10", total)
+	}
+}
+
+// TestContent checks what the example report (BRCA2 pathogenic, MLH1 VUS, DPYD c.2846A>T
+// Intermediate Metabolizer) becomes.
+func TestContent(t *testing.T) {
+	r := readReport(t, "../annotate/testdata/golden/example.json")
+	b, err := Bundle(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	var tasks []*Task
+	var brca2 *Observation
+	for _, e := range b.Entry {
+		switch x := e.Resource.(type) {
+		case *Patient:
+			count["Patient"]++
+			if len(x.Identifier) != 1 || x.Identifier[0].Value != "DEMO-0001" {
+				t.Errorf("Patient identifier: got %+v, want the sample id DEMO-0001 alone", x.Identifier)
+			}
+		case *DiagnosticReport:
+			count["GenomicReport"]++
+			if x.Issued != r.GeneratedAt {
+				t.Errorf("issued: got %q, want %q", x.Issued, r.GeneratedAt)
+			}
+			if got, want := len(x.Result), 3+3+1+1+2; got != want {
+				t.Errorf("results: got %d, want %d (3 variants, 3 diagnostic, 1 finding-therapeutic, 1 genotype, 2 DPYD therapeutic)", got, want)
+			}
+		case *Observation:
+			count[x.Meta.Profile[0]]++
+			if x.Meta.Profile[0] == ProfileVariant && x.Component[0].ValueCodeableConcept.Coding[0].Display == "BRCA2" {
+				brca2 = x
+			}
+		case *Task:
+			tasks = append(tasks, x)
+		}
+	}
+	for k, want := range map[string]int{"Patient": 1, "GenomicReport": 1, ProfileVariant: 3, ProfileDiagnosticImplication: 3,
+		ProfileGenotype: 1, ProfileTherapeuticImplication: 3} {
+		if count[k] != want {
+			t.Errorf("%s: got %d, want %d", k, count[k], want)
+		}
+	}
+	if brca2 == nil {
+		t.Fatal("no BRCA2 Variant")
+	}
+	want := map[string]string{
+		loincGene: "HGNC:1101", loincHGVSc: "NM_000059.4:c.5946del", loincHGVSp: "p.(Ser1982ArgfsTer22)",
+		loincHGVSg: "NC_000013.11:g.32340301del", loincAssembly: answerGRCh38, loincAllelicState: "LA6706-1",
+		loincClinSig: "LA6668-3", loincTranscript: "NM_000059.4", loincVariationCode: "9325", loincSourceClass: answerGermline,
+	}
+	for _, c := range brca2.Component {
+		code := c.Code.Coding[0].Code
+		if w, ok := want[code]; ok {
+			if got := c.ValueCodeableConcept.Coding[0].Code; got != w {
+				t.Errorf("BRCA2 component %s: got %q, want %q", code, got, w)
+			}
+			delete(want, code)
+		}
+	}
+	for code := range want {
+		t.Errorf("BRCA2 Variant lacks component %s", code)
+	}
+	if len(tasks) != 6 {
+		t.Fatalf("tasks: got %d, want 6 (one per tag)", len(tasks))
+	}
+	for _, task := range tasks {
+		tg := task.Input[0].ValueString
+		if tg == "treatment:fluoropyrimidine-reduce-50pct" {
+			if task.Code == nil || task.Code.Coding[0].Code != "LA26422-8" {
+				t.Errorf("%s: got code %+v, want LOINC LA26422-8 (Decrease dose)", tg, task.Code)
+			}
+			if task.Meta.Profile[0] != ProfileMedicationRecommendation {
+				t.Errorf("%s: got profile %s, want medication-recommendation", tg, task.Meta.Profile[0])
+			}
+		}
+		if task.Status != "requested" || task.Intent != "proposal" {
+			t.Errorf("%s: got %s/%s, want requested/proposal", tg, task.Status, task.Intent)
+		}
+	}
+}
+
+func TestBundleRefuses(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*report.Report)
+	}{
+		{"no report id", func(r *report.Report) { r.ReportID = "" }},
+		{"bad time", func(r *report.Report) { r.GeneratedAt = "yesterday" }},
+		// 19121212-1212 is the Swedish Tax Agency's published test personnummer.
+		{"identity number", func(r *report.Report) { r.Samples[0].SampleID = "19121212-1212" }},
+		{"empty sample id", func(r *report.Report) { r.Samples[0].SampleID = " " }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := readReport(t, "../annotate/testdata/golden/example.json")
+			tc.mutate(r)
+			_, err := Bundle(r)
+			if !errors.Is(err, ErrReport) {
+				t.Errorf("got %v, want ErrReport", err)
+			}
+		})
+	}
+	if _, err := Bundle(nil); !errors.Is(err, ErrReport) {
+		t.Errorf("nil report: got %v, want ErrReport", err)
+	}
+}
+
+// TestHGNCFromMANE checks the HGNC ids against the MANE v1.0 summary they were taken from.
+func TestHGNCFromMANE(t *testing.T) {
+	f, err := os.Open(filepath.Join(sharedData(t), "genes", "MANE.GRCh38.v1.0.summary.txt.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]string{}
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		col := strings.Split(sc.Text(), "\t")
+		if len(col) > 9 && col[9] == "MANE Select" {
+			if _, ok := hgnc[col[3]]; ok {
+				found[col[3]] = col[2]
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for gene, id := range hgnc {
+		if found[gene] != id {
+			t.Errorf("%s: got %s, MANE says %q", gene, id, found[gene])
+		}
+	}
+}

@@ -1,0 +1,143 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Alert is a PGx alert as the result service reads it back from PRECIS_EVENTS: the message
+// with its stream sequence (a stable id for it) and the time the stream stored it. A plain
+// value.
+type Alert struct {
+	Seq  uint64    `json:"seq"`
+	Time time.Time `json:"time"`
+	PGxAlert
+}
+
+// JetStream returns the JetStream context, for packages that keep their own streams and
+// buckets beside the queue's (tokens, audit, webhooks).
+func (q *Queue) JetStream() jetstream.JetStream { return q.js }
+
+// Replicas is the replica count streams and buckets are created with.
+func (q *Queue) Replicas() int { return q.cfg.Replicas }
+
+// alertSubjects returns the subjects of the labs' alerts, or every lab's when all.
+func alertSubjects(labs []string, all bool) ([]string, error) {
+	if all {
+		return []string{prefixAlertPGx + ">"}, nil
+	}
+	if len(labs) == 0 {
+		return nil, nil
+	}
+	subs := make([]string, 0, len(labs))
+	for _, l := range labs {
+		if err := validID("lab", l); err != nil {
+			return nil, err
+		}
+		subs = append(subs, SubjectAlertPGx(l))
+	}
+	return subs, nil
+}
+
+// Alerts returns the PGx alerts of the labs (every lab's when all) stored at or after since
+// (every one when since is zero), oldest first, at most the newest limit of them (limit <= 0:
+// no bound). A message that does not decode is skipped: it was validated when published.
+func (q *Queue) Alerts(ctx context.Context, labs []string, all bool, since time.Time, limit int) ([]Alert, error) {
+	subs, err := alertSubjects(labs, all)
+	if err != nil || subs == nil {
+		return nil, err
+	}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: subs, DeliverPolicy: jetstream.DeliverAllPolicy}
+	if !since.IsZero() {
+		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &since
+	}
+	cons, err := q.js.OrderedConsumer(ctx, StreamEvents, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("queue: alerts: %w", err)
+	}
+	info := cons.CachedInfo()
+	pending := info.NumPending
+	var out []Alert
+	for pending > 0 {
+		batch, err := cons.Fetch(int(min(pending, 500)), jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return nil, fmt.Errorf("queue: alerts: %w", err)
+		}
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			meta, err := m.Metadata()
+			if err != nil {
+				continue
+			}
+			pending = meta.NumPending
+			var a PGxAlert
+			if Decode(m.Data(), &a) != nil {
+				continue
+			}
+			out = append(out, Alert{Seq: meta.Sequence.Stream, Time: meta.Timestamp.UTC(), PGxAlert: a})
+			if limit > 0 && len(out) > limit {
+				out = out[1:]
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("queue: alerts: %w", err)
+		}
+		if n == 0 {
+			break // nothing arrived within the wait: what is stored has been read
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// WatchAlerts delivers the PGx alerts of the labs (every lab's when all) published from now
+// on, until ctx ends; the channel is closed then. A reader that falls 64 alerts behind loses
+// the oldest of them rather than stall the connection; it can read them back with Alerts.
+func (q *Queue) WatchAlerts(ctx context.Context, labs []string, all bool) (<-chan Alert, error) {
+	subs, err := alertSubjects(labs, all)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan Alert, 64)
+	if subs == nil {
+		go func() { <-ctx.Done(); close(ch) }()
+		return ch, nil
+	}
+	cons, err := q.js.OrderedConsumer(ctx, StreamEvents, jetstream.OrderedConsumerConfig{
+		FilterSubjects: subs, DeliverPolicy: jetstream.DeliverNewPolicy})
+	if err != nil {
+		return nil, fmt.Errorf("queue: watch alerts: %w", err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		meta, err := m.Metadata()
+		if err != nil {
+			return
+		}
+		var a PGxAlert
+		if Decode(m.Data(), &a) != nil {
+			return
+		}
+		select {
+		case ch <- Alert{Seq: meta.Sequence.Stream, Time: meta.Timestamp.UTC(), PGxAlert: a}:
+		default:
+			q.log.Warn("queue: alert watcher behind; alert dropped from its live feed", "seq", meta.Sequence.Stream)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue: watch alerts: %w", err)
+	}
+	go func() {
+		<-ctx.Done()
+		cc.Stop()
+		<-cc.Closed()
+		close(ch)
+	}()
+	return ch, nil
+}

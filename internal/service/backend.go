@@ -1,0 +1,58 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/precis-dx/precis/internal/api"
+	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/store"
+	"github.com/precis-dx/precis/internal/web"
+)
+
+// webBackend is what the web pages read: runs and alerts from the queue, reports from the
+// object store. Access is decided by the pages, per request, from the signed-in principal.
+type webBackend struct {
+	*queue.Queue
+	objects store.Store
+}
+
+// maxReportBytes bounds a stored report read into memory.
+const maxReportBytes = 256 << 20
+
+// Report reads a sample's stored report. A sample that failed has a failure document in
+// its place; that, like a report not written yet, is web.ErrNotFound (the run state says
+// why).
+func (b webBackend) Report(ctx context.Context, lab, run, sample string) (*report.Report, error) {
+	key := api.ReportKey(lab, run, sample)
+	rc, err := b.objects.Get(ctx, key)
+	if errors.Is(err, store.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s", web.ErrNotFound, key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	raw, err := io.ReadAll(io.LimitReader(rc, maxReportBytes))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	var probe struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", key, err)
+	}
+	if probe.Status == "failed" {
+		return nil, fmt.Errorf("%w: sample %s failed", web.ErrNotFound, sample)
+	}
+	var rep report.Report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return &rep, nil
+}

@@ -1,0 +1,234 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/precis-dx/precis/internal/queue"
+)
+
+// sse is one server-sent event as a browser sees it.
+type sse struct{ event, id, data string }
+
+// openStream opens the alert stream with cookie and returns its events as they arrive, and
+// whether comment lines (keep-alives) were seen.
+func openStream(t *testing.T, ctx context.Context, url string, cookie *http.Cookie, hdr ...string) (<-chan sse, <-chan struct{}) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(cookie)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream: got %d %s, want 200 text/event-stream", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	events, comments := make(chan sse, 16), make(chan struct{}, 16)
+	go func() {
+		defer resp.Body.Close()
+		defer close(events)
+		sc := bufio.NewScanner(resp.Body)
+		var ev sse
+		var data []string
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev.event != "" {
+					ev.data = strings.Join(data, "\n")
+					events <- ev
+				}
+				ev, data = sse{}, nil
+			case strings.HasPrefix(line, ":"):
+				select {
+				case comments <- struct{}{}:
+				default:
+				}
+			case strings.HasPrefix(line, "event: "):
+				ev.event = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "id: "):
+				ev.id = strings.TrimPrefix(line, "id: ")
+			case strings.HasPrefix(line, "data: "):
+				data = append(data, strings.TrimPrefix(line, "data: "))
+			}
+		}
+	}()
+	return events, comments
+}
+
+func waitWatchers(t *testing.T, b *fakeBackend, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for b.watchers() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d watchers, want %d", b.watchers(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func next(t *testing.T, events <-chan sse) sse {
+	t.Helper()
+	select {
+	case ev, ok := <-events:
+		if !ok {
+			t.Fatal("stream ended")
+		}
+		return ev
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event within 5 s")
+	}
+	return sse{}
+}
+
+func newAlert(lab, sample, msg string) queue.Alert {
+	score := 1.0
+	return queue.Alert{PGxAlert: queue.PGxAlert{SchemaVersion: queue.SchemaVersion, Lab: lab, RunID: runA, SampleID: sample,
+		Gene: "DPYD", Phenotype: "Intermediate Metabolizer", ActivityScore: &score, Severity: "moderate", Message: msg}}
+}
+
+func TestAlertStream(t *testing.T) {
+	for _, leak := range []bool{false, true} {
+		t.Run(fmt.Sprintf("leaky backend=%v", leak), func(t *testing.T) {
+			e := newEnv(t, Options{})
+			e.b.leak = leak
+			srv := httptest.NewServer(e.h)
+			defer srv.Close()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			events, _ := openStream(t, ctx, srv.URL+"/alerts/events?lang=sv", e.signin(tokClinA))
+			waitWatchers(t, e.b, 1)
+
+			e.b.publish(newAlert(labB, "B-1", "lab B's alert"))
+			a := e.b.publish(newAlert(labA, "A-1", "DPYD <b>Intermediate</b> Metabolizer (activity score 1.0)"))
+			ev := next(t, events)
+			if ev.event != "alert" || ev.id != fmt.Sprint(a.Seq) {
+				t.Errorf("got event %q id %q, want alert id %d", ev.event, ev.id, a.Seq)
+			}
+			for _, want := range []string{fmt.Sprintf(`id="alert-%d"`, a.Seq), "is-new", "Måttlig",
+				"DPYD &lt;b&gt;Intermediate&lt;/b&gt; Metabolizer", `href="/runs/` + labA + `/` + runA + `/samples/A-1"`} {
+				if !strings.Contains(ev.data, want) {
+					t.Errorf("event data lacks %q:\n%s", want, ev.data)
+				}
+			}
+			if strings.Contains(ev.data, "lab B") {
+				t.Errorf("clinician A got lab B's alert")
+			}
+			// The next event is lab A's next alert, not lab B's.
+			e.b.publish(newAlert(labB, "B-2", "lab B's second alert"))
+			a2 := e.b.publish(newAlert(labA, "A-2", "second"))
+			if ev := next(t, events); ev.id != fmt.Sprint(a2.Seq) {
+				t.Errorf("got event id %s, want %d", ev.id, a2.Seq)
+			}
+			cancel()
+			waitWatchers(t, e.b, 0)
+		})
+	}
+}
+
+// TestAlertStreamCatchUp checks that a stream opened after the page (or reconnecting) first
+// sends the stored alerts it missed, once each.
+func TestAlertStreamCatchUp(t *testing.T) {
+	e := newEnv(t, Options{})
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	c := e.signin(tokClinA)
+	for _, tc := range []struct {
+		name string
+		hdr  []string
+		path string
+	}{
+		{"after", nil, "/alerts/events?after=%d"},
+		{"Last-Event-ID", []string{"Last-Event-ID", "%d"}, "/alerts/events?after=0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stored, err := e.b.Alerts(context.Background(), []string{labA}, false, time.Time{}, 0)
+			if err != nil || len(stored) < 2 {
+				t.Fatalf("fixture has %d lab A alerts, want at least 2", len(stored))
+			}
+			if strings.Contains(tc.path, "%d") {
+				tc.path = fmt.Sprintf(tc.path, stored[0].Seq)
+			}
+			if tc.hdr != nil {
+				tc.hdr[1] = fmt.Sprint(stored[0].Seq)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			events, _ := openStream(t, ctx, srv.URL+tc.path, c, tc.hdr...)
+			for _, a := range stored[1:] {
+				if ev := next(t, events); ev.id != fmt.Sprint(a.Seq) {
+					t.Errorf("got event id %s, want %d", ev.id, a.Seq)
+				}
+			}
+			waitWatchers(t, e.b, 1)
+			live := e.b.publish(newAlert(labA, "A-9", "live"))
+			if ev := next(t, events); ev.id != fmt.Sprint(live.Seq) {
+				t.Errorf("got event id %s, want %d (the live one, with nothing repeated)", ev.id, live.Seq)
+			}
+			cancel()
+			waitWatchers(t, e.b, 0)
+		})
+	}
+}
+
+func TestAlertStreamKeepAlive(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.s.heartbeat = 20 * time.Millisecond
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, comments := openStream(t, ctx, srv.URL+"/alerts/events", e.signin(tokAdmin))
+	select {
+	case <-comments:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no keep-alive within 5 s")
+	}
+}
+
+func TestAlertStreamUnavailable(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.b.fail["WatchAlerts"] = errBackendUp
+	if w := e.do("GET", "/alerts/events", e.signin(tokAdmin), nil); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("got status %d, want 503", w.Code)
+	}
+}
+
+func TestSSEEvent(t *testing.T) {
+	got := sseEvent("alert", "7", "<tr>\r\n<td>x</td>\n</tr>")
+	want := "event: alert\nid: 7\ndata: <tr>\ndata: <td>x</td>\ndata: </tr>\n\n"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestCloseEndsStreams(t *testing.T) {
+	e := newEnv(t, Options{})
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	events, _ := openStream(t, context.Background(), srv.URL+"/alerts/events", e.signin(tokAdmin))
+	waitWatchers(t, e.b, 1)
+	e.s.Close()
+	e.s.Close() // twice is fine
+	select {
+	case _, ok := <-events:
+		if ok {
+			t.Errorf("got an event, want the stream to end")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream is still open 5 s after Close")
+	}
+	waitWatchers(t, e.b, 0)
+}

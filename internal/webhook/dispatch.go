@@ -1,0 +1,626 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/queue"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// ConsumerName is the dispatcher's durable pull consumer on PRECIS_EVENTS, shared by
+// every dispatcher process.
+const ConsumerName = "webhooks"
+
+// ErrRunning: Run was called while the dispatcher was already running.
+var ErrRunning = errors.New("webhook: dispatcher already running")
+
+// Recorder writes the audit trail; audit.Log satisfies it.
+type Recorder interface {
+	Record(ctx context.Context, e audit.Event) error
+}
+
+// Options tune the dispatcher. Zero fields take the values of DefaultOptions. A plain
+// value, copied by NewDispatcher.
+type Options struct {
+	// MaxAttempts bounds the HTTP requests for one delivery, the first included, across
+	// restarts (the count is in the delivery log).
+	MaxAttempts int
+	// BaseBackoff is the delay before the second attempt; it doubles for each further
+	// one up to MaxBackoff, and each delay is drawn from its upper half (jitter).
+	BaseBackoff time.Duration
+	// MaxBackoff caps one delay, a Retry-After included.
+	MaxBackoff time.Duration
+	// Timeout bounds one request, from connecting to reading the answer.
+	Timeout time.Duration
+	// Concurrency bounds the requests in flight in all; PerEndpoint those to one
+	// subscription, so one slow endpoint holds at most PerEndpoint of them.
+	Concurrency int
+	PerEndpoint int
+	// MaxInFlight bounds the alerts in hand at once (being delivered or waiting for a
+	// retry); a waiting retry holds no request slot.
+	MaxInFlight int
+	// AckWait is the consumer's ack wait; InProgress is sent every AckWait/3 while an
+	// alert is in hand, so a dead dispatcher's alerts come back after AckWait.
+	AckWait time.Duration
+	// PollWait bounds one pull request; an idle dispatcher notices shutdown within it.
+	PollWait time.Duration
+	// ShutdownGrace is how long requests in flight may finish after Run's ctx ends,
+	// so their answers are logged; retries not yet started are left to the next run.
+	ShutdownGrace time.Duration
+	// Client sends the requests; nil for a client that does not follow redirects (a
+	// 3xx answer is a failed delivery, not retried).
+	Client *http.Client
+}
+
+// DefaultOptions returns the defaults: 8 attempts over about four minutes (2s, 4s, ...
+// capped at 2m), 10s per request, 16 requests in flight (2 per endpoint), 64 alerts in
+// hand.
+func DefaultOptions() Options {
+	return Options{
+		MaxAttempts:   8,
+		BaseBackoff:   2 * time.Second,
+		MaxBackoff:    2 * time.Minute,
+		Timeout:       10 * time.Second,
+		Concurrency:   16,
+		PerEndpoint:   2,
+		MaxInFlight:   64,
+		AckWait:       30 * time.Second,
+		PollWait:      time.Second,
+		ShutdownGrace: 5 * time.Second,
+	}
+}
+
+func (o Options) withDefaults() (Options, error) {
+	d := DefaultOptions()
+	setInt := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setDur := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setInt(&o.MaxAttempts, d.MaxAttempts)
+	setInt(&o.Concurrency, d.Concurrency)
+	setInt(&o.PerEndpoint, d.PerEndpoint)
+	setInt(&o.MaxInFlight, d.MaxInFlight)
+	setDur(&o.BaseBackoff, d.BaseBackoff)
+	setDur(&o.MaxBackoff, d.MaxBackoff)
+	setDur(&o.Timeout, d.Timeout)
+	setDur(&o.AckWait, d.AckWait)
+	setDur(&o.PollWait, d.PollWait)
+	setDur(&o.ShutdownGrace, d.ShutdownGrace)
+	switch {
+	case o.MaxAttempts < 1 || o.Concurrency < 1 || o.PerEndpoint < 1 || o.MaxInFlight < 1:
+		return o, fmt.Errorf("%w: options: attempts, concurrency and in-flight bounds must be >= 1", ErrInvalid)
+	case o.BaseBackoff < 0 || o.MaxBackoff < o.BaseBackoff || o.Timeout < 0 || o.PollWait < 0 || o.ShutdownGrace < 0:
+		return o, fmt.Errorf("%w: options: negative duration, or MaxBackoff below BaseBackoff", ErrInvalid)
+	case o.AckWait < 300*time.Millisecond:
+		return o, fmt.Errorf("%w: options: AckWait %s below 300ms", ErrInvalid, o.AckWait)
+	}
+	if o.Client == nil {
+		o.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	return o, nil
+}
+
+// Dispatcher delivers PGx alerts to the webhook subscriptions of their lab. Safe for
+// concurrent use; Run it once per process (more processes share the consumer).
+type Dispatcher struct {
+	store   *Store
+	rec     Recorder
+	log     *slog.Logger
+	opts    Options
+	cons    jetstream.Consumer
+	running atomic.Bool
+
+	global    chan struct{} // request slots in all
+	mu        sync.Mutex
+	endpoints map[string]*endpoint // request slots per subscription, while in use
+
+	deliveries *prometheus.CounterVec // label outcome: delivered, failed
+	attempts   prometheus.Counter
+}
+
+type endpoint struct {
+	slots chan struct{}
+	refs  int
+}
+
+// NewDispatcher creates or updates the durable consumer "webhooks" on PRECIS_EVENTS
+// (precis.alert.pgx.>) and registers the metrics on reg (none when reg is nil; a
+// dispatcher made again on the same registry shares the counters).
+func NewDispatcher(ctx context.Context, js jetstream.JetStream, store *Store, rec Recorder,
+	reg prometheus.Registerer, logger *slog.Logger, opts Options) (*Dispatcher, error) {
+	if js == nil || store == nil || rec == nil {
+		return nil, fmt.Errorf("%w: NewDispatcher needs JetStream, a store and a recorder", ErrInvalid)
+	}
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, queue.StreamEvents, jetstream.ConsumerConfig{
+		Durable:       ConsumerName,
+		Description:   "Precis webhook deliveries of PGx alerts",
+		FilterSubject: queue.SubjectAlertPGx(">"),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       opts.AckWait,
+		MaxDeliver:    -1, // each delivery's attempts are bounded in the log; an alert is never dropped
+		MaxAckPending: 1024,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: consumer %s on %s: %w", ConsumerName, queue.StreamEvents, err)
+	}
+	d := &Dispatcher{
+		store: store, rec: rec, log: logger, opts: opts, cons: cons,
+		global:    make(chan struct{}, opts.Concurrency),
+		endpoints: map[string]*endpoint{},
+	}
+	if d.deliveries, err = register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "precis_webhook_deliveries_total",
+		Help: "Webhook deliveries settled, by outcome (delivered: a 2xx answer; failed: given up).",
+	}, []string{"outcome"})); err != nil {
+		return nil, err
+	}
+	if d.attempts, err = register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "precis_webhook_attempts_total",
+		Help: "HTTP requests made for webhook deliveries, retries included.",
+	})); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// register registers c on reg, or returns the collector already registered there.
+func register[T prometheus.Collector](reg prometheus.Registerer, c T) (T, error) {
+	if reg == nil {
+		return c, nil
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(T); ok {
+				return existing, nil
+			}
+		}
+		return c, fmt.Errorf("webhook: metrics: %w", err)
+	}
+	return c, nil
+}
+
+// Run delivers alerts until ctx ends, then stops fetching, lets requests in flight
+// finish for ShutdownGrace and hands every alert not fully settled back to the server
+// (Nak) for the next run. It returns nil after ctx ends, or an error when the connection
+// is closed.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	if !d.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	defer d.running.Store(false)
+	// Requests and log writes run on work, which outlives ctx by ShutdownGrace.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	slots := make(chan struct{}, d.opts.MaxInFlight)
+	var wg sync.WaitGroup
+	var runErr error
+fetch:
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			break fetch
+		}
+		jm, err := d.cons.Next(jetstream.FetchMaxWait(d.opts.PollWait))
+		switch {
+		case err == nil:
+		case errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages):
+			<-slots
+			continue
+		case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, jetstream.ErrConnectionClosed):
+			<-slots
+			runErr = fmt.Errorf("webhook: fetch: %w", err)
+			break fetch
+		default:
+			<-slots
+			d.log.Warn("webhook: fetch failed", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(d.opts.PollWait):
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			_ = jm.Nak() // fetched while stopping: hand it straight back
+			<-slots
+			break fetch
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			d.handle(ctx, work, jm)
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d.opts.ShutdownGrace):
+		cancelWork()
+		<-done
+	}
+	return runErr
+}
+
+// alert is one alert as delivered.
+type alert struct {
+	seq              uint64
+	at               time.Time // when PRECIS_EVENTS stored it
+	msgID            string
+	lab, run, sample string
+	body             []byte // the queue.Alert JSON posted to every endpoint
+}
+
+// handle delivers one alert to its lab's subscriptions and settles the message: Ack
+// when every delivery is settled, otherwise Nak (at once when stopping, so another
+// dispatcher takes it; after BaseBackoff when the store or audit trail failed).
+func (d *Dispatcher) handle(stop, work context.Context, jm jetstream.Msg) {
+	meta, err := jm.Metadata()
+	if err != nil {
+		d.log.Warn("webhook: message without metadata", "subject", jm.Subject(), "err", err)
+		_ = jm.Nak()
+		return
+	}
+	var a queue.PGxAlert
+	if err := queue.Decode(jm.Data(), &a); err != nil {
+		d.log.Warn("webhook: malformed alert not delivered", "seq", meta.Sequence.Stream, "err", err)
+		_ = jm.TermWithReason("malformed alert")
+		return
+	}
+	al := alert{seq: meta.Sequence.Stream, at: meta.Timestamp.UTC(), msgID: jm.Headers().Get(jetstream.MsgIDHeader),
+		lab: a.Lab, run: a.RunID, sample: a.SampleID}
+	if al.body, err = json.Marshal(queue.Alert{Seq: al.seq, Time: al.at, PGxAlert: a}); err != nil {
+		d.log.Error("webhook: marshal alert", "seq", al.seq, "err", err)
+		_ = jm.TermWithReason("alert does not marshal")
+		return
+	}
+
+	alive := make(chan struct{})
+	defer close(alive)
+	go func() {
+		t := time.NewTicker(d.opts.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-alive:
+				return
+			case <-t.C:
+				if err := jm.InProgress(); err != nil {
+					d.log.Warn("webhook: in-progress failed", "seq", al.seq, "err", err)
+				}
+			}
+		}
+	}()
+
+	err = d.deliverAll(stop, work, al)
+	log := d.log.With("seq", al.seq, "lab", al.lab)
+	switch {
+	case err == nil:
+		ctx, cancel := context.WithTimeout(work, 5*time.Second)
+		err = jm.DoubleAck(ctx)
+		cancel()
+	case stop.Err() != nil:
+		log.Info("webhook: alert handed back on shutdown", "err", err)
+		err = jm.Nak()
+	default:
+		log.Warn("webhook: alert not settled; retrying", "err", err)
+		err = jm.NakWithDelay(d.opts.BaseBackoff)
+	}
+	if err != nil {
+		log.Warn("webhook: settle failed; the alert comes back after AckWait", "err", err)
+	}
+}
+
+// deliverAll delivers an alert to every subscription of its lab that existed when the
+// alert was stored, each on its own goroutine. nil when every delivery is settled.
+func (d *Dispatcher) deliverAll(stop, work context.Context, al alert) error {
+	subs, err := d.store.forLab(work, al.lab)
+	if err != nil {
+		return err
+	}
+	errs := make([]error, len(subs))
+	var wg sync.WaitGroup
+	for i, sub := range subs {
+		if sub.CreatedAt.After(al.at) {
+			continue // subscribed after the alert
+		}
+		wg.Go(func() { errs[i] = d.deliver(stop, work, sub, al) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// deliver settles one alert's delivery to one subscription, following its log entry:
+// nothing is sent when the entry is settled; each attempt is claimed in the log before
+// the request (so attempts are counted across restarts) and its answer written right
+// after. nil when the delivery is settled and in the audit trail.
+func (d *Dispatcher) deliver(stop, work context.Context, sub Subscription, al alert) error {
+	id := DeliveryID(sub.ID, al.seq)
+	for {
+		rec, rev, found, err := d.store.delivery(work, sub.ID, al.seq)
+		if err != nil {
+			return err
+		}
+		if found && rec.AlertID != al.msgID {
+			// The sequence names another alert: PRECIS_EVENTS was recreated and its
+			// sequences started again. The new alert is delivered; the entry is replaced.
+			d.log.Error("webhook: delivery log entry is of another alert; PRECIS_EVENTS was recreated?",
+				"delivery", id, "logged_alert", rec.AlertID, "alert", al.msgID)
+			found = false
+		}
+		if !found {
+			now := time.Now().UTC()
+			rec = Delivery{ID: id, Subscription: sub.ID, Seq: al.seq, AlertID: al.msgID, Lab: al.lab, Run: al.run,
+				Sample: al.sample, State: StatePending, Created: now, Updated: now}
+		}
+		if rec.State != StatePending {
+			return d.audit(work, sub, rec, rev)
+		}
+		if rec.Attempts >= d.opts.MaxAttempts {
+			// The last attempt was claimed but its answer never logged (a crash).
+			rec.State, rec.Updated = StateFailed, time.Now().UTC()
+			rec.Error = strings.TrimPrefix(rec.Error+"; ", "; ") + "no answer logged for the last attempt"
+			if rev, err = d.store.putDelivery(work, rec, rev); errors.Is(err, errConflict) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			d.deliveries.WithLabelValues(StateFailed).Inc()
+			return d.audit(work, sub, rec, rev)
+		}
+		if wait := time.Until(rec.Next); wait > 0 && !sleep(stop, wait) {
+			return stop.Err()
+		}
+		release, err := d.acquire(stop, sub.ID)
+		if err != nil {
+			return err
+		}
+		rec.Attempts++
+		rec.Updated, rec.Next = time.Now().UTC(), time.Time{}
+		if rev, err = d.store.putDelivery(work, rec, rev); err != nil {
+			release()
+			if errors.Is(err, errConflict) {
+				continue // another dispatcher has it: read again
+			}
+			return err
+		}
+		res := d.post(work, sub, id, al.body)
+		release()
+		d.attempts.Inc()
+		rec.Status, rec.Error, rec.Updated = res.status, res.err, time.Now().UTC()
+		switch {
+		case res.ok:
+			rec.State = StateDelivered
+		case res.retry && rec.Attempts < d.opts.MaxAttempts:
+			rec.Next = rec.Updated.Add(d.backoff(rec.Attempts, res.retryAfter))
+		default:
+			rec.State = StateFailed
+		}
+		// The one window: a crash between the 2xx and this write sends the alert again
+		// under the same X-Precis-Delivery id (see the package documentation).
+		if rec, rev, err = d.writeResult(work, rec, rev); err != nil {
+			return err
+		}
+		d.log.Debug("webhook: attempt", "delivery", id, "target", sub.Target(), "attempt", rec.Attempts,
+			"status", res.status, "state", rec.State, "err", res.err)
+		if rec.State != StatePending {
+			d.deliveries.WithLabelValues(rec.State).Inc()
+			return d.audit(work, sub, rec, rev)
+		}
+	}
+}
+
+// writeResult writes an attempt's outcome over the claimed entry, retrying a failed
+// write a few times. When another dispatcher changed the entry meanwhile, a settled
+// entry wins; otherwise this outcome is written over it.
+func (d *Dispatcher) writeResult(ctx context.Context, rec Delivery, rev uint64) (Delivery, uint64, error) {
+	pause := 50 * time.Millisecond
+	for i := 0; ; i++ {
+		nrev, err := d.store.putDelivery(ctx, rec, rev)
+		if err == nil {
+			return rec, nrev, nil
+		}
+		if errors.Is(err, errConflict) {
+			cur, crev, found, rerr := d.store.delivery(ctx, rec.Subscription, rec.Seq)
+			if rerr == nil && found {
+				if cur.State != StatePending {
+					return cur, crev, nil
+				}
+				rec.Attempts, rev = max(rec.Attempts, cur.Attempts), crev
+				continue
+			}
+		}
+		if i >= 4 || !sleep(ctx, pause) {
+			return rec, rev, err
+		}
+		pause *= 2
+	}
+}
+
+// audit records a settled delivery in the audit trail once, and marks the entry.
+func (d *Dispatcher) audit(ctx context.Context, sub Subscription, rec Delivery, rev uint64) error {
+	if rec.Audited {
+		return nil
+	}
+	ev := audit.Event{
+		At: rec.Updated, Action: audit.ActionAlertDelivered, Actor: "system",
+		Lab: rec.Lab, Run: rec.Run, Sample: rec.Sample, Target: sub.Target(), Status: rec.Status,
+		Detail: fmt.Sprintf("delivery %s after %d attempts", rec.ID, rec.Attempts),
+	}
+	if rec.State == StateFailed {
+		ev.Action = audit.ActionAlertFailed
+		ev.Detail += ": " + rec.Error
+	}
+	if err := d.rec.Record(ctx, ev); err != nil {
+		return fmt.Errorf("webhook: audit delivery %s: %w", rec.ID, err)
+	}
+	rec.Audited = true
+	if _, err := d.store.putDelivery(ctx, rec, rev); err != nil {
+		// The event is recorded; the mark only spares a second event should the alert
+		// come back for another subscription's sake.
+		d.log.Warn("webhook: delivery not marked audited", "delivery", rec.ID, "err", err)
+	}
+	return nil
+}
+
+// acquire takes a request slot for the subscription and one in all, in that order, so
+// a request waiting for a busy endpoint holds no slot of the others.
+func (d *Dispatcher) acquire(ctx context.Context, sub string) (release func(), err error) {
+	d.mu.Lock()
+	ep := d.endpoints[sub]
+	if ep == nil {
+		ep = &endpoint{slots: make(chan struct{}, d.opts.PerEndpoint)}
+		d.endpoints[sub] = ep
+	}
+	ep.refs++
+	d.mu.Unlock()
+	drop := func() {
+		d.mu.Lock()
+		if ep.refs--; ep.refs == 0 {
+			delete(d.endpoints, sub)
+		}
+		d.mu.Unlock()
+	}
+	select {
+	case ep.slots <- struct{}{}:
+	case <-ctx.Done():
+		drop()
+		return nil, ctx.Err()
+	}
+	select {
+	case d.global <- struct{}{}:
+	case <-ctx.Done():
+		<-ep.slots
+		drop()
+		return nil, ctx.Err()
+	}
+	return func() { <-d.global; <-ep.slots; drop() }, nil
+}
+
+// result is the outcome of one request.
+type result struct {
+	ok, retry  bool
+	status     int           // 0 when no answer came back
+	retryAfter time.Duration // from a 429 or 5xx answer's Retry-After
+	err        string
+}
+
+// post sends the alert once.
+func (d *Dispatcher) post(ctx context.Context, sub Subscription, id string, body []byte) result {
+	ctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.URL, bytes.NewReader(body))
+	if err != nil {
+		return result{err: redact(err)}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "precis-webhook")
+	req.Header.Set(HeaderSignature, Sign(sub.Secret, time.Now(), body))
+	req.Header.Set(HeaderDelivery, id)
+	req.Header.Set(HeaderEvent, EventAlertPGx)
+	resp, err := d.opts.Client.Do(req)
+	if err != nil {
+		return result{retry: true, err: redact(err)}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
+	_ = resp.Body.Close()
+	r := result{status: resp.StatusCode}
+	switch c := resp.StatusCode; {
+	case c >= 200 && c < 300:
+		r.ok = true
+	case c >= 500 || c == http.StatusTooManyRequests:
+		r.retry, r.retryAfter = true, retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		r.err = "HTTP " + strconv.Itoa(c)
+	default: // 3xx and other 4xx: the request itself is refused; sending it again will not help
+		r.err = "HTTP " + strconv.Itoa(c)
+	}
+	return r
+}
+
+// redact names a request error without the URL's userinfo or query.
+func redact(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = fmt.Errorf("%s %s: %w", ue.Op, target(ue.URL), ue.Err)
+	}
+	s := strings.ReplaceAll(err.Error(), "\n", " ")
+	if len(s) > 256 {
+		s = strings.ToValidUTF8(s[:256], "")
+	}
+	return s
+}
+
+// retryAfter reads a Retry-After value, delay-seconds or an HTTP date (RFC 9110
+// section 10.2.3); 0 when absent, unreadable or past.
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+		if s <= 0 {
+			return 0
+		}
+		return time.Duration(min(s, int64(24*time.Hour/time.Second))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// backoff returns the delay after the attempts-th attempt failed: the server's
+// Retry-After when it gave one, else BaseBackoff doubled per attempt, drawn from the
+// upper half of that (jitter); at most MaxBackoff either way.
+func (d *Dispatcher) backoff(attempts int, after time.Duration) time.Duration {
+	if after > 0 {
+		return min(after, d.opts.MaxBackoff)
+	}
+	b := d.opts.BaseBackoff << min(max(attempts-1, 0), 30)
+	if b <= 0 || b > d.opts.MaxBackoff {
+		b = d.opts.MaxBackoff
+	}
+	return b/2 + rand.N(b/2+1)
+}
+
+// sleep waits for d or until ctx ends; false when ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,320 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/queue"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// goldenAlert is a PGx alert built from a real golden report's pgx entry.
+type goldenAlert struct {
+	msg   queue.PGxAlert
+	body  []byte
+	msgID string
+}
+
+// goldenAlerts builds one alert per sample pgx entry of the annotate package's golden
+// reports (real VCFs annotated by the real pipeline), for a lab and run.
+func goldenAlerts(t testing.TB, lab, run string) []goldenAlert {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "annotate", "testdata", "golden", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("golden reports: %v (%d files)", err, len(files))
+	}
+	var out []goldenAlert
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			Samples []struct {
+				SampleID string `json:"sample_id"`
+				PGx      []struct {
+					Gene          string   `json:"gene"`
+					Phenotype     string   `json:"phenotype"`
+					ActivityScore *float64 `json:"activity_score"`
+					Alert         struct {
+						Severity string `json:"severity"`
+						Message  string `json:"message"`
+					} `json:"alert"`
+				} `json:"pgx"`
+			} `json:"samples"`
+		}
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, s := range rep.Samples {
+			for _, p := range s.PGx {
+				m := queue.PGxAlert{
+					SchemaVersion: queue.SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
+					Gene: p.Gene, Phenotype: p.Phenotype, ActivityScore: p.ActivityScore,
+					Severity: p.Alert.Severity, Message: p.Alert.Message,
+					ReportKey: "reports/" + lab + "/" + run + "/" + s.SampleID + ".json",
+				}
+				body, err := json.Marshal(m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := queue.Decode(body, &queue.PGxAlert{}); err != nil {
+					t.Fatalf("%s sample %s: alert does not validate: %v", f, s.SampleID, err)
+				}
+				out = append(out, goldenAlert{msg: m, body: body, msgID: "alert:" + lab + ":" + run + ":" + s.SampleID + ":" + p.Gene})
+			}
+		}
+	}
+	if len(out) < 5 {
+		t.Fatalf("golden reports gave %d PGx alerts, want at least 5", len(out))
+	}
+	return out
+}
+
+// env is an embedded NATS server with the queue's streams, a store and an audit log.
+type env struct {
+	srv   *queue.Embedded
+	q     *queue.Queue
+	store *Store
+	audit *audit.Log
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	srv, err := queue.StartEmbedded(t.TempDir(), queue.EmbeddedOptions{})
+	if err != nil {
+		t.Fatalf("StartEmbedded: %v", err)
+	}
+	t.Cleanup(srv.Shutdown)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	q, err := queue.Connect(ctx, srv.URL(), queue.Config{}, nil)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	t.Cleanup(q.Close)
+	store, err := OpenStore(ctx, q.JetStream(), q.Replicas())
+	if err != nil {
+		t.Fatalf("OpenStore: %v", err)
+	}
+	log, err := audit.Open(ctx, q.JetStream(), q.Replicas())
+	if err != nil {
+		t.Fatalf("audit.Open: %v", err)
+	}
+	return &env{srv: srv, q: q, store: store, audit: log}
+}
+
+func (e *env) publish(t *testing.T, alerts ...goldenAlert) {
+	t.Helper()
+	for _, a := range alerts {
+		if err := e.q.PublishEvent(context.Background(), queue.SubjectAlertPGx(a.msg.Lab), a.msgID, a.body); err != nil {
+			t.Fatalf("PublishEvent: %v", err)
+		}
+	}
+}
+
+func (e *env) subscribe(t *testing.T, lab, url string) Subscription {
+	t.Helper()
+	sub, err := e.store.Create(context.Background(), lab, url, "tok-admin")
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	return sub
+}
+
+// testOptions keeps delays at test scale.
+func testOptions() Options {
+	return Options{
+		MaxAttempts:   5,
+		BaseBackoff:   20 * time.Millisecond,
+		MaxBackoff:    100 * time.Millisecond,
+		Timeout:       2 * time.Second,
+		AckWait:       time.Second,
+		PollWait:      100 * time.Millisecond,
+		ShutdownGrace: time.Second,
+	}
+}
+
+// start runs a dispatcher until the returned stop is called (or the test ends); stop
+// waits for Run to return and returns its error.
+func (e *env) start(t *testing.T, rec Recorder, reg prometheus.Registerer, opts Options) (stop func() error) {
+	t.Helper()
+	if rec == nil {
+		rec = e.audit
+	}
+	d, err := NewDispatcher(context.Background(), e.q.JetStream(), e.store, rec, reg, nil, opts)
+	if err != nil {
+		t.Fatalf("NewDispatcher: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	var once sync.Once
+	var runErr error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case runErr = <-done:
+			case <-time.After(10 * time.Second):
+				runErr = errors.New("Run did not return within 10s of cancel")
+			}
+		})
+		return runErr
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+// request is one request a receiver got.
+type request struct {
+	delivery  string
+	status    int // what the receiver answered
+	body      []byte
+	header    http.Header
+	verifyErr error // Verify against the subscription's secret
+	at        time.Time
+}
+
+// receiver is an httptest endpoint that records its requests and answers with answer(n),
+// n being the 1-based count of requests so far with the same X-Precis-Delivery.
+type receiver struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	secret string
+	reqs   []request
+	answer func(n int, w http.ResponseWriter) int
+}
+
+func newReceiver(t *testing.T, answer func(n int, w http.ResponseWriter) int) *receiver {
+	t.Helper()
+	rc := &receiver{answer: answer}
+	if rc.answer == nil {
+		rc.answer = func(int, http.ResponseWriter) int { return http.StatusOK }
+	}
+	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	id := r.Header.Get(HeaderDelivery)
+	rc.mu.Lock()
+	secret := rc.secret
+	n := 1
+	for _, q := range rc.reqs {
+		if q.delivery == id {
+			n++
+		}
+	}
+	rc.mu.Unlock()
+	status := rc.answer(n, w)
+	req := request{delivery: id, status: status, body: body, header: r.Header.Clone(), at: time.Now(),
+		verifyErr: Verify(secret, r.Header.Get(HeaderSignature), body, time.Now(), time.Minute)}
+	rc.mu.Lock()
+	rc.reqs = append(rc.reqs, req)
+	rc.mu.Unlock()
+	w.WriteHeader(status)
+}
+
+func (rc *receiver) setSecret(s string) {
+	rc.mu.Lock()
+	rc.secret = s
+	rc.mu.Unlock()
+}
+
+func (rc *receiver) requests() []request {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]request(nil), rc.reqs...)
+}
+
+// accepted counts the 2xx answers per delivery id.
+func (rc *receiver) accepted() map[string]int {
+	out := map[string]int{}
+	for _, r := range rc.requests() {
+		if r.status >= 200 && r.status < 300 {
+			out[r.delivery]++
+		}
+	}
+	return out
+}
+
+// eventually polls cond every 20ms until it holds or d passes.
+func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// settledCount returns how many of the subscription's deliveries are settled.
+func settledCount(t *testing.T, s *Store, subID string) int {
+	t.Helper()
+	ds, err := s.Deliveries(context.Background(), subID, 0)
+	if err != nil {
+		t.Fatalf("Deliveries: %v", err)
+	}
+	n := 0
+	for _, d := range ds {
+		if d.State != StatePending && d.Audited {
+			n++
+		}
+	}
+	return n
+}
+
+// consumerIdle reports whether the webhooks consumer has nothing pending or unacked.
+func consumerIdle(t *testing.T, q *queue.Queue) bool {
+	t.Helper()
+	c, err := q.JetStream().Consumer(context.Background(), queue.StreamEvents, ConsumerName)
+	if err != nil {
+		t.Fatalf("consumer: %v", err)
+	}
+	info, err := c.Info(context.Background())
+	if err != nil {
+		t.Fatalf("consumer info: %v", err)
+	}
+	return info.NumPending == 0 && info.NumAckPending == 0
+}
+
+// counter reads a counter (with the label outcome when not empty) from a registry.
+func counter(t *testing.T, reg *prometheus.Registry, name, outcome string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			match := outcome == ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "outcome" && l.GetValue() == outcome {
+					match = true
+				}
+			}
+			if match {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"strings"
 
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
@@ -112,23 +110,8 @@ func (s *Server) recordBestEffort(r *http.Request, ev audit.Event) {
 	}
 }
 
-// clientAddr is the client's IP address: the last X-Forwarded-For hop when the server runs
-// behind a trusted proxy (the address the proxy itself saw), otherwise the peer address.
-func (s *Server) clientAddr(r *http.Request) string {
-	if s.proxied {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			hops := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientAddr is the client's address for the audit trail.
+func (s *Server) clientAddr(r *http.Request) string { return audit.ClientAddr(r, s.proxied) }
 
 // me answers GET /api/v1/me: who the token is, so clients and the web pages can tell.
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {

@@ -321,15 +321,24 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 	if !s.checkNames(w, r, lab, run) || !s.canRead(w, r, lab, noRun(lab, run)) {
 		return
 	}
+	if st, ok := s.readRun(w, r, lab, run); ok {
+		writeJSON(w, http.StatusOK, st)
+	}
+}
+
+// readRun reads a run's state, answering 404 (or the dependency's failure) and returning
+// false when it cannot.
+func (s *Server) readRun(w http.ResponseWriter, r *http.Request, lab, run string) (queue.RunState, bool) {
 	st, err := s.runs.GetRun(r.Context(), lab, run)
 	switch {
 	case errors.Is(err, queue.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, CodeNotFound, noRun(lab, run))
+		return st, false
 	case err != nil:
 		s.failDependency(w, r, "read run "+lab+"/"+run, err)
-	default:
-		writeJSON(w, http.StatusOK, st)
+		return st, false
 	}
+	return st, true
 }
 
 // noLab and noRun are the 404 messages for a lab or run that does not exist or that the
@@ -351,13 +360,8 @@ func (s *Server) getSample(w http.ResponseWriter, r *http.Request) {
 	if !s.checkNames(w, r, lab, run) || !s.checkSample(w, r, sample) || !s.canRead(w, r, lab, noRun(lab, run)) {
 		return
 	}
-	st, err := s.runs.GetRun(r.Context(), lab, run)
-	switch {
-	case errors.Is(err, queue.ErrNotFound):
-		s.fail(w, r, http.StatusNotFound, CodeNotFound, noRun(lab, run))
-		return
-	case err != nil:
-		s.failDependency(w, r, "read run "+lab+"/"+run, err)
+	st, ok := s.readRun(w, r, lab, run)
+	if !ok {
 		return
 	}
 	smp, ok := st.Samples[sample]
@@ -548,13 +552,8 @@ func language(r *http.Request) string {
 
 // reportAbsent tells an unknown run (or sample) from a report not written yet.
 func (s *Server) reportAbsent(w http.ResponseWriter, r *http.Request, lab, run, sample string) {
-	st, err := s.runs.GetRun(r.Context(), lab, run)
-	switch {
-	case errors.Is(err, queue.ErrNotFound):
-		s.fail(w, r, http.StatusNotFound, CodeNotFound, noRun(lab, run))
-		return
-	case err != nil:
-		s.failDependency(w, r, "read run "+lab+"/"+run, err)
+	st, ok := s.readRun(w, r, lab, run)
+	if !ok {
 		return
 	}
 	if len(st.Samples) > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -436,5 +437,33 @@ func TestConcurrentRecord(t *testing.T) {
 	}
 	if len(got) != writers*each || len(seen) != writers*each {
 		t.Errorf("got %d events (%d distinct), want %d", len(got), len(seen), writers*each)
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	tests := []struct {
+		name   string
+		remote string
+		xff    []string
+		trust  bool
+		want   string
+	}{
+		{"peer", "192.0.2.1:5000", nil, false, "192.0.2.1"},
+		{"peer ipv6", "[2001:db8::1]:443", nil, false, "2001:db8::1"},
+		{"header ignored untrusted", "192.0.2.1:5000", []string{"198.51.100.7"}, false, "192.0.2.1"},
+		{"proxy's hop", "127.0.0.1:5000", []string{"203.0.113.9, 198.51.100.7"}, true, "198.51.100.7"},
+		{"last header wins", "127.0.0.1:5000", []string{"203.0.113.9", "198.51.100.8"}, true, "198.51.100.8"},
+		{"garbage falls back", "127.0.0.1:5000", []string{"not-an-ip"}, true, "127.0.0.1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &http.Request{RemoteAddr: tc.remote, Header: http.Header{}}
+			for _, v := range tc.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			if got := ClientAddr(r, tc.trust); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -1,6 +1,11 @@
 package audit
 
-import "time"
+import (
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
 
 // Actions recorded in the audit trail. They are part of the audit contract: a query may
 // filter on them, so they never change meaning.
@@ -33,4 +38,24 @@ type Event struct {
 	// Seq is the event's sequence in the PRECIS_AUDIT stream, set by Query (a stable id
 	// for the event); Record ignores it.
 	Seq uint64 `json:"seq,omitempty"`
+}
+
+// ClientAddr is the "from where" of an HTTP request: the last X-Forwarded-For hop (the
+// address the reverse proxy itself saw) when the server runs behind a trusted proxy, else the
+// peer's IP address. Only a proxy that replaces or appends the header may be trusted; the
+// first hops are the client's own claims.
+func ClientAddr(r *http.Request, trustProxy bool) string {
+	if trustProxy {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			hops := strings.Split(xff[len(xff)-1], ",")
+			if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

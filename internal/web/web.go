@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -443,23 +442,8 @@ func (s *Server) auditUnavailable(w http.ResponseWriter, r *http.Request, lang s
 	s.errorPage(w, r, lang, user, http.StatusServiceUnavailable, "error.unavailable", "error.audit.text")
 }
 
-// clientAddr is the client's IP address: the last X-Forwarded-For hop behind a trusted
-// proxy, otherwise the peer address.
-func (s *Server) clientAddr(r *http.Request) string {
-	if s.proxied {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			hops := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientAddr is the client's address for the audit trail.
+func (s *Server) clientAddr(r *http.Request) string { return audit.ClientAddr(r, s.proxied) }
 
 // runRow is one line of the runs list.
 type runRow struct {

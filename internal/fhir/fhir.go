@@ -16,6 +16,7 @@
 package fhir
 
 import (
+	"cmp"
 	"crypto/sha1"
 	"encoding/json"
 	"errors"
@@ -222,7 +223,7 @@ func Bundle(rep *report.Report) (*Collection, error) {
 	for _, s := range rep.Samples {
 		// DESIGN.md rule 6: identity never enters the system. The sample id becomes the
 		// Patient identifier, so a value that looks like a personal identity number stops here.
-		if manifest.LooksLikePersonnummer(s.SampleID) {
+		if manifest.LooksLikePersonnummer(s.SampleID) || manifest.LooksLikePersonnummer(rep.ManifestSample()) {
 			return nil, fmt.Errorf("%w: a sample id looks like a personal identity number; "+
 				"only pseudonymous ids may become a Patient identifier", ErrReport)
 		}
@@ -353,7 +354,7 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 	entries := []Entry{
 		{FullURL: urn(reportID), Resource: dr},
 		{FullURL: urn(patientID), Resource: &Patient{ResourceType: "Patient", ID: patientID, Identifier: []Identifier{{
-			Use: "secondary", Type: &CodeableConcept{Text: "Pseudonymous sample id"}, Value: s.SampleID}}}},
+			Use: "secondary", Type: &CodeableConcept{Text: "Pseudonymous sample id"}, Value: cmp.Or(rep.ManifestSample(), s.SampleID)}}}},
 	}
 	obs := func(o *Observation) {
 		o.ResourceType, o.Status, o.Category, o.Subject, o.Issued = "Observation", "final", categories(), subject, rep.GeneratedAt

@@ -76,6 +76,16 @@ type Access struct {
 	IndexSHA256 string `json:"index_sha256,omitempty"` // of the index as stored; absent when it could not be read
 }
 
+// ManifestSample is the manifest's pseudonymous sample id of a one-sample report the
+// service made: the id the lab, the run state and the alerts know the sample by, which the
+// VCF's own column name need not be. "" for a CLI report.
+func (r *Report) ManifestSample() string {
+	if r.Run != nil && len(r.Samples) == 1 {
+		return r.Run.Sample
+	}
+	return ""
+}
+
 // Run carries the lab, run and manifest fields when the report was made by the service.
 type Run struct {
 	Lab      string `json:"lab"`

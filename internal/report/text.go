@@ -26,7 +26,11 @@ func WriteText(w io.Writer, r *Report) error {
 }
 
 func writeSample(b *strings.Builder, r *Report, s *Sample) {
-	fmt.Fprintf(b, "PRECIS REPORT  sample %s  (%s, %s, specimen %s)\n\n", s.SampleID, r.Input.File, r.Input.GenomeBuild, r.Input.Specimen)
+	id := s.SampleID
+	if m := r.ManifestSample(); m != "" && m != s.SampleID {
+		id = m + " (VCF column " + s.SampleID + ")"
+	}
+	fmt.Fprintf(b, "PRECIS REPORT  sample %s  (%s, %s, specimen %s)\n\n", id, r.Input.File, r.Input.GenomeBuild, r.Input.Specimen)
 	for _, p := range s.PGx {
 		sev := strings.ToUpper(p.Alert.Severity)
 		if sev == "" {

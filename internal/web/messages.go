@@ -103,6 +103,7 @@ var catalogue = map[string]map[string]string{
 
 		"report.title":      "Precis report",
 		"report.sample":     "Sample",
+		"report.column":     "VCF sample column",
 		"report.lab":        "Lab",
 		"report.run":        "Run",
 		"report.generated":  "Generated",
@@ -284,6 +285,7 @@ var catalogue = map[string]map[string]string{
 
 		"report.title":      "Precis-rapport",
 		"report.sample":     "Prov",
+		"report.column":     "Provkolumn i VCF-filen",
 		"report.lab":        "Laboratorium",
 		"report.run":        "Körning",
 		"report.generated":  "Skapad",

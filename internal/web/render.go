@@ -228,7 +228,8 @@ type reportView struct {
 }
 
 type sampleView struct {
-	ID          string
+	ID          string // the manifest's pseudonymous sample id when the service made the report, else the VCF column
+	Column      string // the VCF column, when it differs from ID
 	PGx         []pgxView
 	DPYDOrdered bool
 	Panels      []panelView
@@ -269,9 +270,22 @@ func newReportView(r *report.Report) reportView {
 	return v
 }
 
+// displayID is the id a sample is known by: the manifest's pseudonymous id (report.Run.Sample)
+// when the service made a one-sample report, which is what the lab, the alerts and the
+// printout name; the VCF column otherwise.
+func displayID(r *report.Report, s *report.Sample) string {
+	if m := r.ManifestSample(); m != "" {
+		return m
+	}
+	return s.SampleID
+}
+
 func newSampleView(r *report.Report, s *report.Sample) sampleView {
-	sv := sampleView{ID: s.SampleID, Rationale: s.TagRationale,
+	sv := sampleView{ID: displayID(r, s), Rationale: s.TagRationale,
 		DPYDOrdered: slices.Contains(r.Input.Panels, "dpyd") || len(s.PGx) > 0}
+	if sv.ID != s.SampleID {
+		sv.Column = s.SampleID
+	}
 	for i := range s.PGx {
 		p := &s.PGx[i]
 		policy := p.MissingPolicy

@@ -149,6 +149,8 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		in := &ingest.Ingest{Objects: s.Objects, Runs: s.Queue, Metrics: s.Metrics, Log: log.With("role", "ingest")}
 		s.goRole("ingest", func() error { return s.Queue.ConsumeRuns(runCtx, in.HandleRun) })
 		s.goRole("s3-events", func() error { return s.Queue.ConsumeS3Events(runCtx, in.HandleS3Event) })
+		// A job that killed its worker on every delivery is failed for good, with why.
+		s.goRole("max-deliveries", func() error { return s.Queue.WatchMaxDeliveries(runCtx) })
 	}
 	if cfg.Ingest {
 		// Alert delivery runs beside ingest: one durable consumer shared by every serve

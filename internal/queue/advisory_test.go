@@ -1,0 +1,94 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// TestWatchMaxDeliveries: a job whose every delivery is lost (the worker dies, nothing is
+// acked or nak'ed) is given up once MaxDeliver is spent: a dead letter, its sample failed
+// with the reason, and the work queue empty. Without the watcher it would sit there.
+func TestWatchMaxDeliveries(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig()
+	cfg.JobAckWait, cfg.MaxDeliver = 300*time.Millisecond, 2
+	q, _ := newQueue(t, cfg)
+	if err := q.PutRun(ctx, RunState{Lab: "lab1", RunID: "R1", Status: StatusProcessing,
+		Samples: map[string]SampleState{"S1": {Status: StatusProcessing}}}); err != nil {
+		t.Fatal(err)
+	}
+	job, _ := json.Marshal(Job{SchemaVersion: SchemaVersion, Lab: "lab1", RunID: "R1", SampleID: "S1",
+		VCFKey: "runs/lab1/R1/s1.vcf", Specimen: "germline", Panels: []string{"dpyd"}, ManifestKey: "runs/lab1/R1/manifest.json"})
+	if err := q.PublishJob(ctx, "lab1", "R1", "S1", job); err != nil {
+		t.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- q.WatchMaxDeliveries(wctx) }()
+	defer func() { stop(); <-done }()
+	time.Sleep(100 * time.Millisecond) // let the subscription reach the server
+
+	// Two deliveries, each taken by a "worker" that dies: never settled.
+	for i := range 2 {
+		batch, err := q.jobs.Fetch(1, jetstream.FetchMaxWait(3*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for range batch.Messages() {
+			n++
+		}
+		if n != 1 {
+			t.Fatalf("delivery %d: got %d messages", i+1, n)
+		}
+	}
+	// A worker still pulling is what makes the server notice the spent deliveries (a pull
+	// consumer redelivers, and so advises, only to a waiting pull request).
+	batch, err := q.jobs.Fetch(1, jetstream.FetchMaxWait(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for m := range batch.Messages() {
+		t.Fatalf("a third delivery beyond MaxDeliver 2: %s", m.Subject())
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := q.GetRun(ctx, "lab1", "R1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := st.Samples["S1"]; s.Status == StatusFailed {
+			if !strings.Contains(s.Reason, "2 deliveries") {
+				t.Errorf("reason %q", s.Reason)
+			}
+			if st.Status != StatusFailed {
+				t.Errorf("run status %q, want failed", st.Status)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sample not failed after max deliveries: %+v", st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := streamMsgs(t, q, StreamJobs); n != 0 {
+		t.Errorf("jobs left in the work queue: %d", n)
+	}
+	c, err := q.js.OrderedConsumer(ctx, StreamEvents, jetstream.OrderedConsumerConfig{FilterSubjects: []string{SubjectDead("job")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Next(jetstream.FetchMaxWait(2 * time.Second))
+	if err != nil {
+		t.Fatalf("no dead letter: %v", err)
+	}
+	var d Dead
+	if err := json.Unmarshal(m.Data(), &d); err != nil || d.Delivered != 2 || d.Kind != "job" || !strings.Contains(string(d.Data), `"sample_id":"S1"`) {
+		t.Errorf("dead letter %+v (%v)", d, err)
+	}
+}

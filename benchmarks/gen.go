@@ -1,8 +1,9 @@
 // Package benchmarks generates benchmark inputs (whole-genome, exome and panel-size VCFs) and
 // holds the end-to-end benchmarks of Precis. The generated files look like a real single-sample
-// caller output: GRCh38 contig header, sorted records at a realistic density, GT:AD:DP:GQ
-// sample columns, REF alleles taken from the built-in reference inside the panels so the
-// genome-build checks pass, and real ClinVar variants planted in the panels.
+// caller output (GATK HaplotypeCaller): GRCh38 contig header, sorted records at a realistic
+// density, HaplotypeCaller's INFO annotations and GT:AD:DP:GQ:PL sample columns, REF alleles
+// taken from the built-in reference inside the panels so the genome-build checks pass, and
+// real ClinVar variants planted in the panels.
 package benchmarks
 
 import (
@@ -10,7 +11,10 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // GRCh38 primary chromosome lengths (Genome Reference Consortium, GRCh38.p14 assembly report,
@@ -26,6 +30,10 @@ var grch38 = []struct {
 	{"chr17", 83257441}, {"chr18", 80373285}, {"chr19", 58617616}, {"chr20", 64444167},
 	{"chr21", 46709983}, {"chr22", 50818468}, {"chrX", 156040895}, {"chrY", 57227415},
 }
+
+// Version changes whenever Write writes different bytes for the same Spec, so that cached
+// generated files (see internal/bench.Input) are made again.
+const Version = 2
 
 // Genome gives reference bases (1-based inclusive); ok is false outside the known sequence.
 type Genome interface {
@@ -58,29 +66,67 @@ type Span struct {
 type rec struct {
 	chrom    int
 	pos      int
-	ref, alt string
+	ref, alt string // alt holds one allele, or two separated by a comma
 	planted  bool
+}
+
+// header is the meta-information of the generated files: the INFO, FORMAT and FILTER lines
+// of GATK HaplotypeCaller output, copied from the real HaplotypeCaller VCF in
+// ../shared/data/vcf-real/igv-reports/variants.hg38.snpeff_cosmic.vcf.
+var header = []string{
+	"##fileformat=VCFv4.2",
+	`##FILTER=<ID=PASS,Description="All filters passed">`,
+	`##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths for the ref and alt alleles in the order listed">`,
+	`##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Approximate read depth (reads with MQ=255 or with bad mates are filtered)">`,
+	`##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype Quality">`,
+	`##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">`,
+	`##FORMAT=<ID=PL,Number=G,Type=Integer,Description="Normalized, Phred-scaled likelihoods for genotypes as defined in the VCF specification">`,
+	`##INFO=<ID=AC,Number=A,Type=Integer,Description="Allele count in genotypes, for each ALT allele, in the same order as listed">`,
+	`##INFO=<ID=AF,Number=A,Type=Float,Description="Allele Frequency, for each ALT allele, in the same order as listed">`,
+	`##INFO=<ID=AN,Number=1,Type=Integer,Description="Total number of alleles in called genotypes">`,
+	`##INFO=<ID=BaseQRankSum,Number=1,Type=Float,Description="Z-score from Wilcoxon rank sum test of Alt Vs. Ref base qualities">`,
+	`##INFO=<ID=DP,Number=1,Type=Integer,Description="Approximate read depth; some reads may have been filtered">`,
+	`##INFO=<ID=ExcessHet,Number=1,Type=Float,Description="Phred-scaled p-value for exact test of excess heterozygosity">`,
+	`##INFO=<ID=FS,Number=1,Type=Float,Description="Phred-scaled p-value using Fisher's exact test to detect strand bias">`,
+	`##INFO=<ID=MLEAC,Number=A,Type=Integer,Description="Maximum likelihood expectation (MLE) for the allele counts (not necessarily the same as the AC), for each ALT allele, in the same order as listed">`,
+	`##INFO=<ID=MLEAF,Number=A,Type=Float,Description="Maximum likelihood expectation (MLE) for the allele frequency (not necessarily the same as the AF), for each ALT allele, in the same order as listed">`,
+	`##INFO=<ID=MQ,Number=1,Type=Float,Description="RMS Mapping Quality">`,
+	`##INFO=<ID=MQRankSum,Number=1,Type=Float,Description="Z-score From Wilcoxon rank sum test of Alt vs. Ref read mapping qualities">`,
+	`##INFO=<ID=QD,Number=1,Type=Float,Description="Variant Confidence/Quality by Depth">`,
+	`##INFO=<ID=ReadPosRankSum,Number=1,Type=Float,Description="Z-score from Wilcoxon rank sum test of Alt vs. Ref read position bias">`,
+	`##INFO=<ID=SOR,Number=1,Type=Float,Description="Symmetric Odds Ratio of 2x2 contingency table to detect strand bias">`,
+	"##source=precis-benchmarks (synthetic records in the shape of GATK HaplotypeCaller output; planted variants from ClinVar)",
+	"##reference=GRCh38",
 }
 
 // Write writes the VCF described by spec to w. Memory is bounded by the number of records of
 // one chromosome, so a 4.5-million-record file needs a few hundred MB at most while it is made.
+//
+// The records are shaped like a single-sample GATK HaplotypeCaller call set, as in the real
+// HaplotypeCaller files of ../shared/data/vcf-real (igv-reports/variants.hg38.snpeff_cosmic.vcf
+// and the variant records of nfcore-slivar/gvcf_sample.g.vcf.gz): QUAL with two decimals; INFO
+// AC, AF, AN, BaseQRankSum, DP, ExcessHet, FS, MLEAC, MLEAF, MQ, MQRankSum, QD,
+// ReadPosRankSum and SOR, the rank sums only for heterozygous calls; GT:AD:DP:GQ:PL. About 85%
+// of the random records are SNVs, 14% short indels and 1% have two ALT alleles; 38% are
+// homozygous ALT. The values are drawn to be consistent with one another (AD sums to DP, QD is
+// QUAL/DP, GQ is the second-smallest PL capped at 99), so the file compresses like real calls
+// rather than like repeated text: 37 bytes per record in BGZF (4.5 million records make 168
+// MB). The real caller files of ../shared/data/vcf-real, records only, bgzip-compressed, take
+// 37.5 bytes per record (Strelka2 SNVs, 2,627 records), 61 (Strelka2 indels), 94 (Mutect2,
+// tumour and normal), and at most 54 (the 13 HaplotypeCaller records of igv-reports, their
+// snpEff and COSMIC annotations removed: too few records for compression to reach its rate).
 func Write(w io.Writer, spec Spec, g Genome) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
-	fmt.Fprintln(bw, "##fileformat=VCFv4.2")
-	fmt.Fprintln(bw, "##source=precis-benchmarks (synthetic records; planted variants from ClinVar)")
-	fmt.Fprintln(bw, "##reference=GRCh38")
-	fmt.Fprintln(bw, `##FILTER=<ID=PASS,Description="All filters passed">`)
-	fmt.Fprintln(bw, `##INFO=<ID=DP,Number=1,Type=Integer,Description="Total depth">`)
-	fmt.Fprintln(bw, `##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">`)
-	fmt.Fprintln(bw, `##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">`)
-	fmt.Fprintln(bw, `##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">`)
-	fmt.Fprintln(bw, `##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype quality">`)
+	for _, l := range header {
+		bw.WriteString(l)
+		bw.WriteByte('\n')
+	}
 	total := 0
 	for _, c := range grch38 {
 		fmt.Fprintf(bw, "##contig=<ID=%s,length=%d,assembly=GRCh38>\n", c.name, c.length)
 		total += c.length
 	}
-	fmt.Fprintln(bw, "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tSAMPLE1")
+	bw.WriteString("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tSAMPLE1\n")
 
 	rng := rand.New(rand.NewPCG(spec.Seed, spec.Seed^0x9e3779b97f4a7c15))
 	random := spec.Records - len(spec.Plants)
@@ -88,7 +134,7 @@ func Write(w io.Writer, spec Spec, g Genome) error {
 	for _, p := range spec.Plants {
 		plants[p.Chrom] = append(plants[p.Chrom], p)
 	}
-	bases := "ACGT"
+	var line []byte
 	for ci, c := range grch38 {
 		// Records per chromosome in proportion to its length (or to its region spans).
 		lo, hi := 1, c.length
@@ -112,14 +158,7 @@ func Write(w io.Writer, spec Spec, g Genome) error {
 				s := spans[rng.IntN(len(spans))]
 				pos = s.Start + rng.IntN(s.End-s.Start+1)
 			}
-			ref := string(bases[rng.IntN(4)])
-			if b, ok := g.Fetch(c.name, pos, pos); ok {
-				ref = b
-			}
-			alt := string(bases[rng.IntN(4)])
-			for alt == ref || alt == "N" {
-				alt = string(bases[rng.IntN(4)])
-			}
+			ref, alt := alleles(rng, g, c.name, pos)
 			recs = append(recs, rec{chrom: ci, pos: pos, ref: ref, alt: alt})
 		}
 		for _, p := range plants[c.name] {
@@ -127,15 +166,207 @@ func Write(w io.Writer, spec Spec, g Genome) error {
 		}
 		sort.Slice(recs, func(i, j int) bool { return recs[i].pos < recs[j].pos })
 		for _, r := range recs {
-			dp := 20 + rng.IntN(40)
-			altReads := dp / 2
-			gt := "0/1"
-			if !r.planted && rng.IntN(3) == 0 {
-				gt, altReads = "1/1", dp
+			line = appendRecord(line[:0], rng, c.name, r)
+			if _, err := bw.Write(line); err != nil {
+				return err
 			}
-			fmt.Fprintf(bw, "%s\t%d\t.\t%s\t%s\t%d\tPASS\tDP=%d\t%s\t%s:%d,%d:%d:%d\n",
-				c.name, r.pos, r.ref, r.alt, 30+rng.IntN(60), dp, "GT:AD:DP:GQ", gt, dp-altReads, altReads, dp, 20+rng.IntN(79))
 		}
 	}
 	return bw.Flush()
+}
+
+const bases = "ACGT"
+
+// alleles draws REF and ALT of a random record at pos: an SNV, a deletion of 1 to 4 bases, an
+// insertion of 1 to 4 bases, or (1%) an SNV with two ALT alleles. REF is the reference where
+// g has it.
+func alleles(rng *rand.Rand, g Genome, chrom string, pos int) (ref, alt string) {
+	refAt := func(n int) string {
+		if s, ok := g.Fetch(chrom, pos, pos+n-1); ok && isACGT(s) {
+			return s
+		}
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = bases[rng.IntN(4)]
+		}
+		return string(b)
+	}
+	other := func(b byte) byte {
+		for {
+			if a := bases[rng.IntN(4)]; a != b {
+				return a
+			}
+		}
+	}
+	switch k := rng.IntN(100); {
+	case k < 85:
+		ref = refAt(1)
+		return ref, string(other(ref[0]))
+	case k < 92: // deletion
+		ref = refAt(2 + rng.IntN(4))
+		return ref, ref[:1]
+	case k < 99: // insertion
+		ref = refAt(1)
+		ins := make([]byte, 1+rng.IntN(4))
+		for i := range ins {
+			ins[i] = bases[rng.IntN(4)]
+		}
+		return ref, ref + string(ins)
+	default: // two ALT alleles
+		ref = refAt(1)
+		a1 := other(ref[0])
+		a2 := other(ref[0])
+		for a2 == a1 {
+			a2 = other(ref[0])
+		}
+		return ref, string([]byte{a1, ',', a2})
+	}
+}
+
+func isACGT(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(bases, s[i]) < 0 {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// appendRecord appends the line of r, with the INFO and sample values a HaplotypeCaller call
+// of its genotype would carry. Planted records are heterozygous.
+func appendRecord(b []byte, rng *rand.Rand, chrom string, r rec) []byte {
+	multi := strings.IndexByte(r.alt, ',') >= 0
+	hom := !r.planted && !multi && rng.IntN(100) < 38
+	// Read depth of a 30x genome: 18 to 51, peaked near 34.
+	dp := 18 + rng.IntN(12) + rng.IntN(12) + rng.IntN(12)
+	var ad []int
+	var pl []int
+	var qual float64
+	switch {
+	case multi:
+		a1 := dp/2 - 2 + rng.IntN(5)
+		ad = []int{rng.IntN(2), a1, 0}
+		ad[2] = dp - ad[0] - a1
+		qual = float64(dp)*28 + rng.Float64()*100
+		q := int(qual)
+		pl = []int{q + 30, q / 2, q, q / 2, 0, q/2 + 3*ad[2]}
+	case hom:
+		ad = []int{0, dp}
+		if rng.IntN(10) == 0 {
+			ad = []int{1, dp - 1}
+		}
+		qual = float64(ad[1])*30 + rng.Float64()*60 - 20
+		pl = []int{int(qual) + 28, 3 * ad[1], 0}
+	default:
+		alt := max(1, dp/2-6+rng.IntN(13))
+		ad = []int{dp - alt, alt}
+		qual = float64(alt)*29 + rng.Float64()*80 - 40
+		pl = []int{int(qual) + 28, 0, ad[0]*30 + rng.IntN(60)}
+	}
+	qual = max(qual, 30.77)
+	gq := 99
+	if s := secondSmallest(pl); s < 99 {
+		gq = s
+	}
+
+	b = append(b, chrom...)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, int64(r.pos), 10)
+	b = append(b, "\t.\t"...)
+	b = append(b, r.ref...)
+	b = append(b, '\t')
+	b = append(b, r.alt...)
+	b = append(b, '\t')
+	b = strconv.AppendFloat(b, qual, 'f', 2, 64)
+	b = append(b, "\tPASS\t"...)
+	switch {
+	case multi:
+		b = append(b, "AC=1,1;AF=0.500,0.500;AN=2;"...)
+	case hom:
+		b = append(b, "AC=2;AF=1.00;AN=2;"...)
+	default:
+		b = append(b, "AC=1;AF=0.500;AN=2;"...)
+		b = append(b, "BaseQRankSum="...)
+		b = strconv.AppendFloat(b, rng.NormFloat64(), 'f', 3, 64)
+		b = append(b, ';')
+	}
+	b = append(b, "DP="...)
+	b = strconv.AppendInt(b, int64(dp), 10)
+	b = append(b, ";ExcessHet=3.0103;FS="...)
+	fs := 0.0
+	if !hom && rng.IntN(3) > 0 {
+		fs = rng.ExpFloat64() * 2.5
+	}
+	b = strconv.AppendFloat(b, fs, 'f', 3, 64)
+	switch {
+	case multi:
+		b = append(b, ";MLEAC=1,1;MLEAF=0.500,0.500"...)
+	case hom:
+		b = append(b, ";MLEAC=2;MLEAF=1.00"...)
+	default:
+		b = append(b, ";MLEAC=1;MLEAF=0.500"...)
+	}
+	mq := 60.0
+	if rng.IntN(10) == 0 {
+		mq = 40 + rng.Float64()*20
+	}
+	b = append(b, ";MQ="...)
+	b = strconv.AppendFloat(b, mq, 'f', 2, 64)
+	if !hom && !multi {
+		mqrs := 0.0
+		if mq < 60 {
+			mqrs = rng.NormFloat64()
+		}
+		b = append(b, ";MQRankSum="...)
+		b = strconv.AppendFloat(b, mqrs, 'f', 3, 64)
+	}
+	b = append(b, ";QD="...)
+	b = strconv.AppendFloat(b, qual/float64(dp), 'f', 2, 64)
+	if !hom && !multi {
+		b = append(b, ";ReadPosRankSum="...)
+		b = strconv.AppendFloat(b, rng.NormFloat64(), 'f', 3, 64)
+	}
+	b = append(b, ";SOR="...)
+	sor := 0.5 + rng.ExpFloat64()*0.4
+	if hom {
+		sor = 0.69 + rng.ExpFloat64()*0.9
+	}
+	b = strconv.AppendFloat(b, sor, 'f', 3, 64)
+
+	b = append(b, "\tGT:AD:DP:GQ:PL\t"...)
+	switch {
+	case multi:
+		b = append(b, "1/2"...)
+	case hom:
+		b = append(b, "1/1"...)
+	default:
+		b = append(b, "0/1"...)
+	}
+	b = append(b, ':')
+	b = appendInts(b, ad)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, int64(dp), 10)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, int64(gq), 10)
+	b = append(b, ':')
+	b = appendInts(b, pl)
+	return append(b, '\n')
+}
+
+func appendInts(b []byte, v []int) []byte {
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(x), 10)
+	}
+	return b
+}
+
+// secondSmallest returns the second-smallest value of v (GQ is the difference between the
+// best and second-best genotype likelihood, and the best PL is 0).
+func secondSmallest(v []int) int {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[1]
 }

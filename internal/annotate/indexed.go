@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 
 	"github.com/precis-dx/precis/internal/assembly"
@@ -25,8 +26,15 @@ type Indexed struct {
 	Size      int64        // the VCF's size in bytes
 	Ranges    index.Source // reads byte ranges of the VCF
 	IndexName string       // the index's file name or object key, shown in the report
-	// Index opens the index as stored (.tbi or .csi, BGZF-compressed).
+	// Index opens the index as stored (.tbi or .csi, BGZF-compressed). When it returns a
+	// local file (anything with ReadAt and Stat, as *os.File has) and IndexRanges is nil,
+	// the index is read in part through ReadAt.
 	Index func(ctx context.Context) (io.ReadCloser, error)
+	// IndexRanges, when set, reads byte ranges of the index, whose size is IndexSize: only
+	// the parts the ordered panels need are read (index.ReadRegions). Index is then used
+	// only when that fails.
+	IndexRanges index.Source
+	IndexSize   int64
 	// Whole opens the whole VCF. It is read only when the index cannot be used.
 	Whole func(ctx context.Context) (io.ReadCloser, error)
 }
@@ -79,18 +87,7 @@ func indexProblem(err error) bool {
 }
 
 func (a *Annotator) indexed(ctx context.Context, in Indexed, opts Options, access *report.Access) (*report.Report, error) {
-	rc, err := in.Index(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errIndexUnreadable, err)
-	}
-	raw, err := io.ReadAll(io.LimitReader(rc, index.MaxBytes+1))
-	rc.Close()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errIndexUnreadable, err)
-	}
-	sum := sha256.Sum256(raw)
-	access.IndexSHA256 = hex.EncodeToString(sum[:])
-	ix, err := index.Read(bytes.NewReader(raw))
+	ix, warning, err := a.readIndex(ctx, in, opts.Panels, access)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +112,93 @@ func (a *Annotator) indexed(ctx context.Context, in Indexed, opts Options, acces
 	rep.Input.SHA256 = st.SHA256
 	access.BytesRead, access.Requests = st.BytesRead, st.Requests
 	rep.Input.Access = access
+	if warning != "" {
+		rep.Input.Warnings = append([]string{warning}, rep.Input.Warnings...)
+	}
 	return rep, nil
+}
+
+// readIndex reads the index: only the parts the panels need when it can be read by ranges
+// (IndexRanges, or a local file from Index), else whole. When the read in part fails, the
+// index is read whole and warning says why. access.IndexSHA256 is set when the index was
+// read whole (a read in part sees only some of its bytes).
+func (a *Annotator) readIndex(ctx context.Context, in Indexed, panels []string, access *report.Access) (ix *index.Index, warning string, err error) {
+	src, size := in.IndexRanges, in.IndexSize
+	var opened io.ReadCloser
+	if src == nil {
+		rc, err := in.Index(ctx)
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: %v", errIndexUnreadable, err)
+		}
+		defer func() {
+			if rc != nil {
+				rc.Close()
+			}
+		}()
+		if f, ok := rc.(localFile); ok {
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+				src, size = index.ReaderAt(f), st.Size()
+			}
+		}
+		if src == nil {
+			opened, rc = rc, nil
+		}
+	}
+	if src != nil {
+		// Every region a query may ask: the panels', and the GRCh37 exon regions read when
+		// the header leaves the build open (regions picks from these once the header is read).
+		ix, _, err := index.ReadRegions(ctx, src, size, a.candidateRegions(panels))
+		if err == nil {
+			return ix, "", nil
+		}
+		if ctx.Err() != nil {
+			return nil, "", ctx.Err()
+		}
+		warning = fmt.Sprintf("%s: the index could not be read in part, it was read whole: %v", in.IndexName, err)
+	}
+	if opened == nil {
+		if opened, err = in.Index(ctx); err != nil {
+			return nil, "", fmt.Errorf("%w: %v", errIndexUnreadable, err)
+		}
+	}
+	raw, err := io.ReadAll(io.LimitReader(opened, index.MaxBytes+1))
+	opened.Close()
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %v", errIndexUnreadable, err)
+	}
+	sum := sha256.Sum256(raw)
+	access.IndexSHA256 = hex.EncodeToString(sum[:])
+	ix, err = index.Read(bytes.NewReader(raw))
+	return ix, warning, err
+}
+
+// localFile is what the index read in part needs of a file Indexed.Index opens.
+type localFile interface {
+	io.ReaderAt
+	Stat() (fs.FileInfo, error)
+}
+
+// candidateRegions lists every region regions may return for these panels: theirs and the
+// GRCh37 exon regions.
+func (a *Annotator) candidateRegions(panels []string) []index.Region {
+	out := a.panelRegions(panels)
+	if a.kb.GRCh37 != nil {
+		for _, s := range a.kb.GRCh37.Spans() {
+			out = append(out, index.Region{Chrom: s.Chrom, Start: s.Start, End: s.End})
+		}
+	}
+	return mergeRegions(out)
+}
+
+// panelRegions lists the ordered panels' regions.
+func (a *Annotator) panelRegions(panels []string) []index.Region {
+	var out []index.Region
+	for _, reg := range a.kb.Regions {
+		if slices.Contains(panels, reg.Panel) {
+			out = append(out, index.Region{Chrom: reg.Chrom, Start: reg.Start, End: reg.End})
+		}
+	}
+	return out
 }
 
 // regions lists what the indexed read must cover: the ordered panels' regions and, when the
@@ -127,12 +210,7 @@ func (a *Annotator) regions(header []byte, name string, panels []string) ([]inde
 		return nil, readErr(err)
 	}
 	defer r.Close()
-	var out []index.Region
-	for _, reg := range a.kb.Regions {
-		if slices.Contains(panels, reg.Panel) {
-			out = append(out, index.Region{Chrom: reg.Chrom, Start: reg.Start, End: reg.End})
-		}
-	}
+	out := a.panelRegions(panels)
 	det, _ := a.headerEvidence(r.Header())
 	if b, _, err := det.Decide("auto"); (err != nil || b != assembly.GRCh38) && a.kb.GRCh37 != nil {
 		for _, s := range a.kb.GRCh37.Spans() {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -343,7 +344,7 @@ func TestIndexedWGS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("whole-genome-scale file")
 	}
-	path := indextest.WGS(t, annotator(t).KB(), 2_000_000)
+	path := indextest.WGS(t, annotator(t).KB(), 700_000)
 	start := time.Now()
 	stream := streamed(t, path, Options{})
 	streamTime := time.Since(start)
@@ -362,4 +363,63 @@ func TestIndexedWGS(t *testing.T) {
 	}
 	t.Logf("%d records, %d bytes: streaming %s, indexed %s (%d bytes, %d requests)",
 		stream.Samples[0].QC.RecordsRead, acc.ObjectBytes, streamTime.Round(time.Millisecond), indexedTime.Round(time.Millisecond), acc.BytesRead, acc.Requests)
+}
+
+// TestIndexReadInPart: on a whole-genome-scale file with a large index, the index itself is
+// read in part through IndexRanges, and the answer is streaming's; when the read in part
+// fails, the index is read whole, with a warning, and the answer is the same.
+func TestIndexReadInPart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("whole-genome-scale file")
+	}
+	path := indextest.WGS(t, annotator(t).KB(), 700_000)
+	want := answer(t, streamed(t, path, Options{}))
+	idx, err := os.Open(path + ".tbi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	st, err := idx.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read int64
+	var failing bool
+	in, done := localIndexed(t, path, path+".tbi")
+	defer done()
+	in.IndexSize = st.Size()
+	in.IndexRanges = index.SourceFunc(func(_ context.Context, off, n int64) (io.ReadCloser, error) {
+		if failing {
+			return nil, errors.New("range reads of the index fail")
+		}
+		read += n
+		return io.NopCloser(io.NewSectionReader(idx, off, n)), nil
+	})
+	for _, tc := range []struct {
+		name    string
+		failing bool
+	}{{"in part", false}, {"read in part fails", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			failing, read = tc.failing, 0
+			rep, err := annotator(t).AnnotateIndexed(context.Background(), in, fixed(Options{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			acc := rep.Input.Access
+			if acc == nil || acc.Mode != "indexed" {
+				t.Fatalf("access %+v, want indexed (warnings %q)", acc, rep.Input.Warnings)
+			}
+			if got := answer(t, rep); got != want {
+				t.Errorf("answer differs from streaming")
+			}
+			warned := len(rep.Input.Warnings) > 0 && strings.Contains(rep.Input.Warnings[0], "could not be read in part")
+			switch {
+			case !tc.failing && (read == 0 || read >= st.Size() || acc.IndexSHA256 != "" || warned):
+				t.Errorf("read %d of the index's %d bytes, sha256 %q, warnings %q: want a read in part", read, st.Size(), acc.IndexSHA256, rep.Input.Warnings)
+			case tc.failing && (!warned || acc.IndexSHA256 == ""):
+				t.Errorf("warnings %q, sha256 %q: want the index read whole, with a warning", rep.Input.Warnings, acc.IndexSHA256)
+			}
+			t.Logf("index: %d of %d bytes; file: %d of %d bytes", read, st.Size(), acc.BytesRead, acc.ObjectBytes)
+		})
+	}
 }

@@ -45,7 +45,8 @@ func TestRunQuick(t *testing.T) {
 	cfg.Summary = filepath.Join(t.TempDir(), "RESULTS.md")
 	cfg.Precis = bin
 	cfg.Reps = 1
-	cfg.Exomes = 4 // the service annotates in this process: slow under -race
+	cfg.Exomes = 4           // the service annotates in this process: slow under -race
+	cfg.WGSRecords = 150_000 // the same, for the WGS-scale rows; the size does not change what is checked
 	cfg.Command = "go test ./internal/bench -run TestRunQuick"
 	cfg.Log = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if _, err := minioproc.FindMinIO(); err != nil {

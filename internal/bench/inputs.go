@@ -84,15 +84,15 @@ func PanelSpans(k *kb.KB) []benchmarks.Span {
 
 // Input returns the path of the BGZF-compressed VCF that spec describes, generating it into
 // dir the first time. The file name carries the spec's name, record count, seed and a hash of
-// the whole spec and knowledge-base version, so a changed spec makes a new file and an
-// unchanged one is reused. The file is written under a temporary name and renamed, so an
+// the whole spec, the generator's version and the knowledge-base version, so a changed spec
+// or generator makes a new file and an unchanged one is reused. The file is written under a temporary name and renamed, so an
 // interrupted run leaves no half file behind.
 func Input(dir, name string, spec benchmarks.Spec, k *kb.KB) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrInput, err)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%+v|%s", spec, k.Version)
+	fmt.Fprintf(h, "%+v|%s|%d", spec, k.Version, benchmarks.Version)
 	path := filepath.Join(dir, fmt.Sprintf("%s-%d-%d-%s.vcf.gz", name, spec.Records, spec.Seed, hex.EncodeToString(h.Sum(nil))[:10]))
 	if _, err := os.Stat(path); err == nil {
 		return path, nil

@@ -6,9 +6,11 @@ import (
 	"io"
 	"iter"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Classifications, the report's germline classification vocabulary.
@@ -394,10 +396,74 @@ func writeClinVar(w io.Writer, c *ClinVar) error {
 }
 
 // parseClinVar reads the table written by writeClinVar. The entries' strings share data's
-// memory.
+// memory. The table is cut at line boundaries into parts parsed on parallel goroutines,
+// each into its own stretch of one slice: the parse is most of what loading the knowledge
+// base costs.
 func parseClinVar(data string) (*ClinVar, error) {
-	entries := make([]Entry, 0, strings.Count(data, "\n"))
-	err := eachLine(data, func(n int, l string) error {
+	parts := clinvarParts(data, max(1, min(runtime.GOMAXPROCS(0), 4)))
+	counts := make([]int, len(parts))
+	total := 0
+	for i, p := range parts {
+		counts[i] = strings.Count(p.text, "\n") + 1 // at most this many entries
+		total += counts[i]
+	}
+	entries := make([]Entry, total)
+	used := make([]int, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	at := 0
+	for i, p := range parts {
+		out := entries[at : at+counts[i]]
+		at += counts[i]
+		wg.Go(func() {
+			used[i], errs[i] = parseClinVarLines(p.text, p.line, out)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first in the table
+		}
+	}
+	// Close the gaps the line counts left (comment and empty lines).
+	n, at := 0, 0
+	for i := range parts {
+		n += copy(entries[n:], entries[at:at+used[i]])
+		at += counts[i]
+	}
+	return newClinVar(entries[:n:n])
+}
+
+// clinvarPart is a run of whole lines of the table and the number of the line before it.
+type clinvarPart struct {
+	text string
+	line int
+}
+
+// clinvarParts cuts data into about n runs of whole lines.
+func clinvarParts(data string, n int) []clinvarPart {
+	var out []clinvarPart
+	line := 0
+	for k := n; k > 1 && len(data) > 0; k-- {
+		cut := len(data) / k
+		if i := strings.IndexByte(data[cut:], '\n'); i >= 0 {
+			cut += i + 1
+		} else {
+			cut = len(data)
+		}
+		out = append(out, clinvarPart{data[:cut], line})
+		line += strings.Count(data[:cut], "\n")
+		data = data[cut:]
+	}
+	return append(out, clinvarPart{data, line})
+}
+
+// parseClinVarLines parses the table lines of text, whose first line is line+1 of the table,
+// into out, and returns how many entries it wrote.
+func parseClinVarLines(text string, line int, out []Entry) (int, error) {
+	used := 0
+	err := eachLine(text, func(n int, l string) error {
+		n += line
 		var f [13]string
 		rest := l
 		for i := range f {
@@ -437,13 +503,11 @@ func parseClinVar(data string) (*ClinVar, error) {
 		if mc := undot(f[11]); mc != "" {
 			e.MC = strings.Split(mc, ",")
 		}
-		entries = append(entries, e)
+		out[used] = e
+		used++
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return newClinVar(entries)
+	return used, err
 }
 
 func isClassification(s string) bool {

@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
-	"github.com/biogo/hts/bgzf"
+	"github.com/precis-dx/precis/internal/vcf/block"
 )
 
 // Defaults for Options.
@@ -130,10 +131,11 @@ func (r *Reader) open() error {
 	switch {
 	case isBGZF(magic):
 		r.format = "BGZF"
-		bg, err := bgzf.NewReader(raw, r.opts.Concurrency)
-		if err != nil {
-			return r.readErr(err)
+		workers := r.opts.Concurrency
+		if workers <= 0 {
+			workers = runtime.GOMAXPROCS(0)
 		}
+		bg := block.NewReader(raw, workers)
 		r.closers = append(r.closers, bg)
 		text = bufio.NewReaderSize(bg, bufSize)
 	case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
@@ -246,7 +248,10 @@ func (r *Reader) Next() (*Record, error) {
 			return nil, r.parseErr(n, "line has 1 column, want at least 8 tab-separated columns")
 		}
 		chrom := line[:tab]
-		posField, after, _ := bytes.Cut(line[tab+1:], tabSep)
+		posField, after := line[tab+1:], []byte(nil)
+		if t := bytes.IndexByte(posField, '\t'); t >= 0 {
+			posField, after = posField[:t], posField[t+1:]
+		}
 		pos, ok := parsePos(posField)
 		switch {
 		case len(chrom) == 0:
@@ -279,17 +284,22 @@ func (r *Reader) Next() (*Record, error) {
 // as far along the line as it must and falls back to pos on anything unexpected: the full
 // parse checks the line properly.
 func spanEnd(after []byte, pos int) int {
-	_, cols, ok := bytes.Cut(after, tabSep) // ID
-	if !ok {
+	id := bytes.IndexByte(after, '\t')
+	if id < 0 {
 		return pos
 	}
-	ref, cols, ok := bytes.Cut(cols, tabSep)
-	if !ok {
+	cols := after[id+1:]
+	r := bytes.IndexByte(cols, '\t')
+	if r < 0 {
 		return pos
 	}
-	end := pos + max(len(ref), 1) - 1
+	end := pos + max(r, 1) - 1 // r is len(REF)
+	cols = cols[r+1:]
+	if len(cols) == 0 || (cols[0] != '<' && cols[0] != '.') {
+		return end // the usual case: the first ALT is a base
+	}
 	alt, cols, ok := bytes.Cut(cols, tabSep)
-	if !ok || len(alt) == 0 || (alt[0] != '<' && alt[0] != '.') {
+	if !ok || len(alt) == 0 {
 		return end
 	}
 	for _, a := range bytes.Split(alt, comma) {
@@ -361,11 +371,14 @@ func (r *Reader) readErr(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &ParseError{File: r.name, Line: line, Err: err,
 			Msg: fmt.Sprintf("the %s data ends in the middle of a block: the file is truncated", r.format)}
-	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.As(err, &corrupt),
-		errors.Is(err, bgzf.ErrCorrupt), errors.Is(err, bgzf.ErrBlockSizeMismatch),
-		errors.Is(err, bgzf.ErrNoBlockSize), errors.Is(err, bgzf.ErrBlockOverflow):
+	case errors.Is(err, gzip.ErrHeader), errors.Is(err, gzip.ErrChecksum), errors.As(err, &corrupt):
 		return &ParseError{File: r.name, Line: line, Err: err,
 			Msg: fmt.Sprintf("corrupt %s data: %v", r.format, err)}
+	}
+	var bad *block.CorruptError
+	if errors.As(err, &bad) {
+		return &ParseError{File: r.name, Line: line, Err: err,
+			Msg: fmt.Sprintf("corrupt BGZF data in the block at byte %d: %s", bad.Offset, bad.Msg)}
 	}
 	return fmt.Errorf("vcf: read %s: %w", r.name, err)
 }

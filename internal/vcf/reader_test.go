@@ -3,6 +3,7 @@ package vcf
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"github.com/precis-dx/precis/internal/oracle"
@@ -304,6 +305,38 @@ func TestInvalidInput(t *testing.T) {
 				t.Errorf("got %v, want it to wrap %v", err, tc.cause)
 			}
 		})
+	}
+}
+
+// TestCorruptBGZFBlock damages one block in the middle of a BGZF file: every record before
+// it is returned, then a *ParseError naming the line the block's text starts in and the
+// block's byte offset.
+func TestCorruptBGZFBlock(t *testing.T) {
+	edge := readFile(t, "testdata/edge.vcf")
+	text := bytes.Repeat(edge[bytes.Index(edge, []byte("\nchr"))+1:], 20)
+	text = append(edge, text...)
+	bgz := bgzfBytes(t, text) // 300-byte blocks
+	var starts []int
+	for off := 0; off+18 <= len(bgz); off += int(binary.LittleEndian.Uint16(bgz[off+16:])) + 1 {
+		starts = append(starts, off)
+	}
+	k := len(starts) / 2
+	next := starts[k+1]
+	bgz[next-8] ^= 1 // the CRC32 of block k
+	wantLine := bytes.Count(text[:k*300], []byte("\n")) + 1
+	for _, conc := range []int{1, 2} {
+		r, err := NewReader(bytes.NewReader(bgz), "in.vcf.gz", Options{Concurrency: conc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for err == nil {
+			_, err = r.Next()
+		}
+		r.Close()
+		var pe *ParseError
+		if !errors.As(err, &pe) || pe.Line != wantLine || !strings.Contains(pe.Msg, fmt.Sprintf("corrupt BGZF data in the block at byte %d: CRC32 mismatch", starts[k])) {
+			t.Errorf("concurrency %d: got %v, want a *ParseError at line %d about the CRC32 of the block at byte %d", conc, err, wantLine, starts[k])
+		}
 	}
 }
 

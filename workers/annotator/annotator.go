@@ -148,7 +148,7 @@ func (w *Worker) annotate(ctx context.Context, job *queue.Job) (*report.Report, 
 	var rep *report.Report
 	var read int64 // bytes of the VCF read from the store
 	if job.IndexKey != "" {
-		rep, err = w.Annotator.AnnotateIndexed(ctx, w.indexed(job, info.Size, &read), opts)
+		rep, err = w.Annotator.AnnotateIndexed(ctx, w.indexed(ctx, job, info.Size, &read), opts)
 	} else {
 		defer rc.Close()
 		rep, err = w.Annotator.Annotate(ctx, &counted{r: rc, n: &read}, job.VCFKey, opts)
@@ -168,10 +168,10 @@ func (w *Worker) annotate(ctx context.Context, job *queue.Job) (*report.Report, 
 }
 
 // indexed describes the job's VCF in the store, of size bytes, and its index: byte ranges
-// through GetRange, the whole object only when the index cannot be used. Bytes of the VCF
-// read are added to *read.
-func (w *Worker) indexed(job *queue.Job, size int64, read *int64) annotate.Indexed {
-	return annotate.Indexed{
+// through GetRange (of the index too, so that only the parts the panels need are read), the
+// whole object only when the index cannot be used. Bytes of the VCF read are added to *read.
+func (w *Worker) indexed(ctx context.Context, job *queue.Job, size int64, read *int64) annotate.Indexed {
+	in := annotate.Indexed{
 		Name: job.VCFKey, Size: size, IndexName: job.IndexKey,
 		Ranges: index.SourceFunc(func(ctx context.Context, off, n int64) (io.ReadCloser, error) {
 			rc, err := w.Objects.GetRange(ctx, job.VCFKey, off, n)
@@ -189,6 +189,14 @@ func (w *Worker) indexed(job *queue.Job, size int64, read *int64) annotate.Index
 			return readCloser{&counted{r: rc, n: read}, rc}, nil
 		},
 	}
+	// Without the index's size it is read whole through Index (or found missing there).
+	if info, err := w.Objects.Stat(ctx, job.IndexKey); err == nil {
+		in.IndexSize = info.Size
+		in.IndexRanges = index.SourceFunc(func(ctx context.Context, off, n int64) (io.ReadCloser, error) {
+			return w.Objects.GetRange(ctx, job.IndexKey, off, n)
+		})
+	}
+	return in
 }
 
 type readCloser struct {

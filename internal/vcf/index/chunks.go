@@ -40,6 +40,18 @@ func (ix *Index) Chunks(regions []Region) ([]bgzf.Chunk, error) {
 		for _, id := range ids {
 			var cs []bgzf.Chunk
 			switch {
+			case ix.part != nil:
+				e := end
+				if ix.kind == "tbi" {
+					if beg >= maxTabixPos {
+						continue
+					}
+					e = min(end, maxTabixPos)
+				}
+				var err error
+				if cs, err = ix.part.chunks(ix.kind, id, beg, e); err != nil {
+					return nil, fmt.Errorf("%s:%d-%d: %w", r.Chrom, r.Start, r.End, err)
+				}
 			case ix.tbi != nil:
 				if beg >= maxTabixPos {
 					continue

@@ -3,11 +3,13 @@ package index
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/biogo/hts/bgzf"
@@ -207,4 +209,33 @@ func oracleDir() string {
 		return ""
 	}
 	return dir
+}
+
+// FuzzReadRegions feeds arbitrary bytes to the block-by-block reader of ReadRegions: it must
+// never panic; every error wraps ErrCorrupt or is ErrEmpty (the source never fails here);
+// and an index that both it and Read accept gives the same chunks both ways.
+func FuzzReadRegions(f *testing.F) {
+	seedIndexes(f)
+	regions := []Region{{"chr1", 97077723, 97921054}, {"chr17", 43044275, 43125384}, {"chr21", 9_000_000, 9_500_000}, {"12", 132623742, 132687362}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		part, _, err := readRegions(context.Background(), ReaderAt(bytes.NewReader(data)), int64(len(data)), regions, 0)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrEmpty) {
+				t.Fatalf("error %v wraps neither ErrCorrupt nor ErrEmpty", err)
+			}
+			return
+		}
+		got, err := part.Chunks(regions)
+		if err != nil {
+			t.Fatalf("Chunks of the regions read for: %v", err)
+		}
+		checkMerged(t, got)
+		whole, err := Read(bytes.NewReader(data))
+		if err != nil {
+			return // Read checks more (the bytes after the sequences read in part)
+		}
+		if want, err := whole.Chunks(regions); err == nil && !slices.Equal(got, want) {
+			t.Fatalf("chunks %v, read whole %v", got, want)
+		}
+	})
 }

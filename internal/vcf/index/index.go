@@ -7,11 +7,13 @@
 // https://samtools.github.io/hts-specs/CSIv1.pdf; BGZF, section 4.1 of
 // https://samtools.github.io/hts-specs/SAMv1.pdf.
 //
-// An index is parsed by github.com/biogo/hts/tabix or github.com/biogo/hts/csi, which also
-// answer the region queries. Before that, this package walks the index once to check that
-// every count fits in the bytes that follow it (biogo allocates what a count says, so a
-// corrupt count could ask for gigabytes) and to collect every block offset the index names,
-// which bounds where each block ends without reading it.
+// An index read whole (Read) is parsed by github.com/biogo/hts/tabix or
+// github.com/biogo/hts/csi, which also answer the region queries. Before that, this package
+// walks the index once to check that every count fits in the bytes that follow it (biogo
+// allocates what a count says, so a corrupt count could ask for gigabytes) and to collect
+// every block offset the index names, which bounds where each block ends without reading
+// it. ReadRegions instead reads, by range reads, only the BGZF blocks of the index that
+// queries on given regions need, and answers those queries itself as biogo would.
 //
 // The blocks are decompressed here, one at a time, with compress/flate: biogo's bgzf.Reader
 // wants a seekable file whose offset 0 is a block, and reads the next block whenever a chunk
@@ -67,6 +69,7 @@ type Index struct {
 	byCanon map[string][]int // canonical chromosome name -> reference ids
 	tbi     *tabix.Index
 	csi     *csi.Index
+	part    *partial // set instead of tbi and csi by ReadRegions
 	shape   shape
 }
 

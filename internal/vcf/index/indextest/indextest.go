@@ -39,7 +39,8 @@ func Tool(t testing.TB, name string) string {
 // WGS returns a BGZF VCF of about records records spread over the whole genome at a
 // realistic density, with every 20th P/LP variant of the shared ClinVar panel file planted
 // where the built-in reference confirms its REF, indexed with tabix (PATH.tbi). The pair is
-// made once and cached in $TMPDIR/precis-bench, beside the benchmarks' inputs.
+// made once per knowledge-base and generator version and cached in $TMPDIR/precis-bench,
+// beside the benchmarks' inputs.
 func WGS(t testing.TB, k *kb.KB, records int) string {
 	t.Helper()
 	tabix := Tool(t, "tabix")
@@ -48,7 +49,7 @@ func WGS(t testing.TB, k *kb.KB, records int) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("wgs-planted-%d-%s.vcf.gz", records, k.Version))
+	path := filepath.Join(dir, fmt.Sprintf("wgs-planted-%d-%s-g%d.vcf.gz", records, k.Version, benchmarks.Version))
 	if _, err := os.Stat(path + ".tbi"); err == nil {
 		return path
 	}

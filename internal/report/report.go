@@ -73,7 +73,7 @@ type Access struct {
 	ObjectBytes int64  `json:"object_bytes"`           // size of the file in bytes
 	Requests    int    `json:"requests,omitempty"`     // byte-range reads (indexed)
 	Index       string `json:"index"`                  // the .tbi or .csi file or object key
-	IndexSHA256 string `json:"index_sha256,omitempty"` // of the index as stored; absent when it could not be read
+	IndexSHA256 string `json:"index_sha256,omitempty"` // of the index as stored, when read whole; absent when read in part (only the blocks the panels need) or unreadable
 }
 
 // ManifestSample is the manifest's pseudonymous sample id of a one-sample report the

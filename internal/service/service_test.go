@@ -508,3 +508,40 @@ func TestRawHTTP(t *testing.T) {
 	}
 	sameResult(t, getReport(t, s, "lab-h", "run-h", "H1"), cliReport(t, vcf))
 }
+
+// TestIdentityInVCFColumn: a pseudonymous manifest whose VCF names its sample column with
+// a personal identity number fails that sample, without echoing the number; nothing of it
+// reaches a report.
+func TestIdentityInVCFColumn(t *testing.T) {
+	s := start(t, Config{Workers: 1, Ingest: true})
+	raw, err := os.ReadFile(data(t, "pgx/pharmcat/tests/DPYD_c2846het.vcf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Swedish Tax Agency's best-known test personnummer, in place of "PharmCAT".
+	named := strings.Replace(string(raw), "FORMAT\tPharmCAT", "FORMAT\t19121212-1212", 1)
+	if named == string(raw) {
+		t.Fatal("the test VCF's header changed; no column renamed")
+	}
+	src := filepath.Join(t.TempDir(), "named.vcf")
+	if err := os.WriteFile(src, []byte(named), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := runDir(t, "lab-id", "run-id", map[string]string{"P1": src})
+	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
+		t.Fatal(err)
+	}
+	st := waitRun(t, s, "lab-id", "run-id", time.Minute)
+	smp := st.Samples["P1"]
+	if smp.Status != "failed" || !strings.Contains(smp.Reason, "personal identity number") || strings.Contains(smp.Reason, "19121212") {
+		t.Fatalf("sample state %+v", smp)
+	}
+	rc, err := s.Objects.Get(context.Background(), "reports/lab-id/run-id/P1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if b, _ := io.ReadAll(rc); strings.Contains(string(b), "19121212") || !strings.Contains(string(b), `"failed"`) {
+		t.Errorf("stored document: %s", b)
+	}
+}

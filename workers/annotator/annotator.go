@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/annotate"
+	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/metrics"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
@@ -157,6 +158,15 @@ func (w *Worker) annotate(ctx context.Context, job *queue.Job) (*report.Report, 
 	w.Metrics.StageDuration.WithLabelValues(metrics.StageAnnotate).Observe(time.Since(t).Seconds())
 	switch {
 	case err == nil:
+		// DESIGN.md rule 6: identity never enters the system. The manifest was checked
+		// at submission; the VCF's own sample columns were not, and a report would carry
+		// them. The column is not echoed.
+		for i, s := range rep.Samples {
+			if manifest.LooksLikePersonnummer(s.SampleID) {
+				return nil, w.fail(ctx, job, "invalid-input", fmt.Sprintf("%s: sample column %d of the VCF header "+
+					"looks like a personal identity number; only pseudonymous sample ids may enter Precis", job.VCFKey, i+1))
+			}
+		}
 		return rep, nil
 	case annotate.IsInvalid(err), errors.Is(err, annotate.ErrUsage):
 		return nil, w.fail(ctx, job, "invalid-input", err.Error())

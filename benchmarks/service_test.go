@@ -52,7 +52,7 @@ func BenchmarkServiceVsCLI(b *testing.B) {
 			b.Fatal(err)
 		}
 		// RunService uploads the files before it starts its clock.
-		s, err := bench.RunService(ctx, svc, "bench", fmt.Sprintf("run-%d-%d", n, time.Now().UnixNano()), files, false)
+		s, err := bench.RunService(ctx, svc, "bench", fmt.Sprintf("run-%d-%d", n, time.Now().UnixNano()), files, "")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -63,7 +63,13 @@ func TestRunQuick(t *testing.T) {
 
 	sideTools := []string{ToolLimit, ToolBcftoolsT, ToolBcftoolsR, ToolPrecisStream, ToolPrecisIndex}
 	for _, file := range []string{"wgs", "exome", "panel"} {
-		for _, tool := range sideTools {
+		tools := sideTools
+		if file == "wgs" {
+			tools = append(tools, ToolPrecisCSI)
+		} else if _, ok := res.Row(file, ToolPrecisCSI); ok {
+			t.Errorf("%s: a CSI row; want one for the WGS-scale file only", file)
+		}
+		for _, tool := range tools {
 			row, ok := res.Row(file, tool)
 			switch {
 			case !ok:
@@ -80,7 +86,7 @@ func TestRunQuick(t *testing.T) {
 			t.Errorf("%s: bcftools -T wrote %d records, -R %d; want the same, more than 0", file, tr.RecordsOut, rr.RecordsOut)
 		}
 	}
-	for _, tool := range []string{ToolServiceS3, ToolServiceS3Idx} {
+	for _, tool := range []string{ToolServiceS3, ToolServiceS3Idx, ToolServiceS3CSI} {
 		row, ok := res.Row("wgs", tool)
 		switch {
 		case !ok:
@@ -110,12 +116,26 @@ func TestRunQuick(t *testing.T) {
 		t.Errorf("%d targets, want 5", len(res.Targets))
 	}
 	for _, tg := range res.Targets {
-		if tg.Status != "met" && tg.Status != "not met" && tg.Status != "not measured" {
-			t.Errorf("target %q: status %q", tg.Name, tg.Status)
+		// The 1% target has a verdict per index kind: "met with CSI, not met with .tbi".
+		measured := false
+		for _, part := range strings.Split(tg.Status, ", ") {
+			st, kind, _ := strings.Cut(part, " with ")
+			if st != "met" && st != "not met" && st != "not measured" || strings.Contains(tg.Name, "1%") != (kind != "") {
+				t.Errorf("target %q: status %q", tg.Name, tg.Status)
+			}
+			measured = measured || st != "not measured"
 		}
-		if tg.Status != "not measured" && tg.Got == "" {
+		if measured && tg.Got == "" {
 			t.Errorf("target %q: %s without a measured figure", tg.Name, tg.Status)
 		}
+	}
+	if haveHTS && !cfg.SkipService {
+		if tg := res.Targets[2]; !strings.Contains(tg.Got, "CSI ") || !strings.Contains(tg.Got, ".tbi ") || strings.Contains(tg.Status, "not measured") {
+			t.Errorf("1%% target: %q, %q: want both index kinds measured", tg.Got, tg.Status)
+		}
+	}
+	if haveHTS && len(res.Indexes) != 2 {
+		t.Errorf("%d index anatomies, want 2 (.tbi, CSI)", len(res.Indexes))
 	}
 
 	// The files: the markdown names every row, the JSON reads back, the plot is a PNG.
@@ -126,6 +146,13 @@ func TestRunQuick(t *testing.T) {
 	for _, row := range res.Rows {
 		if !strings.Contains(string(md), "| "+row.File+" | "+row.Label) {
 			t.Errorf("results.md has no row %s / %s", row.File, row.Label)
+		}
+	}
+	if haveHTS && !cfg.SkipService {
+		for _, want := range []string{"## The WGS-scale file read through its .tbi and through its CSI", "| service, S3 | CSI |", "| precis annotate, local | .tbi |", "**The same bins.**", "**Read in part**"} {
+			if !strings.Contains(string(md), want) {
+				t.Errorf("results.md lacks %q", want)
+			}
 		}
 	}
 	if sum, err := os.ReadFile(cfg.Summary); err != nil || !bytes.Contains(sum, []byte("## Targets")) {
@@ -162,6 +189,13 @@ func saneRow(t *testing.T, r Row) {
 		t.Errorf("%s: ratio to the decompression limit %.2f, want > 0", name, r.VsLimit)
 	}
 	switch r.Tool {
+	case ToolPrecisIndex, ToolPrecisCSI, ToolServiceS3Idx, ToolServiceS3CSI:
+		// Read through an index: the VCF's blocks and the index, split, and far less than the file.
+		want := map[string]string{ToolPrecisIndex: "tbi", ToolServiceS3Idx: "tbi", ToolPrecisCSI: "csi", ToolServiceS3CSI: "csi"}[r.Tool]
+		if r.File == "wgs" && (r.IndexKind != want || r.VCFBytes <= 0 || r.IndexBytes <= 0 || r.VCFBytes+r.IndexBytes+r.OtherBytes != r.BytesRead || r.BytesRead >= r.FileBytes) {
+			t.Errorf("%s: %s index, read %d = VCF %d + index %d + start-up %d of %d: want %s, the parts adding up, more than 0 each, less than the file",
+				name, r.IndexKind, r.BytesRead, r.VCFBytes, r.IndexBytes, r.OtherBytes, r.FileBytes, want)
+		}
 	case ToolLimit, ToolBcftoolsT, ToolPrecisStream, ToolServiceS3:
 		// Streaming reads the whole file (a little more for headers, libraries, the BED).
 		if r.BytesRead < r.FileBytes {

@@ -4,15 +4,18 @@
 //
 // Run generates (or reuses, cached by spec) a WGS-scale, an exome-size and a panel-size
 // BGZF VCF with real ClinVar P/LP variants of the panel genes planted from the embedded
-// knowledge base (Input, Plants), indexes them with tabix (Index, biogo/hts), and measures
-// side by side on the same files: the decompression limit (`bgzip -dc`), `bcftools view -T`
-// (streaming) and `-R` (indexed), and `precis annotate` streaming and indexed. Each command
-// runs as its own process (Measure: wall time, peak RSS from /proc/PID/status VmHWM, bytes
-// read from /proc/PID/io). It then runs the service (a MinIO process, embedded NATS
-// JetStream and workers, internal/service) on the WGS-scale file from S3, with and without
-// its index, counting the object bytes the workers read, and compares the service with the
-// CLI on many exome-size samples (RunCLIs, RunService). The results are a markdown table, a
-// PNG plot and a JSON file of the raw numbers, checked against the throughput targets.
+// knowledge base (Input, Plants), indexes them with `tabix -p vcf` (or Index, biogo/hts,
+// without tabix) and the WGS-scale file also with `tabix --csi -p vcf`, and measures side
+// by side on the same files: the decompression limit (`bgzip -dc`), `bcftools view -T`
+// (streaming) and `-R` (indexed), and `precis annotate` streaming and indexed, through the
+// .tbi and (WGS-scale file) through the CSI. Each command runs as its own process (Measure:
+// wall time, peak RSS from /proc/PID/status VmHWM, bytes read from /proc/PID/io). It then
+// runs the service (a MinIO process, embedded NATS JetStream and workers, internal/service)
+// on the WGS-scale file from S3, streamed and through each index, counting the object bytes
+// the workers read, and compares the service with the CLI on many exome-size samples
+// (RunCLIs, RunService). ReadAnatomy counts what the two indexes hold, to say why one costs
+// fewer bytes than the other. The results are a markdown table, a PNG plot and a JSON file
+// of the raw numbers, checked against the throughput targets.
 //
 // The harness installs nothing: a missing program leaves its rows marked not measured, with
 // the reason.

@@ -139,13 +139,7 @@ func WriteBED(path string, regions []kb.Region, chrPrefix bool) (int, error) {
 	}
 	var ivs []iv
 	for _, r := range regions { // sorted by contig and start (kb.KB.Regions)
-		c := r.Chrom
-		if !chrPrefix {
-			c = strings.TrimPrefix(c, "chr")
-			if c == "M" {
-				c = "MT"
-			}
-		}
+		c := bedName(r.Chrom, chrPrefix)
 		cur := iv{c, r.Start - 1, r.End}
 		if n := len(ivs); n > 0 && ivs[n-1].chrom == c && cur.start <= ivs[n-1].end {
 			ivs[n-1].end = max(ivs[n-1].end, cur.end)
@@ -161,4 +155,17 @@ func WriteBED(path string, regions []kb.Region, chrPrefix bool) (int, error) {
 		return 0, fmt.Errorf("%w: %v", ErrInput, err)
 	}
 	return len(ivs), nil
+}
+
+// bedName writes a knowledge-base contig name ("chr1", "chrM") as a file names it: as it is
+// with chrPrefix, else "1" and "MT".
+func bedName(chrom string, chrPrefix bool) string {
+	if chrPrefix {
+		return chrom
+	}
+	c := strings.TrimPrefix(chrom, "chr")
+	if c == "M" {
+		c = "MT"
+	}
+	return c
 }

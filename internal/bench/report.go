@@ -71,9 +71,12 @@ func (r *Results) Markdown(image string) string {
 	p("\n## Side by side, same files\n\n")
 	p("| file | records | size | index |\n|---|---:|---:|---|\n")
 	for _, f := range r.Files {
-		idx := f.Indexer
-		if f.Index == "" {
-			idx = "none"
+		idx := "none"
+		if f.Index != "" {
+			idx = ".tbi: " + f.Indexer
+		}
+		if f.CSI != "" {
+			idx += "; CSI: " + f.CSIIndexer + ", beside a link to the file in `" + shortPath(filepath.Dir(f.CSIPath)) + "`"
 		}
 		p("| %s | %s | %s | %s |\n", f.Kind, thousands(f.Records), mb(f.Bytes), idx)
 	}
@@ -105,6 +108,8 @@ func (r *Results) Markdown(image string) string {
 		}
 		p("| %s | %s | %.3f | %s | %s | %s | %s | %s |\n", row.File, label, row.Wall, ratio(row.VsLimit), read, frac, rss, thousands(int(row.RecordsPerSec)))
 	}
+
+	r.indexSection(p)
 
 	p("\n## Many samples: the service against the CLI\n\n")
 	p("The same exome-size files (not indexed) through `precis annotate`, %d processes at a time, and through the service "+
@@ -142,6 +147,12 @@ func (r *Results) Markdown(image string) string {
 		}
 	}
 	p("```\n\n")
+	for _, f := range r.Files {
+		if f.CSI != "" {
+			p("The WGS-scale file's indexes: `tabix -p vcf %s` (the .tbi every row not marked CSI reads, `bcftools view -R` included) and `ln -s %s %s && tabix --csi -p vcf %s` (the CSI: a file with both would have its .tbi taken by htslib and by precis alike).\n\n",
+				shortPath(f.Path), shortPath(f.Path), shortPath(f.CSIPath), shortPath(f.CSIPath))
+		}
+	}
 	for _, row := range r.Rows {
 		if strings.HasPrefix(row.Tool, "service") {
 			p("- %s: %s.\n", row.Label, row.Command)
@@ -210,6 +221,15 @@ func mb(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
+// mb2 is mb with two decimals for megabytes, for the index sizes, which differ by a few
+// percent: "1.35 MB".
+func mb2(n int64) string {
+	if n >= 1e6 {
+		return fmt.Sprintf("%.2f MB", float64(n)/1e6)
+	}
+	return mb(n)
+}
+
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // thousands writes n with comma separators: 4,500,000.
@@ -226,4 +246,100 @@ func thousands(n int) string {
 		out = append(out, s[i])
 	}
 	return string(out)
+}
+
+// indexSection writes what the indexed rows of the WGS-scale file read, split into the index
+// and the VCF's blocks, and why the CSI is read for less than the .tbi, from the indexes'
+// anatomy (IndexAnatomy).
+func (r *Results) indexSection(p func(string, ...any)) {
+	type read struct {
+		path string
+		row  Row
+	}
+	var reads []read
+	for _, k := range []struct{ tool, path string }{
+		{ToolPrecisIndex, "precis annotate, local"}, {ToolPrecisCSI, "precis annotate, local"},
+		{ToolServiceS3Idx, "service, S3"}, {ToolServiceS3CSI, "service, S3"},
+	} {
+		if row, ok := r.Row("wgs", k.tool); ok && row.Measured && row.IndexBytes > 0 {
+			reads = append(reads, read{k.path, row})
+		}
+	}
+	anat := map[string]IndexAnatomy{}
+	for _, a := range r.Indexes {
+		anat[a.Kind] = a
+	}
+	if len(reads) == 0 && len(anat) == 0 {
+		return
+	}
+	p("\n## The WGS-scale file read through its .tbi and through its CSI\n\n")
+	if len(reads) > 0 {
+		p("What each indexed row read, split into the index and the VCF's BGZF blocks. For the service the proxy in front of MinIO counts each object's bytes; locally the VCF's part is the report's `input.access.bytes_read`, the start-up reads (libc, `/proc`) are the streaming row's `rchar` beyond the file's size, and the index's part is what is left.\n\n")
+		p("| path | index | index size | index read | VCF blocks read | start-up reads | total | of the file |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, rd := range reads {
+			kind, size := indexName(rd.row.IndexKind), "—"
+			if a, ok := anat[rd.row.IndexKind]; ok {
+				size = mb2(a.Stored)
+			}
+			other := "—"
+			if rd.row.OtherBytes > 0 {
+				other = mb2(rd.row.OtherBytes)
+			}
+			p("| %s | %s | %s | %s | %s | %s | %s | %.3f%% |\n", rd.path, kind, size, mb2(rd.row.IndexBytes), mb2(rd.row.VCFBytes), other,
+				mb2(rd.row.BytesRead), 100*float64(rd.row.BytesRead)/float64(rd.row.FileBytes))
+		}
+	}
+	t, okT := anat["tbi"]
+	c, okC := anat["csi"]
+	if !okT || !okC {
+		return
+	}
+	p("\nWhy the CSI costs less, from the two indexes' bytes (both made by htslib from the same file; counted by the harness, `IndexAnatomy`):\n\n")
+	p("- **The same bins.** Both hold %s bins (%s of them %s leaves: htslib writes about one bin per tile that has records), %s chunks in the .tbi and %s in the CSI, and %s of bin lists decompressed. The .tbi (min_shift %d, depth %d) and the CSI (min_shift %d, depth %d) differ only in the root levels, which no record here reaches.\n",
+		thousands(t.Bins), thousands(t.LeafBins), tileText(t.MinShift), thousands(t.Chunks), thousands(c.Chunks), mb2(t.BinBytes), t.MinShift, t.Depth, c.MinShift, c.Depth)
+	if c.Bins != t.Bins || c.BinBytes != t.BinBytes {
+		p("  (Not quite: the CSI has %s bins and %s of bin lists.)\n", thousands(c.Bins), mb2(c.BinBytes))
+	}
+	p("- **Offsets: a linear index against one per bin.** The .tbi adds a linear index, the first record's offset for every %s tile up to the last with records (%s entries, %s); the CSI has no linear index but an 8-byte loffset in each bin, %s of them (%s). Decompressed the two indexes are %s and %s.\n",
+		tileText(t.MinShift),
+		thousands(t.Offsets), mb2(t.OffsetBytes), thousands(c.Offsets), mb2(c.OffsetBytes), mb2(t.Raw), mb2(c.Raw))
+	p("- **Only the CSI's compress away.** The offsets repeat what the bins already say: %s of the .tbi's %s linear-index entries equal a chunk begin of the same sequence, and %s of the CSI's %s loffsets equal the begin of their bin's first chunk. In the CSI the copy sits %s from the original, inside DEFLATE's 32 KiB window, so it can be stored as a back-reference; in the .tbi the linear index follows all of the sequence's bins, a median %s from the chunk it repeats, out of the window's reach. Compressed again as BGZF would (Go's DEFLATE, level 6, 64 kB blocks), the .tbi's bins alone take %s and %s with the linear index (+%s); the CSI's %s and %s with its loffsets (+%s).\n",
+		thousands(t.Copies), thousands(t.Offsets), thousands(c.Copies), thousands(c.Offsets), byteDistance(c.CopyDistance), byteDistance(t.CopyDistance),
+		mb2(t.WithoutOffsets), mb2(t.Recompressed), mb2(t.Recompressed-t.WithoutOffsets), mb2(c.WithoutOffsets), mb2(c.Recompressed), mb2(c.Recompressed-c.WithoutOffsets))
+	p("- **So the CSI is smaller as stored**: %s against %s for the .tbi", mb2(c.Stored), mb2(t.Stored))
+	if t.Through != "" && t.Through == c.Through {
+		p(", and %s against %s up to the end of %s, the last sequence the panels need. Neither index has a table of contents: to reach %s a reader must walk every bin of the sequences before it", mb2(c.ThroughBytes), mb2(t.ThroughBytes), t.Through, t.Through)
+	}
+	p(".\n")
+	tr, okR := r.Row("wgs", ToolServiceS3Idx)
+	cr, okS := r.Row("wgs", ToolServiceS3CSI)
+	if okR && okS && tr.Measured && cr.Measured && tr.IndexBytes > 0 && cr.IndexBytes > 0 && t.ThroughBytes > 0 {
+		p("- **Read in part**, the .tbi costs %s of its %s up to there: the reader leaves out only the blocks that hold nothing but the linear index of a sequence it walks past (about %s here). The CSI's offsets are inside its bins, so there is nothing to leave out: it reads %s. With the VCF's blocks (%s either way) that is %.3f%% of the file through the CSI and %.3f%% through the .tbi.\n",
+			mb2(tr.IndexBytes), mb2(t.ThroughBytes), mb2(max(0, t.ThroughBytes-tr.IndexBytes)), mb2(cr.IndexBytes), mb2(cr.VCFBytes),
+			100*float64(cr.BytesRead)/float64(cr.FileBytes), 100*float64(tr.BytesRead)/float64(tr.FileBytes))
+	}
+}
+
+// indexName names an index kind in the tables: ".tbi" or "CSI".
+func indexName(kind string) string {
+	if kind == "csi" {
+		return "CSI"
+	}
+	return "." + kind
+}
+
+// tileText writes the width of a bin of 1<<shift bases: "16 kb".
+func tileText(shift int) string {
+	if shift >= 10 {
+		return fmt.Sprintf("%d kb", 1<<(shift-10))
+	}
+	return fmt.Sprintf("%d b", 1<<shift)
+}
+
+// byteDistance writes a distance in bytes: "12 bytes", "142.9 kB".
+func byteDistance(n int64) string {
+	if n < 1000 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	return mb(n)
 }

@@ -108,15 +108,16 @@ func measureToNull(ctx context.Context, cmd *exec.Cmd) (Usage, error) {
 	return Measure(ctx, cmd)
 }
 
-// RunService uploads files as the samples of one run of lab (not timed), each with its
-// tabix index when withIndex is set, submits the run to svc and waits for its last report.
+// RunService uploads files as the samples of one run of lab (not timed), each with the
+// index beside it whose name ends in index (".tbi" or ".csi"; "" uploads none), submits the
+// run to svc and waits for its last report.
 // Wall runs from the submission to the last report stored.
 //
 // Each sample's latency is read from the run's state, polled every 5 ms: from the time
 // its state turned "processing" (a worker took the job) to "done". A sample whose
 // "processing" state fell between two polls is counted from the last poll that saw it
 // waiting, which overstates it by less than the polling interval.
-func RunService(ctx context.Context, svc *service.Service, lab, runID string, files []string, withIndex bool) (Batch, error) {
+func RunService(ctx context.Context, svc *service.Service, lab, runID string, files []string, index string) (Batch, error) {
 	b := Batch{Samples: len(files)}
 	m := manifest.Manifest{SchemaVersion: manifest.SchemaVersion, RunID: runID, Lab: lab, GenomeBuild: "GRCh38", OrderingUnit: "benchmark"}
 	prefix := "runs/" + lab + "/" + runID + "/"
@@ -125,9 +126,9 @@ func RunService(ctx context.Context, svc *service.Service, lab, runID string, fi
 		if err := putFile(ctx, svc.Objects, s.VCF, f); err != nil {
 			return b, err
 		}
-		if withIndex {
-			s.Index = s.VCF + ".tbi"
-			if err := putFile(ctx, svc.Objects, s.Index, f+".tbi"); err != nil {
+		if index != "" {
+			s.Index = s.VCF + index
+			if err := putFile(ctx, svc.Objects, s.Index, f+index); err != nil {
 				return b, err
 			}
 		}

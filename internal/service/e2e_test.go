@@ -8,9 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +23,7 @@ import (
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/submit"
+	"github.com/precis-dx/precis/internal/web/webtest"
 	"github.com/precis-dx/precis/internal/webhook"
 )
 
@@ -34,110 +32,16 @@ import (
 // system receives the dose alerts on a webhook. The stored reports, read back through the
 // API, are the oracles of what the pages and the deliveries must say.
 
-// chromium returns the browser the tests drive (Debian's chromium, or another Chromium on
-// PATH); without one the test is skipped, unless CI=true, where that fails.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (apt-get install chromium); CI needs the browser tests")
-	}
-	t.Skip("chromium is not installed; skipping the browser end-to-end test")
-	return ""
-}
-
-// artefacts is where screenshots are kept: $PRECIS_ARTIFACTS when set, else a temporary
-// directory.
-func artefacts(t *testing.T) string {
-	t.Helper()
-	d := os.Getenv("PRECIS_ARTIFACTS")
-	if d == "" {
-		return t.TempDir()
-	}
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-// headless starts headless Chromium and returns a tab's context; the browser stops when
-// the test ends (before the service, whose cleanup was registered earlier).
-func headless(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.WindowSize(1280, 900),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	// The first action starts the browser; it gets no time limit, which would stop it.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
-
-// browse runs actions with a time limit, so a page that never shows what is waited for
-// fails the test in seconds.
-func browse(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := chromedp.Do(tctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// js evaluates an expression in the page.
-func js[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(tctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
-}
-
-// screenshot saves the whole page as name in dir.
-func screenshot(t *testing.T, ctx context.Context, dir, name string) {
-	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if len(png) < 8 || string(png[1:4]) != "PNG" {
-		t.Errorf("screenshot %s is not a PNG (%d bytes)", name, len(png))
-	}
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s (%d bytes)", path, len(png))
-}
-
 // signIn signs in on the sign-in page with tok and waits for the signed-in page.
 func signIn(t *testing.T, ctx context.Context, base, tok string) {
 	t.Helper()
-	browse(t, ctx, "sign in",
+	webtest.Do(t, ctx, "sign in",
 		chromedp.Navigate(base+"/signin?lang=en"),
 		chromedp.WaitVisible(chromedp.CSS("#token")),
 		chromedp.SendKeys(chromedp.CSS("#token"), tok),
 		chromedp.Click(chromedp.CSS(`form.form button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("form.signout")))
-	if loc := js[string](t, ctx, "location.pathname"); loc != "/" {
+	if loc := webtest.Eval[string](t, ctx, "location.pathname"); loc != "/" {
 		t.Fatalf("after sign-in: got page %s, want /", loc)
 	}
 }
@@ -197,7 +101,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser tests skipped in -short mode")
 	}
-	chromium(t) // skip before starting anything
+	webtest.Chromium(t) // skip before starting anything
 	const lab, run1, run2, s1, s2 = "lab-web", "run-web-1", "run-web-2", "WEB-0001", "WEB-0002"
 	s := start(t, Config{Workers: 1, Ingest: true})
 	ctx := context.Background()
@@ -214,23 +118,23 @@ func TestBrowserEndToEnd(t *testing.T) {
 	}
 	want1 := dpydCall(t, s, labTok, lab, run1, s1)
 
-	browser := headless(t)
-	shots := artefacts(t)
+	browser := webtest.Browser(t)
+	shots := webtest.Artifacts(t)
 	base := s.BaseURL()
 
 	signIn(t, browser, base, clinTok)
-	if got := js[string](t, browser, "document.querySelector('table.runs').innerText"); !strings.Contains(got, run1) {
+	if got := webtest.Eval[string](t, browser, "document.querySelector('table.runs').innerText"); !strings.Contains(got, run1) {
 		t.Fatalf("runs list %q lacks %s", got, run1)
 	}
-	browse(t, browser, "open the run",
+	webtest.Do(t, browser, "open the run",
 		chromedp.Click(chromedp.CSS(`a[href="/runs/`+lab+`/`+run1+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS("table.samples")))
-	browse(t, browser, "open the report",
+	webtest.Do(t, browser, "open the report",
 		chromedp.Click(chromedp.CSS(`a[href="/runs/`+lab+`/`+run1+`/samples/`+s1+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".dose-alert")))
 
 	// The dose alert is the first thing after the sample's header, before the findings.
-	order := js[[]string](t, browser, `(() => {
+	order := webtest.Eval[[]string](t, browser, `(() => {
 		const head = document.querySelector('section.sample > header.report-head');
 		const next = head && head.nextElementSibling;
 		const a = document.querySelector('.dose-alert').getBoundingClientRect();
@@ -240,19 +144,19 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if !strings.Contains(order[0], "dose-alert") || order[1] != "true" {
 		t.Errorf("report page: element after the sample header is %q (above the findings: %s), want the dose alert first", order[0], order[1])
 	}
-	facts := js[map[string]string](t, browser, `Object.fromEntries([...document.querySelectorAll('.dose-alert dl.facts > div')]
+	facts := webtest.Eval[map[string]string](t, browser, `Object.fromEntries([...document.querySelectorAll('.dose-alert dl.facts > div')]
 		.map(d => [d.querySelector('dt').textContent.trim(), d.querySelector('dd').innerText.trim()]))`)
 	for _, c := range []struct{ label, got, want string }{
 		{"Phenotype", facts["Phenotype"], want1.Phenotype},
 		{"Activity score", facts["Activity score"], shownScore(want1.ActivityScore)},
-		{"severity", js[string](t, browser, "document.querySelector('.dose-alert').dataset.severity"), want1.Alert.Severity},
-		{"message", js[string](t, browser, "document.querySelector('.dose-alert .dose-alert-message').innerText.trim()"), want1.Alert.Message},
+		{"severity", webtest.Eval[string](t, browser, "document.querySelector('.dose-alert').dataset.severity"), want1.Alert.Severity},
+		{"message", webtest.Eval[string](t, browser, "document.querySelector('.dose-alert .dose-alert-message').innerText.trim()"), want1.Alert.Message},
 	} {
 		if c.got != c.want {
 			t.Errorf("report page dose alert %s: got %q, want %q (the stored report)", c.label, c.got, c.want)
 		}
 	}
-	screenshot(t, browser, shots, "e2e-report-"+s1+".png")
+	webtest.Screenshot(t, browser, shots, "e2e-report-"+s1+".png")
 
 	// The page view is in the audit trail as the clinician's read.
 	reads, err := s.Audit.Query(ctx, audit.Filter{Lab: lab, Sample: s1, Action: audit.ActionReportRead})
@@ -274,46 +178,46 @@ func TestBrowserEndToEnd(t *testing.T) {
 
 	// The alerts page lists the first alert and, left open, shows the second run's alert
 	// when the worker publishes it.
-	browse(t, browser, "open the alerts page",
+	webtest.Do(t, browser, "open the alerts page",
 		chromedp.Navigate(base+"/alerts"),
 		chromedp.WaitVisible(chromedp.CSS(`#live-status[data-state="open"]`)))
 	feed := "document.querySelector('#alert-feed tbody').innerText"
-	if got := js[string](t, browser, feed); !strings.Contains(got, s1) || !strings.Contains(got, want1.Phenotype) {
+	if got := webtest.Eval[string](t, browser, feed); !strings.Contains(got, s1) || !strings.Contains(got, want1.Phenotype) {
 		t.Errorf("alerts page %q: want the alert of %s (%s)", got, s1, want1.Phenotype)
 	}
-	rowsBefore := js[int](t, browser, "document.querySelectorAll('#alert-feed tbody tr').length")
-	js[bool](t, browser, "window.precisE2E = true")
+	rowsBefore := webtest.Eval[int](t, browser, "document.querySelectorAll('#alert-feed tbody tr').length")
+	webtest.Eval[bool](t, browser, "window.precisE2E = true")
 
 	dir2 := runDir(t, lab, run2, map[string]string{s2: data(t, "pgx/pharmcat/tests/DPYD_c2846het.vcf")})
 	if _, _, err := submit.Run(ctx, dir2, submit.Options{Server: s.BaseURL(), Token: labTok}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(js[string](t, browser, feed), s2) {
+	for !strings.Contains(webtest.Eval[string](t, browser, feed), s2) {
 		if time.Now().After(deadline) {
 			st, _ := s.Queue.GetRun(ctx, lab, run2)
 			t.Fatalf("the alert of %s did not appear on the open alerts page in 15 s (run %+v)", s2, st)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !js[bool](t, browser, "window.precisE2E === true") {
+	if !webtest.Eval[bool](t, browser, "window.precisE2E === true") {
 		t.Errorf("the alerts page reloaded")
 	}
 	if st := waitRun(t, s, lab, run2, 10*time.Second); st.Status != "done" {
 		t.Fatalf("run %s: %+v", run2, st)
 	}
 	want2 := dpydCall(t, s, labTok, lab, run2, s2)
-	top := js[string](t, browser, "document.querySelector('#alert-feed tbody tr').innerText")
+	top := webtest.Eval[string](t, browser, "document.querySelector('#alert-feed tbody tr').innerText")
 	for _, w := range []string{s2, run2, want2.Phenotype, shownScore(want2.ActivityScore), want2.Alert.Message} {
 		if !strings.Contains(top, w) {
 			t.Errorf("new alert row %q lacks %q (the stored report of %s)", top, w, s2)
 		}
 	}
 	time.Sleep(200 * time.Millisecond) // room for a duplicate row to show
-	if got := js[int](t, browser, "document.querySelectorAll('#alert-feed tbody tr').length"); got != rowsBefore+1 {
+	if got := webtest.Eval[int](t, browser, "document.querySelectorAll('#alert-feed tbody tr').length"); got != rowsBefore+1 {
 		t.Errorf("alerts page: got %d rows after one new alert, want %d", got, rowsBefore+1)
 	}
-	screenshot(t, browser, shots, "e2e-alerts.png")
+	webtest.Screenshot(t, browser, shots, "e2e-alerts.png")
 
 	// A clinician of another lab, in a browser context of their own, sees neither run nor
 	// alert; the run and report URLs answer the same 404 page as ids that do not exist.
@@ -323,13 +227,13 @@ func TestBrowserEndToEnd(t *testing.T) {
 		t.Fatalf("second browser context: %v", err)
 	}
 	signIn(t, other, base, otherTok)
-	if got := js[string](t, other, "document.querySelector('main').innerText"); strings.Contains(got, run1) || strings.Contains(got, run2) {
+	if got := webtest.Eval[string](t, other, "document.querySelector('main').innerText"); strings.Contains(got, run1) || strings.Contains(got, run2) {
 		t.Errorf("another lab's clinician sees the runs: %q", got)
 	}
-	browse(t, other, "open the alerts page as another lab's clinician",
+	webtest.Do(t, other, "open the alerts page as another lab's clinician",
 		chromedp.Navigate(base+"/alerts"),
 		chromedp.WaitVisible(chromedp.CSS(`#live-status[data-state="open"]`)))
-	if got := js[string](t, other, "document.querySelector('main').innerText"); strings.Contains(got, s1) || strings.Contains(got, s2) {
+	if got := webtest.Eval[string](t, other, "document.querySelector('main').innerText"); strings.Contains(got, s1) || strings.Contains(got, s2) {
 		t.Errorf("another lab's clinician sees the alerts: %q", got)
 	}
 	for _, path := range []string{"/runs/" + lab + "/" + run1, "/runs/" + lab + "/" + run1 + "/samples/" + s1, "/runs/" + lab + "/no-such-run"} {
@@ -342,7 +246,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		if resp.Status != http.StatusNotFound {
 			t.Errorf("%s as another lab's clinician: got %d, want 404", path, resp.Status)
 		}
-		if got := js[string](t, other, "document.querySelector('main').innerText"); !strings.Contains(got, "Not found") ||
+		if got := webtest.Eval[string](t, other, "document.querySelector('main').innerText"); !strings.Contains(got, "Not found") ||
 			strings.Contains(got, s1) || strings.Contains(got, want1.Phenotype) {
 			t.Errorf("%s as another lab's clinician: page %q, want the plain 404 page", path, got)
 		}

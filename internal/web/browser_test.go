@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -17,79 +16,9 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/precis-dx/precis/internal/web/webtest"
 )
-
-// chromiumPath returns the browser the tests drive: Debian's chromium, or another Chromium
-// on PATH. Without one the browser tests are skipped, unless CI=true, where that fails.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (apt-get install chromium); CI needs the browser tests")
-	}
-	t.Skip("chromium is not installed; skipping the browser tests")
-	return ""
-}
-
-// artifactDir is where the browser tests leave their screenshots and PDFs: $PRECIS_ARTIFACTS
-// when set (CI keeps it), else a temporary directory.
-func artifactDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("PRECIS_ARTIFACTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	return t.TempDir()
-}
-
-// browser starts headless Chromium and returns a tab's context; it stops with the test.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.WindowSize(1280, 900),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	// The first run starts the browser; it gets no timeout, which would stop the browser.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
-
-// step runs actions with a time limit, so a page that never shows what is waited for fails
-// the test in seconds instead of hanging it.
-func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := chromedp.Do(tctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-func eval[T any](t *testing.T, ctx context.Context, js string) T {
-	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(tctx, chromedp.Evaluate[T](js))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", js, err)
-	}
-	return v
-}
 
 // TestBrowser drives the pages in real headless Chromium as a clinician would: sign in, open
 // a run, read a report with its dose alert (kept as a screenshot and an A4 PDF), and watch a
@@ -101,28 +30,28 @@ func TestBrowser(t *testing.T) {
 	e := newEnv(t, Options{Version: "v1.0.0-browser-test"})
 	srv := httptest.NewServer(e.h)
 	t.Cleanup(srv.Close)
-	t.Cleanup(e.s.Close) // ends the alert stream, which would keep srv.Close waiting
-	ctx := browser(t)    // cleaned up first: the browser stops before the server
-	dir := artifactDir(t)
+	t.Cleanup(e.s.Close)      // ends the alert stream, which would keep srv.Close waiting
+	ctx := webtest.Browser(t) // cleaned up first: the browser stops before the server
+	dir := webtest.Artifacts(t)
 
 	t.Run("sign in", func(t *testing.T) {
-		step(t, ctx, "open the runs page",
+		webtest.Do(t, ctx, "open the runs page",
 			chromedp.Navigate(srv.URL+"/?lang=en"),
 			chromedp.WaitVisible(chromedp.CSS("#token")))
-		if loc := eval[string](t, ctx, "location.pathname"); loc != "/signin" {
+		if loc := webtest.Eval[string](t, ctx, "location.pathname"); loc != "/signin" {
 			t.Fatalf("not signed in: got page %s, want /signin", loc)
 		}
 		if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
 			os.WriteFile(filepath.Join(dir, "signin.png"), png, 0o644)
 		}
-		step(t, ctx, "sign in",
+		webtest.Do(t, ctx, "sign in",
 			chromedp.SendKeys(chromedp.CSS("#token"), tokClinA),
 			chromedp.Click(chromedp.CSS(`form.form button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("table.runs")))
-		if got := eval[string](t, ctx, "document.querySelector('table.runs').innerText"); !strings.Contains(got, runA) || strings.Contains(got, runB) {
+		if got := webtest.Eval[string](t, ctx, "document.querySelector('table.runs').innerText"); !strings.Contains(got, runA) || strings.Contains(got, runB) {
 			t.Errorf("runs list %q: want %s and not %s", got, runA, runB)
 		}
-		if got := eval[string](t, ctx, "document.cookie"); strings.Contains(got, "precis_session") {
+		if got := webtest.Eval[string](t, ctx, "document.cookie"); strings.Contains(got, "precis_session") {
 			t.Errorf("the session cookie is readable from JavaScript")
 		}
 		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
@@ -131,10 +60,10 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("open a run", func(t *testing.T) {
-		step(t, ctx, "open the run",
+		webtest.Do(t, ctx, "open the run",
 			chromedp.Click(chromedp.CSS(`a[href="/runs/`+labA+`/`+runA+`"]`)),
 			chromedp.WaitVisible(chromedp.CSS("table.samples")))
-		got := eval[string](t, ctx, "document.querySelector('table.samples').innerText")
+		got := webtest.Eval[string](t, ctx, "document.querySelector('table.samples').innerText")
 		for _, want := range []string{"DEMO-0001", "PharmCAT", "S-FAILED", "REF allele N is not a base", "Open report"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("run page lacks %q", want)
@@ -143,16 +72,16 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("report with dose alert", func(t *testing.T) {
-		step(t, ctx, "open the report",
+		webtest.Do(t, ctx, "open the report",
 			chromedp.Click(chromedp.CSS(`a[href="/runs/`+labA+`/`+runA+`/samples/DEMO-0001"]`)),
 			chromedp.WaitVisible(chromedp.CSS(".dose-alert")))
-		msg := eval[string](t, ctx, "document.querySelector('.dose-alert .dose-alert-message').innerText")
+		msg := webtest.Eval[string](t, ctx, "document.querySelector('.dose-alert .dose-alert-message').innerText")
 		if want := "start fluorouracil/capecitabine at 50% of the standard dose"; !strings.Contains(msg, want) {
 			t.Errorf("dose alert says %q, want %q", msg, want)
 		}
 		// The alert is the first thing on the report, in the first screen, and styled (the
 		// style sheets loaded under the Content-Security-Policy).
-		layout := eval[[]float64](t, ctx, `(() => {
+		layout := webtest.Eval[[]float64](t, ctx, `(() => {
 			const a = document.querySelector('.dose-alert').getBoundingClientRect();
 			const f = document.querySelector('.block h2').getBoundingClientRect();
 			return [a.top, a.bottom, f.top, innerHeight, parseFloat(getComputedStyle(document.querySelector('.dose-alert')).borderLeftWidth)];
@@ -174,11 +103,11 @@ func TestBrowser(t *testing.T) {
 		}
 
 		// Print: navigation hidden, A4 pages.
-		step(t, ctx, "emulate print", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		webtest.Do(t, ctx, "emulate print", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
 			return err
 		}))
-		hidden := eval[[]string](t, ctx, `['.topbar', '.crumbs', '.toolbar', '.footer'].map(s => getComputedStyle(document.querySelector(s)).display)`)
+		hidden := webtest.Eval[[]string](t, ctx, `['.topbar', '.crumbs', '.toolbar', '.footer'].map(s => getComputedStyle(document.querySelector(s)).display)`)
 		for i, d := range hidden {
 			if d != "none" {
 				t.Errorf("print: element %d is displayed (%s), want none", i, d)
@@ -186,8 +115,8 @@ func TestBrowser(t *testing.T) {
 		}
 		// At the width of an A4 page's content (210 mm less 2 x 13 mm margins: 695 CSS px),
 		// nothing is wider than the page: no table runs off its edge.
-		step(t, ctx, "A4 width", chromedp.EmulateViewport(695, 1000))
-		wide := eval[[]string](t, ctx, `[...document.querySelectorAll('main table, main section, main dl')]
+		webtest.Do(t, ctx, "A4 width", chromedp.EmulateViewport(695, 1000))
+		wide := webtest.Eval[[]string](t, ctx, `[...document.querySelectorAll('main table, main section, main dl')]
 			.filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
 			.map(el => el.tagName + '.' + el.className)`)
 		if len(wide) > 0 {
@@ -196,7 +125,7 @@ func TestBrowser(t *testing.T) {
 		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 			os.WriteFile(filepath.Join(dir, "report-DEMO-0001-print.png"), png, 0o644)
 		}
-		step(t, ctx, "stop print emulation", chromedp.EmulateViewport(1280, 900), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		webtest.Do(t, ctx, "stop print emulation", chromedp.EmulateViewport(1280, 900), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
 			return err
 		}))
@@ -227,30 +156,30 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("alert arrives live", func(t *testing.T) {
-		step(t, ctx, "open the alerts page",
+		webtest.Do(t, ctx, "open the alerts page",
 			chromedp.Navigate(srv.URL+"/alerts"),
 			chromedp.WaitVisible(chromedp.CSS(`#live-status[data-state="open"]`)))
-		before := eval[int](t, ctx, "document.querySelectorAll('#alert-feed tbody tr').length")
-		eval[bool](t, ctx, "window.precisMarker = true")
+		before := webtest.Eval[int](t, ctx, "document.querySelectorAll('#alert-feed tbody tr').length")
+		webtest.Eval[bool](t, ctx, "window.precisMarker = true")
 		waitWatchers(t, e.b, 1)
 		poor := newAlert(labA, "LIVE-0007", "DPYD Poor Metabolizer (activity score 0.0): avoid fluorouracil/capecitabine (CPIC, strong).")
 		zero := 0.0
 		poor.Severity, poor.Phenotype, poor.ActivityScore = "high", "Poor Metabolizer", &zero
 		a := e.b.publish(poor)
 		e.b.publish(newAlert(labB, "OTHER-LAB", "must not appear"))
-		step(t, ctx, "wait for the new alert", chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#alert-%d", a.Seq))))
-		if !eval[bool](t, ctx, "window.precisMarker === true") {
+		webtest.Do(t, ctx, "wait for the new alert", chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#alert-%d", a.Seq))))
+		if !webtest.Eval[bool](t, ctx, "window.precisMarker === true") {
 			t.Errorf("the page reloaded")
 		}
-		first := eval[string](t, ctx, "document.querySelector('#alert-feed tbody tr').id")
+		first := webtest.Eval[string](t, ctx, "document.querySelector('#alert-feed tbody tr').id")
 		if first != fmt.Sprintf("alert-%d", a.Seq) {
 			t.Errorf("the new alert is not at the top: first row %s", first)
 		}
 		time.Sleep(100 * time.Millisecond) // room for a wrongly delivered alert to show
-		if after := eval[int](t, ctx, "document.querySelectorAll('#alert-feed tbody tr').length"); after != before+1 {
+		if after := webtest.Eval[int](t, ctx, "document.querySelectorAll('#alert-feed tbody tr').length"); after != before+1 {
 			t.Errorf("got %d rows after one new alert, want %d", after, before+1)
 		}
-		if txt := eval[string](t, ctx, "document.body.innerText"); strings.Contains(txt, "OTHER-LAB") {
+		if txt := webtest.Eval[string](t, ctx, "document.body.innerText"); strings.Contains(txt, "OTHER-LAB") {
 			t.Errorf("another lab's alert appeared")
 		}
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

@@ -460,7 +460,7 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 		s.failDependency(w, r, "read "+key, err)
 		return
 	}
-	raw, err := io.ReadAll(io.LimitReader(rc, maxReportBytes))
+	rep, failure, raw, err := report.ReadStored(rc)
 	rc.Close()
 	if err != nil {
 		s.failDependency(w, r, "read "+key, err)
@@ -470,31 +470,18 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 	if format == "json" {
 		body.Write(raw)
 	} else {
-		var probe struct {
-			Status string       `json:"status"`
-			Error  report.Error `json:"error"`
-		}
-		var rep report.Report
-		if err := json.Unmarshal(raw, &probe); err != nil {
-			s.failDependency(w, r, "decode "+key, err)
-			return
-		}
-		if probe.Status == "failed" {
+		if failure != nil {
 			s.fail(w, r, http.StatusConflict, CodeSampleFailed,
-				fmt.Sprintf("sample %s failed (%s): %s", sample, probe.Error.Kind, probe.Error.Message))
-			return
-		}
-		if err := json.Unmarshal(raw, &rep); err != nil {
-			s.failDependency(w, r, "decode "+key, err)
+				fmt.Sprintf("sample %s failed (%s): %s", sample, failure.Error.Kind, failure.Error.Message))
 			return
 		}
 		switch format {
 		case "text":
-			err = report.WriteText(&body, &rep)
+			err = report.WriteText(&body, rep)
 		case "fhir":
-			err = fhir.Write(&body, &rep)
+			err = fhir.Write(&body, rep)
 		case "html":
-			err = s.html(&body, &rep, language(r))
+			err = s.html(&body, rep, language(r))
 		}
 		if err != nil {
 			s.failDependency(w, r, "render "+key+" as "+format, err)
@@ -522,9 +509,6 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 		s.log.ErrorContext(ctx, "send report", "key", key, "err", err)
 	}
 }
-
-// maxReportBytes bounds a stored report read into memory to render it.
-const maxReportBytes = 256 << 20
 
 // language picks the web language of an HTML rendering: ?lang=sv|en, else Swedish when
 // Accept-Language ranks it above English, else English.

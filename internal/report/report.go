@@ -7,6 +7,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"github.com/precis-dx/precis/internal/assembly"
@@ -194,4 +195,38 @@ func WriteFailureJSON(w io.Writer, f *Failure) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(f)
+}
+
+// MaxStoredBytes bounds a stored report document read into memory.
+const MaxStoredBytes = 256 << 20
+
+// ReadStored reads what the service stores at a sample's report key: a Report, or the Failure
+// stored in its place when the sample failed for good (exactly one of the two is non-nil).
+// At most MaxStoredBytes are read; raw is the document as stored, for serving it unchanged.
+func ReadStored(r io.Reader) (rep *Report, fail *Failure, raw []byte, err error) {
+	raw, err = io.ReadAll(io.LimitReader(r, MaxStoredBytes+1))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(raw) > MaxStoredBytes {
+		return nil, nil, nil, fmt.Errorf("report: stored document larger than %d bytes", MaxStoredBytes)
+	}
+	var probe struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, nil, nil, fmt.Errorf("report: decode stored document: %w", err)
+	}
+	if probe.Status == "failed" {
+		fail = &Failure{}
+		if err := json.Unmarshal(raw, fail); err != nil {
+			return nil, nil, nil, fmt.Errorf("report: decode failure document: %w", err)
+		}
+		return nil, fail, raw, nil
+	}
+	rep = &Report{}
+	if err := json.Unmarshal(raw, rep); err != nil {
+		return nil, nil, nil, fmt.Errorf("report: decode report: %w", err)
+	}
+	return rep, nil, raw, nil
 }

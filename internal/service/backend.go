@@ -2,10 +2,8 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/precis-dx/precis/internal/api"
 	"github.com/precis-dx/precis/internal/queue"
@@ -21,9 +19,6 @@ type webBackend struct {
 	objects store.Store
 }
 
-// maxReportBytes bounds a stored report read into memory.
-const maxReportBytes = 256 << 20
-
 // Report reads a sample's stored report. A sample that failed has a failure document in
 // its place; that, like a report not written yet, is web.ErrNotFound (the run state says
 // why).
@@ -37,22 +32,12 @@ func (b webBackend) Report(ctx context.Context, lab, run, sample string) (*repor
 		return nil, err
 	}
 	defer rc.Close()
-	raw, err := io.ReadAll(io.LimitReader(rc, maxReportBytes))
+	rep, failure, _, err := report.ReadStored(rc)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
-	var probe struct {
-		Status string `json:"status"`
-	}
-	if err := json.Unmarshal(raw, &probe); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", key, err)
-	}
-	if probe.Status == "failed" {
+	if failure != nil {
 		return nil, fmt.Errorf("%w: sample %s failed", web.ErrNotFound, sample)
 	}
-	var rep report.Report
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", key, err)
-	}
-	return &rep, nil
+	return rep, nil
 }

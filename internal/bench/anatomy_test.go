@@ -2,14 +2,14 @@ package bench
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"flag"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/vcf/index/indextest"
 )
 
 // sharedData returns ../shared/data beside the repository, skipping the test when it is
@@ -127,7 +127,7 @@ func TestReadAnatomy(t *testing.T) {
 
 // TestParseAnatomyErrors: what is not an index, or is cut short, is an ErrLayout.
 func TestParseAnatomyErrors(t *testing.T) {
-	raw := decompressed(t, filepath.Join(sharedData(t), realIndexed[0]+".tbi"))
+	raw := indextest.Decompress(t, filepath.Join(sharedData(t), realIndexed[0]+".tbi"))
 	for _, tc := range []struct {
 		name string
 		b    []byte
@@ -146,24 +146,6 @@ func TestParseAnatomyErrors(t *testing.T) {
 	}
 }
 
-func decompressed(t testing.TB, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // FuzzParseAnatomy: whatever the bytes, parseAnatomy returns an error or counts that add
 // up, never panics. Seeded from the real indexes of ../shared/data and internal/vcf/index
 // (their tabix indexes decompress to 74 to 195 kB, mostly linear index, on which the fuzzer
@@ -178,7 +160,7 @@ func FuzzParseAnatomy(f *testing.F) {
 		if _, err := os.Stat(s); err != nil {
 			continue
 		}
-		if raw := decompressed(f, s); !fuzzing || len(raw) <= 16_000 {
+		if raw := indextest.Decompress(f, s); !fuzzing || len(raw) <= 16_000 {
 			f.Add(raw)
 		}
 	}

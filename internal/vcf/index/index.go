@@ -184,16 +184,18 @@ func (r *reader) take(n int) []byte {
 	return b
 }
 
-func (r *reader) i32() int32 {
-	b := r.take(4)
+func (r *reader) i32() int32  { return le32(r.take(4)) }
+func (r *reader) u64() uint64 { return le64(r.take(8)) }
+
+// le32 and le64 decode the little-endian values of an index; nil (a failed take) is 0.
+func le32(b []byte) int32 {
 	if b == nil {
 		return 0
 	}
 	return int32(binary.LittleEndian.Uint32(b))
 }
 
-func (r *reader) u64() uint64 {
-	b := r.take(8)
+func le64(b []byte) uint64 {
 	if b == nil {
 		return 0
 	}

@@ -2,7 +2,6 @@ package index
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -22,6 +21,8 @@ import (
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/vcf"
+
+	"github.com/precis-dx/precis/internal/vcf/index/indextest"
 )
 
 func readIndex(t testing.TB, path string) *Index {
@@ -36,25 +37,6 @@ func readIndex(t testing.TB, path string) *Index {
 		t.Fatalf("read %s: %v", path, err)
 	}
 	return ix
-}
-
-// decompress returns the decompressed bytes of a BGZF index file in testdata.
-func decompress(t testing.TB, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func TestRead(t *testing.T) {
@@ -77,7 +59,7 @@ func TestRead(t *testing.T) {
 				t.Errorf("names %s, want %s", got, strings.Join(tt.wantNames, ","))
 			}
 			// Decompressed, the index reads the same.
-			raw := decompress(t, filepath.Join("testdata", tt.file))
+			raw := indextest.Decompress(t, filepath.Join("testdata", tt.file))
 			ix2, err := Read(bytes.NewReader(raw))
 			if err != nil {
 				t.Fatal(err)
@@ -92,8 +74,8 @@ func TestRead(t *testing.T) {
 // TestReadCorrupt: a damaged index is an error wrapping ErrCorrupt, never a panic or a
 // huge allocation.
 func TestReadCorrupt(t *testing.T) {
-	tbi := decompress(t, filepath.Join("testdata", "panel9.vcf.gz.tbi"))
-	csiRaw := decompress(t, filepath.Join("testdata", "panel9.vcf.gz.csi"))
+	tbi := indextest.Decompress(t, filepath.Join("testdata", "panel9.vcf.gz.tbi"))
+	csiRaw := indextest.Decompress(t, filepath.Join("testdata", "panel9.vcf.gz.csi"))
 	patch := func(b []byte, off int, v uint32) []byte {
 		c := bytes.Clone(b)
 		binary.LittleEndian.PutUint32(c[off:], v)
@@ -109,7 +91,7 @@ func TestReadCorrupt(t *testing.T) {
 	}{
 		{"empty", nil, ErrCorrupt},
 		{"magic", []byte("BAI\x01\x00\x00\x00\x00"), ErrCorrupt},
-		{"generic tabix, not VCF", decompress(t, filepath.Join("testdata", "panel9.generic.tbi")), ErrCorrupt},
+		{"generic tabix, not VCF", indextest.Decompress(t, filepath.Join("testdata", "panel9.generic.tbi")), ErrCorrupt},
 		{"n_ref huge", patch(tbi, 4, 0x7fffffff), ErrCorrupt},
 		{"n_ref negative", patch(tbi, 4, 0xffffffff), ErrCorrupt},
 		{"names count", patch(tbi, 4, 6), ErrCorrupt},
@@ -523,7 +505,7 @@ func readAll(b []byte, ix *Index, regions []Region) error {
 
 func decompressFile(t testing.TB, path string) []byte {
 	t.Helper()
-	return decompress(t, path)
+	return indextest.Decompress(t, path)
 }
 
 // TestSourceFailure: a failing source is passed on as it is (the caller may retry), not

@@ -408,21 +408,8 @@ func (r *seqReader) take(n int) []byte {
 	return b
 }
 
-func (r *seqReader) i32() int32 {
-	b := r.take(4)
-	if b == nil {
-		return 0
-	}
-	return int32(binary.LittleEndian.Uint32(b))
-}
-
-func (r *seqReader) u64() uint64 {
-	b := r.take(8)
-	if b == nil {
-		return 0
-	}
-	return binary.LittleEndian.Uint64(b)
-}
+func (r *seqReader) i32() int32  { return le32(r.take(4)) }
+func (r *seqReader) u64() uint64 { return le64(r.take(8)) }
 
 // count reads an int32 count and checks it against limit.
 func (r *seqReader) count(what string, limit int) int {

@@ -6,6 +6,7 @@ package indextest
 import (
 	"compress/gzip"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,4 +112,24 @@ func Plants(t testing.TB, k *kb.KB, path string) []benchmarks.Plant {
 		}
 	}
 	return out
+}
+
+// Decompress returns the decompressed bytes of a BGZF (or gzip) file: an index as its
+// readers see it.
+func Decompress(t testing.TB, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return b
 }

@@ -329,6 +329,12 @@ func hgvsConcept(s string) *CodeableConcept {
 	return &CodeableConcept{Coding: []Coding{{System: sysHGVS, Code: s}}}
 }
 
+// pseudonym is the identifier of a sample's Patient: the manifest's pseudonymous sample id
+// when the service made the report (the id the lab and the alerts use), else the VCF column.
+func pseudonym(rep *report.Report, s *report.Sample) string {
+	return cmp.Or(rep.ManifestSample(), s.SampleID)
+}
+
 // sample makes the entries of one sample.
 func (bl *builder) sample(s *report.Sample) []Entry {
 	rep := bl.rep
@@ -354,7 +360,7 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 	entries := []Entry{
 		{FullURL: urn(reportID), Resource: dr},
 		{FullURL: urn(patientID), Resource: &Patient{ResourceType: "Patient", ID: patientID, Identifier: []Identifier{{
-			Use: "secondary", Type: &CodeableConcept{Text: "Pseudonymous sample id"}, Value: cmp.Or(rep.ManifestSample(), s.SampleID)}}}},
+			Use: "secondary", Type: &CodeableConcept{Text: "Pseudonymous sample id"}, Value: pseudonym(rep, s)}}}},
 	}
 	obs := func(o *Observation) {
 		o.ResourceType, o.Status, o.Category, o.Subject, o.Issued = "Observation", "final", categories(), subject, rep.GeneratedAt

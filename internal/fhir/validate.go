@@ -697,9 +697,9 @@ func (v *validator) against(rep *report.Report) {
 	}
 	for i := range rep.Samples {
 		s := &rep.Samples[i]
-		dr := reports[s.SampleID]
+		dr := reports[pseudonym(rep, s)]
 		if dr == nil {
-			v.addf(nil, "no GenomicReport about sample %q", s.SampleID)
+			v.addf(nil, "no GenomicReport about sample %q", pseudonym(rep, s))
 			continue
 		}
 		v.provenance(dr, rep)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/precis-dx/precis/benchmarks"
 	"github.com/precis-dx/precis/internal/auth"
+	"github.com/precis-dx/precis/internal/fhir"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/submit"
 )
@@ -253,5 +254,16 @@ func TestWorkerSIGTERM(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "DPYD DOSE ALERT [HIGH]") {
 		t.Errorf("precis report: %v\n%s", err, out)
+	}
+	// The same report as FHIR through the CLI: a bundle that passes the IG checks against
+	// the stored report.
+	cmd = exec.Command(precisBin(t), "report", "--server", s.BaseURL(), "--lab", "lab-t", "--format", "fhir", "run-term", "SMALL")
+	cmd.Env = append(os.Environ(), "PRECIS_TOKEN="+token(t, s, auth.RoleClinician, "lab-t"))
+	bundle, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("precis report --format fhir: %v", err)
+	}
+	if p := fhir.ValidateFor(getReport(t, s, "lab-t", "run-term", "SMALL"), bundle); len(p) != 0 {
+		t.Errorf("precis report --format fhir: %v", p)
 	}
 }

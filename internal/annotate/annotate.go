@@ -57,11 +57,22 @@ type Options struct {
 	Concurrency int       // BGZF decompression goroutines; 0 means GOMAXPROCS
 	Now         time.Time // report time; zero means time.Now()
 	ReportID    string    // "" means a random id
+	// MinDP and MinGQ: a gVCF block or site counts as tested only with FORMAT DP (MIN_DP of a
+	// block) >= MinDP and GQ >= MinGQ (DESIGN.md clinical rule 1). 0 means the default (10,
+	// 20); a negative value turns the check off.
+	MinDP int
+	MinGQ int
 }
+
+// Default quality thresholds of a tested position (DESIGN.md clinical rule 1).
+const (
+	DefaultMinDP = 10
+	DefaultMinGQ = 20
+)
 
 // DefaultOptions are the options of `precis annotate` with no flags.
 func DefaultOptions() Options {
-	return Options{Panels: panel.Names(), Build: "auto", Missing: "no-call", Specimen: "germline"}
+	return Options{Panels: panel.Names(), Build: "auto", Missing: "no-call", Specimen: "germline", MinDP: DefaultMinDP, MinGQ: DefaultMinGQ}
 }
 
 // Annotator holds the knowledge base and the indexes built from it. It is safe for concurrent
@@ -283,6 +294,7 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 		Input: report.Input{
 			File: name, GenomeBuild: build, BuildEvidence: evidence,
 			Panels: opts.Panels, Specimen: opts.Specimen, MissingPolicy: opts.Missing, Warnings: []string{},
+			MinDP: max(opts.MinDP, 0), MinGQ: max(opts.MinGQ, 0),
 		},
 	}
 	for _, w := range r.Warnings() {
@@ -342,6 +354,12 @@ func fill(o Options) Options {
 	}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
+	}
+	if o.MinDP == 0 {
+		o.MinDP = d.MinDP
+	}
+	if o.MinGQ == 0 {
+		o.MinGQ = d.MinGQ
 	}
 	if o.ReportID == "" {
 		o.ReportID = newID()
@@ -440,8 +458,7 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 				smp = &rec.Samples[s.index]
 			}
 			if dpydOrdered && k.chrom == "chr1" && smp != nil {
-				sites[si] = append(sites[si], pgx.Site{Chrom: k.chrom, Pos: rec.Pos, Ref: rec.Ref, End: rec.End,
-					RefBlock: rec.IsRefBlock(), Alleles: alleles, GT: smp.GT, Phased: smp.Phased, PhaseSet: smp.PS, Filter: rec.Filter})
+				sites[si] = append(sites[si], dpydSite(k.chrom, rec, smp, alleles, usable))
 			}
 			if smp != nil && smp.GT != nil && allMissing(smp.GT) {
 				out[si].QC.NoCalls++
@@ -471,9 +488,11 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 		out[si].QC = q
 		sortFindings(out[si].Findings)
 		if dpydOrdered {
-			res := a.dpyd.Call(sites[si], pgx.Options{Missing: opts.Missing})
+			po := pgx.Options{Missing: opts.Missing, MinDP: max(opts.MinDP, 0), MinGQ: max(opts.MinGQ, 0), Specimen: opts.Specimen,
+				Evidence: a.dpydEvidence(out[si].Findings)}
+			res := a.dpyd.Call(sites[si], po)
 			if samples[si].index < 0 {
-				res = a.dpyd.Call(nil, pgx.Options{Missing: opts.Missing})
+				res = a.dpyd.Call(nil, po)
 			}
 			out[si].PGx = append(out[si].PGx, res)
 		}
@@ -501,7 +520,11 @@ func collectTags(s *report.Sample, specimen string, a *Annotator) {
 	for _, p := range s.PGx {
 		for _, t := range p.Tags {
 			if !seen[t] {
-				s.TagRationale = append(s.TagRationale, report.Rationale{Tag: t, Reason: p.Alert.Message, Source: strings.Join(p.Sources, "; "), Finding: p.Gene + " " + p.Diplotype})
+				why := report.Rationale{Tag: t, Reason: p.Alert.Message, Source: strings.Join(p.Sources, "; "), Finding: p.Gene + " " + p.Diplotype}
+				if tr, ok := p.TagReasons[t]; ok {
+					why.Reason, why.Source = tr.Reason, tr.Source
+				}
+				s.TagRationale = append(s.TagRationale, why)
 			}
 			seen[t] = true
 		}

@@ -212,7 +212,7 @@ func tagKind(tag string) string {
 // the strongest colour, so a severity this page does not know is not shown as calm.
 func sevClass(s string) string {
 	switch s {
-	case "none", "moderate", "high":
+	case "none", "caution", "moderate", "high":
 		return s
 	case "":
 		return "none"

@@ -207,3 +207,35 @@ func TestEscaping(t *testing.T) {
 		check(t, w.Body.String())
 	})
 }
+
+// TestRenderIncompleteDPYD: a DPYD result that is not a complete normal test (DESIGN.md
+// clinical rule 7) never gets the calm box, and a Normal Metabolizer phenotype is qualified
+// as the tested positions' only; loss-of-function evidence and the reasons positions count
+// as untested are shown.
+func TestRenderIncompleteDPYD(t *testing.T) {
+	for _, lang := range []string{"en", "sv"} {
+		r := loadGolden(t, "example.json")
+		p := &r.Samples[0].PGx[0]
+		two := 2.0
+		p.ActivityScore, p.Phenotype, p.Complete = &two, "Normal Metabolizer", false
+		p.Alert = pgx.Alert{Severity: "caution", Message: "DPYD Normal Metabolizer at the tested CPIC positions only (activity score 2.0): standard dosing is not confirmed."}
+		p.UntestedReasons = []pgx.Untested{{RSID: "rs75017182", Reason: "gVCF reference block chr1:97579801-97580000 has depth 0 < 10 and GQ 0 < 20"}}
+		p.LossOfFunction = []pgx.Evidence{{Variant: "chr1:97305283 G>A", HGVSc: "NM_000110.4:c.2275C>T", HGVSp: "p.(Arg759Ter)", Zygosity: "homozygous", Reason: "ClinVar likely pathogenic"}}
+		var buf bytes.Buffer
+		if err := RenderReport(&buf, r, lang); err != nil {
+			t.Fatal(err)
+		}
+		doc := buf.String()
+		m := catalogue[lang]
+		for _, want := range []string{`class="dose-alert sev-caution"`, m["pgx.partial"], m["pgx.incomplete"], "c.2275C&gt;T", "rs75017182", m["sev.caution"]} {
+			if !strings.Contains(doc, want) {
+				t.Errorf("%s: page lacks %q", lang, want)
+			}
+		}
+		for _, bad := range []string{`dose-alert sev-none`, m["pgx.alltested"]} {
+			if strings.Contains(doc, bad) {
+				t.Errorf("%s: page shows %q for an incomplete test", lang, bad)
+			}
+		}
+	}
+}

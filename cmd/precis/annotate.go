@@ -22,6 +22,7 @@ type annotateConfig struct {
 	format, lang, panels, build, missing, specimen, sample string
 	index                                                  string // auto | off
 	file                                                   string
+	minDP, minGQ                                           int
 }
 
 func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -35,9 +36,11 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	fs.StringVar(&c.missing, "missing", "no-call", "DPYD positions absent from the input: no-call (untested) or reference")
 	fs.StringVar(&c.specimen, "specimen", "germline", "specimen: germline or tumour")
 	fs.StringVar(&c.sample, "sample", "", "report only this sample")
+	fs.IntVar(&c.minDP, "min-dp", annotate.DefaultMinDP, "a gVCF block or site tests a position only with FORMAT DP (MIN_DP of a block) at least this; 0 turns the check off")
+	fs.IntVar(&c.minGQ, "min-gq", annotate.DefaultMinGQ, "a gVCF block or site tests a position only with FORMAT GQ at least this; 0 turns the check off")
 	fs.StringVar(&c.index, "index", "auto", "auto: with FILE.tbi or FILE.csi beside a BGZF FILE, read only the blocks in the panels; off: read the whole file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--index auto|off] FILE|-")
+		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--min-dp N] [--min-gq N] [--index auto|off] FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(reorder(args)); err != nil {
@@ -67,6 +70,10 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			return exitUsage
 		}
 	}
+	if c.minDP < 0 || c.minGQ < 0 {
+		fmt.Fprintln(stderr, "precis annotate: --min-dp and --min-gq take a number of 0 or more")
+		return exitUsage
+	}
 	panels, err := panel.Parse(c.panels)
 	if err != nil {
 		fmt.Fprintln(stderr, "precis annotate:", err)
@@ -83,7 +90,8 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprintln(stderr, "precis annotate:", err)
 		return exitFailure
 	}
-	opts := annotate.Options{Panels: panels, Build: c.build, Missing: c.missing, Specimen: c.specimen, Sample: c.sample}
+	opts := annotate.Options{Panels: panels, Build: c.build, Missing: c.missing, Specimen: c.specimen, Sample: c.sample,
+		MinDP: offIfZero(c.minDP), MinGQ: offIfZero(c.minGQ)}
 	var rep *report.Report
 	if c.file == "-" {
 		rep, err = a.Annotate(ctx, bufio.NewReaderSize(stdin, 1<<20), "-", opts)
@@ -194,4 +202,13 @@ func takesValue(flagArg string) bool {
 		return false
 	}
 	return true
+}
+
+// offIfZero maps a threshold flag to annotate.Options, where 0 means the default and a
+// negative value turns the check off.
+func offIfZero(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

@@ -549,10 +549,29 @@ func (bl *builder) genotype(p *pgx.Result, key string) *Observation {
 	if len(p.UntestedPositions) > 0 {
 		g.Note = append(g.Note, Annotation{Text: "Untested positions: " + strings.Join(p.UntestedPositions, ", ")})
 	}
+	for _, u := range p.UntestedReasons {
+		g.Note = append(g.Note, Annotation{Text: "Untested " + u.RSID + ": " + u.Reason})
+	}
+	for _, e := range p.LossOfFunction {
+		g.Note = append(g.Note, Annotation{Text: fmt.Sprintf("Loss-of-function evidence outside the CPIC definition (not in the activity score): %s %s (%s, %s): %s", e.HGVSc, e.HGVSp, e.Variant, e.Zygosity, e.Reason)})
+	}
+	if !p.Complete {
+		g.Note = append(g.Note, Annotation{Text: "Not a complete test: not every AMP Tier-1 DPYD position was tested at adequate quality, or a variant was seen without a genotype"})
+	}
 	for _, w := range p.Warnings {
 		g.Note = append(g.Note, Annotation{Text: "Warning: " + w})
 	}
 	return g
+}
+
+// partialNormal returns the text that stands for a Normal Metabolizer that is not a complete
+// normal test (alert severity other than none: DESIGN.md clinical rule 7), which is never
+// coded as "Normal metabolizer"; ok is false for every other result.
+func partialNormal(p *pgx.Result) (string, bool) {
+	if p.Phenotype != "Normal Metabolizer" || p.Alert.Severity == "none" || p.Alert.Severity == "" {
+		return "", false
+	}
+	return "Indeterminate: normal at the tested CPIC positions only (alert " + p.Alert.Severity + "; see note)", true
 }
 
 // pgxImplications makes one Therapeutic Implication per CPIC recommendation of a DPYD call,
@@ -560,7 +579,9 @@ func (bl *builder) genotype(p *pgx.Result, key string) *Observation {
 // states the phenotype and why no dose can be given.
 func (bl *builder) pgxImplications(p *pgx.Result, key, genotype string) []*Observation {
 	phenotype := Component{Code: tbd(tbdTherapeutic, "Therapeutic Implication")}
-	if a, ok := phenotypeAnswers[p.Phenotype]; ok {
+	if t, ok := partialNormal(p); ok {
+		phenotype.ValueCodeableConcept = &CodeableConcept{Text: t}
+	} else if a, ok := phenotypeAnswers[p.Phenotype]; ok {
 		phenotype.ValueCodeableConcept = answer(a)
 	} else {
 		phenotype.ValueCodeableConcept = &CodeableConcept{Text: p.Phenotype}

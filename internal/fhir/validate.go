@@ -878,7 +878,9 @@ func (v *validator) calls(dr *entry, s *report.Sample, genotypes, implications [
 			v.addf(g, "%d Therapeutic Implications for %d CPIC recommendations", len(tis), len(p.Recommendations))
 		}
 		phenotype := p.Phenotype
-		if a, ok := phenotypeAnswers[p.Phenotype]; ok {
+		if t, ok := partialNormal(p); ok {
+			phenotype = t
+		} else if a, ok := phenotypeAnswers[p.Phenotype]; ok {
 			phenotype = a.code
 		}
 		for _, ti := range tis {

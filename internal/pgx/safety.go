@@ -190,7 +190,7 @@ func addTag(r *Result, t string) {
 func (c *caller) safety(r *Result, k call) {
 	ok, missingTier1 := c.complete()
 	r.Complete = ok && len(c.noGT) == 0 // a read-only detection is not a tested genotype
-	called := k.diplotype != "" // false: no position tested at all (Indeterminate)
+	called := k.diplotype != ""         // false: no position tested at all (Indeterminate)
 	var notes []string
 	because := func(tag, reason, source string) {
 		addTag(r, tag)

@@ -69,7 +69,7 @@ type PGxAlert struct {
 	Gene          string   `json:"gene"`
 	Phenotype     string   `json:"phenotype"`
 	ActivityScore *float64 `json:"activity_score"` // null when no call is possible (Indeterminate)
-	Severity      string   `json:"severity"`       // none, moderate or high (report alert.severity)
+	Severity      string   `json:"severity"`       // caution, moderate or high (report alert.severity; none is not an alert)
 	Message       string   `json:"message"`
 	ReportKey     string   `json:"report_key"`
 }
@@ -226,7 +226,7 @@ func (m *PGxAlert) validate() error {
 	if m.ActivityScore != nil {
 		c.that(*m.ActivityScore >= 0 && *m.ActivityScore <= 2, "activity_score %v: want 0..2 or null", *m.ActivityScore)
 	}
-	c.oneOf("severity", m.Severity, "none", "moderate", "high")
+	c.oneOf("severity", m.Severity, "none", "caution", "moderate", "high")
 	c.that(m.Message != "", "message missing")
 	c.key("report_key", m.ReportKey, reportKeyRE)
 	return c.err

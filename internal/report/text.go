@@ -48,6 +48,15 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 		if len(p.UntestedPositions) > 0 {
 			fmt.Fprintf(b, "  untested positions (%d): %s\n", len(p.UntestedPositions), strings.Join(p.UntestedPositions, ", "))
 		}
+		for _, u := range p.UntestedReasons {
+			fmt.Fprintf(b, "  untested %s: %s\n", u.RSID, u.Reason)
+		}
+		for _, e := range p.LossOfFunction {
+			fmt.Fprintf(b, "  LOSS-OF-FUNCTION EVIDENCE outside the CPIC definition (not in the activity score): %s %s (%s, %s): %s\n", e.HGVSc, e.HGVSp, e.Variant, e.Zygosity, e.Reason)
+		}
+		if !p.Complete {
+			b.WriteString("  not a complete test: an AMP Tier-1 position was not tested at adequate quality, or a variant was seen without a genotype\n")
+		}
 		for _, wn := range p.Warnings {
 			fmt.Fprintf(b, "  warning: %s\n", wn)
 		}

@@ -207,6 +207,21 @@ func TestDPYDClinVarLossOfFunction(t *testing.T) {
 	if n < 10 {
 		t.Fatalf("only %d ClinVar DPYD P/LP records outside the CPIC definition; the data has about 20", n)
 	}
+	// Beside a decreased-function CPIC allele (c.2846A>T, score 1.5 alone) a heterozygous
+	// frameshift could be in trans: as low as 0.5, high. Beside nothing, it could be 1.0: moderate.
+	fs := site(97098508, "CT", "C", "0/1") // ClinVar 1722331, likely pathogenic frameshift
+	for _, c := range []struct {
+		recs []rec
+		sev  string
+	}{
+		{[]rec{fs}, "moderate"},
+		{[]rec{fs, site(97082391, "T", "A", "0/1")}, "high"},
+	} {
+		_, p := callDPYD(t, dpydGVCF(t, c.recs...), Options{})
+		if p.Alert.Severity != c.sev {
+			t.Errorf("%d records: severity %q, want %q: %s", len(c.recs), p.Alert.Severity, c.sev, p.Alert.Message)
+		}
+	}
 }
 
 // TestDPYDNovelFrameshift: a one-base deletion in the middle of every internal coding exon

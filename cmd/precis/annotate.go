@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/fhir"
@@ -43,7 +44,7 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--min-dp N] [--min-gq N] [--index auto|off] FILE|-")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := fs.Parse(reorder(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
@@ -164,9 +165,11 @@ func localIndexed(f *os.File, size int64, name, idx string) annotate.Indexed {
 	}
 }
 
-// reorder moves flags before positional arguments so `precis annotate FILE --format text`
-// works as well as the flags-first form the flag package expects.
-func reorder(args []string) []string {
+// reorder moves flags before the positional arguments, so that a flag may follow FILE as
+// users type it. Whether a flag takes the next argument as its value is the flag package's
+// own rule, asked of fs: a boolean flag does not (`submit --quiet --server URL DIR`), and
+// neither does `--flag=value`; an unknown flag is left for fs.Parse to report.
+func reorder(fs *flag.FlagSet, args []string) []string {
 	var flags, pos []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -176,7 +179,7 @@ func reorder(args []string) []string {
 			i = len(args)
 		case len(a) > 1 && a[0] == '-':
 			flags = append(flags, a)
-			if !containsEq(a) && i+1 < len(args) && takesValue(a) {
+			if !strings.Contains(a, "=") && i+1 < len(args) && takesValue(fs, a) {
 				flags = append(flags, args[i+1])
 				i++
 			}
@@ -187,18 +190,14 @@ func reorder(args []string) []string {
 	return append(flags, pos...)
 }
 
-func containsEq(s string) bool {
-	for _, c := range s {
-		if c == '=' {
-			return true
-		}
+// takesValue reports whether the flag named by arg ("-x" or "--x") is defined in fs and
+// needs a value.
+func takesValue(fs *flag.FlagSet, arg string) bool {
+	f := fs.Lookup(strings.TrimLeft(arg, "-"))
+	if f == nil {
+		return false
 	}
-	return false
-}
-
-func takesValue(flagArg string) bool {
-	switch flagArg {
-	case "-h", "-help", "--help":
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 		return false
 	}
 	return true

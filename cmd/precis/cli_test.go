@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -174,5 +175,28 @@ func TestQualityThresholdFlags(t *testing.T) {
 	}
 	if code, _, _ := precis(t, nil, "annotate", "--min-dp", "-3", "-"); code != exitUsage {
 		t.Errorf("--min-dp -3: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestReorder: flags may follow the positional arguments; a boolean flag never takes the
+// next argument as its value (the flag package's rule), so `submit --quiet --server URL
+// --token T DIR` keeps DIR positional and URL with --server.
+func TestReorder(t *testing.T) {
+	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
+	quiet := fs.Bool("quiet", false, "")
+	server := fs.String("server", "", "")
+	token := fs.String("token", "", "")
+	for _, args := range [][]string{
+		{"--quiet", "--server", "http://127.0.0.1:1", "--token", "T", "DIR"},
+		{"DIR", "--quiet", "--server", "http://127.0.0.1:1", "--token=T"},
+		{"--server=http://127.0.0.1:1", "DIR", "-quiet", "--token", "T"},
+	} {
+		*quiet, *server, *token = false, "", ""
+		if err := fs.Parse(reorder(fs, args)); err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		if !*quiet || *server != "http://127.0.0.1:1" || *token != "T" || fs.NArg() != 1 || fs.Arg(0) != "DIR" {
+			t.Errorf("%q: quiet %v server %q token %q args %q", args, *quiet, *server, *token, fs.Args())
+		}
 	}
 }

@@ -223,7 +223,7 @@ func submitCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	server := fs.String("server", "http://127.0.0.1:8080", "URL of the Precis API")
 	token := fs.String("token", "", "the lab's access token (default: $PRECIS_TOKEN)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return exitUsage
 	}
 	if fs.NArg() != 1 {
@@ -255,7 +255,7 @@ func reportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	lab := fs.String("lab", "", "lab id (required)")
 	format := fs.String("format", "json", "json, text, fhir or html")
 	token := fs.String("token", "", "access token (default: $PRECIS_TOKEN)")
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return exitUsage
 	}
 	if *lab == "" || fs.NArg() < 1 || fs.NArg() > 2 {

@@ -57,7 +57,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if verb == "create" {
 		fs.Var(&labs, "lab", "lab id (repeat, or comma-separated, for a clinician's granted labs)")
 	}
-	if err := fs.Parse(reorder(args[1:])); err != nil {
+	if err := fs.Parse(reorder(fs, args[1:])); err != nil {
 		return exitUsage
 	}
 	switch {

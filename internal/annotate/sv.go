@@ -240,10 +240,9 @@ const (
 	srcEPCAM = "Ligtenberg et al., Heritable somatic methylation and inactivation of MSH2 in families with Lynch syndrome due to " +
 		"deletion of the 3' exons of TACSTD1 (EPCAM), Nat Genet 2009;41:112-117; Kempers et al., Risk of colorectal and endometrial " +
 		"cancers in EPCAM deletion-positive Lynch syndrome: a cohort study, Lancet Oncol 2011;12:49-55"
-	srcPMS2CL = "van der Klift et al., Molecular characterization of the spectrum of genomic deletions in the mismatch repair genes " +
-		"MSH2, MLH1, MSH6, and PMS2 responsible for hereditary nonpolyposis colorectal cancer (HNPCC), Genes Chromosomes Cancer 2005;" +
-		"44:123-138, and Vaughn et al., Clinical analysis of PMS2: mutation detection and avoidance of pseudogenes, Hum Mutat 2010;31:588-593 " +
-		"(PMS2 exons 11-15 share sequence with the PMS2CL pseudogene)"
+	srcPMS2CL = "van der Klift et al., Quantification of sequence exchange events between PMS2 and PMS2CL provides a basis for " +
+		"improved mutation scanning of Lynch syndrome patients, Hum Mutat 2010;31:578-587; Vaughn et al., Clinical analysis of PMS2: " +
+		"mutation detection and avoidance of pseudogenes, Hum Mutat 2010;31:588-593 (PMS2 exons 11-15 share sequence with the PMS2CL pseudogene)"
 	srcSVReview = srcCNV + "; ACMG/AMP sequence-variant standards (Richards et al., Genet Med 2015;17:405-424) for the effect of a " +
 		"rearrangement breakpoint inside a gene"
 )

@@ -25,6 +25,7 @@ import (
 	"github.com/precis-dx/precis/internal/panel"
 	"github.com/precis-dx/precis/internal/pgx"
 	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/sv"
 	"github.com/precis-dx/precis/internal/variant"
 	"github.com/precis-dx/precis/internal/vcf"
 )
@@ -188,6 +189,7 @@ func (l lines) at(n int) string {
 // input.sha256.
 func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, opts Options, at lines) (*report.Report, error) {
 	ix := a.index(opts.Panels)
+	spans := a.geneSpans(opts.Panels) // structural variants count anywhere in an ordered gene (sv.go)
 
 	// The Keep filter runs on every record of the file before anything but CHROM, POS and the
 	// span is parsed: it must not allocate. A record is kept when its span (REF, or END= of a
@@ -200,6 +202,7 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 		otherContig       int
 		primary           int
 		needBuildEvidence = true
+		svOnly            bool // the record Next returns next was kept only as a possible intronic SV
 	)
 	keep := func(chrom []byte, pos, end int) bool {
 		if !bytes.Equal(chrom, lastRaw) {
@@ -211,6 +214,7 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 			return false
 		}
 		primary++
+		svOnly = false
 		if ix.Contains(lastCanon, pos, end) {
 			return true
 		}
@@ -219,7 +223,8 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 				return true
 			}
 		}
-		return false
+		svOnly = spans.keepSV(lastCanon, pos, end)
+		return svOnly
 	}
 	r, err := vcf.NewReader(src, name, vcf.Options{Keep: keep, Concurrency: opts.Concurrency})
 	if err != nil {
@@ -254,22 +259,22 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 			return nil, readErr(err)
 		}
 		chrom, ok := vcf.CanonicalChrom(rec.Chrom)
-		if !ok {
+		if !ok || (svOnly && !hasSV(rec)) {
 			continue
 		}
 		k := keptRecord{rec: rec, chrom: chrom, refOK38: true}
 		end := rec.Pos + len(rec.Ref) - 1
-		if seq, ok := a.kb.Genome.Fetch(chrom, rec.Pos, end); ok {
+		if seq, ok := a.kb.Genome.Fetch(chrom, rec.Pos, end); ok && !allN(rec.Ref) {
 			k.refOK38 = strings.EqualFold(seq, rec.Ref)
 			k.refSeq38 = seq
 			det.Ref(assembly.GRCh38, k.refOK38)
 		}
-		if a.kb.GRCh37 != nil {
+		if a.kb.GRCh37 != nil && !allN(rec.Ref) {
 			if seq, ok := a.kb.GRCh37.Fetch(chrom, rec.Pos, end); ok {
 				det.Ref(assembly.GRCh37, strings.EqualFold(seq, rec.Ref))
 			}
 		}
-		if ix.Contains(chrom, rec.Pos, max(rec.End, end)) {
+		if ix.Contains(chrom, rec.Pos, max(rec.End, end)) || spans.keepSV(chrom, rec.Pos, max(svEnd(rec), end)) {
 			kept = append(kept, k)
 		}
 	}
@@ -305,7 +310,7 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 	}
 
 	qc := report.QC{RecordsRead: int(stats.Records), RecordsInPanels: len(kept), SkippedOffPanel: int(stats.Records) - len(kept) - otherContig, SkippedOtherContigs: otherContig}
-	res := a.interpret(kept, samples, ix, opts, rep, &qc, at)
+	res := a.interpret(kept, samples, ix, spans, opts, rep, &qc, at)
 	rep.Samples = res
 	return rep, nil
 }
@@ -413,7 +418,7 @@ func contigLengths(k *kb.KB) []assembly.ContigLength {
 }
 
 // interpret turns the kept records into per-sample findings, DPYD calls and tags.
-func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.Index, opts Options, rep *report.Report, qc *report.QC, at lines) []report.Sample {
+func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.Index, spans geneSpans, opts Options, rep *report.Report, qc *report.QC, at lines) []report.Sample {
 	dpydOrdered := slices.Contains(opts.Panels, "dpyd")
 	out := make([]report.Sample, len(samples))
 	sites := make([][]pgx.Site, len(samples))
@@ -434,8 +439,12 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 		alleles := make([]pgx.Allele, len(rec.Alts))
 		norm := make([]variant.Variant, len(rec.Alts))
 		usable := make([]bool, len(rec.Alts))
+		structural := make([]bool, len(rec.Alts)) // symbolic SV alleles in an ordered gene (sv.go)
 		for i, alt := range rec.Alts {
 			if vcf.IsSymbolic(alt) {
+				if structural[i] = spans.isSV(rec, k.chrom, i+1); structural[i] {
+					continue
+				}
 				if alt != "<NON_REF>" && alt != "<*>" && alt != "*" {
 					qc.SkippedSymbolic++
 					if !symbolicNoted {
@@ -465,6 +474,10 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 				continue
 			}
 			for ai := range rec.Alts {
+				if structural[ai] {
+					out[si].Findings = append(out[si].Findings, a.svFindings(k, ai+1, smp, spans, at)...)
+					continue
+				}
 				if !usable[ai] {
 					continue
 				}
@@ -473,6 +486,10 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 					continue
 				}
 				nv := norm[ai]
+				if c, ok := sv.Explicit(nv.Pos, nv.Ref, nv.Alt); ok {
+					out[si].Findings = append(out[si].Findings, a.explicitSVFindings(c, nv, rec, smp, zyg, ai+1, spans, opts, at)...)
+					continue
+				}
 				for _, gene := range ix.Genes(nv.Chrom, nv.Pos, nv.Pos+max(len(nv.Ref), 1)-1) {
 					f := a.finding(gene, nv, rec, smp, zyg, ai+1, opts)
 					f.InputLine = at.fileLine(rec.Line)
@@ -508,6 +525,9 @@ func collectTags(s *report.Sample, specimen string, a *Annotator) {
 		f := &s.Findings[i]
 		_, hot := a.hotspots[f.Gene+" "+f.HGVSp]
 		rs := findingTags(f, specimen, hot && f.Gene == "POLE")
+		if f.SVType != "" {
+			rs = append(rs, svTags(f, specimen)...)
+		}
 		f.Tags = []string{}
 		for _, r := range rs {
 			if !slices.Contains(f.Tags, r.Tag) {

@@ -178,6 +178,7 @@ type Component struct {
 	ValueCodeableConcept *CodeableConcept `json:"valueCodeableConcept,omitempty"`
 	ValueQuantity        *Quantity        `json:"valueQuantity,omitempty"`
 	ValueString          string           `json:"valueString,omitempty"`
+	ValueRange           *Range           `json:"valueRange,omitempty"` // structural-variant start-end (structural.go)
 }
 
 // TaskInput is one input of a Task.
@@ -514,6 +515,7 @@ func (bl *builder) variant(f *report.Finding, key string) *Observation {
 		// specimen tells the origin.
 		add(loincSourceClass, "Genomic source class [Type]", answer(coded{answerGermline, "Germline"}))
 	}
+	structural(v, f)
 	if f.ClinVarID != "" {
 		add(loincVariationCode, "Discrete genetic variant", &CodeableConcept{Coding: []Coding{{System: sysClinVar, Code: f.ClinVarID}}})
 	}

@@ -427,8 +427,9 @@ func (v *validator) variant(e *entry) {
 			}
 		}
 	}
-	if hgvs == 0 {
-		v.addf(e, "Variant has neither a c. (%s) nor a g. (%s) HGVS component", loincHGVSc, loincHGVSg)
+	sv := v.structural(e)
+	if hgvs == 0 && !sv {
+		v.addf(e, "Variant has neither a c. (%s) nor a g. (%s) HGVS component, nor a structural DNA change type (%s) with its start-end", loincHGVSc, loincHGVSg, loincDNAChangeType)
 	}
 	if c := v.one(e, sysLOINC, loincAssembly, "reference sequence assembly"); c != nil {
 		cc := obj(c["valueCodeableConcept"])
@@ -820,6 +821,7 @@ func (v *validator) findings(dr *entry, s *report.Sample, variants []*entry, spe
 				v.addf(match, "sample allelic frequency %g %%, want %g %%", got, *f.VAF*100)
 			}
 		}
+		v.structuralFor(match, f)
 		source := obj(firstComponent(match.res, loincSourceClass)["valueCodeableConcept"])
 		if germ := hasCoding(source, sysLOINC, answerGermline); germ != (specimen == "germline") {
 			v.addf(match, "genomic source class germline is %v for a %s specimen", germ, specimen)

@@ -85,9 +85,13 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 			if c == "" {
 				c = fmt.Sprintf("%s:%d %s>%s", f.Chrom, f.Pos, f.Ref, f.Alt)
 			}
+			if c == "" || (f.SVType != "" && f.HGVSc == "" && f.HGVSg == "") {
+				c = fmt.Sprintf("%s %s:%d-%d", f.SVType, f.Chrom, f.Pos, f.End)
+			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Gene, c, dash(f.HGVSp), dash(f.Consequence), f.Zygosity, f.Classification, dash(strings.Join(f.Tags, " ")))
 		}
 		tw.Flush()
+		writeStructural(b, byPanel[p])
 		b.WriteString("\n")
 	}
 	if len(s.TagRationale) > 0 {
@@ -114,4 +118,58 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// writeStructural states each structural or copy-number finding of a panel in words: type,
+// span, exons and copy number, so a deletion over whole exons is never read as "no variants".
+func writeStructural(b *strings.Builder, fs []Finding) {
+	for _, f := range fs {
+		if f.SVType == "" {
+			continue
+		}
+		fmt.Fprintf(b, "  structural variant: %s %s %s:%d-%d", f.Gene, StructuralSummary(&f), f.Chrom, f.Pos, f.End)
+		if f.Transcript != "" {
+			fmt.Fprintf(b, " on %s", f.Transcript)
+		}
+		b.WriteString("\n")
+	}
+}
+
+// StructuralSummary describes a structural finding in a few words: "DEL of exons 4-11
+// (copy number 1)", "INV, no exon (intronic)". "" for a sequence variant.
+func StructuralSummary(f *Finding) string {
+	if f.SVType == "" {
+		return ""
+	}
+	s := f.SVType
+	switch len(f.Exons) {
+	case 0:
+		s += ", no exon (intronic)"
+	case 1:
+		s += " of exon " + exonRanges(f.Exons)
+	default:
+		s += " of exons " + exonRanges(f.Exons)
+	}
+	if f.CopyNumber != nil {
+		s += fmt.Sprintf(" (copy number %d)", *f.CopyNumber)
+	}
+	return s
+}
+
+// exonRanges writes exon numbers as ranges: "4-11", "2, 5-6".
+func exonRanges(es []int) string {
+	var parts []string
+	for i := 0; i < len(es); {
+		j := i
+		for j+1 < len(es) && es[j+1] == es[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d-%d", es[i], es[j]))
+		} else {
+			parts = append(parts, fmt.Sprint(es[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
 }

@@ -117,16 +117,17 @@ func templateFuncs(lang string, static map[string]staticFile) template.FuncMap {
 			}
 			return "/static/" + name
 		},
-		"when":     when,
-		"score":    func(v *float64) string { return score(lang, v) },
-		"vaf":      vaf,
-		"depth":    depth,
-		"human":    func(s string) string { return strings.ReplaceAll(s, "_", " ") },
-		"join":     strings.Join,
-		"tagkind":  tagKind,
-		"sevclass": sevClass,
-		"hgvs":     hgvs,
-		"term":     term,
+		"when":       when,
+		"score":      func(v *float64) string { return score(lang, v) },
+		"vaf":        vaf,
+		"depth":      depth,
+		"human":      func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"join":       strings.Join,
+		"tagkind":    tagKind,
+		"sevclass":   sevClass,
+		"hgvs":       hgvs,
+		"term":       term,
+		"structural": func(f report.Finding) string { return structural(lang, &f) },
 		"dash": func(s string) string {
 			if s == "" {
 				return "\u2013"
@@ -382,4 +383,27 @@ func ReportCSP() string {
 		return "default-src 'none'"
 	}
 	return a.reportCSP
+}
+
+// structural describes a structural or copy-number finding for the page: type, span, exons
+// and copy number (issue 11: a deletion over whole exons is never shown as "no variants").
+// "" for a sequence variant.
+func structural(lang string, f *report.Finding) string {
+	if f.SVType == "" {
+		return ""
+	}
+	s := msgf(lang, "sv.span", msgOr(lang, "sv.type."+f.SVType, f.SVType), f.Chrom, f.Pos, f.End)
+	if len(f.Exons) > 0 {
+		parts := make([]string, len(f.Exons))
+		for i, e := range f.Exons {
+			parts[i] = strconv.Itoa(e)
+		}
+		s += "; " + msgf(lang, "sv.exons", strings.Join(parts, ", "))
+	} else {
+		s += "; " + msg(lang, "sv.intronic")
+	}
+	if f.CopyNumber != nil {
+		s += "; " + msgf(lang, "sv.cn", *f.CopyNumber)
+	}
+	return s
 }

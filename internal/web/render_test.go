@@ -73,6 +73,9 @@ func TestRenderEveryGolden(t *testing.T) {
 					want = append(want, esc(s.SampleID))
 					for _, f := range s.Findings {
 						want = append(want, esc(f.HGVSc), esc(f.HGVSg), esc(f.ClassificationSource))
+						if f.SVType != "" { // type, span, exons and copy number of a structural finding
+							want = append(want, esc(structural(lang, &f)))
+						}
 					}
 					for _, c := range s.PGx {
 						want = append(want, esc(c.Phenotype), esc(c.Diplotype), esc(c.Alert.Message), score(lang, c.ActivityScore))
@@ -89,7 +92,8 @@ func TestRenderEveryGolden(t *testing.T) {
 					want = append(want, esc(w))
 				}
 				for _, w := range want {
-					if !strings.Contains(doc, w) {
+					// The hgvs cell writes '+' as it is, html/template as &#43;: either is the text.
+					if !strings.Contains(doc, w) && !strings.Contains(doc, strings.ReplaceAll(w, "&#43;", "+")) {
 						t.Errorf("document lacks %q", w)
 					}
 				}
@@ -237,5 +241,25 @@ func TestRenderIncompleteDPYD(t *testing.T) {
 				t.Errorf("%s: page shows %q for an incomplete test", lang, bad)
 			}
 		}
+	}
+}
+
+// TestRenderStructural: a report whose only finding is a structural variant shows it with its
+// type, span and exons, and never says the panel has no variants.
+func TestRenderStructural(t *testing.T) {
+	rep := loadGolden(t, "sv_cnvkit.json")
+	var buf bytes.Buffer
+	if err := RenderReport(&buf, rep, langEN); err != nil {
+		t.Fatal(err)
+	}
+	doc := text(buf.String())
+	for _, want := range []string{"Structural variant: deletion, chr2:47384000-47395000; exons 8, 9; copy number 1",
+		"Structural variant: deletion, chr17:43040000-43130000; exons 1, 2, 3,"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(doc, msg(langEN, "findings.none")) {
+		t.Errorf("page says %q beside structural findings", msg(langEN, "findings.none"))
 	}
 }

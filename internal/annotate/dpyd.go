@@ -79,6 +79,8 @@ func (a *Annotator) dpydEvidence(findings []report.Finding) []pgx.Evidence {
 		}
 		var reason string
 		switch {
+		case (f.SVType == "DEL" || f.SVType == "CNV" && f.CopyNumber != nil && *f.CopyNumber < 2) && len(f.Exons) > 0:
+			reason = "deletion of DPYD exon(s) " + joinInts(f.Exons) + " (structural variant; " + f.Consequence + ", a null-variant class of ACMG/AMP PVS1)"
 		case actionable(f.Classification):
 			reason = "ClinVar " + strings.ReplaceAll(f.Classification, "_", " ") + " (" + f.ClassificationSource + ")"
 		case hgvs.LossOfFunction(f.Consequence):
@@ -86,8 +88,6 @@ func (a *Annotator) dpydEvidence(findings []report.Finding) []pgx.Evidence {
 			if f.Classification != "not_in_knowledge_base" {
 				reason += "; ClinVar: " + strings.ReplaceAll(f.Classification, "_", " ")
 			}
-		case f.SVType == "DEL" && len(f.Exons) > 0:
-			reason = "deletion of DPYD exon(s) " + joinInts(f.Exons) + " (structural variant)"
 		default:
 			continue
 		}

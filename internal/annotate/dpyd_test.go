@@ -326,3 +326,23 @@ func TestDPYDReadsWithoutGenotype(t *testing.T) {
 		}
 	}
 }
+
+// TestDPYDExonDeletion: a structural deletion over DPYD exons (Manta <DEL>, a copy-number
+// <CN0>/<CN1>) is loss-of-function evidence, in a gVCF whose every CPIC position is tested.
+func TestDPYDExonDeletion(t *testing.T) {
+	for _, c := range []struct{ alt, info, gt, sev string }{
+		{"<DEL>", "SVTYPE=DEL;END=97320000;SVLEN=-20000", "0/1", "moderate"},
+		{"<CN1>", "SVTYPE=CNV;END=97320000", "0/1", "moderate"},
+		{"<CN0>", "SVTYPE=CNV;END=97320000", "1/1", "high"},
+	} {
+		line := fmt.Sprintf("chr1\t97300000\t.\tN\t%s\t.\tPASS\t%s\tGT\t%s", c.alt, c.info, c.gt)
+		vcf := strings.Replace(dpydGVCF(t, rec{97300000, 97320000, line}), "##ALT=", "##INFO=<ID=SVTYPE,Number=1,Type=String,Description=\"Type\">\n##INFO=<ID=SVLEN,Number=1,Type=Integer,Description=\"Length\">\n##ALT=", 1)
+		s, p := callDPYD(t, vcf, Options{})
+		if p.Alert.Severity != c.sev || len(p.LossOfFunction) != 1 || !strings.Contains(p.LossOfFunction[0].Reason, "exon(s) 17,18") {
+			t.Errorf("%s: severity %q evidence %+v: %s", c.alt, p.Alert.Severity, p.LossOfFunction, p.Alert.Message)
+		}
+		if !slices.Contains(s.Tags, "follow-up:dpd-phenotyping") || !strings.Contains(p.Alert.Message, "97300000") {
+			t.Errorf("%s: tags %v: %s", c.alt, s.Tags, p.Alert.Message)
+		}
+	}
+}

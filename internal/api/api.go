@@ -23,6 +23,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -226,11 +227,21 @@ func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
+		var body *bodyState
+		if r.Body != nil && r.Body != http.NoBody {
+			body = &bodyState{ReadCloser: r.Body}
+			r.Body = body
+		}
+		rec := &recorder{ResponseWriter: w, body: body}
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store") // run state and reports are clinical data
 		s.mux.ServeHTTP(rec, r)
+		if rec.closing {
+			// The refused body is not read: the reads net/http makes to drain it
+			// before the next request fail at once, and the connection closes.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+		}
 		level := slog.LevelInfo
 		switch {
 		case rec.status >= 500:
@@ -323,16 +334,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// recorder remembers the status and size of a response for the request log.
+// recorder remembers the status and size of a response for the request log. An error
+// answered before the request's body was read to its end closes the connection
+// (Connection: close): net/http would otherwise drain the body first, and a client that
+// declares a body and never sends it would hold the connection for as long as it likes.
 type recorder struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	body    *bodyState // nil when the request has no body
+	status  int
+	bytes   int64
+	closing bool // the refused body is left unread and the connection closed
 }
 
 func (r *recorder) WriteHeader(code int) {
 	if r.status == 0 {
 		r.status = code
+		if code >= 400 && r.body != nil && !r.body.eof.Load() {
+			r.ResponseWriter.Header().Set("Connection", "close")
+			r.closing = true
+		}
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
@@ -355,6 +375,20 @@ func (r *recorder) statusOrOK() int {
 
 // Unwrap lets http.ResponseController reach the underlying writer (flush, deadlines).
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// bodyState notes whether a request body was read to its end.
+type bodyState struct {
+	io.ReadCloser
+	eof atomic.Bool
+}
+
+func (b *bodyState) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.eof.Store(true)
+	}
+	return n, err
+}
 
 // promLogger passes promhttp's errors (a failed gather) to slog.
 type promLogger struct{ log *slog.Logger }

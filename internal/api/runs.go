@@ -138,8 +138,16 @@ type submitResponse struct {
 }
 
 // submitRun validates a manifest, checks its objects exist, stores it and publishes the run.
+//
+// A token that cannot submit for any lab is refused before the body is read: parsing a
+// manifest is the costliest thing a request can ask for, and only a lab needs it.
 func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if p := principal(r); p.Role != auth.RoleLab || len(p.Labs) == 0 {
+		s.fail(w, r, http.StatusForbidden, CodeForbidden,
+			fmt.Sprintf("a %s token cannot upload or submit runs; use the lab's own token", p.Role))
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxManifestBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError

@@ -236,7 +236,10 @@ func (s *Server) Handler() http.Handler {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store") // run state and reports are clinical data
+		ra := &reqAudit{}
+		r = r.WithContext(context.WithValue(r.Context(), reqAuditKey{}, ra))
 		s.mux.ServeHTTP(rec, r)
+		s.recordRefusal(r, ra, rec.statusOrOK())
 		if rec.closing {
 			// The refused body is not read: the reads net/http makes to drain it
 			// before the next request fail at once, and the connection closes.
@@ -306,6 +309,8 @@ type errorBody struct {
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	ra := requestAudit(r)
+	ra.code, ra.msg = code, msg
 	var b errorBody
 	b.Error.Code, b.Error.Message = code, msg
 	writeJSON(w, status, b)

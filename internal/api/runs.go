@@ -24,13 +24,12 @@ import (
 )
 
 // Names that become parts of object keys, NATS subjects and KV keys. Labs, runs and samples
-// follow the queue's id rule (one subject token: no dots); file names may hold dots but never
-// start with one, so no name is ".", ".." or hidden, and none holds a slash.
-var (
-	idName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-)
+// follow the manifest's id rule (one subject token: no dots; what a manifest can name, so no
+// file is uploaded under a run id no manifest can submit); file names may hold dots but
+// never start with one, so no name is ".", ".." or hidden, and none holds a slash.
+var idName = regexp.MustCompile(manifest.IDPattern)
 
-const idRule = "want 1-128 letters, digits, '_' or '-'"
+const idRule = manifest.IDRule
 
 // fileSuffixes are the inputs a run may upload: VCFs and their indexes.
 var fileSuffixes = append(append([]string(nil), manifest.VCFSuffixes...), manifest.IndexSuffixes...)

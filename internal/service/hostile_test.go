@@ -2,12 +2,16 @@ package service
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
 )
 
@@ -76,5 +80,234 @@ func TestDeepManifest(t *testing.T) {
 	}
 	if resp, b := send(t, s, http.MethodPost, "/api/v1/runs", lab, manifestJSON("lab-a", "run-1")); resp.StatusCode != 202 {
 		t.Fatalf("submit: %s %s", resp.Status, bytes.TrimSpace(b))
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not true after %s", what, timeout)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition, not proving anything by waiting
+	}
+}
+
+// findEvent returns the first audit event matching ok.
+func findEvent(t testing.TB, s *Service, admin string, q url.Values, ok func(audit.Event) bool) (audit.Event, bool) {
+	t.Helper()
+	for _, ev := range auditEvents(t, s, admin, q) {
+		if ok(ev) {
+			return ev, true
+		}
+	}
+	return audit.Event{}, false
+}
+
+// TestBadIDs: lab, run and sample segments no manifest can use are refused with 400
+// invalid_name (never 503), recorded as refusals; uploads are held to the manifest's id rule.
+func TestBadIDs(t *testing.T) {
+	s := start(t, Config{})
+	lab := token(t, s, auth.RoleLab, "lab-a")
+	admin := token(t, s, auth.RoleAdmin)
+	long := strings.Repeat("r", 65)
+	for _, path := range []string{
+		"/api/v1/runs/lab.A",
+		"/api/v1/runs/_",
+		"/api/v1/runs/" + url.PathEscape("läb"),
+		"/api/v1/runs/lab-a/run.1",
+		"/api/v1/runs/lab-a/-run",
+		"/api/v1/runs/lab-a/" + long,
+		"/api/v1/runs/lab-a/run-1/samples/_S1",
+		"/api/v1/runs/lab-a/run-1/samples/" + url.PathEscape("S\u00e91") + "/report",
+	} {
+		for _, tok := range []string{lab, admin} {
+			resp, b := send(t, s, http.MethodGet, path, tok, nil)
+			if code, _ := apiError(t, b); resp.StatusCode != 400 || code != "invalid_name" {
+				t.Errorf("GET %s: %s %s, want 400 invalid_name", path, resp.Status, b)
+			}
+		}
+	}
+	for _, run := range []string{long, "-run", "_run", "run.1"} {
+		path := "/api/v1/runs/lab-a/" + run + "/files/s1.vcf"
+		resp, b := send(t, s, http.MethodPut, path, lab, []byte(tinyVCF))
+		if code, _ := apiError(t, b); resp.StatusCode != 400 || code != "invalid_name" {
+			t.Errorf("PUT %s: %s %s, want 400 invalid_name", path, resp.Status, b)
+		}
+	}
+	// Each refusal is in the trail, with the token, the route and the client address.
+	ev, ok := findEvent(t, s, admin, url.Values{"action": {audit.ActionRefused}}, func(e audit.Event) bool {
+		return e.Target == "GET /api/v1/runs/lab.A" && e.Actor == tokenID(t, lab)
+	})
+	if !ok || ev.Status != 400 || ev.From != "127.0.0.1" || ev.Role != "lab" {
+		t.Errorf("refusal of lab.A: got %+v (found %v), want status 400 from 127.0.0.1", ev, ok)
+	}
+	// The trail was never down.
+	if resp, b := send(t, s, http.MethodGet, "/readyz", "", nil); resp.StatusCode != 200 {
+		t.Errorf("readyz: %s %s", resp.Status, b)
+	}
+}
+
+// TestRefusalsAudited: every kind of refusal leaves a record with its actor (or
+// "anonymous"), route, outcome and client address.
+func TestRefusalsAudited(t *testing.T) {
+	s := start(t, Config{})
+	labA := token(t, s, auth.RoleLab, "lab-a")
+	labB := token(t, s, auth.RoleLab, "lab-b")
+	clin := token(t, s, auth.RoleClinician, "lab-a")
+	admin := token(t, s, auth.RoleAdmin)
+	if resp, b := send(t, s, http.MethodPut, "/api/v1/runs/lab-a/run-1/files/s1.vcf", labA, []byte(tinyVCF)); resp.StatusCode != 201 {
+		t.Fatalf("upload: %s %s", resp.Status, b)
+	}
+	bad := "precis_00000000000000aa_" + strings.Repeat("0", 64)
+	for _, tc := range []struct {
+		name, method, path, tok string
+		status                  int
+		actor                   string
+	}{
+		{"no token", "GET", "/api/v1/runs/lab-a", "", 401, audit.Anonymous},
+		{"bad token", "GET", "/api/v1/runs/lab-a/run-2", bad, 401, "00000000000000aa"},
+		{"other lab", "GET", "/api/v1/runs/lab-a/run-1", labB, 404, tokenID(t, labB)},
+		{"role", "PUT", "/api/v1/runs/lab-a/run-3/files/s1.vcf", clin, 403, tokenID(t, clin)},
+		{"audit for a lab", "GET", "/api/audit", labA, 403, tokenID(t, labA)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, b := send(t, s, tc.method, tc.path, tc.tok, []byte(tinyVCF))
+			if resp.StatusCode != tc.status {
+				t.Fatalf("got %s %s, want %d", resp.Status, b, tc.status)
+			}
+			want := tc.method + " " + tc.path
+			waitFor(t, "refusal recorded", 10*time.Second, func() bool {
+				_, ok := findEvent(t, s, admin, url.Values{"actor": {tc.actor}}, func(e audit.Event) bool {
+					return e.Target == want && e.Status == tc.status && e.From == "127.0.0.1" &&
+						(e.Action == audit.ActionRefused || e.Action == audit.ActionAuthFailed)
+				})
+				return ok
+			})
+		})
+	}
+}
+
+// noRedirect is a client that shows redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// webSignIn posts the sign-in form and returns the response (its session cookie and Location).
+func webSignIn(t testing.TB, s *Service, tok, next string) *http.Response {
+	t.Helper()
+	resp, err := noRedirect.PostForm(s.BaseURL()+"/signin", url.Values{"token": {tok}, "next": {next}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// webGet requests a page with the given cookies and returns its status.
+func webGet(t testing.TB, s *Service, path string, cookies []*http.Cookie) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.BaseURL()+path, nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestSignInRedirect: the sign-in page sends a user back only to a path of this site.
+func TestSignInRedirect(t *testing.T) {
+	s := start(t, Config{})
+	tok := token(t, s, auth.RoleClinician, "lab-a")
+	for _, tc := range []struct{ next, want string }{
+		{"/./\\evil.example", "/"},
+		{"/.\\evil.example", "/"},
+		{"/%5Cevil.example", "/"},
+		{"//evil.example", "/"},
+		{"/.//evil.example", "/evil.example"},
+		{"https://evil.example/", "/"},
+		{"/\t/evil.example", "/"},
+		{"/alerts", "/alerts"},
+	} {
+		resp := webSignIn(t, s, tok, tc.next)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != tc.want {
+			t.Errorf("next=%q: %s Location %q, want 303 %q", tc.next, resp.Status, resp.Header.Get("Location"), tc.want)
+		}
+		// And the form's page, for a user who is signed in already.
+		req, _ := http.NewRequest(http.MethodGet, s.BaseURL()+"/signin?next="+url.QueryEscape(tc.next), nil)
+		for _, c := range resp.Cookies() {
+			req.AddCookie(c)
+		}
+		r2, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2.Body.Close()
+		if loc := r2.Header.Get("Location"); loc != tc.want {
+			t.Errorf("GET /signin?next=%q signed in: Location %q, want %q", tc.next, loc, tc.want)
+		}
+	}
+}
+
+// TestSignOutEndsSession: signing out, or revoking the token, ends the session on the
+// server: a copy of the cookie stops working at once.
+func TestSignOutEndsSession(t *testing.T) {
+	s := start(t, Config{})
+	tok := token(t, s, auth.RoleClinician, "lab-a")
+	admin := token(t, s, auth.RoleAdmin)
+	cookies := webSignIn(t, s, tok, "/").Cookies()
+	if len(cookies) == 0 || webGet(t, s, "/", cookies) != 200 {
+		t.Fatalf("signed in: no working session cookie")
+	}
+	copied := append([]*http.Cookie(nil), cookies...)
+	req, _ := http.NewRequest(http.MethodPost, s.BaseURL()+"/signout", nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-out: %s", resp.Status)
+	}
+	if got := webGet(t, s, "/", copied); got != http.StatusSeeOther {
+		t.Errorf("copied cookie after sign-out: got %d, want 303 to the sign-in page", got)
+	}
+	if _, ok := findEvent(t, s, admin, url.Values{"action": {audit.ActionSignOut}}, func(e audit.Event) bool {
+		return e.Actor == tokenID(t, tok)
+	}); !ok {
+		t.Errorf("sign-out not in the audit trail")
+	}
+	if _, ok := findEvent(t, s, admin, url.Values{"action": {audit.ActionRefused}}, func(e audit.Event) bool {
+		return e.Actor == tokenID(t, tok) && e.Target == "GET /" && strings.Contains(e.Detail, "ended")
+	}); !ok {
+		t.Errorf("the copied cookie's refusal is not in the audit trail")
+	}
+
+	// Revoking the token ends its other sessions too.
+	cookies = webSignIn(t, s, tok, "/").Cookies()
+	if webGet(t, s, "/", cookies) != 200 {
+		t.Fatalf("second sign-in: no working session")
+	}
+	if err := s.Tokens.Revoke(context.Background(), tokenID(t, tok)); err != nil {
+		t.Fatal(err)
+	}
+	if got := webGet(t, s, "/", cookies); got != http.StatusSeeOther {
+		t.Errorf("cookie after revocation: got %d, want 303", got)
+	}
+	kv, err := s.Queue.JetStream().KeyValue(context.Background(), auth.SessionBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys, err := kv.ListKeysFiltered(context.Background(), "session."+tokenID(t, tok)+".*"); err == nil {
+		for k := range keys.Keys() {
+			t.Errorf("session %s left after revocation", k)
+		}
 	}
 }

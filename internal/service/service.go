@@ -204,7 +204,7 @@ func (s *Service) startHTTP(ctx context.Context, cfg Config, log *slog.Logger) e
 	}
 	pages := web.New(webBackend{Queue: s.Queue, objects: s.Objects}, s.Tokens, s.Audit,
 		web.Options{Log: log.With("role", "web"), SecureCookies: tlsCfg != nil, Version: cfg.Version,
-			SessionKey: cfg.SessionKey, TrustProxy: cfg.TrustProxy})
+			SessionKey: cfg.SessionKey, TrustProxy: cfg.TrustProxy, Sessions: s.Tokens})
 	srv, err := api.New(api.Config{
 		Objects: s.Objects, Runs: s.Queue, Auth: s.Tokens, Audit: s.Audit, Alerts: s.Queue, AuditLog: s.Audit,
 		Webhooks: s.Webhooks, HTML: web.RenderReport, HTMLPolicy: web.ReportCSP(), Web: pages.Handler(), TrustProxy: cfg.TrustProxy,

@@ -61,7 +61,7 @@ const (
 	CodeInternal         = "internal"           // 500
 	CodeUnauthenticated  = "unauthenticated"    // 401: no token, or not a valid one
 	CodeSampleFailed     = "sample_failed"      // 409: the sample failed; its reason is in the message (the JSON format serves the failure document)
-	CodeConflict         = "conflict"           // 409: the resource exists already (a webhook of the same lab and URL)
+	CodeConflict         = "conflict"           // 409: the resource exists already (a webhook of the same lab and URL, a used run id, a submitted run's file)
 	CodeForbidden        = "forbidden"          // 403: the token's role may not do this (never used to hide another lab's resources: those are 404)
 )
 

@@ -85,6 +85,14 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("file %q: want a plain file name ending in %s", name, strings.Join(fileSuffixes, ", ")))
 		return
 	}
+	if used, err := s.submitted(r.Context(), lab, run); err != nil {
+		s.failDependency(w, r, "checking run "+run, err)
+		return
+	} else if used != "" {
+		s.fail(w, r, http.StatusConflict, CodeConflict,
+			fmt.Sprintf("run %s of lab %s was submitted (%s): its files cannot be replaced; upload under a new run id", run, lab, used))
+		return
+	}
 	if r.ContentLength > MaxFileBytes {
 		s.fail(w, r, http.StatusRequestEntityTooLarge, CodeTooLarge,
 			fmt.Sprintf("file %s: %d bytes exceeds the limit of %d", name, r.ContentLength, MaxFileBytes))
@@ -174,6 +182,14 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 	if !s.checkNames(w, r, lab, run) || !s.canSubmit(w, r, lab, noLab(lab)) {
 		return
 	}
+	if used, err := s.submitted(ctx, lab, run); err != nil {
+		s.failDependency(w, r, "checking run "+run, err)
+		return
+	} else if used != "" {
+		s.fail(w, r, http.StatusConflict, CodeConflict,
+			fmt.Sprintf("run id %s of lab %s is used already (%s); a run id is used once: submit under a new run id", run, lab, used))
+		return
+	}
 	missing, err := s.missing(ctx, inputKeys(m))
 	if err != nil {
 		s.failDependency(w, r, "checking the run's files", err)
@@ -200,7 +216,8 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 		s.failDependency(w, r, "encode the run event", err)
 		return
 	}
-	// The queue dedupes by run id, so a repeated submission is harmless.
+	// The queue dedupes by run id as well, so two submissions racing past the check above
+	// run once.
 	if err := s.runs.SubmitRun(ctx, lab, run, event); err != nil {
 		s.failDependency(w, r, "publish the run", err)
 		return
@@ -208,6 +225,29 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 	statusURL := StatusPath(lab, run)
 	w.Header().Set("Location", statusURL)
 	writeJSON(w, http.StatusAccepted, submitResponse{Lab: lab, RunID: run, Status: "submitted", StatusURL: statusURL})
+}
+
+// submitted says how a run id was used already ("" when it was not): a run whose manifest
+// is stored, or whose state is anything but rejected (a run refused for an identity number
+// may be submitted again, corrected, under its id). A run id is used once, and the files of
+// a submitted run are immutable, so that a report's recorded input checksum always matches
+// the stored input.
+func (s *Server) submitted(ctx context.Context, lab, run string) (string, error) {
+	st, err := s.runs.GetRun(ctx, lab, run)
+	switch {
+	case err == nil && st.Status != queue.StatusRejected:
+		return "status " + st.Status, nil
+	case err != nil && !errors.Is(err, queue.ErrNotFound):
+		return "", err
+	}
+	_, err = s.objects.Stat(ctx, ManifestKey(lab, run))
+	switch {
+	case err == nil:
+		return "its manifest is stored", nil
+	case errors.Is(err, store.ErrNotExist):
+		return "", nil
+	}
+	return "", err
 }
 
 // inputKeys returns the distinct object keys a manifest refers to, in manifest order.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -308,6 +309,44 @@ func TestSignOutEndsSession(t *testing.T) {
 	if keys, err := kv.ListKeysFiltered(context.Background(), "session."+tokenID(t, tok)+".*"); err == nil {
 		for k := range keys.Keys() {
 			t.Errorf("session %s left after revocation", k)
+		}
+	}
+}
+
+// TestRunIDUsedOnce: a second submission under a used run id answers 409 and changes
+// nothing, and the files of a submitted run cannot be replaced.
+func TestRunIDUsedOnce(t *testing.T) {
+	s := start(t, Config{})
+	lab := token(t, s, auth.RoleLab, "lab-a")
+	if resp, b := send(t, s, http.MethodPut, "/api/v1/runs/lab-a/run-1/files/s1.vcf", lab, []byte(tinyVCF)); resp.StatusCode != 201 {
+		t.Fatalf("upload: %s %s", resp.Status, b)
+	}
+	first := manifestJSON("lab-a", "run-1")
+	if resp, b := send(t, s, http.MethodPost, "/api/v1/runs", lab, first); resp.StatusCode != 202 {
+		t.Fatalf("submit: %s %s", resp.Status, b)
+	}
+	second := bytes.Replace(first, []byte("Onkologi"), []byte("Klinisk genetik"), 1)
+	resp, b := send(t, s, http.MethodPost, "/api/v1/runs", lab, second)
+	if code, msg := apiError(t, b); resp.StatusCode != 409 || code != "conflict" || !strings.Contains(msg, "run id run-1") {
+		t.Errorf("second submission: %s %s, want 409 conflict naming the run id", resp.Status, b)
+	}
+	resp, b = send(t, s, http.MethodPut, "/api/v1/runs/lab-a/run-1/files/s1.vcf", lab, []byte(tinyVCF+"chr1\t1\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\n"))
+	if code, _ := apiError(t, b); resp.StatusCode != 409 || code != "conflict" {
+		t.Errorf("PUT over a submitted run's file: %s %s, want 409", resp.Status, b)
+	}
+	resp, b = send(t, s, http.MethodPut, "/api/v1/runs/lab-a/run-1/files/s2.vcf", lab, []byte(tinyVCF))
+	if resp.StatusCode != 409 {
+		t.Errorf("PUT a new file into a submitted run: %s %s, want 409", resp.Status, b)
+	}
+	for key, want := range map[string]string{"runs/lab-a/run-1/manifest.json": string(first), "runs/lab-a/run-1/s1.vcf": tinyVCF} {
+		rc, err := s.Objects.Get(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(rc)
+		rc.Close()
+		if string(got) != want {
+			t.Errorf("%s was changed: %q", key, got)
 		}
 	}
 }

@@ -16,6 +16,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -124,7 +125,15 @@ type Config struct {
 	Log        *slog.Logger                // one line per request; discarded when nil
 	OpenAPI    []byte                      // served on /api/openapi.json when set
 	Now        func() time.Time            // time.Now when nil
+	// BodyStall is the longest a request body may stall (DefaultBodyStall when 0): every
+	// read of a body pushes the connection's read and write deadlines that far ahead, so an
+	// upload of any size lives while bytes flow, and one that stops is ended (its temporary
+	// file removed). The server's ReadTimeout should be the same, WriteTimeout at least it.
+	BodyStall time.Duration
 }
+
+// DefaultBodyStall is the default of Config.BodyStall.
+const DefaultBodyStall = 30 * time.Second
 
 // Server serves the API. It holds no per-request state and is safe for concurrent use.
 type Server struct {
@@ -144,6 +153,7 @@ type Server struct {
 	ready    func(context.Context) error
 	log      *slog.Logger
 	now      func() time.Time
+	stall    time.Duration
 	mux      *http.ServeMux
 }
 
@@ -170,7 +180,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{objects: cfg.Objects, runs: cfg.Runs, auth: cfg.Auth, audit: cfg.Audit, alerts: cfg.Alerts,
 		auditLog: cfg.AuditLog, webhooks: cfg.Webhooks, html: cfg.HTML, htmlCSP: cfg.HTMLPolicy, web: cfg.Web, proxied: cfg.TrustProxy,
-		openapi: cfg.OpenAPI, reg: cfg.Registry, ready: cfg.Ready, log: logger, now: now}
+		openapi: cfg.OpenAPI, reg: cfg.Registry, ready: cfg.Ready, log: logger, now: now,
+		stall: cmp.Or(cfg.BodyStall, DefaultBodyStall)}
 	s.mux = http.NewServeMux()
 	s.routes()
 	return s, nil
@@ -229,7 +240,7 @@ func (s *Server) Handler() http.Handler {
 		start := time.Now()
 		var body *bodyState
 		if r.Body != nil && r.Body != http.NoBody {
-			body = &bodyState{ReadCloser: r.Body}
+			body = &bodyState{ReadCloser: r.Body, rc: http.NewResponseController(w), stall: s.stall}
 			r.Body = body
 		}
 		rec := &recorder{ResponseWriter: w, body: body}
@@ -381,13 +392,24 @@ func (r *recorder) statusOrOK() int {
 // Unwrap lets http.ResponseController reach the underlying writer (flush, deadlines).
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// bodyState notes whether a request body was read to its end.
+// bodyState notes whether a request body was read to its end, and keeps the connection's
+// deadlines ahead of a body that makes progress.
 type bodyState struct {
 	io.ReadCloser
-	eof atomic.Bool
+	eof      atomic.Bool
+	rc       *http.ResponseController
+	stall    time.Duration
+	extended time.Time // when the deadlines were last pushed
 }
 
 func (b *bodyState) Read(p []byte) (int, error) {
+	// Pushing the deadlines on every read of a fast upload would be waste; an eighth of
+	// the stall is close enough.
+	if now := time.Now(); now.Sub(b.extended) > b.stall/8 {
+		b.extended = now
+		_ = b.rc.SetReadDeadline(now.Add(b.stall))
+		_ = b.rc.SetWriteDeadline(now.Add(2 * b.stall))
+	}
 	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF {
 		b.eof.Store(true)

@@ -6,14 +6,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
+	"github.com/precis-dx/precis/internal/store"
 )
 
 // The tests here are the hostile-client probes of issue 12, each against the real service:
@@ -348,5 +352,97 @@ func TestRunIDUsedOnce(t *testing.T) {
 		if string(got) != want {
 			t.Errorf("%s was changed: %q", key, got)
 		}
+	}
+}
+
+// rawRequest writes head (a request without its body, or with part of it) on a new
+// connection and returns the connection.
+func rawRequest(t testing.TB, s *Service, head string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", s.HTTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := io.WriteString(c, head); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// readAnswer reads what the server sends until it closes the connection, and fails when
+// it does not close it by the deadline.
+func readAnswer(t testing.TB, c net.Conn, timeout time.Duration) string {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(timeout))
+	b, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("the server did not close the connection within %s: %v (read %q)", timeout, err, b)
+	}
+	return string(b)
+}
+
+// TestStalledBodies: a client that declares a body and never sends it is answered and cut
+// off, with or without a token; a stalled upload is ended and leaves no temporary file; an
+// upload that keeps flowing outlives the stall limit.
+func TestStalledBodies(t *testing.T) {
+	s := start(t, Config{BodyStall: 500 * time.Millisecond})
+	lab := token(t, s, auth.RoleLab, "lab-a")
+	clin := token(t, s, auth.RoleClinician, "lab-a")
+
+	// Refused at once, without waiting for the body.
+	for name, auth := range map[string]string{"no token": "", "clinician": "Authorization: Bearer " + clin + "\r\n"} {
+		c := rawRequest(t, s, "PUT /api/v1/runs/lab-a/run-1/files/s1.vcf HTTP/1.1\r\nHost: x\r\n"+auth+
+			"Content-Length: 1000000\r\n\r\n")
+		if got := readAnswer(t, c, 5*time.Second); !strings.Contains(got, "Connection: close") {
+			t.Errorf("%s: got %q, want a refusal with Connection: close", name, got)
+		}
+	}
+	// Accepted, then stalled: ended after the stall limit, its temporary file removed.
+	c := rawRequest(t, s, "PUT /api/v1/runs/lab-a/run-1/files/s1.vcf HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+lab+
+		"\r\nContent-Length: 1000000\r\n\r\n"+strings.Repeat("#", 1000))
+	if got := readAnswer(t, c, 10*time.Second); !strings.Contains(got, " 400 ") {
+		t.Errorf("stalled upload: got %q, want 400", got)
+	}
+	tmp := filepath.Join(s.Objects.(*store.Local).Dir(), ".precis-tmp")
+	waitFor(t, "temporary files removed", 10*time.Second, func() bool {
+		ents, _ := os.ReadDir(tmp)
+		return len(ents) == 0
+	})
+	// A slow upload that keeps sending lives past the stall limit: 12 pieces, each sent
+	// when the server has read the one before (the pipe blocks until then).
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write([]byte(tinyVCF))
+		for i := range 12 {
+			time.Sleep(100 * time.Millisecond) // pacing a slow client (1.2 s in all, over twice the limit)
+			fmt.Fprintf(pw, "chr1\t%d\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\n", 97450100+i)
+		}
+		pw.Close()
+	}()
+	req, _ := http.NewRequest(http.MethodPut, s.BaseURL()+"/api/v1/runs/lab-a/run-slow/files/s1.vcf", pr)
+	req.Header.Set("Authorization", "Bearer "+lab)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Errorf("slow upload: %s, want 201", resp.Status)
+	}
+}
+
+// TestMetricsAddr: with MetricsAddr, /metrics is served there and not beside the API.
+func TestMetricsAddr(t *testing.T) {
+	s := start(t, Config{MetricsAddr: "127.0.0.1:0"})
+	if resp, _ := send(t, s, http.MethodGet, "/metrics", "", nil); resp.StatusCode != 404 {
+		t.Errorf("/metrics on the API listener: %s, want 404", resp.Status)
+	}
+	if body := getBody(t, "http://"+s.MetricsAddr()+"/metrics"); !strings.Contains(body, "go_goroutines") {
+		t.Errorf("metrics listener: no metrics")
+	}
+	s2 := start(t, Config{})
+	if body := getBody(t, s2.BaseURL()+"/metrics"); !strings.Contains(body, "go_goroutines") {
+		t.Errorf("without MetricsAddr /metrics is served with the API, as before")
 	}
 }

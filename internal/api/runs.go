@@ -155,6 +155,11 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("a %s token cannot upload or submit runs; use the lab's own token", p.Role))
 		return
 	}
+	if r.ContentLength > MaxManifestBytes {
+		s.fail(w, r, http.StatusRequestEntityTooLarge, CodeTooLarge,
+			fmt.Sprintf("manifest of %d bytes exceeds the limit of %d bytes", r.ContentLength, MaxManifestBytes))
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxManifestBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError

@@ -59,6 +59,7 @@ const (
 	CodeNotReady         = "not_ready"          // 404: the run is known but the report is not written yet
 	CodeMethodNotAllowed = "method_not_allowed" // 405
 	CodeUnavailable      = "unavailable"        // 503: a dependency is down or not ready; retry later
+	CodeNoSpace          = "no_space"           // 507: the object store is full; retry once space is freed
 	CodeInternal         = "internal"           // 500
 	CodeUnauthenticated  = "unauthenticated"    // 401: no token, or not a valid one
 	CodeSampleFailed     = "sample_failed"      // 409: the sample failed; its reason is in the message (the JSON format serves the failure document)

@@ -13,6 +13,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
+
+	"github.com/minio/minio-go/v7"
 
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
@@ -111,12 +114,23 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
 			// The client went away or sent less than its Content-Length.
 			s.fail(w, r, http.StatusBadRequest, CodeBadRequest,
 				fmt.Sprintf("file %s: reading the request body after %d bytes: %v", name, body.n, body.err))
+		case noSpace(err):
+			s.log.ErrorContext(r.Context(), "store "+key, "err", err)
+			s.fail(w, r, http.StatusInsufficientStorage, CodeNoSpace,
+				fmt.Sprintf("file %s: the object store is full; nothing was stored, retry once space is freed", name))
 		default:
 			s.failDependency(w, r, "store "+key, err)
 		}
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"key": key, "size": body.n})
+}
+
+// noSpace reports whether a store error says the disk or the bucket is full.
+func noSpace(err error) bool {
+	var resp minio.ErrorResponse
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) ||
+		(errors.As(err, &resp) && resp.Code == "XMinioStorageFull")
 }
 
 // countingReader counts the bytes read and keeps the first read error, so that a failed
@@ -206,6 +220,11 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 	}
 	mkey := ManifestKey(lab, run)
 	if err := s.objects.Put(ctx, mkey, bytes.NewReader(body), int64(len(body)), "application/json"); err != nil {
+		if noSpace(err) {
+			s.log.ErrorContext(ctx, "store "+mkey, "err", err)
+			s.fail(w, r, http.StatusInsufficientStorage, CodeNoSpace, "the object store is full; the run was not submitted, retry once space is freed")
+			return
+		}
 		s.failDependency(w, r, "store "+mkey, err)
 		return
 	}

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -444,5 +446,42 @@ func TestMetricsAddr(t *testing.T) {
 	s2 := start(t, Config{})
 	if body := getBody(t, s2.BaseURL()+"/metrics"); !strings.Contains(body, "go_goroutines") {
 		t.Errorf("without MetricsAddr /metrics is served with the API, as before")
+	}
+}
+
+// fullDisk is an object store whose writes fail with ENOSPC while full is set.
+type fullDisk struct {
+	store.Store
+	full atomic.Bool
+}
+
+func (f *fullDisk) Put(ctx context.Context, key string, r io.Reader, size int64, ct string) error {
+	if f.full.Load() {
+		io.Copy(io.Discard, io.LimitReader(r, 1<<20))
+		return fmt.Errorf("put %s: write /data/objects/.precis-tmp/put-1: %w", key, syscall.ENOSPC)
+	}
+	return f.Store.Put(ctx, key, r, size, ct)
+}
+
+// TestDiskFull: an upload to a full store answers 507 with the reason, /readyz says not
+// ready while the store cannot be written, and both recover by themselves with the space.
+func TestDiskFull(t *testing.T) {
+	disk := &fullDisk{}
+	s := start(t, Config{wrapObjects: func(st store.Store) store.Store { disk.Store = st; return disk }})
+	lab := token(t, s, auth.RoleLab, "lab-a")
+	disk.full.Store(true)
+	resp, b := send(t, s, http.MethodPut, "/api/v1/runs/lab-a/run-1/files/s1.vcf", lab, []byte(tinyVCF))
+	if code, msg := apiError(t, b); resp.StatusCode != 507 || code != "no_space" || !strings.Contains(msg, "full") {
+		t.Errorf("upload to a full disk: %s %s, want 507 no_space", resp.Status, b)
+	}
+	if resp, b := send(t, s, http.MethodGet, "/readyz", "", nil); resp.StatusCode != 503 {
+		t.Errorf("readyz on a full disk: %s %s, want 503", resp.Status, b)
+	}
+	disk.full.Store(false)
+	if resp, b := send(t, s, http.MethodGet, "/readyz", "", nil); resp.StatusCode != 200 {
+		t.Errorf("readyz once space is back: %s %s, want 200", resp.Status, b)
+	}
+	if resp, b := send(t, s, http.MethodPut, "/api/v1/runs/lab-a/run-1/files/s1.vcf", lab, []byte(tinyVCF)); resp.StatusCode != 201 {
+		t.Errorf("upload once space is back: %s %s, want 201", resp.Status, b)
 	}
 }

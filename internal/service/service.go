@@ -6,6 +6,7 @@
 package service
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/tls"
@@ -64,6 +65,8 @@ type Config struct {
 	Webhook    *webhook.Options // alert delivery retries; webhook.DefaultOptions() when nil
 	Version    string           // pipeline version written into reports
 	Log        *slog.Logger
+	// wrapObjects wraps the object store (the tests inject faults, a full disk, with it).
+	wrapObjects func(store.Store) store.Store
 }
 
 // Service is a running set of roles.
@@ -116,6 +119,9 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("object store: %w", err)
+	}
+	if cfg.wrapObjects != nil {
+		s.Objects = cfg.wrapObjects(s.Objects)
 	}
 	url := cfg.NATSURL
 	if url == "" {
@@ -317,6 +323,9 @@ func (s *Service) NATSURL() string {
 	return s.embedded.URL()
 }
 
+// readyProbeKey is the object /readyz writes to check the store takes writes.
+const readyProbeKey = "health/ready-probe"
+
 func (s *Service) ready(ctx context.Context) error {
 	if _, err := s.Queue.Pending(ctx); err != nil {
 		return fmt.Errorf("queue: %w", err)
@@ -324,6 +333,13 @@ func (s *Service) ready(ctx context.Context) error {
 	if _, err := s.Objects.List(ctx, "runs/.ready-probe/"); err != nil {
 		return fmt.Errorf("object store: %w", err)
 	}
+	// Not ready while the store cannot be written (a full disk): a small object is written
+	// and removed on every probe, so readiness comes back by itself with the space.
+	probe := make([]byte, 4096)
+	if err := s.Objects.Put(ctx, readyProbeKey, bytes.NewReader(probe), int64(len(probe)), "application/octet-stream"); err != nil {
+		return fmt.Errorf("object store cannot be written: %w", err)
+	}
+	_ = s.Objects.Delete(ctx, readyProbeKey)
 	return nil
 }
 

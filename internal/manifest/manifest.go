@@ -103,12 +103,20 @@ func identity(field, value string) *Error {
 	}
 }
 
-// idPattern is the form of run, lab and sample ids: they become parts of object keys and
-// NATS subject and KV key tokens, where a dot would split a token (internal/queue).
-const idPattern = `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`
+// IDPattern is the form of run, lab and sample ids: they become parts of object keys and
+// NATS subject and KV key tokens, where a dot would split a token (internal/queue). Every
+// place that takes an id (the API's paths, the web pages) holds it to this rule, so no id
+// is accepted there that no manifest can use.
+const IDPattern = `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`
+
+// IDRule says IDPattern in words, for messages.
+const IDRule = "want 1 to 64 letters, digits, '_' or '-', starting with a letter or digit"
+
+// ValidID reports whether id is a valid run, lab or sample id (IDPattern).
+func ValidID(id string) bool { return idRE.MatchString(id) }
 
 var (
-	idRE = regexp.MustCompile(idPattern)
+	idRE = regexp.MustCompile(IDPattern)
 	// Object names under runs/{lab}/{run}/; no subfolders.
 	fileRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$`)
 	drugRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ()+./-]{0,63}$`)
@@ -207,7 +215,7 @@ func checkID(field, v string) error {
 		return invalid(field, "required")
 	}
 	if !idRE.MatchString(v) {
-		return invalid(field, "%q: want 1 to 64 letters, digits, '_' or '-', starting with a letter or digit (no dots: ids become NATS subject tokens)", v)
+		return invalid(field, "%q: %s (no dots: ids become NATS subject tokens)", v, IDRule)
 	}
 	return nil
 }

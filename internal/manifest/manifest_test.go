@@ -276,6 +276,42 @@ func TestParseLimits(t *testing.T) {
 	}
 }
 
+// TestParseHostileShapes: documents built to make the walker work hard are refused, and
+// parsing them allocates a bounded amount whatever their depth or count of values.
+func TestParseHostileShapes(t *testing.T) {
+	const budget = 64 << 20 // bytes allocated by one Parse, all told
+	many := `{"samples": [` + strings.Repeat(`1,`, MaxSize/2-20) + `1]}`
+	for _, tc := range []struct {
+		name, doc, want string
+	}{
+		{"deep arrays", strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000), "nested too deeply"},
+		{"deep objects", strings.Repeat(`{"a":`, 40_000) + "1" + strings.Repeat("}", 40_000), "unknown field"},
+		{"deep in samples", `{"samples": [` + strings.Repeat(`{"x":`, 50_000) + "1" + strings.Repeat("}", 50_000) + "]}", "unknown field"},
+		{"deep, unterminated", strings.Repeat(`[{"a":`, 30_000), "nested too deeply"},
+		{"many values", many, "more than"},
+		{"invalid UTF-8", "{\n\"lab\": \"lab\xff1\"}", ":2: not valid UTF-8"},
+		{"overlong encoding", "{\"lab\": \"\xc0\xaf\"}", "not valid UTF-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := Parse(strings.NewReader(tc.doc), "m.json")
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want ErrInvalid saying %q", err, tc.want)
+			}
+			if got := after.TotalAlloc - before.TotalAlloc; got > budget {
+				t.Errorf("parse allocated %d MB, want at most %d MB", got>>20, budget>>20)
+			}
+		})
+	}
+	// An identity number past the point where the walk stops is still found.
+	doc := strings.Repeat("[", 100) + `"19121212-1212"` + strings.Repeat("]", 100)
+	if _, err := Parse(strings.NewReader(doc), "m.json"); !errors.Is(err, ErrIdentity) {
+		t.Errorf("identity number below the depth limit: got %v, want ErrIdentity", err)
+	}
+}
+
 func sample(i int) Sample {
 	id := fmt.Sprintf("S%04d", i)
 	return Sample{ID: id, VCF: "runs/lab1/run1/" + id + ".vcf.gz", Specimen: "germline", Panels: []string{"dpyd"}}

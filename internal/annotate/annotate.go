@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/assembly"
+	"github.com/precis-dx/precis/internal/coverage"
 	"github.com/precis-dx/precis/internal/hgvs"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/panel"
@@ -57,11 +58,19 @@ type Options struct {
 	Concurrency int       // BGZF decompression goroutines; 0 means GOMAXPROCS
 	Now         time.Time // report time; zero means time.Now()
 	ReportID    string    // "" means a random id
+	// MinDP and MinGQ: a gVCF block or site below either counts as untested (DESIGN.md
+	// clinical rule 1; --min-dp, --min-gq). 0 means the default, 10 and 20.
+	MinDP int
+	MinGQ int
+	// Callable is a callable-regions BED (plain, gzip or BGZF; package coverage), read to
+	// its end when given; CallableName names it in the report and in errors.
+	Callable     io.Reader
+	CallableName string
 }
 
 // DefaultOptions are the options of `precis annotate` with no flags.
 func DefaultOptions() Options {
-	return Options{Panels: panel.Names(), Build: "auto", Missing: "no-call", Specimen: "germline"}
+	return Options{Panels: panel.Names(), Build: "auto", Missing: "no-call", Specimen: "germline", MinDP: coverage.DefaultMinDP, MinGQ: coverage.DefaultMinGQ}
 }
 
 // Annotator holds the knowledge base and the indexes built from it. It is safe for concurrent
@@ -295,6 +304,9 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 	qc := report.QC{RecordsRead: int(stats.Records), RecordsInPanels: len(kept), SkippedOffPanel: int(stats.Records) - len(kept) - otherContig, SkippedOtherContigs: otherContig}
 	res := a.interpret(kept, samples, ix, opts, rep, &qc, at)
 	rep.Samples = res
+	if err := a.addCoverage(rep, kept, samples, h, opts); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 
@@ -336,6 +348,12 @@ func fill(o Options) Options {
 	}
 	if o.Specimen == "" {
 		o.Specimen = d.Specimen
+	}
+	if o.MinDP == 0 {
+		o.MinDP = d.MinDP
+	}
+	if o.MinGQ == 0 {
+		o.MinGQ = d.MinGQ
 	}
 	if o.Specimen == "tumor" {
 		o.Specimen = "tumour"

@@ -22,6 +22,8 @@ type annotateConfig struct {
 	format, lang, panels, build, missing, specimen, sample string
 	index                                                  string // auto | off
 	file                                                   string
+	callable                                               string // callable-regions BED, "" for none
+	minDP, minGQ                                           int
 }
 
 func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -35,9 +37,12 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	fs.StringVar(&c.missing, "missing", "no-call", "DPYD positions absent from the input: no-call (untested) or reference")
 	fs.StringVar(&c.specimen, "specimen", "germline", "specimen: germline or tumour")
 	fs.StringVar(&c.sample, "sample", "", "report only this sample")
+	fs.IntVar(&c.minDP, "min-dp", 10, "a gVCF block or site counts as tested (DPYD positions) and covered (coverage) only with depth at least this")
+	fs.IntVar(&c.minGQ, "min-gq", 20, "a gVCF block or site counts as tested and covered only with GQ at least this")
+	fs.StringVar(&c.callable, "callable", "", "callable-regions BED (mosdepth --quantize, GATK CallableLoci or 3 columns; plain, gzip or BGZF) the coverage per gene is read from")
 	fs.StringVar(&c.index, "index", "auto", "auto: with FILE.tbi or FILE.csi beside a BGZF FILE, read only the blocks in the panels; off: read the whole file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--index auto|off] FILE|-")
+		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--min-dp N] [--min-gq N] [--callable BED] [--index auto|off] FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(reorder(args)); err != nil {
@@ -67,6 +72,10 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			return exitUsage
 		}
 	}
+	if c.minDP < 1 || c.minGQ < 1 {
+		fmt.Fprintf(stderr, "precis annotate: --min-dp %d, --min-gq %d: both must be at least 1\n", c.minDP, c.minGQ)
+		return exitUsage
+	}
 	panels, err := panel.Parse(c.panels)
 	if err != nil {
 		fmt.Fprintln(stderr, "precis annotate:", err)
@@ -83,7 +92,16 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprintln(stderr, "precis annotate:", err)
 		return exitFailure
 	}
-	opts := annotate.Options{Panels: panels, Build: c.build, Missing: c.missing, Specimen: c.specimen, Sample: c.sample}
+	opts := annotate.Options{Panels: panels, Build: c.build, Missing: c.missing, Specimen: c.specimen, Sample: c.sample, MinDP: c.minDP, MinGQ: c.minGQ}
+	if c.callable != "" {
+		f, err := os.Open(c.callable)
+		if err != nil {
+			fmt.Fprintln(stderr, "precis annotate:", err)
+			return exitInvalid
+		}
+		defer f.Close()
+		opts.Callable, opts.CallableName = bufio.NewReaderSize(f, 1<<16), c.callable
+	}
 	var rep *report.Report
 	if c.file == "-" {
 		rep, err = a.Annotate(ctx, bufio.NewReaderSize(stdin, 1<<20), "-", opts)

@@ -2,7 +2,6 @@ package annotate
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/precis-dx/precis/internal/coverage"
 	"github.com/precis-dx/precis/internal/panel"
@@ -38,21 +37,6 @@ func containsStr(xs []string, x string) bool {
 	return false
 }
 
-// isGVCF reports whether the file is a gVCF: it has reference blocks (the reader marks the
-// header when it reads one, or when the header has ##GVCFBlock lines), or its header
-// declares the <NON_REF> or <*> allele. Decided per file.
-func isGVCF(h *vcf.Header) bool {
-	if h.GVCF {
-		return true
-	}
-	for _, m := range h.Meta {
-		if strings.HasPrefix(m, "##ALT=<ID=NON_REF,") || strings.HasPrefix(m, "##ALT=<ID=*,") {
-			return true
-		}
-	}
-	return false
-}
-
 // addCoverage states, for every sample, the coverage of each ordered gene (DESIGN.md
 // clinical rule 7): from the callable-regions BED when one was given, else from the gVCF
 // blocks and sites of the sample, else source "none". The kept records are those whose
@@ -78,7 +62,10 @@ func (a *Annotator) addCoverage(rep *report.Report, kept []keptRecord, samples [
 		}
 		byBED = c.Coverage()
 	}
-	gvcf := isGVCF(h)
+	// A gVCF is a file with reference-block records (<NON_REF>, <*>) or ##GVCFBlock header
+	// lines, decided per file: the reader marks the header when it reads either. A header
+	// that only declares ##ALT=<ID=NON_REF> over variant sites is not one.
+	gvcf := h.GVCF
 	for si, s := range samples {
 		switch {
 		case rep.Input.GenomeBuild != "GRCh38":

@@ -118,3 +118,22 @@ func TestCoverageBED(t *testing.T) {
 		t.Errorf("malformed BED: got %v, want invalid input naming bad.bed:1", err)
 	}
 }
+
+// TestCoverageDeclaredNonRef: a header that declares <NON_REF> over variant sites only
+// (as ../shared/conformance/safety/r10_brca1_vaf5.vcf does) is not a gVCF: no block shows
+// what was sequenced, so the coverage is unknown, not zero.
+func TestCoverageDeclaredNonRef(t *testing.T) {
+	vcfText := "##fileformat=VCFv4.2\n##reference=GRCh38\n##contig=<ID=chr17,length=83257441>\n" +
+		"##ALT=<ID=NON_REF,Description=\"NON_REF\">\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n" +
+		"##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"GQ\">\n" +
+		"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\nchr17\t43124027\t.\tACT\tA\t50\tPASS\t.\tGT:DP:GQ\t0/1:100:99\n"
+	rep, err := annotator(t).Annotate(context.Background(), strings.NewReader(vcfText), "sites.vcf", fixed(Options{Panels: []string{"brca"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Samples[0].Coverage {
+		if c.Source != "none" {
+			t.Errorf("%s: source %s, want none", c.Gene, c.Source)
+		}
+	}
+}

@@ -23,6 +23,7 @@ type annotateConfig struct {
 	format, lang, panels, build, missing, specimen, sample string
 	index                                                  string // auto | off
 	file                                                   string
+	callable                                               string // callable-regions BED, "" for none
 	minDP, minGQ                                           int
 }
 
@@ -37,11 +38,12 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	fs.StringVar(&c.missing, "missing", "no-call", "DPYD positions absent from the input: no-call (untested) or reference")
 	fs.StringVar(&c.specimen, "specimen", "germline", "specimen: germline or tumour")
 	fs.StringVar(&c.sample, "sample", "", "report only this sample")
-	fs.IntVar(&c.minDP, "min-dp", annotate.DefaultMinDP, "a gVCF block or site tests a position only with FORMAT DP (MIN_DP of a block) at least this; 0 turns the check off")
+	fs.IntVar(&c.minDP, "min-dp", annotate.DefaultMinDP, "a gVCF block or site tests a DPYD position, and covers a coding base, only with FORMAT DP (MIN_DP of a block) at least this; 0 turns the check off")
 	fs.IntVar(&c.minGQ, "min-gq", annotate.DefaultMinGQ, "a gVCF block or site tests a position only with FORMAT GQ at least this; 0 turns the check off")
+	fs.StringVar(&c.callable, "callable", "", "callable-regions BED (mosdepth --quantize, GATK CallableLoci or 3 columns; plain, gzip or BGZF) the coverage per gene is read from")
 	fs.StringVar(&c.index, "index", "auto", "auto: with FILE.tbi or FILE.csi beside a BGZF FILE, read only the blocks in the panels; off: read the whole file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--min-dp N] [--min-gq N] [--index auto|off] FILE|-")
+		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--min-dp N] [--min-gq N] [--callable BED] [--index auto|off] FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(reorder(fs, args)); err != nil {
@@ -93,6 +95,15 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	opts := annotate.Options{Panels: panels, Build: c.build, Missing: c.missing, Specimen: c.specimen, Sample: c.sample,
 		MinDP: offIfZero(c.minDP), MinGQ: offIfZero(c.minGQ)}
+	if c.callable != "" {
+		f, err := os.Open(c.callable)
+		if err != nil {
+			fmt.Fprintln(stderr, "precis annotate:", err)
+			return exitInvalid
+		}
+		defer f.Close()
+		opts.Callable, opts.CallableName = bufio.NewReaderSize(f, 1<<16), c.callable
+	}
 	var rep *report.Report
 	if c.file == "-" {
 		rep, err = a.Annotate(ctx, bufio.NewReaderSize(stdin, 1<<20), "-", opts)

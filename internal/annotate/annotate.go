@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/assembly"
+	"github.com/precis-dx/precis/internal/coverage"
 	"github.com/precis-dx/precis/internal/hgvs"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/panel"
@@ -63,12 +64,16 @@ type Options struct {
 	// 20); a negative value turns the check off.
 	MinDP int
 	MinGQ int
+	// Callable is a callable-regions BED (plain, gzip or BGZF; package coverage), read to
+	// its end when given; CallableName names it in the report and in errors.
+	Callable     io.Reader
+	CallableName string
 }
 
 // Default quality thresholds of a tested position (DESIGN.md clinical rule 1).
 const (
-	DefaultMinDP = 10
-	DefaultMinGQ = 20
+	DefaultMinDP = coverage.DefaultMinDP
+	DefaultMinGQ = coverage.DefaultMinGQ
 )
 
 // DefaultOptions are the options of `precis annotate` with no flags.
@@ -312,6 +317,9 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 	qc := report.QC{RecordsRead: int(stats.Records), RecordsInPanels: len(kept), SkippedOffPanel: int(stats.Records) - len(kept) - otherContig, SkippedOtherContigs: otherContig}
 	res := a.interpret(kept, samples, ix, spans, opts, rep, &qc, at)
 	rep.Samples = res
+	if err := a.addCoverage(rep, kept, samples, h, opts); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 
@@ -353,6 +361,12 @@ func fill(o Options) Options {
 	}
 	if o.Specimen == "" {
 		o.Specimen = d.Specimen
+	}
+	if o.MinDP == 0 {
+		o.MinDP = d.MinDP
+	}
+	if o.MinGQ == 0 {
+		o.MinGQ = d.MinGQ
 	}
 	if o.Specimen == "tumor" {
 		o.Specimen = "tumour"

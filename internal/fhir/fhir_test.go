@@ -218,8 +218,8 @@ func TestContent(t *testing.T) {
 			if x.Issued != r.GeneratedAt {
 				t.Errorf("issued: got %q, want %q", x.Issued, r.GeneratedAt)
 			}
-			if got, want := len(x.Result), 3+3+1+1+2; got != want {
-				t.Errorf("results: got %d, want %d (3 variants, 3 diagnostic, 1 finding-therapeutic, 1 genotype, 2 DPYD therapeutic)", got, want)
+			if got, want := len(x.Result), 3+3+1+1+2+9; got != want {
+				t.Errorf("results: got %d, want %d (3 variants, 3 diagnostic, 1 finding-therapeutic, 1 genotype, 2 DPYD therapeutic, 9 regions studied)", got, want)
 			}
 		case *Observation:
 			count[x.Meta.Profile[0]]++

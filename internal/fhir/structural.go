@@ -18,7 +18,6 @@ const (
 	loincInnerStartEnd   = "81301-0" // variant-inner-start-end: Structural variant inner start and end
 	loincOuterStartEnd   = "81302-2" // variant-outer-start-end: Structural variant outer start and end
 	loincCoordinateSys   = "92822-6" // coordinate-system: Genomic coordinate system [Type]
-	answerOneBased       = "LA30102-0"
 	answerOneBasedString = "1-based character counting"
 )
 

@@ -42,11 +42,12 @@ type Manifest struct {
 
 // Sample is one sample of a run.
 type Sample struct {
-	ID           string   `json:"sample_id"`       // pseudonymous
-	VCF          string   `json:"vcf"`             // object key under runs/{lab}/{run}/
-	Index        string   `json:"index,omitempty"` // object key of its .tbi or .csi index
-	Specimen     string   `json:"specimen"`        // germline or tumour
-	Panels       []string `json:"panels"`          // dpyd, brca, lynch, pole
+	ID           string   `json:"sample_id"`          // pseudonymous
+	VCF          string   `json:"vcf"`                // object key under runs/{lab}/{run}/
+	Index        string   `json:"index,omitempty"`    // object key of its .tbi or .csi index
+	Callable     string   `json:"callable,omitempty"` // object key of a callable-regions BED (coverage per gene)
+	Specimen     string   `json:"specimen"`           // germline or tumour
+	Panels       []string `json:"panels"`             // dpyd, brca, lynch, pole
 	Drugs        []string `json:"planned_drugs,omitempty"`
 	OrderingUnit string   `json:"ordering_unit,omitempty"`
 }
@@ -190,7 +191,7 @@ func (m *Manifest) checkIdentity() error {
 	for i, s := range m.Samples {
 		p := fmt.Sprintf("samples[%d].", i)
 		for _, f := range []struct{ name, v string }{
-			{"sample_id", s.ID}, {"vcf", s.VCF}, {"index", s.Index}, {"specimen", s.Specimen}, {"ordering_unit", s.OrderingUnit},
+			{"sample_id", s.ID}, {"vcf", s.VCF}, {"index", s.Index}, {"callable", s.Callable}, {"specimen", s.Specimen}, {"ordering_unit", s.OrderingUnit},
 		} {
 			if err := check(p+f.name, f.v); err != nil {
 				return err
@@ -270,6 +271,11 @@ func (m *Manifest) checkSample(p string, s *Sample) error {
 			return invalid(p+".index", "an index needs a bgzip-compressed VCF (.vcf.gz or .vcf.bgz); %q is plain text", s.VCF)
 		}
 	}
+	if s.Callable != "" {
+		if err := checkKey(p+".callable", s.Callable, prefix, CallableSuffixes); err != nil {
+			return err
+		}
+	}
 	switch s.Specimen {
 	case "germline", "tumour", "tumor":
 	case "":
@@ -324,19 +330,20 @@ func checkKey(field, key, prefix string, suffixes []string) error {
 	return invalid(field, "%q: want a name ending in %s", key, strings.Join(suffixes, ", "))
 }
 
-// Suffixes of the files a run carries: VCFs and their indexes.
+// Suffixes of the files a run carries: VCFs, their indexes and callable-regions BEDs.
 var (
-	VCFSuffixes   = []string{".vcf", ".vcf.gz", ".vcf.bgz"}
-	IndexSuffixes = []string{".tbi", ".csi"}
+	VCFSuffixes      = []string{".vcf", ".vcf.gz", ".vcf.bgz"}
+	IndexSuffixes    = []string{".tbi", ".csi"}
+	CallableSuffixes = []string{".bed", ".bed.gz", ".bed.bgz"}
 )
 
-// ValidFileName reports whether name is a plain file name (not a path) of a VCF or an index,
-// as the files of a run must be.
+// ValidFileName reports whether name is a plain file name (not a path) of a VCF, an index or
+// a callable-regions BED, as the files of a run must be.
 func ValidFileName(name string) bool {
 	if !fileRE.MatchString(name) {
 		return false
 	}
-	for _, s := range append(append([]string(nil), VCFSuffixes...), IndexSuffixes...) {
+	for _, s := range slices.Concat(VCFSuffixes, IndexSuffixes, CallableSuffixes) {
 		if strings.HasSuffix(name, s) && len(name) > len(s) {
 			return true
 		}
@@ -347,7 +354,7 @@ func ValidFileName(name string) bool {
 // Input is one file a manifest names.
 type Input struct {
 	Sample string // the first sample that names it
-	Field  string // "vcf" or "index"
+	Field  string // "vcf", "index" or "callable"
 	Key    string // object key, runs/{lab}/{run}/{Name}
 	Name   string // file name, directly under the run's folder
 }
@@ -359,7 +366,7 @@ func (m *Manifest) Inputs() []Input {
 	var out []Input
 	seen := map[string]bool{}
 	for _, s := range m.Samples {
-		for _, f := range []struct{ field, key string }{{"vcf", s.VCF}, {"index", s.Index}} {
+		for _, f := range []struct{ field, key string }{{"vcf", s.VCF}, {"index", s.Index}, {"callable", s.Callable}} {
 			if f.key == "" || seen[f.key] {
 				continue
 			}

@@ -28,6 +28,7 @@ var testdataCases = []struct {
 	{"valid-minimal.json", nil, "", 0, true, ""},
 	{"valid-full.json", nil, "", 0, true, ""},
 	{"valid-unit-per-sample.json", nil, "", 0, true, ""},
+	{"valid-callable.json", nil, "", 0, true, ""},
 
 	{"invalid-unknown-field.json", ErrInvalid, "patient_name", 17, false, ""},
 	{"invalid-unknown-sample-field.json", ErrInvalid, "samples[0].date_of_birth", 15, false, ""},
@@ -46,6 +47,7 @@ var testdataCases = []struct {
 	{"invalid-vcf-subfolder.json", ErrInvalid, "samples[0].vcf", 10, false, ""},
 	{"invalid-index-plain-vcf.json", ErrInvalid, "samples[0].index", 15, false, ""},
 	{"invalid-index-suffix.json", ErrInvalid, "samples[0].index", 15, false, ""},
+	{"invalid-callable-suffix.json", ErrInvalid, "samples[0].callable", 15, false, ""},
 	{"invalid-duplicate-sample.json", ErrInvalid, "samples[1].sample_id", 17, true, "unique sample ids"},
 	{"invalid-no-ordering-unit.json", ErrInvalid, "samples[0].ordering_unit", 7, false, ""},
 	{"invalid-empty-index.json", ErrInvalid, "samples[0].index", 15, false, ""},

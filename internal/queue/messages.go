@@ -42,9 +42,10 @@ type Job struct {
 	RunID         string   `json:"run_id"`
 	SampleID      string   `json:"sample_id"` // pseudonymous, never a patient identity
 	VCFKey        string   `json:"vcf_key"`
-	IndexKey      string   `json:"index_key,omitempty"` // .tbi or .csi beside the VCF; empty when there is none
-	Specimen      string   `json:"specimen"`            // germline or tumour
-	Panels        []string `json:"panels"`              // dpyd, brca, lynch, pole
+	IndexKey      string   `json:"index_key,omitempty"`    // .tbi or .csi beside the VCF; empty when there is none
+	CallableKey   string   `json:"callable_key,omitempty"` // callable-regions BED for the coverage; empty when there is none
+	Specimen      string   `json:"specimen"`               // germline or tumour
+	Panels        []string `json:"panels"`                 // dpyd, brca, lynch, pole
 	ManifestKey   string   `json:"manifest_key"`
 }
 
@@ -188,6 +189,9 @@ func (m *Job) validate() error {
 	c.key("vcf_key", m.VCFKey, runKeyRE)
 	if m.IndexKey != "" {
 		c.key("index_key", m.IndexKey, runKeyRE)
+	}
+	if m.CallableKey != "" {
+		c.key("callable_key", m.CallableKey, runKeyRE)
 	}
 	c.oneOf("specimen", m.Specimen, "germline", "tumour")
 	c.that(len(m.Panels) > 0, "panels empty")

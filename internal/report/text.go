@@ -72,6 +72,8 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 	}
 	if len(s.Findings) == 0 {
 		fmt.Fprintf(b, "No variants in the ordered panels (%s).\n", strings.Join(r.Input.Panels, ", "))
+		writeCoverage(b, s) // a negative result is followed by what it rests on
+		b.WriteString("\n")
 	}
 	for _, p := range order {
 		fmt.Fprintf(b, "Panel %s\n", strings.ToUpper(p))
@@ -94,6 +96,10 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 		writeStructural(b, byPanel[p])
 		b.WriteString("\n")
 	}
+	if len(s.Findings) > 0 {
+		writeCoverage(b, s)
+		b.WriteString("\n")
+	}
 	if len(s.TagRationale) > 0 {
 		b.WriteString("Why these tags\n")
 		for _, t := range s.TagRationale {
@@ -111,6 +117,40 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 		input = fmt.Sprintf("read through index %s: %d of %d bytes, sha256 of the bytes read %s", a.Index, a.BytesRead, a.ObjectBytes, r.Input.SHA256)
 	}
 	fmt.Fprintf(b, "Provenance: %s %s; knowledge base %s; %s\n", r.Pipeline.Name, r.Pipeline.Version, r.KnowledgeBase.Version, input)
+}
+
+// writeCoverage states the coverage of each ordered gene (DESIGN.md clinical rule 7), or
+// that the report does not state it.
+func writeCoverage(b *strings.Builder, s *Sample) {
+	if len(s.Coverage) == 0 {
+		b.WriteString("Coverage: not stated in this report: a negative result cannot exclude variants in the ordered genes.\n")
+		return
+	}
+	b.WriteString("Coverage of the coding exons ±2 bp (MANE Select):\n")
+	for _, c := range s.Coverage {
+		fmt.Fprintf(b, "  %-6s %s\n", c.Gene, CoverageSummary(c))
+	}
+}
+
+// CoverageSummary says one gene's coverage in a line: the covered percentage, the source
+// and its note; for source none, the note alone (which says that a negative result cannot
+// exclude variants in the gene).
+func CoverageSummary(c Coverage) string {
+	if c.Source == "none" || c.CoveredFraction == nil {
+		if c.Note == "" {
+			return "not known: a negative result cannot exclude variants in " + c.Gene
+		}
+		return "not known: " + c.Note
+	}
+	line := fmt.Sprintf("%.1f%% (%s", *c.CoveredFraction*100, c.Source)
+	if c.MinDP != nil {
+		line += fmt.Sprintf(", lowest depth %d", *c.MinDP)
+	}
+	line += ")"
+	if c.Note != "" {
+		line += ": " + c.Note
+	}
+	return line
 }
 
 func dash(s string) string {

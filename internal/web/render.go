@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/precis-dx/precis/internal/panel"
 	"github.com/precis-dx/precis/internal/pgx"
 	"github.com/precis-dx/precis/internal/report"
 )
@@ -249,6 +250,21 @@ type pgxView struct {
 type panelView struct {
 	Key      string
 	Findings []report.Finding
+	Coverage []coverageView // the panel's genes; empty in a report made before coverage was stated
+	Unstated bool           // the report states no coverage at all
+}
+
+// coverageView is one gene's coverage (report.Coverage) with what the page says of it.
+type coverageView struct {
+	Gene      string
+	Source    string // gvcf | bed | none
+	Known     bool   // source gvcf or bed with a covered fraction
+	Percent   string // "98.2%"
+	MinDP     *int
+	Uncovered string // "2, 11" or ""
+	Callable  string // the BED's name (source bed)
+	GVCFMinDP int    // thresholds of the gVCF (source gvcf)
+	GVCFMinGQ int
 }
 
 type untestedView struct {
@@ -318,7 +334,13 @@ func newSampleView(r *report.Report, s *report.Sample) sampleView {
 		}
 	}
 	for _, p := range order {
-		sv.Panels = append(sv.Panels, panelView{Key: p, Findings: byPanel[p]})
+		pv := panelView{Key: p, Findings: byPanel[p], Unstated: len(s.Coverage) == 0}
+		for _, c := range s.Coverage {
+			if panel.Of(c.Gene) == p {
+				pv.Coverage = append(pv.Coverage, newCoverageView(r, c))
+			}
+		}
+		sv.Panels = append(sv.Panels, pv)
 	}
 	q := s.QC
 	sv.QC = []qcRow{
@@ -335,6 +357,21 @@ func newSampleView(r *report.Report, s *report.Sample) sampleView {
 		}
 	}
 	return sv
+}
+
+func newCoverageView(r *report.Report, c report.Coverage) coverageView {
+	v := coverageView{Gene: c.Gene, Source: c.Source, MinDP: c.MinDP, Callable: r.Input.Callable,
+		GVCFMinDP: r.Input.MinDP, GVCFMinGQ: r.Input.MinGQ}
+	if c.Source != "none" && c.CoveredFraction != nil {
+		v.Known = true
+		v.Percent = strconv.FormatFloat(*c.CoveredFraction*100, 'f', 1, 64) + "%"
+	}
+	ex := make([]string, len(c.UncoveredExons))
+	for i, e := range c.UncoveredExons {
+		ex[i] = strconv.Itoa(e)
+	}
+	v.Uncovered = strings.Join(ex, ", ")
+	return v
 }
 
 func firstNonEmpty(s ...string) string {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -87,6 +88,14 @@ func TestRenderEveryGolden(t *testing.T) {
 					for _, r := range s.TagRationale {
 						want = append(want, esc(r.Tag), esc(r.Reason))
 					}
+					// Every ordered gene's coverage is stated; source none with its caveat.
+					for _, c := range s.Coverage {
+						if c.Source == "none" {
+							want = append(want, esc(msgf(lang, "coverage.none", c.Gene, c.Gene)))
+						} else {
+							want = append(want, esc(msgf(lang, "coverage.fraction", c.Gene, strconv.FormatFloat(*c.CoveredFraction*100, 'f', 1, 64)+"%")))
+						}
+					}
 				}
 				for _, w := range rep.Input.Warnings {
 					want = append(want, esc(w))
@@ -107,6 +116,26 @@ func TestRenderEveryGolden(t *testing.T) {
 					t.Errorf("document shows a missing label %s", m)
 				}
 			})
+		}
+	}
+}
+
+// TestRenderCoverageUnstated: a report made before coverage was stated says, under each
+// panel, that its coverage is not stated, so a negative result never stands alone.
+func TestRenderCoverageUnstated(t *testing.T) {
+	rep := loadGolden(t, "example.json")
+	for i := range rep.Samples {
+		rep.Samples[i].Coverage = nil
+		rep.Samples[i].Findings = nil
+	}
+	for _, lang := range languages {
+		var buf bytes.Buffer
+		if err := RenderReport(&buf, rep, lang); err != nil {
+			t.Fatal(err)
+		}
+		doc := text(buf.String())
+		if n, want := strings.Count(doc, esc(msg(lang, "coverage.unstated"))), len(rep.Input.Panels)*len(rep.Samples); n != want {
+			t.Errorf("%s: %d statements that coverage is not stated, want one per panel (%d)", lang, n, want)
 		}
 	}
 }

@@ -536,13 +536,25 @@ func TestGVCFReferenceBlocks(t *testing.T) {
 		return b
 	}
 	const first, snv, last = 97075743, 97082391, 97925000 // rs67376798 c.2846A>T at snv
-	vcf := "##fileformat=VCFv4.2\n##reference=GRCh38\n##INFO=<ID=END,Number=1,Type=Integer,Description=\"End\">\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n" +
-		fmt.Sprintf("chr1\t%d\t.\t%s\t<*>\t0\t.\tEND=%d\tGT\t0/0\n", first, base(first), snv-1) +
+	// DeepVariant's block FORMAT: GT:GQ:MIN_DP:PL, no DP.
+	vcf := "##fileformat=VCFv4.2\n##reference=GRCh38\n##INFO=<ID=END,Number=1,Type=Integer,Description=\"End\">\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n" +
+		"##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"GQ\">\n##FORMAT=<ID=MIN_DP,Number=1,Type=Integer,Description=\"Minimum DP\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n" +
+		fmt.Sprintf("chr1\t%d\t.\t%s\t<*>\t0\t.\tEND=%d\tGT:GQ:MIN_DP\t0/0:50:25\n", first, base(first), snv-1) +
 		fmt.Sprintf("chr1\t%d\trs67376798\tT\tA,<*>\t50\tPASS\t.\tGT\t0/1\n", snv) +
-		fmt.Sprintf("chr1\t%d\t.\t%s\t<*>\t0\t.\tEND=%d\tGT\t0/0\n", snv+1, base(snv+1), last)
+		fmt.Sprintf("chr1\t%d\t.\t%s\t<*>\t0\t.\tEND=%d\tGT:GQ:MIN_DP\t0/0:50:25\n", snv+1, base(snv+1), last)
 	rep, err := a.Annotate(context.Background(), strings.NewReader(vcf), "blocks.g.vcf", fixed(Options{Panels: []string{"dpyd"}}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Blocks that give neither depth nor GQ show no reads: every position they cover is
+	// untested, with the reason (DESIGN.md clinical rule 1).
+	bare := strings.ReplaceAll(vcf, "GT:GQ:MIN_DP\t0/0:50:25", "GT\t0/0")
+	bareRep, err := a.Annotate(context.Background(), strings.NewReader(bare), "bare.g.vcf", fixed(Options{Panels: []string{"dpyd"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bp := bareRep.Samples[0].PGx[0]; len(bp.UntestedPositions) != 82 || len(bp.UntestedReasons) != 82 || !strings.Contains(bp.UntestedReasons[0].Reason, "no depth") {
+		t.Errorf("blocks without depth or GQ: %d untested, reasons %d %v", len(bp.UntestedPositions), len(bp.UntestedReasons), bp.UntestedReasons[:min(1, len(bp.UntestedReasons))])
 	}
 	s := rep.Samples[0]
 	p := s.PGx[0]

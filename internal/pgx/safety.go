@@ -78,14 +78,25 @@ type Untested struct {
 }
 
 // lowQuality says why record s cannot test a position (FORMAT DP or GQ below the thresholds),
-// or "" when it can. A value the record does not give is not held against it.
+// or "" when it can. A site's missing value is not held against it (plain VCFs of GT only,
+// as PharmCAT's inputs are, test their positions); a gVCF reference block must show its
+// depth and GQ, since a block is only a claim that reads were there (package coverage reads
+// blocks the same way).
 func (c *caller) lowQuality(s *Site) string {
 	var why []string
-	if c.opts.MinDP > 0 && s.DP >= 0 && s.DP < c.opts.MinDP {
+	switch {
+	case c.opts.MinDP <= 0:
+	case s.DP >= 0 && s.DP < c.opts.MinDP:
 		why = append(why, fmt.Sprintf("depth %d < %d", s.DP, c.opts.MinDP))
+	case s.DP < 0 && s.RefBlock:
+		why = append(why, "no depth (DP or MIN_DP)")
 	}
-	if c.opts.MinGQ > 0 && s.GQ >= 0 && s.GQ < c.opts.MinGQ {
+	switch {
+	case c.opts.MinGQ <= 0:
+	case s.GQ >= 0 && s.GQ < c.opts.MinGQ:
 		why = append(why, fmt.Sprintf("GQ %d < %d", s.GQ, c.opts.MinGQ))
+	case s.GQ < 0 && s.RefBlock:
+		why = append(why, "no GQ")
 	}
 	if len(why) == 0 {
 		return ""

@@ -33,7 +33,7 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.format, "format", "json", "output format: json, text, fhir (HL7 FHIR R4 Bundle, Genomics Reporting IG) or html (a standalone page that prints on A4)")
 	fs.StringVar(&c.lang, "lang", "en", "labels of the html format: en or sv")
-	fs.StringVar(&c.panels, "panels", "dpyd,brca,lynch,pole", "comma-separated panels to report: dpyd, brca, lynch, pole")
+	fs.StringVar(&c.panels, "panels", "dpyd,brca,lynch,pole", "comma-separated panels to report: dpyd, brca, lynch, pole, or all; an empty list is refused")
 	fs.StringVar(&c.build, "build", "auto", "genome build: auto, GRCh38 or GRCh37 (overrides only when the evidence does not contradict it)")
 	fs.StringVar(&c.missing, "missing", "no-call", "DPYD positions absent from the input: no-call (untested) or reference")
 	fs.StringVar(&c.specimen, "specimen", "germline", "specimen: germline or tumour")

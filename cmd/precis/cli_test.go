@@ -44,6 +44,11 @@ func TestExitCodes(t *testing.T) {
 	truncated := write("truncated.vcf.gz", gz.Bytes()[:gz.Len()/2])
 	binary := write("binary.vcf", []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00"))
 	empty := write("empty.vcf", nil)
+	// Two BRCA1 records at GRCh37 coordinates whose REF alleles are GRCh37's, only the ##fileformat line
+	// (the r8 case of ../shared/conformance/safety): chr17:41209079 T (c.5266dup's anchor) and
+	// chr17:41215890 C.
+	b37headerless := write("b37.vcf", []byte("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"+
+		"17\t41209079\t.\tT\tTG\t.\tPASS\t.\tGT\t0/1\n17\t41215890\t.\tC\tA\t.\tPASS\t.\tGT\t0/1\n"))
 	long := write("long.vcf", append(append([]byte("##fileformat=VCFv4.2\n##reference=GRCh38\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\t97450058\t.\tC\tT\t.\tPASS\t"), bytes.Repeat([]byte("A"), 10<<20)...), '\n'))
 
 	tests := []struct {
@@ -56,6 +61,9 @@ func TestExitCodes(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
 		{"bad format", []string{"annotate", "--format", "xml", "x.vcf"}, exitUsage, "--format"},
 		{"bad panel", []string{"annotate", "--panels", "cardio", "x.vcf"}, exitUsage, "unknown panel"},
+		{"empty panels", []string{"annotate", "--panels", "", "x.vcf"}, exitUsage, "panel list is empty"},
+		{"blank panels", []string{"annotate", "--panels=  ", "x.vcf"}, exitUsage, "panel list is empty"},
+		{"GRCh37 REF alleles beat --build GRCh38", []string{"annotate", "--build", "GRCh38", "--panels", "brca", b37headerless}, exitBuild, "agree with the built-in GRCh37"},
 		{"no file", []string{"annotate"}, exitUsage, "usage"},
 		{"missing file", []string{"annotate", filepath.Join(dir, "nope.vcf")}, exitInvalid, "no such file"},
 		{"truncated gzip", []string{"annotate", truncated}, exitInvalid, "truncated.vcf.gz"},

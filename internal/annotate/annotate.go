@@ -538,9 +538,15 @@ func collectTags(s *report.Sample, specimen string, a *Annotator) {
 	for i := range s.Findings {
 		f := &s.Findings[i]
 		_, hot := a.hotspots[f.Gene+" "+f.HGVSp]
-		rs := findingTags(f, specimen, hot && f.Gene == "POLE")
+		var rs []report.Rationale
 		if f.SVType != "" {
-			rs = append(rs, svTags(f, specimen)...)
+			rs = svTags(f, specimen) // structural findings have their own rules (sv.go)
+		} else {
+			c := ruleContext{specimen: specimen, poleHotspot: hot && f.Gene == "POLE", tx: a.kb.Transcripts[f.Gene]}
+			if e, ok := a.kb.ClinVar.Lookup(f.Chrom, f.Normalized.Pos, f.Normalized.Ref, f.Normalized.Alt); ok {
+				c.somatic = e.Somatic
+			}
+			rs = findingTags(f, c)
 		}
 		f.Tags = []string{}
 		for _, r := range rs {
@@ -648,6 +654,12 @@ func (a *Annotator) finding(gene string, nv variant.Variant, rec *vcf.Record, s 
 		f.ClassificationSource = src + ")"
 		if e.Classification == "not_in_knowledge_base" {
 			f.ClassificationSource += "; not a germline pathogenicity classification"
+		}
+		for _, c := range e.Conditions() {
+			f.Condition = append(f.Condition, report.Condition{Name: c.Name, IDs: c.IDs})
+		}
+		if s := somaticSource(e.Somatic); s != "" && opts.Specimen == "tumour" {
+			f.ClassificationSource += "; " + s
 		}
 	}
 	if h, ok := a.hotspots[gene+" "+f.HGVSp]; ok && gene == "POLE" {

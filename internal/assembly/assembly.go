@@ -195,6 +195,9 @@ func (d *Detector) Decide(option string) (string, []Evidence, error) {
 		if build != "" && build != option {
 			return "", ev, fmt.Errorf("%w: --build %s, but the input is %s (%s)", ErrMismatch, option, build, summary(ev))
 		}
+		if err := d.contradicts(option); err != nil {
+			return "", ev, err
+		}
 		ev = append(ev, Evidence{Kind: "option", Detail: "--build " + option, Build: option})
 		build = option
 	}
@@ -208,6 +211,33 @@ func (d *Detector) Decide(option string) (string, []Evidence, error) {
 		return build, ev, fmt.Errorf("%w: the input is GRCh37 (%s); Precis annotates GRCh38 only, lift the VCF over or call against GRCh38", ErrUnsupported, summary(ev))
 	}
 	return build, ev, nil
+}
+
+// minContradict is the number of REF alleles that, all agreeing with one build and none with
+// the other, refuse a --build naming the other. It is below minRefChecks because the REF
+// alleles do not have to decide the build here, only to show that the named one is wrong: two
+// records inside the panel exons of one build, both matching its reference, is not what a file
+// on the other build shows (at a GRCh37 BRCA1 coordinate, GRCh38 has other sequence).
+const minContradict = 2
+
+// contradicts returns ErrMismatch when the REF alleles, too few to decide the build, still
+// contradict the build the user named: all of at least minContradict agree with the other
+// build and none with the named one, or all of at least minContradict disagree with the named
+// one. DESIGN.md clinical rule 2: --build never overrides contradicting evidence.
+func (d *Detector) contradicts(option string) error {
+	other := GRCh37
+	if option == GRCh37 {
+		other = GRCh38
+	}
+	if n := d.checked[other]; n >= minContradict && d.agreed[other] == n && d.agreed[option] == 0 {
+		return fmt.Errorf("%w: --build %s, but the REF alleles of all %d records checked inside the panels agree with the built-in %s sequence and none agrees with %s (%s): the file looks like %s; lift it over or correct --build",
+			ErrMismatch, option, n, other, option, refSummary(d), other)
+	}
+	if n := d.checked[option]; n >= minContradict && d.agreed[option] == 0 {
+		return fmt.Errorf("%w: --build %s, but the REF alleles of all %d records checked inside the panels disagree with the built-in %s sequence (%s)",
+			ErrMismatch, option, n, option, refSummary(d))
+	}
+	return nil
 }
 
 func refBuild(d *Detector, b string) string {

@@ -88,6 +88,11 @@ func TestDecide(t *testing.T) {
 		{name: "--build GRCh38 but REF alleles refute it", option: GRCh38, refs: refs{b38: 10, agree38: 2}, err: ErrMismatch},
 		{name: "unknown contig length is no evidence", contigs: []Contig{{Chrom: "chr1", Length: 1}}, err: ErrUndetermined},
 		{name: "too few REF alleles decide nothing", refs: refs{b38: 2, agree38: 2}, err: ErrUndetermined},
+		// ../shared/conformance/safety/r8_b37_headerless.vcf: two GRCh37 BRCA1 records, no header.
+		{name: "--build GRCh38, two REF alleles agree with GRCh37 only", option: GRCh38, refs: refs{b37: 2, agree37: 2}, err: ErrMismatch},
+		{name: "--build GRCh38, two REF alleles disagree with GRCh38", option: GRCh38, refs: refs{b38: 2}, err: ErrMismatch},
+		{name: "--build GRCh38, one GRCh37 agreement is not enough", option: GRCh38, refs: refs{b37: 1, agree37: 1}, want: GRCh38},
+		{name: "--build GRCh38, GRCh37 agreement by chance beside GRCh38 agreement", option: GRCh38, refs: refs{b38: 2, agree38: 2, b37: 2, agree37: 2}, want: GRCh38},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

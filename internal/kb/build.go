@@ -642,7 +642,7 @@ func (b *builder) write(outDir string) error {
 			func(buf *bytes.Buffer) error { return writeFASTA(buf, b.g38) }),
 		add(fileGenome37, true, len(b.g37.Spans()), fmt.Sprintf("GRCh37 bases of the panel exons ±%d bp (FASTA; chrom:start-end, 1-based inclusive)", GRCh37Flank),
 			func(buf *bytes.Buffer) error { return writeFASTA(buf, b.g37) }),
-		add(fileClinVar, true, b.clinvarDB.Len(), "ClinVar classifications of the panel genes (TSV; 1-based VCF positions)",
+		add(fileClinVar, true, b.clinvarDB.Len(), "ClinVar classifications of the panel genes with their conditions and somatic classifications (TSV; 1-based VCF positions)",
 			func(buf *bytes.Buffer) error { return writeClinVar(buf, b.clinvarDB) }),
 		add(fileRegions, false, len(b.regionList), "panel regions (TSV; 1-based inclusive)",
 			func(buf *bytes.Buffer) error { return writeRegions(buf, b.regionList) }),

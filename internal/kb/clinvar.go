@@ -43,6 +43,13 @@ type Entry struct {
 	Release        string   // "ClinVar 2026-02-26"
 	MC             []string // molecular consequences, ClinVar's Sequence Ontology labels (e.g. "missense_variant"; ClinVar labels SO:0001587 "nonsense")
 	RSID           string   // dbSNP id, "rs80357906", or ""
+	// ConditionText is ClinVar's conditions for the germline classification: CLNDN with its
+	// CLNDISDB ids (2026 file), or CLNDISDB_MONDO (2024 P/LP extract), encoded as
+	// ParseConditions reads it; "" when ClinVar names none. Conditions decodes it. It stays
+	// encoded (a substring of the loaded table) so that the table costs no allocation per
+	// condition: only a finding's entry is ever decoded.
+	ConditionText string
+	Somatic       *Somatic // ClinVar's somatic classifications (ONC, SCI); nil when it has none
 }
 
 // ClinVar holds ClinVar entries of the panel genes, at most one per (contig, position,
@@ -308,6 +315,8 @@ func parseClinVarRecord(l string) (e Entry, keep bool, err error) {
 		return e, false, nil
 	}
 	e = Entry{Chrom: chrom, Pos: pos, Ref: f[3], Alt: f[4], VariationID: f[2]}
+	var clndn, clndisdb, oncdn, oncdisdb, scidn, scidisdb string
+	var som Somatic
 	for _, kv := range strings.Split(f[7], ";") {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
@@ -326,6 +335,28 @@ func parseClinVarRecord(l string) (e Entry, keep bool, err error) {
 			e.CLNSIG = v
 		case "CLNREVSTAT":
 			e.ReviewStatus = v
+		case "CLNDN":
+			clndn = v
+		case "CLNDISDB":
+			clndisdb = v
+		case "CLNDISDB_MONDO":
+			e.ConditionText = encodeMONDO(v)
+		case "ONC":
+			som.Oncogenicity = v
+		case "ONCREVSTAT":
+			som.OncogenicityReview = v
+		case "ONCDN":
+			oncdn = v
+		case "ONCDISDB":
+			oncdisdb = v
+		case "SCI":
+			som.ClinicalImpact = v
+		case "SCIREVSTAT":
+			som.ClinicalImpactReview = v
+		case "SCIDN":
+			scidn = v
+		case "SCIDISDB":
+			scidisdb = v
 		case "MC":
 			for _, mc := range strings.Split(v, ",") {
 				_, label, ok := strings.Cut(mc, "|")
@@ -344,6 +375,22 @@ func parseClinVarRecord(l string) (e Entry, keep bool, err error) {
 	}
 	if e.Gene == "" {
 		return e, false, nil
+	}
+	if clndn != "" {
+		e.ConditionText = encodeConditions(clndn, clndisdb)
+	}
+	if noSomatic(som.Oncogenicity) {
+		som.Oncogenicity, som.OncogenicityReview = "", ""
+	} else {
+		som.OncogenicityConditions = encodeConditions(oncdn, oncdisdb)
+	}
+	if noSomatic(som.ClinicalImpact) {
+		som.ClinicalImpact, som.ClinicalImpactReview = "", ""
+	} else {
+		som.ClinicalImpactConds = encodeConditions(scidn, scidisdb)
+	}
+	if som.Oncogenicity != "" || som.ClinicalImpact != "" {
+		e.Somatic = &som
 	}
 	// A record without CLNSIG has no germline classification (only an oncogenicity or
 	// somatic clinical-impact one, or none yet); it is kept as not_in_knowledge_base so a
@@ -380,17 +427,33 @@ func isAlleles(s string) bool {
 }
 
 // clinvarHeader heads the embedded ClinVar table.
+//
+// conditions is ClinVar's CLNDN with CLNDISDB ids (MONDO, MedGen, OMIM), or the 2024
+// extract's CLNDISDB_MONDO, as ParseConditions reads it. onc, onc_revstat and onc_conditions
+// are ClinVar's oncogenicity classification (ONC, ONCREVSTAT, ONCDN with ONCDISDB); sci,
+// sci_revstat and sci_conditions its somatic clinical impact (SCI, SCIREVSTAT, SCIDN with
+// SCIDISDB). The six somatic columns are '.' for the many records without one.
 const clinvarHeader = "#chrom\tpos\tref\talt\tvariation_id\tgene\tclnsig\tclnrevstat\tstars\tclassification\trelease\tmc\trsid" +
-	"\t(pos: 1-based VCF position; '.' marks an empty field)\n"
+	"\tconditions\tonc\tonc_revstat\tonc_conditions\tsci\tsci_revstat\tsci_conditions" +
+	"\t(pos: 1-based VCF position; '.' marks an empty field; conditions: name=ID,ID|name)\n"
+
+// clinvarFields is the number of columns of the embedded ClinVar table.
+const clinvarFields = 20
 
 // writeClinVar writes the embedded ClinVar table, sorted by contig, position and alleles.
 func writeClinVar(w io.Writer, c *ClinVar) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString(clinvarHeader)
 	for e := range c.All() {
-		fmt.Fprintf(bw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n",
+		var som Somatic
+		if e.Somatic != nil {
+			som = *e.Somatic
+		}
+		fmt.Fprintf(bw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			e.Chrom, e.Pos, e.Ref, e.Alt, dot(e.VariationID), e.Gene, dot(e.CLNSIG), dot(e.ReviewStatus),
-			e.Stars, e.Classification, e.Release, dot(strings.Join(e.MC, ",")), dot(e.RSID))
+			e.Stars, e.Classification, e.Release, dot(strings.Join(e.MC, ",")), dot(e.RSID), dot(e.ConditionText),
+			dot(som.Oncogenicity), dot(som.OncogenicityReview), dot(som.OncogenicityConditions),
+			dot(som.ClinicalImpact), dot(som.ClinicalImpactReview), dot(som.ClinicalImpactConds))
 	}
 	return bw.Flush()
 }
@@ -464,20 +527,20 @@ func parseClinVarLines(text string, line int, out []Entry) (int, error) {
 	used := 0
 	err := eachLine(text, func(n int, l string) error {
 		n += line
-		var f [13]string
+		var f [clinvarFields]string
 		rest := l
 		for i := range f {
 			if i == len(f)-1 {
 				f[i] = rest
 				if strings.IndexByte(rest, '\t') >= 0 {
-					return fmt.Errorf("%w: clinvar line %d: more than 13 fields", ErrFormat, n)
+					return fmt.Errorf("%w: clinvar line %d: more than %d fields", ErrFormat, n, clinvarFields)
 				}
 				break
 			}
 			var ok bool
 			f[i], rest, ok = strings.Cut(rest, "\t")
 			if !ok {
-				return fmt.Errorf("%w: clinvar line %d: %d fields, want 13", ErrFormat, n, i+1)
+				return fmt.Errorf("%w: clinvar line %d: %d fields, want %d", ErrFormat, n, i+1, clinvarFields)
 			}
 		}
 		chrom, known := canonicalChrom(f[0])
@@ -499,7 +562,12 @@ func parseClinVarLines(text string, line int, out []Entry) (int, error) {
 			return fmt.Errorf("%w: clinvar line %d: classification %q is not one of %s", ErrFormat, n, f[9], classificationVocabulary)
 		}
 		e := Entry{Chrom: chrom, Pos: pos, Ref: f[2], Alt: f[3], VariationID: undot(f[4]), Gene: f[5],
-			CLNSIG: undot(f[6]), ReviewStatus: undot(f[7]), Stars: stars, Classification: f[9], Release: f[10], RSID: undot(f[12])}
+			CLNSIG: undot(f[6]), ReviewStatus: undot(f[7]), Stars: stars, Classification: f[9], Release: f[10], RSID: undot(f[12]),
+			ConditionText: undot(f[13])}
+		if f[14] != "." || f[17] != "." {
+			e.Somatic = &Somatic{Oncogenicity: undot(f[14]), OncogenicityReview: undot(f[15]), OncogenicityConditions: undot(f[16]),
+				ClinicalImpact: undot(f[17]), ClinicalImpactReview: undot(f[18]), ClinicalImpactConds: undot(f[19])}
+		}
 		if mc := undot(f[11]); mc != "" {
 			e.MC = strings.Split(mc, ",")
 		}

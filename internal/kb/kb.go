@@ -36,7 +36,7 @@ type KB struct {
 	Transcripts map[string]*transcript.Transcript // MANE Select transcripts by gene symbol
 	Genome      *Genome                           // GRCh38 reference bases inside the panels
 	GRCh37      *Genome                           // GRCh37 bases of the panel exons (±GRCh37Flank), for genome-build evidence
-	ClinVar     *ClinVar                          // ClinVar classifications of the panel genes
+	ClinVar     *ClinVar                          // ClinVar classifications of the panel genes, with conditions
 	Regions     []Region                          // panel regions, sorted by contig and start
 	Hotspots    []Hotspot                         // POLE exonuclease-domain pathogenic mutations
 	Markers     []Marker                          // GRCh37-vs-GRCh38 build markers

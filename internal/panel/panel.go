@@ -17,6 +17,10 @@ import (
 // ErrUnknown is returned for a panel name Precis does not have.
 var ErrUnknown = errors.New("panel: unknown panel")
 
+// ErrEmpty is returned for an empty panel list: a run that orders nothing must not be read as
+// one that orders everything (DESIGN.md clinical rule 5: only the ordered panels are reported).
+var ErrEmpty = errors.New("panel: no panel named")
+
 // Genes of each panel (DESIGN.md, "Panels").
 var genes = map[string][]string{
 	"dpyd":  {"DPYD"},
@@ -41,11 +45,16 @@ func Of(gene string) string {
 	return ""
 }
 
-// Parse reads a comma-separated --panels value ("dpyd,brca,lynch,pole"); "" or "all" means
-// every panel. The result is in report order without duplicates.
+// Parse reads a comma-separated --panels value ("dpyd,brca,lynch,pole"); "all" means every
+// panel. An empty or blank value is ErrEmpty, never "all": reporting panels nobody ordered
+// would report unrequested germline findings (DESIGN.md clinical rule 5). The result is in
+// report order without duplicates.
 func Parse(s string) ([]string, error) {
 	s = strings.TrimSpace(strings.ToLower(s))
-	if s == "" || s == "all" {
+	if s == "" {
+		return nil, fmt.Errorf("%w: the panel list is empty; name one or more of %s, or all", ErrEmpty, strings.Join(Names(), ", "))
+	}
+	if s == "all" {
 		return Names(), nil
 	}
 	want := map[string]bool{}

@@ -14,7 +14,8 @@ func TestParse(t *testing.T) {
 		want []string
 		err  error
 	}{
-		{"", Names(), nil},
+		{"", nil, ErrEmpty},
+		{" \t ", nil, ErrEmpty},
 		{"all", Names(), nil},
 		{"pole,dpyd", []string{"dpyd", "pole"}, nil},
 		{" BRCA , lynch,brca", []string{"brca", "lynch"}, nil},

@@ -37,15 +37,18 @@ type RunSubmitted struct {
 
 // Job is the body of precis.job.annotate.{lab}: one sample for a worker.
 type Job struct {
-	SchemaVersion string   `json:"schema_version"`
-	Lab           string   `json:"lab"`
-	RunID         string   `json:"run_id"`
-	SampleID      string   `json:"sample_id"` // pseudonymous, never a patient identity
-	VCFKey        string   `json:"vcf_key"`
-	IndexKey      string   `json:"index_key,omitempty"` // .tbi or .csi beside the VCF; empty when there is none
-	Specimen      string   `json:"specimen"`            // germline or tumour
-	Panels        []string `json:"panels"`              // dpyd, brca, lynch, pole
-	ManifestKey   string   `json:"manifest_key"`
+	SchemaVersion string `json:"schema_version"`
+	Lab           string `json:"lab"`
+	RunID         string `json:"run_id"`
+	SampleID      string `json:"sample_id"` // pseudonymous, never a patient identity
+	VCFKey        string `json:"vcf_key"`
+	IndexKey      string `json:"index_key,omitempty"` // .tbi or .csi beside the VCF; empty when there is none
+	// VCFSample is the VCF column of the sample when the manifest names one (vcf_sample);
+	// empty: the column named SampleID, or the only column of a single-sample VCF.
+	VCFSample   string   `json:"vcf_sample,omitempty"`
+	Specimen    string   `json:"specimen"` // germline or tumour
+	Panels      []string `json:"panels"`   // dpyd, brca, lynch, pole
+	ManifestKey string   `json:"manifest_key"`
 }
 
 // ReportReady is the body of precis.report.ready.{lab}: a report was stored.

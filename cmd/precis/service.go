@@ -22,6 +22,7 @@ import (
 	"github.com/precis-dx/precis/internal/service"
 	"github.com/precis-dx/precis/internal/store"
 	"github.com/precis-dx/precis/internal/submit"
+	"github.com/precis-dx/precis/internal/webhook"
 )
 
 // serviceFlags are the flags `serve` and `worker` share.
@@ -30,6 +31,7 @@ type serviceFlags struct {
 	tlsCert, tlsKey                                string
 	s3Secure, trustProxy                           bool
 	sessionKey                                     []byte
+	webhookAllow                                   listFlag
 	workers, natsPort                              int
 	ackWait                                        time.Duration
 	maxDeliver                                     int
@@ -50,6 +52,7 @@ func (f *serviceFlags) register(fs *flag.FlagSet, worker bool) {
 		fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS instead of HTTP (with --tls-key)")
 		fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
 		fs.BoolVar(&f.trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address for the audit trail from X-Forwarded-For")
+		fs.Var(&f.webhookAllow, "webhook-allow", "internal webhook destinations to allow: CIDR, IP address or host name (*.example.org for its subdomains); repeat or comma-separate. Loopback, private, link-local, CGNAT, multicast and cloud metadata addresses are refused otherwise")
 	} else {
 		fs.StringVar(&f.httpAddr, "http", "", "address of /metrics, /healthz and /readyz (empty: none)")
 	}
@@ -59,7 +62,7 @@ func (f *serviceFlags) config(ingest bool, logger *slog.Logger) service.Config {
 	s3 := store.S3ConfigFromEnv()
 	s3.Endpoint, s3.Bucket, s3.Secure = f.s3Endpoint, f.bucket, f.s3Secure
 	return service.Config{DataDir: f.dataDir, NATSURL: f.natsURL, NATSPort: f.natsPort, S3: s3, HTTPAddr: f.httpAddr,
-		TLSCert: f.tlsCert, TLSKey: f.tlsKey, TrustProxy: f.trustProxy, SessionKey: f.sessionKey,
+		TLSCert: f.tlsCert, TLSKey: f.tlsKey, TrustProxy: f.trustProxy, SessionKey: f.sessionKey, WebhookAllow: f.webhookAllow,
 		Workers: f.workers, Ingest: ingest, Queue: queue.Config{JobAckWait: f.ackWait, MaxDeliver: f.maxDeliver},
 		Version: version(), Log: logger}
 }
@@ -78,6 +81,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, work
 		fs.BoolVar(&demo, "demo", false, "submit the bundled example run (testdata/runs/demo) and print its report")
 	}
 	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if _, err := webhook.NewGuard(f.webhookAllow); err != nil {
+		fmt.Fprintf(stderr, "precis %s: --webhook-allow: %v\n", name, err)
 		return exitUsage
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {

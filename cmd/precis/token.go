@@ -28,11 +28,11 @@ Without --nats, the command uses the NATS server of a running 'precis serve' on
 127.0.0.1:4222 when there is one, else it opens the embedded store in --data itself.
 `
 
-// labList is a repeatable --lab flag; "a,b" also works.
-type labList []string
+// listFlag is a repeatable flag (--lab, --webhook-allow); "a,b" also works.
+type listFlag []string
 
-func (l *labList) String() string { return strings.Join(*l, ",") }
-func (l *labList) Set(v string) error {
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
 	for _, p := range strings.Split(v, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			*l = append(*l, p)
@@ -51,7 +51,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	natsURL := fs.String("nats", "", "NATS URL of the service (default: a running 'precis serve' on 127.0.0.1:4222, else the embedded store in --data)")
 	dataDir := fs.String("data", "precis-data", "data directory of the embedded default")
-	var labs labList
+	var labs listFlag
 	role := fs.String("role", "", "lab, clinician or admin")
 	name := fs.String("name", "", "who the token is for (free text, shown in lists and the audit trail)")
 	if verb == "create" {

@@ -56,6 +56,11 @@ type Config struct {
 	Webhook    *webhook.Options // alert delivery retries; webhook.DefaultOptions() when nil
 	Version    string           // pipeline version written into reports
 	Log        *slog.Logger
+
+	// WebhookAllow lists the internal destinations webhooks may reach (CIDR networks, IP
+	// addresses, host names; see webhook.NewGuard). Loopback, private, link-local, metadata
+	// and the other internal ranges are refused unless listed.
+	WebhookAllow []string
 }
 
 // Service is a running set of roles.
@@ -83,9 +88,12 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		log = slog.Default()
 	}
 	startedAt := time.Now()
+	guard, err := webhook.NewGuard(cfg.WebhookAllow)
+	if err != nil {
+		return nil, err
+	}
 	s := &Service{Registry: prometheus.NewRegistry(), errs: make(chan error, 16)}
 	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	var err error
 	if cfg.S3.Endpoint == "" {
 		s.Objects, err = store.NewLocal(filepath.Join(cfg.DataDir, "objects"))
 	} else {
@@ -129,7 +137,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		s.close()
 		return nil, err
 	}
-	if s.Webhooks, err = webhook.OpenStore(ctx, s.Queue.JetStream(), s.Queue.Replicas()); err != nil {
+	if s.Webhooks, err = webhook.OpenStore(ctx, s.Queue.JetStream(), s.Queue.Replicas(), guard); err != nil {
 		s.close()
 		return nil, err
 	}

@@ -103,7 +103,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("Connect: %v", err)
 	}
 	t.Cleanup(q.Close)
-	store, err := OpenStore(ctx, q.JetStream(), q.Replicas())
+	store, err := OpenStore(ctx, q.JetStream(), q.Replicas(), testGuard(t))
 	if err != nil {
 		t.Fatalf("OpenStore: %v", err)
 	}
@@ -112,6 +112,18 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("audit.Open: %v", err)
 	}
 	return &env{srv: srv, q: q, store: store, audit: log}
+}
+
+// testGuard allows the test's receivers, httptest servers on 127.0.0.1, as an operator
+// allows a hospital's internal receivers (--webhook-allow 127.0.0.1); everything else
+// internal stays refused.
+func testGuard(t testing.TB) *Guard {
+	t.Helper()
+	g, err := NewGuard([]string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
 
 func (e *env) publish(t *testing.T, alerts ...goldenAlert) {

@@ -31,16 +31,19 @@ type serviceFlags struct {
 	tlsCert, tlsKey                                string
 	s3Secure, trustProxy                           bool
 	sessionKey                                     []byte
-	webhookAllow                                   listFlag
 	workers, natsPort                              int
 	ackWait                                        time.Duration
 	maxDeliver                                     int
+
+	natsCreds    string   // --nats-creds: credentials for --nats
+	webhookAllow listFlag // --webhook-allow: internal destinations webhooks may reach
 }
 
 func (f *serviceFlags) register(fs *flag.FlagSet, worker bool) {
 	fs.StringVar(&f.dataDir, "data", "precis-data", "directory of the embedded NATS server and the local object store")
 	fs.StringVar(&f.natsURL, "nats", "", "NATS URL (e.g. nats://nats-1:4222); empty starts an embedded server with JetStream")
-	fs.IntVar(&f.natsPort, "nats-port", 4222, "port of the embedded NATS server (0: any free port)")
+	fs.StringVar(&f.natsCreds, "nats-creds", "", "credentials for --nats, mode 0600: a NATS .creds file (user JWT and NKey seed) or one line user:password or token")
+	fs.IntVar(&f.natsPort, "nats-port", 4222, "port of the embedded NATS server (0: any free port); it requires the credentials it generates into DIR/nats/credentials")
 	fs.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3 endpoint host:port; empty uses a local object store in --data; credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or MINIO_ROOT_USER/MINIO_ROOT_PASSWORD)")
 	fs.StringVar(&f.bucket, "bucket", "precis", "S3 bucket")
 	fs.BoolVar(&f.s3Secure, "s3-tls", false, "use HTTPS for the S3 endpoint")
@@ -63,7 +66,7 @@ func (f *serviceFlags) config(ingest bool, logger *slog.Logger) service.Config {
 	s3.Endpoint, s3.Bucket, s3.Secure = f.s3Endpoint, f.bucket, f.s3Secure
 	return service.Config{DataDir: f.dataDir, NATSURL: f.natsURL, NATSPort: f.natsPort, S3: s3, HTTPAddr: f.httpAddr,
 		TLSCert: f.tlsCert, TLSKey: f.tlsKey, TrustProxy: f.trustProxy, SessionKey: f.sessionKey, WebhookAllow: f.webhookAllow,
-		Workers: f.workers, Ingest: ingest, Queue: queue.Config{JobAckWait: f.ackWait, MaxDeliver: f.maxDeliver},
+		Workers: f.workers, Ingest: ingest, Queue: queue.Config{JobAckWait: f.ackWait, MaxDeliver: f.maxDeliver, CredsFile: f.natsCreds},
 		Version: version(), Log: logger}
 }
 
@@ -98,6 +101,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, work
 			return exitUsage
 		}
 		f.sessionKey = key
+	}
+	if f.natsCreds != "" && f.natsURL == "" {
+		fmt.Fprintf(stderr, "precis %s: --nats-creds goes with --nats (the embedded server uses the credentials it generates in --data)\n", name)
+		return exitUsage
 	}
 	if worker && f.natsURL == "" {
 		fmt.Fprintln(stderr, "precis worker: --nats is required (workers share a NATS cluster and an object store)")

@@ -121,13 +121,15 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		if err != nil {
 			return nil, fmt.Errorf("embedded NATS: %w", err)
 		}
-		url = s.embedded.URL()
-		log.Info("embedded NATS with JetStream", "url", url, "dir", filepath.Join(cfg.DataDir, "nats"))
+		url = s.embedded.URL() // with the credentials it generated
+		cfg.Queue.CredsFile = ""
+		log.Info("embedded NATS with JetStream", "addr", s.embedded.Addr(), "dir", filepath.Join(cfg.DataDir, "nats"),
+			"credentials", s.embedded.CredsFile())
 	}
 	s.Queue, err = queue.Connect(ctx, url, cfg.Queue, log)
 	if err != nil {
 		s.close()
-		return nil, fmt.Errorf("NATS %s: %w", url, err)
+		return nil, fmt.Errorf("NATS: %w", err)
 	}
 	if s.Tokens, err = auth.Open(ctx, s.Queue.JetStream(), s.Queue.Replicas()); err != nil {
 		s.close()
@@ -258,7 +260,8 @@ func (s *Service) HTTPAddr() string {
 	return s.httpLn.Addr().String()
 }
 
-// NATSURL returns the URL of the embedded NATS server ("" when external).
+// NATSURL returns the URL of the embedded NATS server with its credentials as userinfo
+// ("" when external): a secret.
 func (s *Service) NATSURL() string {
 	if s.embedded == nil {
 		return ""

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/fhir"
@@ -22,6 +23,8 @@ type annotateConfig struct {
 	format, lang, panels, build, missing, specimen, sample string
 	index                                                  string // auto | off
 	file                                                   string
+	callable                                               string // callable-regions BED, "" for none
+	minDP, minGQ                                           int
 }
 
 func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -35,12 +38,15 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	fs.StringVar(&c.missing, "missing", "no-call", "DPYD positions absent from the input: no-call (untested) or reference")
 	fs.StringVar(&c.specimen, "specimen", "germline", "specimen: germline or tumour")
 	fs.StringVar(&c.sample, "sample", "", "report only this sample")
+	fs.IntVar(&c.minDP, "min-dp", annotate.DefaultMinDP, "a gVCF block or site tests a DPYD position, and covers a coding base, only with FORMAT DP (MIN_DP of a block) at least this; 0 turns the check off")
+	fs.IntVar(&c.minGQ, "min-gq", annotate.DefaultMinGQ, "a gVCF block or site tests a position only with FORMAT GQ at least this; 0 turns the check off")
+	fs.StringVar(&c.callable, "callable", "", "callable-regions BED (mosdepth --quantize, GATK CallableLoci or 3 columns; plain, gzip or BGZF) the coverage per gene is read from")
 	fs.StringVar(&c.index, "index", "auto", "auto: with FILE.tbi or FILE.csi beside a BGZF FILE, read only the blocks in the panels; off: read the whole file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--index auto|off] FILE|-")
+		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--min-dp N] [--min-gq N] [--callable BED] [--index auto|off] FILE|-")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := fs.Parse(reorder(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
@@ -67,6 +73,10 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			return exitUsage
 		}
 	}
+	if c.minDP < 0 || c.minGQ < 0 {
+		fmt.Fprintln(stderr, "precis annotate: --min-dp and --min-gq take a number of 0 or more")
+		return exitUsage
+	}
 	panels, err := panel.Parse(c.panels)
 	if err != nil {
 		fmt.Fprintln(stderr, "precis annotate:", err)
@@ -83,7 +93,17 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprintln(stderr, "precis annotate:", err)
 		return exitFailure
 	}
-	opts := annotate.Options{Panels: panels, Build: c.build, Missing: c.missing, Specimen: c.specimen, Sample: c.sample}
+	opts := annotate.Options{Panels: panels, Build: c.build, Missing: c.missing, Specimen: c.specimen, Sample: c.sample,
+		MinDP: offIfZero(c.minDP), MinGQ: offIfZero(c.minGQ)}
+	if c.callable != "" {
+		f, err := os.Open(c.callable)
+		if err != nil {
+			fmt.Fprintln(stderr, "precis annotate:", err)
+			return exitInvalid
+		}
+		defer f.Close()
+		opts.Callable, opts.CallableName = bufio.NewReaderSize(f, 1<<16), c.callable
+	}
 	var rep *report.Report
 	if c.file == "-" {
 		rep, err = a.Annotate(ctx, bufio.NewReaderSize(stdin, 1<<20), "-", opts)
@@ -156,9 +176,11 @@ func localIndexed(f *os.File, size int64, name, idx string) annotate.Indexed {
 	}
 }
 
-// reorder moves flags before positional arguments so `precis annotate FILE --format text`
-// works as well as the flags-first form the flag package expects.
-func reorder(args []string) []string {
+// reorder moves flags before the positional arguments, so that a flag may follow FILE as
+// users type it. Whether a flag takes the next argument as its value is the flag package's
+// own rule, asked of fs: a boolean flag does not (`submit --quiet --server URL DIR`), and
+// neither does `--flag=value`; an unknown flag is left for fs.Parse to report.
+func reorder(fs *flag.FlagSet, args []string) []string {
 	var flags, pos []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -168,7 +190,7 @@ func reorder(args []string) []string {
 			i = len(args)
 		case len(a) > 1 && a[0] == '-':
 			flags = append(flags, a)
-			if !containsEq(a) && i+1 < len(args) && takesValue(a) {
+			if !strings.Contains(a, "=") && i+1 < len(args) && takesValue(fs, a) {
 				flags = append(flags, args[i+1])
 				i++
 			}
@@ -179,19 +201,24 @@ func reorder(args []string) []string {
 	return append(flags, pos...)
 }
 
-func containsEq(s string) bool {
-	for _, c := range s {
-		if c == '=' {
-			return true
-		}
+// takesValue reports whether the flag named by arg ("-x" or "--x") is defined in fs and
+// needs a value.
+func takesValue(fs *flag.FlagSet, arg string) bool {
+	f := fs.Lookup(strings.TrimLeft(arg, "-"))
+	if f == nil {
+		return false
 	}
-	return false
-}
-
-func takesValue(flagArg string) bool {
-	switch flagArg {
-	case "-h", "-help", "--help":
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 		return false
 	}
 	return true
+}
+
+// offIfZero maps a threshold flag to annotate.Options, where 0 means the default and a
+// negative value turns the check off.
+func offIfZero(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

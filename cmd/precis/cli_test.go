@@ -5,11 +5,15 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"github.com/precis-dx/precis/internal/oracle"
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/oracle"
 )
 
 func precis(t *testing.T, stdin []byte, args ...string) (int, string, string) {
@@ -119,5 +123,80 @@ func TestFlagsAfterFile(t *testing.T) {
 	}
 	if len(rep.Input.Panels) != 1 || rep.Input.Panels[0] != "dpyd" {
 		t.Errorf("panels %v, want [dpyd]", rep.Input.Panels)
+	}
+}
+
+// TestQualityThresholdFlags: --min-dp and --min-gq decide whether a gVCF block tests a DPYD
+// position, and the report records them; a negative value is a usage error.
+func TestQualityThresholdFlags(t *testing.T) {
+	block := func(dp, gq int) string {
+		return "##fileformat=VCFv4.2\n##reference=GRCh38\n##INFO=<ID=END,Number=1,Type=Integer,Description=\"End\">\n" +
+			"##FORMAT=<ID=GT,Number=1,Type=String,Description=\"GT\">\n##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"DP\">\n##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"GQ\">\n" +
+			"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n" +
+			fmt.Sprintf("chr1\t97450001\t.\tA\t<NON_REF>\t.\t.\tEND=97450100\tGT:DP:GQ\t0/0:%d:%d\n", dp, gq)
+	}
+	for _, c := range []struct {
+		args     []string
+		dp, gq   int
+		untested bool
+	}{
+		{nil, 12, 30, false},
+		{nil, 9, 30, true},
+		{nil, 12, 19, true},
+		{[]string{"--min-dp", "5"}, 9, 30, false},
+		{[]string{"--min-dp", "0", "--min-gq", "0"}, 0, 0, false},
+		{[]string{"--min-gq", "40"}, 50, 30, true},
+	} {
+		args := append([]string{"annotate", "--panels", "dpyd"}, c.args...)
+		code, out, errs := precis(t, []byte(block(c.dp, c.gq)), append(args, "-")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, code, errs)
+		}
+		var rep struct {
+			Input struct {
+				MinDP int `json:"min_dp"`
+				MinGQ int `json:"min_gq"`
+			} `json:"input"`
+			Samples []struct {
+				PGx []struct {
+					Untested []string `json:"untested_positions"`
+				} `json:"pgx"`
+			} `json:"samples"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(rep.Samples[0].PGx[0].Untested, "rs3918290"); got != c.untested {
+			t.Errorf("%v DP %d GQ %d: *2A untested %v, want %v", c.args, c.dp, c.gq, got, c.untested)
+		}
+		if len(c.args) == 0 && (rep.Input.MinDP != 10 || rep.Input.MinGQ != 20) {
+			t.Errorf("report records min_dp %d min_gq %d, want 10 and 20", rep.Input.MinDP, rep.Input.MinGQ)
+		}
+	}
+	if code, _, _ := precis(t, nil, "annotate", "--min-dp", "-3", "-"); code != exitUsage {
+		t.Errorf("--min-dp -3: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestReorder: flags may follow the positional arguments; a boolean flag never takes the
+// next argument as its value (the flag package's rule), so `submit --quiet --server URL
+// --token T DIR` keeps DIR positional and URL with --server.
+func TestReorder(t *testing.T) {
+	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
+	quiet := fs.Bool("quiet", false, "")
+	server := fs.String("server", "", "")
+	token := fs.String("token", "", "")
+	for _, args := range [][]string{
+		{"--quiet", "--server", "http://127.0.0.1:1", "--token", "T", "DIR"},
+		{"DIR", "--quiet", "--server", "http://127.0.0.1:1", "--token=T"},
+		{"--server=http://127.0.0.1:1", "DIR", "-quiet", "--token", "T"},
+	} {
+		*quiet, *server, *token = false, "", ""
+		if err := fs.Parse(reorder(fs, args)); err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		if !*quiet || *server != "http://127.0.0.1:1" || *token != "T" || fs.NArg() != 1 || fs.Arg(0) != "DIR" {
+			t.Errorf("%q: quiet %v server %q token %q args %q", args, *quiet, *server, *token, fs.Args())
+		}
 	}
 }

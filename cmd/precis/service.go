@@ -28,6 +28,7 @@ import (
 // serviceFlags are the flags `serve` and `worker` share.
 type serviceFlags struct {
 	dataDir, natsURL, s3Endpoint, bucket, httpAddr string
+	metricsAddr                                    string
 	tlsCert, tlsKey                                string
 	s3Secure, trustProxy                           bool
 	sessionKey                                     []byte
@@ -52,6 +53,7 @@ func (f *serviceFlags) register(fs *flag.FlagSet, worker bool) {
 	fs.IntVar(&f.maxDeliver, "max-deliver", 5, "deliveries of a job before it is dead-lettered")
 	if !worker {
 		fs.StringVar(&f.httpAddr, "http", "127.0.0.1:8080", "address of the HTTP API, the web pages and /metrics")
+		fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve /metrics on this address alone, not on -http (empty: on -http, without a token)")
 		fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS instead of HTTP (with --tls-key)")
 		fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
 		fs.BoolVar(&f.trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address for the audit trail from X-Forwarded-For")
@@ -64,7 +66,7 @@ func (f *serviceFlags) register(fs *flag.FlagSet, worker bool) {
 func (f *serviceFlags) config(ingest bool, logger *slog.Logger) service.Config {
 	s3 := store.S3ConfigFromEnv()
 	s3.Endpoint, s3.Bucket, s3.Secure = f.s3Endpoint, f.bucket, f.s3Secure
-	return service.Config{DataDir: f.dataDir, NATSURL: f.natsURL, NATSPort: f.natsPort, S3: s3, HTTPAddr: f.httpAddr,
+	return service.Config{DataDir: f.dataDir, NATSURL: f.natsURL, NATSPort: f.natsPort, S3: s3, HTTPAddr: f.httpAddr, MetricsAddr: f.metricsAddr,
 		TLSCert: f.tlsCert, TLSKey: f.tlsKey, TrustProxy: f.trustProxy, SessionKey: f.sessionKey, WebhookAllow: f.webhookAllow,
 		Workers: f.workers, Ingest: ingest, Queue: queue.Config{JobAckWait: f.ackWait, MaxDeliver: f.maxDeliver, CredsFile: f.natsCreds},
 		Version: version(), Log: logger}
@@ -237,7 +239,7 @@ func submitCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	server := fs.String("server", "http://127.0.0.1:8080", "URL of the Precis API")
 	token := fs.String("token", "", "the lab's access token (default: $PRECIS_TOKEN)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return exitUsage
 	}
 	if fs.NArg() != 1 {
@@ -269,7 +271,7 @@ func reportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	lab := fs.String("lab", "", "lab id (required)")
 	format := fs.String("format", "json", "json, text, fhir or html")
 	token := fs.String("token", "", "access token (default: $PRECIS_TOKEN)")
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return exitUsage
 	}
 	if *lab == "" || fs.NArg() < 1 || fs.NArg() > 2 {

@@ -62,7 +62,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if verb == "create" {
 		fs.Var(&labs, "lab", "lab id (repeat, or comma-separated, for a clinician's granted labs)")
 	}
-	if err := fs.Parse(reorder(args[1:])); err != nil {
+	if err := fs.Parse(reorder(fs, args[1:])); err != nil {
 		return exitUsage
 	}
 	switch {
@@ -132,6 +132,13 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case "revoke":
 		if err := store.Revoke(ctx, fs.Arg(0)); err != nil {
 			fmt.Fprintln(stderr, "precis token revoke:", err)
+			return exitFailure
+		}
+		if log, err := audit.Open(ctx, q.JetStream(), q.Replicas()); err != nil {
+			fmt.Fprintln(stderr, "precis token revoke: audit:", err)
+			return exitFailure
+		} else if err := log.Record(ctx, audit.Event{Action: audit.ActionTokenRevoke, Actor: "cli", Target: fs.Arg(0)}); err != nil {
+			fmt.Fprintln(stderr, "precis token revoke: audit:", err)
 			return exitFailure
 		}
 		fmt.Fprintf(stderr, "token %s revoked\n", fs.Arg(0))

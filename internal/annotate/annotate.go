@@ -20,11 +20,13 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/assembly"
+	"github.com/precis-dx/precis/internal/coverage"
 	"github.com/precis-dx/precis/internal/hgvs"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/panel"
 	"github.com/precis-dx/precis/internal/pgx"
 	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/sv"
 	"github.com/precis-dx/precis/internal/variant"
 	"github.com/precis-dx/precis/internal/vcf"
 )
@@ -57,11 +59,26 @@ type Options struct {
 	Concurrency int       // BGZF decompression goroutines; 0 means GOMAXPROCS
 	Now         time.Time // report time; zero means time.Now()
 	ReportID    string    // "" means a random id
+	// MinDP and MinGQ: a gVCF block or site counts as tested only with FORMAT DP (MIN_DP of a
+	// block) >= MinDP and GQ >= MinGQ (DESIGN.md clinical rule 1). 0 means the default (10,
+	// 20); a negative value turns the check off.
+	MinDP int
+	MinGQ int
+	// Callable is a callable-regions BED (plain, gzip or BGZF; package coverage), read to
+	// its end when given; CallableName names it in the report and in errors.
+	Callable     io.Reader
+	CallableName string
 }
+
+// Default quality thresholds of a tested position (DESIGN.md clinical rule 1).
+const (
+	DefaultMinDP = coverage.DefaultMinDP
+	DefaultMinGQ = coverage.DefaultMinGQ
+)
 
 // DefaultOptions are the options of `precis annotate` with no flags.
 func DefaultOptions() Options {
-	return Options{Panels: panel.Names(), Build: "auto", Missing: "no-call", Specimen: "germline"}
+	return Options{Panels: panel.Names(), Build: "auto", Missing: "no-call", Specimen: "germline", MinDP: DefaultMinDP, MinGQ: DefaultMinGQ}
 }
 
 // Annotator holds the knowledge base and the indexes built from it. It is safe for concurrent
@@ -177,6 +194,7 @@ func (l lines) at(n int) string {
 // input.sha256.
 func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, opts Options, at lines) (*report.Report, error) {
 	ix := a.index(opts.Panels)
+	spans := a.geneSpans(opts.Panels) // structural variants count anywhere in an ordered gene (sv.go)
 
 	// The Keep filter runs on every record of the file before anything but CHROM, POS and the
 	// span is parsed: it must not allocate. A record is kept when its span (REF, or END= of a
@@ -189,6 +207,7 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 		otherContig       int
 		primary           int
 		needBuildEvidence = true
+		svOnly            bool // the record Next returns next was kept only as a possible intronic SV
 	)
 	keep := func(chrom []byte, pos, end int) bool {
 		if !bytes.Equal(chrom, lastRaw) {
@@ -200,6 +219,7 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 			return false
 		}
 		primary++
+		svOnly = false
 		if ix.Contains(lastCanon, pos, end) {
 			return true
 		}
@@ -208,7 +228,8 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 				return true
 			}
 		}
-		return false
+		svOnly = spans.keepSV(lastCanon, pos, end)
+		return svOnly
 	}
 	r, err := vcf.NewReader(src, name, vcf.Options{Keep: keep, Concurrency: opts.Concurrency})
 	if err != nil {
@@ -243,22 +264,22 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 			return nil, readErr(err)
 		}
 		chrom, ok := vcf.CanonicalChrom(rec.Chrom)
-		if !ok {
+		if !ok || (svOnly && !hasSV(rec)) {
 			continue
 		}
 		k := keptRecord{rec: rec, chrom: chrom, refOK38: true}
 		end := rec.Pos + len(rec.Ref) - 1
-		if seq, ok := a.kb.Genome.Fetch(chrom, rec.Pos, end); ok {
+		if seq, ok := a.kb.Genome.Fetch(chrom, rec.Pos, end); ok && !allN(rec.Ref) {
 			k.refOK38 = strings.EqualFold(seq, rec.Ref)
 			k.refSeq38 = seq
 			det.Ref(assembly.GRCh38, k.refOK38)
 		}
-		if a.kb.GRCh37 != nil {
+		if a.kb.GRCh37 != nil && !allN(rec.Ref) {
 			if seq, ok := a.kb.GRCh37.Fetch(chrom, rec.Pos, end); ok {
 				det.Ref(assembly.GRCh37, strings.EqualFold(seq, rec.Ref))
 			}
 		}
-		if ix.Contains(chrom, rec.Pos, max(rec.End, end)) {
+		if ix.Contains(chrom, rec.Pos, max(rec.End, end)) || spans.keepSV(chrom, rec.Pos, max(svEnd(rec), end)) {
 			kept = append(kept, k)
 		}
 	}
@@ -283,6 +304,7 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 		Input: report.Input{
 			File: name, GenomeBuild: build, BuildEvidence: evidence,
 			Panels: opts.Panels, Specimen: opts.Specimen, MissingPolicy: opts.Missing, Warnings: []string{},
+			MinDP: max(opts.MinDP, 0), MinGQ: max(opts.MinGQ, 0),
 		},
 	}
 	for _, w := range r.Warnings() {
@@ -293,8 +315,11 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 	}
 
 	qc := report.QC{RecordsRead: int(stats.Records), RecordsInPanels: len(kept), SkippedOffPanel: int(stats.Records) - len(kept) - otherContig, SkippedOtherContigs: otherContig}
-	res := a.interpret(kept, samples, ix, opts, rep, &qc, at)
+	res := a.interpret(kept, samples, ix, spans, opts, rep, &qc, at)
 	rep.Samples = res
+	if err := a.addCoverage(rep, kept, samples, h, opts); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 
@@ -337,11 +362,23 @@ func fill(o Options) Options {
 	if o.Specimen == "" {
 		o.Specimen = d.Specimen
 	}
+	if o.MinDP == 0 {
+		o.MinDP = d.MinDP
+	}
+	if o.MinGQ == 0 {
+		o.MinGQ = d.MinGQ
+	}
 	if o.Specimen == "tumor" {
 		o.Specimen = "tumour"
 	}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
+	}
+	if o.MinDP == 0 {
+		o.MinDP = d.MinDP
+	}
+	if o.MinGQ == 0 {
+		o.MinGQ = d.MinGQ
 	}
 	if o.ReportID == "" {
 		o.ReportID = newID()
@@ -395,7 +432,7 @@ func contigLengths(k *kb.KB) []assembly.ContigLength {
 }
 
 // interpret turns the kept records into per-sample findings, DPYD calls and tags.
-func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.Index, opts Options, rep *report.Report, qc *report.QC, at lines) []report.Sample {
+func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.Index, spans geneSpans, opts Options, rep *report.Report, qc *report.QC, at lines) []report.Sample {
 	dpydOrdered := slices.Contains(opts.Panels, "dpyd")
 	out := make([]report.Sample, len(samples))
 	sites := make([][]pgx.Site, len(samples))
@@ -416,8 +453,12 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 		alleles := make([]pgx.Allele, len(rec.Alts))
 		norm := make([]variant.Variant, len(rec.Alts))
 		usable := make([]bool, len(rec.Alts))
+		structural := make([]bool, len(rec.Alts)) // symbolic SV alleles in an ordered gene (sv.go)
 		for i, alt := range rec.Alts {
 			if vcf.IsSymbolic(alt) {
+				if structural[i] = spans.isSV(rec, k.chrom, i+1); structural[i] {
+					continue
+				}
 				if alt != "<NON_REF>" && alt != "<*>" && alt != "*" {
 					qc.SkippedSymbolic++
 					if !symbolicNoted {
@@ -440,14 +481,17 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 				smp = &rec.Samples[s.index]
 			}
 			if dpydOrdered && k.chrom == "chr1" && smp != nil {
-				sites[si] = append(sites[si], pgx.Site{Chrom: k.chrom, Pos: rec.Pos, Ref: rec.Ref, End: rec.End,
-					RefBlock: rec.IsRefBlock(), Alleles: alleles, GT: smp.GT, Phased: smp.Phased, PhaseSet: smp.PS, Filter: rec.Filter})
+				sites[si] = append(sites[si], dpydSite(k.chrom, rec, smp, alleles, usable))
 			}
 			if smp != nil && smp.GT != nil && allMissing(smp.GT) {
 				out[si].QC.NoCalls++
 				continue
 			}
 			for ai := range rec.Alts {
+				if structural[ai] {
+					out[si].Findings = append(out[si].Findings, a.svFindings(k, ai+1, smp, spans, at)...)
+					continue
+				}
 				if !usable[ai] {
 					continue
 				}
@@ -456,6 +500,10 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 					continue
 				}
 				nv := norm[ai]
+				if c, ok := sv.Explicit(nv.Pos, nv.Ref, nv.Alt); ok {
+					out[si].Findings = append(out[si].Findings, a.explicitSVFindings(c, nv, rec, smp, zyg, ai+1, spans, opts, at)...)
+					continue
+				}
 				for _, gene := range ix.Genes(nv.Chrom, nv.Pos, nv.Pos+max(len(nv.Ref), 1)-1) {
 					f := a.finding(gene, nv, rec, smp, zyg, ai+1, opts)
 					f.InputLine = at.fileLine(rec.Line)
@@ -471,9 +519,11 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 		out[si].QC = q
 		sortFindings(out[si].Findings)
 		if dpydOrdered {
-			res := a.dpyd.Call(sites[si], pgx.Options{Missing: opts.Missing})
+			po := pgx.Options{Missing: opts.Missing, MinDP: max(opts.MinDP, 0), MinGQ: max(opts.MinGQ, 0), Specimen: opts.Specimen,
+				Evidence: a.dpydEvidence(out[si].Findings)}
+			res := a.dpyd.Call(sites[si], po)
 			if samples[si].index < 0 {
-				res = a.dpyd.Call(nil, pgx.Options{Missing: opts.Missing})
+				res = a.dpyd.Call(nil, po)
 			}
 			out[si].PGx = append(out[si].PGx, res)
 		}
@@ -489,6 +539,9 @@ func collectTags(s *report.Sample, specimen string, a *Annotator) {
 		f := &s.Findings[i]
 		_, hot := a.hotspots[f.Gene+" "+f.HGVSp]
 		rs := findingTags(f, specimen, hot && f.Gene == "POLE")
+		if f.SVType != "" {
+			rs = append(rs, svTags(f, specimen)...)
+		}
 		f.Tags = []string{}
 		for _, r := range rs {
 			if !slices.Contains(f.Tags, r.Tag) {
@@ -501,7 +554,11 @@ func collectTags(s *report.Sample, specimen string, a *Annotator) {
 	for _, p := range s.PGx {
 		for _, t := range p.Tags {
 			if !seen[t] {
-				s.TagRationale = append(s.TagRationale, report.Rationale{Tag: t, Reason: p.Alert.Message, Source: strings.Join(p.Sources, "; "), Finding: p.Gene + " " + p.Diplotype})
+				why := report.Rationale{Tag: t, Reason: p.Alert.Message, Source: strings.Join(p.Sources, "; "), Finding: p.Gene + " " + p.Diplotype}
+				if tr, ok := p.TagReasons[t]; ok {
+					why.Reason, why.Source = tr.Reason, tr.Source
+				}
+				s.TagRationale = append(s.TagRationale, why)
 			}
 			seen[t] = true
 		}

@@ -117,6 +117,15 @@ func TestGolden(t *testing.T) {
 		{"mismatched_ref", filepath.Join(data, "vcf-real", "pharmcat-preprocessor", "NamedAlleleMatcher-mismatchedRefAllele.vcf"), Options{}},
 		{"dpyd_missing_reference", filepath.Join(data, "vcf-real", "pharmcat-preprocessor", "reference.missing_pgx_var.vcf.bgz"), Options{Missing: "reference"}},
 		{"brca_only", filepath.Join("..", "..", "testdata", "example.vcf"), Options{Panels: []string{"brca"}}},
+		// Structural and copy-number variants: hand-written fixtures in each caller's format
+		// (internal/sv/testdata/README.md).
+		{"sv_manta", filepath.Join("..", "sv", "testdata", "manta.vcf"), Options{}},
+		{"sv_manta_tumour", filepath.Join("..", "sv", "testdata", "manta.vcf"), Options{Specimen: "tumour"}},
+		{"sv_delly", filepath.Join("..", "sv", "testdata", "delly.vcf"), Options{}},
+		{"sv_gcnv", filepath.Join("..", "sv", "testdata", "gcnv.vcf"), Options{}},
+		{"sv_cnvkit", filepath.Join("..", "sv", "testdata", "cnvkit.vcf"), Options{Panels: []string{"brca", "lynch"}}},
+		{"sv_dragen", filepath.Join("..", "sv", "testdata", "dragen.vcf"), Options{}},
+		{"sv_vcf44", filepath.Join("..", "sv", "testdata", "vcf44.vcf"), Options{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

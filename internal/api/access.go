@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
@@ -30,9 +32,12 @@ func principal(r *http.Request) auth.Principal {
 	return p
 }
 
-// authed wraps a handler with token authentication and the token.use audit record.
+// authed wraps a handler with token authentication and the token.use audit record. The
+// ids in the path are checked first, so that the record names only valid labs (the audit
+// trail files events by lab).
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		ra := requestAudit(r)
 		token := auth.FromHeader(r.Header.Get("Authorization"))
 		if token == "" {
 			s.unauthenticated(w, r, "an access token is required: Authorization: Bearer <token>")
@@ -41,22 +46,100 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 		p, err := s.auth.Authenticate(r.Context(), token)
 		switch {
 		case errors.Is(err, auth.ErrUnauthenticated):
-			s.recordBestEffort(r, audit.Event{Action: audit.ActionAuthFailed, Target: r.Method + " " + r.URL.Path,
-				From: s.clientAddr(r), Status: http.StatusUnauthorized})
+			s.recordBestEffort(r, audit.Event{Action: audit.ActionAuthFailed, Actor: auth.TokenID(token),
+				Target: target(r), From: s.clientAddr(r), Status: http.StatusUnauthorized})
+			ra.recorded = true
 			s.unauthenticated(w, r, "the access token is not valid")
 			return
 		case err != nil:
 			s.failDependency(w, r, "checking the access token", err)
 			return
 		}
+		ra.p, ra.authed = p, true
+		for _, name := range []string{"lab", "run", "sample"} {
+			if v := r.PathValue(name); v != "" && !idName.MatchString(v) {
+				s.fail(w, r, http.StatusBadRequest, CodeInvalidName, fmt.Sprintf("%s %q: %s", name, v, idRule))
+				return
+			}
+		}
 		ev := audit.Event{Action: audit.ActionTokenUse, Actor: p.TokenID, Role: string(p.Role),
 			Lab: r.PathValue("lab"), Run: r.PathValue("run"), Sample: r.PathValue("sample"),
-			Target: r.Method + " " + r.URL.Path, From: s.clientAddr(r)}
+			Target: target(r), From: s.clientAddr(r)}
 		if err := s.audit.Record(r.Context(), ev); err != nil {
 			s.auditDown(w, r, err)
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	}
+}
+
+// maxTarget bounds the request line kept in an audit record: a client chooses its path.
+const maxTarget = 512
+
+// target is the audit record's Target of a request: method and path, cut to maxTarget.
+func target(r *http.Request) string { return cut(r.Method+" "+r.URL.Path, maxTarget) }
+
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// reqAudit is what the audit trail needs to know of a request once it is answered: who
+// made it, and whether it was recorded already. Handler puts one in every request's context.
+type reqAudit struct {
+	p        auth.Principal
+	authed   bool   // p is set: the token was valid
+	recorded bool   // the refusal is recorded already (auth.failed)
+	code     string // the error code answered
+	msg      string // and its message
+}
+
+type reqAuditKey struct{}
+
+// requestAudit returns the request's reqAudit; a throwaway one outside Handler (tests).
+func requestAudit(r *http.Request) *reqAudit {
+	if ra, ok := r.Context().Value(reqAuditKey{}).(*reqAudit); ok {
+		return ra
+	}
+	return &reqAudit{}
+}
+
+// refused reports whether an answer is a refusal the audit trail keeps: 401 and 403 to
+// anyone, 400 and 404 to a valid token (a bad name, another lab's or a missing resource).
+func (ra *reqAudit) refused(status int) bool {
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return true
+	case http.StatusBadRequest, http.StatusNotFound:
+		return ra.authed
+	}
+	return false
+}
+
+// recordRefusal writes the request.refused record of an answered API request, when it was
+// a refusal not recorded yet. Best effort: the request is refused anyway.
+func (s *Server) recordRefusal(r *http.Request, ra *reqAudit, status int) {
+	if ra.recorded || !ra.refused(status) || !strings.HasPrefix(r.URL.Path, "/api/") {
+		return
+	}
+	ev := audit.Event{Action: audit.ActionRefused, Actor: audit.Anonymous, Target: target(r),
+		From: s.clientAddr(r), Status: status, Detail: cut(strings.TrimPrefix(ra.code+": "+ra.msg, ": "), 300)}
+	if ra.authed {
+		ev.Actor, ev.Role = ra.p.TokenID, string(ra.p.Role)
+	}
+	if lab := r.PathValue("lab"); idName.MatchString(lab) {
+		ev.Lab = lab
+		if run := r.PathValue("run"); idName.MatchString(run) {
+			ev.Run = run
+		}
+	}
+	// The client may have gone already; the record is written all the same.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	defer cancel()
+	if err := s.audit.Record(ctx, ev); err != nil {
+		s.log.ErrorContext(ctx, "audit", "action", ev.Action, "err", err)
 	}
 }
 

@@ -107,7 +107,11 @@ func (s *Server) streamAlerts(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	// The stream outlives the server's write timeout; each write has its own deadline, so
+	// a client that stops reading is dropped.
+	_ = rc.SetWriteDeadline(time.Now().Add(2 * keepAlive))
 	w.WriteHeader(http.StatusOK)
+	w = streamWriter{w, rc, 2 * keepAlive}
 	sent := uint64(0)
 	send := func(a queue.Alert) bool {
 		if a.Seq <= sent {
@@ -147,4 +151,17 @@ func (s *Server) streamAlerts(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// streamWriter gives each write of an event stream its own write deadline: the stream lives
+// as long as the client reads it, and no longer.
+type streamWriter struct {
+	http.ResponseWriter
+	rc    *http.ResponseController
+	stall time.Duration
+}
+
+func (s streamWriter) Write(p []byte) (int, error) {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(s.stall))
+	return s.ResponseWriter.Write(p)
 }

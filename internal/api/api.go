@@ -16,6 +16,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,10 +59,11 @@ const (
 	CodeNotReady         = "not_ready"          // 404: the run is known but the report is not written yet
 	CodeMethodNotAllowed = "method_not_allowed" // 405
 	CodeUnavailable      = "unavailable"        // 503: a dependency is down or not ready; retry later
+	CodeNoSpace          = "no_space"           // 507: the object store is full; retry once space is freed
 	CodeInternal         = "internal"           // 500
 	CodeUnauthenticated  = "unauthenticated"    // 401: no token, or not a valid one
 	CodeSampleFailed     = "sample_failed"      // 409: the sample failed; its reason is in the message (the JSON format serves the failure document)
-	CodeConflict         = "conflict"           // 409: the resource exists already (a webhook of the same lab and URL)
+	CodeConflict         = "conflict"           // 409: the resource exists already (a webhook of the same lab and URL, a used run id, a submitted run's file)
 	CodeForbidden        = "forbidden"          // 403: the token's role may not do this (never used to hide another lab's resources: those are 404)
 )
 
@@ -123,7 +126,15 @@ type Config struct {
 	Log        *slog.Logger                // one line per request; discarded when nil
 	OpenAPI    []byte                      // served on /api/openapi.json when set
 	Now        func() time.Time            // time.Now when nil
+	// BodyStall is the longest a request body may stall (DefaultBodyStall when 0): every
+	// read of a body pushes the connection's read and write deadlines that far ahead, so an
+	// upload of any size lives while bytes flow, and one that stops is ended (its temporary
+	// file removed). The server's ReadTimeout should be the same, WriteTimeout at least it.
+	BodyStall time.Duration
 }
+
+// DefaultBodyStall is the default of Config.BodyStall.
+const DefaultBodyStall = 30 * time.Second
 
 // Server serves the API. It holds no per-request state and is safe for concurrent use.
 type Server struct {
@@ -143,6 +154,7 @@ type Server struct {
 	ready    func(context.Context) error
 	log      *slog.Logger
 	now      func() time.Time
+	stall    time.Duration
 	mux      *http.ServeMux
 }
 
@@ -169,7 +181,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{objects: cfg.Objects, runs: cfg.Runs, auth: cfg.Auth, audit: cfg.Audit, alerts: cfg.Alerts,
 		auditLog: cfg.AuditLog, webhooks: cfg.Webhooks, html: cfg.HTML, htmlCSP: cfg.HTMLPolicy, web: cfg.Web, proxied: cfg.TrustProxy,
-		openapi: cfg.OpenAPI, reg: cfg.Registry, ready: cfg.Ready, log: logger, now: now}
+		openapi: cfg.OpenAPI, reg: cfg.Registry, ready: cfg.Ready, log: logger, now: now,
+		stall: cmp.Or(cfg.BodyStall, DefaultBodyStall)}
 	s.mux = http.NewServeMux()
 	s.routes()
 	return s, nil
@@ -226,11 +239,24 @@ func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
+		var body *bodyState
+		if r.Body != nil && r.Body != http.NoBody {
+			body = &bodyState{ReadCloser: r.Body, rc: http.NewResponseController(w), stall: s.stall}
+			r.Body = body
+		}
+		rec := &recorder{ResponseWriter: w, body: body}
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store") // run state and reports are clinical data
+		ra := &reqAudit{}
+		r = r.WithContext(context.WithValue(r.Context(), reqAuditKey{}, ra))
 		s.mux.ServeHTTP(rec, r)
+		s.recordRefusal(r, ra, rec.statusOrOK())
+		if rec.closing {
+			// The refused body is not read: the reads net/http makes to drain it
+			// before the next request fail at once, and the connection closes.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+		}
 		level := slog.LevelInfo
 		switch {
 		case rec.status >= 500:
@@ -295,6 +321,8 @@ type errorBody struct {
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	ra := requestAudit(r)
+	ra.code, ra.msg = code, msg
 	var b errorBody
 	b.Error.Code, b.Error.Message = code, msg
 	writeJSON(w, status, b)
@@ -323,16 +351,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// recorder remembers the status and size of a response for the request log.
+// recorder remembers the status and size of a response for the request log. An error
+// answered before the request's body was read to its end closes the connection
+// (Connection: close): net/http would otherwise drain the body first, and a client that
+// declares a body and never sends it would hold the connection for as long as it likes.
 type recorder struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	body    *bodyState // nil when the request has no body
+	status  int
+	bytes   int64
+	closing bool // the refused body is left unread and the connection closed
 }
 
 func (r *recorder) WriteHeader(code int) {
 	if r.status == 0 {
 		r.status = code
+		if code >= 400 && r.body != nil && !r.body.eof.Load() {
+			r.ResponseWriter.Header().Set("Connection", "close")
+			r.closing = true
+		}
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
@@ -355,6 +392,31 @@ func (r *recorder) statusOrOK() int {
 
 // Unwrap lets http.ResponseController reach the underlying writer (flush, deadlines).
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// bodyState notes whether a request body was read to its end, and keeps the connection's
+// deadlines ahead of a body that makes progress.
+type bodyState struct {
+	io.ReadCloser
+	eof      atomic.Bool
+	rc       *http.ResponseController
+	stall    time.Duration
+	extended time.Time // when the deadlines were last pushed
+}
+
+func (b *bodyState) Read(p []byte) (int, error) {
+	// Pushing the deadlines on every read of a fast upload would be waste; an eighth of
+	// the stall is close enough.
+	if now := time.Now(); now.Sub(b.extended) > b.stall/8 {
+		b.extended = now
+		_ = b.rc.SetReadDeadline(now.Add(b.stall))
+		_ = b.rc.SetWriteDeadline(now.Add(2 * b.stall))
+	}
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.eof.Store(true)
+	}
+	return n, err
+}
 
 // promLogger passes promhttp's errors (a failed gather) to slog.
 type promLogger struct{ log *slog.Logger }

@@ -481,8 +481,14 @@ func TestSubmitRun(t *testing.T) {
 	f := newFixture(t)
 	f.upload(t, "lab1", "run1")
 	body := marshal(t, testManifest("lab1", "run1"))
-	for i := range 2 { // the same run twice: both accepted, the queue dedupes
+	for i := range 2 { // the same run twice: the second answers 409, a run id is used once
 		resp, b := f.do(t, http.MethodPost, "/api/v1/runs", bytes.NewReader(body))
+		if i == 1 {
+			if code, _ := errorCode(t, b); resp.StatusCode != http.StatusConflict || code != CodeConflict {
+				t.Fatalf("submission 2: got %d %s, want 409 conflict", resp.StatusCode, b)
+			}
+			break
+		}
 		if resp.StatusCode != http.StatusAccepted {
 			t.Fatalf("submission %d: status: got %d, want 202 (%s)", i+1, resp.StatusCode, b)
 		}
@@ -501,8 +507,8 @@ func TestSubmitRun(t *testing.T) {
 	if got := f.objects.objects["runs/lab1/run1/manifest.json"]; !bytes.Equal(got, body) {
 		t.Errorf("stored manifest: got %q, want the posted bytes", got)
 	}
-	if len(f.runs.submitted) != 2 {
-		t.Fatalf("SubmitRun calls: got %d, want 2", len(f.runs.submitted))
+	if len(f.runs.submitted) != 1 {
+		t.Fatalf("SubmitRun calls: got %d, want 1", len(f.runs.submitted))
 	}
 	var ev queue.RunSubmitted
 	if err := queue.Decode(f.runs.submitted[0], &ev); err != nil {

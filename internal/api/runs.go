@@ -13,6 +13,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
+
+	"github.com/minio/minio-go/v7"
 
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
@@ -24,13 +27,12 @@ import (
 )
 
 // Names that become parts of object keys, NATS subjects and KV keys. Labs, runs and samples
-// follow the queue's id rule (one subject token: no dots); file names may hold dots but never
-// start with one, so no name is ".", ".." or hidden, and none holds a slash.
-var (
-	idName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-)
+// follow the manifest's id rule (one subject token: no dots; what a manifest can name, so no
+// file is uploaded under a run id no manifest can submit); file names may hold dots but
+// never start with one, so no name is ".", ".." or hidden, and none holds a slash.
+var idName = regexp.MustCompile(manifest.IDPattern)
 
-const idRule = "want 1-128 letters, digits, '_' or '-'"
+const idRule = manifest.IDRule
 
 // fileSuffixes are the inputs a run may upload: VCFs and their indexes.
 var fileSuffixes = append(append([]string(nil), manifest.VCFSuffixes...), manifest.IndexSuffixes...)
@@ -86,6 +88,14 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("file %q: want a plain file name ending in %s", name, strings.Join(fileSuffixes, ", ")))
 		return
 	}
+	if used, err := s.submitted(r.Context(), lab, run); err != nil {
+		s.failDependency(w, r, "checking run "+run, err)
+		return
+	} else if used != "" {
+		s.fail(w, r, http.StatusConflict, CodeConflict,
+			fmt.Sprintf("run %s of lab %s was submitted (%s): its files cannot be replaced; upload under a new run id", run, lab, used))
+		return
+	}
 	if r.ContentLength > MaxFileBytes {
 		s.fail(w, r, http.StatusRequestEntityTooLarge, CodeTooLarge,
 			fmt.Sprintf("file %s: %d bytes exceeds the limit of %d", name, r.ContentLength, MaxFileBytes))
@@ -104,12 +114,23 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
 			// The client went away or sent less than its Content-Length.
 			s.fail(w, r, http.StatusBadRequest, CodeBadRequest,
 				fmt.Sprintf("file %s: reading the request body after %d bytes: %v", name, body.n, body.err))
+		case noSpace(err):
+			s.log.ErrorContext(r.Context(), "store "+key, "err", err)
+			s.fail(w, r, http.StatusInsufficientStorage, CodeNoSpace,
+				fmt.Sprintf("file %s: the object store is full; nothing was stored, retry once space is freed", name))
 		default:
 			s.failDependency(w, r, "store "+key, err)
 		}
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"key": key, "size": body.n})
+}
+
+// noSpace reports whether a store error says the disk or the bucket is full.
+func noSpace(err error) bool {
+	var resp minio.ErrorResponse
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) ||
+		(errors.As(err, &resp) && resp.Code == "XMinioStorageFull")
 }
 
 // countingReader counts the bytes read and keeps the first read error, so that a failed
@@ -138,8 +159,21 @@ type submitResponse struct {
 }
 
 // submitRun validates a manifest, checks its objects exist, stores it and publishes the run.
+//
+// A token that cannot submit for any lab is refused before the body is read: parsing a
+// manifest is the costliest thing a request can ask for, and only a lab needs it.
 func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if p := principal(r); p.Role != auth.RoleLab || len(p.Labs) == 0 {
+		s.fail(w, r, http.StatusForbidden, CodeForbidden,
+			fmt.Sprintf("a %s token cannot upload or submit runs; use the lab's own token", p.Role))
+		return
+	}
+	if r.ContentLength > MaxManifestBytes {
+		s.fail(w, r, http.StatusRequestEntityTooLarge, CodeTooLarge,
+			fmt.Sprintf("manifest of %d bytes exceeds the limit of %d bytes", r.ContentLength, MaxManifestBytes))
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxManifestBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -167,6 +201,14 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 	if !s.checkNames(w, r, lab, run) || !s.canSubmit(w, r, lab, noLab(lab)) {
 		return
 	}
+	if used, err := s.submitted(ctx, lab, run); err != nil {
+		s.failDependency(w, r, "checking run "+run, err)
+		return
+	} else if used != "" {
+		s.fail(w, r, http.StatusConflict, CodeConflict,
+			fmt.Sprintf("run id %s of lab %s is used already (%s); a run id is used once: submit under a new run id", run, lab, used))
+		return
+	}
 	missing, err := s.missing(ctx, inputKeys(m))
 	if err != nil {
 		s.failDependency(w, r, "checking the run's files", err)
@@ -178,6 +220,11 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 	}
 	mkey := ManifestKey(lab, run)
 	if err := s.objects.Put(ctx, mkey, bytes.NewReader(body), int64(len(body)), "application/json"); err != nil {
+		if noSpace(err) {
+			s.log.ErrorContext(ctx, "store "+mkey, "err", err)
+			s.fail(w, r, http.StatusInsufficientStorage, CodeNoSpace, "the object store is full; the run was not submitted, retry once space is freed")
+			return
+		}
 		s.failDependency(w, r, "store "+mkey, err)
 		return
 	}
@@ -193,7 +240,8 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 		s.failDependency(w, r, "encode the run event", err)
 		return
 	}
-	// The queue dedupes by run id, so a repeated submission is harmless.
+	// The queue dedupes by run id as well, so two submissions racing past the check above
+	// run once.
 	if err := s.runs.SubmitRun(ctx, lab, run, event); err != nil {
 		s.failDependency(w, r, "publish the run", err)
 		return
@@ -201,6 +249,29 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 	statusURL := StatusPath(lab, run)
 	w.Header().Set("Location", statusURL)
 	writeJSON(w, http.StatusAccepted, submitResponse{Lab: lab, RunID: run, Status: "submitted", StatusURL: statusURL})
+}
+
+// submitted says how a run id was used already ("" when it was not): a run whose manifest
+// is stored, or whose state is anything but rejected (a run refused for an identity number
+// may be submitted again, corrected, under its id). A run id is used once, and the files of
+// a submitted run are immutable, so that a report's recorded input checksum always matches
+// the stored input.
+func (s *Server) submitted(ctx context.Context, lab, run string) (string, error) {
+	st, err := s.runs.GetRun(ctx, lab, run)
+	switch {
+	case err == nil && st.Status != queue.StatusRejected:
+		return "status " + st.Status, nil
+	case err != nil && !errors.Is(err, queue.ErrNotFound):
+		return "", err
+	}
+	_, err = s.objects.Stat(ctx, ManifestKey(lab, run))
+	switch {
+	case err == nil:
+		return "its manifest is stored", nil
+	case errors.Is(err, store.ErrNotExist):
+		return "", nil
+	}
+	return "", err
 }
 
 // inputKeys returns the distinct object keys a manifest refers to, in manifest order.

@@ -16,8 +16,14 @@ const (
 	ActionAlertFailed    = "alert.failed"    // a webhook delivery given up after its retries
 	ActionTokenUse       = "token.use"       // an authenticated request
 	ActionTokenCreate    = "token.create"    // a token issued
-	ActionAuthFailed     = "auth.failed"     // a request with a missing or invalid token to a protected route
+	ActionAuthFailed     = "auth.failed"     // a request with an invalid token (Actor: the id it claims) or a failed sign-in
+	ActionTokenRevoke    = "token.revoke"    // a token revoked (Target: its id)
+	ActionRefused        = "request.refused" // a request refused: no token (Actor "anonymous"), a role that may not (403), another lab's or an unknown resource (404), a bad name (400), a session that does not open
+	ActionSignOut        = "session.end"     // a web session ended by signing out
 )
+
+// Anonymous is the Actor of a refused request that presented no token.
+const Anonymous = "anonymous"
 
 // Event is one line of the audit trail: who did what to which lab's resource, when and from
 // where. Sample ids are pseudonymous (DESIGN.md, clinical rule 6); no patient identity is
@@ -25,7 +31,7 @@ const (
 type Event struct {
 	At     time.Time `json:"at"`               // when, UTC
 	Action string    `json:"action"`           // one of the Action constants
-	Actor  string    `json:"actor"`            // token id, "system" for the service's own acts, "" when unauthenticated
+	Actor  string    `json:"actor"`            // token id, "system" for the service's own acts, "anonymous" without a token
 	Role   string    `json:"role,omitempty"`   // the actor's role
 	Lab    string    `json:"lab,omitempty"`    // the lab whose resource it was
 	Run    string    `json:"run,omitempty"`    // run id

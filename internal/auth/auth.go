@@ -102,10 +102,20 @@ type Record struct {
 	Revoked bool      `json:"revoked,omitempty"`
 }
 
-// Store keeps tokens in a JetStream KV bucket. Safe for concurrent use.
+// SessionBucket is the KV bucket of the web pages' sign-in sessions, keyed
+// session.{token id}.{session id}. A session is valid while its key is there: signing out
+// deletes it, revoking the token deletes all of the token's, and the bucket's TTL removes
+// it after MaxSession in any case.
+const SessionBucket = "precis_sessions"
+
+// MaxSession is the longest a sign-in session is kept.
+const MaxSession = 12 * time.Hour
+
+// Store keeps tokens and sessions in JetStream KV buckets. Safe for concurrent use.
 type Store struct {
-	kv  jetstream.KeyValue
-	now func() time.Time
+	kv       jetstream.KeyValue
+	sessions jetstream.KeyValue
+	now      func() time.Time
 }
 
 // Open creates or opens the token bucket.
@@ -123,7 +133,97 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Store, er
 	if err != nil {
 		return nil, fmt.Errorf("auth: kv %s: %w", Bucket, err)
 	}
-	return &Store{kv: kv, now: time.Now}, nil
+	sessions, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      SessionBucket,
+		Description: "Precis web sign-in sessions (ids only; never a token)",
+		Storage:     jetstream.FileStorage,
+		Replicas:    replicas,
+		History:     1,
+		TTL:         MaxSession,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth: kv %s: %w", SessionBucket, err)
+	}
+	return &Store{kv: kv, sessions: sessions, now: time.Now}, nil
+}
+
+// sessionKey is the KV key of a session; ok is false for ids that cannot be one.
+func sessionKey(tokenID, id string) (key string, ok bool) {
+	if !hexID(tokenID, 16) || !hexID(id, 32) {
+		return "", false
+	}
+	return "session." + tokenID + "." + id, true
+}
+
+func hexID(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil && strings.ToLower(s) == s
+}
+
+// StartSession records a new sign-in session of a token and returns its id (128 random
+// bits, hex).
+func (s *Store) StartSession(ctx context.Context, tokenID string) (string, error) {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never returns an error
+	id := hex.EncodeToString(b[:])
+	key, ok := sessionKey(tokenID, id)
+	if !ok {
+		return "", fmt.Errorf("%w: token id %q", ErrInvalid, tokenID)
+	}
+	if _, err := s.sessions.Create(ctx, key, []byte(s.now().UTC().Format(time.RFC3339))); err != nil {
+		return "", fmt.Errorf("auth: start session: %w", err)
+	}
+	return id, nil
+}
+
+// CheckSession returns nil when the session is current, an error wrapping
+// ErrUnauthenticated when it ended or never was.
+func (s *Store) CheckSession(ctx context.Context, tokenID, id string) error {
+	key, ok := sessionKey(tokenID, id)
+	if !ok {
+		return ErrUnauthenticated
+	}
+	_, err := s.sessions.Get(ctx, key)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
+		return ErrUnauthenticated
+	case err != nil:
+		return fmt.Errorf("auth: read session: %w", err)
+	}
+	return nil
+}
+
+// EndSession ends a session at once; ending one that is not there is not an error.
+func (s *Store) EndSession(ctx context.Context, tokenID, id string) error {
+	key, ok := sessionKey(tokenID, id)
+	if !ok {
+		return nil
+	}
+	if err := s.sessions.Purge(ctx, key); err != nil {
+		return fmt.Errorf("auth: end session: %w", err)
+	}
+	return nil
+}
+
+// endSessions ends every session of a token.
+func (s *Store) endSessions(ctx context.Context, tokenID string) error {
+	lister, err := s.sessions.ListKeysFiltered(ctx, "session."+tokenID+".*")
+	if err != nil {
+		return fmt.Errorf("auth: list sessions of %s: %w", tokenID, err)
+	}
+	var keys []string
+	for k := range lister.Keys() {
+		keys = append(keys, k)
+	}
+	for _, k := range keys {
+		if err := s.sessions.Purge(ctx, k); err != nil {
+			return fmt.Errorf("auth: end session of %s: %w", tokenID, err)
+		}
+	}
+	return nil
 }
 
 // Create issues a token and returns it (the only time the secret exists outside the
@@ -207,6 +307,15 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Principal, erro
 	return Principal{TokenID: rec.ID, Role: rec.Role, Labs: rec.Labs, Name: rec.Name}, nil
 }
 
+// TokenID returns the id a presented token claims, "" when it does not have a token's shape.
+// The id is no secret: the audit trail records it for a token that fails.
+func TokenID(token string) string {
+	if m := tokenRE.FindStringSubmatch(token); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 // Get returns a token's record by id; an unknown id wraps ErrUnauthenticated.
 func (s *Store) Get(ctx context.Context, id string) (Record, error) {
 	e, err := s.kv.Get(ctx, "token."+id)
@@ -223,7 +332,7 @@ func (s *Store) Get(ctx context.Context, id string) (Record, error) {
 	return rec, nil
 }
 
-// Revoke marks a token revoked; it stops working at once.
+// Revoke marks a token revoked and ends its web sessions; it stops working at once.
 func (s *Store) Revoke(ctx context.Context, id string) error {
 	rec, err := s.Get(ctx, id)
 	if err != nil {
@@ -237,7 +346,9 @@ func (s *Store) Revoke(ctx context.Context, id string) error {
 	if _, err := s.kv.Put(ctx, "token."+id, b); err != nil {
 		return fmt.Errorf("auth: revoke token %s: %w", id, err)
 	}
-	return nil
+	// The token no longer authenticates, so its sessions are refused already; remove them
+	// so none is left to find.
+	return s.endSessions(ctx, id)
 }
 
 // List returns every token record (no secrets exist to return), by creation time.

@@ -18,6 +18,7 @@ const (
 	ProfileTherapeuticImplication   = igBase + "StructureDefinition/therapeutic-implication"
 	ProfileMedicationRecommendation = igBase + "StructureDefinition/medication-recommendation"
 	ProfileFollowupRecommendation   = igBase + "StructureDefinition/followup-recommendation"
+	ProfileRegionStudied            = igBase + "StructureDefinition/region-studied"
 )
 
 // Extensions. RecommendedAction, GenomicReportNote and AnnotationCode are the guide's
@@ -47,26 +48,31 @@ const (
 
 // LOINC observation and component codes bound by the guide's profiles.
 const (
-	loincGeneticReport   = "51969-4"   // GenomicReport.code: Genetic analysis report
-	loincVariant         = "69548-6"   // Variant.code: Genetic variant assessment
-	loincGenotype        = "84413-4"   // Genotype.code: Genotype display name
-	loincGene            = "48018-6"   // gene-studied: Gene studied [ID]
-	loincHGVSc           = "48004-6"   // coding-hgvs: DNA change (c.HGVS)
-	loincHGVSp           = "48005-3"   // protein-hgvs: Amino acid change (pHGVS)
-	loincHGVSg           = "81290-9"   // genomic-hgvs: Genomic DNA change (gHGVS)
-	loincTranscript      = "51958-7"   // transcript-ref-seq: Transcript reference sequence [ID]
-	loincGenomicRefSeq   = "48013-7"   // genomic-ref-seq: Genomic reference sequence [ID]
-	loincAssembly        = "62374-4"   // reference-sequence-assembly: Human reference sequence assembly version
-	loincAllelicState    = "53034-5"   // allelic-state: Allelic state
-	loincVAF             = "81258-6"   // sample-allelic-frequency: Sample variant allelic frequency [NFr]
-	loincSourceClass     = "48002-0"   // genomic-source-class: Genomic source class [Type]
-	loincVariationCode   = "81252-9"   // variation-code: Discrete genetic variant
-	loincClinSig         = "53037-8"   // clinical-significance: Genetic variation clinical significance [Imp]
-	loincMedication      = "51963-7"   // medication-assessed: Medication assessed [ID]
-	answerPresent        = "LA9633-4"  // Variant.value: Present (answer list LL1971-2)
-	answerGermline       = "LA6683-2"  // genomic source class: Germline (LL378-1)
-	answerGRCh38         = "LA26806-2" // assembly: GRCh38 (LL1040-6)
-	answerGRCh37         = "LA14029-5" // assembly: GRCh37 (LL1040-6)
+	loincGeneticReport   = "51969-4"         // GenomicReport.code: Genetic analysis report
+	loincVariant         = "69548-6"         // Variant.code: Genetic variant assessment
+	loincGenotype        = "84413-4"         // Genotype.code: Genotype display name
+	loincGene            = "48018-6"         // gene-studied: Gene studied [ID]
+	loincHGVSc           = "48004-6"         // coding-hgvs: DNA change (c.HGVS)
+	loincHGVSp           = "48005-3"         // protein-hgvs: Amino acid change (pHGVS)
+	loincHGVSg           = "81290-9"         // genomic-hgvs: Genomic DNA change (gHGVS)
+	loincTranscript      = "51958-7"         // transcript-ref-seq: Transcript reference sequence [ID]
+	loincGenomicRefSeq   = "48013-7"         // genomic-ref-seq: Genomic reference sequence [ID]
+	loincAssembly        = "62374-4"         // reference-sequence-assembly: Human reference sequence assembly version
+	loincAllelicState    = "53034-5"         // allelic-state: Allelic state
+	loincVAF             = "81258-6"         // sample-allelic-frequency: Sample variant allelic frequency [NFr]
+	loincSourceClass     = "48002-0"         // genomic-source-class: Genomic source class [Type]
+	loincVariationCode   = "81252-9"         // variation-code: Discrete genetic variant
+	loincClinSig         = "53037-8"         // clinical-significance: Genetic variation clinical significance [Imp]
+	loincMedication      = "51963-7"         // medication-assessed: Medication assessed [ID]
+	answerPresent        = "LA9633-4"        // Variant.value: Present (answer list LL1971-2)
+	answerGermline       = "LA6683-2"        // genomic source class: Germline (LL378-1)
+	answerGRCh38         = "LA26806-2"       // assembly: GRCh38 (LL1040-6)
+	answerGRCh37         = "LA14029-5"       // assembly: GRCh37 (LL1040-6)
+	loincRegionStudied   = "53041-0"         // RegionStudied.code: DNA region of interest panel
+	loincRegionDesc      = "81293-3"         // region-description: Description of ranges of DNA sequences examined
+	loincCoordSystem     = "92822-6"         // coordinate-system: Genomic coordinate system [Type]
+	answerOneBased       = "LA30102-0"       // coordinate system: 1-based character counting (LL5323-2)
+	tbdRegionCoverage    = "region-coverage" // RegionStudied region-coverage: % of the region covered
 	tbdDiagnostic        = "diagnostic-implication"
 	tbdTherapeutic       = "therapeutic-implication" // profile code and component code alike
 	tbdConclusion        = "conclusion-string"

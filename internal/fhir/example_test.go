@@ -41,11 +41,13 @@ func ExampleBundle() {
 		}
 	}
 	// Output:
-	// DiagnosticReport 51969-4 3 results
+	// DiagnosticReport 51969-4 5 results
 	// Patient DEMO-0001
 	// Observation variant
 	// Observation diagnostic-implication
 	// Observation therapeutic-implication
+	// Observation region-studied
+	// Observation region-studied
 	// Task follow-up:cascade-testing
 	// Task follow-up:genetic-counselling
 	// Task follow-up:risk-reducing-surgery-discussion

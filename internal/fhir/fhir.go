@@ -7,7 +7,7 @@
 // with a Diagnostic Implication holding its clinical significance; every DPYD call becomes a
 // Genotype with one Therapeutic Implication per CPIC recommendation; every treatment: tag
 // becomes a MedicationRecommendation task and every follow-up: tag a FollowupRecommendation
-// task. Entries are identified by urn:uuid full URLs derived from the report id and the
+// task. The coverage of every ordered gene becomes a RegionStudied observation. Entries are identified by urn:uuid full URLs derived from the report id and the
 // content they describe, so the same report always gives the same bundle.
 //
 // The bundle is of type "collection", as the guide's own report examples
@@ -178,6 +178,7 @@ type Component struct {
 	ValueCodeableConcept *CodeableConcept `json:"valueCodeableConcept,omitempty"`
 	ValueQuantity        *Quantity        `json:"valueQuantity,omitempty"`
 	ValueString          string           `json:"valueString,omitempty"`
+	ValueRange           *Range           `json:"valueRange,omitempty"` // structural-variant start-end (structural.go)
 }
 
 // TaskInput is one input of a Task.
@@ -417,6 +418,9 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 		}
 		sources = append(sources, src)
 	}
+	for i := range s.Coverage {
+		obs(bl.regionStudied(&s.Coverage[i], key+"/region-studied/"+s.Coverage[i].Gene))
+	}
 	for _, t := range s.Tags {
 		task := bl.task(s, t, key, sources, subject, urn(reportID))
 		if task == nil {
@@ -426,6 +430,60 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 		dr.Extension = append(dr.Extension, Extension{URL: extRecommendedAction, ValueReference: &Reference{Reference: urn(task.ID), Display: t}})
 	}
 	return entries
+}
+
+// regionStudied makes the RegionStudied observation of one gene's coverage (Genomics
+// Reporting IG STU3, CGFindings.fsh: code LOINC 53041-0, no value; components gene-studied,
+// region-description and region-coverage): what was looked at (the MANE Select coding exons
+// ±2 bp), how much of it the input shows as sequenced, and, where the input cannot show it,
+// that a negative result cannot exclude variants in the gene (DESIGN.md clinical rule 7).
+// The callable-regions file is not named: like the input file, its name could carry what a
+// pseudonym hides.
+func (bl *builder) regionStudied(c *report.Coverage, key string) *Observation {
+	o := &Observation{ID: bl.ids.next(key), Meta: &Meta{Profile: []string{ProfileRegionStudied}},
+		Code: loinc(loincRegionStudied, "DNA region of interest panel")}
+	o.Component = append(o.Component, Component{Code: loinc(loincGene, "Gene studied [ID]"), ValueCodeableConcept: geneConcept(c.Gene)})
+	o.Component = append(o.Component, Component{Code: loinc(loincRegionDesc, "Description of ranges of DNA sequences examined"),
+		ValueString: RegionDescription(c, bl.rep.Input.MinDP, bl.rep.Input.MinGQ)})
+	if c.Source != "none" && c.CoveredFraction != nil {
+		pct := math.Round(*c.CoveredFraction*1000) / 10
+		o.Component = append(o.Component, Component{Code: tbd(tbdRegionCoverage, "Region Coverage"),
+			ValueQuantity: &Quantity{Value: pct, Unit: "%", System: sysUCUM, Code: "%"}})
+	}
+	o.Component = append(o.Component, Component{Code: loinc(loincCoordSystem, "Genomic coordinate system [Type]"),
+		ValueCodeableConcept: answer(coded{answerOneBased, "1-based character counting"})})
+	return o
+}
+
+// RegionDescription is the region-description text of a gene's RegionStudied: the region,
+// the source of the coverage and, where coverage is incomplete or unknown, that a negative
+// result cannot exclude variants in the gene.
+func RegionDescription(c *report.Coverage, minDP, minGQ int) string {
+	region := "MANE Select coding exons of " + c.Gene + " with 2 intronic bases at each splice junction"
+	switch {
+	case c.Source == "none" || c.CoveredFraction == nil:
+		note := c.Note
+		if note == "" {
+			note = "the input does not show which bases were sequenced: a negative result cannot exclude variants in " + c.Gene
+		}
+		return region + ": coverage not known: " + note
+	}
+	from := "a callable-regions BED"
+	if c.Source == "gvcf" {
+		from = fmt.Sprintf("gVCF blocks and sites with depth >= %d and GQ >= %d", minDP, minGQ)
+	}
+	text := fmt.Sprintf("%s: %.1f%% covered by %s", region, *c.CoveredFraction*100, from)
+	if c.MinDP != nil {
+		text += fmt.Sprintf("; lowest depth %d", *c.MinDP)
+	}
+	if len(c.UncoveredExons) > 0 {
+		ex := make([]string, len(c.UncoveredExons))
+		for i, e := range c.UncoveredExons {
+			ex[i] = fmt.Sprint(e)
+		}
+		text += "; not fully covered: exons " + strings.Join(ex, ", ") + ": a negative result cannot exclude variants in the uncovered bases of " + c.Gene
+	}
+	return text
 }
 
 // provenance is the text of the GenomicReport's methodology note: every version the report
@@ -514,6 +572,7 @@ func (bl *builder) variant(f *report.Finding, key string) *Observation {
 		// specimen tells the origin.
 		add(loincSourceClass, "Genomic source class [Type]", answer(coded{answerGermline, "Germline"}))
 	}
+	structural(v, f)
 	if f.ClinVarID != "" {
 		add(loincVariationCode, "Discrete genetic variant", &CodeableConcept{Coding: []Coding{{System: sysClinVar, Code: f.ClinVarID}}})
 	}
@@ -549,10 +608,29 @@ func (bl *builder) genotype(p *pgx.Result, key string) *Observation {
 	if len(p.UntestedPositions) > 0 {
 		g.Note = append(g.Note, Annotation{Text: "Untested positions: " + strings.Join(p.UntestedPositions, ", ")})
 	}
+	for _, u := range p.UntestedReasons {
+		g.Note = append(g.Note, Annotation{Text: "Untested " + u.RSID + ": " + u.Reason})
+	}
+	for _, e := range p.LossOfFunction {
+		g.Note = append(g.Note, Annotation{Text: fmt.Sprintf("Loss-of-function evidence outside the CPIC definition (not in the activity score): %s %s (%s, %s): %s", e.HGVSc, e.HGVSp, e.Variant, e.Zygosity, e.Reason)})
+	}
+	if !p.Complete {
+		g.Note = append(g.Note, Annotation{Text: "Not a complete test: not every AMP Tier-1 DPYD position was tested at adequate quality, or a variant was seen without a genotype"})
+	}
 	for _, w := range p.Warnings {
 		g.Note = append(g.Note, Annotation{Text: "Warning: " + w})
 	}
 	return g
+}
+
+// partialNormal returns the text that stands for a Normal Metabolizer that is not a complete
+// normal test (alert severity other than none: DESIGN.md clinical rule 7), which is never
+// coded as "Normal metabolizer"; ok is false for every other result.
+func partialNormal(p *pgx.Result) (string, bool) {
+	if p.Phenotype != "Normal Metabolizer" || p.Alert.Severity == "none" || p.Alert.Severity == "" {
+		return "", false
+	}
+	return "Indeterminate: normal at the tested CPIC positions only (alert " + p.Alert.Severity + "; see note)", true
 }
 
 // pgxImplications makes one Therapeutic Implication per CPIC recommendation of a DPYD call,
@@ -560,7 +638,9 @@ func (bl *builder) genotype(p *pgx.Result, key string) *Observation {
 // states the phenotype and why no dose can be given.
 func (bl *builder) pgxImplications(p *pgx.Result, key, genotype string) []*Observation {
 	phenotype := Component{Code: tbd(tbdTherapeutic, "Therapeutic Implication")}
-	if a, ok := phenotypeAnswers[p.Phenotype]; ok {
+	if t, ok := partialNormal(p); ok {
+		phenotype.ValueCodeableConcept = &CodeableConcept{Text: t}
+	} else if a, ok := phenotypeAnswers[p.Phenotype]; ok {
 		phenotype.ValueCodeableConcept = answer(a)
 	} else {
 		phenotype.ValueCodeableConcept = &CodeableConcept{Text: p.Phenotype}

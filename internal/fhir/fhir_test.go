@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/pgx"
 	"github.com/precis-dx/precis/internal/report"
 )
 
@@ -217,8 +218,8 @@ func TestContent(t *testing.T) {
 			if x.Issued != r.GeneratedAt {
 				t.Errorf("issued: got %q, want %q", x.Issued, r.GeneratedAt)
 			}
-			if got, want := len(x.Result), 3+3+1+1+2; got != want {
-				t.Errorf("results: got %d, want %d (3 variants, 3 diagnostic, 1 finding-therapeutic, 1 genotype, 2 DPYD therapeutic)", got, want)
+			if got, want := len(x.Result), 3+3+1+1+2+9; got != want {
+				t.Errorf("results: got %d, want %d (3 variants, 3 diagnostic, 1 finding-therapeutic, 1 genotype, 2 DPYD therapeutic, 9 regions studied)", got, want)
 			}
 		case *Observation:
 			count[x.Meta.Profile[0]]++
@@ -327,6 +328,34 @@ func TestHGNCFromMANE(t *testing.T) {
 	for gene, id := range hgnc {
 		if found[gene] != id {
 			t.Errorf("%s: got %s, MANE says %q", gene, id, found[gene])
+		}
+	}
+}
+
+// TestIncompleteDPYDNotCodedNormal: a Normal Metabolizer that is not a complete normal test
+// (alert severity caution or above: DESIGN.md clinical rule 7) is never coded as the LOINC
+// answer "Normal metabolizer" (LA25391-6); a complete one is.
+func TestIncompleteDPYDNotCodedNormal(t *testing.T) {
+	for _, sev := range []string{"none", "caution", "high"} {
+		r := readReport(t, "../annotate/testdata/golden/example.json")
+		p := &r.Samples[0].PGx[0]
+		two := 2.0
+		p.ActivityScore, p.Phenotype, p.Complete = &two, "Normal Metabolizer", sev == "none"
+		p.Alert = pgx.Alert{Severity: sev, Message: "DPYD Normal Metabolizer (activity score 2.0)"}
+		p.LossOfFunction = nil
+		if sev == "high" {
+			p.LossOfFunction = []pgx.Evidence{{Variant: "chr1:97305283 G>A", HGVSc: "NM_000110.4:c.2275C>T", Zygosity: "homozygous", Reason: "ClinVar likely pathogenic"}}
+		}
+		got := render(t, r)
+		for _, pr := range ValidateFor(r, got) {
+			t.Errorf("%s: problem: %s", sev, pr)
+		}
+		coded := bytes.Contains(got, []byte(`"LA25391-6"`))
+		if coded != (sev == "none") {
+			t.Errorf("severity %s: coded Normal metabolizer %v", sev, coded)
+		}
+		if sev == "high" && !bytes.Contains(got, []byte("c.2275C>T")) {
+			t.Errorf("loss-of-function evidence not in the bundle")
 		}
 	}
 }

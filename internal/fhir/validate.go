@@ -3,6 +3,7 @@ package fhir
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -31,7 +32,7 @@ func (p Problem) String() string {
 // have unique urn:uuid full URLs; every reference resolving to an entry; per profile of the
 // Genomics Reporting IG STU3 the required elements and the LOINC codes and answers used here
 // (GenomicReport, Variant, Genotype, Diagnostic and Therapeutic Implication,
-// MedicationRecommendation, FollowupRecommendation); a Patient with a pseudonymous
+// MedicationRecommendation, FollowupRecommendation, RegionStudied); a Patient with a pseudonymous
 // identifier and nothing else; every observation listed in a GenomicReport's results; one
 // Diagnostic Implication per Variant; at least one Therapeutic Implication per Genotype; one
 // recommendation Task per tag, each named by its GenomicReport. It returns nil for a bundle
@@ -46,8 +47,10 @@ func Validate(b []byte) []Problem {
 // one GenomicReport per sample, one Variant per finding carrying the finding's c., p. and
 // g. HGVS exactly (and its gene, allelic state, clinical significance and VAF), one Genotype
 // per DPYD call with one Therapeutic Implication per CPIC recommendation, one Task per
-// treatment: and follow-up: tag, and the provenance note naming every version and the input
-// checksum.
+// treatment: and follow-up: tag, one RegionStudied per gene of the coverage with its covered
+// percentage (and, where coverage is unknown or incomplete, the statement that a negative
+// result cannot exclude variants), and the provenance note naming every version and the
+// input checksum.
 func ValidateFor(rep *report.Report, b []byte) []Problem {
 	var v validator
 	v.run(b)
@@ -130,7 +133,7 @@ func profiles(res node) []string {
 }
 
 var knownProfiles = []string{ProfileGenomicReport, ProfileVariant, ProfileGenotype, ProfileDiagnosticImplication,
-	ProfileTherapeuticImplication, ProfileMedicationRecommendation, ProfileFollowupRecommendation}
+	ProfileTherapeuticImplication, ProfileMedicationRecommendation, ProfileFollowupRecommendation, ProfileRegionStudied}
 
 func (v *validator) run(b []byte) {
 	var root any
@@ -215,6 +218,9 @@ func (v *validator) run(b []byte) {
 			v.observation(e)
 			v.implication(e, tbdTherapeutic, ProfileVariant, ProfileGenotype)
 			v.therapeutic(e)
+		case ProfileRegionStudied:
+			v.observation(e)
+			v.regionStudied(e)
 		case ProfileMedicationRecommendation:
 			v.task(e, "treatment:", ProfileTherapeuticImplication)
 		case ProfileFollowupRecommendation:
@@ -320,7 +326,7 @@ func (v *validator) genomicReport(e *entry) {
 	}
 	for i, ref := range arr(r["result"]) {
 		v.points(e, fmt.Sprintf("result[%d]", i), ref,
-			ProfileVariant, ProfileGenotype, ProfileDiagnosticImplication, ProfileTherapeuticImplication)
+			ProfileVariant, ProfileGenotype, ProfileDiagnosticImplication, ProfileTherapeuticImplication, ProfileRegionStudied)
 	}
 	note := ""
 	for _, x := range objs(r["extension"]) {
@@ -427,8 +433,9 @@ func (v *validator) variant(e *entry) {
 			}
 		}
 	}
-	if hgvs == 0 {
-		v.addf(e, "Variant has neither a c. (%s) nor a g. (%s) HGVS component", loincHGVSc, loincHGVSg)
+	sv := v.structural(e)
+	if hgvs == 0 && !sv {
+		v.addf(e, "Variant has neither a c. (%s) nor a g. (%s) HGVS component, nor a structural DNA change type (%s) with its start-end", loincHGVSc, loincHGVSg, loincDNAChangeType)
 	}
 	if c := v.one(e, sysLOINC, loincAssembly, "reference sequence assembly"); c != nil {
 		cc := obj(c["valueCodeableConcept"])
@@ -649,7 +656,7 @@ func (v *validator) links() {
 	}
 	for _, e := range v.entries {
 		switch e.kind {
-		case ProfileVariant, ProfileGenotype, ProfileDiagnosticImplication, ProfileTherapeuticImplication:
+		case ProfileVariant, ProfileGenotype, ProfileDiagnosticImplication, ProfileTherapeuticImplication, ProfileRegionStudied:
 			if listed[e.fullURL] != 1 {
 				v.addf(e, "observation is listed in %d GenomicReport results, want 1", listed[e.fullURL])
 			}
@@ -712,7 +719,95 @@ func (v *validator) against(rep *report.Report) {
 		v.findings(dr, s, results[ProfileVariant], rep.Input.Specimen)
 		v.calls(dr, s, results[ProfileGenotype], results[ProfileTherapeuticImplication])
 		v.tasks(dr, s)
+		v.regions(dr, s, results[ProfileRegionStudied])
 	}
+}
+
+// regionStudied checks a RegionStudied observation (Genomics Reporting IG STU3): code LOINC
+// 53041-0, no value, one gene studied, one region description, and a region coverage, when
+// given, that is a percentage from 0 to 100.
+func (v *validator) regionStudied(e *entry) {
+	r := e.res
+	if !hasCoding(obj(r["code"]), sysLOINC, loincRegionStudied) {
+		v.addf(e, "RegionStudied code is not LOINC %s", loincRegionStudied)
+	}
+	for k := range r {
+		if strings.HasPrefix(k, "value") {
+			v.addf(e, "RegionStudied has a %s (value[x] 0..0)", k)
+		}
+	}
+	v.gene(e)
+	if c := v.one(e, sysLOINC, loincRegionDesc, "region description"); c != nil && strings.TrimSpace(str(c["valueString"])) == "" {
+		v.addf(e, "region description has no valueString")
+	}
+	cs := components(r, sysTBD, tbdRegionCoverage)
+	if len(cs) > 1 {
+		v.addf(e, "%d region-coverage components, want at most one", len(cs))
+	}
+	for _, c := range cs {
+		q := obj(c["valueQuantity"])
+		val, ok := q["value"].(float64)
+		if !ok || val < 0 || val > 100 || str(q["code"]) != "%" || str(q["system"]) != sysUCUM {
+			v.addf(e, "region coverage is not a UCUM %% quantity from 0 to 100: %v", c["valueQuantity"])
+		}
+	}
+}
+
+// regions checks that a sample's GenomicReport lists one RegionStudied per coverage entry,
+// for the same gene, with the covered percentage of the report, and that a gene whose
+// coverage is not known says a negative result cannot exclude variants in it.
+func (v *validator) regions(dr *entry, s *report.Sample, regions []*entry) {
+	if len(regions) != len(s.Coverage) {
+		v.addf(dr, "sample %q: %d RegionStudied observations for %d coverage entries", s.SampleID, len(regions), len(s.Coverage))
+	}
+	byGene := map[string]*entry{}
+	for _, e := range regions {
+		for _, c := range components(e.res, sysLOINC, loincGene) {
+			cc := obj(c["valueCodeableConcept"])
+			g := str(cc["text"])
+			for _, cd := range codings(cc) {
+				g = cmpOr(str(cd["display"]), g)
+			}
+			byGene[g] = e
+		}
+	}
+	for _, c := range s.Coverage {
+		e := byGene[c.Gene]
+		if e == nil {
+			v.addf(dr, "sample %q: no RegionStudied for %s", s.SampleID, c.Gene)
+			continue
+		}
+		desc := ""
+		for _, d := range components(e.res, sysLOINC, loincRegionDesc) {
+			desc += str(d["valueString"])
+		}
+		cov := components(e.res, sysTBD, tbdRegionCoverage)
+		if c.Source == "none" || c.CoveredFraction == nil {
+			if len(cov) > 0 {
+				v.addf(e, "%s: region coverage given though the report's coverage is not known", c.Gene)
+			}
+			if !strings.Contains(desc, "cannot exclude variants in "+c.Gene) {
+				v.addf(e, "%s: coverage not known, but the region description does not say that a negative result cannot exclude variants in it", c.Gene)
+			}
+			continue
+		}
+		want := math.Round(*c.CoveredFraction*1000) / 10
+		if len(cov) != 1 {
+			v.addf(e, "%s: no region coverage for a covered fraction of %v", c.Gene, *c.CoveredFraction)
+		} else if got, _ := obj(cov[0]["valueQuantity"])["value"].(float64); got != want {
+			v.addf(e, "%s: region coverage %v%%, want %v%%", c.Gene, got, want)
+		}
+		if len(c.UncoveredExons) > 0 && !strings.Contains(desc, "cannot exclude variants") {
+			v.addf(e, "%s: exons not fully covered, but the region description does not say that a negative result cannot exclude variants there", c.Gene)
+		}
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func (v *validator) provenance(dr *entry, rep *report.Report) {
@@ -820,6 +915,7 @@ func (v *validator) findings(dr *entry, s *report.Sample, variants []*entry, spe
 				v.addf(match, "sample allelic frequency %g %%, want %g %%", got, *f.VAF*100)
 			}
 		}
+		v.structuralFor(match, f)
 		source := obj(firstComponent(match.res, loincSourceClass)["valueCodeableConcept"])
 		if germ := hasCoding(source, sysLOINC, answerGermline); germ != (specimen == "germline") {
 			v.addf(match, "genomic source class germline is %v for a %s specimen", germ, specimen)
@@ -878,7 +974,9 @@ func (v *validator) calls(dr *entry, s *report.Sample, genotypes, implications [
 			v.addf(g, "%d Therapeutic Implications for %d CPIC recommendations", len(tis), len(p.Recommendations))
 		}
 		phenotype := p.Phenotype
-		if a, ok := phenotypeAnswers[p.Phenotype]; ok {
+		if t, ok := partialNormal(p); ok {
+			phenotype = t
+		} else if a, ok := phenotypeAnswers[p.Phenotype]; ok {
 			phenotype = a.code
 		}
 		for _, ti := range tis {

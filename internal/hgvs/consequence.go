@@ -47,6 +47,27 @@ var severity = []string{
 	"sequence_variant",
 }
 
+// lossOfFunction are the Sequence Ontology terms that predict loss of function of the
+// transcript: the null-variant classes of ACMG/AMP criterion PVS1 (nonsense, frameshift,
+// canonical ±1/2 splice sites, initiation codon, single or multi-exon deletion; Richards et
+// al., Genet Med 2015;17:405-424; Abou Tayoun et al., Hum Mutat 2018;39:1517-1524), which are
+// also Ensembl VEP's "HIGH" impact terms that remove or truncate the protein.
+var lossOfFunction = []string{
+	"transcript_ablation",
+	"exon_loss_variant",
+	"splice_acceptor_variant",
+	"splice_donor_variant",
+	"stop_gained",
+	"frameshift_variant",
+	"start_lost",
+}
+
+// LossOfFunction reports whether a Sequence Ontology consequence term predicts loss of
+// function (see lossOfFunction). Missense, in-frame and stop_lost changes do not.
+func LossOfFunction(term string) bool {
+	return slices.Contains(lossOfFunction, term)
+}
+
 // rank returns a term's place in severity (lower is more severe).
 func rank(term string) int {
 	if i := slices.Index(severity, term); i >= 0 {

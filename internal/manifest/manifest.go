@@ -43,9 +43,10 @@ type Manifest struct {
 
 // Sample is one sample of a run.
 type Sample struct {
-	ID    string `json:"sample_id"`       // pseudonymous
-	VCF   string `json:"vcf"`             // object key under runs/{lab}/{run}/
-	Index string `json:"index,omitempty"` // object key of its .tbi or .csi index
+	ID       string `json:"sample_id"`          // pseudonymous
+	VCF      string `json:"vcf"`                // object key under runs/{lab}/{run}/
+	Index    string `json:"index,omitempty"`    // object key of its .tbi or .csi index
+	Callable string `json:"callable,omitempty"` // object key of a callable-regions BED (coverage per gene)
 	// VCFSample names the VCF's sample column of this sample when it is not sample_id.
 	// A VCF with more than one column must have a column named sample_id or vcf_sample:
 	// a sample is never reported from a column it does not name (DESIGN.md rule 6).
@@ -108,12 +109,20 @@ func identity(field, value string) *Error {
 	}
 }
 
-// idPattern is the form of run, lab and sample ids: they become parts of object keys and
-// NATS subject and KV key tokens, where a dot would split a token (internal/queue).
-const idPattern = `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`
+// IDPattern is the form of run, lab and sample ids: they become parts of object keys and
+// NATS subject and KV key tokens, where a dot would split a token (internal/queue). Every
+// place that takes an id (the API's paths, the web pages) holds it to this rule, so no id
+// is accepted there that no manifest can use.
+const IDPattern = `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`
+
+// IDRule says IDPattern in words, for messages.
+const IDRule = "want 1 to 64 letters, digits, '_' or '-', starting with a letter or digit"
+
+// ValidID reports whether id is a valid run, lab or sample id (IDPattern).
+func ValidID(id string) bool { return idRE.MatchString(id) }
 
 var (
-	idRE = regexp.MustCompile(idPattern)
+	idRE = regexp.MustCompile(IDPattern)
 	// Object names under runs/{lab}/{run}/; no subfolders.
 	fileRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$`)
 	drugRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ()+./-]{0,63}$`)
@@ -193,7 +202,7 @@ func (m *Manifest) checkIdentity() error {
 	for i, s := range m.Samples {
 		p := fmt.Sprintf("samples[%d].", i)
 		for _, f := range []struct{ name, v string }{
-			{"sample_id", s.ID}, {"vcf", s.VCF}, {"index", s.Index}, {"vcf_sample", s.VCFSample},
+			{"sample_id", s.ID}, {"vcf", s.VCF}, {"index", s.Index}, {"callable", s.Callable}, {"vcf_sample", s.VCFSample},
 			{"specimen", s.Specimen}, {"ordering_unit", s.OrderingUnit},
 		} {
 			if err := check(p+f.name, f.v); err != nil {
@@ -219,7 +228,7 @@ func checkID(field, v string) error {
 		return invalid(field, "required")
 	}
 	if !idRE.MatchString(v) {
-		return invalid(field, "%q: want 1 to 64 letters, digits, '_' or '-', starting with a letter or digit (no dots: ids become NATS subject tokens)", v)
+		return invalid(field, "%q: %s (no dots: ids become NATS subject tokens)", v, IDRule)
 	}
 	return nil
 }
@@ -279,6 +288,11 @@ func (m *Manifest) checkSample(p string, s *Sample) error {
 			return err
 		}
 	}
+	if s.Callable != "" {
+		if err := checkKey(p+".callable", s.Callable, prefix, CallableSuffixes); err != nil {
+			return err
+		}
+	}
 	switch s.Specimen {
 	case "germline", "tumour", "tumor":
 	case "":
@@ -333,19 +347,20 @@ func checkKey(field, key, prefix string, suffixes []string) error {
 	return invalid(field, "%q: want a name ending in %s", key, strings.Join(suffixes, ", "))
 }
 
-// Suffixes of the files a run carries: VCFs and their indexes.
+// Suffixes of the files a run carries: VCFs, their indexes and callable-regions BEDs.
 var (
-	VCFSuffixes   = []string{".vcf", ".vcf.gz", ".vcf.bgz"}
-	IndexSuffixes = []string{".tbi", ".csi"}
+	VCFSuffixes      = []string{".vcf", ".vcf.gz", ".vcf.bgz"}
+	IndexSuffixes    = []string{".tbi", ".csi"}
+	CallableSuffixes = []string{".bed", ".bed.gz", ".bed.bgz"}
 )
 
-// ValidFileName reports whether name is a plain file name (not a path) of a VCF or an index,
-// as the files of a run must be.
+// ValidFileName reports whether name is a plain file name (not a path) of a VCF, an index or
+// a callable-regions BED, as the files of a run must be.
 func ValidFileName(name string) bool {
 	if !fileRE.MatchString(name) {
 		return false
 	}
-	for _, s := range append(append([]string(nil), VCFSuffixes...), IndexSuffixes...) {
+	for _, s := range slices.Concat(VCFSuffixes, IndexSuffixes, CallableSuffixes) {
 		if strings.HasSuffix(name, s) && len(name) > len(s) {
 			return true
 		}
@@ -356,7 +371,7 @@ func ValidFileName(name string) bool {
 // Input is one file a manifest names.
 type Input struct {
 	Sample string // the first sample that names it
-	Field  string // "vcf" or "index"
+	Field  string // "vcf", "index" or "callable"
 	Key    string // object key, runs/{lab}/{run}/{Name}
 	Name   string // file name, directly under the run's folder
 }
@@ -368,7 +383,7 @@ func (m *Manifest) Inputs() []Input {
 	var out []Input
 	seen := map[string]bool{}
 	for _, s := range m.Samples {
-		for _, f := range []struct{ field, key string }{{"vcf", s.VCF}, {"index", s.Index}} {
+		for _, f := range []struct{ field, key string }{{"vcf", s.VCF}, {"index", s.Index}, {"callable", s.Callable}} {
 			if f.key == "" || seen[f.key] {
 				continue
 			}

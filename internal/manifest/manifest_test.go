@@ -28,6 +28,7 @@ var testdataCases = []struct {
 	{"valid-minimal.json", nil, "", 0, true, ""},
 	{"valid-full.json", nil, "", 0, true, ""},
 	{"valid-unit-per-sample.json", nil, "", 0, true, ""},
+	{"valid-callable.json", nil, "", 0, true, ""},
 	{"valid-vcf-sample.json", nil, "", 0, true, ""},
 	{"invalid-vcf-sample-shared.json", ErrInvalid, "samples[1].vcf_sample", 17, true, "one sample per VCF column"},
 	{"invalid-vcf-sample-control.json", ErrInvalid, "samples[0].vcf_sample", 11, false, ""},
@@ -49,6 +50,7 @@ var testdataCases = []struct {
 	{"invalid-vcf-subfolder.json", ErrInvalid, "samples[0].vcf", 10, false, ""},
 	{"invalid-index-plain-vcf.json", ErrInvalid, "samples[0].index", 15, false, ""},
 	{"invalid-index-suffix.json", ErrInvalid, "samples[0].index", 15, false, ""},
+	{"invalid-callable-suffix.json", ErrInvalid, "samples[0].callable", 15, false, ""},
 	{"invalid-duplicate-sample.json", ErrInvalid, "samples[1].sample_id", 17, true, "unique sample ids"},
 	{"invalid-no-ordering-unit.json", ErrInvalid, "samples[0].ordering_unit", 7, false, ""},
 	{"invalid-empty-index.json", ErrInvalid, "samples[0].index", 15, false, ""},
@@ -276,6 +278,42 @@ func TestParseLimits(t *testing.T) {
 	}
 	if _, err := Parse(strings.NewReader(`{} {}`), "two.json"); !errors.Is(err, ErrInvalid) {
 		t.Errorf("two documents: got %v, want ErrInvalid", err)
+	}
+}
+
+// TestParseHostileShapes: documents built to make the walker work hard are refused, and
+// parsing them allocates a bounded amount whatever their depth or count of values.
+func TestParseHostileShapes(t *testing.T) {
+	const budget = 64 << 20 // bytes allocated by one Parse, all told
+	many := `{"samples": [` + strings.Repeat(`1,`, MaxSize/2-20) + `1]}`
+	for _, tc := range []struct {
+		name, doc, want string
+	}{
+		{"deep arrays", strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000), "nested too deeply"},
+		{"deep objects", strings.Repeat(`{"a":`, 40_000) + "1" + strings.Repeat("}", 40_000), "unknown field"},
+		{"deep in samples", `{"samples": [` + strings.Repeat(`{"x":`, 50_000) + "1" + strings.Repeat("}", 50_000) + "]}", "unknown field"},
+		{"deep, unterminated", strings.Repeat(`[{"a":`, 30_000), "nested too deeply"},
+		{"many values", many, "more than"},
+		{"invalid UTF-8", "{\n\"lab\": \"lab\xff1\"}", ":2: not valid UTF-8"},
+		{"overlong encoding", "{\"lab\": \"\xc0\xaf\"}", "not valid UTF-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := Parse(strings.NewReader(tc.doc), "m.json")
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want ErrInvalid saying %q", err, tc.want)
+			}
+			if got := after.TotalAlloc - before.TotalAlloc; got > budget {
+				t.Errorf("parse allocated %d MB, want at most %d MB", got>>20, budget>>20)
+			}
+		})
+	}
+	// An identity number past the point where the walk stops is still found.
+	doc := strings.Repeat("[", 100) + `"19121212-1212"` + strings.Repeat("]", 100)
+	if _, err := Parse(strings.NewReader(doc), "m.json"); !errors.Is(err, ErrIdentity) {
+		t.Errorf("identity number below the depth limit: got %v, want ErrIdentity", err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxSize is the largest manifest accepted, in bytes: a thousand samples take about 500 kB.
@@ -15,6 +16,11 @@ const MaxSize = 4 << 20
 
 // maxDepth bounds the nesting of the JSON document; a manifest needs 3 levels.
 const maxDepth = 8
+
+// maxValues bounds the values (objects, arrays, strings, numbers...) of the document: a
+// manifest of MaxSamples samples needs about 20 each. The walker keeps a little for every
+// value, so a document of tiny values must not be walked to its end.
+const maxValues = 40 * MaxSamples
 
 // Parse reads a manifest from r and checks it; name (its file name or object key) is used
 // in messages. The JSON must be strict: no unknown fields, no duplicate keys, no nulls, one
@@ -33,6 +39,11 @@ func Parse(r io.Reader, name string) (*Manifest, error) {
 	}
 	if len(data) > MaxSize {
 		return nil, &Error{Name: name, Msg: fmt.Sprintf("larger than %d bytes", MaxSize), Kind: ErrInvalid}
+	}
+	if !utf8.Valid(data) {
+		// encoding/json would read the bad bytes as U+FFFD, and the stored manifest
+		// would say something else than the parsed one.
+		return nil, &Error{Name: name, Line: lineAt(data, int64(invalidUTF8(data))), Msg: "not valid UTF-8", Kind: ErrInvalid}
 	}
 	w := walker{data: data, lines: map[string]int{}}
 	if err := w.document(); err != nil {
@@ -126,6 +137,7 @@ func jsonType(goKind string) string {
 // its path (samples[3].sample_id) for messages.
 type walker struct {
 	first  *Error // the first problem other than an identity number or a syntax error
+	values int    // values read so far
 	data   []byte
 	dec    *json.Decoder
 	lines  map[string]int
@@ -140,7 +152,7 @@ type start struct {
 // Fields allowed in the manifest object and in a sample object.
 var (
 	manifestFields = []string{"schema_version", "run_id", "lab", "genome_build", "ordering_unit", "submitted_at", "samples"}
-	sampleFields   = []string{"sample_id", "vcf", "index", "vcf_sample", "specimen", "panels", "planned_drugs", "ordering_unit"}
+	sampleFields   = []string{"sample_id", "vcf", "index", "callable", "vcf_sample", "specimen", "panels", "planned_drugs", "ordering_unit"}
 )
 
 // document walks the whole document. It returns at once for an identity number or a
@@ -192,9 +204,17 @@ func (w *walker) syntax(err error) *Error {
 }
 
 // value reads one value at path; fields, when not nil, are the keys an object there may have.
+//
+// The walk stops, before anything is kept for the value, when the document is nested deeper
+// than maxDepth or holds more than maxValues values: what the walker keeps per value (its
+// path) grows with the depth, so a hostile document of 100,000 levels would otherwise cost
+// gigabytes. Stopping is safe for the identity check: document searches the raw text then.
 func (w *walker) value(path string, depth int, fields []string) *Error {
 	if depth > maxDepth {
-		w.problem(&Error{Field: path, Line: w.next(), Msg: "nested too deeply", Kind: ErrInvalid})
+		return &Error{Field: path, Line: w.next(), Msg: fmt.Sprintf("nested too deeply (more than %d levels)", maxDepth), Kind: ErrInvalid}
+	}
+	if w.values++; w.values > maxValues {
+		return &Error{Line: w.next(), Msg: fmt.Sprintf("more than %d values", maxValues), Kind: ErrInvalid}
 	}
 	off := w.nextOffset()
 	line := lineAt(w.data, off)
@@ -325,6 +345,18 @@ func (w *walker) line(path string) int {
 		}
 		path = path[:i]
 	}
+}
+
+// invalidUTF8 returns the offset of the first byte that is not part of valid UTF-8.
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data)
 }
 
 // lineAt returns the 1-based line of byte offset off.

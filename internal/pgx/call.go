@@ -43,11 +43,21 @@ type Site struct {
 	Phased   bool     // GT written with '|'
 	PhaseSet string   // FORMAT/PS; empty means the whole contig is one phase set
 	Filter   string   // FILTER column
+	DP       int      // FORMAT MIN_DP of a gVCF block when given, else FORMAT DP; -1 when the record gives neither
+	GQ       int      // FORMAT GQ; -1 when not given
+	Detected []int    // when GT is nil (a tumour caller's record): the 1-based ALTs the sample's reads support
+	Reads    string   // the read support of a Detected record in words, e.g. "AD 50,50"
 }
 
 // Options controls a call. It is a plain value.
 type Options struct {
 	Missing string // MissingNoCall (default when empty) or MissingReference
+	// MinDP and MinGQ: a record or gVCF block tests a position only with DP >= MinDP and GQ >=
+	// MinGQ (when it gives them); below, a reference call leaves the position untested with
+	// the reason, and a non-reference call is used but needs confirmation. 0 disables a check.
+	MinDP, MinGQ int
+	Specimen     string     // "tumour": the result carries the germline caveat
+	Evidence     []Evidence // DPYD loss-of-function evidence outside the definition, found by the annotator
 }
 
 // Recommendation is one guideline recommendation for one drug. It is a plain value.
@@ -60,7 +70,7 @@ type Recommendation struct {
 
 // Alert is the dose alert pushed to clinicians. It is a plain value.
 type Alert struct {
-	Severity string `json:"severity"` // "none", "moderate" (reduced dose) or "high" (avoid)
+	Severity string `json:"severity"` // "none" (complete normal test only), "caution" (incomplete test), "moderate" (reduced dose or possible deficiency) or "high" (avoid)
 	Message  string `json:"message"`
 }
 
@@ -81,14 +91,23 @@ type Result struct {
 	MissingPolicy     string           `json:"missing_policy"`
 	Tags              []string         `json:"tags"`
 	Sources           []string         `json:"sources"`
+	// Complete: every AMP Tier-1 position was tested at adequate quality (rule 7); only then
+	// can a normal result have alert severity "none".
+	Complete        bool       `json:"complete_test"`
+	UntestedReasons []Untested `json:"untested_reasons,omitempty"` // positions a low-quality record or block left untested
+	LossOfFunction  []Evidence `json:"loss_of_function_evidence,omitempty"`
+	// TagReasons says why a tag was given where the reason is narrower than the whole alert
+	// (the report's tag_rationale carries it); not part of the JSON entry.
+	TagReasons map[string]TagReason `json:"-"`
 }
 
 // Position states of one call.
 const (
-	untested = iota // no genotype
-	tested          // both alleles called
-	half            // one allele called, the other missing
-	assumed         // untested, assumed reference (MissingReference)
+	untested  = iota // no genotype
+	tested           // both alleles called
+	half             // one allele called, the other missing
+	assumed          // untested, assumed reference (MissingReference)
+	readsOnly        // an allele seen in the reads of a record without GT: detected, zygosity unknown
 )
 
 // genotype is the sample's genotype at one definition position.
@@ -112,13 +131,19 @@ type caller struct {
 	fromExon bool     // HapB3 inferred from the exonic tag SNP only
 	unknown  []string // undocumented alleles found at positions of decreased- or no-function alleles
 	mismatch bool     // intronic and exonic HapB3 SNPs disagree
+
+	lowQ      map[int]string // positions a low-quality reference record covered: why it could not test them
+	lowCalls  []string       // non-reference calls used although below the quality thresholds
+	noGT      []string       // CPIC alleles detected by reads in a record without GT
+	noGTNames []string       // their allele names
+	noGTReads []string       // their read support
 }
 
 // Call calls DPYD for one sample from its records (any order; records on other contigs are
 // ignored). It never fails: a sample with no usable DPYD genotype gets an Indeterminate
 // result with a null activity score.
 func (d *Definition) Call(sites []Site, opts Options) Result {
-	c := &caller{d: d, sites: sites, opts: opts, g: make([]genotype, len(d.positions)), seen: map[string]bool{}}
+	c := &caller{d: d, sites: sites, opts: opts, g: make([]genotype, len(d.positions)), seen: map[string]bool{}, lowQ: map[int]string{}}
 	switch opts.Missing {
 	case "", MissingNoCall:
 		c.opts.Missing = MissingNoCall
@@ -192,6 +217,21 @@ func (c *caller) gather() {
 				called = rankCalled
 				break
 			}
+		}
+		if detected(s) {
+			called = rankCalled
+		}
+		if why := c.lowQuality(s); why != "" {
+			if !carriesAlt(s) && !detected(s) {
+				// Not tested: a reference call (or block) below the thresholds says nothing.
+				for _, p := range c.covered(s) {
+					if _, ok := c.lowQ[p]; !ok {
+						c.lowQ[p] = why
+					}
+				}
+				continue
+			}
+			c.lowCalls = append(c.lowCalls, why)
 		}
 		if s.RefBlock {
 			end := max(s.End, s.Pos)
@@ -267,6 +307,10 @@ func (c *caller) decode() {
 			g.state = tested
 		case g.gt[0] >= 0 || g.gt[1] >= 0:
 			g.state = half
+			if g.site >= 0 && detected(&c.sites[g.site]) {
+				g.state = readsOnly // said by safety: detected, zygosity unknown
+				break
+			}
 			c.warn(fmt.Sprintf("%s: only one allele called (half-call); the called allele is used and the other is untested", c.label(p)))
 		case c.opts.Missing == MissingReference:
 			g.state, g.gt = assumed, [2]int8{0, 0}
@@ -289,6 +333,19 @@ func (c *caller) alleles(p int, s *Site) [2]int8 {
 		return out
 	case !s.RefBlock && s.Pos == dp.Pos && s.Ref != "" && !strings.EqualFold(s.Ref[:1], dp.Ref[:1]):
 		c.warn(fmt.Sprintf("%s: record REF %s at chr1:%d disagrees with the definition's %s; position treated as untested", c.label(p), s.Ref, s.Pos, dp.Ref))
+		return out
+	}
+	if detected(s) {
+		for _, a := range s.Detected {
+			if a >= 1 && a <= len(s.Alleles) && c.documented(p, s.Alleles[a-1]) {
+				out[0] = 1 // seen in the reads; the other allele is unknown
+				c.noGT = append(c.noGT, c.label(p))
+				c.noGTNames = append(c.noGTNames, c.d.lowName[p])
+				if s.Reads != "" {
+					c.noGTReads = append(c.noGTReads, c.d.positions[p].RSID+" "+s.Reads)
+				}
+			}
+		}
 		return out
 	}
 	for h, a := range s.GT {
@@ -563,11 +620,11 @@ func (c *caller) result() Result {
 	anyTested := false
 	var risky []int // untested (or half-called, or assumed) positions that may hide a lower-function allele
 	for p, g := range c.g {
-		if g.state == tested || g.state == half {
+		if g.state == tested || g.state == half || g.state == readsOnly {
 			anyTested = true
 		}
-		if g.state == tested {
-			continue
+		if g.state == tested || g.state == readsOnly {
+			continue // a read-only detection is seen, not untested
 		}
 		r.UntestedPositions = append(r.UntestedPositions, c.d.positions[p].RSID)
 		// The exonic tag SNP does not matter once the intronic, causal SNP is tested (CPIC
@@ -584,6 +641,7 @@ func (c *caller) result() Result {
 		r.Alert = Alert{Severity: "moderate", Message: fmt.Sprintf(
 			"DPYD Indeterminate: none of the %d DPYD positions was tested, so no genotype-guided fluorouracil/capecitabine dose can be given; DPYD status is unknown.", len(c.d.positions))}
 		r.Tags = append(r.Tags, tagConfirm)
+		c.safety(&r, call{})
 		r.Warnings = append(c.warnings, r.Alert.Message)
 		return r
 	}
@@ -618,6 +676,7 @@ func (c *caller) result() Result {
 		caveat = c.caveat(risky)
 	}
 	c.recommend(&r, k, caveat)
+	c.safety(&r, k)
 	r.Warnings = c.warnings
 	if caveat != "" {
 		r.Warnings = append(r.Warnings, caveat)
@@ -638,7 +697,7 @@ func (c *caller) caveat(risky []int) string {
 		}
 		names = append(names, c.d.lowName[p]+" ("+strings.ToLower(c.d.positions[p].Function)+", "+c.d.positions[p].RSID+")")
 	}
-	var n [4]int
+	var n [5]int
 	for _, g := range c.g {
 		n[g.state]++
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,6 +68,7 @@ type Definition struct {
 	versions  [2]string      // translation and phenotype versions, e.g. "2025-11-05-00-25"
 	refHalf   int            // activity value of Reference in half units
 	lowName   []string       // per position: name of the lowest-value allele defined there
+	tier1     []int          // indexes of the AMP Tier-1 positions (tier1RSIDs)
 }
 
 // translationFile is the part of PharmCAT's DPYD_translation.json that is used.
@@ -141,6 +143,13 @@ func LoadDefinition(translation, phenotype []byte) (*Definition, error) {
 	}
 	if err := d.describePositions(); err != nil {
 		return nil, err
+	}
+	for _, rs := range tier1RSIDs {
+		i := slices.IndexFunc(d.positions, func(p Position) bool { return p.RSID == rs })
+		if i < 0 {
+			return nil, fmt.Errorf("%w: AMP Tier-1 position %s is not in the definition", ErrDefinition, rs)
+		}
+		d.tier1 = append(d.tier1, i)
 	}
 	return d, nil
 }
@@ -398,6 +407,18 @@ func (d *Definition) describePositions() error {
 		}
 	}
 	return nil
+}
+
+// Defines reports whether the normalised allele pos ref>alt (1-based, VCF style) is a CPIC
+// allele of the definition: such an allele is scored by the call, not reported as evidence
+// outside it.
+func (d *Definition) Defines(pos int, ref, alt string) bool {
+	i, ok := d.index[pos]
+	if !ok {
+		return false
+	}
+	p := &d.positions[i]
+	return strings.EqualFold(p.Ref, ref) && strings.EqualFold(p.Alt, alt)
 }
 
 // Positions returns the definition's positions in genomic order (a copy).

@@ -37,18 +37,19 @@ type RunSubmitted struct {
 
 // Job is the body of precis.job.annotate.{lab}: one sample for a worker.
 type Job struct {
-	SchemaVersion string `json:"schema_version"`
-	Lab           string `json:"lab"`
-	RunID         string `json:"run_id"`
-	SampleID      string `json:"sample_id"` // pseudonymous, never a patient identity
-	VCFKey        string `json:"vcf_key"`
-	IndexKey      string `json:"index_key,omitempty"` // .tbi or .csi beside the VCF; empty when there is none
+	SchemaVersion string   `json:"schema_version"`
+	Lab           string   `json:"lab"`
+	RunID         string   `json:"run_id"`
+	SampleID      string   `json:"sample_id"` // pseudonymous, never a patient identity
+	VCFKey        string   `json:"vcf_key"`
+	IndexKey      string   `json:"index_key,omitempty"`    // .tbi or .csi beside the VCF; empty when there is none
+	CallableKey   string   `json:"callable_key,omitempty"` // callable-regions BED for the coverage; empty when there is none
+	Specimen      string   `json:"specimen"`               // germline or tumour
+	Panels        []string `json:"panels"`                 // dpyd, brca, lynch, pole
+	ManifestKey   string   `json:"manifest_key"`
 	// VCFSample is the VCF column of the sample when the manifest names one (vcf_sample);
 	// empty: the column named SampleID, or the only column of a single-sample VCF.
-	VCFSample   string   `json:"vcf_sample,omitempty"`
-	Specimen    string   `json:"specimen"` // germline or tumour
-	Panels      []string `json:"panels"`   // dpyd, brca, lynch, pole
-	ManifestKey string   `json:"manifest_key"`
+	VCFSample string `json:"vcf_sample,omitempty"`
 }
 
 // ReportReady is the body of precis.report.ready.{lab}: a report was stored.
@@ -72,7 +73,7 @@ type PGxAlert struct {
 	Gene          string   `json:"gene"`
 	Phenotype     string   `json:"phenotype"`
 	ActivityScore *float64 `json:"activity_score"` // null when no call is possible (Indeterminate)
-	Severity      string   `json:"severity"`       // none, moderate or high (report alert.severity)
+	Severity      string   `json:"severity"`       // caution, moderate or high (report alert.severity; none is not an alert)
 	Message       string   `json:"message"`
 	ReportKey     string   `json:"report_key"`
 }
@@ -192,6 +193,9 @@ func (m *Job) validate() error {
 	if m.IndexKey != "" {
 		c.key("index_key", m.IndexKey, runKeyRE)
 	}
+	if m.CallableKey != "" {
+		c.key("callable_key", m.CallableKey, runKeyRE)
+	}
 	c.oneOf("specimen", m.Specimen, "germline", "tumour")
 	c.that(len(m.Panels) > 0, "panels empty")
 	for _, p := range m.Panels {
@@ -229,7 +233,7 @@ func (m *PGxAlert) validate() error {
 	if m.ActivityScore != nil {
 		c.that(*m.ActivityScore >= 0 && *m.ActivityScore <= 2, "activity_score %v: want 0..2 or null", *m.ActivityScore)
 	}
-	c.oneOf("severity", m.Severity, "none", "moderate", "high")
+	c.oneOf("severity", m.Severity, "none", "caution", "moderate", "high")
 	c.that(m.Message != "", "message missing")
 	c.key("report_key", m.ReportKey, reportKeyRE)
 	return c.err

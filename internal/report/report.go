@@ -60,6 +60,13 @@ type Input struct {
 	Specimen      string              `json:"specimen"`       // germline | tumour
 	MissingPolicy string              `json:"missing_policy"` // no-call | reference
 	Warnings      []string            `json:"warnings"`
+	// MinDP and MinGQ are the thresholds below which a gVCF block or site counts as
+	// untested (DESIGN.md clinical rule 1; --min-dp, --min-gq).
+	MinDP int `json:"min_dp,omitempty"`
+	MinGQ int `json:"min_gq,omitempty"`
+	// Callable names the callable-regions BED the coverage was read from (--callable, or the
+	// manifest's callable object), when one was given.
+	Callable string `json:"callable,omitempty"`
 	// Access says how the file was read when it came with a tabix or CSI index; absent when
 	// it was read whole without one. Through an index, SHA256 is that of the bytes read.
 	Access *Access `json:"access,omitempty"`
@@ -103,6 +110,7 @@ type Sample struct {
 	Tags         []string     `json:"tags"`
 	TagRationale []Rationale  `json:"tag_rationale"`
 	QC           QC           `json:"qc"`
+	Coverage     []Coverage   `json:"coverage,omitempty"` // one entry per gene of the ordered panels
 }
 
 // Rationale says why a tag was given and on what authority.
@@ -138,6 +146,35 @@ type Finding struct {
 	ClinVarID            string   `json:"clinvar_variation_id,omitempty"`
 	Tags                 []string `json:"tags"`
 	Warnings             []string `json:"warnings,omitempty"`
+	// Condition is ClinVar's condition for the classification (CLNDN with CLNDISDB ids):
+	// tags follow it (DESIGN.md clinical rule 8).
+	Condition []Condition `json:"condition,omitempty"`
+	// A structural or copy-number finding (DESIGN.md, "Report") adds these; Alt is then the
+	// symbolic allele or breakend as written.
+	SVType     string `json:"sv_type,omitempty"`     // DEL, DUP, CNV, INV, INS or BND
+	End        int    `json:"end,omitempty"`         // 1-based, inclusive: last reference base the event spans
+	Exons      []int  `json:"exons,omitempty"`       // MANE Select exon numbers overlapped (transcript order, 1-based)
+	CopyNumber *int   `json:"copy_number,omitempty"` // FORMAT/INFO CN where the caller gives it
+}
+
+// Condition is one ClinVar condition (CLNDN) with its database ids (CLNDISDB, e.g.
+// "MONDO:0007648", "MedGen:C1333990"). It is a plain value.
+type Condition struct {
+	Name string   `json:"name"`
+	IDs  []string `json:"ids,omitempty"`
+}
+
+// Coverage says how much of one ordered gene the input shows as sequenced at adequate
+// quality: its coding exons ±2 bp (DESIGN.md clinical rule 7). Source "none" means the input
+// cannot show what was sequenced (a VCF of variant sites only): a negative result then
+// cannot exclude variants in the gene, and the report says so in Note. It is a plain value.
+type Coverage struct {
+	Gene            string   `json:"gene"`
+	Source          string   `json:"source"`           // gvcf | bed | none
+	CoveredFraction *float64 `json:"covered_fraction"` // of the coding exons ±2 bp, 0..1; null when source is none
+	UncoveredExons  []int    `json:"uncovered_exons"`  // MANE Select exon numbers with any coding base (±2 bp) not covered
+	MinDP           *int     `json:"min_dp"`           // lowest depth over the covered coding bases (gvcf); null when unknown
+	Note            string   `json:"note,omitempty"`
 }
 
 // Allele is a VCF-style allele: Pos is 1-based; an indel keeps its anchor base.

@@ -48,6 +48,15 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 		if len(p.UntestedPositions) > 0 {
 			fmt.Fprintf(b, "  untested positions (%d): %s\n", len(p.UntestedPositions), strings.Join(p.UntestedPositions, ", "))
 		}
+		for _, u := range p.UntestedReasons {
+			fmt.Fprintf(b, "  untested %s: %s\n", u.RSID, u.Reason)
+		}
+		for _, e := range p.LossOfFunction {
+			fmt.Fprintf(b, "  LOSS-OF-FUNCTION EVIDENCE outside the CPIC definition (not in the activity score): %s %s (%s, %s): %s\n", e.HGVSc, e.HGVSp, e.Variant, e.Zygosity, e.Reason)
+		}
+		if !p.Complete {
+			b.WriteString("  not a complete test: an AMP Tier-1 position was not tested at adequate quality, or a variant was seen without a genotype\n")
+		}
 		for _, wn := range p.Warnings {
 			fmt.Fprintf(b, "  warning: %s\n", wn)
 		}
@@ -63,6 +72,8 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 	}
 	if len(s.Findings) == 0 {
 		fmt.Fprintf(b, "No variants in the ordered panels (%s).\n", strings.Join(r.Input.Panels, ", "))
+		writeCoverage(b, s) // a negative result is followed by what it rests on
+		b.WriteString("\n")
 	}
 	for _, p := range order {
 		fmt.Fprintf(b, "Panel %s\n", strings.ToUpper(p))
@@ -76,9 +87,17 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 			if c == "" {
 				c = fmt.Sprintf("%s:%d %s>%s", f.Chrom, f.Pos, f.Ref, f.Alt)
 			}
+			if c == "" || (f.SVType != "" && f.HGVSc == "" && f.HGVSg == "") {
+				c = fmt.Sprintf("%s %s:%d-%d", f.SVType, f.Chrom, f.Pos, f.End)
+			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Gene, c, dash(f.HGVSp), dash(f.Consequence), f.Zygosity, f.Classification, dash(strings.Join(f.Tags, " ")))
 		}
 		tw.Flush()
+		writeStructural(b, byPanel[p])
+		b.WriteString("\n")
+	}
+	if len(s.Findings) > 0 {
+		writeCoverage(b, s)
 		b.WriteString("\n")
 	}
 	if len(s.TagRationale) > 0 {
@@ -100,9 +119,97 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 	fmt.Fprintf(b, "Provenance: %s %s; knowledge base %s; %s\n", r.Pipeline.Name, r.Pipeline.Version, r.KnowledgeBase.Version, input)
 }
 
+// writeCoverage states the coverage of each ordered gene (DESIGN.md clinical rule 7), or
+// that the report does not state it.
+func writeCoverage(b *strings.Builder, s *Sample) {
+	if len(s.Coverage) == 0 {
+		b.WriteString("Coverage: not stated in this report: a negative result cannot exclude variants in the ordered genes.\n")
+		return
+	}
+	b.WriteString("Coverage of the coding exons ±2 bp (MANE Select):\n")
+	for _, c := range s.Coverage {
+		fmt.Fprintf(b, "  %-6s %s\n", c.Gene, CoverageSummary(c))
+	}
+}
+
+// CoverageSummary says one gene's coverage in a line: the covered percentage, the source
+// and its note; for source none, the note alone (which says that a negative result cannot
+// exclude variants in the gene).
+func CoverageSummary(c Coverage) string {
+	if c.Source == "none" || c.CoveredFraction == nil {
+		if c.Note == "" {
+			return "not known: a negative result cannot exclude variants in " + c.Gene
+		}
+		return "not known: " + c.Note
+	}
+	line := fmt.Sprintf("%.1f%% (%s", *c.CoveredFraction*100, c.Source)
+	if c.MinDP != nil {
+		line += fmt.Sprintf(", lowest depth %d", *c.MinDP)
+	}
+	line += ")"
+	if c.Note != "" {
+		line += ": " + c.Note
+	}
+	return line
+}
+
 func dash(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return s
+}
+
+// writeStructural states each structural or copy-number finding of a panel in words: type,
+// span, exons and copy number, so a deletion over whole exons is never read as "no variants".
+func writeStructural(b *strings.Builder, fs []Finding) {
+	for _, f := range fs {
+		if f.SVType == "" {
+			continue
+		}
+		fmt.Fprintf(b, "  structural variant: %s %s %s:%d-%d", f.Gene, StructuralSummary(&f), f.Chrom, f.Pos, f.End)
+		if f.Transcript != "" {
+			fmt.Fprintf(b, " on %s", f.Transcript)
+		}
+		b.WriteString("\n")
+	}
+}
+
+// StructuralSummary describes a structural finding in a few words: "DEL of exons 4-11
+// (copy number 1)", "INV, no exon (intronic)". "" for a sequence variant.
+func StructuralSummary(f *Finding) string {
+	if f.SVType == "" {
+		return ""
+	}
+	s := f.SVType
+	switch len(f.Exons) {
+	case 0:
+		s += ", no exon (intronic)"
+	case 1:
+		s += " of exon " + exonRanges(f.Exons)
+	default:
+		s += " of exons " + exonRanges(f.Exons)
+	}
+	if f.CopyNumber != nil {
+		s += fmt.Sprintf(" (copy number %d)", *f.CopyNumber)
+	}
+	return s
+}
+
+// exonRanges writes exon numbers as ranges: "4-11", "2, 5-6".
+func exonRanges(es []int) string {
+	var parts []string
+	for i := 0; i < len(es); {
+		j := i
+		for j+1 < len(es) && es[j+1] == es[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d-%d", es[i], es[j]))
+		} else {
+			parts = append(parts, fmt.Sprint(es[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
 }

@@ -6,6 +6,8 @@
 package service
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/api"
@@ -42,6 +45,12 @@ type Config struct {
 	NATSPort int            // port of the embedded server; 0 picks a free one
 	S3       store.S3Config // Endpoint "" uses a local object store in DataDir/objects
 	HTTPAddr string         // "" runs no HTTP API (a worker-only process)
+	// MetricsAddr serves /metrics on a listener of its own, and not on HTTPAddr; "" serves
+	// it on HTTPAddr beside the API, without a token (keep it behind the proxy then).
+	MetricsAddr string
+	// BodyStall is the longest a request body may stall before the request is ended
+	// (api.DefaultBodyStall when 0); see api.Config.BodyStall.
+	BodyStall time.Duration
 	// TLSCert and TLSKey are PEM files; when set, HTTPAddr serves HTTPS (TLS 1.2 or later).
 	TLSCert, TLSKey string
 	// TrustProxy takes client addresses for the audit trail from X-Forwarded-For: set it
@@ -56,6 +65,8 @@ type Config struct {
 	Webhook    *webhook.Options // alert delivery retries; webhook.DefaultOptions() when nil
 	Version    string           // pipeline version written into reports
 	Log        *slog.Logger
+	// wrapObjects wraps the object store (the tests inject faults, a full disk, with it).
+	wrapObjects func(store.Store) store.Store
 
 	// WebhookAllow lists the internal destinations webhooks may reach (CIDR networks, IP
 	// addresses, host names; see webhook.NewGuard). Loopback, private, link-local, metadata
@@ -65,20 +76,22 @@ type Config struct {
 
 // Service is a running set of roles.
 type Service struct {
-	Queue    *queue.Queue
-	Tokens   *auth.Store    // access tokens (the precis_tokens bucket)
-	Audit    *audit.Log     // the append-only audit trail (PRECIS_AUDIT)
-	Webhooks *webhook.Store // alert webhook subscriptions and their delivery log
-	Objects  store.Store
-	Registry *prometheus.Registry
-	Metrics  *metrics.Metrics
-	embedded *queue.Embedded
-	httpLn   net.Listener
-	scheme   string
-	httpSrv  *http.Server
-	wg       sync.WaitGroup
-	errs     chan error
-	cancel   context.CancelFunc
+	Queue      *queue.Queue
+	Tokens     *auth.Store    // access tokens (the precis_tokens bucket)
+	Audit      *audit.Log     // the append-only audit trail (PRECIS_AUDIT)
+	Webhooks   *webhook.Store // alert webhook subscriptions and their delivery log
+	Objects    store.Store
+	Registry   *prometheus.Registry
+	Metrics    *metrics.Metrics
+	embedded   *queue.Embedded
+	httpLn     net.Listener
+	scheme     string
+	httpSrv    *http.Server
+	metricsLn  net.Listener
+	metricsSrv *http.Server
+	wg         sync.WaitGroup
+	errs       chan error
+	cancel     context.CancelFunc
 }
 
 // Start builds the dependencies and starts the roles. Cancelling ctx, or Shutdown, stops them.
@@ -114,6 +127,9 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("object store: %w", err)
+	}
+	if cfg.wrapObjects != nil {
+		s.Objects = cfg.wrapObjects(s.Objects)
 	}
 	url := cfg.NATSURL
 	if url == "" {
@@ -214,14 +230,24 @@ func (s *Service) startHTTP(ctx context.Context, cfg Config, log *slog.Logger) e
 	}
 	pages := web.New(webBackend{Queue: s.Queue, objects: s.Objects}, s.Tokens, s.Audit,
 		web.Options{Log: log.With("role", "web"), SecureCookies: tlsCfg != nil, Version: cfg.Version,
-			SessionKey: cfg.SessionKey, TrustProxy: cfg.TrustProxy})
+			SessionKey: cfg.SessionKey, TrustProxy: cfg.TrustProxy, Sessions: s.Tokens})
+	var reg prometheus.Gatherer = s.Registry
+	if cfg.MetricsAddr != "" {
+		reg = nil // served on its own listener below
+	}
+	stall := cmp.Or(cfg.BodyStall, api.DefaultBodyStall)
 	srv, err := api.New(api.Config{
 		Objects: s.Objects, Runs: s.Queue, Auth: s.Tokens, Audit: s.Audit, Alerts: s.Queue, AuditLog: s.Audit,
 		Webhooks: s.Webhooks, HTML: web.RenderReport, HTMLPolicy: web.ReportCSP(), Web: pages.Handler(), TrustProxy: cfg.TrustProxy,
-		Registry: s.Registry, Ready: s.ready, Log: log.With("role", "api"), OpenAPI: schemas.OpenAPI,
+		Registry: reg, Ready: s.ready, Log: log.With("role", "api"), OpenAPI: schemas.OpenAPI, BodyStall: stall,
 	})
 	if err != nil {
 		return err
+	}
+	if cfg.MetricsAddr != "" {
+		if err := s.startMetrics(cfg.MetricsAddr, log); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -231,8 +257,17 @@ func (s *Service) startHTTP(ctx context.Context, cfg Config, log *slog.Logger) e
 	if tlsCfg != nil {
 		ln, s.scheme = tls.NewListener(ln, tlsCfg), "https"
 	}
-	s.httpSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
+	// Every phase of a connection has a deadline. A request body pushes the read and write
+	// deadlines ahead while it flows (api.Config.BodyStall) and the event streams give each
+	// write its own, so neither a large upload nor a long stream is cut, and a client that
+	// stalls holds nothing for long.
+	s.httpSrv = &http.Server{Handler: srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       stall,
+		WriteTimeout:      2 * stall,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return ctx }}
 	s.httpSrv.RegisterOnShutdown(pages.Close) // end the alert pages' event streams
 	s.goRole("http", func() error {
 		if err := s.httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -242,6 +277,36 @@ func (s *Service) startHTTP(ctx context.Context, cfg Config, log *slog.Logger) e
 	})
 	log.Info("HTTP API and web pages", "url", s.BaseURL())
 	return nil
+}
+
+// startMetrics serves /metrics alone on addr.
+func (s *Service) startMetrics(addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s (metrics): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	s.metricsLn = ln
+	s.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10}
+	s.goRole("metrics", func() error {
+		if err := s.metricsSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return nil
+}
+
+// MetricsAddr returns the address of the metrics listener ("" when /metrics is served with
+// the API, or not at all).
+func (s *Service) MetricsAddr() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return s.metricsLn.Addr().String()
 }
 
 // BaseURL returns the API's base URL, http:// or https:// ("" when it does not run).
@@ -269,6 +334,9 @@ func (s *Service) NATSURL() string {
 	return s.embedded.URL()
 }
 
+// readyProbeKey is the object /readyz writes to check the store takes writes.
+const readyProbeKey = "health/ready-probe"
+
 func (s *Service) ready(ctx context.Context) error {
 	if _, err := s.Queue.Pending(ctx); err != nil {
 		return fmt.Errorf("queue: %w", err)
@@ -276,6 +344,13 @@ func (s *Service) ready(ctx context.Context) error {
 	if _, err := s.Objects.List(ctx, "runs/.ready-probe/"); err != nil {
 		return fmt.Errorf("object store: %w", err)
 	}
+	// Not ready while the store cannot be written (a full disk): a small object is written
+	// and removed on every probe, so readiness comes back by itself with the space.
+	probe := make([]byte, 4096)
+	if err := s.Objects.Put(ctx, readyProbeKey, bytes.NewReader(probe), int64(len(probe)), "application/octet-stream"); err != nil {
+		return fmt.Errorf("object store cannot be written: %w", err)
+	}
+	_ = s.Objects.Delete(ctx, readyProbeKey)
 	return nil
 }
 
@@ -297,6 +372,9 @@ func (s *Service) Err() <-chan error { return s.errs }
 func (s *Service) Shutdown(ctx context.Context) error {
 	if s.httpSrv != nil {
 		_ = s.httpSrv.Shutdown(ctx)
+	}
+	if s.metricsSrv != nil {
+		_ = s.metricsSrv.Shutdown(ctx)
 	}
 	if s.cancel != nil {
 		s.cancel()

@@ -280,9 +280,11 @@ func (r *Reader) Next() (*Record, error) {
 }
 
 // spanEnd returns the last reference base a record covers, from the REF length or, when every
-// ALT is symbolic, from INFO END=. after is the line after the POS column's tab. It reads only
-// as far along the line as it must and falls back to pos on anything unexpected: the full
-// parse checks the line properly.
+// ALT is symbolic, from INFO END= or, without END, from SVLEN (VCFv4.3 section 3, VCFv4.4
+// section 3: END = POS + |SVLEN| for a symbolic deletion, duplication, inversion or CNV whose
+// POS is the padding base before the event; an <INS> spans no reference bases). after is the
+// line after the POS column's tab. It reads only as far along the line as it must and falls
+// back to pos on anything unexpected: the full parse checks the line properly.
 func spanEnd(after []byte, pos int) int {
 	id := bytes.IndexByte(after, '\t')
 	if id < 0 {
@@ -302,24 +304,38 @@ func spanEnd(after []byte, pos int) int {
 	if !ok || len(alt) == 0 {
 		return end
 	}
+	insertion := true // every ALT is an <INS...>: SVLEN is the inserted length, not a span
 	for _, a := range bytes.Split(alt, comma) {
 		if len(a) == 0 || (a[0] != '<' && !(len(a) == 1 && a[0] == '.')) {
 			return end // a real allele beside the symbolic one: the REF span is the record's
 		}
+		insertion = insertion && bytes.HasPrefix(a, []byte("<INS"))
 	}
 	_, cols, _ = bytes.Cut(cols, tabSep) // QUAL
 	_, cols, _ = bytes.Cut(cols, tabSep) // FILTER
 	info, _, _ := bytes.Cut(cols, tabSep)
+	svEnd := end
 	for len(info) > 0 {
 		var kv []byte
 		kv, info, _ = bytes.Cut(info, semicolon)
-		if len(kv) > 4 && string(kv[:4]) == "END=" {
+		switch {
+		case len(kv) > 4 && string(kv[:4]) == "END=":
 			if e, ok := parsePos(kv[4:]); ok && e >= end {
 				return e
 			}
+		case len(kv) > 6 && string(kv[:6]) == "SVLEN=" && !insertion:
+			// The largest |SVLEN| of the ALTs (Number=A), used only when there is no END.
+			for _, l := range bytes.Split(kv[6:], comma) {
+				if len(l) > 0 && l[0] == '-' {
+					l = l[1:]
+				}
+				if n, ok := parsePos(l); ok && pos+n > svEnd {
+					svEnd = pos + n
+				}
+			}
 		}
 	}
-	return end
+	return svEnd
 }
 
 var (

@@ -17,6 +17,12 @@ func TestSpanEnd(t *testing.T) {
 		{".\tG\t<NON_REF>\t.\t.\tBLOCKAVG_min30p3a;END=2000\tGT", 1000, 2000},
 		{".\tG\t.\t.\t.\tEND=1500", 1000, 1500},
 		{".\tN\t<DEL>\t.\tPASS\tSVTYPE=DEL;END=5000;SVLEN=-4000", 1000, 5000},
+		{".\tN\t<DEL>\t.\tPASS\tSVTYPE=DEL;SVLEN=-4000", 1000, 5000},      // SVLEN only (Manta, DELLY without END)
+		{".\tN\t<DUP:TANDEM>\t.\tPASS\tSVLEN=300;SVTYPE=DUP", 1000, 1300}, // VCF 4.4: SVLEN positive
+		{".\tN\t<DEL>,<DUP>\t.\tPASS\tSVLEN=-10,20", 1000, 1020},          // Number=A: the widest
+		{".\tN\t<DEL>\t.\tPASS\tSVLEN=-4000;END=1500", 1000, 1500},        // END wins
+		{".\tN\t<INS>\t.\tPASS\tSVTYPE=INS;SVLEN=300", 1000, 1000},        // inserted length, no span
+		{".\tN\t<DEL>\t.\tPASS\tSVLEN=x", 1000, 1000},
 		{".\tG\t<*>\t0\t.\tEND=10", 1000, 1000}, // END before POS: ignored
 		{".\tG\t<*>\t0\t.\tEND=x", 1000, 1000},
 		{".\tG", 7, 7},

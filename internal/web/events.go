@@ -42,7 +42,10 @@ func (s *Server) alertEvents(w http.ResponseWriter, r *http.Request, p auth.Prin
 	}
 
 	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{}) // the stream outlives a server's write timeout
+	// The stream outlives the server's write timeout; each write has its own deadline, so
+	// a browser that stops reading is dropped.
+	_ = rc.SetWriteDeadline(time.Now().Add(2 * s.heartbeat))
+	w = streamWriter{w, rc, 2 * s.heartbeat}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -123,4 +126,17 @@ func sseEvent(name, id, data string) string {
 	}
 	b.WriteByte('\n')
 	return b.String()
+}
+
+// streamWriter gives each write of an event stream its own write deadline: the stream lives
+// as long as the browser reads it, and no longer.
+type streamWriter struct {
+	http.ResponseWriter
+	rc    *http.ResponseController
+	stall time.Duration
+}
+
+func (s streamWriter) Write(p []byte) (int, error) {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(s.stall))
+	return s.ResponseWriter.Write(p)
 }

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/precis-dx/precis/internal/panel"
 	"github.com/precis-dx/precis/internal/pgx"
 	"github.com/precis-dx/precis/internal/report"
 )
@@ -117,16 +118,17 @@ func templateFuncs(lang string, static map[string]staticFile) template.FuncMap {
 			}
 			return "/static/" + name
 		},
-		"when":     when,
-		"score":    func(v *float64) string { return score(lang, v) },
-		"vaf":      vaf,
-		"depth":    depth,
-		"human":    func(s string) string { return strings.ReplaceAll(s, "_", " ") },
-		"join":     strings.Join,
-		"tagkind":  tagKind,
-		"sevclass": sevClass,
-		"hgvs":     hgvs,
-		"term":     term,
+		"when":       when,
+		"score":      func(v *float64) string { return score(lang, v) },
+		"vaf":        vaf,
+		"depth":      depth,
+		"human":      func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"join":       strings.Join,
+		"tagkind":    tagKind,
+		"sevclass":   sevClass,
+		"hgvs":       hgvs,
+		"term":       term,
+		"structural": func(f report.Finding) string { return structural(lang, &f) },
 		"dash": func(s string) string {
 			if s == "" {
 				return "\u2013"
@@ -212,7 +214,7 @@ func tagKind(tag string) string {
 // the strongest colour, so a severity this page does not know is not shown as calm.
 func sevClass(s string) string {
 	switch s {
-	case "none", "moderate", "high":
+	case "none", "caution", "moderate", "high":
 		return s
 	case "":
 		return "none"
@@ -248,6 +250,21 @@ type pgxView struct {
 type panelView struct {
 	Key      string
 	Findings []report.Finding
+	Coverage []coverageView // the panel's genes; empty in a report made before coverage was stated
+	Unstated bool           // the report states no coverage at all
+}
+
+// coverageView is one gene's coverage (report.Coverage) with what the page says of it.
+type coverageView struct {
+	Gene      string
+	Source    string // gvcf | bed | none
+	Known     bool   // source gvcf or bed with a covered fraction
+	Percent   string // "98.2%"
+	MinDP     *int
+	Uncovered string // "2, 11" or ""
+	Callable  string // the BED's name (source bed)
+	GVCFMinDP int    // thresholds of the gVCF (source gvcf)
+	GVCFMinGQ int
 }
 
 type untestedView struct {
@@ -317,7 +334,13 @@ func newSampleView(r *report.Report, s *report.Sample) sampleView {
 		}
 	}
 	for _, p := range order {
-		sv.Panels = append(sv.Panels, panelView{Key: p, Findings: byPanel[p]})
+		pv := panelView{Key: p, Findings: byPanel[p], Unstated: len(s.Coverage) == 0}
+		for _, c := range s.Coverage {
+			if panel.Of(c.Gene) == p {
+				pv.Coverage = append(pv.Coverage, newCoverageView(r, c))
+			}
+		}
+		sv.Panels = append(sv.Panels, pv)
 	}
 	q := s.QC
 	sv.QC = []qcRow{
@@ -334,6 +357,21 @@ func newSampleView(r *report.Report, s *report.Sample) sampleView {
 		}
 	}
 	return sv
+}
+
+func newCoverageView(r *report.Report, c report.Coverage) coverageView {
+	v := coverageView{Gene: c.Gene, Source: c.Source, MinDP: c.MinDP, Callable: r.Input.Callable,
+		GVCFMinDP: r.Input.MinDP, GVCFMinGQ: r.Input.MinGQ}
+	if c.Source != "none" && c.CoveredFraction != nil {
+		v.Known = true
+		v.Percent = strconv.FormatFloat(*c.CoveredFraction*100, 'f', 1, 64) + "%"
+	}
+	ex := make([]string, len(c.UncoveredExons))
+	for i, e := range c.UncoveredExons {
+		ex[i] = strconv.Itoa(e)
+	}
+	v.Uncovered = strings.Join(ex, ", ")
+	return v
 }
 
 func firstNonEmpty(s ...string) string {
@@ -382,4 +420,27 @@ func ReportCSP() string {
 		return "default-src 'none'"
 	}
 	return a.reportCSP
+}
+
+// structural describes a structural or copy-number finding for the page: type, span, exons
+// and copy number (issue 11: a deletion over whole exons is never shown as "no variants").
+// "" for a sequence variant.
+func structural(lang string, f *report.Finding) string {
+	if f.SVType == "" {
+		return ""
+	}
+	s := msgf(lang, "sv.span", msgOr(lang, "sv.type."+f.SVType, f.SVType), f.Chrom, f.Pos, f.End)
+	if len(f.Exons) > 0 {
+		parts := make([]string, len(f.Exons))
+		for i, e := range f.Exons {
+			parts[i] = strconv.Itoa(e)
+		}
+		s += "; " + msgf(lang, "sv.exons", strings.Join(parts, ", "))
+	} else {
+		s += "; " + msg(lang, "sv.intronic")
+	}
+	if f.CopyNumber != nil {
+		s += "; " + msgf(lang, "sv.cn", *f.CopyNumber)
+	}
+	return s
 }

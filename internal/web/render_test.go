@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -73,6 +74,9 @@ func TestRenderEveryGolden(t *testing.T) {
 					want = append(want, esc(s.SampleID))
 					for _, f := range s.Findings {
 						want = append(want, esc(f.HGVSc), esc(f.HGVSg), esc(f.ClassificationSource))
+						if f.SVType != "" { // type, span, exons and copy number of a structural finding
+							want = append(want, esc(structural(lang, &f)))
+						}
 					}
 					for _, c := range s.PGx {
 						want = append(want, esc(c.Phenotype), esc(c.Diplotype), esc(c.Alert.Message), score(lang, c.ActivityScore))
@@ -84,12 +88,21 @@ func TestRenderEveryGolden(t *testing.T) {
 					for _, r := range s.TagRationale {
 						want = append(want, esc(r.Tag), esc(r.Reason))
 					}
+					// Every ordered gene's coverage is stated; source none with its caveat.
+					for _, c := range s.Coverage {
+						if c.Source == "none" {
+							want = append(want, esc(msgf(lang, "coverage.none", c.Gene, c.Gene)))
+						} else {
+							want = append(want, esc(msgf(lang, "coverage.fraction", c.Gene, strconv.FormatFloat(*c.CoveredFraction*100, 'f', 1, 64)+"%")))
+						}
+					}
 				}
 				for _, w := range rep.Input.Warnings {
 					want = append(want, esc(w))
 				}
 				for _, w := range want {
-					if !strings.Contains(doc, w) {
+					// The hgvs cell writes '+' as it is, html/template as &#43;: either is the text.
+					if !strings.Contains(doc, w) && !strings.Contains(doc, strings.ReplaceAll(w, "&#43;", "+")) {
 						t.Errorf("document lacks %q", w)
 					}
 				}
@@ -103,6 +116,26 @@ func TestRenderEveryGolden(t *testing.T) {
 					t.Errorf("document shows a missing label %s", m)
 				}
 			})
+		}
+	}
+}
+
+// TestRenderCoverageUnstated: a report made before coverage was stated says, under each
+// panel, that its coverage is not stated, so a negative result never stands alone.
+func TestRenderCoverageUnstated(t *testing.T) {
+	rep := loadGolden(t, "example.json")
+	for i := range rep.Samples {
+		rep.Samples[i].Coverage = nil
+		rep.Samples[i].Findings = nil
+	}
+	for _, lang := range languages {
+		var buf bytes.Buffer
+		if err := RenderReport(&buf, rep, lang); err != nil {
+			t.Fatal(err)
+		}
+		doc := text(buf.String())
+		if n, want := strings.Count(doc, esc(msg(lang, "coverage.unstated"))), len(rep.Input.Panels)*len(rep.Samples); n != want {
+			t.Errorf("%s: %d statements that coverage is not stated, want one per panel (%d)", lang, n, want)
 		}
 	}
 }
@@ -206,4 +239,56 @@ func TestEscaping(t *testing.T) {
 		}
 		check(t, w.Body.String())
 	})
+}
+
+// TestRenderIncompleteDPYD: a DPYD result that is not a complete normal test (DESIGN.md
+// clinical rule 7) never gets the calm box, and a Normal Metabolizer phenotype is qualified
+// as the tested positions' only; loss-of-function evidence and the reasons positions count
+// as untested are shown.
+func TestRenderIncompleteDPYD(t *testing.T) {
+	for _, lang := range []string{"en", "sv"} {
+		r := loadGolden(t, "example.json")
+		p := &r.Samples[0].PGx[0]
+		two := 2.0
+		p.ActivityScore, p.Phenotype, p.Complete = &two, "Normal Metabolizer", false
+		p.Alert = pgx.Alert{Severity: "caution", Message: "DPYD Normal Metabolizer at the tested CPIC positions only (activity score 2.0): standard dosing is not confirmed."}
+		p.UntestedReasons = []pgx.Untested{{RSID: "rs75017182", Reason: "gVCF reference block chr1:97579801-97580000 has depth 0 < 10 and GQ 0 < 20"}}
+		p.LossOfFunction = []pgx.Evidence{{Variant: "chr1:97305283 G>A", HGVSc: "NM_000110.4:c.2275C>T", HGVSp: "p.(Arg759Ter)", Zygosity: "homozygous", Reason: "ClinVar likely pathogenic"}}
+		var buf bytes.Buffer
+		if err := RenderReport(&buf, r, lang); err != nil {
+			t.Fatal(err)
+		}
+		doc := buf.String()
+		m := catalogue[lang]
+		for _, want := range []string{`class="dose-alert sev-caution"`, m["pgx.partial"], m["pgx.incomplete"], "c.2275C&gt;T", "rs75017182", m["sev.caution"]} {
+			if !strings.Contains(doc, want) {
+				t.Errorf("%s: page lacks %q", lang, want)
+			}
+		}
+		for _, bad := range []string{`dose-alert sev-none`, m["pgx.alltested"]} {
+			if strings.Contains(doc, bad) {
+				t.Errorf("%s: page shows %q for an incomplete test", lang, bad)
+			}
+		}
+	}
+}
+
+// TestRenderStructural: a report whose only finding is a structural variant shows it with its
+// type, span and exons, and never says the panel has no variants.
+func TestRenderStructural(t *testing.T) {
+	rep := loadGolden(t, "sv_cnvkit.json")
+	var buf bytes.Buffer
+	if err := RenderReport(&buf, rep, langEN); err != nil {
+		t.Fatal(err)
+	}
+	doc := text(buf.String())
+	for _, want := range []string{"Structural variant: deletion, chr2:47384000-47395000; exons 8, 9; copy number 1",
+		"Structural variant: deletion, chr17:43040000-43130000; exons 1, 2, 3,"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(doc, msg(langEN, "findings.none")) {
+		t.Errorf("page says %q beside structural findings", msg(langEN, "findings.none"))
+	}
 }

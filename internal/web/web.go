@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
+	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 )
@@ -51,6 +53,16 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (auth.Principal, error)
 }
 
+// Sessions keeps the server-side record of sign-in sessions; auth.Store satisfies it. With
+// one, signing out (or revoking the token) ends a session at once, also for a copy of its
+// cookie. It is called on every signed-in request, concurrently.
+type Sessions interface {
+	StartSession(ctx context.Context, tokenID string) (string, error)
+	// CheckSession returns an error wrapping auth.ErrUnauthenticated for a session that ended.
+	CheckSession(ctx context.Context, tokenID, id string) error
+	EndSession(ctx context.Context, tokenID, id string) error
+}
+
 // Recorder writes the audit trail; it is called concurrently. A Record that fails refuses
 // the request it records (report pages, downloads, sign-in answer 503).
 type Recorder interface {
@@ -69,6 +81,9 @@ type Options struct {
 	// TrustProxy takes the client address for the audit trail from the last hop of
 	// X-Forwarded-For. Set it only behind a reverse proxy that sets the header.
 	TrustProxy bool
+	// Sessions keeps sessions server-side. Nil: a session is its sealed cookie alone, and
+	// signing out only asks the browser to forget it (a copy works until it expires).
+	Sessions Sessions
 }
 
 // Limits and lifetimes.
@@ -84,15 +99,16 @@ const (
 	heartbeat = 20 * time.Second
 )
 
-// idRE is the shape of lab, run and sample ids (the queue's: NATS subject tokens). A path
+// idRE is the shape of lab, run and sample ids (the manifest's: NATS subject tokens). A path
 // with another shape is answered 404 without asking the backend.
-var idRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+var idRE = regexp.MustCompile(manifest.IDPattern)
 
 // Server serves the web pages. It holds no per-request state and is safe for concurrent use.
 type Server struct {
 	b          Backend
 	a          Authenticator
 	rec        Recorder
+	sessions   Sessions // nil: cookie-only sessions
 	log        *slog.Logger
 	secure     bool
 	proxied    bool
@@ -114,7 +130,7 @@ func New(b Backend, a Authenticator, rec Recorder, opt Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{b: b, a: a, rec: rec, log: log, secure: opt.SecureCookies, proxied: opt.TrustProxy,
+	s := &Server{b: b, a: a, rec: rec, sessions: opt.Sessions, log: log, secure: opt.SecureCookies, proxied: opt.TrustProxy,
 		version: cmp.Or(opt.Version, "(unknown version)"), now: time.Now, heartbeat: heartbeat,
 		cookieName: "precis_session", done: make(chan struct{})}
 	if s.secure {
@@ -140,7 +156,13 @@ func New(b Backend, a Authenticator, rec Recorder, opt Options) *Server {
 	// Cross-origin POSTs (sign-in, sign-out) are refused with 403: SameSite=Strict already
 	// keeps the session cookie off them, and this also stops a login-CSRF that would sign
 	// a user in with someone else's token.
-	s.handler = s.headers(http.NewCrossOriginProtection().Handler(mux))
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.recordBestEffort(r, audit.Event{Action: audit.ActionRefused, Actor: audit.Anonymous,
+			Status: http.StatusForbidden, Detail: "web page: cross-origin request"})
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+	}))
+	s.handler = s.headers(cop.Handler(mux))
 	return s
 }
 
@@ -262,7 +284,18 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, lang string, 
 
 // notFound answers 404 with the same page whether the resource does not exist or belongs to
 // a lab the user may not read, so ids cannot be probed.
+//
+// A signed-in user's 404 is recorded in the audit trail as a refusal: it is how another
+// lab's run would be probed.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request, lang string, user *auth.Principal) {
+	if user != nil {
+		ev := audit.Event{Action: audit.ActionRefused, Actor: user.TokenID, Role: string(user.Role),
+			Status: http.StatusNotFound, Detail: "web page: not found or not readable"}
+		if lab := r.PathValue("lab"); idRE.MatchString(lab) {
+			ev.Lab = lab
+		}
+		s.recordBestEffort(r, ev)
+	}
 	s.errorPage(w, r, lang, user, http.StatusNotFound, "error.notfound", "error.notfound.text")
 }
 
@@ -285,17 +318,23 @@ type principalHandler func(w http.ResponseWriter, r *http.Request, p auth.Princi
 func (s *Server) authed(h principalHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		lang := s.lang(w, r)
-		p, present, err := s.principal(r)
+		p, sess, err := s.principal(r)
 		if err != nil {
 			if !errors.Is(err, auth.ErrUnauthenticated) && !errors.Is(err, errSession) {
 				// The token store is unreachable: keep the session for when it is back.
 				s.internalError(w, r, lang, nil, "authenticate", err)
 				return
 			}
-			if present {
+			if sess.present {
 				s.clearSession(w) // it will not open again: stop sending it
 			}
+			status := http.StatusSeeOther
 			if r.URL.Path == "/alerts/events" {
+				status = http.StatusUnauthorized
+			}
+			s.recordBestEffort(r, audit.Event{Action: audit.ActionRefused, Actor: cmp.Or(sess.tokenID, audit.Anonymous),
+				Status: status, Detail: "web page: " + sess.why})
+			if status == http.StatusUnauthorized {
 				http.Error(w, "not signed in", http.StatusUnauthorized)
 				return
 			}
@@ -310,23 +349,50 @@ func (s *Server) authed(h principalHandler) http.HandlerFunc {
 	}
 }
 
-// principal opens the session cookie and authenticates its token. present says whether a
-// session cookie came with the request.
-func (s *Server) principal(r *http.Request) (p auth.Principal, present bool, err error) {
+// session is what a request's session cookie held, as far as it opened.
+type session struct {
+	present bool   // a session cookie came with the request
+	tokenID string // the id of the token it holds, once it opened
+	id      string // the server-side session id ("" without Sessions)
+	why     string // why it does not sign the request in, for the audit trail
+}
+
+// principal opens the session cookie, authenticates its token and, with Sessions, checks
+// that the session has not ended. The cookie holds the token and the session id, sealed.
+func (s *Server) principal(r *http.Request) (auth.Principal, session, error) {
+	var sess session
 	c, err := r.Cookie(s.cookieName)
 	if err != nil {
-		return auth.Principal{}, false, errSession
+		sess.why = "not signed in"
+		return auth.Principal{}, sess, errSession
 	}
+	sess.present = true
 	if s.seal == nil {
-		return auth.Principal{}, true, s.sealErr
+		return auth.Principal{}, sess, s.sealErr
 	}
-	token, err := s.seal.open(c.Value, s.now())
+	value, err := s.seal.open(c.Value, s.now())
 	if err != nil {
-		return auth.Principal{}, true, err
+		sess.why = "session cookie does not open (expired, altered or from another key)"
+		return auth.Principal{}, sess, err
 	}
-	p, err = s.a.Authenticate(r.Context(), token)
-	return p, true, err
+	token, id, _ := strings.Cut(value, sessionSep)
+	sess.tokenID, sess.id = auth.TokenID(token), id
+	p, err := s.a.Authenticate(r.Context(), token)
+	if err != nil {
+		sess.why = "the session's token is not valid (revoked?)"
+		return auth.Principal{}, sess, err
+	}
+	if s.sessions != nil {
+		if err := s.sessions.CheckSession(r.Context(), p.TokenID, id); err != nil {
+			sess.why = "the session has ended (signed out)"
+			return auth.Principal{}, sess, err
+		}
+	}
+	return p, sess, nil
 }
+
+// sessionSep separates the token from the session id in the sealed cookie value.
+const sessionSep = "#"
 
 func (s *Server) clearSession(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName, Value: "", Path: "/", MaxAge: -1,
@@ -363,7 +429,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimSpace(r.PostForm.Get("token"))
 	p, err := s.a.Authenticate(r.Context(), token)
 	if errors.Is(err, auth.ErrUnauthenticated) {
-		s.recordBestEffort(r, audit.Event{Action: audit.ActionAuthFailed, Target: "POST /signin",
+		s.recordBestEffort(r, audit.Event{Action: audit.ActionAuthFailed, Actor: auth.TokenID(token), Target: "POST /signin",
 			Status: http.StatusUnauthorized, Detail: "web sign-in"})
 		s.render(w, r, http.StatusUnauthorized, "signin", s.newPage(r, lang, msg(lang, "signin.title"), "", nil),
 			signinData{Next: next, Failed: true})
@@ -377,7 +443,16 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, lang, nil, "session", s.sealErr)
 		return
 	}
-	value, err := s.seal.seal(token, s.now().Add(SessionTTL))
+	plain := token
+	if s.sessions != nil {
+		id, err := s.sessions.StartSession(r.Context(), p.TokenID)
+		if err != nil {
+			s.internalError(w, r, lang, nil, "session", err)
+			return
+		}
+		plain += sessionSep + id
+	}
+	value, err := s.seal.seal(plain, s.now().Add(SessionTTL))
 	if err != nil {
 		s.internalError(w, r, lang, nil, "session", err)
 		return
@@ -400,23 +475,53 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// signout ends the session: server-side first (with Sessions), so a copy of the cookie stops
+// working at once, then in the browser.
 func (s *Server) signout(w http.ResponseWriter, r *http.Request) {
+	if p, sess, err := s.principal(r); err == nil && s.sessions != nil {
+		if err := s.sessions.EndSession(r.Context(), p.TokenID, sess.id); err != nil {
+			s.internalError(w, r, s.lang(w, r), nil, "end session", err)
+			return
+		}
+		s.recordBestEffort(r, audit.Event{Action: audit.ActionSignOut, Actor: p.TokenID, Role: string(p.Role),
+			Status: http.StatusSeeOther, Detail: "web sign-out"})
+	}
 	s.clearSession(w)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
-// safeNext returns next when it is a path on this site, else "/": the sign-in page never
-// sends a user to another site.
+// safeNext returns next, cleaned, when it is a path on this site, else "/": the sign-in page
+// never sends a user to another site. What comes back is what http.Redirect sends: a path
+// that path.Clean leaves the same, starting with a single "/", with no backslash (browsers
+// read "\" as "/", so "/\\evil.example" is another host) and no control character, in any
+// spelling (%5C is a backslash too).
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
-		strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n\t") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") {
 		return "/"
+	}
+	for _, c := range []byte(next) {
+		if c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
 	}
 	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.ContainsAny(u.Path, "\\\x00") {
 		return "/"
 	}
-	return next
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if strings.HasPrefix(clean, "//") || !strings.HasPrefix(clean, "/") {
+		return "/"
+	}
+	out := &url.URL{Path: clean, RawQuery: u.RawQuery}
+	res := out.String()
+	if !strings.HasPrefix(res, "/") || strings.HasPrefix(res, "//") || strings.Contains(res, "\\") {
+		return "/"
+	}
+	return res
 }
 
 // record writes an audit event for p; the caller refuses the request when it fails, so no
@@ -432,6 +537,9 @@ func (s *Server) record(r *http.Request, p auth.Principal, ev audit.Event) error
 func (s *Server) recordBestEffort(r *http.Request, ev audit.Event) {
 	ev.At = s.now().UTC()
 	ev.From = s.clientAddr(r)
+	if ev.Target == "" {
+		ev.Target = target(r)
+	}
 	if err := s.rec.Record(r.Context(), ev); err != nil {
 		s.log.ErrorContext(r.Context(), "web: audit", "action", ev.Action, "err", err)
 	}
@@ -440,6 +548,16 @@ func (s *Server) recordBestEffort(r *http.Request, ev audit.Event) {
 func (s *Server) auditUnavailable(w http.ResponseWriter, r *http.Request, lang string, user *auth.Principal, err error) {
 	s.log.ErrorContext(r.Context(), "web: audit trail unavailable; request refused", "path", r.URL.Path, "err", err)
 	s.errorPage(w, r, lang, user, http.StatusServiceUnavailable, "error.unavailable", "error.audit.text")
+}
+
+// target is the Target of a request's audit record: method and path, at most 512 bytes (a
+// client chooses its path).
+func target(r *http.Request) string {
+	t := r.Method + " " + r.URL.Path
+	if len(t) > 512 {
+		t = strings.ToValidUTF8(t[:512], "") + "…"
+	}
+	return t
 }
 
 // clientAddr is the client's address for the audit trail.

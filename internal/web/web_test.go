@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/queue"
 )
 
@@ -116,8 +117,12 @@ func TestSignInRefused(t *testing.T) {
 	}
 	var failed int
 	for _, ev := range e.rec.list() {
-		if ev.Action == audit.ActionAuthFailed && ev.Actor == "" {
+		if ev.Action == audit.ActionAuthFailed {
 			failed++
+			// A token of the right shape is recorded by the id it claims; no other.
+			if want := auth.TokenID(token("ff")); ev.Actor != "" && ev.Actor != want {
+				t.Errorf("auth.failed actor %q, want %q or none", ev.Actor, want)
+			}
 		}
 	}
 	if failed != 3 {
@@ -138,8 +143,14 @@ func TestSignInCrossOrigin(t *testing.T) {
 	if w.Code != http.StatusForbidden {
 		t.Errorf("sign-in from another origin: got status %d, want 403", w.Code)
 	}
-	if n := len(e.rec.list()); n != 0 {
-		t.Errorf("got %d audit events, want 0 (the request never reached sign-in)", n)
+	// Each is recorded as a refusal, and nothing else is: the request never reached sign-in.
+	for _, ev := range e.rec.list() {
+		if ev.Action != audit.ActionRefused || ev.Status != http.StatusForbidden || ev.Actor != audit.Anonymous {
+			t.Errorf("got audit event %+v, want request.refused 403 by anonymous", ev)
+		}
+	}
+	if n := len(e.rec.list()); n != 2 {
+		t.Errorf("got %d audit events, want 2 refusals", n)
 	}
 }
 
@@ -153,6 +164,16 @@ func TestSafeNext(t *testing.T) {
 		{"https://evil.example/", "/"},
 		{"javascript:alert(1)", "/"},
 		{"/x\r\nSet-Cookie: a=b", "/"},
+		// Shapes that become another host once cleaned or read by a browser (issue 12).
+		{"/./\\evil.example", "/"},
+		{"/.//evil.example", "/evil.example"},
+		{"/a/..//evil.example", "/evil.example"},
+		{"/%5Cevil.example", "/"},
+		{"/%5c%5cevil.example", "/"},
+		{"/\t/evil.example", "/"},
+		{"/%2F%2Fevil.example", "/evil.example"},
+		{"/../../evil.example", "/evil.example"},
+		{"/alerts/", "/alerts/"},
 	} {
 		if got := safeNext(tc.in); got != tc.want {
 			t.Errorf("safeNext(%q): got %q, want %q", tc.in, got, tc.want)

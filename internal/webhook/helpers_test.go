@@ -34,6 +34,7 @@ func goldenAlerts(t testing.TB, lab, run string) []goldenAlert {
 		t.Fatalf("golden reports: %v (%d files)", err, len(files))
 	}
 	var out []goldenAlert
+	seen := map[string]bool{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -71,7 +72,12 @@ func goldenAlerts(t testing.TB, lab, run string) []goldenAlert {
 				if err := queue.Decode(body, &queue.PGxAlert{}); err != nil {
 					t.Fatalf("%s sample %s: alert does not validate: %v", f, s.SampleID, err)
 				}
-				out = append(out, goldenAlert{msg: m, body: body, msgID: "alert:" + lab + ":" + run + ":" + s.SampleID + ":" + p.Gene})
+				id := "alert:" + lab + ":" + run + ":" + s.SampleID + ":" + p.Gene
+				if seen[id] {
+					continue // the same sample in two golden reports: the stream would store it once
+				}
+				seen[id] = true
+				out = append(out, goldenAlert{msg: m, body: body, msgID: id})
 			}
 		}
 	}

@@ -145,6 +145,20 @@ func (w *Worker) annotate(ctx context.Context, job *queue.Job) (*report.Report, 
 
 	t = time.Now()
 	opts := annotate.Options{Panels: job.Panels, Specimen: job.Specimen, Sample: job.VCFSample}
+	if job.CallableKey != "" { // the coverage per gene comes from the lab's callable-regions BED
+		bed, err := w.Objects.Get(ctx, job.CallableKey)
+		if err != nil {
+			if rc != nil {
+				rc.Close()
+			}
+			if errors.Is(err, store.ErrNotExist) {
+				return nil, w.fail(ctx, job, "missing-input", fmt.Sprintf("%s: the callable-regions BED named in the manifest is not in the object store", job.CallableKey))
+			}
+			return nil, fmt.Errorf("open %s: %w", job.CallableKey, err)
+		}
+		defer bed.Close()
+		opts.Callable, opts.CallableName = bed, job.CallableKey
+	}
 	var rep *report.Report
 	var read int64 // bytes of the VCF read from the store
 	if job.IndexKey != "" {

@@ -22,6 +22,7 @@ import (
 	"github.com/precis-dx/precis/internal/service"
 	"github.com/precis-dx/precis/internal/store"
 	"github.com/precis-dx/precis/internal/submit"
+	"github.com/precis-dx/precis/internal/webhook"
 )
 
 // serviceFlags are the flags `serve` and `worker` share.
@@ -34,12 +35,16 @@ type serviceFlags struct {
 	workers, natsPort                              int
 	ackWait                                        time.Duration
 	maxDeliver                                     int
+
+	natsCreds    string   // --nats-creds: credentials for --nats
+	webhookAllow listFlag // --webhook-allow: internal destinations webhooks may reach
 }
 
 func (f *serviceFlags) register(fs *flag.FlagSet, worker bool) {
 	fs.StringVar(&f.dataDir, "data", "precis-data", "directory of the embedded NATS server and the local object store")
 	fs.StringVar(&f.natsURL, "nats", "", "NATS URL (e.g. nats://nats-1:4222); empty starts an embedded server with JetStream")
-	fs.IntVar(&f.natsPort, "nats-port", 4222, "port of the embedded NATS server (0: any free port)")
+	fs.StringVar(&f.natsCreds, "nats-creds", "", "credentials for --nats, mode 0600: a NATS .creds file (user JWT and NKey seed) or one line user:password or token")
+	fs.IntVar(&f.natsPort, "nats-port", 4222, "port of the embedded NATS server (0: any free port); it requires the credentials it generates into DIR/nats/credentials")
 	fs.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3 endpoint host:port; empty uses a local object store in --data; credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or MINIO_ROOT_USER/MINIO_ROOT_PASSWORD)")
 	fs.StringVar(&f.bucket, "bucket", "precis", "S3 bucket")
 	fs.BoolVar(&f.s3Secure, "s3-tls", false, "use HTTPS for the S3 endpoint")
@@ -52,6 +57,7 @@ func (f *serviceFlags) register(fs *flag.FlagSet, worker bool) {
 		fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS instead of HTTP (with --tls-key)")
 		fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
 		fs.BoolVar(&f.trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address for the audit trail from X-Forwarded-For")
+		fs.Var(&f.webhookAllow, "webhook-allow", "internal webhook destinations to allow: CIDR, IP address or host name (*.example.org for its subdomains); repeat or comma-separate. Loopback, private, link-local, CGNAT, multicast and cloud metadata addresses are refused otherwise")
 	} else {
 		fs.StringVar(&f.httpAddr, "http", "", "address of /metrics, /healthz and /readyz (empty: none)")
 	}
@@ -61,8 +67,8 @@ func (f *serviceFlags) config(ingest bool, logger *slog.Logger) service.Config {
 	s3 := store.S3ConfigFromEnv()
 	s3.Endpoint, s3.Bucket, s3.Secure = f.s3Endpoint, f.bucket, f.s3Secure
 	return service.Config{DataDir: f.dataDir, NATSURL: f.natsURL, NATSPort: f.natsPort, S3: s3, HTTPAddr: f.httpAddr, MetricsAddr: f.metricsAddr,
-		TLSCert: f.tlsCert, TLSKey: f.tlsKey, TrustProxy: f.trustProxy, SessionKey: f.sessionKey,
-		Workers: f.workers, Ingest: ingest, Queue: queue.Config{JobAckWait: f.ackWait, MaxDeliver: f.maxDeliver},
+		TLSCert: f.tlsCert, TLSKey: f.tlsKey, TrustProxy: f.trustProxy, SessionKey: f.sessionKey, WebhookAllow: f.webhookAllow,
+		Workers: f.workers, Ingest: ingest, Queue: queue.Config{JobAckWait: f.ackWait, MaxDeliver: f.maxDeliver, CredsFile: f.natsCreds},
 		Version: version(), Log: logger}
 }
 
@@ -82,6 +88,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, work
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
+	if _, err := webhook.NewGuard(f.webhookAllow); err != nil {
+		fmt.Fprintf(stderr, "precis %s: --webhook-allow: %v\n", name, err)
+		return exitUsage
+	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		fmt.Fprintln(stderr, "precis serve: --tls-cert and --tls-key go together")
 		return exitUsage
@@ -93,6 +103,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, work
 			return exitUsage
 		}
 		f.sessionKey = key
+	}
+	if f.natsCreds != "" && f.natsURL == "" {
+		fmt.Fprintf(stderr, "precis %s: --nats-creds goes with --nats (the embedded server uses the credentials it generates in --data)\n", name)
+		return exitUsage
 	}
 	if worker && f.natsURL == "" {
 		fmt.Fprintln(stderr, "precis worker: --nats is required (workers share a NATS cluster and an object store)")

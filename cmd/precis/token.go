@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	neturl "net/url"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -18,21 +19,24 @@ import (
 )
 
 const tokenUsage = `usage:
-  precis token create --role lab|clinician|admin [--lab LAB]... [--name WHO] [--nats URL | --data DIR]
-  precis token list   [--nats URL | --data DIR]
-  precis token revoke [--nats URL | --data DIR] TOKEN-ID
+  precis token create --role lab|clinician|admin [--lab LAB]... [--name WHO] [--nats URL [--nats-creds FILE] | --data DIR]
+  precis token list   [--nats URL [--nats-creds FILE] | --data DIR]
+  precis token revoke [--nats URL [--nats-creds FILE] | --data DIR] TOKEN-ID
 
 A lab token names its one lab; a clinician token one --lab per granted lab; an admin token none.
 The token is printed once, on standard output; only its hash is stored.
-Without --nats, the command uses the NATS server of a running 'precis serve' on
-127.0.0.1:4222 when there is one, else it opens the embedded store in --data itself.
+Without --nats, the command uses the NATS server of a running 'precis serve --data DIR'
+(on whatever port), with the credentials that server keeps in DIR/nats/credentials; when
+none runs, it opens the embedded store in DIR itself. With --nats (an external cluster,
+or a serve on another port), --nats-creds names the credentials: a NATS .creds file, or a file
+of one line user:password (DIR/nats/credentials of a serve) or token.
 `
 
-// labList is a repeatable --lab flag; "a,b" also works.
-type labList []string
+// listFlag is a repeatable flag (--lab, --webhook-allow); "a,b" also works.
+type listFlag []string
 
-func (l *labList) String() string { return strings.Join(*l, ",") }
-func (l *labList) Set(v string) error {
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
 	for _, p := range strings.Split(v, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			*l = append(*l, p)
@@ -49,9 +53,10 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	verb := args[0]
 	fs := flag.NewFlagSet("token "+verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	natsURL := fs.String("nats", "", "NATS URL of the service (default: a running 'precis serve' on 127.0.0.1:4222, else the embedded store in --data)")
+	natsURL := fs.String("nats", "", "NATS URL of the service (default: a running 'precis serve --data DIR', with the credentials in DIR, else the embedded store in DIR)")
+	natsCreds := fs.String("nats-creds", "", "credentials for --nats, mode 0600: a NATS .creds file, or one line user:password or token")
 	dataDir := fs.String("data", "precis-data", "data directory of the embedded default")
-	var labs labList
+	var labs listFlag
 	role := fs.String("role", "", "lab, clinician or admin")
 	name := fs.String("name", "", "who the token is for (free text, shown in lists and the audit trail)")
 	if verb == "create" {
@@ -67,8 +72,11 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case verb == "create" && *role == "":
 		fmt.Fprintln(stderr, "precis token create: --role is required (lab, clinician or admin)")
 		return exitUsage
+	case *natsCreds != "" && *natsURL == "":
+		fmt.Fprintln(stderr, "precis token: --nats-creds goes with --nats (a local serve's credentials are read from --data)")
+		return exitUsage
 	}
-	q, where, closeFn, err := openTokenQueue(ctx, *natsURL, *dataDir)
+	q, where, closeFn, err := openTokenQueue(ctx, *natsURL, *natsCreds, *dataDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "precis token:", err)
 		return exitFailure
@@ -138,32 +146,41 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
-// defaultNATS is where a `precis serve` on its defaults listens.
-const defaultNATS = "nats://127.0.0.1:4222"
-
-// openTokenQueue connects to the service's NATS: the given URL, else a running serve on the
-// default port, else an embedded server on dataDir started for this command alone.
-func openTokenQueue(ctx context.Context, url, dataDir string) (*queue.Queue, string, func(), error) {
+// openTokenQueue connects to the service's NATS: the given URL with the given credentials,
+// else a running serve on dataDir (on the default port, with the credentials it keeps in
+// dataDir), else an embedded server on dataDir started for this command alone.
+func openTokenQueue(ctx context.Context, url, creds, dataDir string) (*queue.Queue, string, func(), error) {
 	quiet := slog.New(slog.DiscardHandler)
 	if url != "" {
-		q, err := queue.Connect(ctx, url, queue.Config{}, quiet)
+		q, err := queue.Connect(ctx, url, queue.Config{CredsFile: creds}, quiet)
 		if err != nil {
 			return nil, "", nil, err
 		}
-		return q, url, q.Close, nil
-	}
-	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	q, err := queue.Connect(cctx, defaultNATS, queue.Config{}, quiet)
-	cancel()
-	if err == nil {
-		return q, "the running service's NATS at " + defaultNATS, q.Close, nil
+		where := url
+		if u, err := neturl.Parse(url); err == nil {
+			where = u.Redacted()
+		}
+		return q, "the NATS at " + where, q.Close, nil
 	}
 	dir := filepath.Join(dataDir, "nats")
+	if addr, ok := queue.RunningAddr(dir); ok {
+		// A serve on dataDir: its address and credentials are in dir. Recorded by one
+		// that was killed, the address answers no more (or, reused, refuses these).
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		q, err := queue.Connect(cctx, "nats://"+addr, queue.Config{CredsFile: queue.CredsPath(dir)}, quiet)
+		cancel()
+		if err == nil {
+			return q, "the running service's NATS at " + addr, q.Close, nil
+		}
+		if errors.Is(err, queue.ErrCreds) {
+			return nil, "", nil, err
+		}
+	}
 	e, err := queue.StartEmbedded(dir, queue.EmbeddedOptions{Port: 0})
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("no service on %s and the embedded store in %s cannot be opened: %w", defaultNATS, dir, err)
+		return nil, "", nil, fmt.Errorf("no service runs on %s, and its embedded store in %s cannot be opened: %w", dataDir, dir, err)
 	}
-	q, err = queue.Connect(ctx, e.URL(), queue.Config{}, quiet)
+	q, err := queue.Connect(ctx, e.URL(), queue.Config{}, quiet)
 	if err != nil {
 		e.Shutdown()
 		return nil, "", nil, err

@@ -103,7 +103,7 @@ func (in *Ingest) HandleRun(ctx context.Context, m queue.Msg) error {
 	}
 	for _, s := range man.Samples {
 		job, err := json.Marshal(queue.Job{SchemaVersion: queue.SchemaVersion, Lab: man.Lab, RunID: man.RunID, SampleID: s.ID,
-			VCFKey: s.VCF, IndexKey: s.Index, CallableKey: s.Callable, Specimen: s.Specimen, Panels: s.Panels, ManifestKey: key})
+			VCFKey: s.VCF, IndexKey: s.Index, VCFSample: s.VCFSample, CallableKey: s.Callable, Specimen: s.Specimen, Panels: s.Panels, ManifestKey: key})
 		if err != nil {
 			return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
 		}

@@ -9,6 +9,7 @@
 package manifest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
@@ -42,12 +43,16 @@ type Manifest struct {
 
 // Sample is one sample of a run.
 type Sample struct {
-	ID           string   `json:"sample_id"`          // pseudonymous
-	VCF          string   `json:"vcf"`                // object key under runs/{lab}/{run}/
-	Index        string   `json:"index,omitempty"`    // object key of its .tbi or .csi index
-	Callable     string   `json:"callable,omitempty"` // object key of a callable-regions BED (coverage per gene)
-	Specimen     string   `json:"specimen"`           // germline or tumour
-	Panels       []string `json:"panels"`             // dpyd, brca, lynch, pole
+	ID       string `json:"sample_id"`          // pseudonymous
+	VCF      string `json:"vcf"`                // object key under runs/{lab}/{run}/
+	Index    string `json:"index,omitempty"`    // object key of its .tbi or .csi index
+	Callable string `json:"callable,omitempty"` // object key of a callable-regions BED (coverage per gene)
+	// VCFSample names the VCF's sample column of this sample when it is not sample_id.
+	// A VCF with more than one column must have a column named sample_id or vcf_sample:
+	// a sample is never reported from a column it does not name (DESIGN.md rule 6).
+	VCFSample    string   `json:"vcf_sample,omitempty"`
+	Specimen     string   `json:"specimen"` // germline or tumour
+	Panels       []string `json:"panels"`   // dpyd, brca, lynch, pole
 	Drugs        []string `json:"planned_drugs,omitempty"`
 	OrderingUnit string   `json:"ordering_unit,omitempty"`
 }
@@ -159,6 +164,7 @@ func (m *Manifest) Validate() error {
 		return invalid("samples", "%d samples; at most %d per manifest", len(m.Samples), MaxSamples)
 	}
 	seen := make(map[string]int, len(m.Samples))
+	columns := make(map[[2]string]int, len(m.Samples)) // (vcf, column) -> sample
 	for i := range m.Samples {
 		s := &m.Samples[i]
 		if err := m.checkSample(fmt.Sprintf("samples[%d]", i), s); err != nil {
@@ -168,6 +174,11 @@ func (m *Manifest) Validate() error {
 			return invalid(fmt.Sprintf("samples[%d].sample_id", i), "%q is also samples[%d]; sample ids must be unique in a run", s.ID, j)
 		}
 		seen[s.ID] = i
+		col := [2]string{s.VCF, cmp.Or(s.VCFSample, s.ID)}
+		if j, dup := columns[col]; dup {
+			return invalid(fmt.Sprintf("samples[%d].vcf_sample", i), "column %q of %s is also samples[%d]; two samples cannot be one column", col[1], s.VCF, j)
+		}
+		columns[col] = i
 	}
 	return nil
 }
@@ -191,7 +202,8 @@ func (m *Manifest) checkIdentity() error {
 	for i, s := range m.Samples {
 		p := fmt.Sprintf("samples[%d].", i)
 		for _, f := range []struct{ name, v string }{
-			{"sample_id", s.ID}, {"vcf", s.VCF}, {"index", s.Index}, {"callable", s.Callable}, {"specimen", s.Specimen}, {"ordering_unit", s.OrderingUnit},
+			{"sample_id", s.ID}, {"vcf", s.VCF}, {"index", s.Index}, {"callable", s.Callable}, {"vcf_sample", s.VCFSample},
+			{"specimen", s.Specimen}, {"ordering_unit", s.OrderingUnit},
 		} {
 			if err := check(p+f.name, f.v); err != nil {
 				return err
@@ -269,6 +281,11 @@ func (m *Manifest) checkSample(p string, s *Sample) error {
 		}
 		if strings.HasSuffix(s.VCF, ".vcf") {
 			return invalid(p+".index", "an index needs a bgzip-compressed VCF (.vcf.gz or .vcf.bgz); %q is plain text", s.VCF)
+		}
+	}
+	if s.VCFSample != "" {
+		if err := checkUnit(p+".vcf_sample", s.VCFSample); err != nil { // a column name: any text but control characters
+			return err
 		}
 	}
 	if s.Callable != "" {

@@ -29,6 +29,9 @@ var testdataCases = []struct {
 	{"valid-full.json", nil, "", 0, true, ""},
 	{"valid-unit-per-sample.json", nil, "", 0, true, ""},
 	{"valid-callable.json", nil, "", 0, true, ""},
+	{"valid-vcf-sample.json", nil, "", 0, true, ""},
+	{"invalid-vcf-sample-shared.json", ErrInvalid, "samples[1].vcf_sample", 17, true, "one sample per VCF column"},
+	{"invalid-vcf-sample-control.json", ErrInvalid, "samples[0].vcf_sample", 11, false, ""},
 
 	{"invalid-unknown-field.json", ErrInvalid, "patient_name", 17, false, ""},
 	{"invalid-unknown-sample-field.json", ErrInvalid, "samples[0].date_of_birth", 15, false, ""},

@@ -152,7 +152,7 @@ type start struct {
 // Fields allowed in the manifest object and in a sample object.
 var (
 	manifestFields = []string{"schema_version", "run_id", "lab", "genome_build", "ordering_unit", "submitted_at", "samples"}
-	sampleFields   = []string{"sample_id", "vcf", "index", "callable", "specimen", "panels", "planned_drugs", "ordering_unit"}
+	sampleFields   = []string{"sample_id", "vcf", "index", "callable", "vcf_sample", "specimen", "panels", "planned_drugs", "ordering_unit"}
 )
 
 // document walks the whole document. It returns at once for an identity number or a

@@ -64,10 +64,12 @@
 //	MINIO_NOTIFY_NATS_ADDRESS_PRECIS=127.0.0.1:4222     # host:port, see Embedded.Addr
 //	MINIO_NOTIFY_NATS_SUBJECT_PRECIS=precis.s3.events
 //	MINIO_NOTIFY_NATS_JETSTREAM_PRECIS=on
+//	MINIO_NOTIFY_NATS_USERNAME_PRECIS=precis            # the embedded server's credentials:
+//	MINIO_NOTIFY_NATS_PASSWORD_PRECIS=...               # user:password in CredsPath(dir)
 //	MINIO_NOTIFY_NATS_QUEUE_DIR_PRECIS=/path/to/queue   # optional: keeps events while NATS is down
 //
-// (MINIO_NOTIFY_NATS_USERNAME_*, _PASSWORD_*, _TOKEN_*, _TLS_* when the
-// server needs them.) MinIO logs the target's ARN at start,
+// (For another server, what it requires: _USERNAME_*/_PASSWORD_*, _TOKEN_*,
+// _USER_CREDENTIALS_* for a .creds file, _TLS_*.) MinIO logs the target's ARN at start,
 // arn:minio:sqs::PRECIS:nats (with the region between "sqs:" and ":PRECIS"
 // when MINIO_SITE_REGION is set). Then add the rule for manifests:
 //

@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -35,13 +39,21 @@ type EmbeddedOptions struct {
 // Embedded is a NATS server with JetStream running inside this process,
 // storing streams and key-value buckets under one directory. It is what
 // `precis serve` and the tests use. Safe for concurrent use.
+//
+// It requires credentials: anyone who reaches its port could otherwise
+// create tokens or rewrite the streams. They are generated on first start
+// into CredsPath(dir) (user:password, mode 0600) and kept for later starts,
+// so MinIO's NATS target and local commands configured once keep working.
 type Embedded struct {
-	srv *server.Server
+	srv   *server.Server
+	dir   string
+	creds creds
 }
 
 // StartEmbedded starts a NATS server with JetStream storing under dir and
 // waits until it accepts connections. Starting it again on the same dir
-// recovers the streams, consumers and key-value buckets written before.
+// recovers the streams, consumers and key-value buckets written before, and
+// requires the same credentials.
 func StartEmbedded(dir string, opts EmbeddedOptions) (*Embedded, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("%w: embedded server needs a storage directory", ErrInvalid)
@@ -58,6 +70,10 @@ func StartEmbedded(dir string, opts EmbeddedOptions) (*Embedded, error) {
 	if opts.ReadyTimeout <= 0 {
 		opts.ReadyTimeout = 10 * time.Second
 	}
+	c, err := embeddedCreds(dir)
+	if err != nil {
+		return nil, err
+	}
 	port := opts.Port
 	if port == 0 {
 		port = server.RANDOM_PORT
@@ -70,6 +86,8 @@ func StartEmbedded(dir string, opts EmbeddedOptions) (*Embedded, error) {
 		StoreDir:   dir,
 		NoSigs:     true,
 		NoLog:      opts.Logger == nil,
+		Username:   c.user,
+		Password:   c.password,
 	}
 	srv, err := server.NewServer(sopts)
 	if err != nil {
@@ -89,11 +107,52 @@ func StartEmbedded(dir string, opts EmbeddedOptions) (*Embedded, error) {
 		srv.WaitForShutdown()
 		return nil, errors.New("queue: embedded server started without JetStream")
 	}
-	return &Embedded{srv: srv}, nil
+	e := &Embedded{srv: srv, dir: dir, creds: c}
+	if err := os.WriteFile(filepath.Join(dir, AddrName), []byte(e.Addr()+"\n"), 0o600); err != nil {
+		e.Shutdown()
+		return nil, fmt.Errorf("queue: embedded server: %w", err)
+	}
+	return e, nil
 }
 
-// URL returns the client URL, e.g. nats://127.0.0.1:40123.
-func (e *Embedded) URL() string { return e.srv.ClientURL() }
+// AddrName is the file, in the embedded server's directory, that holds its client
+// address (host:port) while it runs, so that local commands find it on any port.
+const AddrName = "address"
+
+// RunningAddr returns the client address recorded by an embedded server on dir, and
+// false when none is recorded. A server killed without Shutdown leaves its address
+// behind: connecting tells.
+func RunningAddr(dir string) (string, bool) {
+	b, err := os.ReadFile(filepath.Join(dir, AddrName))
+	if err != nil {
+		return "", false
+	}
+	addr := strings.TrimSpace(string(b))
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return "", false
+	}
+	return addr, true
+}
+
+// URL returns the client URL with the credentials as its userinfo, e.g.
+// nats://precis:<password>@127.0.0.1:40123: what a client in this process (or
+// a test) connects with. It holds the password: log Addr instead.
+func (e *Embedded) URL() string {
+	u, err := url.Parse(e.srv.ClientURL())
+	if err != nil {
+		return e.srv.ClientURL()
+	}
+	u.User = url.UserPassword(e.creds.user, e.creds.password)
+	return u.String()
+}
+
+// Credentials returns the user and password the server requires, the
+// contents of CredsFile (for MinIO's MINIO_NOTIFY_NATS_USERNAME_* and
+// MINIO_NOTIFY_NATS_PASSWORD_*).
+func (e *Embedded) Credentials() (user, password string) { return e.creds.user, e.creds.password }
+
+// CredsFile returns the path of the credentials file, for --nats-creds.
+func (e *Embedded) CredsFile() string { return CredsPath(e.dir) }
 
 // Addr returns the client listener as host:port, the form MinIO's
 // MINIO_NOTIFY_NATS_ADDRESS_* variable wants.
@@ -106,6 +165,9 @@ func (e *Embedded) Addr() string {
 
 // Shutdown stops the server and waits until it has flushed its stores.
 func (e *Embedded) Shutdown() {
+	if addr, ok := RunningAddr(e.dir); ok && addr == e.Addr() {
+		_ = os.Remove(filepath.Join(e.dir, AddrName))
+	}
 	e.srv.Shutdown()
 	e.srv.WaitForShutdown()
 }

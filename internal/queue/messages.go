@@ -47,6 +47,9 @@ type Job struct {
 	Specimen      string   `json:"specimen"`               // germline or tumour
 	Panels        []string `json:"panels"`                 // dpyd, brca, lynch, pole
 	ManifestKey   string   `json:"manifest_key"`
+	// VCFSample is the VCF column of the sample when the manifest names one (vcf_sample);
+	// empty: the column named SampleID, or the only column of a single-sample VCF.
+	VCFSample string `json:"vcf_sample,omitempty"`
 }
 
 // ReportReady is the body of precis.report.ready.{lab}: a report was stored.

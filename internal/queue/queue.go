@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -89,6 +90,12 @@ type Config struct {
 	// PollWait bounds one pull request; an idle consumer notices ctx
 	// cancellation within it.
 	PollWait time.Duration
+	// CredsFile authenticates the connection (--nats-creds): a NATS .creds
+	// file (user JWT and NKey seed, as nsc writes), or a file of one line
+	// user:password (the embedded server's CredsPath) or one line holding a
+	// token. It must not be readable by others (mode 0600). Empty: none, or the
+	// URL's userinfo.
+	CredsFile string
 }
 
 // DefaultConfig returns the defaults.
@@ -171,8 +178,15 @@ func Connect(ctx context.Context, url string, cfg Config, logger *slog.Logger) (
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	nc, err := nats.Connect(url,
-		nats.Name("precis"),
+	opts := []nats.Option{nats.Name("precis")}
+	if cfg.CredsFile != "" {
+		c, err := readCreds(cfg.CredsFile)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, c.option())
+	}
+	nc, err := nats.Connect(url, append(opts,
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
@@ -183,9 +197,9 @@ func Connect(ctx context.Context, url string, cfg Config, logger *slog.Logger) (
 		nats.ReconnectHandler(func(c *nats.Conn) {
 			logger.Info("nats reconnected", "url", c.ConnectedUrlRedacted())
 		}),
-	)
+	)...)
 	if err != nil {
-		return nil, fmt.Errorf("queue: connect %s: %w", url, err)
+		return nil, fmt.Errorf("queue: connect %s: %w", redactURL(url), err)
 	}
 	q, err := setup(ctx, nc, cfg, logger)
 	if err != nil {
@@ -347,6 +361,15 @@ func (q *Queue) Pending(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("queue: consumer %s info: %w", ConsumerWorkers, err)
 	}
 	return int(info.NumPending) + info.NumAckPending, nil
+}
+
+// redactURL hides the password of a URL's userinfo, for messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
 }
 
 // validToken reports whether s is one safe subject token, KV key token and

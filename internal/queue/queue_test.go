@@ -125,11 +125,12 @@ func TestStartEmbeddedInvalid(t *testing.T) {
 
 func TestEmbeddedAddress(t *testing.T) {
 	e := startServer(t, t.TempDir())
-	if !strings.HasPrefix(e.URL(), "nats://127.0.0.1:") || strings.HasSuffix(e.URL(), ":0") {
-		t.Errorf("URL() = %q, want nats://127.0.0.1:<random port>", e.URL())
+	if !strings.HasPrefix(e.Addr(), "127.0.0.1:") || strings.HasSuffix(e.Addr(), ":0") {
+		t.Errorf("Addr() = %q, want 127.0.0.1:<random port>", e.Addr())
 	}
-	if got, want := "nats://"+e.Addr(), e.URL(); got != want {
-		t.Errorf("nats://+Addr() = %q, want %q", got, want)
+	user, pw := e.Credentials()
+	if got, want := "nats://"+user+":"+pw+"@"+e.Addr(), e.URL(); got != want {
+		t.Errorf("nats://user:password@Addr() = %q, want %q", got, want)
 	}
 }
 

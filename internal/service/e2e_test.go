@@ -350,7 +350,9 @@ func TestWebhookEndToEnd(t *testing.T) {
 	opts.BaseBackoff, opts.MaxBackoff = 100*time.Millisecond, 400*time.Millisecond
 	opts.Timeout, opts.AckWait, opts.PollWait, opts.ShutdownGrace = 5*time.Second, 2*time.Second, 200*time.Millisecond, 2*time.Second
 	dataDir := t.TempDir()
-	cfg := Config{DataDir: dataDir, Workers: 1, Ingest: true, Webhook: &opts}
+	// The receiver is an httptest server on 127.0.0.1: allowed as an operator allows a
+	// hospital's internal receiver.
+	cfg := Config{DataDir: dataDir, Workers: 1, Ingest: true, Webhook: &opts, WebhookAllow: []string{"127.0.0.1"}}
 	s := start(t, cfg)
 	ctx := context.Background()
 	labTok := token(t, s, auth.RoleLab, lab)

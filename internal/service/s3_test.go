@@ -39,9 +39,12 @@ func newS3World(t *testing.T) *s3World {
 		t.Fatal(err)
 	}
 	q.Close()
+	user, password := e.Credentials() // the embedded server requires them (README, S3 bucket notifications)
 	m := servicetest.StartMinIO(t,
 		"MINIO_NOTIFY_NATS_ENABLE_PRECIS=on",
 		"MINIO_NOTIFY_NATS_ADDRESS_PRECIS="+e.Addr(),
+		"MINIO_NOTIFY_NATS_USERNAME_PRECIS="+user,
+		"MINIO_NOTIFY_NATS_PASSWORD_PRECIS="+password,
 		"MINIO_NOTIFY_NATS_SUBJECT_PRECIS=precis.s3.events",
 		"MINIO_NOTIFY_NATS_JETSTREAM_PRECIS=on",
 	)

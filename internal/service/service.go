@@ -67,6 +67,11 @@ type Config struct {
 	Log        *slog.Logger
 	// wrapObjects wraps the object store (the tests inject faults, a full disk, with it).
 	wrapObjects func(store.Store) store.Store
+
+	// WebhookAllow lists the internal destinations webhooks may reach (CIDR networks, IP
+	// addresses, host names; see webhook.NewGuard). Loopback, private, link-local, metadata
+	// and the other internal ranges are refused unless listed.
+	WebhookAllow []string
 }
 
 // Service is a running set of roles.
@@ -96,9 +101,12 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		log = slog.Default()
 	}
 	startedAt := time.Now()
+	guard, err := webhook.NewGuard(cfg.WebhookAllow)
+	if err != nil {
+		return nil, err
+	}
 	s := &Service{Registry: prometheus.NewRegistry(), errs: make(chan error, 16)}
 	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	var err error
 	if cfg.S3.Endpoint == "" {
 		s.Objects, err = store.NewLocal(filepath.Join(cfg.DataDir, "objects"))
 	} else {
@@ -129,13 +137,15 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		if err != nil {
 			return nil, fmt.Errorf("embedded NATS: %w", err)
 		}
-		url = s.embedded.URL()
-		log.Info("embedded NATS with JetStream", "url", url, "dir", filepath.Join(cfg.DataDir, "nats"))
+		url = s.embedded.URL() // with the credentials it generated
+		cfg.Queue.CredsFile = ""
+		log.Info("embedded NATS with JetStream", "addr", s.embedded.Addr(), "dir", filepath.Join(cfg.DataDir, "nats"),
+			"credentials", s.embedded.CredsFile())
 	}
 	s.Queue, err = queue.Connect(ctx, url, cfg.Queue, log)
 	if err != nil {
 		s.close()
-		return nil, fmt.Errorf("NATS %s: %w", url, err)
+		return nil, fmt.Errorf("NATS: %w", err)
 	}
 	if s.Tokens, err = auth.Open(ctx, s.Queue.JetStream(), s.Queue.Replicas()); err != nil {
 		s.close()
@@ -145,7 +155,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		s.close()
 		return nil, err
 	}
-	if s.Webhooks, err = webhook.OpenStore(ctx, s.Queue.JetStream(), s.Queue.Replicas()); err != nil {
+	if s.Webhooks, err = webhook.OpenStore(ctx, s.Queue.JetStream(), s.Queue.Replicas(), guard); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -315,7 +325,8 @@ func (s *Service) HTTPAddr() string {
 	return s.httpLn.Addr().String()
 }
 
-// NATSURL returns the URL of the embedded NATS server ("" when external).
+// NATSURL returns the URL of the embedded NATS server with its credentials as userinfo
+// ("" when external): a secret.
 func (s *Service) NATSURL() string {
 	if s.embedded == nil {
 		return ""

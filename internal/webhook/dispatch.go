@@ -64,9 +64,6 @@ type Options struct {
 	// ShutdownGrace is how long requests in flight may finish after Run's ctx ends,
 	// so their answers are logged; retries not yet started are left to the next run.
 	ShutdownGrace time.Duration
-	// Client sends the requests; nil for a client that does not follow redirects (a
-	// 3xx answer is a failed delivery, not retried).
-	Client *http.Client
 }
 
 // DefaultOptions returns the defaults: 8 attempts over about four minutes (2s, 4s, ...
@@ -117,9 +114,6 @@ func (o Options) withDefaults() (Options, error) {
 	case o.AckWait < 300*time.Millisecond:
 		return o, fmt.Errorf("%w: options: AckWait %s below 300ms", ErrInvalid, o.AckWait)
 	}
-	if o.Client == nil {
-		o.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	}
 	return o, nil
 }
 
@@ -130,6 +124,7 @@ type Dispatcher struct {
 	rec     Recorder
 	log     *slog.Logger
 	opts    Options
+	client  *http.Client // through the store's Guard; redirects not followed
 	cons    jetstream.Consumer
 	running atomic.Bool
 
@@ -175,7 +170,7 @@ func NewDispatcher(ctx context.Context, js jetstream.JetStream, store *Store, re
 		return nil, fmt.Errorf("webhook: consumer %s on %s: %w", ConsumerName, queue.StreamEvents, err)
 	}
 	d := &Dispatcher{
-		store: store, rec: rec, log: logger, opts: opts, cons: cons,
+		store: store, rec: rec, log: logger, opts: opts, cons: cons, client: store.guard.client(),
 		global:    make(chan struct{}, opts.Concurrency),
 		endpoints: map[string]*endpoint{},
 	}
@@ -542,16 +537,20 @@ func (d *Dispatcher) post(ctx context.Context, sub Subscription, id string, body
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.URL, bytes.NewReader(body))
 	if err != nil {
-		return result{err: redact(err)}
+		return result{err: "invalid request"}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "precis-webhook")
 	req.Header.Set(HeaderSignature, Sign(sub.Secret, time.Now(), body))
 	req.Header.Set(HeaderDelivery, id)
 	req.Header.Set(HeaderEvent, EventAlertPGx)
-	resp, err := d.opts.Client.Do(req)
+	resp, err := d.client.Do(req)
 	if err != nil {
-		return result{retry: true, err: redact(err)}
+		// The log keeps a few words, never the error's text: it can hold what the other
+		// end sent (a non-HTTP server's banner). The operator's log has it at debug level.
+		d.log.Debug("webhook: request failed", "delivery", id, "target", sub.Target(), "err", redact(err))
+		why := reason(err)
+		return result{retry: !errors.Is(err, ErrForbidden), err: why}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
 	_ = resp.Body.Close()

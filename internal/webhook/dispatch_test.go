@@ -599,7 +599,7 @@ func TestCrashAfter2xx(t *testing.T) {
 	sub := e.subscribe(t, labK, rc.srv.URL)
 	e.publish(t, goldenAlerts(t, labK, runK)[0])
 
-	store1, err := OpenStore(ctx, q1.JetStream(), 1)
+	store1, err := OpenStore(ctx, q1.JetStream(), 1, testGuard(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,21 @@
 // the bucket, because signing needs it. A lab has at most one subscription per URL. A
 // subscription receives the alerts stored after it was created.
 //
+// # Destinations
+//
+// A subscription's URL is chosen by any token that reads the lab, so webhooks may not
+// reach the service's own host or the networks behind it: Guard refuses loopback,
+// unspecified, private (RFC 1918, ULA fc00::/7), link-local, CGNAT (100.64/10), multicast
+// and reserved addresses and the cloud metadata service (169.254.169.254, fd00:ec2::254),
+// unless the operator allows them (precis serve --webhook-allow CIDR|address|host). It
+// checks at registration (Create resolves the host and refuses it with ErrForbidden when
+// any of its addresses is refused) and again on the address of every connection, before
+// it is made, so a name that later resolves elsewhere (DNS rebinding) is refused too; no
+// proxy from the environment is used and redirects are not followed. The delivery log and
+// the audit trail keep the status code and a short reason ("connection refused", "no valid
+// HTTP response", "refused: 10.0.0.5 is a private address ..."), never the answer's body
+// or the error's own text, which can repeat what a non-HTTP server sent.
+//
 // # Requests
 //
 // Each alert is POSTed as the JSON of queue.Alert (the PGxAlert message with its stream
@@ -32,7 +47,8 @@
 // A network error, a 5xx or a 429 is retried after a delay that doubles per attempt from
 // Options.BaseBackoff up to Options.MaxBackoff, drawn from the upper half of that span
 // (jitter), or after the answer's Retry-After when it has one (capped at MaxBackoff).
-// Other answers (3xx, other 4xx) are not retried: the delivery is logged failed at once.
+// Other answers (3xx, other 4xx) and a refused destination are not retried: the
+// delivery is logged failed at once.
 // After Options.MaxAttempts attempts the delivery is logged failed. Settled deliveries
 // are recorded in the audit trail (alert.delivered, alert.failed) with the endpoint URL
 // without userinfo or query.

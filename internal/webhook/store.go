@@ -101,11 +101,14 @@ func DeliveryID(sub string, seq uint64) string { return sub + ":" + strconv.Form
 
 // Store keeps subscriptions and the delivery log. Safe for concurrent use.
 type Store struct {
-	kv jetstream.KeyValue
+	kv    jetstream.KeyValue
+	guard *Guard // which destinations subscriptions, and the dispatcher's requests, may reach
 }
 
-// OpenStore creates or updates the bucket with replicas copies.
-func OpenStore(ctx context.Context, js jetstream.JetStream, replicas int) (*Store, error) {
+// OpenStore creates or updates the bucket with replicas copies. guard decides which
+// destinations may be subscribed, and a Dispatcher on this store connects through it; nil
+// refuses internal addresses and allows nothing more (see Guard).
+func OpenStore(ctx context.Context, js jetstream.JetStream, replicas int, guard *Guard) (*Store, error) {
 	if js == nil {
 		return nil, fmt.Errorf("%w: nil JetStream", ErrInvalid)
 	}
@@ -121,7 +124,7 @@ func OpenStore(ctx context.Context, js jetstream.JetStream, replicas int) (*Stor
 	if err != nil {
 		return nil, fmt.Errorf("webhook: bucket %s: %w", Bucket, err)
 	}
-	return &Store{kv: kv}, nil
+	return &Store{kv: kv, guard: guard}, nil
 }
 
 // checkURL returns the URL as it will be stored, or why it is refused: it must be an
@@ -180,7 +183,9 @@ func randomHex(n int) string {
 
 // Create subscribes rawURL to the lab's PGx alerts and returns the subscription with its
 // secret, the only time the secret is returned. A lab has at most one subscription per
-// URL (ErrExists), so no endpoint receives an alert twice through two of them.
+// URL (ErrExists), so no endpoint receives an alert twice through two of them. A URL
+// whose host is, or resolves to, an address the store's Guard refuses is refused with
+// ErrForbidden.
 func (s *Store) Create(ctx context.Context, lab, rawURL, createdBy string) (Subscription, error) {
 	if err := validLab(lab); err != nil {
 		return Subscription{}, err
@@ -188,6 +193,11 @@ func (s *Store) Create(ctx context.Context, lab, rawURL, createdBy string) (Subs
 	u, err := checkURL(rawURL)
 	if err != nil {
 		return Subscription{}, err
+	}
+	if pu, err := url.Parse(u); err != nil {
+		return Subscription{}, fmt.Errorf("%w: url: %v", ErrInvalid, err)
+	} else if err := s.guard.checkHost(ctx, pu.Hostname()); err != nil {
+		return Subscription{}, fmt.Errorf("url %q: %w", target(u), err)
 	}
 	if createdBy == "" {
 		return Subscription{}, fmt.Errorf("%w: subscription without its creator", ErrInvalid)

@@ -106,7 +106,6 @@ func (w *Worker) handle(ctx context.Context, job *queue.Job, m queue.Msg, log *s
 	}
 
 	t := time.Now()
-	keepSample(rep, job.SampleID)
 	rep.Run = &report.Run{Lab: job.Lab, RunID: job.RunID, Sample: job.SampleID}
 	var buf bytes.Buffer
 	if err := report.WriteJSON(&buf, rep); err != nil {
@@ -145,7 +144,7 @@ func (w *Worker) annotate(ctx context.Context, job *queue.Job) (*report.Report, 
 	}
 
 	t = time.Now()
-	opts := annotate.Options{Panels: job.Panels, Specimen: job.Specimen}
+	opts := annotate.Options{Panels: job.Panels, Specimen: job.Specimen, Sample: job.VCFSample}
 	if job.CallableKey != "" { // the coverage per gene comes from the lab's callable-regions BED
 		bed, err := w.Objects.Get(ctx, job.CallableKey)
 		if err != nil {
@@ -181,7 +180,14 @@ func (w *Worker) annotate(ctx context.Context, job *queue.Job) (*report.Report, 
 					"looks like a personal identity number; only pseudonymous sample ids may enter Precis", job.VCFKey, i+1))
 			}
 		}
+		if err := pickSample(rep, job); err != nil {
+			return nil, w.fail(ctx, job, "invalid-input", err.Error())
+		}
 		return rep, nil
+	case errors.Is(err, annotate.ErrUsage) && job.VCFSample != "":
+		// The column names are not echoed: they may name other people.
+		return nil, w.fail(ctx, job, "invalid-input", fmt.Sprintf("%s: the manifest's vcf_sample %q is not a sample column of the VCF",
+			job.VCFKey, job.VCFSample))
 	case annotate.IsInvalid(err), errors.Is(err, annotate.ErrUsage):
 		return nil, w.fail(ctx, job, "invalid-input", err.Error())
 	case annotate.IsBuild(err):
@@ -228,19 +234,23 @@ type readCloser struct {
 	io.Closer
 }
 
-// keepSample keeps the job's sample when a multi-sample VCF has a column of that name (the
-// manifest's pseudonymous id); a single-sample VCF is that sample whatever its column is
-// called, and a multi-sample VCF without such a column is reported whole.
-func keepSample(rep *report.Report, id string) {
-	if len(rep.Samples) < 2 {
-		return
+// pickSample keeps the job's sample in a report of every column of its VCF: the column
+// named by the job's sample id, or the only column of a single-sample VCF (whatever it is
+// called). A multi-sample VCF without that column is refused, with why: reporting every
+// column would report other people (DESIGN.md rule 6). A job naming its column (VCFSample)
+// was annotated for that column alone.
+func pickSample(rep *report.Report, job *queue.Job) error {
+	if job.VCFSample != "" || len(rep.Samples) < 2 {
+		return nil
 	}
 	for _, s := range rep.Samples {
-		if s.SampleID == id {
+		if s.SampleID == job.SampleID {
 			rep.Samples = []report.Sample{s}
-			return
+			return nil
 		}
 	}
+	return fmt.Errorf("%s has %d sample columns and none is named %q: a multi-sample VCF is never reported whole; "+
+		"name the column of this sample in the manifest (vcf_sample)", job.VCFKey, len(rep.Samples), job.SampleID)
 }
 
 func sha256Hex(b []byte) string {

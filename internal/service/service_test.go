@@ -321,11 +321,11 @@ func TestSubmitAndHTTP(t *testing.T) {
 		}
 		sameResult(t, got, cliReport(t, path))
 	}
-	// Submitting the same run again is processed once: no job runs twice.
-	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
-		t.Fatal(err)
+	// A run id is used once: submitting the same run again is refused (409) and no job runs
+	// twice.
+	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err == nil || !strings.Contains(err.Error(), "409") {
+		t.Fatalf("second submission of run-1: %v, want a 409 conflict", err)
 	}
-	time.Sleep(time.Second)
 	st = waitRun(t, s, "lab-a", "run-1", time.Minute)
 	for id, ss := range st.Samples {
 		if ss.Attempts != 1 {

@@ -266,7 +266,7 @@ func svTags(f *report.Finding, specimen string) []report.Rationale {
 	if len(f.Exons) == 0 {
 		return nil // intronic: reported, no action implied
 	}
-	exons := exonText(f.Exons)
+	exons := report.ExonRanges(f.Exons)
 	what := fmt.Sprintf("%s %s of %s %s", f.Gene, svWord(f.SVType), plural(len(f.Exons), "exon", "exons"), exons)
 	provisional := " (provisional until confirmed by MLPA or array CGH)"
 	pms2CL := f.Gene == "PMS2" && overlapsRange(f.Exons, 11, 15)
@@ -343,24 +343,6 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// exonText writes exon numbers as ranges: "4-11", "2, 5-6".
-func exonText(es []int) string {
-	var parts []string
-	for i := 0; i < len(es); {
-		j := i
-		for j+1 < len(es) && es[j+1] == es[j]+1 {
-			j++
-		}
-		if j > i {
-			parts = append(parts, fmt.Sprintf("%d-%d", es[i], es[j]))
-		} else {
-			parts = append(parts, fmt.Sprint(es[i]))
-		}
-		i = j + 1
-	}
-	return strings.Join(parts, ", ")
 }
 
 func overlapsRange(es []int, lo, hi int) bool {

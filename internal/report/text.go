@@ -186,9 +186,9 @@ func StructuralSummary(f *Finding) string {
 	case 0:
 		s += ", no exon (intronic)"
 	case 1:
-		s += " of exon " + exonRanges(f.Exons)
+		s += " of exon " + ExonRanges(f.Exons)
 	default:
-		s += " of exons " + exonRanges(f.Exons)
+		s += " of exons " + ExonRanges(f.Exons)
 	}
 	if f.CopyNumber != nil {
 		s += fmt.Sprintf(" (copy number %d)", *f.CopyNumber)
@@ -196,8 +196,8 @@ func StructuralSummary(f *Finding) string {
 	return s
 }
 
-// exonRanges writes exon numbers as ranges: "4-11", "2, 5-6".
-func exonRanges(es []int) string {
+// ExonRanges writes exon numbers as ranges: "4-11", "2, 5-6".
+func ExonRanges(es []int) string {
 	var parts []string
 	for i := 0; i < len(es); {
 		j := i

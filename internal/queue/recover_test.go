@@ -105,3 +105,30 @@ func TestIsWriteFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumerRecreated: a work-queue consumer lost under a running ConsumeJobs (its store
+// gone with a full disk, or deleted) is created again, and jobs go on.
+func TestConsumerRecreated(t *testing.T) {
+	t.Parallel()
+	q, _ := newQueue(t, testConfig())
+	ctx := context.Background()
+	var mu sync.Mutex
+	handled := map[string]bool{}
+	consumeJobs(t, q, func(_ context.Context, m Msg) error {
+		mu.Lock()
+		defer mu.Unlock()
+		handled[string(m.Data)] = true
+		return nil
+	})
+	if err := q.js.DeleteConsumer(ctx, StreamJobs, ConsumerWorkers); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.PublishJob(ctx, "lab1", "R1", "S1", []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 15*time.Second, "job handled by the re-created consumer", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return handled["after"]
+	})
+}

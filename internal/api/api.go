@@ -333,7 +333,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, code, 
 // sent: it may name internal endpoints.
 func (s *Server) failDependency(w http.ResponseWriter, r *http.Request, what string, err error) {
 	status, code := http.StatusInternalServerError, CodeInternal
-	if store.IsTransient(err) || errors.Is(err, context.DeadlineExceeded) {
+	if store.IsTransient(err) || queue.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded) {
 		status, code = http.StatusServiceUnavailable, CodeUnavailable
 	}
 	s.log.ErrorContext(r.Context(), what, "method", r.Method, "path", r.URL.Path, "err", err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -75,6 +76,10 @@ func Weaknesses(c jetstream.StreamConfig) []string {
 // Log appends to and reads the audit trail. Safe for concurrent use.
 type Log struct {
 	js jetstream.JetStream
+
+	mu       sync.Mutex
+	failedAt time.Time // when the last write failed, if it did
+	failErr  error     // why; nil once a later write is stored
 }
 
 // Open creates PRECIS_AUDIT, or checks and updates it when it exists, with replicas
@@ -150,11 +155,27 @@ func (l *Log) Record(ctx context.Context, e Event) error {
 	// A fresh message id: the client's own retry of this publish is stored once.
 	var id [16]byte
 	_, _ = rand.Read(id[:]) // crypto/rand.Read never returns an error
-	if _, err := l.js.Publish(ctx, subj, body,
-		jetstream.WithMsgID("audit:"+hex.EncodeToString(id[:])), jetstream.WithExpectStream(StreamName)); err != nil {
-		return fmt.Errorf("audit: record %s on %s: %w", e.Action, subj, err)
+	_, err = l.js.Publish(ctx, subj, body,
+		jetstream.WithMsgID("audit:"+hex.EncodeToString(id[:])), jetstream.WithExpectStream(StreamName))
+	if err != nil {
+		err = fmt.Errorf("audit: record %s on %s: %w", e.Action, subj, err)
 	}
-	return nil
+	l.mu.Lock()
+	l.failErr = err
+	if err != nil {
+		l.failedAt = time.Now()
+	}
+	l.mu.Unlock()
+	return err
+}
+
+// Failed returns the error of the last write to the trail and when it failed, or nil when
+// the last write was stored (or none was tried). Readiness checks read it: the trail is
+// append-only, so they must not write probe events into it.
+func (l *Log) Failed() (at time.Time, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.failedAt, l.failErr
 }
 
 // Filter selects events for Query. Empty fields match everything. A plain value.

@@ -73,6 +73,22 @@ func (q *Queue) consume(ctx context.Context, cons jetstream.Consumer, kind strin
 			continue
 		case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, jetstream.ErrConnectionClosed):
 			return fmt.Errorf("queue: consume %s: %w", kind, err)
+		case errors.Is(err, nats.ErrNoResponders), errors.Is(err, jetstream.ErrConsumerNotFound),
+			errors.Is(err, jetstream.ErrConsumerDeleted), errors.Is(err, jetstream.ErrConsumerDoesNotExist):
+			// Nobody serves the consumer: JetStream is off (a full disk; it comes back by
+			// itself), or the consumer was lost, which is created again as it was.
+			if c, rerr := q.recreate(ctx, cons); rerr != nil {
+				q.log.Warn("queue: fetch failed", "kind", kind, "err", err, "recreate", rerr)
+			} else if c != nil {
+				q.log.Warn("queue: consumer lost, re-created", "kind", kind, "err", err)
+				cons = c
+				continue
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(q.cfg.PollWait):
+			}
+			continue
 		default:
 			q.log.Warn("queue: fetch failed", "kind", kind, "err", err)
 			select {
@@ -89,6 +105,22 @@ func (q *Queue) consume(ctx context.Context, cons jetstream.Consumer, kind strin
 		q.run(ctx, jm, kind, handle)
 	}
 	return nil
+}
+
+// recreate creates cons again, with the configuration it had, when the server says it does
+// not exist; it returns nil, nil when it does.
+func (q *Queue) recreate(ctx context.Context, cons jetstream.Consumer) (jetstream.Consumer, error) {
+	info := cons.CachedInfo()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := q.js.Consumer(ctx, info.Stream, info.Name)
+	switch {
+	case err == nil:
+		return nil, nil
+	case !errors.Is(err, jetstream.ErrConsumerNotFound):
+		return nil, err
+	}
+	return q.js.CreateOrUpdateConsumer(ctx, info.Stream, info.Config)
 }
 
 // run calls the handler for one message, keeps the message alive while it

@@ -31,9 +31,19 @@ type EmbeddedOptions struct {
 	// ReadyTimeout bounds the wait for the server to accept connections and
 	// for JetStream to be enabled; default 10s.
 	ReadyTimeout time.Duration
-	// Logger receives the server's log lines (debug and trace are dropped).
-	// Nil disables server logging.
+	// Logger receives the server's log lines (debug and trace are dropped)
+	// and the recovery's. Nil disables logging.
 	Logger *slog.Logger
+
+	// Reserve is the free space, in bytes, the file system of dir must have
+	// before JetStream is brought back after a full disk; default 64 MiB.
+	Reserve uint64
+	// RecoverInterval is the shortest time between two reloads of JetStream
+	// (see Recover); default 10s.
+	RecoverInterval time.Duration
+	// FreeSpace returns the bytes free to this process on the file system
+	// holding dir; nil asks the kernel (statfs). Tests inject a full disk.
+	FreeSpace func(dir string) (uint64, error)
 }
 
 // Embedded is a NATS server with JetStream running inside this process,
@@ -48,6 +58,7 @@ type Embedded struct {
 	srv   *server.Server
 	dir   string
 	creds creds
+	rec   *recovery
 }
 
 // StartEmbedded starts a NATS server with JetStream storing under dir and
@@ -93,9 +104,13 @@ func StartEmbedded(dir string, opts EmbeddedOptions) (*Embedded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queue: embedded server: %w", err)
 	}
-	if opts.Logger != nil {
-		srv.SetLoggerV2(serverLogger{opts.Logger.With("component", "nats-server")}, false, false, false)
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
+	rec := newRecovery(srv, dir, opts, log)
+	// Always installed: the server reports a latched write error only in its log.
+	srv.SetLoggerV2(serverLogger{l: log.With("component", "nats-server"), writeErr: rec.writeFailed}, false, false, false)
 	go srv.Start()
 	if !srv.ReadyForConnections(opts.ReadyTimeout) {
 		srv.Shutdown()
@@ -107,7 +122,8 @@ func StartEmbedded(dir string, opts EmbeddedOptions) (*Embedded, error) {
 		srv.WaitForShutdown()
 		return nil, errors.New("queue: embedded server started without JetStream")
 	}
-	e := &Embedded{srv: srv, dir: dir, creds: c}
+	rec.start(*srv.JetStreamConfig())
+	e := &Embedded{srv: srv, dir: dir, creds: c, rec: rec}
 	if err := os.WriteFile(filepath.Join(dir, AddrName), []byte(e.Addr()+"\n"), 0o600); err != nil {
 		e.Shutdown()
 		return nil, fmt.Errorf("queue: embedded server: %w", err)
@@ -168,20 +184,33 @@ func (e *Embedded) Shutdown() {
 	if addr, ok := RunningAddr(e.dir); ok && addr == e.Addr() {
 		_ = os.Remove(filepath.Join(e.dir, AddrName))
 	}
+	e.rec.stop()
 	e.srv.Shutdown()
 	e.srv.WaitForShutdown()
 }
 
 // serverLogger adapts slog to the nats-server logger. Fatalf is logged at
-// error level: a library must not exit the process.
-type serverLogger struct{ l *slog.Logger }
+// error level: a library must not exit the process. Errors that say a store
+// latched a write error (the server refuses every later write to it, and says
+// so nowhere else) go to writeErr too.
+type serverLogger struct {
+	l        *slog.Logger
+	writeErr func(msg string)
+}
 
 func (s serverLogger) Noticef(format string, v ...any) { s.log(slog.LevelInfo, format, v) }
 func (s serverLogger) Warnf(format string, v ...any)   { s.log(slog.LevelWarn, format, v) }
 func (s serverLogger) Fatalf(format string, v ...any)  { s.log(slog.LevelError, format, v) }
-func (s serverLogger) Errorf(format string, v ...any)  { s.log(slog.LevelError, format, v) }
 func (s serverLogger) Debugf(format string, v ...any)  {}
 func (s serverLogger) Tracef(format string, v ...any)  {}
+
+func (s serverLogger) Errorf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	s.l.Log(context.Background(), slog.LevelError, msg)
+	if s.writeErr != nil && isWriteFailure(msg) {
+		s.writeErr(msg)
+	}
+}
 
 func (s serverLogger) log(level slog.Level, format string, v []any) {
 	s.l.Log(context.Background(), level, fmt.Sprintf(format, v...))

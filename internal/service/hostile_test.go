@@ -485,3 +485,84 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("upload once space is back: %s %s, want 201", resp.Status, b)
 	}
 }
+
+// TestDiskFullNATS: when the embedded NATS server runs out of space it switches JetStream
+// off (handleOutOfSpace); every authenticated request then answers 503, since its audit
+// record cannot be written, and /readyz says not ready. Once space is back the service
+// recovers by itself, without a restart: the API answers, a new run is processed to done
+// by the same workers, and the audit trail holds the new records beside the old ones.
+func TestDiskFullNATS(t *testing.T) {
+	var full atomic.Bool
+	s := start(t, Config{Workers: 1, Ingest: true, natsFreeSpace: func(string) (uint64, error) {
+		if full.Load() {
+			return 1 << 20, nil
+		}
+		return 1 << 40, nil
+	}})
+	lab := token(t, s, auth.RoleLab, "lab-a")
+	admin := token(t, s, auth.RoleAdmin)
+	submitRun := func(run string) {
+		t.Helper()
+		if resp, b := send(t, s, http.MethodPut, "/api/v1/runs/lab-a/"+run+"/files/s1.vcf", lab, []byte(tinyVCF)); resp.StatusCode != 201 {
+			t.Fatalf("upload %s: %s %s", run, resp.Status, b)
+		}
+		if resp, b := send(t, s, http.MethodPost, "/api/v1/runs", lab, manifestJSON("lab-a", run)); resp.StatusCode != 202 {
+			t.Fatalf("submit %s: %s %s", run, resp.Status, bytes.TrimSpace(b))
+		}
+	}
+	submitRun("run-1")
+	if st := waitRun(t, s, "lab-a", "run-1", 30*time.Second); st.Status != "done" {
+		t.Fatalf("run-1 before the full disk: %+v", st)
+	}
+
+	full.Store(true)
+	if err := s.embedded.Server().ShutdownJetStream(); err != nil { // what the server does out of space
+		t.Fatal(err)
+	}
+	resp, b := send(t, s, http.MethodGet, "/api/v1/runs/lab-a", lab, nil)
+	if code, _ := apiError(t, b); resp.StatusCode != 503 || code != "unavailable" {
+		t.Errorf("GET with the audit trail down: %s %s, want 503 unavailable", resp.Status, b)
+	}
+	if resp, b := send(t, s, http.MethodGet, "/readyz", "", nil); resp.StatusCode != 503 {
+		t.Errorf("readyz with JetStream off: %s %s, want 503", resp.Status, b)
+	}
+	// Nothing comes back while the disk is full.
+	if err := s.embedded.Recover(context.Background()); err == nil {
+		t.Error("Recover on a full disk: nil, want why not")
+	}
+	if resp, b := send(t, s, http.MethodGet, "/readyz", "", nil); resp.StatusCode != 503 {
+		t.Errorf("readyz on a full disk: %s %s, want 503", resp.Status, b)
+	}
+
+	full.Store(false)
+	waitFor(t, "readyz 200 once space is back", 30*time.Second, func() bool {
+		resp, _ := send(t, s, http.MethodGet, "/readyz", "", nil)
+		return resp.StatusCode == 200
+	})
+	if resp, b := send(t, s, http.MethodGet, "/api/v1/runs/lab-a", lab, nil); resp.StatusCode != 200 {
+		t.Errorf("GET once space is back: %s %s, want 200", resp.Status, b)
+	}
+	submitRun("run-2")
+	if st := waitRun(t, s, "lab-a", "run-2", 30*time.Second); st.Status != "done" {
+		t.Errorf("run-2 after recovery: %+v, want done", st)
+	}
+	resp, b = send(t, s, http.MethodGet, "/api/v1/runs/lab-a/run-2", lab, nil)
+	if resp.StatusCode != 200 || !bytes.Contains(b, []byte(`"done"`)) {
+		t.Errorf("run-2 through the API: %s %s, want done", resp.Status, b)
+	}
+	for _, run := range []string{"run-1", "run-2"} {
+		want := "POST /api/v1/runs"
+		if _, ok := findEvent(t, s, admin, url.Values{"run": {run}}, func(e audit.Event) bool {
+			return e.Target == "PUT /api/v1/runs/lab-a/"+run+"/files/s1.vcf" || e.Target == want
+		}); !ok {
+			t.Errorf("audit trail: no record of %s", run)
+		}
+	}
+	if n, _ := s.embedded.Reloads(); n != 1 {
+		t.Errorf("JetStream reloaded %d times, want 1", n)
+	}
+	_, b = send(t, s, http.MethodGet, "/metrics", "", nil)
+	if !bytes.Contains(b, []byte("precis_jetstream_reloads_total 1")) {
+		t.Errorf("metrics: no precis_jetstream_reloads_total 1")
+	}
+}

@@ -67,6 +67,9 @@ type Config struct {
 	Log        *slog.Logger
 	// wrapObjects wraps the object store (the tests inject faults, a full disk, with it).
 	wrapObjects func(store.Store) store.Store
+	// natsFreeSpace replaces the free-space check of the embedded NATS server's disk (the
+	// tests say "full", then "free" with it).
+	natsFreeSpace func(dir string) (uint64, error)
 
 	// WebhookAllow lists the internal destinations webhooks may reach (CIDR networks, IP
 	// addresses, host names; see webhook.NewGuard). Loopback, private, link-local, metadata
@@ -133,10 +136,16 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	url := cfg.NATSURL
 	if url == "" {
-		s.embedded, err = queue.StartEmbedded(filepath.Join(cfg.DataDir, "nats"), queue.EmbeddedOptions{Port: cfg.NATSPort})
+		// After a full disk the server recovers JetStream by itself once space is back.
+		s.embedded, err = queue.StartEmbedded(filepath.Join(cfg.DataDir, "nats"), queue.EmbeddedOptions{Port: cfg.NATSPort,
+			Logger: log.With("role", "nats"), FreeSpace: cfg.natsFreeSpace})
 		if err != nil {
 			return nil, fmt.Errorf("embedded NATS: %w", err)
 		}
+		e := s.embedded
+		s.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "precis_jetstream_reloads_total",
+			Help: "Reloads of the embedded server's JetStream after it could not store (a full disk)."},
+			func() float64 { n, _ := e.Reloads(); return float64(n) }))
 		url = s.embedded.URL() // with the credentials it generated
 		cfg.Queue.CredsFile = ""
 		log.Info("embedded NATS with JetStream", "addr", s.embedded.Addr(), "dir", filepath.Join(cfg.DataDir, "nats"),
@@ -155,6 +164,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		s.close()
 		return nil, err
 	}
+	rec := recorder{Log: s.Audit, embedded: s.embedded}
 	if s.Webhooks, err = webhook.OpenStore(ctx, s.Queue.JetStream(), s.Queue.Replicas(), guard); err != nil {
 		s.close()
 		return nil, err
@@ -185,7 +195,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		if cfg.Webhook != nil {
 			opts = *cfg.Webhook
 		}
-		d, err := webhook.NewDispatcher(ctx, s.Queue.JetStream(), s.Webhooks, s.Audit, s.Registry, log.With("role", "webhooks"), opts)
+		d, err := webhook.NewDispatcher(ctx, s.Queue.JetStream(), s.Webhooks, rec, s.Registry, log.With("role", "webhooks"), opts)
 		if err != nil {
 			s.Shutdown(context.Background())
 			return nil, err
@@ -210,7 +220,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		log.Info("workers started", "n", cfg.Workers, "kb", k.Version)
 	}
 	if cfg.HTTPAddr != "" {
-		if err := s.startHTTP(runCtx, cfg, log); err != nil {
+		if err := s.startHTTP(runCtx, cfg, rec, log); err != nil {
 			s.Shutdown(context.Background())
 			return nil, err
 		}
@@ -219,7 +229,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 }
 
 // startHTTP serves the API and the web pages on cfg.HTTPAddr, over TLS when configured.
-func (s *Service) startHTTP(ctx context.Context, cfg Config, log *slog.Logger) error {
+func (s *Service) startHTTP(ctx context.Context, cfg Config, rec recorder, log *slog.Logger) error {
 	var tlsCfg *tls.Config
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
@@ -228,7 +238,7 @@ func (s *Service) startHTTP(ctx context.Context, cfg Config, log *slog.Logger) e
 		}
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	pages := web.New(webBackend{Queue: s.Queue, objects: s.Objects}, s.Tokens, s.Audit,
+	pages := web.New(webBackend{Queue: s.Queue, objects: s.Objects}, s.Tokens, rec,
 		web.Options{Log: log.With("role", "web"), SecureCookies: tlsCfg != nil, Version: cfg.Version,
 			SessionKey: cfg.SessionKey, TrustProxy: cfg.TrustProxy, Sessions: s.Tokens})
 	var reg prometheus.Gatherer = s.Registry
@@ -237,7 +247,7 @@ func (s *Service) startHTTP(ctx context.Context, cfg Config, log *slog.Logger) e
 	}
 	stall := cmp.Or(cfg.BodyStall, api.DefaultBodyStall)
 	srv, err := api.New(api.Config{
-		Objects: s.Objects, Runs: s.Queue, Auth: s.Tokens, Audit: s.Audit, Alerts: s.Queue, AuditLog: s.Audit,
+		Objects: s.Objects, Runs: s.Queue, Auth: s.Tokens, Audit: rec, Alerts: s.Queue, AuditLog: s.Audit,
 		Webhooks: s.Webhooks, HTML: web.RenderReport, HTMLPolicy: web.ReportCSP(), Web: pages.Handler(), TrustProxy: cfg.TrustProxy,
 		Registry: reg, Ready: s.ready, Log: log.With("role", "api"), OpenAPI: schemas.OpenAPI, BodyStall: stall,
 	})
@@ -337,7 +347,46 @@ func (s *Service) NATSURL() string {
 // readyProbeKey is the object /readyz writes to check the store takes writes.
 const readyProbeKey = "health/ready-probe"
 
+// auditRetry is how long a failed audit write keeps /readyz not ready when nothing has been
+// recovered since: then traffic may try again (an external NATS may have healed by itself).
+const auditRetry = 10 * time.Second
+
+// recorder writes the audit trail and tells the embedded NATS server when a write fails, so
+// that it looks at once whether it has to recover from a full disk.
+type recorder struct {
+	*audit.Log
+	embedded *queue.Embedded // nil with an external NATS
+}
+
+func (r recorder) Record(ctx context.Context, e audit.Event) error {
+	err := r.Log.Record(ctx, e)
+	if err != nil && r.embedded != nil && !errors.Is(err, audit.ErrInvalid) {
+		r.embedded.ReportWriteError(err)
+	}
+	return err
+}
+
+// ready is ready only while the audit trail, the queue and the object store can be written.
+// The audit trail is append-only, so no probe is written into it: the embedded server says
+// whether JetStream can store (on, no latched write error, space on its disk), and the last
+// audit write's own result counts until a later one is stored or JetStream was reloaded.
 func (s *Service) ready(ctx context.Context) error {
+	if s.embedded != nil {
+		if err := s.embedded.Writable(); err != nil {
+			s.embedded.ReportWriteError(err) // look again now; it recovers once space is back
+			return fmt.Errorf("audit trail and queue cannot be written: %w", err)
+		}
+	}
+	if at, err := s.Audit.Failed(); err != nil && time.Since(at) < auditRetry {
+		recovered := false
+		if s.embedded != nil {
+			_, reloaded := s.embedded.Reloads()
+			recovered = reloaded.After(at)
+		}
+		if !recovered {
+			return fmt.Errorf("audit trail cannot be written: %w", err)
+		}
+	}
 	if _, err := s.Queue.Pending(ctx); err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}

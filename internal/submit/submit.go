@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/precis-dx/precis/internal/manifest"
 )
@@ -95,7 +96,9 @@ func Run(ctx context.Context, dir string, opts Options) (lab, runID string, err 
 	}
 	c := &client{http: opts.Client, base: base, token: opts.Token}
 	if c.http == nil {
-		c.http = &http.Client{}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ExpectContinueTimeout = expectContinue
+		c.http = &http.Client{Transport: t}
 	}
 
 	var total int64
@@ -188,9 +191,19 @@ func (c *client) upload(ctx context.Context, lab, runID string, f file, bar *pro
 	}
 	req.ContentLength = f.size
 	req.Header.Set("Content-Type", "application/octet-stream")
+	if f.size > 0 {
+		// The service answers a refusal (a full or unavailable store, a run already
+		// submitted, a bad token) before reading the body and closes the connection; asking
+		// first (RFC 9110 section 10.1.1) lets the answer arrive instead of a broken pipe.
+		req.Header.Set("Expect", "100-continue")
+	}
 	setToken(req, c.token)
 	return c.do(req, http.StatusCreated, nil)
 }
+
+// expectContinue is how long an upload waits for the service's "100 Continue" (or its
+// refusal) before it sends the body anyway.
+const expectContinue = 10 * time.Second
 
 // submitAnswer is the service's answer to a submitted manifest.
 type submitAnswer struct {

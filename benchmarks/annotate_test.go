@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/precis-dx/precis/benchmarks"
 	"github.com/precis-dx/precis/internal/bench"
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // The end-to-end benchmarks run the real `precis` binary on generated files, so the figures
@@ -35,7 +35,7 @@ func buildPrecis(b *testing.B) string {
 }
 
 // input returns a cached generated BGZF VCF with real ClinVar P/LP variants planted.
-func input(b *testing.B, name string, spec benchmarks.Spec, k *kb.KB) string {
+func input(b *testing.B, name string, spec vcftest.Spec, k *kb.KB) string {
 	b.Helper()
 	if spec.Plants == nil {
 		spec.Plants = bench.Plants(k, 200)
@@ -47,7 +47,7 @@ func input(b *testing.B, name string, spec benchmarks.Spec, k *kb.KB) string {
 	return path
 }
 
-func benchAnnotate(b *testing.B, name string, spec benchmarks.Spec) {
+func benchAnnotate(b *testing.B, name string, spec vcftest.Spec) {
 	k, err := kb.Load()
 	if err != nil {
 		b.Fatal(err)
@@ -81,7 +81,7 @@ func benchAnnotate(b *testing.B, name string, spec benchmarks.Spec) {
 
 // BenchmarkAnnotateWGS: a whole-genome-scale single-sample BGZF VCF, 4.5 million records.
 func BenchmarkAnnotateWGS(b *testing.B) {
-	benchAnnotate(b, "wgs", benchmarks.Spec{Records: 4_500_000, Seed: 1})
+	benchAnnotate(b, "wgs", vcftest.Spec{Records: 4_500_000, Seed: 1})
 }
 
 // BenchmarkAnnotatePanel: a panel-size file (records only inside the panel genes' exons).
@@ -90,5 +90,5 @@ func BenchmarkAnnotatePanel(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchAnnotate(b, "panel", benchmarks.Spec{Records: 2_000, Seed: 3, Spans: bench.PanelSpans(k)})
+	benchAnnotate(b, "panel", vcftest.Spec{Records: 2_000, Seed: 3, Spans: bench.PanelSpans(k)})
 }

@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/precis-dx/precis/benchmarks"
 	"github.com/precis-dx/precis/internal/bench"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/service"
 	"github.com/precis-dx/precis/internal/service/servicetest"
 	"github.com/precis-dx/precis/internal/store"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // BenchmarkServiceVsCLI runs 100 exome-size samples (50,000 records each, BGZF) through the
@@ -31,7 +31,7 @@ func BenchmarkServiceVsCLI(b *testing.B) {
 	}
 	files := make([]string, samples)
 	for i := range files {
-		files[i] = input(b, fmt.Sprintf("exome%03d", i), benchmarks.Spec{Records: records, Seed: uint64(100 + i)}, k)
+		files[i] = input(b, fmt.Sprintf("exome%03d", i), vcftest.Spec{Records: records, Seed: uint64(100 + i)}, k)
 	}
 	bin := buildPrecis(b)
 

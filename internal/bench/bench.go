@@ -17,9 +17,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/precis-dx/precis/benchmarks"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/service/minioproc"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // ErrConfig reports a Config the harness cannot run.
@@ -312,11 +312,11 @@ func (h *harness) inputs(k *kb.KB) (files []File, exomes []string, err error) {
 	plants := Plants(k, h.cfg.Plants)
 	specs := []struct {
 		kind string
-		spec benchmarks.Spec
+		spec vcftest.Spec
 	}{
-		{"wgs", benchmarks.Spec{Records: h.cfg.WGSRecords, Seed: 1, Plants: plants}},
-		{"exome", benchmarks.Spec{Records: h.cfg.ExomeRecords, Seed: 99, Plants: plants}},
-		{"panel", benchmarks.Spec{Records: h.cfg.PanelRecords, Seed: 3, Plants: plants, Spans: PanelSpans(k)}},
+		{"wgs", vcftest.Spec{Records: h.cfg.WGSRecords, Seed: 1, Plants: plants}},
+		{"exome", vcftest.Spec{Records: h.cfg.ExomeRecords, Seed: 99, Plants: plants}},
+		{"panel", vcftest.Spec{Records: h.cfg.PanelRecords, Seed: 3, Plants: plants, Spans: PanelSpans(k)}},
 	}
 	for _, s := range specs {
 		start := time.Now()
@@ -337,7 +337,7 @@ func (h *harness) inputs(k *kb.KB) (files []File, exomes []string, err error) {
 	}
 	start := time.Now()
 	for i := 0; i < h.cfg.Exomes; i++ {
-		p, err := Input(h.cfg.Cache, fmt.Sprintf("exome%03d", i), benchmarks.Spec{Records: h.cfg.ExomeRecords, Seed: uint64(100 + i), Plants: plants}, k)
+		p, err := Input(h.cfg.Cache, fmt.Sprintf("exome%03d", i), vcftest.Spec{Records: h.cfg.ExomeRecords, Seed: uint64(100 + i), Plants: plants}, k)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/kb"
-	"github.com/precis-dx/precis/internal/service/minioproc"
+	"github.com/precis-dx/precis/internal/service/servicetest"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
@@ -41,7 +41,7 @@ type Config struct {
 	Reps         int // runs of each side-by-side command; the median is reported
 
 	SkipService bool   // leave out MinIO and the service
-	MinIO       string // MinIO server binary; "" finds one (minioproc.FindMinIO)
+	MinIO       string // MinIO server binary; "" finds one (servicetest.FindMinIO)
 	Mode        string // "full" or "quick", recorded in the results
 	Command     string // the command line that ran the harness, recorded in the results
 	Log         *slog.Logger
@@ -279,7 +279,7 @@ func (h *harness) minioBin() (string, error) {
 	if h.cfg.MinIO != "" {
 		return h.cfg.MinIO, nil
 	}
-	return minioproc.FindMinIO()
+	return servicetest.FindMinIO()
 }
 
 // versions records the versions of the programs measured.

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/precis-dx/precis/internal/service/minioproc"
+	"github.com/precis-dx/precis/internal/service/servicetest"
 )
 
 // TestRunQuick runs the harness end to end in quick mode (500,000 WGS-scale records; 4
@@ -49,7 +49,7 @@ func TestRunQuick(t *testing.T) {
 	cfg.WGSRecords = 150_000 // the same, for the WGS-scale rows; the size does not change what is checked
 	cfg.Command = "go test ./internal/bench -run TestRunQuick"
 	cfg.Log = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if _, err := minioproc.FindMinIO(); err != nil {
+	if _, err := servicetest.FindMinIO(); err != nil {
 		if ci {
 			t.Fatal(err)
 		}

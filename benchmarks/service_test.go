@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/precis-dx/precis/internal/bench"
+	"github.com/precis-dx/precis/benchmarks/harness"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/service"
 	"github.com/precis-dx/precis/internal/service/servicetest"
@@ -47,12 +47,12 @@ func BenchmarkServiceVsCLI(b *testing.B) {
 
 	var cliTotal, svcTotal time.Duration
 	for n := 0; n < b.N; n++ {
-		cli, err := bench.RunCLIs(ctx, bin, files, 2)
+		cli, err := harness.RunCLIs(ctx, bin, files, 2)
 		if err != nil {
 			b.Fatal(err)
 		}
 		// RunService uploads the files before it starts its clock.
-		s, err := bench.RunService(ctx, svc, "bench", fmt.Sprintf("run-%d-%d", n, time.Now().UnixNano()), files, "")
+		s, err := harness.RunService(ctx, svc, "bench", fmt.Sprintf("run-%d-%d", n, time.Now().UnixNano()), files, "")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"bufio"
@@ -23,7 +23,7 @@ import (
 )
 
 // ErrConfig reports a Config the harness cannot run.
-var ErrConfig = errors.New("bench: config")
+var ErrConfig = errors.New("harness: config")
 
 // Config says what the harness generates, runs and writes. A Config is a plain value.
 type Config struct {

@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"bytes"
@@ -30,7 +30,7 @@ import (
 )
 
 // ErrRun reports a batch that did not finish.
-var ErrRun = errors.New("bench: run")
+var ErrRun = errors.New("harness: run")
 
 // Batch is one batch of samples annotated through the CLI or the service.
 type Batch struct {

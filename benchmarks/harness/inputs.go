@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"compress/gzip"
@@ -18,7 +18,7 @@ import (
 )
 
 // ErrInput reports a generated input that could not be made.
-var ErrInput = errors.New("bench: input")
+var ErrInput = errors.New("harness: input")
 
 // Plants returns up to n real ClinVar pathogenic or likely pathogenic variants of the panel
 // genes, taken from the embedded knowledge base (ClinVar's own classification, ClinVar

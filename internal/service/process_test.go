@@ -16,7 +16,7 @@ import (
 	"github.com/biogo/hts/bgzf"
 
 	"github.com/precis-dx/precis/internal/auth"
-	"github.com/precis-dx/precis/internal/fhir"
+	"github.com/precis-dx/precis/internal/fhir/fhirtest"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/submit"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
@@ -263,7 +263,7 @@ func TestWorkerSIGTERM(t *testing.T) {
 	if err != nil {
 		t.Fatalf("precis report --format fhir: %v", err)
 	}
-	if p := fhir.ValidateFor(getReport(t, s, "lab-t", "run-term", "SMALL"), bundle); len(p) != 0 {
+	if p := fhirtest.ValidateFor(getReport(t, s, "lab-t", "run-term", "SMALL"), bundle); len(p) != 0 {
 		t.Errorf("precis report --format fhir: %v", p)
 	}
 }

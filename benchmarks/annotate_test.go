@@ -9,19 +9,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/precis-dx/precis/benchmarks"
-	"github.com/precis-dx/precis/internal/bench"
+	"github.com/precis-dx/precis/benchmarks/harness"
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // The end-to-end benchmarks run the real `precis` binary on generated files, so the figures
 // include start-up, knowledge-base loading, decompression, filtering, annotation and JSON
-// output, and the peak RSS is the process's own (bench.Measure reads its VmHWM).
+// output, and the peak RSS is the process's own (harness.Measure reads its VmHWM).
 //
 //	go test ./benchmarks -run '^$' -bench AnnotateWGS -benchtime 3x
 //
 // Generated inputs are cached in $TMPDIR/precis-bench (the 4.5M-record file takes about a
-// minute to make). `precis bench` runs these side by side with bgzip and bcftools.
+// minute to make). `go run ./cmd/precis-bench` runs these side by side with bgzip and bcftools.
 
 func buildPrecis(b *testing.B) string {
 	b.Helper()
@@ -35,19 +35,19 @@ func buildPrecis(b *testing.B) string {
 }
 
 // input returns a cached generated BGZF VCF with real ClinVar P/LP variants planted.
-func input(b *testing.B, name string, spec benchmarks.Spec, k *kb.KB) string {
+func input(b *testing.B, name string, spec vcftest.Spec, k *kb.KB) string {
 	b.Helper()
 	if spec.Plants == nil {
-		spec.Plants = bench.Plants(k, 200)
+		spec.Plants = harness.Plants(k, 200)
 	}
-	path, err := bench.Input(filepath.Join(os.TempDir(), "precis-bench"), name, spec, k)
+	path, err := harness.Input(filepath.Join(os.TempDir(), "precis-bench"), name, spec, k)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return path
 }
 
-func benchAnnotate(b *testing.B, name string, spec benchmarks.Spec) {
+func benchAnnotate(b *testing.B, name string, spec vcftest.Spec) {
 	k, err := kb.Load()
 	if err != nil {
 		b.Fatal(err)
@@ -61,12 +61,12 @@ func benchAnnotate(b *testing.B, name string, spec benchmarks.Spec) {
 	var peak int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		// Streaming: `precis bench` has the indexed figures (the cached input may have a .tbi).
+		// Streaming: the harness (precis-bench) has the indexed figures (the cached input may have a .tbi).
 		cmd := exec.Command(bin, "annotate", "--format", "json", "--index", "off", path)
 		cmd.Stdout = io.Discard
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
-		u, err := bench.Measure(context.Background(), cmd)
+		u, err := harness.Measure(context.Background(), cmd)
 		if err != nil {
 			b.Fatalf("precis annotate %s: %v\n%s", path, err, stderr.String())
 		}
@@ -81,7 +81,7 @@ func benchAnnotate(b *testing.B, name string, spec benchmarks.Spec) {
 
 // BenchmarkAnnotateWGS: a whole-genome-scale single-sample BGZF VCF, 4.5 million records.
 func BenchmarkAnnotateWGS(b *testing.B) {
-	benchAnnotate(b, "wgs", benchmarks.Spec{Records: 4_500_000, Seed: 1})
+	benchAnnotate(b, "wgs", vcftest.Spec{Records: 4_500_000, Seed: 1})
 }
 
 // BenchmarkAnnotatePanel: a panel-size file (records only inside the panel genes' exons).
@@ -90,5 +90,5 @@ func BenchmarkAnnotatePanel(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchAnnotate(b, "panel", benchmarks.Spec{Records: 2_000, Seed: 3, Spans: bench.PanelSpans(k)})
+	benchAnnotate(b, "panel", vcftest.Spec{Records: 2_000, Seed: 3, Spans: harness.PanelSpans(k)})
 }

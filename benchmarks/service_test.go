@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/precis-dx/precis/benchmarks"
-	"github.com/precis-dx/precis/internal/bench"
+	"github.com/precis-dx/precis/benchmarks/harness"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/service"
 	"github.com/precis-dx/precis/internal/service/servicetest"
 	"github.com/precis-dx/precis/internal/store"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // BenchmarkServiceVsCLI runs 100 exome-size samples (50,000 records each, BGZF) through the
@@ -31,7 +31,7 @@ func BenchmarkServiceVsCLI(b *testing.B) {
 	}
 	files := make([]string, samples)
 	for i := range files {
-		files[i] = input(b, fmt.Sprintf("exome%03d", i), benchmarks.Spec{Records: records, Seed: uint64(100 + i)}, k)
+		files[i] = input(b, fmt.Sprintf("exome%03d", i), vcftest.Spec{Records: records, Seed: uint64(100 + i)}, k)
 	}
 	bin := buildPrecis(b)
 
@@ -47,12 +47,12 @@ func BenchmarkServiceVsCLI(b *testing.B) {
 
 	var cliTotal, svcTotal time.Duration
 	for n := 0; n < b.N; n++ {
-		cli, err := bench.RunCLIs(ctx, bin, files, 2)
+		cli, err := harness.RunCLIs(ctx, bin, files, 2)
 		if err != nil {
 			b.Fatal(err)
 		}
 		// RunService uploads the files before it starts its clock.
-		s, err := bench.RunService(ctx, svc, "bench", fmt.Sprintf("run-%d-%d", n, time.Now().UnixNano()), files, "")
+		s, err := harness.RunService(ctx, svc, "bench", fmt.Sprintf("run-%d-%d", n, time.Now().UnixNano()), files, "")
 		if err != nil {
 			b.Fatal(err)
 		}

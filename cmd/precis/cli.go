@@ -28,7 +28,8 @@ commands:
   token      create, list or revoke the service's access tokens (per lab and role)
   kb build   rebuild the embedded knowledge base from its source files
   kb info    show the knowledge base version and sources
-  bench      measure throughput and memory against bgzip and bcftools, and the service against the CLI
+  bench      measure throughput and memory against bgzip and bcftools, and the service against
+             the CLI (runs the separate precis-bench program: go run ./cmd/precis-bench)
   version    print the version
 
 Run 'precis <command> -h' for a command's flags.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/precis-dx/precis/internal/fhir"
+	"github.com/precis-dx/precis/internal/fhir/fhirtest"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/report"
 )
@@ -29,7 +29,7 @@ func TestAnnotateFormats(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("fhir: exit %d: %s", code, stderr)
 	}
-	if p := fhir.Validate([]byte(bundle)); len(p) != 0 {
+	if p := fhirtest.Validate([]byte(bundle)); len(p) != 0 {
 		t.Errorf("fhir bundle: %v", p)
 	}
 	if !strings.Contains(bundle, `"51969-4"`) || !strings.Contains(bundle, rep.Samples[0].PGx[0].Diplotype) {

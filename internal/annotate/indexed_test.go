@@ -344,7 +344,8 @@ func TestIndexedWGS(t *testing.T) {
 	if testing.Short() {
 		t.Skip("whole-genome-scale file")
 	}
-	path := indextest.WGS(t, annotator(t).KB(), 700_000)
+	k := annotator(t).KB()
+	path := indextest.WGS(t, k.Genome, k.Version, 700_000)
 	start := time.Now()
 	stream := streamed(t, path, Options{})
 	streamTime := time.Since(start)
@@ -372,7 +373,8 @@ func TestIndexReadInPart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("whole-genome-scale file")
 	}
-	path := indextest.WGS(t, annotator(t).KB(), 700_000)
+	k := annotator(t).KB()
+	path := indextest.WGS(t, k.Genome, k.Version, 700_000)
 	want := answer(t, streamed(t, path, Options{}))
 	idx, err := os.Open(path + ".tbi")
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/fhir"
+	"github.com/precis-dx/precis/internal/fhir/fhirtest"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/schemas"
@@ -107,7 +108,7 @@ func TestReportFormats(t *testing.T) {
 			if !bytes.Equal(b, wantFHIR.Bytes()) {
 				t.Error("fhir body differs from fhir.Write of the stored report")
 			}
-			if p := fhir.ValidateFor(&rep, b); len(p) != 0 {
+			if p := fhirtest.ValidateFor(&rep, b); len(p) != 0 {
 				t.Errorf("served bundle: %v", p)
 			}
 		}},

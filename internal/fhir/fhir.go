@@ -16,7 +16,6 @@
 package fhir
 
 import (
-	"cmp"
 	"crypto/sha1"
 	"encoding/json"
 	"errors"
@@ -27,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/precis-dx/precis/internal/fhir/ig"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/pgx"
 	"github.com/precis-dx/precis/internal/report"
@@ -188,14 +188,6 @@ type TaskInput struct {
 	ValueReference *Reference      `json:"valueReference,omitempty"`
 }
 
-// Task input types (text-only: the guide defines none).
-const (
-	inputTag       = "tag"
-	inputRationale = "rationale"
-	inputReport    = "genomic-report"
-	inputBasis     = "implication"
-)
-
 // Write writes the bundle of rep as indented JSON followed by a newline.
 func Write(w io.Writer, rep *report.Report) error {
 	b, err := Bundle(rep)
@@ -289,51 +281,45 @@ type source struct {
 }
 
 func loinc(code, display string) CodeableConcept {
-	return CodeableConcept{Coding: []Coding{{System: sysLOINC, Code: code, Display: display}}}
+	return CodeableConcept{Coding: []Coding{{System: ig.SysLOINC, Code: code, Display: display}}}
 }
 
-func answer(c coded) *CodeableConcept {
-	cc := loinc(c.code, c.display)
+func answer(c ig.Coded) *CodeableConcept {
+	cc := loinc(c.Code, c.Display)
 	return &cc
 }
 
 func tbd(code, display string) CodeableConcept {
-	return CodeableConcept{Coding: []Coding{{System: sysTBD, Code: code, Display: display}}}
+	return CodeableConcept{Coding: []Coding{{System: ig.SysTBD, Code: code, Display: display}}}
 }
 
 // categories are the two categories the guide's GenomicBase requires of every observation.
 func categories() []CodeableConcept {
 	return []CodeableConcept{
-		{Coding: []Coding{{System: sysObsCategory, Code: "laboratory", Display: "Laboratory"}}},
-		{Coding: []Coding{{System: sysV20074, Code: "GE", Display: "Genetics"}}},
+		{Coding: []Coding{{System: ig.SysObsCategory, Code: "laboratory", Display: "Laboratory"}}},
+		{Coding: []Coding{{System: ig.SysV20074, Code: "GE", Display: "Genetics"}}},
 	}
 }
 
 // related is a workflow-relatedArtifact extension citing a source.
 func related(typ, display, citation string) Extension {
-	return Extension{URL: extRelatedArtifact, ValueRelatedArtifact: &RelatedArtifact{Type: typ, Display: display, Citation: citation}}
+	return Extension{URL: ig.ExtRelatedArtifact, ValueRelatedArtifact: &RelatedArtifact{Type: typ, Display: display, Citation: citation}}
 }
 
 // conclusion is the GenomicBase conclusion-string component (0..1).
 func conclusion(text string) Component {
-	return Component{Code: tbd(tbdConclusion, "Conclusion Text"), ValueString: text}
+	return Component{Code: tbd(ig.TBDConclusion, "Conclusion Text"), ValueString: text}
 }
 
 func geneConcept(gene string) *CodeableConcept {
-	if id, ok := hgnc[gene]; ok {
-		return &CodeableConcept{Coding: []Coding{{System: sysHGNC, Code: id, Display: gene}}}
+	if id, ok := ig.HGNC[gene]; ok {
+		return &CodeableConcept{Coding: []Coding{{System: ig.SysHGNC, Code: id, Display: gene}}}
 	}
 	return &CodeableConcept{Text: gene}
 }
 
 func hgvsConcept(s string) *CodeableConcept {
-	return &CodeableConcept{Coding: []Coding{{System: sysHGVS, Code: s}}}
-}
-
-// pseudonym is the identifier of a sample's Patient: the manifest's pseudonymous sample id
-// when the service made the report (the id the lab and the alerts use), else the VCF column.
-func pseudonym(rep *report.Report, s *report.Sample) string {
-	return cmp.Or(rep.ManifestSample(), s.SampleID)
+	return &CodeableConcept{Coding: []Coding{{System: ig.SysHGVS, Code: s}}}
 }
 
 // sample makes the entries of one sample.
@@ -344,15 +330,15 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 	subject := &Reference{Reference: urn(patientID)}
 	dr := &DiagnosticReport{
 		ResourceType: "DiagnosticReport", ID: reportID,
-		Meta:     &Meta{Profile: []string{ProfileGenomicReport}},
+		Meta:     &Meta{Profile: []string{ig.ProfileGenomicReport}},
 		Status:   "final",
-		Category: []CodeableConcept{{Coding: []Coding{{System: sysV20074, Code: "GE", Display: "Genetics"}}}},
-		Code:     loinc(loincGeneticReport, "Genetic analysis report"),
+		Category: []CodeableConcept{{Coding: []Coding{{System: ig.SysV20074, Code: "GE", Display: "Genetics"}}}},
+		Code:     loinc(ig.LOINCGeneticReport, "Genetic analysis report"),
 		Subject:  subject, Issued: rep.GeneratedAt,
 	}
-	dr.Extension = append(dr.Extension, Extension{URL: extGenomicReportNote, ValueAnnotation: &Annotation{
-		Extension: []Extension{{URL: extAnnotationCode, ValueCodeableConcept: &CodeableConcept{
-			Coding: []Coding{{System: sysAnnotation, Code: annotationMethodNote, Display: "Test Methodology"}}}}},
+	dr.Extension = append(dr.Extension, Extension{URL: ig.ExtGenomicReportNote, ValueAnnotation: &Annotation{
+		Extension: []Extension{{URL: ig.ExtAnnotationCode, ValueCodeableConcept: &CodeableConcept{
+			Coding: []Coding{{System: ig.SysAnnotation, Code: ig.AnnotationMethodNote, Display: "Test Methodology"}}}}},
 		Text: provenance(rep),
 	}})
 	for _, src := range rep.KnowledgeBase.Sources {
@@ -361,7 +347,7 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 	entries := []Entry{
 		{FullURL: urn(reportID), Resource: dr},
 		{FullURL: urn(patientID), Resource: &Patient{ResourceType: "Patient", ID: patientID, Identifier: []Identifier{{
-			Use: "secondary", Type: &CodeableConcept{Text: "Pseudonymous sample id"}, Value: pseudonym(rep, s)}}}},
+			Use: "secondary", Type: &CodeableConcept{Text: "Pseudonymous sample id"}, Value: ig.Pseudonym(rep, s)}}}},
 	}
 	obs := func(o *Observation) {
 		o.ResourceType, o.Status, o.Category, o.Subject, o.Issued = "Observation", "final", categories(), subject, rep.GeneratedAt
@@ -374,8 +360,8 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 		fkey := fmt.Sprintf("%s/variant/%s:%d:%s:%s/%s", key, f.Chrom, f.Pos, f.Ref, f.Alt, f.Transcript)
 		v := bl.variant(f, fkey)
 		obs(v)
-		di := &Observation{ID: bl.ids.next(fkey + "/diagnostic-implication"), Meta: &Meta{Profile: []string{ProfileDiagnosticImplication}},
-			Code: tbd(tbdDiagnostic, "Diagnostic Implication"), DerivedFrom: []Reference{{Reference: urn(v.ID)}},
+		di := &Observation{ID: bl.ids.next(fkey + "/diagnostic-implication"), Meta: &Meta{Profile: []string{ig.ProfileDiagnosticImplication}},
+			Code: tbd(ig.TBDDiagnostic, "Diagnostic Implication"), DerivedFrom: []Reference{{Reference: urn(v.ID)}},
 			Component: []Component{significance(f.Classification)}}
 		if f.ClassificationSource != "" {
 			di.Note = []Annotation{{Text: "Classification source: " + f.ClassificationSource}}
@@ -390,8 +376,8 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 			// Implication only, so a treatment tag raised by a finding gets one, derived from
 			// the variant and carrying the tag's rationale.
 			ti := &Observation{ID: bl.ids.next(fkey + "/therapeutic-implication/" + t),
-				Meta: &Meta{Profile: []string{ProfileTherapeuticImplication}},
-				Code: tbd(tbdTherapeutic, "Therapeutic Implication"), DerivedFrom: []Reference{{Reference: urn(v.ID)}},
+				Meta: &Meta{Profile: []string{ig.ProfileTherapeuticImplication}},
+				Code: tbd(ig.TBDTherapeutic, "Therapeutic Implication"), DerivedFrom: []Reference{{Reference: urn(v.ID)}},
 				Component: []Component{significance(f.Classification)}}
 			var reasons []string
 			for _, r := range rationaleFor(s, t, f.Gene, f.HGVSc, f.HGVSg) {
@@ -427,7 +413,7 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 			continue
 		}
 		entries = append(entries, Entry{FullURL: urn(task.ID), Resource: task})
-		dr.Extension = append(dr.Extension, Extension{URL: extRecommendedAction, ValueReference: &Reference{Reference: urn(task.ID), Display: t}})
+		dr.Extension = append(dr.Extension, Extension{URL: ig.ExtRecommendedAction, ValueReference: &Reference{Reference: urn(task.ID), Display: t}})
 	}
 	return entries
 }
@@ -440,18 +426,18 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 // The callable-regions file is not named: like the input file, its name could carry what a
 // pseudonym hides.
 func (bl *builder) regionStudied(c *report.Coverage, key string) *Observation {
-	o := &Observation{ID: bl.ids.next(key), Meta: &Meta{Profile: []string{ProfileRegionStudied}},
-		Code: loinc(loincRegionStudied, "DNA region of interest panel")}
-	o.Component = append(o.Component, Component{Code: loinc(loincGene, "Gene studied [ID]"), ValueCodeableConcept: geneConcept(c.Gene)})
-	o.Component = append(o.Component, Component{Code: loinc(loincRegionDesc, "Description of ranges of DNA sequences examined"),
+	o := &Observation{ID: bl.ids.next(key), Meta: &Meta{Profile: []string{ig.ProfileRegionStudied}},
+		Code: loinc(ig.LOINCRegionStudied, "DNA region of interest panel")}
+	o.Component = append(o.Component, Component{Code: loinc(ig.LOINCGene, "Gene studied [ID]"), ValueCodeableConcept: geneConcept(c.Gene)})
+	o.Component = append(o.Component, Component{Code: loinc(ig.LOINCRegionDesc, "Description of ranges of DNA sequences examined"),
 		ValueString: RegionDescription(c, bl.rep.Input.MinDP, bl.rep.Input.MinGQ)})
 	if c.Source != "none" && c.CoveredFraction != nil {
 		pct := math.Round(*c.CoveredFraction*1000) / 10
-		o.Component = append(o.Component, Component{Code: tbd(tbdRegionCoverage, "Region Coverage"),
-			ValueQuantity: &Quantity{Value: pct, Unit: "%", System: sysUCUM, Code: "%"}})
+		o.Component = append(o.Component, Component{Code: tbd(ig.TBDRegionCoverage, "Region Coverage"),
+			ValueQuantity: &Quantity{Value: pct, Unit: "%", System: ig.SysUCUM, Code: "%"}})
 	}
-	o.Component = append(o.Component, Component{Code: loinc(loincCoordSystem, "Genomic coordinate system [Type]"),
-		ValueCodeableConcept: answer(coded{answerOneBased, "1-based character counting"})})
+	o.Component = append(o.Component, Component{Code: loinc(ig.LOINCCoordSystem, "Genomic coordinate system [Type]"),
+		ValueCodeableConcept: answer(ig.Coded{Code: ig.AnswerOneBased, Display: "1-based character counting"})})
 	return o
 }
 
@@ -513,10 +499,10 @@ func provenance(rep *report.Report) string {
 // significance is the clinical-significance component (LOINC 53037-8) of a classification:
 // a LOINC LL4034-6 answer, or text alone where the classification has none.
 func significance(class string) Component {
-	c := Component{Code: loinc(loincClinSig, "Genetic variation clinical significance")}
-	if a, ok := classificationAnswers[class]; ok {
+	c := Component{Code: loinc(ig.LOINCClinSig, "Genetic variation clinical significance")}
+	if a, ok := ig.ClassificationAnswers[class]; ok {
 		c.ValueCodeableConcept = answer(a)
-	} else if t, ok := classificationText[class]; ok {
+	} else if t, ok := ig.ClassificationText[class]; ok {
 		c.ValueCodeableConcept = &CodeableConcept{Text: t}
 	} else {
 		c.ValueCodeableConcept = &CodeableConcept{Text: class}
@@ -527,54 +513,54 @@ func significance(class string) Component {
 // variant makes the Variant observation of one finding.
 func (bl *builder) variant(f *report.Finding, key string) *Observation {
 	rep := bl.rep
-	v := &Observation{ID: bl.ids.next(key), Meta: &Meta{Profile: []string{ProfileVariant}},
-		Code:                 loinc(loincVariant, "Genetic variant assessment"),
-		ValueCodeableConcept: answer(coded{answerPresent, "Present"}),
+	v := &Observation{ID: bl.ids.next(key), Meta: &Meta{Profile: []string{ig.ProfileVariant}},
+		Code:                 loinc(ig.LOINCVariant, "Genetic variant assessment"),
+		ValueCodeableConcept: answer(ig.Coded{Code: ig.AnswerPresent, Display: "Present"}),
 	}
 	add := func(code, display string, value *CodeableConcept) {
 		v.Component = append(v.Component, Component{Code: loinc(code, display), ValueCodeableConcept: value})
 	}
-	add(loincGene, "Gene studied [ID]", geneConcept(f.Gene))
+	add(ig.LOINCGene, "Gene studied [ID]", geneConcept(f.Gene))
 	if f.HGVSc != "" {
-		add(loincHGVSc, "DNA change (c.HGVS)", hgvsConcept(f.HGVSc))
+		add(ig.LOINCHGVSc, "DNA change (c.HGVS)", hgvsConcept(f.HGVSc))
 	}
 	if f.HGVSp != "" {
-		add(loincHGVSp, "Amino acid change (pHGVS)", hgvsConcept(f.HGVSp))
+		add(ig.LOINCHGVSp, "Amino acid change (pHGVS)", hgvsConcept(f.HGVSp))
 	}
 	if f.HGVSg != "" {
-		add(loincHGVSg, "Genomic DNA change (gHGVS)", hgvsConcept(f.HGVSg))
+		add(ig.LOINCHGVSg, "Genomic DNA change (gHGVS)", hgvsConcept(f.HGVSg))
 		if acc, _, ok := strings.Cut(f.HGVSg, ":"); ok && strings.HasPrefix(acc, "NC_") {
-			add(loincGenomicRefSeq, "Genomic reference sequence [ID]", &CodeableConcept{Coding: []Coding{{System: sysRefSeq, Code: acc}}})
+			add(ig.LOINCGenomicRefSeq, "Genomic reference sequence [ID]", &CodeableConcept{Coding: []Coding{{System: ig.SysRefSeq, Code: acc}}})
 		}
 	}
 	if f.Transcript != "" {
-		add(loincTranscript, "Transcript reference sequence [ID]", &CodeableConcept{Coding: []Coding{{System: sysRefSeq, Code: f.Transcript}}})
+		add(ig.LOINCTranscript, "Transcript reference sequence [ID]", &CodeableConcept{Coding: []Coding{{System: ig.SysRefSeq, Code: f.Transcript}}})
 	}
 	switch rep.Input.GenomeBuild {
 	case "GRCh38":
-		add(loincAssembly, "Human reference sequence assembly version", answer(coded{answerGRCh38, "GRCh38"}))
+		add(ig.LOINCAssembly, "Human reference sequence assembly version", answer(ig.Coded{Code: ig.AnswerGRCh38, Display: "GRCh38"}))
 	case "GRCh37":
-		add(loincAssembly, "Human reference sequence assembly version", answer(coded{answerGRCh37, "GRCh37"}))
+		add(ig.LOINCAssembly, "Human reference sequence assembly version", answer(ig.Coded{Code: ig.AnswerGRCh37, Display: "GRCh37"}))
 	default:
-		add(loincAssembly, "Human reference sequence assembly version", &CodeableConcept{Text: rep.Input.GenomeBuild})
+		add(ig.LOINCAssembly, "Human reference sequence assembly version", &CodeableConcept{Text: rep.Input.GenomeBuild})
 	}
-	if a, ok := zygosityAnswers[f.Zygosity]; ok {
-		add(loincAllelicState, "Allelic state", answer(a))
+	if a, ok := ig.ZygosityAnswers[f.Zygosity]; ok {
+		add(ig.LOINCAllelicState, "Allelic state", answer(a))
 	}
 	if f.VAF != nil {
 		// LOINC 81258-6 is a number fraction; the guide's examples give it in percent.
 		pct := math.Round(*f.VAF*100*1e6) / 1e6
-		v.Component = append(v.Component, Component{Code: loinc(loincVAF, "Sample variant allelic frequency [NFr]"),
-			ValueQuantity: &Quantity{Value: pct, Unit: "%", System: sysUCUM, Code: "%"}})
+		v.Component = append(v.Component, Component{Code: loinc(ig.LOINCVAF, "Sample variant allelic frequency [NFr]"),
+			ValueQuantity: &Quantity{Value: pct, Unit: "%", System: ig.SysUCUM, Code: "%"}})
 	}
 	if rep.Input.Specimen == "germline" {
 		// A tumour specimen holds germline and somatic variants alike; only a germline
 		// specimen tells the origin.
-		add(loincSourceClass, "Genomic source class [Type]", answer(coded{answerGermline, "Germline"}))
+		add(ig.LOINCSourceClass, "Genomic source class [Type]", answer(ig.Coded{Code: ig.AnswerGermline, Display: "Germline"}))
 	}
 	structural(v, f)
 	if f.ClinVarID != "" {
-		add(loincVariationCode, "Discrete genetic variant", &CodeableConcept{Coding: []Coding{{System: sysClinVar, Code: f.ClinVarID}}})
+		add(ig.LOINCVariationCode, "Discrete genetic variant", &CodeableConcept{Coding: []Coding{{System: ig.SysClinVar, Code: f.ClinVarID}}})
 	}
 	// The guide (STU2 onward) states clinical significance in the Diagnostic Implication
 	// derived from this variant; the same 53037-8 component is kept on the variant itself
@@ -594,10 +580,10 @@ func (bl *builder) variant(f *report.Finding, key string) *Observation {
 
 // genotype makes the Genotype observation of one DPYD call.
 func (bl *builder) genotype(p *pgx.Result, key string) *Observation {
-	g := &Observation{ID: bl.ids.next(key), Meta: &Meta{Profile: []string{ProfileGenotype}},
-		Code:                 loinc(loincGenotype, "Genotype display name"),
+	g := &Observation{ID: bl.ids.next(key), Meta: &Meta{Profile: []string{ig.ProfileGenotype}},
+		Code:                 loinc(ig.LOINCGenotype, "Genotype display name"),
 		ValueCodeableConcept: &CodeableConcept{Text: p.Diplotype},
-		Component:            []Component{{Code: loinc(loincGene, "Gene studied [ID]"), ValueCodeableConcept: geneConcept(p.Gene)}},
+		Component:            []Component{{Code: loinc(ig.LOINCGene, "Gene studied [ID]"), ValueCodeableConcept: geneConcept(p.Gene)}},
 	}
 	if p.ActivityScore != nil {
 		g.Note = append(g.Note, Annotation{Text: fmt.Sprintf("CPIC activity score: %g", *p.ActivityScore)})
@@ -623,31 +609,21 @@ func (bl *builder) genotype(p *pgx.Result, key string) *Observation {
 	return g
 }
 
-// partialNormal returns the text that stands for a Normal Metabolizer that is not a complete
-// normal test (alert severity other than none: DESIGN.md clinical rule 7), which is never
-// coded as "Normal metabolizer"; ok is false for every other result.
-func partialNormal(p *pgx.Result) (string, bool) {
-	if p.Phenotype != "Normal Metabolizer" || p.Alert.Severity == "none" || p.Alert.Severity == "" {
-		return "", false
-	}
-	return "Indeterminate: normal at the tested CPIC positions only (alert " + p.Alert.Severity + "; see note)", true
-}
-
 // pgxImplications makes one Therapeutic Implication per CPIC recommendation of a DPYD call,
 // derived from its Genotype; a call without recommendations (Indeterminate) gets one that
 // states the phenotype and why no dose can be given.
 func (bl *builder) pgxImplications(p *pgx.Result, key, genotype string) []*Observation {
-	phenotype := Component{Code: tbd(tbdTherapeutic, "Therapeutic Implication")}
-	if t, ok := partialNormal(p); ok {
+	phenotype := Component{Code: tbd(ig.TBDTherapeutic, "Therapeutic Implication")}
+	if t, ok := ig.PartialNormal(p); ok {
 		phenotype.ValueCodeableConcept = &CodeableConcept{Text: t}
-	} else if a, ok := phenotypeAnswers[p.Phenotype]; ok {
+	} else if a, ok := ig.PhenotypeAnswers[p.Phenotype]; ok {
 		phenotype.ValueCodeableConcept = answer(a)
 	} else {
 		phenotype.ValueCodeableConcept = &CodeableConcept{Text: p.Phenotype}
 	}
 	base := func(k string) *Observation {
-		o := &Observation{ID: bl.ids.next(key + "/therapeutic-implication/" + k), Meta: &Meta{Profile: []string{ProfileTherapeuticImplication}},
-			Code: tbd(tbdTherapeutic, "Therapeutic Implication"), DerivedFrom: []Reference{{Reference: genotype}},
+		o := &Observation{ID: bl.ids.next(key + "/therapeutic-implication/" + k), Meta: &Meta{Profile: []string{ig.ProfileTherapeuticImplication}},
+			Code: tbd(ig.TBDTherapeutic, "Therapeutic Implication"), DerivedFrom: []Reference{{Reference: genotype}},
 			Component: []Component{phenotype}}
 		// The alert carries the caveats (untested positions that could lower the score), which
 		// must travel with every statement of the phenotype (DESIGN.md clinical rule 1).
@@ -667,11 +643,11 @@ func (bl *builder) pgxImplications(p *pgx.Result, key, genotype string) []*Obser
 	for _, r := range p.Recommendations {
 		o := base(r.Drug)
 		med := &CodeableConcept{Text: r.Drug}
-		if c, ok := rxnorm[r.Drug]; ok {
-			med.Coding = []Coding{{System: sysRxNorm, Code: c.code, Display: c.display}}
+		if c, ok := ig.RxNorm[r.Drug]; ok {
+			med.Coding = []Coding{{System: ig.SysRxNorm, Code: c.Code, Display: c.Display}}
 		}
 		o.Component = append(o.Component,
-			Component{Code: loinc(loincMedication, "Medication assessed [ID]"), ValueCodeableConcept: med},
+			Component{Code: loinc(ig.LOINCMedication, "Medication assessed [ID]"), ValueCodeableConcept: med},
 			conclusion(r.Text))
 		o.Note = append(o.Note, Annotation{Text: "CPIC strength of recommendation: " + r.Strength})
 		o.Extension = append(o.Extension, related("citation", "", r.Guideline))
@@ -699,13 +675,13 @@ func (bl *builder) task(s *report.Sample, tag, key string, sources []source, sub
 	treatment := strings.HasPrefix(tag, "treatment:")
 	switch {
 	case treatment:
-		t.Meta = &Meta{Profile: []string{ProfileMedicationRecommendation}}
-		if a, ok := medicationActions[tag]; ok {
+		t.Meta = &Meta{Profile: []string{ig.ProfileMedicationRecommendation}}
+		if a, ok := ig.MedicationActions[tag]; ok {
 			t.Code = answer(a)
 		}
 	case strings.HasPrefix(tag, "follow-up:"):
-		t.Meta = &Meta{Profile: []string{ProfileFollowupRecommendation}}
-		if a, ok := followupActions[tag]; ok {
+		t.Meta = &Meta{Profile: []string{ig.ProfileFollowupRecommendation}}
+		if a, ok := ig.FollowupActions[tag]; ok {
 			t.Code = answer(a)
 		} else {
 			t.Code = &CodeableConcept{Text: strings.ReplaceAll(strings.TrimPrefix(tag, "follow-up:"), "-", " ")}
@@ -734,7 +710,7 @@ func (bl *builder) task(s *report.Sample, tag, key string, sources []source, sub
 		t.ReasonReference = &Reference{Reference: basis[0]}
 	}
 	var reasons []string
-	t.Input = append(t.Input, TaskInput{Type: CodeableConcept{Text: inputTag}, ValueString: tag})
+	t.Input = append(t.Input, TaskInput{Type: CodeableConcept{Text: ig.InputTag}, ValueString: tag})
 	for _, r := range s.TagRationale {
 		if r.Tag != tag {
 			continue
@@ -747,11 +723,11 @@ func (bl *builder) task(s *report.Sample, tag, key string, sources []source, sub
 		if r.Source != "" {
 			text += " [source: " + r.Source + "]"
 		}
-		t.Input = append(t.Input, TaskInput{Type: CodeableConcept{Text: inputRationale}, ValueString: text})
+		t.Input = append(t.Input, TaskInput{Type: CodeableConcept{Text: ig.InputRationale}, ValueString: text})
 	}
-	t.Input = append(t.Input, TaskInput{Type: CodeableConcept{Text: inputReport}, ValueReference: &Reference{Reference: genomicReport}})
+	t.Input = append(t.Input, TaskInput{Type: CodeableConcept{Text: ig.InputReport}, ValueReference: &Reference{Reference: genomicReport}})
 	for _, u := range basis {
-		t.Input = append(t.Input, TaskInput{Type: CodeableConcept{Text: inputBasis}, ValueReference: &Reference{Reference: u}})
+		t.Input = append(t.Input, TaskInput{Type: CodeableConcept{Text: ig.InputBasis}, ValueReference: &Reference{Reference: u}})
 	}
 	t.Description = tag
 	if len(reasons) > 0 {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/fhir/fhirtest"
+	"github.com/precis-dx/precis/internal/fhir/ig"
 	"github.com/precis-dx/precis/internal/pgx"
 	"github.com/precis-dx/precis/internal/report"
 )
@@ -81,7 +83,7 @@ func TestGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := readReport(t, path)
 			got := render(t, r)
-			for _, p := range ValidateFor(r, got) {
+			for _, p := range fhirtest.ValidateFor(r, got) {
 				t.Errorf("problem: %s", p)
 			}
 			golden := filepath.Join("testdata", "golden", name+".fhir.json")
@@ -131,7 +133,7 @@ func TestDeterministic(t *testing.T) {
 			t.Errorf("entry %d: fullUrl %s unchanged by a new report id", i, x.Entry[i].FullURL)
 		}
 	}
-	if p := ValidateFor(r2, c); len(p) != 0 {
+	if p := fhirtest.ValidateFor(r2, c); len(p) != 0 {
 		t.Errorf("got %d problems, want 0: %v", len(p), p)
 	}
 }
@@ -154,7 +156,7 @@ func TestHGVSExact(t *testing.T) {
 		seen := map[triple]int{}
 		for _, e := range b.Entry {
 			o := e.Resource
-			if o.Meta == nil || o.Meta.Profile[0] != ProfileVariant {
+			if o.Meta == nil || o.Meta.Profile[0] != ig.ProfileVariant {
 				continue
 			}
 			var tr triple
@@ -164,11 +166,11 @@ func TestHGVSExact(t *testing.T) {
 				}
 				code := c.ValueCodeableConcept.Coding[0].Code
 				switch c.Code.Coding[0].Code {
-				case loincHGVSc:
+				case ig.LOINCHGVSc:
 					tr.c = code
-				case loincHGVSp:
+				case ig.LOINCHGVSp:
 					tr.p = code
-				case loincHGVSg:
+				case ig.LOINCHGVSg:
 					tr.g = code
 				}
 			}
@@ -223,15 +225,15 @@ func TestContent(t *testing.T) {
 			}
 		case *Observation:
 			count[x.Meta.Profile[0]]++
-			if x.Meta.Profile[0] == ProfileVariant && x.Component[0].ValueCodeableConcept.Coding[0].Display == "BRCA2" {
+			if x.Meta.Profile[0] == ig.ProfileVariant && x.Component[0].ValueCodeableConcept.Coding[0].Display == "BRCA2" {
 				brca2 = x
 			}
 		case *Task:
 			tasks = append(tasks, x)
 		}
 	}
-	for k, want := range map[string]int{"Patient": 1, "GenomicReport": 1, ProfileVariant: 3, ProfileDiagnosticImplication: 3,
-		ProfileGenotype: 1, ProfileTherapeuticImplication: 3} {
+	for k, want := range map[string]int{"Patient": 1, "GenomicReport": 1, ig.ProfileVariant: 3, ig.ProfileDiagnosticImplication: 3,
+		ig.ProfileGenotype: 1, ig.ProfileTherapeuticImplication: 3} {
 		if count[k] != want {
 			t.Errorf("%s: got %d, want %d", k, count[k], want)
 		}
@@ -240,9 +242,9 @@ func TestContent(t *testing.T) {
 		t.Fatal("no BRCA2 Variant")
 	}
 	want := map[string]string{
-		loincGene: "HGNC:1101", loincHGVSc: "NM_000059.4:c.5946del", loincHGVSp: "p.(Ser1982ArgfsTer22)",
-		loincHGVSg: "NC_000013.11:g.32340301del", loincAssembly: answerGRCh38, loincAllelicState: "LA6706-1",
-		loincClinSig: "LA6668-3", loincTranscript: "NM_000059.4", loincVariationCode: "9325", loincSourceClass: answerGermline,
+		ig.LOINCGene: "HGNC:1101", ig.LOINCHGVSc: "NM_000059.4:c.5946del", ig.LOINCHGVSp: "p.(Ser1982ArgfsTer22)",
+		ig.LOINCHGVSg: "NC_000013.11:g.32340301del", ig.LOINCAssembly: ig.AnswerGRCh38, ig.LOINCAllelicState: "LA6706-1",
+		ig.LOINCClinSig: "LA6668-3", ig.LOINCTranscript: "NM_000059.4", ig.LOINCVariationCode: "9325", ig.LOINCSourceClass: ig.AnswerGermline,
 	}
 	for _, c := range brca2.Component {
 		code := c.Code.Coding[0].Code
@@ -265,7 +267,7 @@ func TestContent(t *testing.T) {
 			if task.Code == nil || task.Code.Coding[0].Code != "LA26422-8" {
 				t.Errorf("%s: got code %+v, want LOINC LA26422-8 (Decrease dose)", tg, task.Code)
 			}
-			if task.Meta.Profile[0] != ProfileMedicationRecommendation {
+			if task.Meta.Profile[0] != ig.ProfileMedicationRecommendation {
 				t.Errorf("%s: got profile %s, want medication-recommendation", tg, task.Meta.Profile[0])
 			}
 		}
@@ -317,7 +319,7 @@ func TestHGNCFromMANE(t *testing.T) {
 	for sc.Scan() {
 		col := strings.Split(sc.Text(), "\t")
 		if len(col) > 9 && col[9] == "MANE Select" {
-			if _, ok := hgnc[col[3]]; ok {
+			if _, ok := ig.HGNC[col[3]]; ok {
 				found[col[3]] = col[2]
 			}
 		}
@@ -325,7 +327,7 @@ func TestHGNCFromMANE(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	for gene, id := range hgnc {
+	for gene, id := range ig.HGNC {
 		if found[gene] != id {
 			t.Errorf("%s: got %s, MANE says %q", gene, id, found[gene])
 		}
@@ -347,7 +349,7 @@ func TestIncompleteDPYDNotCodedNormal(t *testing.T) {
 			p.LossOfFunction = []pgx.Evidence{{Variant: "chr1:97305283 G>A", HGVSc: "NM_000110.4:c.2275C>T", Zygosity: "homozygous", Reason: "ClinVar likely pathogenic"}}
 		}
 		got := render(t, r)
-		for _, pr := range ValidateFor(r, got) {
+		for _, pr := range fhirtest.ValidateFor(r, got) {
 			t.Errorf("%s: problem: %s", sev, pr)
 		}
 		coded := bytes.Contains(got, []byte(`"LA25391-6"`))

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/fhir/fhirtest"
 	"github.com/precis-dx/precis/internal/report"
 )
 
@@ -19,7 +20,7 @@ func TestServicePseudonym(t *testing.T) {
 	if err := Write(&buf, rep); err != nil {
 		t.Fatal(err)
 	}
-	if p := ValidateFor(rep, buf.Bytes()); len(p) != 0 {
+	if p := fhirtest.ValidateFor(rep, buf.Bytes()); len(p) != 0 {
 		t.Fatalf("ValidateFor: %v", p)
 	}
 	if !strings.Contains(buf.String(), `"value": "WEB-0001"`) || strings.Contains(buf.String(), `"value": "`+column+`"`) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/fhir/fhirtest"
+	"github.com/precis-dx/precis/internal/fhir/ig"
 	"github.com/precis-dx/precis/internal/report"
 )
 
@@ -26,14 +28,14 @@ func coverageReport(t *testing.T) *report.Report {
 func regionOf(t *testing.T, m map[string]any, gene string) map[string]any {
 	t.Helper()
 	for _, e := range entries(m) {
-		if profileOf(e) != ProfileRegionStudied {
+		if profileOf(e) != ig.ProfileRegionStudied {
 			continue
 		}
 		r := res(e)
 		for _, c := range r["component"].([]any) {
 			cm := c.(map[string]any)
 			cc := cm["code"].(map[string]any)["coding"].([]any)[0].(map[string]any)
-			if cc["code"] == loincGene && strings.Contains(mustJSON(t, cm), `"`+gene+`"`) {
+			if cc["code"] == ig.LOINCGene && strings.Contains(mustJSON(t, cm), `"`+gene+`"`) {
 				return r
 			}
 		}
@@ -57,7 +59,7 @@ func TestRegionStudied(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw := []byte(mustJSON(t, b))
-	if ps := ValidateFor(rep, raw); len(ps) != 0 {
+	if ps := fhirtest.ValidateFor(rep, raw); len(ps) != 0 {
 		t.Fatalf("valid bundle: %v", ps)
 	}
 	var m map[string]any
@@ -67,7 +69,7 @@ func TestRegionStudied(t *testing.T) {
 	if got := mustJSON(t, regionOf(t, m, "BRCA1")); !strings.Contains(got, `"value":98.2`) || !strings.Contains(got, "not fully covered: exons 11, 12") {
 		t.Errorf("BRCA1 RegionStudied lacks 98.2%% or the uncovered exons: %s", got)
 	}
-	if got := mustJSON(t, regionOf(t, m, "MLH1")); strings.Contains(got, tbdRegionCoverage) || !strings.Contains(got, "cannot exclude variants in MLH1") {
+	if got := mustJSON(t, regionOf(t, m, "MLH1")); strings.Contains(got, ig.TBDRegionCoverage) || !strings.Contains(got, "cannot exclude variants in MLH1") {
 		t.Errorf("MLH1 RegionStudied: want no region coverage and the caveat: %s", got)
 	}
 
@@ -78,7 +80,7 @@ func TestRegionStudied(t *testing.T) {
 		onlyFor bool
 	}{
 		{"wrong code", func(t *testing.T, m map[string]any) {
-			regionOf(t, m, "BRCA1")["code"] = map[string]any{"coding": []any{map[string]any{"system": sysLOINC, "code": "69548-6"}}}
+			regionOf(t, m, "BRCA1")["code"] = map[string]any{"coding": []any{map[string]any{"system": ig.SysLOINC, "code": "69548-6"}}}
 		}, "RegionStudied code is not LOINC 53041-0", false},
 		{"a value", func(t *testing.T, m map[string]any) {
 			regionOf(t, m, "BRCA2")["valueString"] = "covered"
@@ -94,7 +96,7 @@ func TestRegionStudied(t *testing.T) {
 			r := regionOf(t, m, "BRCA2")
 			var keep []any
 			for _, c := range r["component"].([]any) {
-				if !strings.Contains(mustJSON(t, c), loincRegionDesc) {
+				if !strings.Contains(mustJSON(t, c), ig.LOINCRegionDesc) {
 					keep = append(keep, c)
 				}
 			}
@@ -135,14 +137,14 @@ func TestRegionStudied(t *testing.T) {
 			}
 			tc.mutate(t, m)
 			b := []byte(mustJSON(t, m))
-			alone := Validate(b)
+			alone := fhirtest.Validate(b)
 			if tc.onlyFor && len(alone) != 0 {
 				t.Errorf("Validate: got %v, want no problem (only the report tells)", alone)
 			}
 			if !tc.onlyFor && !has(alone, tc.want) {
 				t.Errorf("Validate: no problem says %q; got %v", tc.want, alone)
 			}
-			if got := ValidateFor(rep, b); !has(got, tc.want) {
+			if got := fhirtest.ValidateFor(rep, b); !has(got, tc.want) {
 				t.Errorf("ValidateFor: no problem says %q; got %v", tc.want, got)
 			}
 		})

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/fhir/fhirtest"
+	"github.com/precis-dx/precis/internal/fhir/ig"
 )
 
 // TestValidateCatchesStructural mutates the structural-variant Variants of the Manta fixture's
@@ -14,7 +17,7 @@ func TestValidateCatchesStructural(t *testing.T) {
 	if err := Write(&buf, rep); err != nil {
 		t.Fatal(err)
 	}
-	if ps := ValidateFor(rep, buf.Bytes()); len(ps) != 0 {
+	if ps := fhirtest.ValidateFor(rep, buf.Bytes()); len(ps) != 0 {
 		t.Fatalf("the unmutated bundle has problems: %v", ps)
 	}
 	// svVariant returns the component list of the first Variant with a DNA change type.
@@ -22,7 +25,7 @@ func TestValidateCatchesStructural(t *testing.T) {
 		for _, e := range entries(m) {
 			r := res(e)
 			for _, c := range anySlice(r["component"]) {
-				if codeOf(c) == loincDNAChangeType {
+				if codeOf(c) == ig.LOINCDNAChangeType {
 					return r
 				}
 			}
@@ -58,31 +61,31 @@ func TestValidateCatchesStructural(t *testing.T) {
 		onlyFor bool
 	}{
 		{"inverted range", func(t *testing.T, m map[string]any) {
-			rg := comp(svVariant(t, m), loincOuterStartEnd)["valueRange"].(map[string]any)
+			rg := comp(svVariant(t, m), ig.LOINCOuterStartEnd)["valueRange"].(map[string]any)
 			rg["low"], rg["high"] = rg["high"], rg["low"]
 		}, "is not 1 <= low <= high", false},
 		{"outer inside inner", func(t *testing.T, m map[string]any) {
 			r := svVariant(t, m)
-			comp(r, loincOuterStartEnd)["valueRange"] = comp(r, loincInnerStartEnd)["valueRange"]
-			comp(r, loincInnerStartEnd)["valueRange"] = map[string]any{"low": map[string]any{"value": 1.0}, "high": map[string]any{"value": 2e9}}
+			comp(r, ig.LOINCOuterStartEnd)["valueRange"] = comp(r, ig.LOINCInnerStartEnd)["valueRange"]
+			comp(r, ig.LOINCInnerStartEnd)["valueRange"] = map[string]any{"low": map[string]any{"value": 1.0}, "high": map[string]any{"value": 2e9}}
 		}, "does not contain inner start-end", false},
 		{"not SO", func(t *testing.T, m map[string]any) {
-			comp(svVariant(t, m), loincDNAChangeType)["valueCodeableConcept"] = map[string]any{"text": "big deletion"}
+			comp(svVariant(t, m), ig.LOINCDNAChangeType)["valueCodeableConcept"] = map[string]any{"text": "big deletion"}
 		}, "not a Sequence Ontology structural-variant code", false},
 		{"no start-end", func(t *testing.T, m map[string]any) {
-			drop(svVariant(t, m), loincInnerStartEnd, loincOuterStartEnd)
+			drop(svVariant(t, m), ig.LOINCInnerStartEnd, ig.LOINCOuterStartEnd)
 		}, "neither an inner", false},
 		{"no coordinate system", func(t *testing.T, m map[string]any) {
-			drop(svVariant(t, m), loincCoordinateSys)
+			drop(svVariant(t, m), ig.LOINCCoordinateSys)
 		}, "no coordinate system component", false},
 		{"no HGVS and no change type", func(t *testing.T, m map[string]any) {
-			drop(svVariant(t, m), loincHGVSc, loincHGVSg, loincDNAChangeType)
+			drop(svVariant(t, m), ig.LOINCHGVSc, ig.LOINCHGVSg, ig.LOINCDNAChangeType)
 		}, "nor a structural DNA change type", false},
 		{"wrong change type", func(t *testing.T, m map[string]any) {
-			comp(svVariant(t, m), loincDNAChangeType)["valueCodeableConcept"] = map[string]any{"coding": []any{map[string]any{"system": sysSO, "code": "SO:1000035"}}}
+			comp(svVariant(t, m), ig.LOINCDNAChangeType)["valueCodeableConcept"] = map[string]any{"coding": []any{map[string]any{"system": ig.SysSO, "code": "SO:1000035"}}}
 		}, `DNA change type is "SO:1000035", want "SO:0000159" (DEL)`, true},
 		{"negative length", func(t *testing.T, m map[string]any) {
-			comp(svVariant(t, m), loincSVLength)["valueQuantity"].(map[string]any)["value"] = -5.0
+			comp(svVariant(t, m), ig.LOINCSVLength)["valueQuantity"].(map[string]any)["value"] = -5.0
 		}, "is not a whole non-negative UCUM quantity", false},
 	}
 	for _, tc := range tests {
@@ -96,14 +99,14 @@ func TestValidateCatchesStructural(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			alone := Validate(b)
+			alone := fhirtest.Validate(b)
 			if tc.onlyFor && len(alone) != 0 {
 				t.Errorf("Validate: got %v, want no problem (only the report tells)", alone)
 			}
 			if !tc.onlyFor && !has(alone, tc.want) {
 				t.Errorf("Validate: no problem says %q; got %v", tc.want, alone)
 			}
-			if got := ValidateFor(rep, b); !has(got, tc.want) {
+			if got := fhirtest.ValidateFor(rep, b); !has(got, tc.want) {
 				t.Errorf("ValidateFor: no problem says %q; got %v", tc.want, got)
 			}
 		})

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/fhir/fhirtest"
+	"github.com/precis-dx/precis/internal/fhir/ig"
 	"github.com/precis-dx/precis/internal/report"
 )
 
@@ -116,45 +118,45 @@ func TestValidateCatches(t *testing.T) {
 		onlyFor bool   // Validate alone finds nothing; ValidateFor must
 	}{
 		{"broken reference", func(t *testing.T, m map[string]any) {
-			dr := res(entries(m)[first(t, m, ProfileGenomicReport)])
+			dr := res(entries(m)[first(t, m, ig.ProfileGenomicReport)])
 			dr["result"].([]any)[0].(map[string]any)["reference"] = "urn:uuid:00000000-0000-5000-8000-000000000000"
 		}, "does not resolve to an entry", false},
 		{"missing variant code", func(t *testing.T, m map[string]any) {
-			delete(res(entries(m)[first(t, m, ProfileVariant)])["code"].(map[string]any), "coding")
+			delete(res(entries(m)[first(t, m, ig.ProfileVariant)])["code"].(map[string]any), "coding")
 		}, "Variant code is not LOINC 69548-6", false},
 		{"missing report code", func(t *testing.T, m map[string]any) {
-			res(entries(m)[first(t, m, ProfileGenomicReport)])["code"] = map[string]any{"text": "report"}
+			res(entries(m)[first(t, m, ig.ProfileGenomicReport)])["code"] = map[string]any{"text": "report"}
 		}, "GenomicReport code is not LOINC 51969-4", false},
 		{"missing gene component", func(t *testing.T, m map[string]any) {
-			dropComponent(m, first(t, m, ProfileVariant), loincGene)
+			dropComponent(m, first(t, m, ig.ProfileVariant), ig.LOINCGene)
 		}, "no gene studied component (48018-6)", false},
 		{"invented significance code", func(t *testing.T, m map[string]any) {
-			c := component(t, m, first(t, m, ProfileDiagnosticImplication), loincClinSig)
-			c["valueCodeableConcept"].(map[string]any)["coding"] = []any{map[string]any{"system": sysLOINC, "code": "LA0000-0"}}
+			c := component(t, m, first(t, m, ig.ProfileDiagnosticImplication), ig.LOINCClinSig)
+			c["valueCodeableConcept"].(map[string]any)["coding"] = []any{map[string]any{"system": ig.SysLOINC, "code": "LA0000-0"}}
 		}, "is not a LOINC LL4034-6 answer", false},
 		{"no significance", func(t *testing.T, m map[string]any) {
-			dropComponent(m, first(t, m, ProfileDiagnosticImplication), loincClinSig)
+			dropComponent(m, first(t, m, ig.ProfileDiagnosticImplication), ig.LOINCClinSig)
 		}, "no Diagnostic Implication clinical significance component (53037-8)", false},
 		{"missing task entry", func(t *testing.T, m map[string]any) {
-			removeEntry(m, first(t, m, ProfileMedicationRecommendation))
+			removeEntry(m, first(t, m, ig.ProfileMedicationRecommendation))
 		}, "does not resolve to an entry", false},
 		{"missing task", func(t *testing.T, m map[string]any) {
-			i := first(t, m, ProfileMedicationRecommendation)
+			i := first(t, m, ig.ProfileMedicationRecommendation)
 			u := fullURL(m, i)
 			removeEntry(m, i)
 			dropReferences(m, u)
 		}, "no Task for tag", true},
 		{"task not requested", func(t *testing.T, m map[string]any) {
-			res(entries(m)[first(t, m, ProfileFollowupRecommendation)])["status"] = "completed"
+			res(entries(m)[first(t, m, ig.ProfileFollowupRecommendation)])["status"] = "completed"
 		}, `Task status is "completed", want requested`, false},
 		{"diagnostic implication missing", func(t *testing.T, m map[string]any) {
-			i := first(t, m, ProfileDiagnosticImplication)
+			i := first(t, m, ig.ProfileDiagnosticImplication)
 			u := fullURL(m, i)
 			removeEntry(m, i)
 			dropReferences(m, u)
 		}, "Variant has 0 Diagnostic Implications, want 1", false},
 		{"observation not in results", func(t *testing.T, m map[string]any) {
-			dropReferences(m, fullURL(m, first(t, m, ProfileGenotype)))
+			dropReferences(m, fullURL(m, first(t, m, ig.ProfileGenotype)))
 		}, "listed in 0 GenomicReport results", false},
 		{"patient name", func(t *testing.T, m map[string]any) {
 			res(entries(m)[first(t, m, "Patient")])["name"] = []any{map[string]any{"family": "Svensson"}}
@@ -167,23 +169,23 @@ func TestValidateCatches(t *testing.T) {
 			entries(m)[2].(map[string]any)["fullUrl"] = fullURL(m, 1)
 		}, "fullUrl repeats", false},
 		{"changed HGVS", func(t *testing.T, m map[string]any) {
-			c := component(t, m, first(t, m, ProfileVariant), loincHGVSc)
+			c := component(t, m, first(t, m, ig.ProfileVariant), ig.LOINCHGVSc)
 			c["valueCodeableConcept"].(map[string]any)["coding"].([]any)[0].(map[string]any)["code"] = "NM_000110.4:c.2846A>G"
 		}, "no Variant carries exactly the HGVS", true},
 		{"provenance without checksum", func(t *testing.T, m map[string]any) {
-			dr := res(entries(m)[first(t, m, ProfileGenomicReport)])
+			dr := res(entries(m)[first(t, m, ig.ProfileGenomicReport)])
 			a := dr["extension"].([]any)[0].(map[string]any)["valueAnnotation"].(map[string]any)
 			a["text"] = strings.ReplaceAll(a["text"].(string), "Input SHA-256", "Input")
 		}, `no "Input SHA-256:" line`, false},
 		{"wrong phenotype", func(t *testing.T, m map[string]any) {
 			for _, e := range entries(m) {
-				if profileOf(e) != ProfileTherapeuticImplication {
+				if profileOf(e) != ig.ProfileTherapeuticImplication {
 					continue
 				}
 				for _, c := range res(e)["component"].([]any) {
 					cm := c.(map[string]any)
-					if cm["code"].(map[string]any)["coding"].([]any)[0].(map[string]any)["code"] == tbdTherapeutic {
-						cm["valueCodeableConcept"] = map[string]any{"coding": []any{map[string]any{"system": sysLOINC, "code": "LA9657-3"}}}
+					if cm["code"].(map[string]any)["coding"].([]any)[0].(map[string]any)["code"] == ig.TBDTherapeutic {
+						cm["valueCodeableConcept"] = map[string]any{"coding": []any{map[string]any{"system": ig.SysLOINC, "code": "LA9657-3"}}}
 					}
 				}
 			}
@@ -197,21 +199,21 @@ func TestValidateCatches(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			alone := Validate(b)
+			alone := fhirtest.Validate(b)
 			if tc.onlyFor && len(alone) != 0 {
 				t.Errorf("Validate: got %d problems, want 0 (only the report tells): %v", len(alone), alone)
 			}
 			if !tc.onlyFor && !has(alone, tc.want) {
 				t.Errorf("Validate: no problem says %q; got %v", tc.want, alone)
 			}
-			if got := ValidateFor(rep, b); !has(got, tc.want) {
+			if got := fhirtest.ValidateFor(rep, b); !has(got, tc.want) {
 				t.Errorf("ValidateFor: no problem says %q; got %v", tc.want, got)
 			}
 		})
 	}
 }
 
-func has(ps []Problem, s string) bool {
+func has(ps []fhirtest.Problem, s string) bool {
 	for _, p := range ps {
 		if strings.Contains(p.String(), s) {
 			return true
@@ -233,7 +235,7 @@ func TestValidateRejectsNonBundles(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.want, func(t *testing.T) {
-			if got := Validate([]byte(tc.in)); !has(got, tc.want) {
+			if got := fhirtest.Validate([]byte(tc.in)); !has(got, tc.want) {
 				t.Errorf("got %v, want a problem saying %q", got, tc.want)
 			}
 		})
@@ -262,8 +264,8 @@ func FuzzValidate(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ps := Validate(b)
-		_ = ValidateFor(rep, b)
+		ps := fhirtest.Validate(b)
+		_ = fhirtest.ValidateFor(rep, b)
 		if len(ps) != 0 {
 			return
 		}
@@ -275,7 +277,7 @@ func FuzzValidate(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ps := Validate(again); len(ps) != 0 {
+		if ps := fhirtest.Validate(again); len(ps) != 0 {
 			t.Errorf("accepted bundle rejected after re-encoding: %v", ps)
 		}
 	})

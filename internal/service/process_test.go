@@ -15,11 +15,11 @@ import (
 
 	"github.com/biogo/hts/bgzf"
 
-	"github.com/precis-dx/precis/benchmarks"
 	"github.com/precis-dx/precis/internal/auth"
-	"github.com/precis-dx/precis/internal/fhir"
+	"github.com/precis-dx/precis/internal/fhir/fhirtest"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/submit"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 var (
@@ -158,7 +158,7 @@ func bigVCF(t testing.TB, records int) string {
 		t.Fatal(err)
 	}
 	zw := bgzf.NewWriter(f, 2)
-	if err := benchmarks.Write(zw, benchmarks.Spec{Records: records, Seed: 11}, k.Genome); err != nil {
+	if err := vcftest.Write(zw, vcftest.Spec{Records: records, Seed: 11}, k.Genome); err != nil {
 		t.Fatal(err)
 	}
 	if err := zw.Close(); err != nil {
@@ -263,7 +263,7 @@ func TestWorkerSIGTERM(t *testing.T) {
 	if err != nil {
 		t.Fatalf("precis report --format fhir: %v", err)
 	}
-	if p := fhir.ValidateFor(getReport(t, s, "lab-t", "run-term", "SMALL"), bundle); len(p) != 0 {
+	if p := fhirtest.ValidateFor(getReport(t, s, "lab-t", "run-term", "SMALL"), bundle); len(p) != 0 {
 		t.Errorf("precis report --format fhir: %v", p)
 	}
 }

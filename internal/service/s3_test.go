@@ -129,7 +129,9 @@ func TestMinIOOutage(t *testing.T) {
 	}
 	w.minio.Kill()
 	time.Sleep(3 * time.Second)
-	w.minio.Start(t)
+	if err := w.minio.Start(); err != nil {
+		t.Fatalf("restart MinIO: %v", err)
+	}
 	st := waitRun(t, s, "lab-o", "run-out", 2*time.Minute)
 	if st.Status != "done" {
 		t.Fatalf("run after the outage: %+v", st)

@@ -139,7 +139,7 @@ func TestIndexedFromS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wgs := indextest.WGS(t, k, 700_000)
+	wgs := indextest.WGS(t, k.Genome, k.Version, 700_000)
 	m := servicetest.StartMinIO(t)
 	s3, err := store.NewS3(ctx, store.S3Config{Endpoint: m.Addr, Bucket: "precis-test", AccessKey: servicetest.User, SecretKey: servicetest.Password})
 	if err != nil {

@@ -6,8 +6,8 @@ import (
 	"io"
 	"testing"
 
-	"github.com/precis-dx/precis/benchmarks"
 	"github.com/precis-dx/precis/internal/vcf/block"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // noGenome gives no reference bases: the generator then draws REF at random.
@@ -20,7 +20,7 @@ func (noGenome) Fetch(string, int, int) (string, bool) { return "", false }
 // writers do.
 func blocks64k(b *testing.B) (raw [][]byte, text int) {
 	var buf bytes.Buffer
-	if err := benchmarks.Write(&buf, benchmarks.Spec{Records: 20_000, Seed: 1}, noGenome{}); err != nil {
+	if err := vcftest.Write(&buf, vcftest.Spec{Records: 20_000, Seed: 1}, noGenome{}); err != nil {
 		b.Fatal(err)
 	}
 	all := buf.Bytes()

@@ -59,7 +59,7 @@ func partialCases(t *testing.T) []partialCase {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wgs := indextest.WGS(t, k, 700_000)
+	wgs := indextest.WGS(t, k.Genome, k.Version, 700_000)
 	csi := filepath.Join(t.TempDir(), "wgs.vcf.gz")
 	if err := os.Symlink(wgs, csi); err != nil {
 		t.Fatal(err)

@@ -1,5 +1,5 @@
 // Package indextest makes the indexed inputs that tests of the indexed read share: a
-// whole-genome-scale BGZF VCF from the benchmark generator, with real ClinVar P/LP variants
+// whole-genome-scale BGZF VCF from the generator (vcftest), with real ClinVar P/LP variants
 // planted in the panels, and its tabix index. It is imported by tests only.
 package indextest
 
@@ -18,9 +18,8 @@ import (
 
 	"github.com/biogo/hts/bgzf"
 
-	"github.com/precis-dx/precis/benchmarks"
-	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // Tool returns the path of an htslib command-line tool (bgzip, tabix, bcftools). When it is
@@ -40,9 +39,9 @@ func Tool(t testing.TB, name string) string {
 // WGS returns a BGZF VCF of about records records spread over the whole genome at a
 // realistic density, with every 20th P/LP variant of the shared ClinVar panel file planted
 // where the built-in reference confirms its REF, indexed with tabix (PATH.tbi). The pair is
-// made once per knowledge-base and generator version and cached in $TMPDIR/precis-bench,
-// beside the benchmarks' inputs.
-func WGS(t testing.TB, k *kb.KB, records int) string {
+// made once per reference version (the knowledge base's, which holds the reference) and
+// generator version and cached in $TMPDIR/precis-bench, beside the benchmarks' inputs.
+func WGS(t testing.TB, ref vcftest.Genome, version string, records int) string {
 	t.Helper()
 	tabix := Tool(t, "tabix")
 	data := oracle.Dir(t)
@@ -50,12 +49,12 @@ func WGS(t testing.TB, k *kb.KB, records int) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("wgs-planted-%d-%s-g%d.vcf.gz", records, k.Version, benchmarks.Version))
+	path := filepath.Join(dir, fmt.Sprintf("wgs-planted-%d-%s-g%d.vcf.gz", records, version, vcftest.Version))
 	if _, err := os.Stat(path + ".tbi"); err == nil {
 		return path
 	}
 	start := time.Now()
-	plants := Plants(t, k, filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz"))
+	plants := Plants(t, ref, filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz"))
 	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
 	f, err := os.Create(tmp)
 	if err != nil {
@@ -66,7 +65,7 @@ func WGS(t testing.TB, k *kb.KB, records int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := benchmarks.Write(zw, benchmarks.Spec{Records: records, Seed: 7, Plants: plants}, k.Genome); err != nil {
+	if err := vcftest.Write(zw, vcftest.Spec{Records: records, Seed: 7, Plants: plants}, ref); err != nil {
 		t.Fatal(err)
 	}
 	if err := zw.Close(); err != nil {
@@ -94,9 +93,9 @@ func WGS(t testing.TB, k *kb.KB, records int) string {
 
 // Plants reads every 20th P/LP ClinVar record of a (gzip) VCF without a chr prefix, keeping
 // single-ALT records whose REF the built-in GRCh38 reference confirms.
-func Plants(t testing.TB, k *kb.KB, path string) []benchmarks.Plant {
+func Plants(t testing.TB, ref vcftest.Genome, path string) []vcftest.Plant {
 	t.Helper()
-	var out []benchmarks.Plant
+	var out []vcftest.Plant
 	n := 0
 	for _, c := range oracle.DataLines(t, path) {
 		if n++; n%20 != 0 || len(c) < 5 || strings.ContainsAny(c[4], ",<") {
@@ -107,8 +106,8 @@ func Plants(t testing.TB, k *kb.KB, path string) []benchmarks.Plant {
 			t.Fatal(err)
 		}
 		chrom := "chr" + c[0]
-		if seq, ok := k.Genome.Fetch(chrom, pos, pos+len(c[3])-1); ok && seq == c[3] {
-			out = append(out, benchmarks.Plant{Chrom: chrom, Pos: pos, Ref: c[3], Alt: c[4]})
+		if seq, ok := ref.Fetch(chrom, pos, pos+len(c[3])-1); ok && seq == c[3] {
+			out = append(out, vcftest.Plant{Chrom: chrom, Pos: pos, Ref: c[3], Alt: c[4]})
 		}
 	}
 	return out

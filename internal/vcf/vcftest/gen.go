@@ -1,10 +1,11 @@
-// Package benchmarks generates benchmark inputs (whole-genome, exome and panel-size VCFs) and
-// holds the end-to-end benchmarks of Precis. The generated files look like a real single-sample
-// caller output (GATK HaplotypeCaller): GRCh38 contig header, sorted records at a realistic
-// density, HaplotypeCaller's INFO annotations and GT:AD:DP:GQ:PL sample columns, REF alleles
-// taken from the built-in reference inside the panels so the genome-build checks pass, and
-// real ClinVar variants planted in the panels.
-package benchmarks
+// Package vcftest generates the synthetic VCFs that tests and the benchmark harness
+// (benchmarks/harness) share: whole-genome-scale, exome- and panel-size files. It is test and
+// benchmark support, never linked into the precis binary. The generated files look like a
+// real single-sample caller output (GATK HaplotypeCaller): GRCh38 contig header, sorted
+// records at a realistic density, HaplotypeCaller's INFO annotations and GT:AD:DP:GQ:PL sample
+// columns, REF alleles taken from the built-in reference inside the panels so the genome-build
+// checks pass, and real ClinVar variants planted in the panels.
+package vcftest
 
 import (
 	"bufio"
@@ -32,7 +33,7 @@ var grch38 = []struct {
 }
 
 // Version changes whenever Write writes different bytes for the same Spec, so that cached
-// generated files (see internal/bench.Input) are made again.
+// generated files (the harness's Input, indextest.WGS) are made again.
 const Version = 2
 
 // Genome gives reference bases (1-based inclusive); ok is false outside the known sequence.

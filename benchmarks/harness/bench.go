@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"bufio"
@@ -17,13 +17,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/precis-dx/precis/benchmarks"
 	"github.com/precis-dx/precis/internal/kb"
-	"github.com/precis-dx/precis/internal/service/minioproc"
+	"github.com/precis-dx/precis/internal/service/servicetest"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // ErrConfig reports a Config the harness cannot run.
-var ErrConfig = errors.New("bench: config")
+var ErrConfig = errors.New("harness: config")
 
 // Config says what the harness generates, runs and writes. A Config is a plain value.
 type Config struct {
@@ -41,7 +41,7 @@ type Config struct {
 	Reps         int // runs of each side-by-side command; the median is reported
 
 	SkipService bool   // leave out MinIO and the service
-	MinIO       string // MinIO server binary; "" finds one (minioproc.FindMinIO)
+	MinIO       string // MinIO server binary; "" finds one (servicetest.FindMinIO)
 	Mode        string // "full" or "quick", recorded in the results
 	Command     string // the command line that ran the harness, recorded in the results
 	Log         *slog.Logger
@@ -279,7 +279,7 @@ func (h *harness) minioBin() (string, error) {
 	if h.cfg.MinIO != "" {
 		return h.cfg.MinIO, nil
 	}
-	return minioproc.FindMinIO()
+	return servicetest.FindMinIO()
 }
 
 // versions records the versions of the programs measured.
@@ -312,11 +312,11 @@ func (h *harness) inputs(k *kb.KB) (files []File, exomes []string, err error) {
 	plants := Plants(k, h.cfg.Plants)
 	specs := []struct {
 		kind string
-		spec benchmarks.Spec
+		spec vcftest.Spec
 	}{
-		{"wgs", benchmarks.Spec{Records: h.cfg.WGSRecords, Seed: 1, Plants: plants}},
-		{"exome", benchmarks.Spec{Records: h.cfg.ExomeRecords, Seed: 99, Plants: plants}},
-		{"panel", benchmarks.Spec{Records: h.cfg.PanelRecords, Seed: 3, Plants: plants, Spans: PanelSpans(k)}},
+		{"wgs", vcftest.Spec{Records: h.cfg.WGSRecords, Seed: 1, Plants: plants}},
+		{"exome", vcftest.Spec{Records: h.cfg.ExomeRecords, Seed: 99, Plants: plants}},
+		{"panel", vcftest.Spec{Records: h.cfg.PanelRecords, Seed: 3, Plants: plants, Spans: PanelSpans(k)}},
 	}
 	for _, s := range specs {
 		start := time.Now()
@@ -337,7 +337,7 @@ func (h *harness) inputs(k *kb.KB) (files []File, exomes []string, err error) {
 	}
 	start := time.Now()
 	for i := 0; i < h.cfg.Exomes; i++ {
-		p, err := Input(h.cfg.Cache, fmt.Sprintf("exome%03d", i), benchmarks.Spec{Records: h.cfg.ExomeRecords, Seed: uint64(100 + i), Plants: plants}, k)
+		p, err := Input(h.cfg.Cache, fmt.Sprintf("exome%03d", i), vcftest.Spec{Records: h.cfg.ExomeRecords, Seed: uint64(100 + i), Plants: plants}, k)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"bytes"
@@ -25,12 +25,12 @@ import (
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/service"
-	"github.com/precis-dx/precis/internal/service/minioproc"
+	"github.com/precis-dx/precis/internal/service/servicetest"
 	"github.com/precis-dx/precis/internal/store"
 )
 
 // ErrRun reports a batch that did not finish.
-var ErrRun = errors.New("bench: run")
+var ErrRun = errors.New("harness: run")
 
 // Batch is one batch of samples annotated through the CLI or the service.
 type Batch struct {
@@ -228,14 +228,14 @@ const bucket = "precis-bench"
 // of it that counts the object bytes the workers read, and the service (embedded NATS with
 // JetStream, ingest and workers) in this process.
 type serviceStack struct {
-	minio *minioproc.Server
+	minio *servicetest.MinIO
 	proxy *countingProxy
 	svc   *service.Service
 }
 
 // startService starts the stack with its state under dir.
 func startService(ctx context.Context, minioBin, dir string, workers int) (*serviceStack, error) {
-	m, err := minioproc.Launch(minioBin, filepath.Join(dir, "minio"))
+	m, err := servicetest.Launch(minioBin, filepath.Join(dir, "minio"))
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +246,7 @@ func startService(ctx context.Context, minioBin, dir string, workers int) (*serv
 		return nil, err
 	}
 	s.svc, err = service.Start(ctx, service.Config{DataDir: filepath.Join(dir, "service"),
-		S3:      store.S3Config{Endpoint: s.proxy.addr(), Bucket: bucket, AccessKey: minioproc.User, SecretKey: minioproc.Password},
+		S3:      store.S3Config{Endpoint: s.proxy.addr(), Bucket: bucket, AccessKey: servicetest.User, SecretKey: servicetest.Password},
 		Workers: workers, Ingest: true, Version: "bench", Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		s.close(ctx)

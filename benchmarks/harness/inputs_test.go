@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"os"
@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/precis-dx/precis/benchmarks"
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // TestPlants: every planted variant is a ClinVar P/LP entry of the embedded knowledge base
@@ -115,6 +115,6 @@ func TestInputCached(t *testing.T) {
 	}
 }
 
-func benchmarksSpec(records int, seed uint64) benchmarks.Spec {
-	return benchmarks.Spec{Records: records, Seed: seed}
+func benchmarksSpec(records int, seed uint64) vcftest.Spec {
+	return vcftest.Spec{Records: records, Seed: seed}
 }

@@ -1,13 +1,15 @@
-package fhir
+package fhirtest
 
 import (
 	"encoding/json"
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/precis-dx/precis/internal/fhir/ig"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/report"
 )
@@ -132,8 +134,8 @@ func profiles(res node) []string {
 	return out
 }
 
-var knownProfiles = []string{ProfileGenomicReport, ProfileVariant, ProfileGenotype, ProfileDiagnosticImplication,
-	ProfileTherapeuticImplication, ProfileMedicationRecommendation, ProfileFollowupRecommendation, ProfileRegionStudied}
+var knownProfiles = []string{ig.ProfileGenomicReport, ig.ProfileVariant, ig.ProfileGenotype, ig.ProfileDiagnosticImplication,
+	ig.ProfileTherapeuticImplication, ig.ProfileMedicationRecommendation, ig.ProfileFollowupRecommendation, ig.ProfileRegionStudied}
 
 func (v *validator) run(b []byte) {
 	var root any
@@ -202,29 +204,29 @@ func (v *validator) run(b []byte) {
 		switch e.kind {
 		case "Patient":
 			v.patient(e)
-		case ProfileGenomicReport:
+		case ig.ProfileGenomicReport:
 			v.genomicReport(e)
-		case ProfileVariant:
+		case ig.ProfileVariant:
 			v.observation(e)
 			v.variant(e)
-		case ProfileGenotype:
+		case ig.ProfileGenotype:
 			v.observation(e)
 			v.genotype(e)
-		case ProfileDiagnosticImplication:
+		case ig.ProfileDiagnosticImplication:
 			v.observation(e)
-			v.implication(e, tbdDiagnostic, ProfileVariant)
+			v.implication(e, ig.TBDDiagnostic, ig.ProfileVariant)
 			v.significance(e, "Diagnostic Implication")
-		case ProfileTherapeuticImplication:
+		case ig.ProfileTherapeuticImplication:
 			v.observation(e)
-			v.implication(e, tbdTherapeutic, ProfileVariant, ProfileGenotype)
+			v.implication(e, ig.TBDTherapeutic, ig.ProfileVariant, ig.ProfileGenotype)
 			v.therapeutic(e)
-		case ProfileRegionStudied:
+		case ig.ProfileRegionStudied:
 			v.observation(e)
 			v.regionStudied(e)
-		case ProfileMedicationRecommendation:
-			v.task(e, "treatment:", ProfileTherapeuticImplication)
-		case ProfileFollowupRecommendation:
-			v.task(e, "follow-up:", ProfileTherapeuticImplication, ProfileDiagnosticImplication)
+		case ig.ProfileMedicationRecommendation:
+			v.task(e, "treatment:", ig.ProfileTherapeuticImplication)
+		case ig.ProfileFollowupRecommendation:
+			v.task(e, "follow-up:", ig.ProfileTherapeuticImplication, ig.ProfileDiagnosticImplication)
 		case "DiagnosticReport", "Observation", "Task":
 			v.addf(e, "%s does not claim a Genomics Reporting profile this package writes", e.kind)
 		default:
@@ -307,15 +309,15 @@ func (v *validator) genomicReport(e *entry) {
 	if str(r["status"]) != "final" {
 		v.addf(e, "GenomicReport status is %q, want final", str(r["status"]))
 	}
-	if !hasCoding(obj(r["code"]), sysLOINC, loincGeneticReport) {
-		v.addf(e, "GenomicReport code is not LOINC %s", loincGeneticReport)
+	if !hasCoding(obj(r["code"]), ig.SysLOINC, ig.LOINCGeneticReport) {
+		v.addf(e, "GenomicReport code is not LOINC %s", ig.LOINCGeneticReport)
 	}
 	ge := false
 	for _, c := range objs(r["category"]) {
-		ge = ge || hasCoding(c, sysV20074, "GE")
+		ge = ge || hasCoding(c, ig.SysV20074, "GE")
 	}
 	if !ge {
-		v.addf(e, "GenomicReport has no category %s|GE", sysV20074)
+		v.addf(e, "GenomicReport has no category %s|GE", ig.SysV20074)
 	}
 	if r["subject"] == nil {
 		v.addf(e, "GenomicReport has no subject")
@@ -326,20 +328,20 @@ func (v *validator) genomicReport(e *entry) {
 	}
 	for i, ref := range arr(r["result"]) {
 		v.points(e, fmt.Sprintf("result[%d]", i), ref,
-			ProfileVariant, ProfileGenotype, ProfileDiagnosticImplication, ProfileTherapeuticImplication, ProfileRegionStudied)
+			ig.ProfileVariant, ig.ProfileGenotype, ig.ProfileDiagnosticImplication, ig.ProfileTherapeuticImplication, ig.ProfileRegionStudied)
 	}
 	note := ""
 	for _, x := range objs(r["extension"]) {
 		switch str(x["url"]) {
-		case extGenomicReportNote:
+		case ig.ExtGenomicReportNote:
 			a := obj(x["valueAnnotation"])
 			for _, ax := range objs(a["extension"]) {
-				if str(ax["url"]) == extAnnotationCode && hasCoding(obj(ax["valueCodeableConcept"]), sysAnnotation, annotationMethodNote) {
+				if str(ax["url"]) == ig.ExtAnnotationCode && hasCoding(obj(ax["valueCodeableConcept"]), ig.SysAnnotation, ig.AnnotationMethodNote) {
 					note += str(a["text"]) + "\n"
 				}
 			}
-		case extRecommendedAction:
-			v.points(e, "recommended-action", x["valueReference"], ProfileMedicationRecommendation, ProfileFollowupRecommendation)
+		case ig.ExtRecommendedAction:
+			v.points(e, "recommended-action", x["valueReference"], ig.ProfileMedicationRecommendation, ig.ProfileFollowupRecommendation)
 		}
 	}
 	for _, label := range []string{"Pipeline: ", "Knowledge base: ", "Input SHA-256: ", "Genome build: "} {
@@ -360,8 +362,8 @@ func (v *validator) observation(e *entry) {
 	}
 	lab, ge := false, false
 	for _, c := range objs(r["category"]) {
-		lab = lab || hasCoding(c, sysObsCategory, "laboratory")
-		ge = ge || hasCoding(c, sysV20074, "GE")
+		lab = lab || hasCoding(c, ig.SysObsCategory, "laboratory")
+		ge = ge || hasCoding(c, ig.SysV20074, "GE")
 	}
 	if !lab || !ge {
 		v.addf(e, "categories laboratory and GE are both required (GenomicBase)")
@@ -370,7 +372,7 @@ func (v *validator) observation(e *entry) {
 		v.addf(e, "no subject")
 	}
 	v.points(e, "subject", r["subject"], "Patient")
-	if n := len(components(r, sysTBD, tbdConclusion)); n > 1 {
+	if n := len(components(r, ig.SysTBD, ig.TBDConclusion)); n > 1 {
 		v.addf(e, "%d conclusion-string components, want at most one (GenomicBase)", n)
 	}
 	for i, c := range objs(r["component"]) {
@@ -396,11 +398,11 @@ func (v *validator) one(e *entry, system, code, what string) node {
 }
 
 func (v *validator) gene(e *entry) {
-	if c := v.one(e, sysLOINC, loincGene, "gene studied"); c != nil {
+	if c := v.one(e, ig.SysLOINC, ig.LOINCGene, "gene studied"); c != nil {
 		cc := obj(c["valueCodeableConcept"])
 		ok := str(cc["text"]) != ""
 		for _, cd := range codings(cc) {
-			ok = ok || (str(cd["system"]) == sysHGNC && strings.HasPrefix(str(cd["code"]), "HGNC:"))
+			ok = ok || (str(cd["system"]) == ig.SysHGNC && strings.HasPrefix(str(cd["code"]), "HGNC:"))
 		}
 		if !ok {
 			v.addf(e, "gene studied has neither an HGNC coding nor a text")
@@ -410,52 +412,52 @@ func (v *validator) gene(e *entry) {
 
 func (v *validator) variant(e *entry) {
 	r := e.res
-	if !hasCoding(obj(r["code"]), sysLOINC, loincVariant) {
-		v.addf(e, "Variant code is not LOINC %s", loincVariant)
+	if !hasCoding(obj(r["code"]), ig.SysLOINC, ig.LOINCVariant) {
+		v.addf(e, "Variant code is not LOINC %s", ig.LOINCVariant)
 	}
-	if !hasCoding(obj(r["valueCodeableConcept"]), sysLOINC, answerPresent) {
-		v.addf(e, "Variant value is not LOINC %s (Present)", answerPresent)
+	if !hasCoding(obj(r["valueCodeableConcept"]), ig.SysLOINC, ig.AnswerPresent) {
+		v.addf(e, "Variant value is not LOINC %s (Present)", ig.AnswerPresent)
 	}
 	v.gene(e)
 	hgvs := 0
-	for _, code := range []string{loincHGVSc, loincHGVSp, loincHGVSg} {
-		cs := components(r, sysLOINC, code)
+	for _, code := range []string{ig.LOINCHGVSc, ig.LOINCHGVSp, ig.LOINCHGVSg} {
+		cs := components(r, ig.SysLOINC, code)
 		if len(cs) > 1 {
 			v.addf(e, "%d HGVS components %s, want at most one", len(cs), code)
 		}
 		for _, c := range cs {
 			cd := codings(obj(c["valueCodeableConcept"]))
-			if len(cd) == 0 || str(cd[0]["system"]) != sysHGVS || str(cd[0]["code"]) == "" {
-				v.addf(e, "HGVS component %s is not coded in %s", code, sysHGVS)
+			if len(cd) == 0 || str(cd[0]["system"]) != ig.SysHGVS || str(cd[0]["code"]) == "" {
+				v.addf(e, "HGVS component %s is not coded in %s", code, ig.SysHGVS)
 			}
-			if code != loincHGVSp {
+			if code != ig.LOINCHGVSp {
 				hgvs++
 			}
 		}
 	}
 	sv := v.structural(e)
 	if hgvs == 0 && !sv {
-		v.addf(e, "Variant has neither a c. (%s) nor a g. (%s) HGVS component, nor a structural DNA change type (%s) with its start-end", loincHGVSc, loincHGVSg, loincDNAChangeType)
+		v.addf(e, "Variant has neither a c. (%s) nor a g. (%s) HGVS component, nor a structural DNA change type (%s) with its start-end", ig.LOINCHGVSc, ig.LOINCHGVSg, ig.LOINCDNAChangeType)
 	}
-	if c := v.one(e, sysLOINC, loincAssembly, "reference sequence assembly"); c != nil {
+	if c := v.one(e, ig.SysLOINC, ig.LOINCAssembly, "reference sequence assembly"); c != nil {
 		cc := obj(c["valueCodeableConcept"])
-		if str(cc["text"]) == "" && !hasCoding(cc, sysLOINC, answerGRCh38) && !hasCoding(cc, sysLOINC, answerGRCh37) {
-			v.addf(e, "assembly is neither GRCh38 (%s), GRCh37 (%s) nor a text", answerGRCh38, answerGRCh37)
+		if str(cc["text"]) == "" && !hasCoding(cc, ig.SysLOINC, ig.AnswerGRCh38) && !hasCoding(cc, ig.SysLOINC, ig.AnswerGRCh37) {
+			v.addf(e, "assembly is neither GRCh38 (%s), GRCh37 (%s) nor a text", ig.AnswerGRCh38, ig.AnswerGRCh37)
 		}
 	}
-	for _, c := range components(r, sysLOINC, loincAllelicState) {
+	for _, c := range components(r, ig.SysLOINC, ig.LOINCAllelicState) {
 		ok := false
-		for _, a := range zygosityAnswers {
-			ok = ok || hasCoding(obj(c["valueCodeableConcept"]), sysLOINC, a.code)
+		for _, a := range ig.ZygosityAnswers {
+			ok = ok || hasCoding(obj(c["valueCodeableConcept"]), ig.SysLOINC, a.Code)
 		}
 		if !ok {
 			v.addf(e, "allelic state is not a LOINC LL381-5 answer")
 		}
 	}
-	for _, c := range components(r, sysLOINC, loincVAF) {
+	for _, c := range components(r, ig.SysLOINC, ig.LOINCVAF) {
 		q := obj(c["valueQuantity"])
 		f, isNum := q["value"].(float64)
-		if !isNum || str(q["system"]) != sysUCUM || f < 0 || f > 100 {
+		if !isNum || str(q["system"]) != ig.SysUCUM || f < 0 || f > 100 {
 			v.addf(e, "sample allelic frequency is not a UCUM quantity between 0 and 100 %%")
 		}
 	}
@@ -465,7 +467,7 @@ func (v *validator) variant(e *entry) {
 // significance checks the single 53037-8 component: an LL4034-6 answer, or text without a
 // coding for the classifications LL4034-6 has no answer for.
 func (v *validator) significance(e *entry, what string) {
-	c := v.one(e, sysLOINC, loincClinSig, what+" clinical significance")
+	c := v.one(e, ig.SysLOINC, ig.LOINCClinSig, what+" clinical significance")
 	if c == nil {
 		return
 	}
@@ -479,8 +481,8 @@ func (v *validator) significance(e *entry, what string) {
 	}
 	for _, x := range cd {
 		ok := false
-		for _, a := range classificationAnswers {
-			ok = ok || (str(x["system"]) == sysLOINC && str(x["code"]) == a.code)
+		for _, a := range ig.ClassificationAnswers {
+			ok = ok || (str(x["system"]) == ig.SysLOINC && str(x["code"]) == a.Code)
 		}
 		if !ok {
 			v.addf(e, "clinical significance %s|%s is not a LOINC LL4034-6 answer", str(x["system"]), str(x["code"]))
@@ -490,8 +492,8 @@ func (v *validator) significance(e *entry, what string) {
 
 func (v *validator) genotype(e *entry) {
 	r := e.res
-	if !hasCoding(obj(r["code"]), sysLOINC, loincGenotype) {
-		v.addf(e, "Genotype code is not LOINC %s", loincGenotype)
+	if !hasCoding(obj(r["code"]), ig.SysLOINC, ig.LOINCGenotype) {
+		v.addf(e, "Genotype code is not LOINC %s", ig.LOINCGenotype)
 	}
 	if str(obj(r["valueCodeableConcept"])["text"]) == "" {
 		v.addf(e, "Genotype has no genotype text")
@@ -502,8 +504,8 @@ func (v *validator) genotype(e *entry) {
 // implication checks a GenomicImplication: its code, no value, derivedFrom 1..*.
 func (v *validator) implication(e *entry, code string, from ...string) {
 	r := e.res
-	if !hasCoding(obj(r["code"]), sysTBD, code) {
-		v.addf(e, "code is not %s|%s", sysTBD, code)
+	if !hasCoding(obj(r["code"]), ig.SysTBD, code) {
+		v.addf(e, "code is not %s|%s", ig.SysTBD, code)
 	}
 	for k := range r {
 		if strings.HasPrefix(k, "value") {
@@ -523,25 +525,25 @@ func (v *validator) therapeutic(e *entry) {
 	r := e.res
 	fromGenotype := false
 	for _, ref := range arr(r["derivedFrom"]) {
-		if t := v.target(ref); t != nil && t.kind == ProfileGenotype {
+		if t := v.target(ref); t != nil && t.kind == ig.ProfileGenotype {
 			fromGenotype = true
 		}
 	}
 	if fromGenotype {
-		if c := v.one(e, sysTBD, tbdTherapeutic, "therapeutic implication (phenotype)"); c != nil {
+		if c := v.one(e, ig.SysTBD, ig.TBDTherapeutic, "therapeutic implication (phenotype)"); c != nil {
 			cc := obj(c["valueCodeableConcept"])
 			if str(cc["text"]) == "" && len(codings(cc)) == 0 {
 				v.addf(e, "phenotype has neither a code nor a text")
 			}
 		}
-	} else if len(components(r, sysLOINC, loincClinSig)) > 0 {
+	} else if len(components(r, ig.SysLOINC, ig.LOINCClinSig)) > 0 {
 		v.significance(e, "Therapeutic Implication")
 	}
-	for _, c := range components(r, sysLOINC, loincMedication) {
+	for _, c := range components(r, ig.SysLOINC, ig.LOINCMedication) {
 		cc := obj(c["valueCodeableConcept"])
 		ok := str(cc["text"]) != ""
 		for _, cd := range codings(cc) {
-			ok = ok || (str(cd["system"]) == sysRxNorm && str(cd["code"]) != "")
+			ok = ok || (str(cd["system"]) == ig.SysRxNorm && str(cd["code"]) != "")
 		}
 		if !ok {
 			v.addf(e, "medication assessed has neither an RxNorm coding nor a text")
@@ -552,7 +554,7 @@ func (v *validator) therapeutic(e *entry) {
 // tag returns the tag a Task carries in its "tag" input.
 func tag(task node) string {
 	for _, in := range objs(task["input"]) {
-		if str(obj(in["type"])["text"]) == inputTag {
+		if str(obj(in["type"])["text"]) == ig.InputTag {
 			return str(in["valueString"])
 		}
 	}
@@ -582,22 +584,22 @@ func (v *validator) task(e *entry, prefix string, reasons ...string) {
 	}
 	report := false
 	for _, in := range objs(r["input"]) {
-		if str(obj(in["type"])["text"]) == inputReport {
-			report = v.points(e, "genomic-report input", in["valueReference"], ProfileGenomicReport) != nil || report
+		if str(obj(in["type"])["text"]) == ig.InputReport {
+			report = v.points(e, "genomic-report input", in["valueReference"], ig.ProfileGenomicReport) != nil || report
 		}
 	}
 	if !report {
 		v.addf(e, "Task names no GenomicReport in its inputs")
 	}
 	if c := obj(r["code"]); c != nil {
-		allowed := followupActions
+		allowed := ig.FollowupActions
 		if prefix == "treatment:" {
-			allowed = medicationActions
+			allowed = ig.MedicationActions
 		}
 		for _, cd := range codings(c) {
 			ok := false
 			for _, a := range allowed {
-				ok = ok || (str(cd["system"]) == sysLOINC && str(cd["code"]) == a.code)
+				ok = ok || (str(cd["system"]) == ig.SysLOINC && str(cd["code"]) == a.Code)
 			}
 			if !ok {
 				v.addf(e, "Task code %s|%s is not an answer of the profile's LOINC list", str(cd["system"]), str(cd["code"]))
@@ -617,7 +619,7 @@ func (v *validator) links() {
 	listed := map[string]int{}
 	named := map[string]int{}
 	for _, e := range v.entries {
-		if e.kind != ProfileGenomicReport {
+		if e.kind != ig.ProfileGenomicReport {
 			continue
 		}
 		subject := str(obj(e.res["subject"])["reference"])
@@ -630,7 +632,7 @@ func (v *validator) links() {
 		}
 		tags := map[string]bool{}
 		for _, x := range objs(e.res["extension"]) {
-			if str(x["url"]) != extRecommendedAction {
+			if str(x["url"]) != ig.ExtRecommendedAction {
 				continue
 			}
 			u := str(obj(x["valueReference"])["reference"])
@@ -656,22 +658,22 @@ func (v *validator) links() {
 	}
 	for _, e := range v.entries {
 		switch e.kind {
-		case ProfileVariant, ProfileGenotype, ProfileDiagnosticImplication, ProfileTherapeuticImplication, ProfileRegionStudied:
+		case ig.ProfileVariant, ig.ProfileGenotype, ig.ProfileDiagnosticImplication, ig.ProfileTherapeuticImplication, ig.ProfileRegionStudied:
 			if listed[e.fullURL] != 1 {
 				v.addf(e, "observation is listed in %d GenomicReport results, want 1", listed[e.fullURL])
 			}
-		case ProfileMedicationRecommendation, ProfileFollowupRecommendation:
+		case ig.ProfileMedicationRecommendation, ig.ProfileFollowupRecommendation:
 			if named[e.fullURL] != 1 {
 				v.addf(e, "Task is named by %d GenomicReport recommended-action extensions, want 1", named[e.fullURL])
 			}
 		}
 		switch e.kind {
-		case ProfileVariant:
-			if n := derived[e.fullURL][ProfileDiagnosticImplication]; n != 1 {
+		case ig.ProfileVariant:
+			if n := derived[e.fullURL][ig.ProfileDiagnosticImplication]; n != 1 {
 				v.addf(e, "Variant has %d Diagnostic Implications, want 1", n)
 			}
-		case ProfileGenotype:
-			if derived[e.fullURL][ProfileTherapeuticImplication] == 0 {
+		case ig.ProfileGenotype:
+			if derived[e.fullURL][ig.ProfileTherapeuticImplication] == 0 {
 				v.addf(e, "Genotype has no Therapeutic Implication")
 			}
 		}
@@ -682,7 +684,7 @@ func (v *validator) links() {
 func (v *validator) against(rep *report.Report) {
 	reports := map[string]*entry{} // sample id -> GenomicReport
 	for _, e := range v.entries {
-		if e.kind != ProfileGenomicReport {
+		if e.kind != ig.ProfileGenomicReport {
 			continue
 		}
 		p := v.target(e.res["subject"])
@@ -695,7 +697,7 @@ func (v *validator) against(rep *report.Report) {
 	}
 	n := 0
 	for _, e := range v.entries {
-		if e.kind == ProfileGenomicReport {
+		if e.kind == ig.ProfileGenomicReport {
 			n++
 		}
 	}
@@ -704,9 +706,9 @@ func (v *validator) against(rep *report.Report) {
 	}
 	for i := range rep.Samples {
 		s := &rep.Samples[i]
-		dr := reports[pseudonym(rep, s)]
+		dr := reports[ig.Pseudonym(rep, s)]
 		if dr == nil {
-			v.addf(nil, "no GenomicReport about sample %q", pseudonym(rep, s))
+			v.addf(nil, "no GenomicReport about sample %q", ig.Pseudonym(rep, s))
 			continue
 		}
 		v.provenance(dr, rep)
@@ -716,10 +718,10 @@ func (v *validator) against(rep *report.Report) {
 				results[t.kind] = append(results[t.kind], t)
 			}
 		}
-		v.findings(dr, s, results[ProfileVariant], rep.Input.Specimen)
-		v.calls(dr, s, results[ProfileGenotype], results[ProfileTherapeuticImplication])
+		v.findings(dr, s, results[ig.ProfileVariant], rep.Input.Specimen)
+		v.calls(dr, s, results[ig.ProfileGenotype], results[ig.ProfileTherapeuticImplication])
 		v.tasks(dr, s)
-		v.regions(dr, s, results[ProfileRegionStudied])
+		v.regions(dr, s, results[ig.ProfileRegionStudied])
 	}
 }
 
@@ -728,8 +730,8 @@ func (v *validator) against(rep *report.Report) {
 // given, that is a percentage from 0 to 100.
 func (v *validator) regionStudied(e *entry) {
 	r := e.res
-	if !hasCoding(obj(r["code"]), sysLOINC, loincRegionStudied) {
-		v.addf(e, "RegionStudied code is not LOINC %s", loincRegionStudied)
+	if !hasCoding(obj(r["code"]), ig.SysLOINC, ig.LOINCRegionStudied) {
+		v.addf(e, "RegionStudied code is not LOINC %s", ig.LOINCRegionStudied)
 	}
 	for k := range r {
 		if strings.HasPrefix(k, "value") {
@@ -737,17 +739,17 @@ func (v *validator) regionStudied(e *entry) {
 		}
 	}
 	v.gene(e)
-	if c := v.one(e, sysLOINC, loincRegionDesc, "region description"); c != nil && strings.TrimSpace(str(c["valueString"])) == "" {
+	if c := v.one(e, ig.SysLOINC, ig.LOINCRegionDesc, "region description"); c != nil && strings.TrimSpace(str(c["valueString"])) == "" {
 		v.addf(e, "region description has no valueString")
 	}
-	cs := components(r, sysTBD, tbdRegionCoverage)
+	cs := components(r, ig.SysTBD, ig.TBDRegionCoverage)
 	if len(cs) > 1 {
 		v.addf(e, "%d region-coverage components, want at most one", len(cs))
 	}
 	for _, c := range cs {
 		q := obj(c["valueQuantity"])
 		val, ok := q["value"].(float64)
-		if !ok || val < 0 || val > 100 || str(q["code"]) != "%" || str(q["system"]) != sysUCUM {
+		if !ok || val < 0 || val > 100 || str(q["code"]) != "%" || str(q["system"]) != ig.SysUCUM {
 			v.addf(e, "region coverage is not a UCUM %% quantity from 0 to 100: %v", c["valueQuantity"])
 		}
 	}
@@ -762,7 +764,7 @@ func (v *validator) regions(dr *entry, s *report.Sample, regions []*entry) {
 	}
 	byGene := map[string]*entry{}
 	for _, e := range regions {
-		for _, c := range components(e.res, sysLOINC, loincGene) {
+		for _, c := range components(e.res, ig.SysLOINC, ig.LOINCGene) {
 			cc := obj(c["valueCodeableConcept"])
 			g := str(cc["text"])
 			for _, cd := range codings(cc) {
@@ -778,10 +780,10 @@ func (v *validator) regions(dr *entry, s *report.Sample, regions []*entry) {
 			continue
 		}
 		desc := ""
-		for _, d := range components(e.res, sysLOINC, loincRegionDesc) {
+		for _, d := range components(e.res, ig.SysLOINC, ig.LOINCRegionDesc) {
 			desc += str(d["valueString"])
 		}
-		cov := components(e.res, sysTBD, tbdRegionCoverage)
+		cov := components(e.res, ig.SysTBD, ig.TBDRegionCoverage)
 		if c.Source == "none" || c.CoveredFraction == nil {
 			if len(cov) > 0 {
 				v.addf(e, "%s: region coverage given though the report's coverage is not known", c.Gene)
@@ -813,7 +815,7 @@ func cmpOr(a, b string) string {
 func (v *validator) provenance(dr *entry, rep *report.Report) {
 	note := ""
 	for _, x := range objs(dr.res["extension"]) {
-		if str(x["url"]) == extGenomicReportNote {
+		if str(x["url"]) == ig.ExtGenomicReportNote {
 			note += str(obj(x["valueAnnotation"])["text"]) + "\n"
 		}
 	}
@@ -854,8 +856,8 @@ func (v *validator) findings(dr *entry, s *report.Sample, variants []*entry, spe
 		f := &s.Findings[i]
 		var match *entry
 		for _, e := range variants {
-			if !used[e] && value(e.res, sysLOINC, loincHGVSc) == f.HGVSc && value(e.res, sysLOINC, loincHGVSp) == f.HGVSp &&
-				value(e.res, sysLOINC, loincHGVSg) == f.HGVSg {
+			if !used[e] && value(e.res, ig.SysLOINC, ig.LOINCHGVSc) == f.HGVSc && value(e.res, ig.SysLOINC, ig.LOINCHGVSp) == f.HGVSp &&
+				value(e.res, ig.SysLOINC, ig.LOINCHGVSg) == f.HGVSg {
 				match = e
 				break
 			}
@@ -866,44 +868,44 @@ func (v *validator) findings(dr *entry, s *report.Sample, variants []*entry, spe
 		}
 		used[match] = true
 		gene := f.Gene
-		if id, ok := hgnc[f.Gene]; ok {
+		if id, ok := ig.HGNC[f.Gene]; ok {
 			gene = id
 		}
-		if got := value(match.res, sysLOINC, loincGene); got != gene {
+		if got := value(match.res, ig.SysLOINC, ig.LOINCGene); got != gene {
 			v.addf(match, "gene studied is %q, want %q (%s)", got, gene, f.Gene)
 		}
-		if got := value(match.res, sysLOINC, loincTranscript); got != f.Transcript {
+		if got := value(match.res, ig.SysLOINC, ig.LOINCTranscript); got != f.Transcript {
 			v.addf(match, "transcript is %q, want %q", got, f.Transcript)
 		}
 		want := ""
-		if a, ok := zygosityAnswers[f.Zygosity]; ok {
-			want = a.code
+		if a, ok := ig.ZygosityAnswers[f.Zygosity]; ok {
+			want = a.Code
 		}
-		if got := value(match.res, sysLOINC, loincAllelicState); got != want {
+		if got := value(match.res, ig.SysLOINC, ig.LOINCAllelicState); got != want {
 			v.addf(match, "allelic state is %q, want %q (%s)", got, want, f.Zygosity)
 		}
-		wantSig := classificationText[f.Classification]
-		if a, ok := classificationAnswers[f.Classification]; ok {
-			wantSig = a.code
+		wantSig := ig.ClassificationText[f.Classification]
+		if a, ok := ig.ClassificationAnswers[f.Classification]; ok {
+			wantSig = a.Code
 		} else if wantSig == "" {
 			wantSig = f.Classification
 		}
-		if got := value(match.res, sysLOINC, loincClinSig); got != wantSig {
+		if got := value(match.res, ig.SysLOINC, ig.LOINCClinSig); got != wantSig {
 			v.addf(match, "Variant clinical significance is %q, want %q (%s)", got, wantSig, f.Classification)
 		}
 		for _, e := range v.entries {
-			if e.kind != ProfileDiagnosticImplication {
+			if e.kind != ig.ProfileDiagnosticImplication {
 				continue
 			}
 			for _, ref := range arr(e.res["derivedFrom"]) {
 				if str(obj(ref)["reference"]) == match.fullURL {
-					if got := value(e.res, sysLOINC, loincClinSig); got != wantSig {
+					if got := value(e.res, ig.SysLOINC, ig.LOINCClinSig); got != wantSig {
 						v.addf(e, "Diagnostic Implication clinical significance is %q, want %q (%s)", got, wantSig, f.Classification)
 					}
 				}
 			}
 		}
-		vaf := components(match.res, sysLOINC, loincVAF)
+		vaf := components(match.res, ig.SysLOINC, ig.LOINCVAF)
 		switch {
 		case f.VAF == nil && len(vaf) > 0:
 			v.addf(match, "sample allelic frequency given for a finding without VAF")
@@ -916,15 +918,15 @@ func (v *validator) findings(dr *entry, s *report.Sample, variants []*entry, spe
 			}
 		}
 		v.structuralFor(match, f)
-		source := obj(firstComponent(match.res, loincSourceClass)["valueCodeableConcept"])
-		if germ := hasCoding(source, sysLOINC, answerGermline); germ != (specimen == "germline") {
+		source := obj(firstComponent(match.res, ig.LOINCSourceClass)["valueCodeableConcept"])
+		if germ := hasCoding(source, ig.SysLOINC, ig.AnswerGermline); germ != (specimen == "germline") {
 			v.addf(match, "genomic source class germline is %v for a %s specimen", germ, specimen)
 		}
 	}
 }
 
 func firstComponent(res node, code string) node {
-	if cs := components(res, sysLOINC, code); len(cs) > 0 {
+	if cs := components(res, ig.SysLOINC, code); len(cs) > 0 {
 		return cs[0]
 	}
 	return nil
@@ -933,7 +935,7 @@ func firstComponent(res node, code string) node {
 // conclusions returns the conclusion-string values of res.
 func conclusions(res node) []string {
 	var out []string
-	for _, c := range components(res, sysTBD, tbdConclusion) {
+	for _, c := range components(res, ig.SysTBD, ig.TBDConclusion) {
 		out = append(out, str(c["valueString"]))
 	}
 	return out
@@ -974,22 +976,22 @@ func (v *validator) calls(dr *entry, s *report.Sample, genotypes, implications [
 			v.addf(g, "%d Therapeutic Implications for %d CPIC recommendations", len(tis), len(p.Recommendations))
 		}
 		phenotype := p.Phenotype
-		if t, ok := partialNormal(p); ok {
+		if t, ok := ig.PartialNormal(p); ok {
 			phenotype = t
-		} else if a, ok := phenotypeAnswers[p.Phenotype]; ok {
-			phenotype = a.code
+		} else if a, ok := ig.PhenotypeAnswers[p.Phenotype]; ok {
+			phenotype = a.Code
 		}
 		for _, ti := range tis {
-			if got := value(ti.res, sysTBD, tbdTherapeutic); got != phenotype {
+			if got := value(ti.res, ig.SysTBD, ig.TBDTherapeutic); got != phenotype {
 				v.addf(ti, "phenotype is %q, want %q (%s)", got, phenotype, p.Phenotype)
 			}
 		}
 		for _, r := range p.Recommendations {
 			found := false
 			for _, ti := range tis {
-				drug := components(ti.res, sysLOINC, loincMedication)
+				drug := components(ti.res, ig.SysLOINC, ig.LOINCMedication)
 				if len(drug) == 1 && str(obj(drug[0]["valueCodeableConcept"])["text"]) == r.Drug &&
-					contains(conclusions(ti.res), r.Text) && strings.Contains(notes(ti.res), "CPIC strength of recommendation: "+r.Strength) {
+					slices.Contains(conclusions(ti.res), r.Text) && strings.Contains(notes(ti.res), "CPIC strength of recommendation: "+r.Strength) {
 					found = true
 				}
 			}
@@ -1012,7 +1014,7 @@ func notes(res node) string {
 func (v *validator) tasks(dr *entry, s *report.Sample) {
 	got := map[string]*entry{}
 	for _, x := range objs(dr.res["extension"]) {
-		if str(x["url"]) == extRecommendedAction {
+		if str(x["url"]) == ig.ExtRecommendedAction {
 			if t := v.target(x["valueReference"]); t != nil {
 				got[tag(t.res)] = t
 			}
@@ -1023,9 +1025,9 @@ func (v *validator) tasks(dr *entry, s *report.Sample) {
 		var profile string
 		switch {
 		case strings.HasPrefix(t, "treatment:"):
-			profile = ProfileMedicationRecommendation
+			profile = ig.ProfileMedicationRecommendation
 		case strings.HasPrefix(t, "follow-up:"):
-			profile = ProfileFollowupRecommendation
+			profile = ig.ProfileFollowupRecommendation
 		default:
 			continue
 		}

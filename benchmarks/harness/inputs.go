@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"compress/gzip"
@@ -13,12 +13,12 @@ import (
 
 	"github.com/biogo/hts/bgzf"
 
-	"github.com/precis-dx/precis/benchmarks"
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // ErrInput reports a generated input that could not be made.
-var ErrInput = errors.New("bench: input")
+var ErrInput = errors.New("harness: input")
 
 // Plants returns up to n real ClinVar pathogenic or likely pathogenic variants of the panel
 // genes, taken from the embedded knowledge base (ClinVar's own classification, ClinVar
@@ -27,7 +27,7 @@ var ErrInput = errors.New("bench: input")
 // REF (ClinVar's REF is the GRCh38 base, so this drops only sites outside the stored
 // sequence), its alleles are plain bases, and it lies inside one 16 kb tabix tile (so the
 // index writer's linear index stays exact; see Index).
-func Plants(k *kb.KB, n int) []benchmarks.Plant {
+func Plants(k *kb.KB, n int) []vcftest.Plant {
 	var plp []kb.Entry
 	for e := range k.ClinVar.All() {
 		if kb.IsPLP(e.Classification) && isBases(e.Ref) && isBases(e.Alt) {
@@ -38,7 +38,7 @@ func Plants(k *kb.KB, n int) []benchmarks.Plant {
 		return nil
 	}
 	step := max(1, len(plp)/n)
-	var out []benchmarks.Plant
+	var out []vcftest.Plant
 	lastChrom, lastPos := "", 0
 	for i := 0; i < len(plp) && len(out) < n; i += step {
 		e := plp[i]
@@ -51,7 +51,7 @@ func Plants(k *kb.KB, n int) []benchmarks.Plant {
 			continue // one planted record per position
 		}
 		if seq, ok := k.Genome.Fetch(e.Chrom, e.Pos, e.Pos+len(e.Ref)-1); ok && seq == e.Ref {
-			out = append(out, benchmarks.Plant{Chrom: e.Chrom, Pos: e.Pos, Ref: e.Ref, Alt: e.Alt})
+			out = append(out, vcftest.Plant{Chrom: e.Chrom, Pos: e.Pos, Ref: e.Ref, Alt: e.Alt})
 			lastChrom, lastPos = e.Chrom, e.Pos
 		}
 	}
@@ -74,10 +74,10 @@ func isBases(s string) bool {
 
 // PanelSpans returns the knowledge base's panel regions as generator spans: a panel-size
 // file has its records only there.
-func PanelSpans(k *kb.KB) []benchmarks.Span {
-	spans := make([]benchmarks.Span, 0, len(k.Regions))
+func PanelSpans(k *kb.KB) []vcftest.Span {
+	spans := make([]vcftest.Span, 0, len(k.Regions))
 	for _, r := range k.Regions {
-		spans = append(spans, benchmarks.Span{Chrom: r.Chrom, Start: r.Start, End: r.End})
+		spans = append(spans, vcftest.Span{Chrom: r.Chrom, Start: r.Start, End: r.End})
 	}
 	return spans
 }
@@ -87,12 +87,12 @@ func PanelSpans(k *kb.KB) []benchmarks.Span {
 // the whole spec, the generator's version and the knowledge-base version, so a changed spec
 // or generator makes a new file and an unchanged one is reused. The file is written under a temporary name and renamed, so an
 // interrupted run leaves no half file behind.
-func Input(dir, name string, spec benchmarks.Spec, k *kb.KB) (string, error) {
+func Input(dir, name string, spec vcftest.Spec, k *kb.KB) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrInput, err)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%+v|%s|%d", spec, k.Version, benchmarks.Version)
+	fmt.Fprintf(h, "%+v|%s|%d", spec, k.Version, vcftest.Version)
 	path := filepath.Join(dir, fmt.Sprintf("%s-%d-%d-%s.vcf.gz", name, spec.Records, spec.Seed, hex.EncodeToString(h.Sum(nil))[:10]))
 	if _, err := os.Stat(path); err == nil {
 		return path, nil
@@ -107,7 +107,7 @@ func Input(dir, name string, spec benchmarks.Spec, k *kb.KB) (string, error) {
 		tmp.Close()
 		return "", fmt.Errorf("%w: %v", ErrInput, err)
 	}
-	if err := benchmarks.Write(zw, spec, k.Genome); err != nil {
+	if err := vcftest.Write(zw, spec, k.Genome); err != nil {
 		zw.Close()
 		tmp.Close()
 		return "", fmt.Errorf("%w: generate %s: %v", ErrInput, name, err)

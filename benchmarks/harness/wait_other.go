@@ -1,8 +1,8 @@
 //go:build !linux
 
-package bench
+package harness
 
 import "errors"
 
 // waitExited cannot wait without reaping here: Measure then reports no bytes read.
-func waitExited(pid int) error { return errors.New("bench: waitid is Linux only") }
+func waitExited(pid int) error { return errors.New("harness: waitid is Linux only") }

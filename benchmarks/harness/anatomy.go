@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // ErrLayout reports an index whose bytes are not a tabix or CSI index as the
 // specifications lay it out (tabix: https://samtools.github.io/hts-specs/tabix.pdf; CSI:
 // https://samtools.github.io/hts-specs/CSIv1.pdf; BGZF: SAMv1.pdf, section 4.1).
-var ErrLayout = errors.New("bench: index layout")
+var ErrLayout = errors.New("harness: index layout")
 
 // IndexAnatomy is what a tabix (.tbi) or CSI (.csi) index holds, counted from its bytes:
 // where its size goes, why it compresses as it does, and how much of it a reader walks to

@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"encoding/json"
@@ -61,7 +61,7 @@ func (r *Results) Markdown(image string) string {
 		}
 	}
 	p("- **Programs:** %s.\n", strings.Join(vs, "; "))
-	p("- **Regenerate:** `go run ./cmd/precis bench` from the repository root rewrites this file and `benchmarks/results/` (about two minutes on 2 cores the first time, half of it making the inputs, which are cached in `$TMPDIR/precis-bench`; under a minute after). `--quick` is a smaller run.\n\n")
+	p("- **Regenerate:** `go run ./cmd/precis-bench` from the repository root rewrites this file and `benchmarks/results/` (about two minutes on 2 cores the first time, half of it making the inputs, which are cached in `$TMPDIR/precis-bench`; under a minute after). `--quick` is a smaller run.\n\n")
 
 	p("## Targets\n\n| target | wanted | measured | |\n|---|---|---|---|\n")
 	for _, t := range r.Targets {

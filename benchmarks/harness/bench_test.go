@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/precis-dx/precis/internal/service/minioproc"
+	"github.com/precis-dx/precis/internal/service/servicetest"
 )
 
 // TestRunQuick runs the harness end to end in quick mode (500,000 WGS-scale records; 4
@@ -47,9 +47,9 @@ func TestRunQuick(t *testing.T) {
 	cfg.Reps = 1
 	cfg.Exomes = 4           // the service annotates in this process: slow under -race
 	cfg.WGSRecords = 150_000 // the same, for the WGS-scale rows; the size does not change what is checked
-	cfg.Command = "go test ./internal/bench -run TestRunQuick"
+	cfg.Command = "go test ./benchmarks/harness -run TestRunQuick"
 	cfg.Log = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if _, err := minioproc.FindMinIO(); err != nil {
+	if _, err := servicetest.FindMinIO(); err != nil {
 		if ci {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 )
 
 // ErrIndex reports a VCF the tabix writer cannot index.
-var ErrIndex = errors.New("bench: tabix index")
+var ErrIndex = errors.New("harness: tabix index")
 
 // tileWidth is the width of a tabix linear-index tile (SAM/BAM specification, section 5.1.3,
 // "16 kb"; tabix uses the same scheme).

@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"bufio"
@@ -17,8 +17,8 @@ import (
 	"github.com/biogo/hts/bgzf"
 	"github.com/biogo/hts/tabix"
 
-	"github.com/precis-dx/precis/benchmarks"
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // needTool returns the path of an external program, skipping the test without it (failing
@@ -47,10 +47,10 @@ func testFiles(t *testing.T) (k *kb.KB, paths []string) {
 	dir := t.TempDir()
 	for _, s := range []struct {
 		name string
-		spec benchmarks.Spec
+		spec vcftest.Spec
 	}{
-		{"genome", benchmarks.Spec{Records: 30_000, Seed: 11, Plants: Plants(k, 200)}},
-		{"panel", benchmarks.Spec{Records: 3_000, Seed: 12, Plants: Plants(k, 200), Spans: PanelSpans(k)}},
+		{"genome", vcftest.Spec{Records: 30_000, Seed: 11, Plants: Plants(k, 200)}},
+		{"panel", vcftest.Spec{Records: 3_000, Seed: 12, Plants: Plants(k, 200), Spans: PanelSpans(k)}},
 	} {
 		p, err := Input(dir, s.name, s.spec, k)
 		if err != nil {

@@ -1,6 +1,7 @@
-// Package bench is the harness behind `precis bench`: a benchmark bioinformaticians can run
-// on their own machine, with nothing but the precis binary and, for the comparison rows,
-// bcftools, tabix and a MinIO server.
+// Package harness is the benchmark harness run by cmd/precis-bench (and by `precis bench`,
+// which hands over to that program): a benchmark bioinformaticians can run on their own
+// machine, with nothing but the precis binary and, for the comparison rows, bcftools, tabix
+// and a MinIO server. It lives outside the precis binary: a clinical build links none of it.
 //
 // Run generates (or reuses, cached by spec) a WGS-scale, an exome-size and a panel-size
 // BGZF VCF with real ClinVar P/LP variants of the panel genes planted from the embedded
@@ -19,4 +20,4 @@
 //
 // The harness installs nothing: a missing program leaves its rows marked not measured, with
 // the reason.
-package bench
+package harness

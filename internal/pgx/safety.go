@@ -277,7 +277,14 @@ func (c *caller) safety(r *Result, k call) {
 			}
 		}
 	}
-	if len(notes) > 0 {
+	switch {
+	case len(c.opts.Evidence) > 0:
+		// The possible deficiency leads: it is what the clinician must act on first.
+		r.Alert.Message = "DPYD " + notes[0] + " CPIC alleles alone: " + strings.TrimPrefix(r.Alert.Message, "DPYD ")
+		if len(notes) > 1 {
+			r.Alert.Message += " " + strings.Join(notes[1:], " ")
+		}
+	case len(notes) > 0:
 		r.Alert.Message += " " + strings.Join(notes, " ")
 	}
 	for _, p := range sortedKeys(c.lowQ) {

@@ -501,6 +501,7 @@ func TestDiskFullNATS(t *testing.T) {
 	}})
 	lab := token(t, s, auth.RoleLab, "lab-a")
 	admin := token(t, s, auth.RoleAdmin)
+	cookies := webSignIn(t, s, token(t, s, auth.RoleClinician, "lab-a"), "/").Cookies()
 	submitRun := func(run string) {
 		t.Helper()
 		if resp, b := send(t, s, http.MethodPut, "/api/v1/runs/lab-a/"+run+"/files/s1.vcf", lab, []byte(tinyVCF)); resp.StatusCode != 201 {
@@ -526,6 +527,9 @@ func TestDiskFullNATS(t *testing.T) {
 	if resp, b := send(t, s, http.MethodGet, "/readyz", "", nil); resp.StatusCode != 503 {
 		t.Errorf("readyz with JetStream off: %s %s, want 503", resp.Status, b)
 	}
+	if got := webGet(t, s, "/", cookies); got != http.StatusServiceUnavailable {
+		t.Errorf("web page with JetStream off: %d, want 503 (try again), not 500", got)
+	}
 	// Nothing comes back while the disk is full.
 	if err := s.embedded.Recover(context.Background()); err == nil {
 		t.Error("Recover on a full disk: nil, want why not")
@@ -539,6 +543,9 @@ func TestDiskFullNATS(t *testing.T) {
 		resp, _ := send(t, s, http.MethodGet, "/readyz", "", nil)
 		return resp.StatusCode == 200
 	})
+	if got := webGet(t, s, "/", cookies); got != http.StatusOK {
+		t.Errorf("web page after recovery: %d, want 200 with the same session", got)
+	}
 	if resp, b := send(t, s, http.MethodGet, "/api/v1/runs/lab-a", lab, nil); resp.StatusCode != 200 {
 		t.Errorf("GET once space is back: %s %s, want 200", resp.Status, b)
 	}

@@ -301,6 +301,11 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, lang string, u
 
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, lang string, user *auth.Principal, what string, err error) {
 	s.log.ErrorContext(r.Context(), "web: "+what, "path", r.URL.Path, "err", err)
+	if queue.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded) {
+		// NATS or JetStream is down or reloading (a full disk): try again, as the API's 503 says.
+		s.errorPage(w, r, lang, user, http.StatusServiceUnavailable, "error.unavailable", "error.unavailable.text")
+		return
+	}
 	s.errorPage(w, r, lang, user, http.StatusInternalServerError, "error.internal", "error.internal.text")
 }
 

@@ -433,7 +433,7 @@ func contigLengths(k *kb.KB) []assembly.ContigLength {
 
 // interpret turns the kept records into per-sample findings, DPYD calls and tags.
 func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.Index, spans geneSpans, opts Options, rep *report.Report, qc *report.QC, at lines) []report.Sample {
-	dpydOrdered := slices.Contains(opts.Panels, "dpyd")
+	dpydOrdered := slices.Contains(opts.Panels, kb.PanelDPYD)
 	out := make([]report.Sample, len(samples))
 	sites := make([][]pgx.Site, len(samples))
 	for i, s := range samples {

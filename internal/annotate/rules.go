@@ -102,12 +102,18 @@ func reportable(class string) bool {
 	return actionable(class) || class == "uncertain_significance" || class == "conflicting"
 }
 
+// The panel gene lists are the knowledge base's (kb.GenesOf); the rules name the groups they
+// treat alike.
 var (
-	brcaGenes = []string{"BRCA1", "BRCA2"}
-	mmrGenes  = []string{"MLH1", "MSH2", "MSH6", "PMS2"}
+	brcaGenes  = kb.GenesOf(kb.PanelBRCA)
+	lynchGenes = kb.GenesOf(kb.PanelLynch)
+	// mmrGenes are the mismatch-repair genes of the Lynch panel. EPCAM is on the panel but is
+	// not a mismatch-repair gene: it causes Lynch syndrome only through 3' deletions that
+	// silence MSH2, so the rules treat it apart.
+	mmrGenes = slices.DeleteFunc(slices.Clone(lynchGenes), func(g string) bool { return g == "EPCAM" })
 	// lofReviewGenes: a novel predicted loss-of-function variant asks for expert review
 	// (DESIGN.md clinical rule 7). Loss of function is the disease mechanism of all six.
-	lofReviewGenes = []string{"BRCA1", "BRCA2", "MLH1", "MSH2", "MSH6", "PMS2"}
+	lofReviewGenes = slices.Concat(brcaGenes, mmrGenes)
 )
 
 // ruleContext is what the tag rules know about a finding beyond the finding itself.
@@ -229,8 +235,6 @@ func findingTags(f *report.Finding, c ruleContext) []report.Rationale {
 	}
 	return out
 }
-
-var lynchGenes = []string{"MLH1", "MSH2", "MSH6", "PMS2", "EPCAM"}
 
 func panelSyndrome(gene string) string {
 	if slices.Contains(brcaGenes, gene) {

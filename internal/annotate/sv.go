@@ -282,7 +282,7 @@ func svTags(f *report.Finding, specimen string) []report.Rationale {
 		// INV, INS, BND and CNV of unknown direction in an exon: the effect needs review.
 		add("follow-up:confirmatory-testing", confirmReason, confirmSource)
 		add("follow-up:expert-review", what+": a structural rearrangement inside the gene; its effect on the transcript needs review", srcSVReview)
-	case f.Gene == "BRCA1" || f.Gene == "BRCA2":
+	case slices.Contains(brcaGenes, f.Gene):
 		add("follow-up:confirmatory-testing", confirmReason, confirmSource)
 		if !germline {
 			add("follow-up:germline-confirmation", what+" in a tumour specimen: test germline DNA before any hereditary conclusion", srcHBOC+"; "+srcCNV)
@@ -307,7 +307,7 @@ func svTags(f *report.Finding, specimen string) []report.Rationale {
 		add("follow-up:colonoscopy-surveillance", lynch+provisional, srcEPCAM+"; "+srcLynch)
 		add("follow-up:genetic-counselling", lynch+provisional, srcEPCAM+"; "+srcLynch)
 		add("follow-up:cascade-testing", "germline "+what+": offer testing to blood relatives once confirmed"+provisional, srcEPCAM+"; "+srcLynch)
-	case slices.Contains([]string{"MLH1", "MSH2", "MSH6", "PMS2"}, f.Gene):
+	case slices.Contains(mmrGenes, f.Gene):
 		add("follow-up:confirmatory-testing", confirmReason, confirmSource)
 		if !germline {
 			add("follow-up:germline-confirmation", what+" in a tumour specimen: test germline DNA before any hereditary conclusion", srcLynch+"; "+srcCNV)

@@ -21,29 +21,18 @@ var ErrUnknown = errors.New("panel: unknown panel")
 // one that orders everything (DESIGN.md clinical rule 5: only the ordered panels are reported).
 var ErrEmpty = errors.New("panel: no panel named")
 
-// Genes of each panel (DESIGN.md, "Panels").
-var genes = map[string][]string{
-	"dpyd":  {"DPYD"},
-	"brca":  {"BRCA1", "BRCA2"},
-	"lynch": {"MLH1", "MSH2", "MSH6", "PMS2", "EPCAM"},
-	"pole":  {"POLE"},
-}
+// The panels and their genes are the knowledge base's (kb.Panels, kb.GenesOf: the panel table
+// of DESIGN.md, "Panels", with each gene's MANE Select transcript); this package only names
+// them for its callers.
 
 // Names lists the panels in report order.
-func Names() []string { return []string{"dpyd", "brca", "lynch", "pole"} }
+func Names() []string { return kb.Panels() }
 
-// Genes returns the genes of a panel.
-func Genes(name string) []string { return genes[name] }
+// Genes returns the genes of a panel, in panel order, or nil for an unknown panel.
+func Genes(name string) []string { return kb.GenesOf(name) }
 
 // Of returns the panel a gene belongs to, or "".
-func Of(gene string) string {
-	for p, gs := range genes {
-		if slices.Contains(gs, gene) {
-			return p
-		}
-	}
-	return ""
-}
+func Of(gene string) string { return kb.PanelOf(gene) }
 
 // Parse reads a comma-separated --panels value ("dpyd,brca,lynch,pole"); "all" means every
 // panel. An empty or blank value is ErrEmpty, never "all": reporting panels nobody ordered
@@ -60,7 +49,7 @@ func Parse(s string) ([]string, error) {
 	want := map[string]bool{}
 	for _, p := range strings.Split(s, ",") {
 		p = strings.TrimSpace(p)
-		if _, ok := genes[p]; !ok {
+		if !slices.Contains(Names(), p) {
 			return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknown, p, strings.Join(Names(), ", "))
 		}
 		want[p] = true

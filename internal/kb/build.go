@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/precis-dx/precis/internal/transcript"
+	"github.com/precis-dx/precis/internal/vcf"
 )
 
 // Source files read by Build, relative to the shared data folder.
@@ -423,7 +424,7 @@ func (b *builder) pgx() error {
 	}
 	b.dpydVersion = def.Version
 	for _, v := range def.Variants {
-		chrom, _ := canonicalChrom(v.Chromosome)
+		chrom, _ := vcf.CanonicalChrom(v.Chromosome)
 		end := v.Position + len(v.Ref) - 1
 		got, ok := b.g38.Fetch(chrom, v.Position, end)
 		if !ok || got != v.Ref {
@@ -527,7 +528,7 @@ func (b *builder) genome37() error {
 		if len(f) < 7 {
 			return fmt.Errorf("%w: %s line %d: %d fields, want 8", ErrFormat, srcBED37, n, len(f))
 		}
-		chrom, ok := canonicalChrom(f[0])
+		chrom, ok := vcf.CanonicalChrom(f[0])
 		s0, err1 := strconv.Atoi(f[1])
 		e, err2 := strconv.Atoi(f[2])
 		if !ok || err1 != nil || err2 != nil || e <= s0 || !isPanelGene(f[6]) {

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/precis-dx/precis/internal/vcf"
 )
 
 var (
@@ -18,30 +20,8 @@ var (
 	ErrIntegrity = errors.New("kb: data does not match the manifest")
 )
 
-// canonicalChrom returns the canonical name ("chr1".."chr22", "chrX", "chrY", "chrM") of a
-// primary GRCh37/GRCh38 contig written with or without "chr" ("1", "chr1", "MT", "chrM").
-// known is false for anything else.
-func canonicalChrom(name string) (c string, known bool) {
-	n := name
-	if len(n) > 3 && strings.EqualFold(n[:3], "chr") {
-		n = n[3:]
-	}
-	switch strings.ToUpper(n) {
-	case "X":
-		return "chrX", true
-	case "Y":
-		return "chrY", true
-	case "M", "MT":
-		return "chrM", true
-	}
-	if v, err := strconv.Atoi(n); err == nil && v >= 1 && v <= 22 && n[0] != '0' && n[0] != '+' {
-		if name == "chr"+n {
-			return name, true
-		}
-		return "chr" + n, true
-	}
-	return "", false
-}
+// Chromosome names are read with vcf.CanonicalChrom, the one rule for the knowledge base and
+// the variants matched against it ("1", "chr1", "MT", "NC_000017.11" are all accepted).
 
 // chromRank orders canonical contig names chr1..chr22, chrX, chrY, chrM.
 func chromRank(c string) int {
@@ -75,25 +55,11 @@ func sortedChroms[T any](m map[string]T) []string {
 	return keys
 }
 
-// refseqChrom maps a RefSeq chromosome accession (NC_000017.11) to its canonical name.
+// refseqChrom maps a RefSeq chromosome accession (NC_000017.11) to its canonical name; any
+// other naming is false.
 func refseqChrom(acc string) (string, bool) {
-	num, _, _ := strings.Cut(strings.TrimPrefix(acc, "NC_"), ".")
 	if !strings.HasPrefix(acc, "NC_") {
 		return "", false
 	}
-	v, err := strconv.Atoi(num)
-	if err != nil {
-		return "", false
-	}
-	switch {
-	case v >= 1 && v <= 22:
-		return "chr" + strconv.Itoa(v), true
-	case v == 23:
-		return "chrX", true
-	case v == 24:
-		return "chrY", true
-	case v == 12920:
-		return "chrM", true
-	}
-	return "", false
+	return vcf.CanonicalChrom(acc)
 }

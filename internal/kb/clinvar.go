@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/precis-dx/precis/internal/vcf"
 )
 
 // Classifications, the report's germline classification vocabulary.
@@ -81,7 +83,7 @@ func (c *ClinVar) At(chrom string, pos int) []Entry {
 	}
 	list, ok := c.chroms[chrom]
 	if !ok {
-		cc, known := canonicalChrom(chrom)
+		cc, known := vcf.CanonicalChrom(chrom)
 		if !known {
 			return nil
 		}
@@ -298,7 +300,7 @@ func parseClinVarRecord(l string) (e Entry, keep bool, err error) {
 	if len(f) < 8 {
 		return e, false, fmt.Errorf("%d fields, want 8", len(f))
 	}
-	chrom, ok := canonicalChrom(f[0])
+	chrom, ok := vcf.CanonicalChrom(f[0])
 	if !ok {
 		return e, false, nil // ClinVar also lists unplaced contigs; none is a panel locus
 	}
@@ -543,7 +545,7 @@ func parseClinVarLines(text string, line int, out []Entry) (int, error) {
 				return fmt.Errorf("%w: clinvar line %d: %d fields, want %d", ErrFormat, n, i+1, clinvarFields)
 			}
 		}
-		chrom, known := canonicalChrom(f[0])
+		chrom, known := vcf.CanonicalChrom(f[0])
 		pos, err := strconv.Atoi(f[1])
 		if !known || chrom != f[0] || err != nil || pos < 1 {
 			return fmt.Errorf("%w: clinvar line %d: locus %s:%s", ErrFormat, n, f[0], f[1])

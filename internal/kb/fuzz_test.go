@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/transcript"
+	"github.com/precis-dx/precis/internal/vcf"
 )
 
 // seedLines adds the header and the first n data lines of an embedded file as seeds, and
@@ -124,7 +125,7 @@ func FuzzParseMarkers(f *testing.F) {
 			return
 		}
 		for _, m := range ms {
-			if c, ok := canonicalChrom(m.GRCh38Chrom); !ok || c != m.GRCh38Chrom {
+			if c, ok := vcf.CanonicalChrom(m.GRCh38Chrom); !ok || c != m.GRCh38Chrom {
 				t.Fatalf("contig %q is not canonical", m.GRCh38Chrom)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/precis-dx/precis/internal/transcript"
+	"github.com/precis-dx/precis/internal/vcf"
 )
 
 // Genome holds reference bases of one genome build for the stretches the knowledge base
@@ -48,7 +49,7 @@ func (g *Genome) Fetch(chrom string, start, end int) (string, bool) {
 	}
 	segs, ok := g.chroms[chrom]
 	if !ok {
-		c, known := canonicalChrom(chrom)
+		c, known := vcf.CanonicalChrom(chrom)
 		if !known {
 			return "", false
 		}
@@ -221,7 +222,7 @@ func parseFASTA(build string, data string) (*Genome, error) {
 			a, b, ok2 := strings.Cut(rng, "-")
 			start, err1 := strconv.Atoi(a)
 			end, err2 := strconv.Atoi(b)
-			if cc, known := canonicalChrom(c); !ok || !ok2 || err1 != nil || err2 != nil || !known || cc != c ||
+			if cc, known := vcf.CanonicalChrom(c); !ok || !ok2 || err1 != nil || err2 != nil || !known || cc != c ||
 				start < 1 || end < start || end-start >= 1<<28 {
 				return nil, fmt.Errorf("%w: %s line %d: record name %q is not chrN:start-end", ErrFormat, build, line, name)
 			}

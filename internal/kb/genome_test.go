@@ -1,7 +1,6 @@
 package kb
 
 import (
-	"fmt"
 	"github.com/precis-dx/precis/internal/oracle"
 	"os"
 	"path/filepath"
@@ -231,24 +230,5 @@ func TestMarkers(t *testing.T) {
 	}
 	if len(lengths) < 5 {
 		t.Errorf("got %d contig lengths", len(lengths))
-	}
-}
-
-func TestCanonicalChrom(t *testing.T) {
-	for _, tc := range []struct {
-		in, want string
-		ok       bool
-	}{
-		{"1", "chr1", true}, {"chr1", "chr1", true}, {"CHR22", "chr22", true}, {"X", "chrX", true},
-		{"chrY", "chrY", true}, {"MT", "chrM", true}, {"chrM", "chrM", true}, {"M", "chrM", true},
-		{"23", "", false}, {"0", "", false}, {"01", "", false}, {"chr", "", false}, {"", "", false},
-		{"chrUn_KI270302v1", "", false}, {"chr1_KI270706v1_random", "", false}, {"+1", "", false},
-	} {
-		t.Run(fmt.Sprintf("%q", tc.in), func(t *testing.T) {
-			got, ok := canonicalChrom(tc.in)
-			if got != tc.want || ok != tc.ok {
-				t.Errorf("got %q, %v; want %q, %v", got, ok, tc.want, tc.ok)
-			}
-		})
 	}
 }

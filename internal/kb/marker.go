@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/precis-dx/precis/internal/vcf"
 )
 
 // Marker is one row of the genome-build marker table: a fact that differs between GRCh37
@@ -37,8 +39,8 @@ func parseMarkers(data string) ([]Marker, error) {
 		if len(f) != 11 {
 			return fmt.Errorf("%w: markers line %d: %d fields, want 11", ErrFormat, n, len(f))
 		}
-		c37, ok37 := canonicalChrom(f[2])
-		c38, ok38 := canonicalChrom(f[5])
+		c37, ok37 := vcf.CanonicalChrom(f[2])
+		c38, ok38 := vcf.CanonicalChrom(f[5])
 		if !ok37 || !ok38 {
 			return fmt.Errorf("%w: markers line %d: contigs %q, %q", ErrFormat, n, f[2], f[5])
 		}

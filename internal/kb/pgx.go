@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/precis-dx/precis/internal/vcf"
 )
 
 // dpydPosition is one allele-definition position of PharmCAT's DPYD_translation.json.
@@ -34,7 +36,7 @@ func parseDPYDTranslation(data []byte) (dpydTranslation, error) {
 		return t, fmt.Errorf("%w: DPYD_translation.json: gene %q, build %q, %d positions", ErrFormat, t.Gene, t.GenomeBuild, len(t.Variants))
 	}
 	for i, v := range t.Variants {
-		if _, ok := canonicalChrom(v.Chromosome); !ok || v.Position < 1 || !isAlleles(v.Ref) {
+		if _, ok := vcf.CanonicalChrom(v.Chromosome); !ok || v.Position < 1 || !isAlleles(v.Ref) {
 			return t, fmt.Errorf("%w: DPYD_translation.json: variant %d (%s) at %s:%d ref %q", ErrFormat, i+1, v.RSID, v.Chromosome, v.Position, v.Ref)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/precis-dx/precis/internal/vcf"
 )
 
 // Region kinds.
@@ -146,7 +148,7 @@ func parseRegions(data string) ([]Region, error) {
 		if len(f) != 6 {
 			return fmt.Errorf("%w: regions line %d: %d fields, want 6", ErrFormat, n, len(f))
 		}
-		chrom, known := canonicalChrom(f[0])
+		chrom, known := vcf.CanonicalChrom(f[0])
 		s, err1 := strconv.Atoi(f[1])
 		e, err2 := strconv.Atoi(f[2])
 		if !known || chrom != f[0] || err1 != nil || err2 != nil || s < 1 || e < s {

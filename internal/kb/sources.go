@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/precis-dx/precis/internal/transcript"
+	"github.com/precis-dx/precis/internal/vcf"
 )
 
 // sourceReader reads source files below a root and remembers the SHA-256 of each, so that
@@ -102,7 +103,7 @@ func readMANE(data string) (map[string]maneRow, error) {
 		}
 		start, err1 := strconv.Atoi(f[11])
 		end, err2 := strconv.Atoi(f[12])
-		chrom, ok := canonicalChrom(f[10])
+		chrom, ok := vcf.CanonicalChrom(f[10])
 		if err1 != nil || err2 != nil || !ok || (f[13] != "+" && f[13] != "-") {
 			return fmt.Errorf("%w: MANE summary line %d: location %s:%s-%s(%s)", ErrFormat, n, f[10], f[11], f[12], f[13])
 		}
@@ -222,7 +223,7 @@ func readBEDModel(data, refseq string) (*transcript.Transcript, string, error) {
 		}
 		s0, err1 := strconv.Atoi(f[1])
 		e, err2 := strconv.Atoi(f[2])
-		c, ok := canonicalChrom(f[0])
+		c, ok := vcf.CanonicalChrom(f[0])
 		if err1 != nil || err2 != nil || !ok || s0 < 0 || e <= s0 {
 			return fmt.Errorf("%w: exon BED line %d: interval %s:%s-%s", ErrFormat, n, f[0], f[1], f[2])
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/precis-dx/precis/internal/transcript"
+	"github.com/precis-dx/precis/internal/vcf"
 )
 
 // txLen returns the length of t's transcript sequence.
@@ -93,7 +94,7 @@ func validTranscript(t *transcript.Transcript) error {
 	if t.Gene == "" || t.ID == "" || (t.Strand != 1 && t.Strand != -1) || len(t.Exons) == 0 {
 		return fmt.Errorf("%w: transcript %q: missing gene, accession, strand or exons", ErrFormat, t.ID)
 	}
-	if _, ok := canonicalChrom(t.Chrom); !ok {
+	if _, ok := vcf.CanonicalChrom(t.Chrom); !ok {
 		return fmt.Errorf("%w: transcript %s: contig %q", ErrFormat, t.ID, t.Chrom)
 	}
 	for i, e := range t.Exons {

@@ -224,6 +224,17 @@ func TestAlerts(t *testing.T) {
 		t.Errorf("limit 0: got %d (%s)", resp.StatusCode, b)
 	}
 
+	// A Last-Event-ID that is not a number is 400 (sse.ErrLastEventID), on this stream and
+	// on the web pages' one.
+	bad, _ := http.NewRequest(http.MethodGet, f.srv.URL+"/api/v1/alerts/stream", nil)
+	bad.Header.Set("Authorization", "Bearer "+tokLab1)
+	bad.Header.Set("Last-Event-ID", "3x")
+	if resp, err := f.srv.Client().Do(bad); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("malformed Last-Event-ID: got %d, want 400", resp.StatusCode)
+	}
+
 	// The stream replays what a reconnecting client missed, then sends live alerts.
 	req, _ := http.NewRequest(http.MethodGet, f.srv.URL+"/api/v1/alerts/stream", nil)
 	req.Header.Set("Authorization", "Bearer "+tokLab1)

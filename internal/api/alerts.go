@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/sse"
 )
 
 // maxAlerts bounds one alert listing.
@@ -73,10 +74,16 @@ const keepAlive = 15 * time.Second
 
 // streamAlerts answers GET /api/v1/alerts/stream[?lab=L] with server-sent events: one
 // "alert" event per PGx alert published from now on, its id the stream sequence. A client
-// that reconnects with Last-Event-ID first gets the alerts of the last 24 hours it missed.
+// that reconnects with Last-Event-ID first gets the alerts of the last 24 hours it missed; a
+// Last-Event-ID that is not a number is 400 (sse.ErrLastEventID).
 func (s *Server) streamAlerts(w http.ResponseWriter, r *http.Request) {
 	labs, all, ok := s.alertScope(w, r)
 	if !ok {
+		return
+	}
+	last, resume, err := sse.LastEventID(r, "")
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, CodeBadRequest, err.Error())
 		return
 	}
 	ctx := r.Context()
@@ -86,82 +93,23 @@ func (s *Server) streamAlerts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var missed []queue.Alert
-	if v := r.Header.Get("Last-Event-ID"); v != "" {
-		last, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			s.fail(w, r, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("Last-Event-ID %q: want a number", v))
-			return
-		}
-		back, err := s.alerts.Alerts(ctx, labs, all, s.now().Add(-24*time.Hour), maxAlerts)
+	if resume {
+		missed, err = s.alerts.Alerts(ctx, labs, all, s.now().Add(-24*time.Hour), maxAlerts)
 		if err != nil {
 			s.failDependency(w, r, "read alerts", err)
 			return
 		}
-		for _, a := range back {
-			if a.Seq > last {
-				missed = append(missed, a)
-			}
-		}
 	}
-	rc := http.NewResponseController(w)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	// The stream outlives the server's write timeout; each write has its own deadline, so
-	// a client that stops reading is dropped.
-	_ = rc.SetWriteDeadline(time.Now().Add(2 * keepAlive))
-	w.WriteHeader(http.StatusOK)
-	w = streamWriter{w, rc, 2 * keepAlive}
-	sent := uint64(0)
-	send := func(a queue.Alert) bool {
-		if a.Seq <= sent {
-			return true // already sent from the backlog
-		}
-		b, err := json.Marshal(a)
-		if err != nil {
-			return false
-		}
-		if _, err := fmt.Fprintf(w, "id: %d\nevent: alert\ndata: %s\n\n", a.Seq, b); err != nil {
-			return false
-		}
-		sent = a.Seq
-		return rc.Flush() == nil
-	}
-	if _, err := fmt.Fprint(w, ": precis alert stream\nretry: 3000\n\n"); err != nil || rc.Flush() != nil {
+	stream, err := sse.Open(w, keepAlive, "precis alert stream")
+	if err != nil {
 		return
 	}
-	for _, a := range missed {
-		if !send(a) {
-			return
-		}
-	}
-	tick := time.NewTicker(keepAlive)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case a, ok := <-live:
-			if !ok || !send(a) {
-				return
-			}
-		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
-				return
-			}
-		}
-	}
-}
-
-// streamWriter gives each write of an event stream its own write deadline: the stream lives
-// as long as the client reads it, and no longer.
-type streamWriter struct {
-	http.ResponseWriter
-	rc    *http.ResponseController
-	stall time.Duration
-}
-
-func (s streamWriter) Write(p []byte) (int, error) {
-	_ = s.rc.SetWriteDeadline(time.Now().Add(s.stall))
-	return s.ResponseWriter.Write(p)
+	_ = sse.Relay(ctx, stream, sse.Source[queue.Alert]{
+		Resume: resume, After: last, Backlog: missed, Live: live,
+		ID: func(a queue.Alert) uint64 { return a.Seq },
+		Event: func(a queue.Alert) (string, string, bool, error) {
+			b, err := json.Marshal(a)
+			return "alert", string(b), true, err
+		},
+	})
 }

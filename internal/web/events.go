@@ -1,15 +1,11 @@
 package web
 
 import (
-	"cmp"
-	"fmt"
-	"io"
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/precis-dx/precis/internal/auth"
+	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/sse"
 )
 
 // backlogLimit bounds the alerts a reconnecting stream sends to catch up.
@@ -25,8 +21,16 @@ const backlogLimit = 200
 // stream first sends the stored alerts after that sequence, then the live ones, dropping
 // any it has sent already. The subscription is made before the stored alerts are read, so
 // an alert published in between arrives by one way or the other.
+//
+// A Last-Event-ID (or ?after=) that is not a number is 400 (sse.ErrLastEventID), as on the
+// API's stream.
 func (s *Server) alertEvents(w http.ResponseWriter, r *http.Request, p auth.Principal, lang string) {
 	ctx := r.Context()
+	after, catchUp, err := sse.LastEventID(r, r.URL.Query().Get("after"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	labs, all := p.ReadableLabs()
 	live, err := s.b.WatchAlerts(ctx, labs, all)
 	if err != nil {
@@ -34,109 +38,32 @@ func (s *Server) alertEvents(w http.ResponseWriter, r *http.Request, p auth.Prin
 		http.Error(w, "alert stream unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	after, catchUp := uint64(0), false
-	if v := cmp.Or(r.Header.Get("Last-Event-ID"), r.URL.Query().Get("after")); v != "" {
-		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
-			after, catchUp = n, true
-		}
-	}
-
-	rc := http.NewResponseController(w)
-	// The stream outlives the server's write timeout; each write has its own deadline, so
-	// a browser that stops reading is dropped.
-	_ = rc.SetWriteDeadline(time.Now().Add(2 * s.heartbeat))
-	w = streamWriter{w, rc, 2 * s.heartbeat}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	w.WriteHeader(http.StatusOK)
-	if _, err := io.WriteString(w, "retry: 3000\n\n"); err != nil || rc.Flush() != nil {
+	stream, err := sse.Open(w, s.heartbeat, "")
+	if err != nil {
 		return
 	}
-
-	send := func(row alertRow) bool {
-		if !p.CanRead(row.Lab) || row.Seq <= after && catchUp {
-			return true
-		}
-		html, err := renderAlertRow(lang, row)
-		if err != nil {
-			s.log.ErrorContext(ctx, "web: alert event", "err", err)
-			return false
-		}
-		after, catchUp = max(after, row.Seq), true
-		if _, err := io.WriteString(w, sseEvent("alert", strconv.FormatUint(row.Seq, 10), html)); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
-	}
-
+	var stored []queue.Alert
 	if catchUp {
-		stored, err := s.b.Alerts(ctx, labs, all, s.now().Add(-alertsWindow), backlogLimit)
+		stored, err = s.b.Alerts(ctx, labs, all, s.now().Add(-alertsWindow), backlogLimit)
 		if err != nil {
 			s.log.ErrorContext(ctx, "web: alerts backlog", "err", err)
 			return // the browser reconnects and tries again
 		}
-		for _, a := range stored {
-			if a.Seq > after {
-				row := newAlertRow(a)
-				row.New = true
-				if !send(row) {
-					return
-				}
-			}
-		}
 	}
-
-	tick := time.NewTicker(s.heartbeat)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.done:
-			return
-		case a, ok := <-live:
-			if !ok {
-				return
+	_ = sse.Relay(ctx, stream, sse.Source[queue.Alert]{
+		Resume: catchUp, After: after, Backlog: stored, Live: live, Done: s.done,
+		ID: func(a queue.Alert) uint64 { return a.Seq },
+		Event: func(a queue.Alert) (string, string, bool, error) {
+			if !p.CanRead(a.Lab) {
+				return "", "", false, nil
 			}
 			row := newAlertRow(a)
 			row.New = true
-			if !send(row) {
-				return
+			html, err := renderAlertRow(lang, row)
+			if err != nil {
+				s.log.ErrorContext(ctx, "web: alert event", "err", err)
 			}
-		case <-tick.C:
-			if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
-				return
-			}
-		}
-	}
-}
-
-// sseEvent formats one server-sent event; a multi-line data value becomes several data
-// lines, which the browser joins with newlines. Carriage returns are dropped (they would
-// end a line early).
-func sseEvent(name, id, data string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "event: %s\nid: %s\n", name, id)
-	for line := range strings.SplitSeq(strings.ReplaceAll(data, "\r", ""), "\n") {
-		b.WriteString("data: ")
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	return b.String()
-}
-
-// streamWriter gives each write of an event stream its own write deadline: the stream lives
-// as long as the browser reads it, and no longer.
-type streamWriter struct {
-	http.ResponseWriter
-	rc    *http.ResponseController
-	stall time.Duration
-}
-
-func (s streamWriter) Write(p []byte) (int, error) {
-	_ = s.rc.SetWriteDeadline(time.Now().Add(s.stall))
-	return s.ResponseWriter.Write(p)
+			return "alert", html, true, err
+		},
+	})
 }

@@ -13,12 +13,12 @@ import (
 	"github.com/precis-dx/precis/internal/queue"
 )
 
-// sse is one server-sent event as a browser sees it.
-type sse struct{ event, id, data string }
+// streamEvent is one server-sent event as a browser sees it.
+type streamEvent struct{ event, id, data string }
 
 // openStream opens the alert stream with cookie and returns its events as they arrive, and
 // whether comment lines (keep-alives) were seen.
-func openStream(t *testing.T, ctx context.Context, url string, cookie *http.Cookie, hdr ...string) (<-chan sse, <-chan struct{}) {
+func openStream(t *testing.T, ctx context.Context, url string, cookie *http.Cookie, hdr ...string) (<-chan streamEvent, <-chan struct{}) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
@@ -35,12 +35,12 @@ func openStream(t *testing.T, ctx context.Context, url string, cookie *http.Cook
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		t.Fatalf("stream: got %d %s, want 200 text/event-stream", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	events, comments := make(chan sse, 16), make(chan struct{}, 16)
+	events, comments := make(chan streamEvent, 16), make(chan struct{}, 16)
 	go func() {
 		defer resp.Body.Close()
 		defer close(events)
 		sc := bufio.NewScanner(resp.Body)
-		var ev sse
+		var ev streamEvent
 		var data []string
 		for sc.Scan() {
 			line := sc.Text()
@@ -50,7 +50,7 @@ func openStream(t *testing.T, ctx context.Context, url string, cookie *http.Cook
 					ev.data = strings.Join(data, "\n")
 					events <- ev
 				}
-				ev, data = sse{}, nil
+				ev, data = streamEvent{}, nil
 			case strings.HasPrefix(line, ":"):
 				select {
 				case comments <- struct{}{}:
@@ -79,7 +79,7 @@ func waitWatchers(t *testing.T, b *fakeBackend, n int) {
 	}
 }
 
-func next(t *testing.T, events <-chan sse) sse {
+func next(t *testing.T, events <-chan streamEvent) streamEvent {
 	t.Helper()
 	select {
 	case ev, ok := <-events:
@@ -90,7 +90,7 @@ func next(t *testing.T, events <-chan sse) sse {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event within 5 s")
 	}
-	return sse{}
+	return streamEvent{}
 }
 
 func newAlert(lab, sample, msg string) queue.Alert {
@@ -198,19 +198,33 @@ func TestAlertStreamKeepAlive(t *testing.T) {
 	}
 }
 
+// TestAlertStreamBadLastEventID: a Last-Event-ID (or ?after=) that is not a number is 400,
+// as on the API's stream (sse.ErrLastEventID). It used to be ignored here, and the stream
+// sent only live alerts.
+func TestAlertStreamBadLastEventID(t *testing.T) {
+	e := newEnv(t, Options{})
+	for _, tc := range []struct{ name, path, hdr string }{
+		{"Last-Event-ID", "/alerts/events", "x7"},
+		{"Last-Event-ID over after", "/alerts/events?after=3", "-1"},
+		{"after", "/alerts/events?after=3a", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var hdr []string
+			if tc.hdr != "" {
+				hdr = []string{"Last-Event-ID", tc.hdr}
+			}
+			if w := e.do("GET", tc.path, e.signin(tokAdmin), nil, hdr...); w.Code != http.StatusBadRequest {
+				t.Errorf("got status %d, want 400 (%s)", w.Code, w.Body)
+			}
+		})
+	}
+}
+
 func TestAlertStreamUnavailable(t *testing.T) {
 	e := newEnv(t, Options{})
 	e.b.fail["WatchAlerts"] = errBackendUp
 	if w := e.do("GET", "/alerts/events", e.signin(tokAdmin), nil); w.Code != http.StatusServiceUnavailable {
 		t.Errorf("got status %d, want 503", w.Code)
-	}
-}
-
-func TestSSEEvent(t *testing.T) {
-	got := sseEvent("alert", "7", "<tr>\r\n<td>x</td>\n</tr>")
-	want := "event: alert\nid: 7\ndata: <tr>\ndata: <td>x</td>\ndata: </tr>\n\n"
-	if got != want {
-		t.Errorf("got %q, want %q", got, want)
 	}
 }
 

@@ -9,22 +9,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/vcf/index/indextest"
 )
-
-// sharedData returns ../shared/data beside the repository, skipping the test when it is
-// absent (failing when CI=true).
-func sharedData(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data: %v", err)
-		}
-		t.Skipf("shared data: %v", err)
-	}
-	return dir
-}
 
 // realIndexed are VCFs of ../shared/data with the .tbi htslib made beside them. Not
 // clinvar_genes.GRCh38.20260226.vcf.gz: it is plain gzip, and its .tbi counts 4,389,319
@@ -72,7 +59,7 @@ func checkAnatomy(t *testing.T, a IndexAnatomy, records int, last string) {
 // lists must end where the index's data ends, and the two kinds must hold the same bins,
 // chunks and bin bytes (htslib bins both alike at min_shift 14).
 func TestReadAnatomy(t *testing.T) {
-	data := sharedData(t)
+	data := oracle.Dir(t)
 	tabixBin := needTool(t, "tabix")
 	for _, rel := range realIndexed {
 		t.Run(filepath.Base(rel), func(t *testing.T) {
@@ -127,7 +114,7 @@ func TestReadAnatomy(t *testing.T) {
 
 // TestParseAnatomyErrors: what is not an index, or is cut short, is an ErrLayout.
 func TestParseAnatomyErrors(t *testing.T) {
-	raw := indextest.Decompress(t, filepath.Join(sharedData(t), realIndexed[0]+".tbi"))
+	raw := indextest.Decompress(t, filepath.Join(oracle.Dir(t), realIndexed[0]+".tbi"))
 	for _, tc := range []struct {
 		name string
 		b    []byte
@@ -152,8 +139,10 @@ func TestParseAnatomyErrors(t *testing.T) {
 // stalls: when fuzzing, only the CSI, 1.7 kB, is a seed).
 func FuzzParseAnatomy(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("..", "vcf", "index", "testdata", "*.[tc]*i"))
-	for _, rel := range realIndexed {
-		seeds = append(seeds, filepath.Join("..", "..", "..", "shared", "data", rel+".tbi"))
+	if data := oracle.Find(); data != "" {
+		for _, rel := range realIndexed {
+			seeds = append(seeds, filepath.Join(data, rel+".tbi"))
+		}
 	}
 	fuzzing := flag.Lookup("test.fuzz") != nil && flag.Lookup("test.fuzz").Value.String() != ""
 	for _, s := range seeds {

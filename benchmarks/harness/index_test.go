@@ -18,6 +18,7 @@ import (
 	"github.com/biogo/hts/tabix"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
@@ -348,6 +349,9 @@ func FuzzParseSpan(f *testing.F) {
 // callers' files in ../shared/data when they are there.
 func seedVCFs() []string {
 	files := []string{filepath.Join("..", "..", "testdata", "example.vcf")}
-	more, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "data", "vcf-real", "*", "*.vcf"))
-	return append(files, more...)
+	if data := oracle.Find(); data != "" {
+		more, _ := filepath.Glob(filepath.Join(data, "vcf-real", "*", "*.vcf"))
+		files = append(files, more...)
+	}
+	return files
 }

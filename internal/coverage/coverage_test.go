@@ -10,13 +10,11 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/transcript"
 	"github.com/precis-dx/precis/internal/vcf"
 )
-
-// sharedData is the real data folder (../shared/data from the repository root).
-const sharedData = "../../../shared/data"
 
 func TestTargets(t *testing.T) {
 	// Plus strand: exons 100-199 (tx 1-100), 300-399 (101-200), 500-599 (201-300); CDS tx
@@ -98,6 +96,7 @@ func ptr[T any](v T) *T { return &v }
 // blocks (neither file reaches a panel gene).
 func TestGVCFReal(t *testing.T) {
 	def := Thresholds{MinDP: DefaultMinDP, MinGQ: DefaultMinGQ}
+	sharedData := oracle.Dir(t)
 	gatk := filepath.Join(sharedData, "vcf-real/nfcore-slivar/gvcf_sample.g.vcf.gz")
 	dv := filepath.Join(sharedData, "vcf-real/pharmcat-preprocessor/NA19226.pgx_regions.g.vcf.bgz")
 	for _, tt := range []struct {

@@ -14,24 +14,12 @@ import (
 
 	"github.com/precis-dx/precis/internal/fhir/fhirtest"
 	"github.com/precis-dx/precis/internal/fhir/ig"
+	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/pgx"
 	"github.com/precis-dx/precis/internal/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden bundles in testdata/golden")
-
-// sharedData returns the shared real-data folder, skipping (or failing in CI) without it.
-func sharedData(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "data")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared data missing: %v", err)
-		}
-		t.Skipf("shared data missing: %v", err)
-	}
-	return dir
-}
 
 // inputs are the real reports the tests convert: the annotator's golden reports (real
 // annotations of real VCFs) and, in testdata/reports, the report of igv-reports'
@@ -305,7 +293,7 @@ func TestBundleRefuses(t *testing.T) {
 
 // TestHGNCFromMANE checks the HGNC ids against the MANE v1.0 summary they were taken from.
 func TestHGNCFromMANE(t *testing.T) {
-	f, err := os.Open(filepath.Join(sharedData(t), "genes", "MANE.GRCh38.v1.0.summary.txt.gz"))
+	f, err := os.Open(filepath.Join(oracle.Dir(t), "genes", "MANE.GRCh38.v1.0.summary.txt.gz"))
 	if err != nil {
 		t.Fatal(err)
 	}

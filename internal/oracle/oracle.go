@@ -4,6 +4,8 @@
 package oracle
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,17 +16,38 @@ import (
 // the environment has CI=true: in CI a missing data file is a failure, never a silent skip.
 func Dir(tb testing.TB) string {
 	tb.Helper()
+	dir, err := locate()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("shared data not found: %v", err)
+		}
+		tb.Skipf("shared data not found: %v", err)
+	}
+	return dir
+}
+
+// Find returns the shared data folder, or "" when it is absent. It is for fuzz tests, which
+// take seeds from the data when it is there and from their own testdata otherwise; a test
+// that needs the data calls Dir.
+func Find() string {
+	dir, err := locate()
+	if err != nil {
+		return ""
+	}
+	return dir
+}
+
+// locate finds the folder beside the repository by this file's own path, so that it does
+// not depend on the package directory a test runs in.
+func locate() (string, error) {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
-		tb.Fatal("oracle: cannot locate the repository")
+		return "", errors.New("oracle: cannot locate the repository")
 	}
 	// file is <repo>/internal/oracle/oracle.go
 	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
 	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("shared data not found at %s: %v", dir, err)
-		}
-		tb.Skipf("shared data not found at %s", dir)
+		return "", fmt.Errorf("%s: %w", dir, err)
 	}
-	return dir
+	return dir, nil
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/oracle"
 )
 
 // FuzzReader feeds arbitrary bytes to the Reader: it must never panic or hang, every error must
@@ -18,7 +20,7 @@ func FuzzReader(f *testing.F) {
 		m, _ := filepath.Glob(pattern)
 		seeds = append(seeds, m...)
 	}
-	if data := findSharedData(); data != "" {
+	if data := oracle.Find(); data != "" {
 		for _, pattern := range []string{
 			"vcf-invalid/ebi-vcf-validator/v4.*/*/*.vcf",
 			"vcf-real/*/*",
@@ -101,14 +103,4 @@ func checkFuzzRecord(t *testing.T, r *Reader, rec *Record) {
 	if len(rec.Samples) != 0 && len(rec.Samples) != len(r.Header().Samples) {
 		t.Fatalf("line %d: %d samples, header has %d", rec.Line, len(rec.Samples), len(r.Header().Samples))
 	}
-}
-
-// findSharedData locates ../shared/data for the fuzz seeds; it returns "" when the data is
-// absent, since a fuzz run seeds from what there is rather than failing.
-func findSharedData() string {
-	dir := filepath.Join("..", "..", "..", "shared", "data")
-	if _, err := os.Stat(dir); err != nil {
-		return ""
-	}
-	return dir
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/oracle"
 )
 
 // FuzzInflate holds Decoder to compress/flate on arbitrary input: both must accept the same
@@ -18,7 +20,7 @@ func FuzzInflate(f *testing.F) {
 			f.Add(deflate(f, b, level))
 		}
 	}
-	if dir := sharedData(); dir != "" {
+	if dir := oracle.Find(); dir != "" {
 		for _, rel := range realBGZF {
 			raw, err := os.ReadFile(filepath.Join(dir, rel))
 			if err != nil {
@@ -47,14 +49,4 @@ func FuzzInflate(f *testing.F) {
 			t.Fatalf("got %d bytes, compress/flate %d, and they differ", n, len(want))
 		}
 	})
-}
-
-// sharedData returns ../shared/data beside the repository, or "" when it is absent (fuzz
-// seeds are optional; the tests that need it use oracle.Dir).
-func sharedData() string {
-	dir := filepath.Join("..", "..", "..", "..", "shared", "data")
-	if _, err := os.Stat(dir); err != nil {
-		return ""
-	}
-	return dir
 }

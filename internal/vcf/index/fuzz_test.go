@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/biogo/hts/bgzf"
+
+	"github.com/precis-dx/precis/internal/oracle"
 )
 
 // seedIndexes adds every index in testdata, compressed and decompressed.
@@ -72,7 +74,7 @@ func checkMerged(t *testing.T, cs []bgzf.Chunk) {
 func FuzzMerge(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0, 0, 0, 5, 0, 1, 0, 0, 0, 1, 0, 0, 0, 9, 0, 2, 0, 0, 0, 7, 0, 3, 0, 0})
-	if data := oracleDir(); data != "" {
+	if data := oracle.Find(); data != "" {
 		// The chunks a real index gives for the panels, as bytes.
 		if ix, err := readFile(filepath.Join("testdata", "chr21.vcf.gz.tbi")); err == nil {
 			cs, _ := ix.Chunks([]Region{{"chr21", 5_000_000, 9_000_000}, {"chr21", 8_000_000, 30_000_000}})
@@ -136,7 +138,7 @@ func FuzzBlock(f *testing.F) {
 	w.Write([]byte("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n1\t100\t.\tA\tG\t.\t.\t.\n"))
 	w.Close()
 	f.Add(buf.Bytes())
-	if data := oracleDir(); data != "" {
+	if data := oracle.Find(); data != "" {
 		if b, err := os.ReadFile(filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz")); err == nil {
 			f.Add(b[:min(len(b), 1<<16)])
 		}
@@ -178,7 +180,7 @@ func FuzzQuery(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add([]byte{})
-	if data := oracleDir(); data != "" {
+	if data := oracle.Find(); data != "" {
 		if b, err := os.ReadFile(filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz")); err == nil {
 			f.Add(b)
 		}
@@ -199,16 +201,6 @@ func readFile(path string) (*Index, error) {
 	}
 	defer f.Close()
 	return Read(f)
-}
-
-// oracleDir returns the shared data folder, or "" when it is absent: fuzz tests only take
-// seeds from it.
-func oracleDir() string {
-	dir := filepath.Join("..", "..", "..", "..", "shared", "data")
-	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
-		return ""
-	}
-	return dir
 }
 
 // FuzzReadRegions feeds arbitrary bytes to the block-by-block reader of ReadRegions: it must

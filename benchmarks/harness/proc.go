@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -13,71 +12,33 @@ import (
 // Usage is what one run of a process cost.
 type Usage struct {
 	Wall time.Duration
-	// PeakRSS is the process's peak resident set size in bytes: the largest VmHWM read from
-	// /proc/PID/status while it ran. 0 when unknown (not Linux).
+	// PeakRSS is the process's peak resident set size in bytes: its VmHWM (/proc/PID/status)
+	// read as it exits, over its whole life however short. 0 when unknown (not Linux, or a
+	// process killed before its exit could be stopped).
 	PeakRSS int64
 	// BytesRead is what the process read through read(2) and its kin, files, pipes and
-	// sockets alike (/proc/PID/io rchar, read after it exited and before it was reaped):
-	// bytes asked of storage, whether the page cache or the disk answered. Files mapped
-	// with mmap (the binary itself) are not counted. -1 when unknown (not Linux).
+	// sockets alike (/proc/PID/io rchar, read as it exits): bytes asked of storage, whether
+	// the page cache or the disk answered. Files mapped with mmap (the binary itself) are not
+	// counted. -1 when unknown (not Linux).
 	BytesRead int64
 }
-
-// pollEvery is how often VmHWM is read. It is a high-water mark, so polling loses at most
-// the growth of the last interval before the process exits.
-const pollEvery = 2 * time.Millisecond
 
 // Measure runs cmd, which must not be started yet, to its end and returns its wall time,
 // peak RSS and bytes read. The caller sets cmd's input and outputs; a process that exits
 // non-zero gives its Usage and an *exec.ExitError. When ctx ends first, the process is
 // killed.
 //
+// On Linux the process is traced (ptrace) and stopped at its exit, where its memory map is
+// still whole: the peak and the bytes read are read there, exactly, however short the
+// process was. Elsewhere the peak is polled while it runs (see measure_poll.go).
+//
 // getrusage's ru_maxrss would not do for the peak: Go starts children with CLONE_VM, and
 // Linux carries the parent's high-water mark into the child's maxrss at exec, so every child
 // would report at least the harness's own RSS.
+//
+// Measure is safe for concurrent use.
 func Measure(ctx context.Context, cmd *exec.Cmd) (Usage, error) {
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return Usage{BytesRead: -1}, err
-	}
-	pid := cmd.Process.Pid
-	done := make(chan struct{})
-	peak := make(chan int64, 1)
-	go func() {
-		var hwm int64
-		status := fmt.Sprintf("/proc/%d/status", pid)
-		t := time.NewTicker(pollEvery)
-		defer t.Stop()
-		for {
-			if v, ok := procField(status, "VmHWM:"); ok && v*1024 > hwm {
-				hwm = v * 1024
-			}
-			select {
-			case <-done:
-				peak <- hwm
-				return
-			case <-ctx.Done():
-				cmd.Process.Kill()
-			case <-t.C:
-			}
-		}
-	}()
-	// The process has exited once waitExited returns, but is not reaped: its /proc entry
-	// still holds the final I/O counters.
-	werr := waitExited(pid)
-	wall := time.Since(start)
-	read := int64(-1)
-	if werr == nil {
-		if v, ok := procField(fmt.Sprintf("/proc/%d/io", pid), "rchar:"); ok {
-			read = v
-		}
-	}
-	close(done)
-	err := cmd.Wait()
-	if werr != nil { // no waitid: the wall time ends at the reaping
-		wall = time.Since(start)
-	}
-	u := Usage{Wall: wall, PeakRSS: <-peak, BytesRead: read}
+	u, err := measure(ctx, cmd)
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}

@@ -3,11 +3,136 @@ package harness
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
 	"testing"
+	"time"
 )
+
+// TestMain lets the test binary stand in for a child that allocates: with
+// PRECIS_BENCH_ALLOC=n it touches n bytes and exits at once.
+func TestMain(m *testing.M) {
+	if v := os.Getenv("PRECIS_BENCH_ALLOC"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			os.Exit(2)
+		}
+		b := make([]byte, n)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+		runtime.KeepAlive(b)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestMeasurePeakShort: the peak RSS of processes too short for any sampling is read
+// exactly, run after run: a minimal process (true, echo) reports at least the few hundred KB
+// any exec'd process maps, and a process that touches 64 MiB and exits at once reports at
+// least that.
+func TestMeasurePeakShort(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("exact peaks are Linux only")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alloc := func(n int) *exec.Cmd {
+		cmd := exec.Command(self)
+		cmd.Env = append(os.Environ(), fmt.Sprintf("PRECIS_BENCH_ALLOC=%d", n))
+		return cmd
+	}
+	tests := []struct {
+		name     string
+		cmd      func() *exec.Cmd
+		runs     int
+		min, max int64
+	}{
+		{"true", func() *exec.Cmd { return exec.Command("true") }, 50, 100 << 10, 64 << 20},
+		{"echo", func() *exec.Cmd { return exec.Command("/bin/echo", "x") }, 50, 100 << 10, 64 << 20},
+		{"alloc 64 MiB", func() *exec.Cmd { return alloc(64 << 20) }, 5, 64 << 20, 1 << 30},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := exec.LookPath(tc.cmd().Path); err != nil {
+				t.Skipf("no %s", tc.cmd().Path)
+			}
+			for i := range tc.runs {
+				u, err := Measure(context.Background(), tc.cmd())
+				if err != nil {
+					t.Fatalf("run %d: %v", i, err)
+				}
+				if u.PeakRSS < tc.min || u.PeakRSS > tc.max {
+					t.Fatalf("run %d: PeakRSS %d, want between %d and %d", i, u.PeakRSS, tc.min, tc.max)
+				}
+				if u.BytesRead < 0 || u.Wall <= 0 {
+					t.Fatalf("run %d: BytesRead %d, Wall %v: want >= 0 and > 0", i, u.BytesRead, u.Wall)
+				}
+			}
+		})
+	}
+}
+
+// TestMeasureSignals: a traced process still gets its signals, is killed when the context
+// ends, and its output and exit status reach the caller as without Measure.
+func TestMeasureSignals(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	// A signal the process handles reaches its handler and lets it finish normally.
+	cmd := exec.Command(sh, "-c", `trap 'echo got; exit 0' USR1; kill -USR1 $$; sleep 5; echo missed`)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b := make([]byte, 64)
+		n, _ := out.Read(b)
+		got <- b[:n]
+	}()
+	if _, err := Measure(context.Background(), cmd); err != nil {
+		t.Fatalf("trapped USR1: %v", err)
+	}
+	if g := string(<-got); g != "got\n" {
+		t.Errorf("trapped USR1: output %q, want %q", g, "got\n")
+	}
+	// One it does not handle kills it, with that signal in the exit status.
+	_, err = Measure(context.Background(), exec.Command(sh, "-c", `kill -TERM $$; sleep 5`))
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("kill -TERM: got %v, want an exit error", err)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("kill -TERM: %v, want killed by SIGTERM", err)
+	}
+	// A context that ends kills the process and is the error.
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd = exec.Command(sh, "-c", "echo up; sleep 60")
+	up, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		up.Read(make([]byte, 8)) // the process runs
+		cancel()
+	}()
+	start := time.Now()
+	if _, err := Measure(ctx, cmd); err == nil {
+		t.Errorf("cancelled: no error, want the process killed")
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("cancelled: Measure took %v, want it killed at once", d)
+	}
+}
 
 // TestMeasure runs real processes whose reading and memory are known: cat of a 20 MB file
 // reads the file (plus the few bytes the loader reads), and a process that exits non-zero

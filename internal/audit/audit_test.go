@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -387,9 +388,18 @@ func TestQuerySinceUsesStreamTime(t *testing.T) {
 	if err := l.Record(ctx, Event{Action: ActionTokenUse, Actor: "tok-old"}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond)
-	mid := time.Now()
-	time.Sleep(20 * time.Millisecond)
+	// mid is strictly after the first event's stream time and strictly before the second's,
+	// by the clock itself rather than by sleeping long enough.
+	s, err := js.Stream(ctx, StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := after(info.State.LastTime).Round(0) // wall clock only, as the server stamps
+	after(mid)
 	if err := l.Record(ctx, Event{Action: ActionTokenUse, Actor: "tok-new"}); err != nil {
 		t.Fatal(err)
 	}
@@ -399,6 +409,16 @@ func TestQuerySinceUsesStreamTime(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].Actor != "tok-new" {
 		t.Errorf("Query since %v: got %+v, want the one event of tok-new", mid, got)
+	}
+}
+
+// after waits until the clock has passed t, and returns the time it read.
+func after(t time.Time) time.Time {
+	for {
+		if now := time.Now(); now.After(t) {
+			return now
+		}
+		runtime.Gosched()
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -17,7 +18,7 @@ func TestWatchMaxDeliveries(t *testing.T) {
 	ctx := context.Background()
 	cfg := testConfig()
 	cfg.JobAckWait, cfg.MaxDeliver = 300*time.Millisecond, 2
-	q, _ := newQueue(t, cfg)
+	q, e := newQueue(t, cfg)
 	if err := q.PutRun(ctx, RunState{Lab: "lab1", RunID: "R1", Status: StatusProcessing,
 		Samples: map[string]SampleState{"S1": {Status: StatusProcessing}}}); err != nil {
 		t.Fatal(err)
@@ -31,7 +32,19 @@ func TestWatchMaxDeliveries(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- q.WatchMaxDeliveries(wctx) }()
 	defer func() { stop(); <-done }()
-	time.Sleep(100 * time.Millisecond) // let the subscription reach the server
+	// The advisory is published once, on core NATS: the watcher must be subscribed first.
+	eventually(t, 5*time.Second, "watcher subscribed", func() bool {
+		sz, err := e.srv.Subsz(&server.SubszOptions{Subscriptions: true, Test: advisoryMaxDeliveries + StreamJobs + "." + ConsumerWorkers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sz.Subs {
+			if s.Queue == "precis-advisories" {
+				return true
+			}
+		}
+		return false
+	})
 
 	// Two deliveries, each taken by a "worker" that dies: never settled.
 	for i := range 2 {
@@ -78,6 +91,9 @@ func TestWatchMaxDeliveries(t *testing.T) {
 	}
 	if n := streamMsgs(t, q, StreamJobs); n != 0 {
 		t.Errorf("jobs left in the work queue: %d", n)
+	}
+	if got := consumerInfo(t, q).Delivered.Consumer; got != 2 {
+		t.Errorf("server delivered the job %d times, want MaxDeliver 2", got)
 	}
 	c, err := q.js.OrderedConsumer(ctx, StreamEvents, jetstream.OrderedConsumerConfig{FilterSubjects: []string{SubjectDead("job")}})
 	if err != nil {

@@ -45,7 +45,8 @@ func TestDecide(t *testing.T) {
 }
 
 // TestWorkQueueTwoConsumers: two processes (connections), two goroutines
-// each, 40 jobs: every job is handled exactly once.
+// each, 40 jobs: every job is handled exactly once, and both connections
+// share the work.
 func TestWorkQueueTwoConsumers(t *testing.T) {
 	t.Parallel()
 	q1, e := newQueue(t, testConfig())
@@ -54,9 +55,24 @@ func TestWorkQueueTwoConsumers(t *testing.T) {
 	var mu sync.Mutex
 	handled := map[string]int{}
 	byConsumer := map[string]int{}
-	handler := func(name string) Handler {
+	// No job finishes before each connection holds one: a connection that is never
+	// given work fails the test at the deadline, whatever the machine's speed.
+	shared := make(chan struct{})
+	var closeShared sync.Once
+	started := map[*Queue]bool{}
+	handler := func(name string, q *Queue) Handler {
 		return func(_ context.Context, m Msg) error {
-			time.Sleep(5 * time.Millisecond) // some work, so both consumers get a share
+			mu.Lock()
+			started[q] = true
+			if len(started) == 2 {
+				closeShared.Do(func() { close(shared) })
+			}
+			mu.Unlock()
+			select {
+			case <-shared:
+			case <-time.After(10 * time.Second):
+				return fmt.Errorf("%w: the other connection got no job", ErrPermanent)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			handled[string(m.Data)]++
@@ -68,7 +84,7 @@ func TestWorkQueueTwoConsumers(t *testing.T) {
 		name string
 		q    *Queue
 	}{{"a1", q1}, {"a2", q1}, {"b1", q2}, {"b2", q2}} {
-		consumeJobs(t, c.q, handler(c.name))
+		consumeJobs(t, c.q, handler(c.name, c.q))
 	}
 	ctx := context.Background()
 	for i := range n {
@@ -86,7 +102,11 @@ func TestWorkQueueTwoConsumers(t *testing.T) {
 		p, err := q1.Pending(ctx)
 		return err == nil && p == 0 && streamMsgs(t, q1, StreamJobs) == 0
 	})
-	time.Sleep(300 * time.Millisecond) // room for a wrong redelivery
+	// All acked and the queue empty: nothing is left to redeliver, and the server's count
+	// of deliveries says whether anything was delivered twice before.
+	if ci := consumerInfo(t, q1); ci.Delivered.Consumer != n || ci.NumRedelivered != 0 {
+		t.Errorf("consumer delivered %d messages (%d redelivered), want %d (0)", ci.Delivered.Consumer, ci.NumRedelivered, n)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	for s, c := range handled {
@@ -144,7 +164,10 @@ func TestTransientErrorRetriedWithBackoff(t *testing.T) {
 		p, err := q.Pending(context.Background())
 		return err == nil && p == 0
 	})
-	time.Sleep(300 * time.Millisecond)
+	// Acked: nothing is left to redeliver; the server counts every delivery there was.
+	if got := consumerInfo(t, q).Delivered.Consumer; got != 3 {
+		t.Errorf("server delivered %d times, want 3", got)
+	}
 	ds := rec.get()
 	if len(ds) != 3 {
 		t.Fatalf("got %d deliveries, want 3", len(ds))
@@ -253,7 +276,10 @@ func TestGiveUp(t *testing.T) {
 				p, err := q.Pending(context.Background())
 				return err == nil && p == 0
 			})
-			time.Sleep(400 * time.Millisecond) // room for a wrong redelivery
+			// Terminated: nothing is left to redeliver; the server counts every delivery.
+			if got := consumerInfo(t, q).Delivered.Consumer; got != uint64(tc.wantDelivered) {
+				t.Errorf("server delivered %d times, want %d", got, tc.wantDelivered)
+			}
 			if got := len(rec.get()); got != tc.wantDelivered {
 				t.Errorf("handler ran %d times, want %d", got, tc.wantDelivered)
 			}
@@ -293,7 +319,11 @@ func TestSlowHandlerKeptAlive(t *testing.T) {
 		return err == nil && p == 0 && len(rec.get()) > 0
 	})
 	took := time.Since(start)
-	time.Sleep(1200 * time.Millisecond) // more than AckWait after the ack
+	// Acked: nothing is left to redeliver. A redelivery while the handler ran (to either
+	// consumer) would show in the server's count of deliveries.
+	if ci := consumerInfo(t, q); ci.Delivered.Consumer != 1 || ci.NumRedelivered != 0 {
+		t.Errorf("server delivered %d times (%d redelivered), want 1 (0)", ci.Delivered.Consumer, ci.NumRedelivered)
+	}
 	ds := rec.get()
 	t.Logf("slow job done after %s with AckWait %s; deliveries %d", took.Round(time.Millisecond), cfg.JobAckWait, len(ds))
 	if len(ds) != 1 || ds[0].delivered != 1 {
@@ -357,17 +387,21 @@ func TestShutdown(t *testing.T) {
 		cfg := testConfig()
 		cfg.ShutdownGrace = 2 * time.Second
 		q, e := newQueue(t, cfg)
-		started := make(chan struct{})
+		started, release := make(chan struct{}), make(chan struct{})
 		var finished atomic.Bool
-		stopA := consumeJobs(t, q, func(ctx context.Context, m Msg) error {
-			close(started)
-			time.Sleep(300 * time.Millisecond)
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			finished.Store(true)
-			return nil
-		})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- q.ConsumeJobs(ctx, func(ctx context.Context, m Msg) error {
+				close(started)
+				<-release // the work ends only after the consumer is cancelled
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				finished.Store(true)
+				return nil
+			})
+		}()
 		if err := q.PublishJob(context.Background(), "lab1", "R1", "S1", []byte(`{}`)); err != nil {
 			t.Fatal(err)
 		}
@@ -378,16 +412,23 @@ func TestShutdown(t *testing.T) {
 			redelivered.Add(1)
 			return nil
 		})
-		stopA()
+		cancel()
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatalf("ConsumeJobs returned %v, want nil after cancel", err)
+		}
 		if !finished.Load() {
 			t.Fatal("handler did not finish: its ctx was cancelled within the grace period")
 		}
-		time.Sleep(500 * time.Millisecond)
-		if n := redelivered.Load(); n != 0 {
-			t.Errorf("job redelivered %d times after a clean finish, want 0", n)
-		}
 		if p, err := q.Pending(context.Background()); err != nil || p != 0 {
 			t.Errorf("Pending = %d, %v; want 0", p, err)
+		}
+		// Acked: nothing is left to redeliver; the server counts every delivery there was.
+		if ci := consumerInfo(t, q); ci.Delivered.Consumer != 1 || ci.NumRedelivered != 0 {
+			t.Errorf("server delivered %d times (%d redelivered), want 1 (0)", ci.Delivered.Consumer, ci.NumRedelivered)
+		}
+		if n := redelivered.Load(); n != 0 {
+			t.Errorf("job redelivered %d times after a clean finish, want 0", n)
 		}
 	})
 }
@@ -470,7 +511,8 @@ func TestConsumeReturnsWhenConnectionClosed(t *testing.T) {
 	go func() {
 		done <- q.ConsumeJobs(context.Background(), func(context.Context, Msg) error { return nil })
 	}()
-	time.Sleep(50 * time.Millisecond)
+	// Closed while the consumer waits in a pull request the server holds.
+	eventually(t, 5*time.Second, "a pull request waiting", func() bool { return consumerInfo(t, q).NumWaiting > 0 })
 	q.Close()
 	select {
 	case err := <-done:

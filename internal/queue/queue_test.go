@@ -66,6 +66,17 @@ func streamMsgs(t *testing.T, q *Queue, name string) uint64 {
 	return info.State.Msgs
 }
 
+// consumerInfo is the server's view of the jobs' durable consumer: its deliveries, acks
+// pending and pull requests waiting.
+func consumerInfo(t *testing.T, q *Queue) *jetstream.ConsumerInfo {
+	t.Helper()
+	ci, err := q.jobs.Info(context.Background())
+	if err != nil {
+		t.Fatalf("consumer info: %v", err)
+	}
+	return ci
+}
+
 // eventually polls cond every 20ms until it holds or d passes.
 func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()

@@ -464,7 +464,16 @@ func TestWebhookEndToEnd(t *testing.T) {
 	s.Shutdown(sctx)
 	cancel()
 	s2 := start(t, cfg)
-	time.Sleep(3 * time.Second) // > AckWait, many PollWaits
+	// The new dispatcher pulls and the server has nothing for it, neither waiting nor
+	// delivered and unacked: no delivery can come any more, so the count below is final.
+	waitFor(t, "restarted dispatcher idle", 30*time.Second, func() bool {
+		c, err := s2.Queue.JetStream().Consumer(ctx, queue.StreamEvents, webhook.ConsumerName)
+		if err != nil {
+			return false
+		}
+		ci, err := c.Info(ctx)
+		return err == nil && ci.NumWaiting > 0 && ci.NumPending == 0 && ci.NumAckPending == 0
+	})
 	if got := recv.requests(); len(got) != len(reqs) {
 		t.Errorf("after a restart the receiver got %d requests, want still %d (no duplicate)", len(got), len(reqs))
 	}

@@ -128,7 +128,15 @@ func TestMinIOOutage(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	w.minio.Kill()
-	time.Sleep(3 * time.Second)
+	// MinIO comes back once a job has met the outage (a sample delivered again), not after
+	// a fixed time that a slow machine might spend before any job reached the store.
+	deadline = time.Now().Add(time.Minute)
+	for !anyRetried(s, "lab-o", "run-out") {
+		if time.Now().After(deadline) {
+			t.Fatal("no job met the outage within a minute")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	if err := w.minio.Start(); err != nil {
 		t.Fatalf("restart MinIO: %v", err)
 	}
@@ -146,6 +154,20 @@ func TestMinIOOutage(t *testing.T) {
 	if retried == 0 {
 		t.Error("no job met the outage: the test did not test what it says")
 	}
+}
+
+// anyRetried reports whether a sample of the run is on its second delivery or later.
+func anyRetried(s *Service, lab, run string) bool {
+	st, err := s.Queue.GetRun(context.Background(), lab, run)
+	if err != nil {
+		return false
+	}
+	for _, ss := range st.Samples {
+		if ss.Attempts > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 func anyDone(s *Service, lab, run string) bool {

@@ -416,16 +416,22 @@ func deadLetters(t testing.TB, s *Service, subject string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As many as are stored now, each waited for: not "until a second passes without one".
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []string
-	for {
-		m, err := c.Next(jetstream.FetchMaxWait(time.Second))
+	for range info.NumPending {
+		m, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
 		if err != nil {
-			return out
+			t.Fatalf("dead letters on %s: %d of %d read: %v", subject, len(out), info.NumPending, err)
 		}
 		var d queue.Dead
 		json.Unmarshal(m.Data(), &d)
 		out = append(out, d.Reason)
 	}
+	return out
 }
 
 // events counts the messages stored on an event subject.

@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -167,17 +167,19 @@ func TestBrowser(t *testing.T) {
 		poor.Severity, poor.Phenotype, poor.ActivityScore = "high", "Poor Metabolizer", &zero
 		a := e.b.publish(poor)
 		e.b.publish(newAlert(labB, "OTHER-LAB", "must not appear"))
-		webtest.Do(t, ctx, "wait for the new alert", chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#alert-%d", a.Seq))))
+		// The stream is in order: once an alert of this lab published after the other
+		// lab's has shown, the other lab's would have shown before it if it were sent.
+		sentinel := e.b.publish(newAlert(labA, "LIVE-0008", "DPYD Normal Metabolizer: standard dosing."))
+		webtest.Do(t, ctx, "wait for the new alerts", chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#alert-%d", sentinel.Seq))))
 		if !webtest.Eval[bool](t, ctx, "window.precisMarker === true") {
 			t.Errorf("the page reloaded")
 		}
-		first := webtest.Eval[string](t, ctx, "document.querySelector('#alert-feed tbody tr').id")
-		if first != fmt.Sprintf("alert-%d", a.Seq) {
-			t.Errorf("the new alert is not at the top: first row %s", first)
+		rows := webtest.Eval[[]string](t, ctx, "Array.from(document.querySelectorAll('#alert-feed tbody tr'), r => r.id)")
+		if want := []string{fmt.Sprintf("alert-%d", sentinel.Seq), fmt.Sprintf("alert-%d", a.Seq)}; len(rows) < 2 || !slices.Equal(rows[:2], want) {
+			t.Errorf("the new alerts are not at the top, newest first: rows %v, want %v first", rows, want)
 		}
-		time.Sleep(100 * time.Millisecond) // room for a wrongly delivered alert to show
-		if after := webtest.Eval[int](t, ctx, "document.querySelectorAll('#alert-feed tbody tr').length"); after != before+1 {
-			t.Errorf("got %d rows after one new alert, want %d", after, before+1)
+		if len(rows) != before+2 {
+			t.Errorf("got %d rows after two new alerts of this lab, want %d", len(rows), before+2)
 		}
 		if txt := webtest.Eval[string](t, ctx, "document.body.innerText"); strings.Contains(txt, "OTHER-LAB") {
 			t.Errorf("another lab's alert appeared")

@@ -182,9 +182,14 @@ func TestNoRetry(t *testing.T) {
 			sub := e.subscribe(t, labK, rc.srv.URL)
 			e.publish(t, goldenAlerts(t, labK, runK)[0])
 			reg := prometheus.NewRegistry()
-			e.start(t, nil, reg, testOptions())
+			stop := e.start(t, nil, reg, testOptions())
 			eventually(t, 10*time.Second, "delivery settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
-			time.Sleep(100 * time.Millisecond) // a retry would come within BaseBackoff
+			eventually(t, 5*time.Second, "alert acked", func() bool { return consumerIdle(t, e.q) })
+			// Acked, and the dispatcher stopped (Run waits for every delivery in flight):
+			// nothing can send a retry any more, so the count is final.
+			if err := stop(); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
 			if n := len(rc.requests()); n != 1 {
 				t.Errorf("receiver got %d requests, want 1", n)
 			}
@@ -339,10 +344,14 @@ func TestNoDuplicatesAfterRestart(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	e.publish(t, second...)
-	e.start(t, nil, nil, testOptions())
+	stop = e.start(t, nil, nil, testOptions())
 	eventually(t, 10*time.Second, "all alerts settled", func() bool { return settledCount(t, e.store, sub.ID) == len(alerts) })
 	eventually(t, 5*time.Second, "all alerts acked", func() bool { return consumerIdle(t, e.q) })
-	time.Sleep(200 * time.Millisecond) // time for a duplicate to show
+	// Acked, and the dispatcher stopped (Run waits for every delivery in flight): nothing
+	// can send a duplicate any more, so the counts are final.
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
 	checkOnce(t, rc, len(alerts))
 }
 
@@ -423,10 +432,14 @@ func TestRestartMidRetry(t *testing.T) {
 	}
 
 	healthy.Store(true)
-	e.start(t, nil, nil, opts)
+	stop = e.start(t, nil, nil, opts)
 	eventually(t, 10*time.Second, "down endpoint served", func() bool { return settledCount(t, e.store, subDown.ID) == len(alerts) })
 	eventually(t, 5*time.Second, "alerts acked", func() bool { return consumerIdle(t, e.q) })
-	time.Sleep(200 * time.Millisecond)
+	// Acked, and the dispatcher stopped (Run waits for every delivery in flight): nothing
+	// can send a duplicate any more, so the counts are final.
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
 	checkOnce(t, up, len(alerts))
 	checkOnce(t, down, len(alerts))
 	if n := len(up.requests()); n != len(alerts) {
@@ -453,13 +466,27 @@ func TestLabs(t *testing.T) {
 	e.subscribe(t, labS, other.srv.URL)
 	alerts := goldenAlerts(t, labK, runK)
 	e.publish(t, alerts...)
-	time.Sleep(10 * time.Millisecond)
+	// A subscription gets the alerts stored strictly before its creation: wait until the
+	// clock has passed the last one's stream timestamp, whatever its resolution.
+	si, err := e.q.JetStream().Stream(context.Background(), queue.StreamEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := si.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "clock past the last alert", func() bool { return time.Now().After(info.State.LastTime) })
 	e.subscribe(t, labK, late.srv.URL)
-	e.start(t, nil, nil, testOptions())
+	stop := e.start(t, nil, nil, testOptions())
 	for _, sub := range []Subscription{subA, subB} {
 		eventually(t, 10*time.Second, "delivered", func() bool { return settledCount(t, e.store, sub.ID) == len(alerts) })
 	}
 	eventually(t, 5*time.Second, "alerts acked", func() bool { return consumerIdle(t, e.q) })
+	// Acked, and the dispatcher stopped: the counts are final.
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
 	checkOnce(t, a, len(alerts))
 	checkOnce(t, b, len(alerts))
 	if n := len(other.requests()); n != 0 {
@@ -546,7 +573,11 @@ func TestRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
-	time.Sleep(50 * time.Millisecond)
+	// Running once its pull request waits on the server: only then must a second Run fail.
+	eventually(t, 5*time.Second, "first Run pulling", func() bool {
+		info, err := d.cons.Info(context.Background())
+		return err == nil && info.NumWaiting > 0
+	})
 	if err := d.Run(ctx); !errors.Is(err, ErrRunning) {
 		t.Errorf("second Run: got %v, want ErrRunning", err)
 	}

@@ -221,6 +221,7 @@ func (c *client) submit(ctx context.Context, body []byte) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Expect", "100-continue") // a refused manifest (413, 403) is answered unread
 	setToken(req, c.token)
 	var ans submitAnswer
 	return c.do(req, http.StatusAccepted, &ans)

@@ -348,4 +348,17 @@ func TestIncompleteDPYDNotCodedNormal(t *testing.T) {
 			t.Errorf("loss-of-function evidence not in the bundle")
 		}
 	}
+	// With loss-of-function evidence an Intermediate Metabolizer is not coded either: the
+	// true phenotype could be Poor.
+	r := readReport(t, "../annotate/testdata/golden/example.json")
+	p := &r.Samples[0].PGx[0]
+	p.Phenotype, p.Alert.Severity = "Intermediate Metabolizer", "high"
+	p.LossOfFunction = []pgx.Evidence{{Variant: "chr1:97305283 G>A", HGVSc: "NM_000110.4:c.2275C>T", Zygosity: "heterozygous", Reason: "ClinVar likely pathogenic"}}
+	got := render(t, r)
+	for _, pr := range fhirtest.ValidateFor(r, got) {
+		t.Errorf("intermediate with evidence: problem: %s", pr)
+	}
+	if bytes.Contains(got, []byte(`"LA10317-8"`)) {
+		t.Errorf("Intermediate Metabolizer with loss-of-function evidence coded LA10317-8")
+	}
 }

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -88,21 +89,16 @@ func TestMeasureSignals(t *testing.T) {
 		t.Skip("no sh")
 	}
 	// A signal the process handles reaches its handler and lets it finish normally.
+	// The output goes to a buffer, not a pipe read by a goroutine: cmd.Wait closes a
+	// StdoutPipe when the process exits, possibly before the goroutine has read it, while
+	// it waits for the copy into a buffer to finish.
 	cmd := exec.Command(sh, "-c", `trap 'echo got; exit 0' USR1; kill -USR1 $$; sleep 5; echo missed`)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan []byte, 1)
-	go func() {
-		b := make([]byte, 64)
-		n, _ := out.Read(b)
-		got <- b[:n]
-	}()
+	var out bytes.Buffer
+	cmd.Stdout = &out
 	if _, err := Measure(context.Background(), cmd); err != nil {
 		t.Fatalf("trapped USR1: %v", err)
 	}
-	if g := string(<-got); g != "got\n" {
+	if g := out.String(); g != "got\n" {
 		t.Errorf("trapped USR1: output %q, want %q", g, "got\n")
 	}
 	// One it does not handle kills it, with that signal in the exit status.

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/build"
 )
 
 func kbCmd(args []string, stdout, stderr io.Writer) int {
@@ -22,7 +23,7 @@ func kbCmd(args []string, stdout, stderr io.Writer) int {
 		if err := fs.Parse(args[1:]); err != nil {
 			return exitUsage
 		}
-		if err := kb.Build(*src, *out); err != nil {
+		if err := build.Build(*src, *out); err != nil {
 			fmt.Fprintln(stderr, "precis kb build:", err)
 			return exitFailure
 		}

@@ -5,13 +5,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/precis-dx/precis/internal/vcf"
 )
 
 var (
-	// ErrFormat reports a malformed file: a source file read by Build or an embedded file
-	// read by Load. The wrapped message names the file and line.
+	// ErrFormat reports a malformed file: a source file read by package kb/build or an
+	// embedded file read by Load. The wrapped message names the file and line.
 	ErrFormat = errors.New("kb: malformed file")
 	// ErrInconsistent reports data that fails a check: sources that disagree with each
 	// other or with the reference sequence, or a transcript that does not translate.
@@ -53,13 +51,4 @@ func sortedChroms[T any](m map[string]T) []string {
 		return keys[i] < keys[j]
 	})
 	return keys
-}
-
-// refseqChrom maps a RefSeq chromosome accession (NC_000017.11) to its canonical name; any
-// other naming is false.
-func refseqChrom(acc string) (string, bool) {
-	if !strings.HasPrefix(acc, "NC_") {
-		return "", false
-	}
-	return vcf.CanonicalChrom(acc)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -113,9 +112,9 @@ func (c *ClinVar) All() iter.Seq[Entry] {
 	}
 }
 
-// newClinVar indexes entries, rejecting a duplicate variant. entries is sorted in place
+// NewClinVar indexes entries, rejecting a duplicate variant. entries is sorted in place
 // (it usually is already: the embedded table is written sorted) and kept.
-func newClinVar(entries []Entry) (*ClinVar, error) {
+func NewClinVar(entries []Entry) (*ClinVar, error) {
 	if !sort.SliceIsSorted(entries, func(i, j int) bool { return entryLess(entries[i], entries[j]) }) {
 		sort.SliceStable(entries, func(i, j int) bool { return entryLess(entries[i], entries[j]) })
 	}
@@ -247,174 +246,9 @@ func IsPLP(classification string) bool {
 	return classification == ClassPathogenic || classification == ClassLikelyPathogenic
 }
 
-// clinvarRelease finds a ClinVar release date in a VCF header: ##fileDate=2026-02-26, or a
-// clinvar_YYYYMMDD file name in ##source.
-var (
-	fileDateRe = regexp.MustCompile(`^##fileDate=(\d{4})-?(\d{2})-?(\d{2})\s*$`)
-	sourceRe   = regexp.MustCompile(`^##source=.*clinvar_(\d{4})(\d{2})(\d{2})`)
-)
-
-// readClinVarVCF reads a ClinVar VCF (GRCh38) and returns its records for the panel
-// genes, with the release named in its header. Genes come from GENEINFO
-// ("BRCA1:672|LOC...:...") or, in the 2024 P/LP extract, GENE; records naming no panel
-// gene are dropped. The file is read line by line: only the kept records stay in memory.
-func readClinVarVCF(rel string, r io.Reader) (release string, out []Entry, err error) {
-	br := bufio.NewReaderSize(r, 1<<20)
-	for n := 1; ; n++ {
-		l, rerr := br.ReadString('\n')
-		if rerr != nil && rerr != io.EOF {
-			return "", nil, fmt.Errorf("%w: %s line %d: %w", ErrFormat, rel, n, rerr)
-		}
-		l = strings.TrimRight(l, "\r\n")
-		switch {
-		case l == "":
-		case strings.HasPrefix(l, "##"):
-			for _, re := range []*regexp.Regexp{fileDateRe, sourceRe} {
-				if m := re.FindStringSubmatch(l); m != nil && release == "" {
-					release = fmt.Sprintf("ClinVar %s-%s-%s", m[1], m[2], m[3])
-				}
-			}
-		case strings.HasPrefix(l, "#"):
-		case release == "":
-			return "", nil, fmt.Errorf("%w: %s line %d: no ##fileDate or clinvar_YYYYMMDD source line before the records", ErrFormat, rel, n)
-		default:
-			e, keep, err := parseClinVarRecord(l)
-			if err != nil {
-				return "", nil, fmt.Errorf("%w: %s line %d: %w", ErrFormat, rel, n, err)
-			}
-			if keep {
-				e.Release = release
-				out = append(out, e)
-			}
-		}
-		if rerr == io.EOF {
-			return release, out, nil
-		}
-	}
-}
-
-// parseClinVarRecord parses one ClinVar VCF data line. keep is false for a record that
-// names no panel gene.
-func parseClinVarRecord(l string) (e Entry, keep bool, err error) {
-	f := strings.SplitN(l, "\t", 9)
-	if len(f) < 8 {
-		return e, false, fmt.Errorf("%d fields, want 8", len(f))
-	}
-	chrom, ok := vcf.CanonicalChrom(f[0])
-	if !ok {
-		return e, false, nil // ClinVar also lists unplaced contigs; none is a panel locus
-	}
-	pos, err := strconv.Atoi(f[1])
-	if err != nil || pos < 1 {
-		return e, false, fmt.Errorf("POS %q", f[1])
-	}
-	// ALT "." is ClinVar's record of a reference allele (HGVS g.=); Build checks its REF
-	// but does not keep it, since no sample variant can match it.
-	if !isAlleles(f[3]) || (!isAlleles(f[4]) && f[4] != ".") {
-		return e, false, fmt.Errorf("alleles %q>%q", f[3], f[4])
-	}
-	if !namesPanelGene(f[7]) {
-		return e, false, nil
-	}
-	e = Entry{Chrom: chrom, Pos: pos, Ref: f[3], Alt: f[4], VariationID: f[2]}
-	var clndn, clndisdb, oncdn, oncdisdb, scidn, scidisdb string
-	var som Somatic
-	for _, kv := range strings.Split(f[7], ";") {
-		k, v, _ := strings.Cut(kv, "=")
-		switch k {
-		case "GENEINFO":
-			for _, gi := range strings.Split(v, "|") {
-				sym, _, _ := strings.Cut(gi, ":")
-				if isPanelGene(sym) && e.Gene == "" {
-					e.Gene = sym
-				}
-			}
-		case "GENE":
-			if isPanelGene(v) {
-				e.Gene = v
-			}
-		case "CLNSIG":
-			e.CLNSIG = v
-		case "CLNREVSTAT":
-			e.ReviewStatus = v
-		case "CLNDN":
-			clndn = v
-		case "CLNDISDB":
-			clndisdb = v
-		case "CLNDISDB_MONDO":
-			e.ConditionText = encodeMONDO(v)
-		case "ONC":
-			som.Oncogenicity = v
-		case "ONCREVSTAT":
-			som.OncogenicityReview = v
-		case "ONCDN":
-			oncdn = v
-		case "ONCDISDB":
-			oncdisdb = v
-		case "SCI":
-			som.ClinicalImpact = v
-		case "SCIREVSTAT":
-			som.ClinicalImpactReview = v
-		case "SCIDN":
-			scidn = v
-		case "SCIDISDB":
-			scidisdb = v
-		case "MC":
-			for _, mc := range strings.Split(v, ",") {
-				_, label, ok := strings.Cut(mc, "|")
-				if !ok || label == "" {
-					return e, false, fmt.Errorf("MC %q is not SO:id|label", mc)
-				}
-				e.MC = append(e.MC, label)
-			}
-		case "RS":
-			first, _, _ := strings.Cut(v, "|")
-			if _, err := strconv.Atoi(first); err != nil {
-				return e, false, fmt.Errorf("RS %q", v)
-			}
-			e.RSID = "rs" + first
-		}
-	}
-	if e.Gene == "" {
-		return e, false, nil
-	}
-	if clndn != "" {
-		e.ConditionText = encodeConditions(clndn, clndisdb)
-	}
-	if noSomatic(som.Oncogenicity) {
-		som.Oncogenicity, som.OncogenicityReview = "", ""
-	} else {
-		som.OncogenicityConditions = encodeConditions(oncdn, oncdisdb)
-	}
-	if noSomatic(som.ClinicalImpact) {
-		som.ClinicalImpact, som.ClinicalImpactReview = "", ""
-	} else {
-		som.ClinicalImpactConds = encodeConditions(scidn, scidisdb)
-	}
-	if som.Oncogenicity != "" || som.ClinicalImpact != "" {
-		e.Somatic = &som
-	}
-	// A record without CLNSIG has no germline classification (only an oncogenicity or
-	// somatic clinical-impact one, or none yet); it is kept as not_in_knowledge_base so a
-	// report can still name the ClinVar variation.
-	e.Stars = ReviewStars(e.ReviewStatus)
-	e.Classification = ClassifyCLNSIG(e.CLNSIG)
-	return e, true, nil
-}
-
-// namesPanelGene reports whether an INFO field may name a panel gene (a quick test that
-// lets most records of other genes be skipped unparsed).
-func namesPanelGene(info string) bool {
-	for _, g := range panelGenes {
-		if strings.Contains(info, g.gene) {
-			return true
-		}
-	}
-	return false
-}
-
-// isAlleles reports whether s is a non-empty run of IUPAC bases A, C, G, T, N.
-func isAlleles(s string) bool {
+// IsAlleles reports whether s is a non-empty run of the bases A, C, G, T and N: an allele
+// as ClinVar's and PharmCAT's files and the ClinVar table write it.
+func IsAlleles(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -442,8 +276,8 @@ const clinvarHeader = "#chrom\tpos\tref\talt\tvariation_id\tgene\tclnsig\tclnrev
 // clinvarFields is the number of columns of the embedded ClinVar table.
 const clinvarFields = 20
 
-// writeClinVar writes the embedded ClinVar table, sorted by contig, position and alleles.
-func writeClinVar(w io.Writer, c *ClinVar) error {
+// WriteClinVar writes the embedded ClinVar table, sorted by contig, position and alleles.
+func WriteClinVar(w io.Writer, c *ClinVar) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString(clinvarHeader)
 	for e := range c.All() {
@@ -460,7 +294,7 @@ func writeClinVar(w io.Writer, c *ClinVar) error {
 	return bw.Flush()
 }
 
-// parseClinVar reads the table written by writeClinVar. The entries' strings share data's
+// parseClinVar reads the table written by WriteClinVar. The entries' strings share data's
 // memory. The table is cut at line boundaries into parts parsed on parallel goroutines,
 // each into its own stretch of one slice: the parse is most of what loading the knowledge
 // base costs.
@@ -496,7 +330,7 @@ func parseClinVar(data string) (*ClinVar, error) {
 		n += copy(entries[n:], entries[at:at+used[i]])
 		at += counts[i]
 	}
-	return newClinVar(entries[:n:n])
+	return NewClinVar(entries[:n:n])
 }
 
 // clinvarPart is a run of whole lines of the table and the number of the line before it.
@@ -527,7 +361,7 @@ func clinvarParts(data string, n int) []clinvarPart {
 // into out, and returns how many entries it wrote.
 func parseClinVarLines(text string, line int, out []Entry) (int, error) {
 	used := 0
-	err := eachLine(text, func(n int, l string) error {
+	err := EachLine(text, func(n int, l string) error {
 		n += line
 		var f [clinvarFields]string
 		rest := l
@@ -554,7 +388,7 @@ func parseClinVarLines(text string, line int, out []Entry) (int, error) {
 		if err != nil || stars < 0 || stars > 4 {
 			return fmt.Errorf("%w: clinvar line %d: stars %q", ErrFormat, n, f[8])
 		}
-		if !isAlleles(f[2]) || !isAlleles(f[3]) {
+		if !IsAlleles(f[2]) || !IsAlleles(f[3]) {
 			return fmt.Errorf("%w: clinvar line %d: alleles %q>%q", ErrFormat, n, f[2], f[3])
 		}
 		if !isPanelGene(f[5]) || f[10] == "" {

@@ -12,7 +12,7 @@ import (
 // parsing it in parts gives what one part gives; an error in a later part names the line's
 // number in the whole table.
 func TestClinVarParts(t *testing.T) {
-	raw, err := fs.ReadFile(embedded, "data/"+fileClinVar)
+	raw, err := fs.ReadFile(embedded, "data/"+FileClinVar)
 	if err != nil {
 		t.Fatal(err)
 	}

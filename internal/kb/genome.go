@@ -97,18 +97,7 @@ func (g *Genome) Len() int {
 // complemented for a minus-strand transcript): the cDNA of t. ok is false when any exon
 // base is unknown.
 func (g *Genome) Spliced(t *transcript.Transcript) (string, bool) {
-	var sb strings.Builder
-	for _, e := range t.Exons {
-		s, ok := g.Fetch(t.Chrom, e.Start, e.End)
-		if !ok {
-			return "", false
-		}
-		if t.Strand < 0 {
-			s = reverseComplement(s)
-		}
-		sb.WriteString(s)
-	}
-	return sb.String(), true
+	return txSequence(g, t, 1, t.Len())
 }
 
 func isACGT(s string) bool {
@@ -120,6 +109,25 @@ func isACGT(s string) bool {
 		}
 	}
 	return true
+}
+
+// Segment is a run of reference bases given to NewGenome.
+type Segment struct {
+	Chrom string // canonical contig name, "chr1"
+	Start int    // 1-based position of Seq[0]
+	Seq   string // upper-case bases, plus strand; N for an unknown base
+	Label string // free text: gene and source of the bases
+}
+
+// NewGenome builds a Genome of the given build from segments, sorting them by position (in
+// the order given where two start at the same base), merging adjacent and overlapping ones
+// and rejecting overlaps that disagree.
+func NewGenome(build string, segs []Segment) (*Genome, error) {
+	byChrom := map[string][]segment{}
+	for _, s := range segs {
+		byChrom[s.Chrom] = append(byChrom[s.Chrom], segment{start: s.Start, seq: s.Seq, label: s.Label, hasN: !isACGT(s.Seq)})
+	}
+	return newGenome(build, byChrom)
 }
 
 // newGenome builds a Genome from segments, sorting them, merging adjacent ones and
@@ -162,10 +170,10 @@ func newGenome(build string, segs map[string][]segment) (*Genome, error) {
 	return g, nil
 }
 
-// writeFASTA writes g as FASTA, one line of bases per record (so that a reader can keep
+// WriteFASTA writes g as FASTA, one line of bases per record (so that a reader can keep
 // each record's bases without copying). Each record is named "chrom:start-end" (1-based,
 // inclusive), followed by its label.
-func writeFASTA(w io.Writer, g *Genome) error {
+func WriteFASTA(w io.Writer, g *Genome) error {
 	bw := bufio.NewWriter(w)
 	for _, c := range sortedChroms(g.chroms) {
 		for _, s := range g.chroms[c] {
@@ -175,7 +183,7 @@ func writeFASTA(w io.Writer, g *Genome) error {
 	return bw.Flush()
 }
 
-// parseFASTA reads the embedded FASTA format written by writeFASTA: records named
+// parseFASTA reads the embedded FASTA format written by WriteFASTA: records named
 // "chrom:start-end" (1-based, inclusive; chrom canonical), bases A, C, G, T or N in upper
 // case on one or more lines, as many as the range is long. Records must not overlap.
 func parseFASTA(build string, data string) (*Genome, error) {

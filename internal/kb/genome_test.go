@@ -1,13 +1,15 @@
 package kb
 
 import (
-	"github.com/precis-dx/precis/internal/oracle"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/vcf"
 )
 
 var strconvAtoi = strconv.Atoi
@@ -37,7 +39,7 @@ func TestGenomeSlices(t *testing.T) {
 				acc, rng, _ := strings.Cut(name, ":")
 				a, _, _ := strings.Cut(rng, "-")
 				start := atoi(t, a)
-				chrom, ok := refseqChrom(acc)
+				chrom, ok := vcf.CanonicalChrom(acc)
 				if !ok {
 					t.Fatalf("header %q", hdr)
 				}
@@ -168,7 +170,7 @@ func TestGRCh37Exons(t *testing.T) {
 		hdr, _ := readFASTAFile(t, f)
 		acc, rng, _ := strings.Cut(strings.Fields(strings.TrimPrefix(hdr, ">"))[0], ":")
 		a, b, _ := strings.Cut(rng, "-")
-		chrom, _ := refseqChrom(acc)
+		chrom, _ := vcf.CanonicalChrom(acc)
 		slices = append(slices, span{chrom, atoi(t, a), atoi(t, b)})
 	}
 	raw, err := os.ReadFile(filepath.Join(src, "genes/grch37/panel9.GRCh37.ensembl75_canonical.exons.bed"))

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/precis-dx/precis/internal/transcript"
 )
 
 // Hotspot is a protein change known to be pathogenic.
@@ -21,17 +23,9 @@ type Hotspot struct {
 	Source  string // the publication that classifies it
 }
 
-// leonCastillo2020 cites the source of the POLE hotspot list.
-const leonCastillo2020 = "León-Castillo A et al. Interpretation of somatic POLE mutations in endometrial carcinoma. J Pathol 2020;250:323-335. doi:10.1002/path.5372"
-
-// poleEDMs are the pathogenic POLE exonuclease-domain mutations (EDMs) of León-Castillo
-// et al. 2020 (J Pathol 250:323-335, doi:10.1002/path.5372): the five established
-// hotspots (P286R, V411L, S297F, A456P, S459F) and the six further EDMs their POLE-score
-// classified as pathogenic. ESGO/ESTRO/ESP 2020 endometrial-carcinoma guidelines use
-// this list for the POLE-mutant molecular class. The positions are NP_006222.2 (the
-// protein of MANE Select NM_006231.4); Build checks every reference amino acid against the
-// translated transcript.
-var poleEDMs = []string{"P286R", "V411L", "S297F", "A456P", "S459F", "F367S", "L424I", "M295R", "P436R", "M444K", "D368Y"}
+// aminoAcids are the one-letter codes a hotspot may name: the twenty amino acids and '*'
+// for a stop.
+const aminoAcids = "ARNDCQEGHILKMFPSTWYV*"
 
 // parseShortProtein splits "P286R" into reference, codon and alternate.
 func parseShortProtein(s string) (ref byte, codon int, alt byte, err error) {
@@ -40,26 +34,28 @@ func parseShortProtein(s string) (ref byte, codon int, alt byte, err error) {
 	}
 	ref, alt = s[0], s[len(s)-1]
 	codon, err = strconv.Atoi(s[1 : len(s)-1])
-	if err != nil || codon < 1 || threeLetter[ref] == "" || threeLetter[alt] == "" {
+	if err != nil || codon < 1 || strings.IndexByte(aminoAcids, ref) < 0 || strings.IndexByte(aminoAcids, alt) < 0 {
 		return 0, 0, 0, fmt.Errorf("%w: protein change %q", ErrFormat, s)
 	}
 	return ref, codon, alt, nil
 }
 
-// newHotspot builds a Hotspot from its one-letter form.
-func newHotspot(gene, short, source string) (Hotspot, error) {
+// NewHotspot builds a Hotspot from its one-letter form ("P286R") and the publication
+// that classifies it.
+func NewHotspot(gene, short, source string) (Hotspot, error) {
 	ref, codon, alt, err := parseShortProtein(short)
 	if err != nil {
 		return Hotspot{}, err
 	}
-	r, a := threeLetter[ref], threeLetter[alt]
+	r, a := transcript.ThreeLetter(ref), transcript.ThreeLetter(alt)
 	return Hotspot{Gene: gene, Short: short, Codon: codon, Ref: r, Alt: a,
 		Protein: fmt.Sprintf("p.(%s%d%s)", r, codon, a), Source: source}, nil
 }
 
 const hotspotsHeader = "#gene\tshort\tprotein\tcodon\tref\talt\tsource\t(codon: 1-based amino-acid position)\n"
 
-func writeHotspots(w io.Writer, hs []Hotspot) error {
+// WriteHotspots writes the hotspot table.
+func WriteHotspots(w io.Writer, hs []Hotspot) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString(hotspotsHeader)
 	for _, h := range hs {
@@ -68,16 +64,16 @@ func writeHotspots(w io.Writer, hs []Hotspot) error {
 	return bw.Flush()
 }
 
-// parseHotspots reads the table written by writeHotspots; every row must agree with its
+// parseHotspots reads the table written by WriteHotspots; every row must agree with its
 // own one-letter form.
 func parseHotspots(data string) ([]Hotspot, error) {
 	var out []Hotspot
-	err := eachLine(data, func(n int, l string) error {
+	err := EachLine(data, func(n int, l string) error {
 		f := strings.Split(l, "\t")
 		if len(f) != 7 {
 			return fmt.Errorf("%w: hotspots line %d: %d fields, want 7", ErrFormat, n, len(f))
 		}
-		h, err := newHotspot(f[0], f[1], f[6])
+		h, err := NewHotspot(f[0], f[1], f[6])
 		if err != nil {
 			return fmt.Errorf("hotspots line %d: %w", n, err)
 		}

@@ -66,36 +66,37 @@ type SourceFile struct {
 // GRCh37Flank is how many bases either side of each exon the GRCh37 genome keeps.
 const GRCh37Flank = 50
 
-// Embedded file names (in data/).
+// The files of a knowledge base (the embedded data/ and what build.Build writes).
 const (
-	fileManifest        = "manifest.json"
-	fileNotice          = "NOTICE"
-	fileTranscripts     = "transcripts.tsv"
-	fileGenome38        = "genome.GRCh38.fa.gz"
-	fileGenome37        = "genome.GRCh37.fa.gz"
-	fileClinVar         = "clinvar.tsv.gz"
-	fileRegions         = "regions.tsv"
-	fileHotspots        = "hotspots.tsv"
-	fileMarkers         = "build_markers.GRCh37_vs_GRCh38.tsv"
-	fileDPYDTranslation = "DPYD_translation.json.gz"
-	fileDPYDPhenotype   = "DPYD_phenotype.json.gz"
+	FileManifest        = "manifest.json"
+	FileNotice          = "NOTICE"
+	FileTranscripts     = "transcripts.tsv"
+	FileGenome38        = "genome.GRCh38.fa.gz"
+	FileGenome37        = "genome.GRCh37.fa.gz"
+	FileClinVar         = "clinvar.tsv.gz"
+	FileRegions         = "regions.tsv"
+	FileHotspots        = "hotspots.tsv"
+	FileMarkers         = "build_markers.GRCh37_vs_GRCh38.tsv"
+	FileDPYDTranslation = "DPYD_translation.json.gz"
+	FileDPYDPhenotype   = "DPYD_phenotype.json.gz"
 )
 
-// manifest is data/manifest.json.
-type manifest struct {
+// Manifest is data/manifest.json: what the knowledge base holds, where it comes from and
+// what was checked when it was built. Load reads it; build.Build writes it with EncodeManifest.
+type Manifest struct {
 	Format        int        `json:"format"`
 	Name          string     `json:"name"`
 	Released      string     `json:"released"` // newest ClinVar release, YYYY-MM-DD
 	GenomeBuild   string     `json:"genome_build"`
 	SplicePadding int        `json:"splice_padding"`
 	GRCh37Flank   int        `json:"grch37_flank"`
-	Files         []dataFile `json:"files"`
+	Files         []DataFile `json:"files"`
 	Sources       []Source   `json:"sources"`
 	Checks        []string   `json:"checks"`
 }
 
-// dataFile describes one embedded file.
-type dataFile struct {
+// DataFile describes one file of the knowledge base.
+type DataFile struct {
 	Path        string `json:"path"`
 	SHA256      string `json:"sha256"` // of the content; for .gz files of the uncompressed content
 	Gzip        bool   `json:"gzip"`
@@ -103,7 +104,8 @@ type dataFile struct {
 	Description string `json:"description"`
 }
 
-const manifestFormat = 1
+// ManifestFormat is the version of the manifest's layout that Load reads.
+const ManifestFormat = 1
 
 // Load reads the knowledge base embedded in the binary.
 func Load() (*KB, error) {
@@ -114,22 +116,22 @@ func Load() (*KB, error) {
 	return LoadFS(sub)
 }
 
-// LoadDir reads a knowledge base from a directory Build wrote.
+// LoadDir reads a knowledge base from a directory build.Build wrote.
 func LoadDir(dir string) (*KB, error) { return LoadFS(os.DirFS(dir)) }
 
 // LoadFS reads a knowledge base from the root of fsys, checking every file against the
 // manifest's SHA-256.
 func LoadFS(fsys fs.FS) (*KB, error) {
-	mraw, err := fs.ReadFile(fsys, fileManifest)
+	mraw, err := fs.ReadFile(fsys, FileManifest)
 	if err != nil {
 		return nil, fmt.Errorf("kb: read manifest: %w", err)
 	}
-	var m manifest
+	var m Manifest
 	if err := json.Unmarshal(mraw, &m); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, fileManifest, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, FileManifest, err)
 	}
-	if m.Format != manifestFormat {
-		return nil, fmt.Errorf("%w: %s: format %d, want %d", ErrFormat, fileManifest, m.Format, manifestFormat)
+	if m.Format != ManifestFormat {
+		return nil, fmt.Errorf("%w: %s: format %d, want %d", ErrFormat, FileManifest, m.Format, ManifestFormat)
 	}
 	version, err := versionOf(m.Released, mraw)
 	if err != nil {
@@ -138,9 +140,9 @@ func LoadFS(fsys fs.FS) (*KB, error) {
 	k := &KB{Version: version, Sources: m.Sources, Checks: m.Checks}
 
 	// Read, decompress and check the files concurrently; parse each as it arrives.
-	want := []string{fileTranscripts, fileGenome38, fileGenome37, fileClinVar, fileRegions, fileHotspots,
-		fileMarkers, fileDPYDTranslation, fileDPYDPhenotype}
-	byPath := map[string]dataFile{}
+	want := []string{FileTranscripts, FileGenome38, FileGenome37, FileClinVar, FileRegions, FileHotspots,
+		FileMarkers, FileDPYDTranslation, FileDPYDPhenotype}
+	byPath := map[string]DataFile{}
 	for _, f := range m.Files {
 		byPath[f.Path] = f
 	}
@@ -157,7 +159,7 @@ func LoadFS(fsys fs.FS) (*KB, error) {
 	for _, name := range want {
 		f, ok := byPath[name]
 		if !ok {
-			return nil, fmt.Errorf("%w: %s does not list %s", ErrIntegrity, fileManifest, name)
+			return nil, fmt.Errorf("%w: %s does not list %s", ErrIntegrity, FileManifest, name)
 		}
 		wg.Add(1)
 		go func() {
@@ -184,23 +186,23 @@ func LoadFS(fsys fs.FS) (*KB, error) {
 func (k *KB) parse(name string, data string) error {
 	var err error
 	switch name {
-	case fileTranscripts:
+	case FileTranscripts:
 		k.Transcripts, err = parseTranscripts(data)
-	case fileGenome38:
+	case FileGenome38:
 		k.Genome, err = parseFASTA("GRCh38", data)
-	case fileGenome37:
+	case FileGenome37:
 		k.GRCh37, err = parseFASTA("GRCh37", data)
-	case fileClinVar:
+	case FileClinVar:
 		k.ClinVar, err = parseClinVar(data)
-	case fileRegions:
+	case FileRegions:
 		k.Regions, err = parseRegions(data)
-	case fileHotspots:
+	case FileHotspots:
 		k.Hotspots, err = parseHotspots(data)
-	case fileMarkers:
-		k.Markers, err = parseMarkers(data)
-	case fileDPYDTranslation:
+	case FileMarkers:
+		k.Markers, err = ParseMarkers(data)
+	case FileDPYDTranslation:
 		k.dpydTranslation = data
-	case fileDPYDPhenotype:
+	case FileDPYDPhenotype:
 		k.dpydPhenotype = data
 	}
 	return err
@@ -208,7 +210,7 @@ func (k *KB) parse(name string, data string) error {
 
 // readDataFile reads an embedded file, decompresses it and checks its SHA-256. The content
 // is returned as a string so that parsers can keep substrings without copying.
-func readDataFile(fsys fs.FS, f dataFile) (string, error) {
+func readDataFile(fsys fs.FS, f DataFile) (string, error) {
 	raw, err := fs.ReadFile(fsys, f.Path)
 	if err != nil {
 		return "", fmt.Errorf("kb: read %s: %w", f.Path, err)
@@ -246,10 +248,10 @@ func readDataFile(fsys fs.FS, f dataFile) (string, error) {
 	return sb.String(), nil
 }
 
-// inflateGzip decompresses a gzip file of one member with no optional header fields, as Build
-// writes them (RFC 1952), with the whole-buffer DEFLATE decoder of internal/vcf/block: its
-// size is in the trailer, so the data is inflated into one buffer, about twice as fast as
-// compress/gzip. ok is false for anything else, and for data that does not check out
+// inflateGzip decompresses a gzip file of one member with no optional header fields, as
+// build.Build writes them (RFC 1952), with the whole-buffer DEFLATE decoder of
+// internal/vcf/block: its size is in the trailer, so the data is inflated into one buffer,
+// about twice as fast as compress/gzip. ok is false for anything else, and for data that does not check out
 // (CRC32, size), which compress/gzip then reads to give the error.
 func inflateGzip(raw []byte) (text []byte, ok bool) {
 	n := len(raw)
@@ -268,6 +270,22 @@ func inflateGzip(raw []byte) (text []byte, ok bool) {
 	return buf[:got], true
 }
 
+// EncodeManifest writes m as manifest.json (indented JSON, HTML characters unescaped) and
+// returns it with the version of the knowledge base it describes.
+func EncodeManifest(m Manifest) (data []byte, version string, err error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
+		return nil, "", fmt.Errorf("kb: manifest: %w", err)
+	}
+	if version, err = versionOf(m.Released, buf.Bytes()); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), version, nil
+}
+
 // versionOf derives the knowledge-base version from the manifest: the year and month of
 // the newest ClinVar release and the first 10 hex digits of the manifest's SHA-256. The
 // manifest lists the SHA-256 of every embedded file, so any change of content changes
@@ -276,7 +294,7 @@ func versionOf(released string, manifestBytes []byte) (string, error) {
 	y, rest, ok := strings.Cut(released, "-")
 	mo, _, ok2 := strings.Cut(rest, "-")
 	if !ok || !ok2 || len(y) != 4 || len(mo) != 2 {
-		return "", fmt.Errorf("%w: %s: released %q is not YYYY-MM-DD", ErrFormat, fileManifest, released)
+		return "", fmt.Errorf("%w: %s: released %q is not YYYY-MM-DD", ErrFormat, FileManifest, released)
 	}
 	return y + "." + mo + "-" + sha256Hex(manifestBytes)[:10], nil
 }

@@ -29,12 +29,12 @@ type Marker struct {
 	Source      string // where the row comes from
 }
 
-// parseMarkers reads build_markers.GRCh37_vs_GRCh38.tsv: kind, name, GRCh37 contig,
+// ParseMarkers reads build_markers.GRCh37_vs_GRCh38.tsv: kind, name, GRCh37 contig,
 // position or start (the length for contig_length), end, the same three for GRCh38, the
 // two reference alleles and the source; '.' is empty.
-func parseMarkers(data string) ([]Marker, error) {
+func ParseMarkers(data string) ([]Marker, error) {
 	var out []Marker
-	err := eachLine(data, func(n int, l string) error {
+	err := EachLine(data, func(n int, l string) error {
 		f := strings.Split(l, "\t")
 		if len(f) != 11 {
 			return fmt.Errorf("%w: markers line %d: %d fields, want 11", ErrFormat, n, len(f))

@@ -17,7 +17,7 @@ type panelGene struct {
 }
 
 // panelGenes lists the genes in panel order. The transcript accessions are the MANE
-// Select v1.0 transcripts; Build checks each against the MANE summary file.
+// Select v1.0 transcripts; build.Build checks each against the MANE summary file.
 var panelGenes = []panelGene{
 	{"DPYD", "NM_000110.4", PanelDPYD},
 	{"BRCA1", "NM_007294.4", PanelBRCA},
@@ -34,14 +34,7 @@ var panelGenes = []panelGene{
 func Panels() []string { return []string{PanelDPYD, PanelBRCA, PanelLynch, PanelPOLE} }
 
 // PanelOf returns the panel a gene belongs to, or "" for a gene outside the panels.
-func PanelOf(gene string) string {
-	for _, g := range panelGenes {
-		if g.gene == gene {
-			return g.panel
-		}
-	}
-	return ""
-}
+func PanelOf(gene string) string { return panelGeneOf(gene).panel }
 
 // GenesOf returns the genes of a panel, in panel order.
 func GenesOf(panel string) []string {
@@ -63,6 +56,16 @@ func Genes() []string {
 	return out
 }
 
-func isPanelGene(gene string) bool {
-	return slices.ContainsFunc(panelGenes, func(g panelGene) bool { return g.gene == gene })
+// MANESelect returns the RefSeq accession of gene's MANE Select transcript as the panel
+// table names it ("NM_007294.4" for BRCA1), or "" for a gene outside the panels.
+func MANESelect(gene string) string { return panelGeneOf(gene).refseq }
+
+// panelGeneOf returns gene's row of the panel table, or the zero row.
+func panelGeneOf(gene string) panelGene {
+	if i := slices.IndexFunc(panelGenes, func(g panelGene) bool { return g.gene == gene }); i >= 0 {
+		return panelGenes[i]
+	}
+	return panelGene{}
 }
+
+func isPanelGene(gene string) bool { return panelGeneOf(gene).gene != "" }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -56,7 +55,18 @@ func (r Region) Contains(chrom string, pos int) bool {
 	return r.Chrom == chrom && pos >= r.Start && pos <= r.End
 }
 
-func regionLess(a, b Region) bool {
+// KindRank returns the rank of a region kind in the order that labels a base several kinds
+// cover (see Region), most specific first, or -1 for a string that is not a kind.
+func KindRank(kind string) int {
+	if r, ok := kindRank[kind]; ok {
+		return r
+	}
+	return -1
+}
+
+// RegionLess orders regions as the region table is sorted: by contig (chr1..chr22, chrX,
+// chrY, chrM), start and panel.
+func RegionLess(a, b Region) bool {
 	if a.Chrom != b.Chrom {
 		return chromRank(a.Chrom) < chromRank(b.Chrom)
 	}
@@ -66,70 +76,11 @@ func regionLess(a, b Region) bool {
 	return a.Panel < b.Panel
 }
 
-// partitionRegions turns possibly overlapping intervals into the disjoint, labelled
-// regions described at Region, per panel.
-func partitionRegions(in []Region) []Region {
-	type key struct{ panel, chrom string }
-	groups := map[key][]Region{}
-	for _, r := range in {
-		k := key{r.Panel, r.Chrom}
-		groups[k] = append(groups[k], r)
-	}
-	var out []Region
-	for k, list := range groups {
-		sort.Slice(list, func(i, j int) bool { return list[i].Start < list[j].Start })
-		var bounds []int
-		for _, r := range list {
-			bounds = append(bounds, r.Start, r.End+1)
-		}
-		sort.Ints(bounds)
-		var (
-			active []Region
-			next   int // next interval of list to activate
-			cur    []Region
-		)
-		for i := 0; i+1 < len(bounds); i++ {
-			a, b := bounds[i], bounds[i+1]-1
-			if b < a {
-				continue
-			}
-			for next < len(list) && list[next].Start <= a {
-				active = append(active, list[next])
-				next++
-			}
-			kept := active[:0]
-			for _, r := range active {
-				if r.End >= a {
-					kept = append(kept, r)
-				}
-			}
-			active = kept
-			if len(active) == 0 {
-				continue
-			}
-			best := active[0]
-			for _, r := range active[1:] {
-				if kindRank[r.Kind] < kindRank[best.Kind] || (kindRank[r.Kind] == kindRank[best.Kind] && r.Gene < best.Gene) {
-					best = r
-				}
-			}
-			seg := Region{Chrom: k.chrom, Start: a, End: b, Gene: best.Gene, Panel: k.panel, Kind: best.Kind}
-			if n := len(cur); n > 0 && cur[n-1].End+1 == a && cur[n-1].Gene == seg.Gene && cur[n-1].Kind == seg.Kind {
-				cur[n-1].End = b
-				continue
-			}
-			cur = append(cur, seg)
-		}
-		out = append(out, cur...)
-	}
-	sort.Slice(out, func(i, j int) bool { return regionLess(out[i], out[j]) })
-	return out
-}
-
 // regionsHeader heads the embedded region table.
 const regionsHeader = "#chrom\tstart\tend\tgene\tpanel\tkind\t(start/end: 1-based, inclusive; not BED)\n"
 
-func writeRegions(w io.Writer, rs []Region) error {
+// WriteRegions writes the region table.
+func WriteRegions(w io.Writer, rs []Region) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString(regionsHeader)
 	for _, r := range rs {
@@ -138,12 +89,12 @@ func writeRegions(w io.Writer, rs []Region) error {
 	return bw.Flush()
 }
 
-// parseRegions reads the table written by writeRegions and checks that it is sorted and
+// parseRegions reads the table written by WriteRegions and checks that it is sorted and
 // that the regions of a panel do not overlap.
 func parseRegions(data string) ([]Region, error) {
 	var out []Region
 	last := map[string]Region{} // by panel
-	err := eachLine(data, func(n int, l string) error {
+	err := EachLine(data, func(n int, l string) error {
 		f := strings.Split(l, "\t")
 		if len(f) != 6 {
 			return fmt.Errorf("%w: regions line %d: %d fields, want 6", ErrFormat, n, len(f))
@@ -155,13 +106,13 @@ func parseRegions(data string) ([]Region, error) {
 			return fmt.Errorf("%w: regions line %d: interval %s:%s-%s", ErrFormat, n, f[0], f[1], f[2])
 		}
 		r := Region{Chrom: chrom, Start: s, End: e, Gene: f[3], Panel: f[4], Kind: f[5]}
-		if _, ok := kindRank[r.Kind]; !ok {
+		if KindRank(r.Kind) < 0 {
 			return fmt.Errorf("%w: regions line %d: kind %q", ErrFormat, n, r.Kind)
 		}
 		if PanelOf(r.Gene) != r.Panel {
 			return fmt.Errorf("%w: regions line %d: gene %q is not in panel %q", ErrFormat, n, r.Gene, r.Panel)
 		}
-		if len(out) > 0 && regionLess(r, out[len(out)-1]) {
+		if len(out) > 0 && RegionLess(r, out[len(out)-1]) {
 			return fmt.Errorf("%w: regions line %d: not sorted", ErrFormat, n)
 		}
 		if p, ok := last[r.Panel]; ok && p.Chrom == r.Chrom && r.Start <= p.End {

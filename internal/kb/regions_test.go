@@ -2,12 +2,14 @@ package kb
 
 import (
 	"encoding/json"
-	"github.com/precis-dx/precis/internal/oracle"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/transcript"
 )
 
 var strconvItoa = strconv.Itoa
@@ -30,7 +32,7 @@ func TestRegionsShape(t *testing.T) {
 		if r.End < r.Start || PanelOf(r.Gene) != r.Panel {
 			t.Errorf("region %d: %+v", i, r)
 		}
-		if i > 0 && regionLess(r, k.Regions[i-1]) {
+		if i > 0 && RegionLess(r, k.Regions[i-1]) {
 			t.Errorf("region %d is out of order", i)
 		}
 	}
@@ -136,29 +138,6 @@ func TestRegionsCoverDPYDPositions(t *testing.T) {
 	}
 }
 
-func TestPartitionRegions(t *testing.T) {
-	in := []Region{
-		{Chrom: "chr1", Start: 100, End: 200, Gene: "DPYD", Panel: "dpyd", Kind: KindExon},
-		{Chrom: "chr1", Start: 80, End: 99, Gene: "DPYD", Panel: "dpyd", Kind: KindSplicePadding},
-		{Chrom: "chr1", Start: 150, End: 150, Gene: "DPYD", Panel: "dpyd", Kind: KindCPICPosition},
-		{Chrom: "chr1", Start: 195, End: 230, Gene: "DPYD", Panel: "dpyd", Kind: KindClinVarPLP},
-		{Chrom: "chr1", Start: 500, End: 500, Gene: "DPYD", Panel: "dpyd", Kind: KindClinVarPLP},
-		{Chrom: "chr1", Start: 501, End: 501, Gene: "DPYD", Panel: "dpyd", Kind: KindClinVarPLP},
-	}
-	want := []Region{
-		{Chrom: "chr1", Start: 80, End: 99, Gene: "DPYD", Panel: "dpyd", Kind: KindSplicePadding},
-		{Chrom: "chr1", Start: 100, End: 149, Gene: "DPYD", Panel: "dpyd", Kind: KindExon},
-		{Chrom: "chr1", Start: 150, End: 150, Gene: "DPYD", Panel: "dpyd", Kind: KindCPICPosition},
-		{Chrom: "chr1", Start: 151, End: 200, Gene: "DPYD", Panel: "dpyd", Kind: KindExon},
-		{Chrom: "chr1", Start: 201, End: 230, Gene: "DPYD", Panel: "dpyd", Kind: KindClinVarPLP},
-		{Chrom: "chr1", Start: 500, End: 501, Gene: "DPYD", Panel: "dpyd", Kind: KindClinVarPLP},
-	}
-	got := partitionRegions(in)
-	if !slices.Equal(got, want) {
-		t.Errorf("got %v\nwant %v", got, want)
-	}
-}
-
 // TestHotspots checks each hotspot's reference amino acid against the translated POLE CDS
 // and against the NP_006222.2 protein file.
 func TestHotspots(t *testing.T) {
@@ -168,7 +147,7 @@ func TestHotspots(t *testing.T) {
 	if !ok {
 		t.Fatal("POLE CDS unknown")
 	}
-	protein := translate(cds)
+	protein := transcript.Translate(cds)
 	_, file := readFASTAFile(t, filepath.Join(src, "genes/sequence/transcripts/NM_006231.4.protein.fa"))
 	want := []string{"P286R", "V411L", "S297F", "A456P", "S459F", "F367S", "L424I", "M295R", "P436R", "M444K", "D368Y"}
 	var got []string
@@ -176,7 +155,7 @@ func TestHotspots(t *testing.T) {
 		got = append(got, h.Short)
 		t.Run(h.Short, func(t *testing.T) {
 			aa := protein[h.Codon-1]
-			if threeLetter[aa] != h.Ref || file[h.Codon-1] != aa || h.Short[0] != aa {
+			if transcript.ThreeLetter(aa) != h.Ref || file[h.Codon-1] != aa || h.Short[0] != aa {
 				t.Errorf("codon %d: translated %c, protein file %c, hotspot ref %s", h.Codon, aa, file[h.Codon-1], h.Ref)
 			}
 			if want := "p.(" + h.Ref + strconv.Itoa(h.Codon) + h.Alt + ")"; h.Protein != want || h.Gene != "POLE" || !strings.Contains(h.Source, "10.1002/path.5372") {

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,20 +13,11 @@ import (
 	"github.com/precis-dx/precis/internal/vcf"
 )
 
-// txLen returns the length of t's transcript sequence.
-func txLen(t *transcript.Transcript) int {
-	n := 0
-	for _, e := range t.Exons {
-		n += e.End - e.Start + 1
-	}
-	return n
-}
-
 // txRangeToGenomic maps transcript positions from..to (1-based, inclusive, from <= to) to
 // genomic intervals (1-based, inclusive), listed in transcript order. ok is false when the
 // range leaves the transcript.
 func txRangeToGenomic(t *transcript.Transcript, from, to int) ([]transcript.Exon, bool) {
-	if from < 1 || to < from || to > txLen(t) {
+	if from < 1 || to < from || to > t.Len() {
 		return nil, false
 	}
 	var out []transcript.Exon
@@ -57,7 +50,7 @@ func txSequence(g *Genome, t *transcript.Transcript, from, to int) (string, bool
 			return "", false
 		}
 		if t.Strand < 0 {
-			s = reverseComplement(s)
+			s = transcript.ReverseComplement(s)
 		}
 		sb.WriteString(s)
 	}
@@ -70,27 +63,10 @@ func (g *Genome) CDS(t *transcript.Transcript) (string, bool) {
 	return txSequence(g, t, t.CDSStart, t.CDSEnd)
 }
 
-// checkCDS verifies that cds is a complete open reading frame: a multiple of three long,
-// starting with ATG, ending with a stop codon and free of internal stops.
-func checkCDS(name, cds string) error {
-	if len(cds)%3 != 0 {
-		return fmt.Errorf("%w: %s: CDS length %d is not a multiple of 3", ErrInconsistent, name, len(cds))
-	}
-	if !strings.HasPrefix(cds, "ATG") {
-		return fmt.Errorf("%w: %s: CDS starts with %.3s, not ATG", ErrInconsistent, name, cds)
-	}
-	p := translate(cds)
-	if p[len(p)-1] != '*' {
-		return fmt.Errorf("%w: %s: CDS ends with %s, not a stop codon", ErrInconsistent, name, cds[len(cds)-3:])
-	}
-	if i := strings.IndexAny(p[:len(p)-1], "*X"); i >= 0 {
-		return fmt.Errorf("%w: %s: codon %d (%s) is a stop or unreadable", ErrInconsistent, name, i+1, cds[3*i:3*i+3])
-	}
-	return nil
-}
-
-// validTranscript checks the internal consistency of a transcript model.
-func validTranscript(t *transcript.Transcript) error {
+// ValidTranscript checks the internal consistency of a transcript model as the transcript
+// table holds it: gene, accession, strand, canonical contig, exons in transcript order, and a
+// CDS inside the transcript. Errors wrap ErrFormat.
+func ValidTranscript(t *transcript.Transcript) error {
 	if t.Gene == "" || t.ID == "" || (t.Strand != 1 && t.Strand != -1) || len(t.Exons) == 0 {
 		return fmt.Errorf("%w: transcript %q: missing gene, accession, strand or exons", ErrFormat, t.ID)
 	}
@@ -108,8 +84,8 @@ func validTranscript(t *transcript.Transcript) error {
 			}
 		}
 	}
-	if t.CDSStart < 1 || t.CDSEnd < t.CDSStart || t.CDSEnd > txLen(t) {
-		return fmt.Errorf("%w: transcript %s: CDS %d..%d outside the transcript (length %d)", ErrFormat, t.ID, t.CDSStart, t.CDSEnd, txLen(t))
+	if t.CDSStart < 1 || t.CDSEnd < t.CDSStart || t.CDSEnd > t.Len() {
+		return fmt.Errorf("%w: transcript %s: CDS %d..%d outside the transcript (length %d)", ErrFormat, t.ID, t.CDSStart, t.CDSEnd, t.Len())
 	}
 	return nil
 }
@@ -118,11 +94,11 @@ func validTranscript(t *transcript.Transcript) error {
 const transcriptsHeader = "#gene\trefseq\tensembl\tchrom\tstrand\tcds_start\tcds_end\texons" +
 	"\t(cds_start/cds_end: 1-based transcript positions; exons: 1-based inclusive GRCh38 start-end, transcript order)\n"
 
-// writeTranscripts writes the transcript table, one transcript per line, in gene order.
-func writeTranscripts(w io.Writer, ts map[string]*transcript.Transcript) error {
+// WriteTranscripts writes the transcript table, one transcript per line, in gene order.
+func WriteTranscripts(w io.Writer, ts map[string]*transcript.Transcript) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString(transcriptsHeader)
-	for _, g := range sortedKeys(ts) {
+	for _, g := range slices.Sorted(maps.Keys(ts)) {
 		t := ts[g]
 		strand := "+"
 		if t.Strand < 0 {
@@ -137,10 +113,10 @@ func writeTranscripts(w io.Writer, ts map[string]*transcript.Transcript) error {
 	return bw.Flush()
 }
 
-// parseTranscripts reads the table written by writeTranscripts.
+// parseTranscripts reads the table written by WriteTranscripts.
 func parseTranscripts(data string) (map[string]*transcript.Transcript, error) {
 	out := map[string]*transcript.Transcript{}
-	err := eachLine(data, func(n int, l string) error {
+	err := EachLine(data, func(n int, l string) error {
 		f := strings.Split(l, "\t")
 		if len(f) != 8 {
 			return fmt.Errorf("%w: transcripts line %d: %d fields, want 8", ErrFormat, n, len(f))
@@ -169,7 +145,7 @@ func parseTranscripts(data string) (map[string]*transcript.Transcript, error) {
 			}
 			t.Exons = append(t.Exons, transcript.Exon{Start: s, End: e})
 		}
-		if err := validTranscript(t); err != nil {
+		if err := ValidTranscript(t); err != nil {
 			return fmt.Errorf("transcripts line %d: %w", n, err)
 		}
 		if _, dup := out[t.Gene]; dup {

@@ -36,7 +36,7 @@ func TestTranscriptsTranslate(t *testing.T) {
 			if !strings.HasPrefix(cds, "ATG") {
 				t.Errorf("CDS starts %.3s, want ATG", cds)
 			}
-			p := translate(cds)
+			p := transcript.Translate(cds)
 			if !strings.HasSuffix(p, "*") {
 				t.Errorf("CDS ends %s, want a stop codon", cds[len(cds)-3:])
 			}
@@ -76,7 +76,7 @@ func TestTranscriptsMatchSequenceFiles(t *testing.T) {
 				t.Errorf("spliced %s: got %d nt, want the %d nt of %s.fa (first difference at %d)", tx.ID, len(got), len(want), tc.file, firstDiff(got, want)+1)
 			}
 			_, protein := readFASTAFile(t, filepath.Join(src, "genes/sequence/transcripts", tc.file+".protein.fa"))
-			if p := translate(got[tx.CDSStart-1 : tx.CDSEnd]); p != protein && p != strings.TrimSuffix(protein, "*")+"*" {
+			if p := transcript.Translate(got[tx.CDSStart-1 : tx.CDSEnd]); p != protein && p != strings.TrimSuffix(protein, "*")+"*" {
 				t.Errorf("translation of %s differs from %s.protein.fa at residue %d", tx.ID, tc.file, firstDiff(p, protein)+1)
 			}
 		})

@@ -1,12 +1,16 @@
-package kb
+package build
 
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/precis-dx/precis/internal/kb"
 )
 
 // catalogueEntry describes one source: where its files come from, under which licence,
@@ -80,7 +84,7 @@ func (b *builder) catalogue() []catalogueEntry {
 			licence: "public sequence data (LRG)",
 			origin:  "LRG XML records via github.com/MattWellie/LaTex_LRG, placed on GRCh37",
 			paths:   []string{srcSlices37},
-			derived: fmt.Sprintf("GRCh37 bases of the panel exons ±%d bp, for genome-build evidence", GRCh37Flank),
+			derived: fmt.Sprintf("GRCh37 bases of the panel exons ±%d bp, for genome-build evidence", kb.GRCh37Flank),
 		},
 		{
 			name: "GRCh37 exon models", release: "Ensembl 75 (CAVA defaultdb ensembl75s)",
@@ -128,14 +132,14 @@ func (b *builder) catalogue() []catalogueEntry {
 
 // sources resolves the catalogue against the files the build read: every read file must
 // belong to exactly one source, and every source's paths must have been read.
-func (b *builder) sources() ([]Source, error) {
+func (b *builder) sources() ([]kb.Source, error) {
 	owner := map[string]string{}
-	var out []Source
+	var out []kb.Source
 	for _, c := range b.catalogue() {
-		s := Source{Name: c.name, Release: c.release, Licence: c.licence, Origin: c.origin, Derived: c.derived}
+		s := kb.Source{Name: c.name, Release: c.release, Licence: c.licence, Origin: c.origin, Derived: c.derived}
 		for _, p := range c.paths {
 			matched := 0
-			for _, rel := range sortedKeys(b.r.files) {
+			for _, rel := range slices.Sorted(maps.Keys(b.r.files)) {
 				if ok, _ := path.Match(p, rel); !ok {
 					continue
 				}
@@ -144,7 +148,7 @@ func (b *builder) sources() ([]Source, error) {
 				}
 				owner[rel] = c.name
 				d := b.r.files[rel]
-				s.Files = append(s.Files, SourceFile{Path: rel, SHA256: d.sha256, Bytes: d.size})
+				s.Files = append(s.Files, kb.SourceFile{Path: rel, SHA256: d.sha256, Bytes: d.size})
 				matched++
 			}
 			if matched == 0 {
@@ -153,7 +157,7 @@ func (b *builder) sources() ([]Source, error) {
 		}
 		out = append(out, s)
 	}
-	for _, rel := range sortedKeys(b.r.files) {
+	for _, rel := range slices.Sorted(maps.Keys(b.r.files)) {
 		if _, ok := owner[rel]; !ok {
 			return nil, fmt.Errorf("kb: %s was read but is not in the source catalogue", rel)
 		}
@@ -162,7 +166,7 @@ func (b *builder) sources() ([]Source, error) {
 }
 
 // notice renders data/NOTICE: the provenance and licences of everything in data/.
-func notice(version string, m manifest) []byte {
+func notice(version string, m kb.Manifest) []byte {
 	var w bytes.Buffer
 	fmt.Fprintf(&w, "Precis knowledge base %s\n", version)
 	w.WriteString(strings.Repeat("=", 80) + "\n\n")
@@ -190,7 +194,7 @@ https://github.com/PharmGKB/PharmCAT (release v3.1.1, commit 5431bf1).`) + "\n\n
 		w.WriteString("\n")
 	}
 	w.WriteString("Files in this directory\n-----------------------\n\n")
-	files := append([]dataFile(nil), m.Files...)
+	files := append([]kb.DataFile(nil), m.Files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	for _, f := range files {
 		fmt.Fprintf(&w, "%s: %s\n   sha256 of the content%s: %s\n", f.Path, f.Description, map[bool]string{true: " (uncompressed)", false: ""}[f.Gzip], f.SHA256)

@@ -1,11 +1,12 @@
-package kb
+package build
 
-// Readers for the source files under the shared data folder (see its README.md). They
-// run only in Build.
+// Readers for the source files under the shared data folder (see its README.md).
 
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/transcript"
 	"github.com/precis-dx/precis/internal/vcf"
 )
@@ -31,6 +33,11 @@ type fileDigest struct {
 	size   int64
 }
 
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
 // read returns the bytes of rel (relative to the root), gunzipped when decompress is true
 // and the name ends in .gz (BGZF is multi-member gzip, which compress/gzip reads).
 func (r *sourceReader) read(rel string, decompress bool) ([]byte, error) {
@@ -40,7 +47,7 @@ func (r *sourceReader) read(rel string, decompress bool) ([]byte, error) {
 	}
 	out, err := io.ReadAll(rd)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, rel, err)
+		return nil, fmt.Errorf("%w: %s: %w", kb.ErrFormat, rel, err)
 	}
 	return out, nil
 }
@@ -58,7 +65,7 @@ func (r *sourceReader) open(rel string, decompress bool) (io.Reader, error) {
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(raw))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, rel, err)
+		return nil, fmt.Errorf("%w: %s: %w", kb.ErrFormat, rel, err)
 	}
 	return zr, nil
 }
@@ -92,20 +99,20 @@ type maneRow struct {
 // transcript, checking that it is the transcript the panel names.
 func readMANE(data string) (map[string]maneRow, error) {
 	out := map[string]maneRow{}
-	err := eachLine(data, func(n int, l string) error {
+	err := kb.EachLine(data, func(n int, l string) error {
 		f := strings.Split(l, "\t")
 		if len(f) < 14 {
-			return fmt.Errorf("%w: MANE summary line %d: %d fields, want 14", ErrFormat, n, len(f))
+			return fmt.Errorf("%w: MANE summary line %d: %d fields, want 14", kb.ErrFormat, n, len(f))
 		}
 		sym := f[3]
-		if !isPanelGene(sym) || f[9] != "MANE Select" {
+		if kb.PanelOf(sym) == "" || f[9] != "MANE Select" {
 			return nil
 		}
 		start, err1 := strconv.Atoi(f[11])
 		end, err2 := strconv.Atoi(f[12])
 		chrom, ok := vcf.CanonicalChrom(f[10])
 		if err1 != nil || err2 != nil || !ok || (f[13] != "+" && f[13] != "-") {
-			return fmt.Errorf("%w: MANE summary line %d: location %s:%s-%s(%s)", ErrFormat, n, f[10], f[11], f[12], f[13])
+			return fmt.Errorf("%w: MANE summary line %d: location %s:%s-%s(%s)", kb.ErrFormat, n, f[10], f[11], f[12], f[13])
 		}
 		row := maneRow{refseq: f[5], ensembl: f[7], status: f[9], chrom: chrom, start: start, end: end, strand: 1}
 		if f[13] == "-" {
@@ -117,13 +124,13 @@ func readMANE(data string) (map[string]maneRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, g := range panelGenes {
+	for _, g := range panelGenes() {
 		row, ok := out[g.gene]
 		if !ok {
-			return nil, fmt.Errorf("%w: MANE summary has no MANE Select row for %s", ErrInconsistent, g.gene)
+			return nil, fmt.Errorf("%w: MANE summary has no MANE Select row for %s", kb.ErrInconsistent, g.gene)
 		}
 		if row.refseq != g.refseq {
-			return nil, fmt.Errorf("%w: MANE Select for %s is %s, the panel names %s", ErrInconsistent, g.gene, row.refseq, g.refseq)
+			return nil, fmt.Errorf("%w: MANE Select for %s is %s, the panel names %s", kb.ErrInconsistent, g.gene, row.refseq, g.refseq)
 		}
 	}
 	return out, nil
@@ -144,10 +151,10 @@ func readExonModels(data, refseq string) (*transcript.Transcript, error) {
 		strand        string
 		fileHasHeader bool
 	)
-	err := eachLine(data, func(n int, l string) error {
+	err := kb.EachLine(data, func(n int, l string) error {
 		f := strings.Split(l, "\t")
 		if len(f) < 13 {
-			return fmt.Errorf("%w: exon_models.tsv line %d: %d fields, want 14", ErrFormat, n, len(f))
+			return fmt.Errorf("%w: exon_models.tsv line %d: %d fields, want 14", kb.ErrFormat, n, len(f))
 		}
 		if f[0] == "transcript" {
 			fileHasHeader = true
@@ -160,12 +167,12 @@ func readExonModels(data, refseq string) (*transcript.Transcript, error) {
 		for i, idx := range []int{4, 6, 7, 9, 10, 11, 12} {
 			x, err := strconv.Atoi(f[idx])
 			if err != nil {
-				return fmt.Errorf("%w: exon_models.tsv line %d: field %d %q", ErrFormat, n, idx+1, f[idx])
+				return fmt.Errorf("%w: exon_models.tsv line %d: field %d %q", kb.ErrFormat, n, idx+1, f[idx])
 			}
 			v[i] = x
 		}
 		if len(rows) > 0 && (gene != f[1] || contig != f[5] || strand != f[8] || cdsS != v[5] || cdsE != v[6]) {
-			return fmt.Errorf("%w: exon_models.tsv line %d: %s rows disagree on gene, contig, strand or CDS", ErrInconsistent, n, refseq)
+			return fmt.Errorf("%w: exon_models.tsv line %d: %s rows disagree on gene, contig, strand or CDS", kb.ErrInconsistent, n, refseq)
 		}
 		gene, contig, strand, cdsS, cdsE = f[1], f[5], f[8], v[5], v[6]
 		rows = append(rows, row{n: v[0], gs: v[1], ge: v[2], ts: v[3], te: v[4]})
@@ -175,12 +182,12 @@ func readExonModels(data, refseq string) (*transcript.Transcript, error) {
 		return nil, err
 	}
 	if !fileHasHeader || len(rows) == 0 {
-		return nil, fmt.Errorf("%w: exon_models.tsv has no GRCh38 MANE rows for %s", ErrInconsistent, refseq)
+		return nil, fmt.Errorf("%w: exon_models.tsv has no GRCh38 MANE rows for %s", kb.ErrInconsistent, refseq)
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].n < rows[j].n })
 	chrom, ok := refseqChrom(contig)
 	if !ok {
-		return nil, fmt.Errorf("%w: exon_models.tsv: %s contig %q", ErrFormat, refseq, contig)
+		return nil, fmt.Errorf("%w: exon_models.tsv: %s contig %q", kb.ErrFormat, refseq, contig)
 	}
 	t = &transcript.Transcript{ID: refseq, Gene: gene, Chrom: chrom, Strand: 1, CDSStart: cdsS, CDSEnd: cdsE}
 	if strand == "-" {
@@ -190,12 +197,12 @@ func readExonModels(data, refseq string) (*transcript.Transcript, error) {
 	for i, r := range rows {
 		if r.n != i+1 || r.ts != next || r.te-r.ts != r.ge-r.gs {
 			return nil, fmt.Errorf("%w: exon_models.tsv: %s exon %d: transcript span %d-%d does not follow on or does not match genomic span %d-%d",
-				ErrInconsistent, refseq, r.n, r.ts, r.te, r.gs, r.ge)
+				kb.ErrInconsistent, refseq, r.n, r.ts, r.te, r.gs, r.ge)
 		}
 		next = r.te + 1
 		t.Exons = append(t.Exons, transcript.Exon{Start: r.gs, End: r.ge})
 	}
-	if err := validTranscript(t); err != nil {
+	if err := kb.ValidTranscript(t); err != nil {
 		return nil, fmt.Errorf("exon_models.tsv: %w", err)
 	}
 	return t, nil
@@ -213,10 +220,10 @@ func readBEDModel(data, refseq string) (*transcript.Transcript, string, error) {
 		chrom, gene, enst string
 		strand            int
 	)
-	err := eachLine(data, func(n int, l string) error {
+	err := kb.EachLine(data, func(n int, l string) error {
 		f := strings.Split(l, "\t")
 		if len(f) < 11 {
-			return fmt.Errorf("%w: exon BED line %d: %d fields, want 11", ErrFormat, n, len(f))
+			return fmt.Errorf("%w: exon BED line %d: %d fields, want 11", kb.ErrFormat, n, len(f))
 		}
 		if f[8] != refseq {
 			return nil
@@ -225,14 +232,14 @@ func readBEDModel(data, refseq string) (*transcript.Transcript, string, error) {
 		e, err2 := strconv.Atoi(f[2])
 		c, ok := vcf.CanonicalChrom(f[0])
 		if err1 != nil || err2 != nil || !ok || s0 < 0 || e <= s0 {
-			return fmt.Errorf("%w: exon BED line %d: interval %s:%s-%s", ErrFormat, n, f[0], f[1], f[2])
+			return fmt.Errorf("%w: exon BED line %d: interval %s:%s-%s", kb.ErrFormat, n, f[0], f[1], f[2])
 		}
 		st := 1
 		if f[5] == "-" {
 			st = -1
 		}
 		if chrom != "" && (chrom != c || strand != st || gene != f[6] || enst != f[9]) {
-			return fmt.Errorf("%w: exon BED line %d: %s rows disagree on contig, strand, gene or Ensembl id", ErrInconsistent, n, refseq)
+			return fmt.Errorf("%w: exon BED line %d: %s rows disagree on contig, strand, gene or Ensembl id", kb.ErrInconsistent, n, refseq)
 		}
 		chrom, strand, gene, enst = c, st, f[6], f[9]
 		x := iv{s0 + 1, e} // 0-based half-open -> 1-based inclusive
@@ -244,7 +251,7 @@ func readBEDModel(data, refseq string) (*transcript.Transcript, string, error) {
 		case "3UTR":
 			utr3 = append(utr3, x)
 		default:
-			return fmt.Errorf("%w: exon BED line %d: feature %q", ErrFormat, n, f[10])
+			return fmt.Errorf("%w: exon BED line %d: feature %q", kb.ErrFormat, n, f[10])
 		}
 		return nil
 	})
@@ -252,7 +259,7 @@ func readBEDModel(data, refseq string) (*transcript.Transcript, string, error) {
 		return nil, "", err
 	}
 	if len(exons) == 0 {
-		return nil, "", fmt.Errorf("%w: exon BED has no exons for %s", ErrInconsistent, refseq)
+		return nil, "", fmt.Errorf("%w: exon BED has no exons for %s", kb.ErrInconsistent, refseq)
 	}
 	order := func(v []iv) {
 		sort.Slice(v, func(i, j int) bool {
@@ -289,16 +296,16 @@ func readBEDModel(data, refseq string) (*transcript.Transcript, string, error) {
 		for _, u := range v {
 			a, b := txPos(u.s), txPos(u.e)
 			if a < 0 || b < 0 {
-				return 0, 0, 0, fmt.Errorf("%w: %s %s %d-%d is not inside an exon", ErrInconsistent, refseq, what, u.s, u.e)
+				return 0, 0, 0, fmt.Errorf("%w: %s %s %d-%d is not inside an exon", kb.ErrInconsistent, refseq, what, u.s, u.e)
 			}
 			if a > b {
 				a, b = b, a
 			}
 			if b-a != u.e-u.s {
-				return 0, 0, 0, fmt.Errorf("%w: %s %s %d-%d spans an intron", ErrInconsistent, refseq, what, u.s, u.e)
+				return 0, 0, 0, fmt.Errorf("%w: %s %s %d-%d spans an intron", kb.ErrInconsistent, refseq, what, u.s, u.e)
 			}
 			if lo >= 0 && a != hi+1 {
-				return 0, 0, 0, fmt.Errorf("%w: %s %s pieces are not contiguous in the transcript", ErrInconsistent, refseq, what)
+				return 0, 0, 0, fmt.Errorf("%w: %s %s pieces are not contiguous in the transcript", kb.ErrInconsistent, refseq, what)
 			}
 			if lo < 0 {
 				lo = a
@@ -308,7 +315,7 @@ func readBEDModel(data, refseq string) (*transcript.Transcript, string, error) {
 		}
 		return lo, hi, total, nil
 	}
-	n := txLen(t)
+	n := t.Len()
 	lo5, _, u5, err := utrSpan(utr5, "5'UTR")
 	if err != nil {
 		return nil, "", err
@@ -318,13 +325,22 @@ func readBEDModel(data, refseq string) (*transcript.Transcript, string, error) {
 		return nil, "", err
 	}
 	if (u5 > 0 && lo5 != 1) || (u3 > 0 && hi3 != n) {
-		return nil, "", fmt.Errorf("%w: %s UTRs are not at the transcript ends", ErrInconsistent, refseq)
+		return nil, "", fmt.Errorf("%w: %s UTRs are not at the transcript ends", kb.ErrInconsistent, refseq)
 	}
 	t.CDSStart, t.CDSEnd = u5+1, n-u3
-	if err := validTranscript(t); err != nil {
+	if err := kb.ValidTranscript(t); err != nil {
 		return nil, "", fmt.Errorf("exon BED: %w", err)
 	}
 	return t, enst, nil
+}
+
+// refseqChrom maps a RefSeq chromosome accession (NC_000017.11) to its canonical name; any
+// other naming is false.
+func refseqChrom(acc string) (string, bool) {
+	if !strings.HasPrefix(acc, "NC_") {
+		return "", false
+	}
+	return vcf.CanonicalChrom(acc)
 }
 
 // sliceHeader matches the name of a sequence slice: "NC_000017.11:43024295-43217981".
@@ -332,26 +348,26 @@ var sliceHeader = regexp.MustCompile(`^>(NC_\d+\.\d+):(\d+)-(\d+)(?:\s|$)`)
 
 // readSlice reads a plus-strand genomic slice whose header names "accession:start-end"
 // (1-based: base i of the file, counting from 1, is at start+i-1).
-func readSlice(rel string, data string) (chrom string, seg segment, err error) {
+func readSlice(rel string, data string) (kb.Segment, error) {
 	hdr, body, _ := strings.Cut(data, "\n")
 	m := sliceHeader.FindStringSubmatch(hdr)
 	if m == nil {
-		return "", segment{}, fmt.Errorf("%w: %s line 1: header %q is not >NC_...:start-end", ErrFormat, rel, hdr)
+		return kb.Segment{}, fmt.Errorf("%w: %s line 1: header %q is not >NC_...:start-end", kb.ErrFormat, rel, hdr)
 	}
 	chrom, ok := refseqChrom(m[1])
 	start, _ := strconv.Atoi(m[2])
 	end, _ := strconv.Atoi(m[3])
 	if !ok || start < 1 || end < start {
-		return "", segment{}, fmt.Errorf("%w: %s line 1: header %q", ErrFormat, rel, hdr)
+		return kb.Segment{}, fmt.Errorf("%w: %s line 1: header %q", kb.ErrFormat, rel, hdr)
 	}
 	seq, err := fastaBases(rel, body, 2)
 	if err != nil {
-		return "", segment{}, err
+		return kb.Segment{}, err
 	}
 	if len(seq) != end-start+1 {
-		return "", segment{}, fmt.Errorf("%w: %s: %d bases, header says %d", ErrInconsistent, rel, len(seq), end-start+1)
+		return kb.Segment{}, fmt.Errorf("%w: %s: %d bases, header says %d", kb.ErrInconsistent, rel, len(seq), end-start+1)
 	}
-	return chrom, segment{start: start, seq: seq, hasN: !isACGT(seq)}, nil
+	return kb.Segment{Chrom: chrom, Start: start, Seq: seq}, nil
 }
 
 // fastaBases joins FASTA sequence lines, upper-cased; firstLine numbers the first line of
@@ -362,7 +378,7 @@ func fastaBases(rel, body string, firstLine int) (string, error) {
 	for i, l := range strings.Split(body, "\n") {
 		l = strings.TrimSpace(l)
 		if strings.HasPrefix(l, ">") {
-			return "", fmt.Errorf("%w: %s line %d: a second record; one expected", ErrFormat, rel, firstLine+i)
+			return "", fmt.Errorf("%w: %s line %d: a second record; one expected", kb.ErrFormat, rel, firstLine+i)
 		}
 		for j := 0; j < len(l); j++ {
 			c := l[j] &^ 0x20 // upper case
@@ -370,7 +386,7 @@ func fastaBases(rel, body string, firstLine int) (string, error) {
 			case 'A', 'C', 'G', 'T', 'N':
 				sb.WriteByte(c)
 			default:
-				return "", fmt.Errorf("%w: %s line %d: base %q", ErrFormat, rel, firstLine+i, l[j])
+				return "", fmt.Errorf("%w: %s line %d: base %q", kb.ErrFormat, rel, firstLine+i, l[j])
 			}
 		}
 	}
@@ -385,12 +401,12 @@ var cdsHeader = regexp.MustCompile(`CDS=(\d+)\.\.(\d+)`)
 func readTranscriptFASTA(rel, data string) (acc string, cdsStart, cdsEnd int, seq string, err error) {
 	hdr, body, _ := strings.Cut(data, "\n")
 	if !strings.HasPrefix(hdr, ">") {
-		return "", 0, 0, "", fmt.Errorf("%w: %s line 1: not a FASTA header", ErrFormat, rel)
+		return "", 0, 0, "", fmt.Errorf("%w: %s line 1: not a FASTA header", kb.ErrFormat, rel)
 	}
 	acc, _, _ = strings.Cut(strings.TrimPrefix(hdr, ">"), " ")
 	m := cdsHeader.FindStringSubmatch(hdr)
 	if m == nil {
-		return "", 0, 0, "", fmt.Errorf("%w: %s line 1: header has no CDS=start..end", ErrFormat, rel)
+		return "", 0, 0, "", fmt.Errorf("%w: %s line 1: header has no CDS=start..end", kb.ErrFormat, rel)
 	}
 	cdsStart, _ = strconv.Atoi(m[1])
 	cdsEnd, _ = strconv.Atoi(m[2])

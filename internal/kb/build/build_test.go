@@ -1,12 +1,14 @@
-package kb
+package build
 
 import (
 	"errors"
-	"github.com/precis-dx/precis/internal/oracle"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/oracle"
 )
 
 func TestCheckCDS(t *testing.T) {
@@ -23,7 +25,7 @@ func TestCheckCDS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := checkCDS("x", tc.cds)
-			if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrInconsistent)) {
+			if (err == nil) != tc.ok || (err != nil && !errors.Is(err, kb.ErrInconsistent)) {
 				t.Errorf("checkCDS(%s) = %v, want ok %v", tc.cds, err, tc.ok)
 			}
 		})
@@ -33,7 +35,10 @@ func TestCheckCDS(t *testing.T) {
 // TestCrossCheckCPICDetectsDisagreement changes one activity score in the real CPIC table.
 func TestCrossCheckCPICDetectsDisagreement(t *testing.T) {
 	src := oracle.Dir(t)
-	k := testKB(t)
+	k, err := kb.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
 	csv, err := os.ReadFile(filepath.Join(src, "pgx/cpic/DPYD_Diplotype_Phenotype_Table.csv"))
 	if err != nil {
 		t.Fatal(err)
@@ -47,8 +52,8 @@ func TestCrossCheckCPICDetectsDisagreement(t *testing.T) {
 	if bad == string(csv) {
 		t.Fatal("row c.46C>G/c.61C>T not found")
 	}
-	if _, _, err := crossCheckCPIC(k.DPYDPhenotype(), []byte(bad)); !errors.Is(err, ErrInconsistent) {
-		t.Errorf("got %v, want ErrInconsistent", err)
+	if _, _, err := crossCheckCPIC(k.DPYDPhenotype(), []byte(bad)); !errors.Is(err, kb.ErrInconsistent) {
+		t.Errorf("got %v, want kb.ErrInconsistent", err)
 	}
 }
 
@@ -62,8 +67,8 @@ func TestReadBEDModelRejectsMisplacedUTR(t *testing.T) {
 	if bad == string(raw) {
 		t.Fatal("3'UTR row not found")
 	}
-	if _, _, err := readBEDModel(bad, "NM_002354.3"); !errors.Is(err, ErrInconsistent) {
-		t.Errorf("got %v, want ErrInconsistent", err)
+	if _, _, err := readBEDModel(bad, "NM_002354.3"); !errors.Is(err, kb.ErrInconsistent) {
+		t.Errorf("got %v, want kb.ErrInconsistent", err)
 	}
 }
 
@@ -84,7 +89,7 @@ func TestReadMANE(t *testing.T) {
 		t.Errorf("PMS2: got %+v", got)
 	}
 	bad := strings.Replace(string(data), "NM_000535.7", "NM_000535.6", 1)
-	if _, err := readMANE(bad); !errors.Is(err, ErrInconsistent) {
-		t.Errorf("MANE naming another PMS2 transcript: got %v, want ErrInconsistent", err)
+	if _, err := readMANE(bad); !errors.Is(err, kb.ErrInconsistent) {
+		t.Errorf("MANE naming another PMS2 transcript: got %v, want kb.ErrInconsistent", err)
 	}
 }

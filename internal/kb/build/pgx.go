@@ -1,4 +1,4 @@
-package kb
+package build
 
 import (
 	"encoding/csv"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/vcf"
 )
 
@@ -30,14 +31,14 @@ type dpydTranslation struct {
 func parseDPYDTranslation(data []byte) (dpydTranslation, error) {
 	var t dpydTranslation
 	if err := json.Unmarshal(data, &t); err != nil {
-		return t, fmt.Errorf("%w: DPYD_translation.json: %w", ErrFormat, err)
+		return t, fmt.Errorf("%w: DPYD_translation.json: %w", kb.ErrFormat, err)
 	}
 	if t.Gene != "DPYD" || !strings.HasPrefix(t.GenomeBuild, "GRCh38") || len(t.Variants) == 0 {
-		return t, fmt.Errorf("%w: DPYD_translation.json: gene %q, build %q, %d positions", ErrFormat, t.Gene, t.GenomeBuild, len(t.Variants))
+		return t, fmt.Errorf("%w: DPYD_translation.json: gene %q, build %q, %d positions", kb.ErrFormat, t.Gene, t.GenomeBuild, len(t.Variants))
 	}
 	for i, v := range t.Variants {
-		if _, ok := vcf.CanonicalChrom(v.Chromosome); !ok || v.Position < 1 || !isAlleles(v.Ref) {
-			return t, fmt.Errorf("%w: DPYD_translation.json: variant %d (%s) at %s:%d ref %q", ErrFormat, i+1, v.RSID, v.Chromosome, v.Position, v.Ref)
+		if _, ok := vcf.CanonicalChrom(v.Chromosome); !ok || v.Position < 1 || !kb.IsAlleles(v.Ref) {
+			return t, fmt.Errorf("%w: DPYD_translation.json: variant %d (%s) at %s:%d ref %q", kb.ErrFormat, i+1, v.RSID, v.Chromosome, v.Position, v.Ref)
 		}
 	}
 	return t, nil
@@ -59,7 +60,7 @@ type dpydPhenotype struct {
 func crossCheckCPIC(phenotypeJSON, cpicCSV []byte) (int, string, error) {
 	var ph dpydPhenotype
 	if err := json.Unmarshal(phenotypeJSON, &ph); err != nil {
-		return 0, "", fmt.Errorf("%w: DPYD_phenotype.json: %w", ErrFormat, err)
+		return 0, "", fmt.Errorf("%w: DPYD_phenotype.json: %w", kb.ErrFormat, err)
 	}
 	type result struct{ score, phenotype string }
 	byDiplotype := map[string]result{}
@@ -69,10 +70,10 @@ func crossCheckCPIC(phenotypeJSON, cpicCSV []byte) (int, string, error) {
 	rd := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(cpicCSV), "\ufeff")))
 	rows, err := rd.ReadAll()
 	if err != nil {
-		return 0, "", fmt.Errorf("%w: CPIC DPYD table: %w", ErrFormat, err)
+		return 0, "", fmt.Errorf("%w: CPIC DPYD table: %w", kb.ErrFormat, err)
 	}
 	if len(rows) < 2 || len(rows[0]) < 3 || rows[0][0] != "DPYD Diplotype" || rows[0][1] != "Activity Score" {
-		return 0, "", fmt.Errorf("%w: CPIC DPYD table line 1: unexpected header %q", ErrFormat, rows[0])
+		return 0, "", fmt.Errorf("%w: CPIC DPYD table line 1: unexpected header %q", kb.ErrFormat, rows[0])
 	}
 	for i, r := range rows[1:] {
 		line := i + 2
@@ -83,15 +84,15 @@ func crossCheckCPIC(phenotypeJSON, cpicCSV []byte) (int, string, error) {
 			}
 		}
 		if !ok {
-			return 0, "", fmt.Errorf("%w: CPIC DPYD table line %d: diplotype %q is not in DPYD_phenotype.json", ErrInconsistent, line, r[0])
+			return 0, "", fmt.Errorf("%w: CPIC DPYD table line %d: diplotype %q is not in DPYD_phenotype.json", kb.ErrInconsistent, line, r[0])
 		}
 		if got.score != r[1] || "DPYD "+got.phenotype != r[2] {
 			return 0, "", fmt.Errorf("%w: CPIC DPYD table line %d: %s is %s %q in CPIC, %s %q in PharmCAT",
-				ErrInconsistent, line, r[0], r[1], r[2], got.score, got.phenotype)
+				kb.ErrInconsistent, line, r[0], r[1], r[2], got.score, got.phenotype)
 		}
 	}
 	if len(rows)-1 != len(byDiplotype) {
-		return 0, "", fmt.Errorf("%w: CPIC DPYD table has %d diplotypes, DPYD_phenotype.json %d", ErrInconsistent, len(rows)-1, len(byDiplotype))
+		return 0, "", fmt.Errorf("%w: CPIC DPYD table has %d diplotypes, DPYD_phenotype.json %d", kb.ErrInconsistent, len(rows)-1, len(byDiplotype))
 	}
 	return len(rows) - 1, ph.Version, nil
 }

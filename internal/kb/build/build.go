@@ -1,17 +1,27 @@
-package kb
+// Package build derives Precis's knowledge base (package kb) from the source files in the
+// shared data folder (see its README.md): it reads ClinVar's VCFs, the MANE summary and the
+// exon models, the genomic and transcript sequences and PharmCAT's DPYD definitions,
+// verifies them against each other and writes the files kb embeds, with their provenance
+// (manifest.json and NOTICE). Only "precis kb build" runs it; the service never does.
+//
+// Coordinates: as in package kb, positions are 1-based and ranges inclusive; the 0-based
+// half-open BED inputs are converted when read.
+package build
 
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/transcript"
 	"github.com/precis-dx/precis/internal/vcf"
 )
@@ -46,11 +56,23 @@ var transcriptFASTA = map[string]string{
 // coordinates); the other genes from the Ensembl 110 BED.
 var exonModelGenes = map[string]bool{"BRCA1": true, "BRCA2": true, "MLH1": true}
 
+// leonCastillo2020 cites the source of the POLE hotspot list.
+const leonCastillo2020 = "León-Castillo A et al. Interpretation of somatic POLE mutations in endometrial carcinoma. J Pathol 2020;250:323-335. doi:10.1002/path.5372"
+
+// poleEDMs are the pathogenic POLE exonuclease-domain mutations (EDMs) of León-Castillo
+// et al. 2020 (J Pathol 250:323-335, doi:10.1002/path.5372): the five established
+// hotspots (P286R, V411L, S297F, A456P, S459F) and the six further EDMs their POLE-score
+// classified as pathogenic. ESGO/ESTRO/ESP 2020 endometrial-carcinoma guidelines use
+// this list for the POLE-mutant molecular class. The positions are NP_006222.2 (the
+// protein of MANE Select NM_006231.4); Build checks every reference amino acid against the
+// translated transcript.
+var poleEDMs = []string{"P286R", "V411L", "S297F", "A456P", "S459F", "F367S", "L424I", "M295R", "P436R", "M444K", "D368Y"}
+
 // Build derives the knowledge base from the source files in srcDir (the shared data
 // folder) and writes it to outDir. The output is deterministic: the same sources give
 // byte-identical files (gzip streams carry no name or time). Build verifies the data as it
 // goes (transcripts translate, REF alleles match the reference, sources agree) and fails
-// with ErrInconsistent when a check fails; the checks passed are listed in the manifest.
+// with kb.ErrInconsistent when a check fails; the checks passed are listed in the manifest.
 // Files already in outDir that Build does not write are left alone (TestBuild fails when
 // the committed data/ holds one). "precis kb build" calls it with outDir internal/kb/data.
 func Build(srcDir, outDir string) error {
@@ -70,18 +92,30 @@ func Build(srcDir, outDir string) error {
 	return b.write(outDir)
 }
 
+// panelGene is one gene of the panels with its MANE Select transcript and its panel.
+type panelGene struct{ gene, refseq, panel string }
+
+// panelGenes lists the panel genes of package kb in panel order.
+func panelGenes() []panelGene {
+	var out []panelGene
+	for _, g := range kb.Genes() {
+		out = append(out, panelGene{g, kb.MANESelect(g), kb.PanelOf(g)})
+	}
+	return out
+}
+
 type builder struct {
 	r      *sourceReader
 	checks []string
 
 	mane         map[string]maneRow
 	tx           map[string]*transcript.Transcript
-	g38, g37     *Genome
-	clinvarDB    *ClinVar
+	g38, g37     *kb.Genome
+	clinvarDB    *kb.ClinVar
 	releases     map[string]string // ClinVar source path -> release
-	rawRegions   []Region
-	regionList   []Region
-	hotspotList  []Hotspot
+	rawRegions   []kb.Region
+	regionList   []kb.Region
+	hotspotList  []kb.Hotspot
 	translation  []byte
 	phenotype    []byte
 	dpydVersion  string
@@ -97,6 +131,16 @@ func (b *builder) check(format string, args ...any) {
 func (b *builder) readString(rel string) (string, error) {
 	data, err := b.r.read(rel, true)
 	return string(data), err
+}
+
+// transcriptSequence reads the transcript FASTA rel: the accession, the CDS range its
+// header states (1-based transcript positions) and the bases.
+func (b *builder) transcriptSequence(rel string) (acc string, cdsStart, cdsEnd int, seq string, err error) {
+	data, err := b.readString(rel)
+	if err != nil {
+		return "", 0, 0, "", err
+	}
+	return readTranscriptFASTA(rel, data)
 }
 
 // transcripts builds the nine MANE Select transcript models and cross-checks the two
@@ -118,7 +162,7 @@ func (b *builder) transcripts() error {
 		return err
 	}
 	b.tx = map[string]*transcript.Transcript{}
-	for _, pg := range panelGenes {
+	for _, pg := range panelGenes() {
 		bedT, enst, err := readBEDModel(bed, pg.refseq)
 		if err != nil {
 			return fmt.Errorf("%s: %w", srcBED38, err)
@@ -130,7 +174,7 @@ func (b *builder) transcripts() error {
 				return fmt.Errorf("%s: %w", srcExonModels, err)
 			}
 			if d := modelDifference(emT, bedT); d != "" {
-				return fmt.Errorf("%w: %s %s: exon_models.tsv and the Ensembl 110 BED disagree: %s", ErrInconsistent, pg.gene, pg.refseq, d)
+				return fmt.Errorf("%w: %s %s: exon_models.tsv and the Ensembl 110 BED disagree: %s", kb.ErrInconsistent, pg.gene, pg.refseq, d)
 			}
 			b.check("%s %s: exon_models.tsv (MANE) and the Ensembl 110 BED agree on all %d exons and the CDS (c.1 at transcript position %d, stop codon ending at %d)",
 				pg.gene, pg.refseq, len(emT.Exons), emT.CDSStart, emT.CDSEnd)
@@ -139,16 +183,35 @@ func (b *builder) transcripts() error {
 		m := b.mane[pg.gene]
 		if t.Gene != pg.gene || enst != m.ensembl || t.Chrom != m.chrom || t.Strand != m.strand {
 			return fmt.Errorf("%w: %s %s: model (%s %s strand %d, %s) disagrees with MANE v1.0 (%s strand %d, %s)",
-				ErrInconsistent, pg.gene, pg.refseq, t.Gene, t.Chrom, t.Strand, enst, m.chrom, m.strand, m.ensembl)
+				kb.ErrInconsistent, pg.gene, pg.refseq, t.Gene, t.Chrom, t.Strand, enst, m.chrom, m.strand, m.ensembl)
 		}
 		lo, hi := span(t)
 		if lo != m.start || hi != m.end {
-			return fmt.Errorf("%w: %s %s: exons span %d-%d, MANE v1.0 says %d-%d", ErrInconsistent, pg.gene, pg.refseq, lo, hi, m.start, m.end)
+			return fmt.Errorf("%w: %s %s: exons span %d-%d, MANE v1.0 says %d-%d", kb.ErrInconsistent, pg.gene, pg.refseq, lo, hi, m.start, m.end)
 		}
 		t.Ensembl = m.ensembl
 		b.tx[pg.gene] = t
 	}
 	b.check("all 9 transcripts are MANE v1.0 MANE Select (RefSeq and Ensembl accessions, contig, strand and span agree with the MANE summary)")
+	return nil
+}
+
+// checkCDS verifies that cds is a complete open reading frame: a multiple of three long,
+// starting with ATG, ending with a stop codon and free of internal stops.
+func checkCDS(name, cds string) error {
+	if len(cds)%3 != 0 {
+		return fmt.Errorf("%w: %s: CDS length %d is not a multiple of 3", kb.ErrInconsistent, name, len(cds))
+	}
+	if !strings.HasPrefix(cds, "ATG") {
+		return fmt.Errorf("%w: %s: CDS starts with %.3s, not ATG", kb.ErrInconsistent, name, cds)
+	}
+	p := transcript.Translate(cds)
+	if p[len(p)-1] != '*' {
+		return fmt.Errorf("%w: %s: CDS ends with %s, not a stop codon", kb.ErrInconsistent, name, cds[len(cds)-3:])
+	}
+	if i := strings.IndexAny(p[:len(p)-1], "*X"); i >= 0 {
+		return fmt.Errorf("%w: %s: codon %d (%s) is a stop or unreadable", kb.ErrInconsistent, name, i+1, cds[3*i:3*i+3])
+	}
 	return nil
 }
 
@@ -189,37 +252,33 @@ func (b *builder) genome38() error {
 	}
 	t := b.tx["POLE"]
 	rel := transcriptFASTA["POLE"]
-	data, err := b.readString(rel)
+	acc, cs, ce, seq, err := b.transcriptSequence(rel)
 	if err != nil {
 		return err
 	}
-	acc, cs, ce, seq, err := readTranscriptFASTA(rel, data)
-	if err != nil {
-		return err
-	}
-	if acc != t.ID || cs != t.CDSStart || ce != t.CDSEnd || len(seq) != txLen(t) {
+	if acc != t.ID || cs != t.CDSStart || ce != t.CDSEnd || len(seq) != t.Len() {
 		return fmt.Errorf("%w: %s (%s, CDS %d..%d, %d nt) does not fit the %s model (CDS %d..%d, %d nt)",
-			ErrInconsistent, rel, acc, cs, ce, len(seq), t.ID, t.CDSStart, t.CDSEnd, txLen(t))
+			kb.ErrInconsistent, rel, acc, cs, ce, len(seq), t.ID, t.CDSStart, t.CDSEnd, t.Len())
 	}
 	off := 0
 	for i, e := range t.Exons {
 		n := e.End - e.Start + 1
 		piece := seq[off : off+n]
 		if t.Strand < 0 {
-			piece = reverseComplement(piece)
+			piece = transcript.ReverseComplement(piece)
 		}
-		segs[t.Chrom] = append(segs[t.Chrom], segment{start: e.Start, seq: piece, hasN: !isACGT(piece),
-			label: fmt.Sprintf("POLE exon %d, bases of %s placed on the exon (%s)", i+1, t.ID, path.Base(rel))})
+		segs = append(segs, kb.Segment{Chrom: t.Chrom, Start: e.Start, Seq: piece,
+			Label: fmt.Sprintf("POLE exon %d, bases of %s placed on the exon (%s)", i+1, t.ID, path.Base(rel))})
 		off += n
 	}
 	b.check("POLE: no genomic slice; the %d bases of %s were placed onto its %d exons (minus strand, reverse complemented); introns stay unknown",
 		len(seq), t.ID, len(t.Exons))
-	b.g38, err = newGenome("GRCh38", segs)
+	b.g38, err = kb.NewGenome("GRCh38", segs)
 	return err
 }
 
 // readSlices reads the plus-strand genomic slices matching pattern.
-func (b *builder) readSlices(pattern, build string) (map[string][]segment, error) {
+func (b *builder) readSlices(pattern, build string) ([]kb.Segment, error) {
 	files, err := b.r.glob(pattern)
 	if err != nil {
 		return nil, err
@@ -227,19 +286,19 @@ func (b *builder) readSlices(pattern, build string) (map[string][]segment, error
 	if len(files) == 0 {
 		return nil, fmt.Errorf("kb: no %s sequence files match %s", build, pattern)
 	}
-	segs := map[string][]segment{}
+	var segs []kb.Segment
 	for _, rel := range files {
 		data, err := b.readString(rel)
 		if err != nil {
 			return nil, err
 		}
-		chrom, seg, err := readSlice(rel, data)
+		seg, err := readSlice(rel, data)
 		if err != nil {
 			return nil, err
 		}
 		gene, _, _ := strings.Cut(path.Base(rel), "_")
-		seg.label = fmt.Sprintf("%s LRG-derived %s (%s)", gene, build, path.Base(rel))
-		segs[chrom] = append(segs[chrom], seg)
+		seg.Label = fmt.Sprintf("%s LRG-derived %s (%s)", gene, build, path.Base(rel))
+		segs = append(segs, seg)
 	}
 	return segs, nil
 }
@@ -247,11 +306,11 @@ func (b *builder) readSlices(pattern, build string) (map[string][]segment, error
 // verifyTranscripts checks every transcript against the sequence: a complete open reading
 // frame, and for the transcripts with a sequence file, the spliced exons equal it.
 func (b *builder) verifyTranscripts() error {
-	for _, pg := range panelGenes {
+	for _, pg := range panelGenes() {
 		t := b.tx[pg.gene]
 		cds, ok := b.g38.CDS(t)
 		if !ok {
-			return fmt.Errorf("%w: %s %s: CDS bases are not all in the GRCh38 sequence", ErrInconsistent, pg.gene, t.ID)
+			return fmt.Errorf("%w: %s %s: CDS bases are not all in the GRCh38 sequence", kb.ErrInconsistent, pg.gene, t.ID)
 		}
 		if err := checkCDS(pg.gene+" "+t.ID, cds); err != nil {
 			return err
@@ -282,18 +341,14 @@ func (b *builder) verifyTranscripts() error {
 		if !ok {
 			continue
 		}
-		data, err := b.readString(rel)
-		if err != nil {
-			return err
-		}
-		acc, cs, ce, seq, err := readTranscriptFASTA(rel, data)
+		acc, cs, ce, seq, err := b.transcriptSequence(rel)
 		if err != nil {
 			return err
 		}
 		spliced, ok := b.g38.Spliced(t)
 		if !ok || acc != t.ID || cs != t.CDSStart || ce != t.CDSEnd {
 			return fmt.Errorf("%w: %s: %s CDS %d..%d vs model %s CDS %d..%d (sequence known: %v)",
-				ErrInconsistent, rel, acc, cs, ce, t.ID, t.CDSStart, t.CDSEnd, ok)
+				kb.ErrInconsistent, rel, acc, cs, ce, t.ID, t.CDSStart, t.CDSEnd, ok)
 		}
 		if spliced != seq {
 			i := 0
@@ -301,7 +356,7 @@ func (b *builder) verifyTranscripts() error {
 				i++
 			}
 			return fmt.Errorf("%w: %s: spliced GRCh38 exons (%d nt) differ from %s (%d nt) at transcript position %d",
-				ErrInconsistent, t.ID, len(spliced), rel, len(seq), i+1)
+				kb.ErrInconsistent, t.ID, len(spliced), rel, len(seq), i+1)
 		}
 		b.check("%s %s: spliced GRCh38 exon sequence equals %s (%d nt)", pg.gene, t.ID, path.Base(rel), len(seq))
 	}
@@ -315,7 +370,7 @@ func (b *builder) clinvar() error {
 	type file struct {
 		rel     string
 		release string
-		entries []Entry
+		entries []kb.Entry
 	}
 	var files []file
 	for _, rel := range []string{srcClinVar2026, srcClinVar2024} {
@@ -332,7 +387,7 @@ func (b *builder) clinvar() error {
 	}
 	// Oldest first, so that newer releases overwrite.
 	sort.Slice(files, func(i, j int) bool { return files[i].release < files[j].release })
-	merged := map[string]Entry{}
+	merged := map[string]kb.Entry{}
 	inBoth, changed := 0, map[string]int{}
 	for _, f := range files {
 		checked, outside, notPLP2, noAlt := 0, 0, 0, 0
@@ -351,17 +406,17 @@ func (b *builder) clinvar() error {
 				noAlt++
 				continue
 			}
-			if f.rel == srcClinVar2024 && (!IsPLP(e.Classification) || e.Stars < 2) {
+			if f.rel == srcClinVar2024 && (!kb.IsPLP(e.Classification) || e.Stars < 2) {
 				notPLP2++
 			}
-			if IsPLP(e.Classification) {
-				b.rawRegions = append(b.rawRegions, Region{Chrom: e.Chrom, Start: e.Pos, End: e.Pos + len(e.Ref) - 1,
-					Gene: e.Gene, Panel: PanelOf(e.Gene), Kind: KindClinVarPLP})
+			if kb.IsPLP(e.Classification) {
+				b.rawRegions = append(b.rawRegions, kb.Region{Chrom: e.Chrom, Start: e.Pos, End: e.Pos + len(e.Ref) - 1,
+					Gene: e.Gene, Panel: kb.PanelOf(e.Gene), Kind: kb.KindClinVarPLP})
 			}
 			k := fmt.Sprintf("%s:%d:%s:%s", e.Chrom, e.Pos, e.Ref, e.Alt)
 			if old, ok := merged[k]; ok {
 				if old.Release == e.Release {
-					return fmt.Errorf("%w: %s: %s listed twice", ErrInconsistent, f.rel, k)
+					return fmt.Errorf("%w: %s: %s listed twice", kb.ErrInconsistent, f.rel, k)
 				}
 				inBoth++
 				if old.Classification != e.Classification {
@@ -371,32 +426,32 @@ func (b *builder) clinvar() error {
 			merged[k] = e
 		}
 		if len(bad) > 0 {
-			return fmt.Errorf("%w: %s: %d REF alleles disagree with GRCh38, e.g. %s", ErrInconsistent, f.rel, len(bad), bad[0])
+			return fmt.Errorf("%w: %s: %d REF alleles disagree with GRCh38, e.g. %s", kb.ErrInconsistent, f.rel, len(bad), bad[0])
 		}
 		b.check("%s (%s): %d records of the panel genes; REF equals the GRCh38 reference at all %d whose bases are known, %d lie outside the known sequence; %d reference-allele records (ALT \".\", HGVS g.=) not kept",
 			f.release, path.Base(f.rel), len(f.entries), checked, outside, noAlt)
 		if f.rel == srcClinVar2024 && notPLP2 > 0 {
-			return fmt.Errorf("%w: %s: %d records are not P/LP with >= 2 stars as the file claims", ErrInconsistent, f.rel, notPLP2)
+			return fmt.Errorf("%w: %s: %d records are not P/LP with >= 2 stars as the file claims", kb.ErrInconsistent, f.rel, notPLP2)
 		}
 	}
-	entries := make([]Entry, 0, len(merged))
+	entries := make([]kb.Entry, 0, len(merged))
 	counts := map[string]int{}
 	for _, e := range merged {
 		entries = append(entries, e)
 		counts[e.Release]++
 	}
 	var err error
-	if b.clinvarDB, err = newClinVar(entries); err != nil {
+	if b.clinvarDB, err = kb.NewClinVar(entries); err != nil {
 		return err
 	}
 	var parts []string
-	for _, r := range sortedKeys(counts) {
+	for _, r := range slices.Sorted(maps.Keys(counts)) {
 		parts = append(parts, fmt.Sprintf("%d from %s", counts[r], r))
 	}
 	b.check("ClinVar merged: %d variants (%s); where both releases list a variant the newer wins", len(entries), strings.Join(parts, ", "))
 	var moves []string
 	nChanged := 0
-	for _, m := range sortedKeys(changed) {
+	for _, m := range slices.Sorted(maps.Keys(changed)) {
 		moves = append(moves, fmt.Sprintf("%s %d", m, changed[m]))
 		nChanged += changed[m]
 	}
@@ -428,9 +483,9 @@ func (b *builder) pgx() error {
 		end := v.Position + len(v.Ref) - 1
 		got, ok := b.g38.Fetch(chrom, v.Position, end)
 		if !ok || got != v.Ref {
-			return fmt.Errorf("%w: %s: %s %s:%d REF %s, GRCh38 has %q", ErrInconsistent, srcTranslation, v.RSID, chrom, v.Position, v.Ref, got)
+			return fmt.Errorf("%w: %s: %s %s:%d REF %s, GRCh38 has %q", kb.ErrInconsistent, srcTranslation, v.RSID, chrom, v.Position, v.Ref, got)
 		}
-		b.rawRegions = append(b.rawRegions, Region{Chrom: chrom, Start: v.Position, End: end, Gene: "DPYD", Panel: PanelDPYD, Kind: KindCPICPosition})
+		b.rawRegions = append(b.rawRegions, kb.Region{Chrom: chrom, Start: v.Position, End: end, Gene: "DPYD", Panel: kb.PanelDPYD, Kind: kb.KindCPICPosition})
 	}
 	b.check("PharmCAT DPYD_translation.json: REF equals the GRCh38 reference at all %d positions", len(def.Variants))
 	n, version, err := crossCheckCPIC(b.phenotype, cpic)
@@ -448,21 +503,21 @@ func (b *builder) hotspots() error {
 	t := b.tx["POLE"]
 	cds, ok := b.g38.CDS(t)
 	if !ok {
-		return fmt.Errorf("%w: POLE CDS unknown", ErrInconsistent)
+		return fmt.Errorf("%w: POLE CDS unknown", kb.ErrInconsistent)
 	}
-	protein := translate(cds)
+	protein := transcript.Translate(cds)
 	for _, s := range poleEDMs {
-		h, err := newHotspot("POLE", s, leonCastillo2020)
+		h, err := kb.NewHotspot("POLE", s, leonCastillo2020)
 		if err != nil {
 			return err
 		}
-		if h.Codon > len(protein) || threeLetter[protein[h.Codon-1]] != h.Ref {
-			return fmt.Errorf("%w: POLE %s: %s codon %d is not %s", ErrInconsistent, s, t.ID, h.Codon, h.Ref)
+		if h.Codon > len(protein) || transcript.ThreeLetter(protein[h.Codon-1]) != h.Ref {
+			return fmt.Errorf("%w: POLE %s: %s codon %d is not %s", kb.ErrInconsistent, s, t.ID, h.Codon, h.Ref)
 		}
 		first := t.CDSStart + 3*(h.Codon-1)
-		parts, _ := txRangeToGenomic(t, first, first+2)
-		for _, p := range parts {
-			b.rawRegions = append(b.rawRegions, Region{Chrom: t.Chrom, Start: p.Start, End: p.End, Gene: "POLE", Panel: PanelPOLE, Kind: KindHotspot})
+		for tx := first; tx <= first+2; tx++ { // a base at a time: a codon may span an intron
+			p := t.Genomic(tx, 0)
+			b.rawRegions = append(b.rawRegions, kb.Region{Chrom: t.Chrom, Start: p, End: p, Gene: "POLE", Panel: kb.PanelPOLE, Kind: kb.KindHotspot})
 		}
 		b.hotspotList = append(b.hotspotList, h)
 	}
@@ -472,18 +527,18 @@ func (b *builder) hotspots() error {
 
 // regions pads every exon and partitions all intervals per panel.
 func (b *builder) regions() error {
-	for _, pg := range panelGenes {
+	for _, pg := range panelGenes() {
 		t := b.tx[pg.gene]
 		for _, e := range t.Exons {
 			b.rawRegions = append(b.rawRegions,
-				Region{Chrom: t.Chrom, Start: e.Start, End: e.End, Gene: pg.gene, Panel: pg.panel, Kind: KindExon},
-				Region{Chrom: t.Chrom, Start: max(1, e.Start-SplicePadding), End: e.Start - 1, Gene: pg.gene, Panel: pg.panel, Kind: KindSplicePadding},
-				Region{Chrom: t.Chrom, Start: e.End + 1, End: e.End + SplicePadding, Gene: pg.gene, Panel: pg.panel, Kind: KindSplicePadding})
+				kb.Region{Chrom: t.Chrom, Start: e.Start, End: e.End, Gene: pg.gene, Panel: pg.panel, Kind: kb.KindExon},
+				kb.Region{Chrom: t.Chrom, Start: max(1, e.Start-kb.SplicePadding), End: e.Start - 1, Gene: pg.gene, Panel: pg.panel, Kind: kb.KindSplicePadding},
+				kb.Region{Chrom: t.Chrom, Start: e.End + 1, End: e.End + kb.SplicePadding, Gene: pg.gene, Panel: pg.panel, Kind: kb.KindSplicePadding})
 		}
 	}
 	for _, r := range b.rawRegions {
 		if r.Panel == "" || r.End < r.Start {
-			return fmt.Errorf("%w: region %+v", ErrInconsistent, r)
+			return fmt.Errorf("%w: region %+v", kb.ErrInconsistent, r)
 		}
 	}
 	b.regionList = partitionRegions(b.rawRegions)
@@ -492,11 +547,11 @@ func (b *builder) regions() error {
 		bases += r.End - r.Start + 1
 	}
 	b.check("regions: %d, covering %d bases (exons ±%d bp, %d CPIC DPYD positions, ClinVar P/LP sites, %d POLE hotspot codons)",
-		len(b.regionList), bases, SplicePadding, countKind(b.rawRegions, KindCPICPosition), len(b.hotspotList))
+		len(b.regionList), bases, kb.SplicePadding, countKind(b.rawRegions, kb.KindCPICPosition), len(b.hotspotList))
 	return nil
 }
 
-func countKind(rs []Region, kind string) int {
+func countKind(rs []kb.Region, kind string) int {
 	n := 0
 	for _, r := range rs {
 		if r.Kind == kind {
@@ -506,14 +561,14 @@ func countKind(rs []Region, kind string) int {
 	return n
 }
 
-// genome37 keeps the GRCh37 bases of every panel exon ±GRCh37Flank that the GRCh37 slices
+// genome37 keeps the GRCh37 bases of every panel exon ±kb.GRCh37Flank that the GRCh37 slices
 // cover.
 func (b *builder) genome37() error {
 	segs, err := b.readSlices(srcSlices37, "GRCh37")
 	if err != nil {
 		return err
 	}
-	full, err := newGenome("GRCh37", segs)
+	full, err := kb.NewGenome("GRCh37", segs)
 	if err != nil {
 		return err
 	}
@@ -521,21 +576,21 @@ func (b *builder) genome37() error {
 	if err != nil {
 		return err
 	}
-	kept := map[string][]segment{}
+	var kept []kb.Segment
 	exons, missing := map[string]int{}, map[string]int{}
-	err = eachLine(bed, func(n int, l string) error {
+	err = kb.EachLine(bed, func(n int, l string) error {
 		f := strings.Split(l, "\t")
 		if len(f) < 7 {
-			return fmt.Errorf("%w: %s line %d: %d fields, want 8", ErrFormat, srcBED37, n, len(f))
+			return fmt.Errorf("%w: %s line %d: %d fields, want 8", kb.ErrFormat, srcBED37, n, len(f))
 		}
 		chrom, ok := vcf.CanonicalChrom(f[0])
 		s0, err1 := strconv.Atoi(f[1])
 		e, err2 := strconv.Atoi(f[2])
-		if !ok || err1 != nil || err2 != nil || e <= s0 || !isPanelGene(f[6]) {
-			return fmt.Errorf("%w: %s line %d: %s:%s-%s %s", ErrFormat, srcBED37, n, f[0], f[1], f[2], f[6])
+		if !ok || err1 != nil || err2 != nil || e <= s0 || kb.PanelOf(f[6]) == "" {
+			return fmt.Errorf("%w: %s line %d: %s:%s-%s %s", kb.ErrFormat, srcBED37, n, f[0], f[1], f[2], f[6])
 		}
 		exons[f[6]]++
-		a, z := max(1, s0+1-GRCh37Flank), e+GRCh37Flank // 0-based half-open -> 1-based, flanked
+		a, z := max(1, s0+1-kb.GRCh37Flank), e+kb.GRCh37Flank // 0-based half-open -> 1-based, flanked
 		// Keep the part of the flanked exon that the slices cover.
 		covered := false
 		for _, sp := range full.Spans() {
@@ -544,8 +599,8 @@ func (b *builder) genome37() error {
 				continue
 			}
 			seq, _ := full.Fetch(chrom, lo, hi)
-			kept[chrom] = append(kept[chrom], segment{start: lo, seq: seq, hasN: !isACGT(seq),
-				label: fmt.Sprintf("%s GRCh37 exons ±%d bp (LRG-derived)", f[6], GRCh37Flank)})
+			kept = append(kept, kb.Segment{Chrom: chrom, Start: lo, Seq: seq,
+				Label: fmt.Sprintf("%s GRCh37 exons ±%d bp (LRG-derived)", f[6], kb.GRCh37Flank)})
 			covered = covered || (lo <= s0+1 && hi >= e)
 		}
 		if !covered {
@@ -556,11 +611,11 @@ func (b *builder) genome37() error {
 	if err != nil {
 		return err
 	}
-	if b.g37, err = newGenome("GRCh37", kept); err != nil {
+	if b.g37, err = kb.NewGenome("GRCh37", kept); err != nil {
 		return err
 	}
 	var parts []string
-	for _, g := range sortedKeys(missing) {
+	for _, g := range slices.Sorted(maps.Keys(missing)) {
 		parts = append(parts, fmt.Sprintf("%s %d of %d exons", g, missing[g], exons[g]))
 	}
 	note := "none"
@@ -568,7 +623,7 @@ func (b *builder) genome37() error {
 		note = strings.Join(parts, ", ")
 	}
 	b.check("GRCh37: %d bases kept around the Ensembl 75 exons (±%d bp) of the panel genes; exons not fully covered by a GRCh37 sequence source: %s",
-		b.g37.Len(), GRCh37Flank, note)
+		b.g37.Len(), kb.GRCh37Flank, note)
 	return nil
 }
 
@@ -578,7 +633,7 @@ func (b *builder) markers() error {
 	if b.markersRaw, err = b.r.read(srcMarkers, false); err != nil {
 		return err
 	}
-	ms, err := parseMarkers(string(b.markersRaw))
+	ms, err := kb.ParseMarkers(string(b.markersRaw))
 	if err != nil {
 		return fmt.Errorf("%s: %w", srcMarkers, err)
 	}
@@ -589,7 +644,7 @@ func (b *builder) markers() error {
 		case "gene_span":
 			mr, ok := b.mane[m.Name]
 			if !ok || mr.chrom != m.GRCh38Chrom || mr.start != m.GRCh38Start || mr.end != m.GRCh38End {
-				return fmt.Errorf("%w: %s: gene_span %s %s:%d-%d is not the MANE v1.0 span", ErrInconsistent, srcMarkers, m.Name, m.GRCh38Chrom, m.GRCh38Start, m.GRCh38End)
+				return fmt.Errorf("%w: %s: gene_span %s %s:%d-%d is not the MANE v1.0 span", kb.ErrInconsistent, srcMarkers, m.Name, m.GRCh38Chrom, m.GRCh38Start, m.GRCh38End)
 			}
 			spans++
 		case "pgx_variant":
@@ -601,10 +656,10 @@ func (b *builder) markers() error {
 				continue // outside the panels (UGT1A1)
 			}
 			if got != m.RefGRCh38 {
-				return fmt.Errorf("%w: %s: %s REF %s, GRCh38 has %s", ErrInconsistent, srcMarkers, m.Name, m.RefGRCh38, got)
+				return fmt.Errorf("%w: %s: %s REF %s, GRCh38 has %s", kb.ErrInconsistent, srcMarkers, m.Name, m.RefGRCh38, got)
 			}
 			if g37, ok := b.g37.Fetch(m.GRCh37Chrom, m.GRCh37Start, m.GRCh37Start+len(m.RefGRCh37)-1); ok && g37 != m.RefGRCh37 {
-				return fmt.Errorf("%w: %s: %s GRCh37 REF %s, GRCh37 has %s", ErrInconsistent, srcMarkers, m.Name, m.RefGRCh37, g37)
+				return fmt.Errorf("%w: %s: %s GRCh37 REF %s, GRCh37 has %s", kb.ErrInconsistent, srcMarkers, m.Name, m.RefGRCh37, g37)
 			}
 			refs++
 		}
@@ -637,21 +692,21 @@ func (b *builder) write(outDir string) error {
 		return func(buf *bytes.Buffer) error { _, err := buf.Write(p); return err }
 	}
 	steps := []error{
-		add(fileTranscripts, false, len(b.tx), "MANE Select transcript models (exons 1-based inclusive GRCh38, transcript order; CDS in transcript positions)",
-			func(buf *bytes.Buffer) error { return writeTranscripts(buf, b.tx) }),
-		add(fileGenome38, true, len(b.g38.Spans()), "GRCh38 reference bases inside the panels (FASTA; record names chrom:start-end, 1-based inclusive)",
-			func(buf *bytes.Buffer) error { return writeFASTA(buf, b.g38) }),
-		add(fileGenome37, true, len(b.g37.Spans()), fmt.Sprintf("GRCh37 bases of the panel exons ±%d bp (FASTA; chrom:start-end, 1-based inclusive)", GRCh37Flank),
-			func(buf *bytes.Buffer) error { return writeFASTA(buf, b.g37) }),
-		add(fileClinVar, true, b.clinvarDB.Len(), "ClinVar classifications of the panel genes with their conditions and somatic classifications (TSV; 1-based VCF positions)",
-			func(buf *bytes.Buffer) error { return writeClinVar(buf, b.clinvarDB) }),
-		add(fileRegions, false, len(b.regionList), "panel regions (TSV; 1-based inclusive)",
-			func(buf *bytes.Buffer) error { return writeRegions(buf, b.regionList) }),
-		add(fileHotspots, false, len(b.hotspotList), "POLE exonuclease-domain pathogenic mutations (León-Castillo 2020)",
-			func(buf *bytes.Buffer) error { return writeHotspots(buf, b.hotspotList) }),
-		add(fileMarkers, false, b.markerCount, "GRCh37-vs-GRCh38 build markers, verbatim copy of "+srcMarkers, raw(b.markersRaw)),
-		add(fileDPYDTranslation, true, 1, "PharmCAT DPYD_translation.json, verbatim (MPL-2.0)", raw(b.translation)),
-		add(fileDPYDPhenotype, true, 1, "PharmCAT DPYD_phenotype.json, verbatim (MPL-2.0)", raw(b.phenotype)),
+		add(kb.FileTranscripts, false, len(b.tx), "MANE Select transcript models (exons 1-based inclusive GRCh38, transcript order; CDS in transcript positions)",
+			func(buf *bytes.Buffer) error { return kb.WriteTranscripts(buf, b.tx) }),
+		add(kb.FileGenome38, true, len(b.g38.Spans()), "GRCh38 reference bases inside the panels (FASTA; record names chrom:start-end, 1-based inclusive)",
+			func(buf *bytes.Buffer) error { return kb.WriteFASTA(buf, b.g38) }),
+		add(kb.FileGenome37, true, len(b.g37.Spans()), fmt.Sprintf("GRCh37 bases of the panel exons ±%d bp (FASTA; chrom:start-end, 1-based inclusive)", kb.GRCh37Flank),
+			func(buf *bytes.Buffer) error { return kb.WriteFASTA(buf, b.g37) }),
+		add(kb.FileClinVar, true, b.clinvarDB.Len(), "ClinVar classifications of the panel genes with their conditions and somatic classifications (TSV; 1-based VCF positions)",
+			func(buf *bytes.Buffer) error { return kb.WriteClinVar(buf, b.clinvarDB) }),
+		add(kb.FileRegions, false, len(b.regionList), "panel regions (TSV; 1-based inclusive)",
+			func(buf *bytes.Buffer) error { return kb.WriteRegions(buf, b.regionList) }),
+		add(kb.FileHotspots, false, len(b.hotspotList), "POLE exonuclease-domain pathogenic mutations (León-Castillo 2020)",
+			func(buf *bytes.Buffer) error { return kb.WriteHotspots(buf, b.hotspotList) }),
+		add(kb.FileMarkers, false, b.markerCount, "GRCh37-vs-GRCh38 build markers, verbatim copy of "+srcMarkers, raw(b.markersRaw)),
+		add(kb.FileDPYDTranslation, true, 1, "PharmCAT DPYD_translation.json, verbatim (MPL-2.0)", raw(b.translation)),
+		add(kb.FileDPYDPhenotype, true, 1, "PharmCAT DPYD_phenotype.json, verbatim (MPL-2.0)", raw(b.phenotype)),
 	}
 	for _, err := range steps {
 		if err != nil {
@@ -666,26 +721,18 @@ func (b *builder) write(outDir string) error {
 	for _, r := range b.releases {
 		newest = max(newest, strings.TrimPrefix(r, "ClinVar "))
 	}
-	m := manifest{Format: manifestFormat, Name: "Precis knowledge base", Released: newest, GenomeBuild: "GRCh38",
-		SplicePadding: SplicePadding, GRCh37Flank: GRCh37Flank, Sources: sources, Checks: b.checks}
+	m := kb.Manifest{Format: kb.ManifestFormat, Name: "Precis knowledge base", Released: newest, GenomeBuild: "GRCh38",
+		SplicePadding: kb.SplicePadding, GRCh37Flank: kb.GRCh37Flank, Sources: sources, Checks: b.checks}
 	for _, o := range outs {
-		m.Files = append(m.Files, dataFile{Path: o.name, SHA256: sha256Hex(o.content), Gzip: o.gzip, Records: o.records, Description: o.description})
+		m.Files = append(m.Files, kb.DataFile{Path: o.name, SHA256: sha256Hex(o.content), Gzip: o.gzip, Records: o.records, Description: o.description})
 	}
-	var mbuf bytes.Buffer
-	enc := json.NewEncoder(&mbuf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(m); err != nil {
-		return fmt.Errorf("kb: manifest: %w", err)
-	}
-	mjson := mbuf.Bytes()
-	version, err := versionOf(m.Released, mjson)
+	mjson, version, err := kb.EncodeManifest(m)
 	if err != nil {
 		return err
 	}
 	outs = append(outs,
-		output{name: fileManifest, content: mjson},
-		output{name: fileNotice, content: notice(version, m)})
+		output{name: kb.FileManifest, content: mjson},
+		output{name: kb.FileNotice, content: notice(version, m)})
 
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("kb: %w", err)

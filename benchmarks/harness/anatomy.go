@@ -3,13 +3,13 @@ package harness
 import (
 	"bytes"
 	"compress/flate"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
+
+	bgzfblock "github.com/precis-dx/precis/internal/vcf/block"
 )
 
 // ErrLayout reports an index whose bytes are not a tabix or CSI index as the
@@ -71,15 +71,14 @@ func ReadAnatomy(path string, wanted []string) (IndexAnatomy, error) {
 	if err != nil {
 		return IndexAnatomy{}, fmt.Errorf("%w: %v", ErrLayout, err)
 	}
-	blocks, err := bgzfBlocks(stored)
-	if err != nil {
-		return IndexAnatomy{}, fmt.Errorf("%w: %s: %v", ErrLayout, path, err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(stored))
-	if err != nil {
-		return IndexAnatomy{}, fmt.Errorf("%w: %s: %v", ErrLayout, path, err)
-	}
-	raw, err := io.ReadAll(zr)
+	// Each block's end in the file and in the decompressed index (BGZF: SAMv1.pdf, 4.1).
+	var blocks []block
+	var raw []byte
+	err = bgzfblock.Blocks(bytes.NewReader(stored), func(off int64, size int, text []byte) error {
+		raw = append(raw, text...)
+		blocks = append(blocks, block{end: off + int64(size), rawEnd: int64(len(raw)), rawLen: int64(len(text))})
+		return nil
+	})
 	if err != nil {
 		return IndexAnatomy{}, fmt.Errorf("%w: %s: %v", ErrLayout, path, err)
 	}
@@ -114,27 +113,6 @@ func ReadAnatomy(path string, wanted []string) (IndexAnatomy, error) {
 // block is one BGZF block of a stored file: where it ends in the file, and where its data
 // ends in the decompressed stream and how long it is.
 type block struct{ end, rawEnd, rawLen int64 }
-
-// bgzfBlocks lists the BGZF blocks of b from their headers (BSIZE) and footers (ISIZE),
-// without inflating them.
-func bgzfBlocks(b []byte) ([]block, error) {
-	var out []block
-	var off, u int64
-	for off < int64(len(b)) {
-		h := b[off:]
-		if len(h) < 18 || h[0] != 31 || h[1] != 139 || h[2] != 8 || h[3]&4 == 0 || h[12] != 'B' || h[13] != 'C' {
-			return nil, fmt.Errorf("byte %d: not a BGZF block header", off)
-		}
-		size := int64(binary.LittleEndian.Uint16(h[16:])) + 1
-		if size < 26 || size > int64(len(h)) {
-			return nil, fmt.Errorf("byte %d: block of %d bytes in %d left", off, size, len(h))
-		}
-		n := int64(binary.LittleEndian.Uint32(h[size-4:]))
-		off, u = off+size, u+n
-		out = append(out, block{end: off, rawEnd: u, rawLen: n})
-	}
-	return out, nil
-}
 
 // bgzfData is the data a BGZF block holds at most (htslib's BGZF_BLOCK_SIZE, 0xff00).
 const bgzfData = 0xff00

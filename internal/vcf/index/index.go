@@ -15,9 +15,10 @@
 // it. ReadRegions instead reads, by range reads, only the BGZF blocks of the index that
 // queries on given regions need, and answers those queries itself as biogo would.
 //
-// The blocks are decompressed here, one at a time, with compress/flate: biogo's bgzf.Reader
-// wants a seekable file whose offset 0 is a block, and reads the next block whenever a chunk
-// ends at a block boundary, where a range read has only the bytes the index asks for.
+// The blocks are framed and decompressed here, one at a time, by package block (its
+// Decoder, the one DEFLATE decoder of the project): biogo's bgzf.Reader wants a seekable
+// file whose offset 0 is a block, and reads the next block whenever a chunk ends at a block
+// boundary, where a range read has only the bytes the index asks for.
 //
 // A file read through an index is checked as it is read: the BGZF blocks (CRC32 included)
 // must be where the index says, each chunk must start at a line on a sequence the index
@@ -30,7 +31,6 @@ package index
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -42,6 +42,7 @@ import (
 	"github.com/biogo/hts/tabix"
 
 	"github.com/precis-dx/precis/internal/vcf"
+	bgzfblock "github.com/precis-dx/precis/internal/vcf/block"
 )
 
 var (
@@ -91,17 +92,21 @@ func Read(r io.Reader) (*Index, error) {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrCorrupt, MaxBytes)
 	}
 	if len(raw) >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
-		}
-		raw, err = io.ReadAll(io.LimitReader(zr, MaxBytes+1))
-		if err != nil {
+		var text []byte
+		err := bgzfblock.Blocks(bytes.NewReader(raw), func(_ int64, _ int, b []byte) error {
+			if len(text)+len(b) > MaxBytes {
+				return fmt.Errorf("%w: larger than %d bytes decompressed", ErrCorrupt, MaxBytes)
+			}
+			text = append(text, b...)
+			return nil
+		})
+		switch {
+		case errors.Is(err, ErrCorrupt):
+			return nil, err
+		case err != nil:
 			return nil, fmt.Errorf("%w: decompress: %v", ErrCorrupt, err)
 		}
-		if len(raw) > MaxBytes {
-			return nil, fmt.Errorf("%w: larger than %d bytes decompressed", ErrCorrupt, MaxBytes)
-		}
+		raw = text
 	}
 	s, err := walk(raw)
 	if err != nil {

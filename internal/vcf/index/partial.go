@@ -456,9 +456,6 @@ type stream struct {
 // (htslib 65,280 bytes), so a read that far in is almost surely inside.
 const guessWhole = 32 << 10
 
-// headerLen is the size of a BGZF block header with the usual extra field, BC alone.
-const headerLen = 18
-
 func (s *stream) fetch(off, n int64) ([]byte, error) {
 	if off < 0 || n < 0 || off+n > s.size {
 		return nil, fmt.Errorf("%w: the index would be read at bytes %d-%d of a %d-byte file", ErrCorrupt, off, off+n, s.size)
@@ -483,7 +480,7 @@ func (s *stream) fetch(off, n int64) ([]byte, error) {
 
 // start reads the first block's header.
 func (s *stream) start() error {
-	h, err := s.fetch(0, min(headerLen, s.size))
+	h, err := s.fetch(0, min(bgzfblock.HeaderLen, s.size))
 	if err != nil {
 		return err
 	}
@@ -493,34 +490,22 @@ func (s *stream) start() error {
 // addBlock records the block at off, whose decompressed data starts at u, from h, the
 // bytes read at off (its header, or more).
 func (s *stream) addBlock(off, u int64, h []byte) error {
-	if len(h) < 12 || h[0] != 0x1f || h[1] != 0x8b || h[2] != 8 || h[3] != 4 {
-		return fmt.Errorf("%w: no BGZF block at byte %d of the index", ErrCorrupt, off)
-	}
-	xlen := int(binary.LittleEndian.Uint16(h[10:]))
-	if len(h) < 12+xlen {
-		more, err := s.fetch(off, min(int64(12+xlen), s.size-off))
-		if err != nil {
-			return err
+	_, size, err := bgzfblock.Frame(h)
+	if err == io.ErrUnexpectedEOF && len(h) >= 12 && s.size-off > int64(len(h)) {
+		// A longer extra field than usual: read the whole header.
+		more, ferr := s.fetch(off, min(int64(12+int(binary.LittleEndian.Uint16(h[10:]))), s.size-off))
+		if ferr != nil {
+			return ferr
 		}
-		h = more
+		_, size, err = bgzfblock.Frame(more)
 	}
-	if len(h) < 12+xlen {
+	switch {
+	case err == io.ErrUnexpectedEOF:
 		return fmt.Errorf("%w: the index ends inside a block header at byte %d", ErrCorrupt, off)
-	}
-	size := 0
-	for x := h[12 : 12+xlen]; len(x) >= 4; {
-		slen := int(binary.LittleEndian.Uint16(x[2:]))
-		if 4+slen > len(x) {
-			break
-		}
-		if x[0] == 'B' && x[1] == 'C' && slen == 2 {
-			size = int(binary.LittleEndian.Uint16(x[4:])) + 1
-			break
-		}
-		x = x[4+slen:]
-	}
-	if size < 12+xlen+8 || off+int64(size) > s.size {
-		return fmt.Errorf("%w: no valid BGZF block size at byte %d of the index", ErrCorrupt, off)
+	case err != nil:
+		return fmt.Errorf("%w: no BGZF block at byte %d of the index: %v", ErrCorrupt, off, err)
+	case off+int64(size) > s.size:
+		return fmt.Errorf("%w: the block at byte %d of the index runs past its end (%d bytes)", ErrCorrupt, off, s.size)
 	}
 	s.blocks = append(s.blocks, gzBlock{off: off, size: size, u: u, isize: -1})
 	return nil
@@ -547,7 +532,7 @@ func (s *stream) hint(u int64) { s.until = max(s.until, u) }
 // is kept for the next request to go on from).
 func (s *stream) readWhole(k int) error {
 	b := &s.blocks[k]
-	want := int64(b.size + headerLen)
+	want := int64(b.size + bgzfblock.HeaderLen)
 	if more := s.until - (b.u + bgzfblock.MaxSize); more > 0 && s.plain > 0 {
 		want += more * s.packed / s.plain * 9 / 10
 	}
@@ -587,8 +572,11 @@ func (s *stream) inflate(k int, raw []byte) error {
 	if s.dec == nil {
 		s.dec, s.buf = new(bgzfblock.Decoder), make([]byte, bgzfblock.MaxSize+bgzfblock.Slack)
 	}
-	xlen := int(binary.LittleEndian.Uint16(raw[10:]))
-	text, err := bgzfblock.Inflate(s.dec, s.buf, raw[12+xlen:])
+	header, _, err := bgzfblock.Frame(raw)
+	if err != nil {
+		return fmt.Errorf("%w: block at byte %d of the index: %v", ErrCorrupt, b.off, err)
+	}
+	text, err := bgzfblock.Inflate(s.dec, s.buf, raw[header:])
 	if err != nil {
 		return fmt.Errorf("%w: block at byte %d of the index: %v", ErrCorrupt, b.off, err)
 	}
@@ -605,15 +593,15 @@ func (s *stream) inflate(k int, raw []byte) error {
 func (s *stream) readSize(k int) error {
 	b := &s.blocks[k]
 	end := b.off + int64(b.size)
-	raw, err := s.fetch(end-4, min(4+headerLen, s.size-end+4))
+	raw, err := s.fetch(end-4, min(4+bgzfblock.HeaderLen, s.size-end+4))
 	if err != nil {
 		return err
 	}
-	isize := binary.LittleEndian.Uint32(raw)
-	if isize > bgzfblock.MaxSize {
-		return fmt.Errorf("%w: block at byte %d of the index: ISIZE %d is larger than a block", ErrCorrupt, b.off, isize)
+	isize, err := bgzfblock.ISize(raw)
+	if err != nil {
+		return fmt.Errorf("%w: block at byte %d of the index: %v", ErrCorrupt, b.off, err)
 	}
-	b.isize = int(isize)
+	b.isize = isize
 	return s.next(k, raw[4:])
 }
 

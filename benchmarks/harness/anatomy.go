@@ -3,13 +3,14 @@ package harness
 import (
 	"bytes"
 	"compress/flate"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
+
+	bgzfblock "github.com/precis-dx/precis/internal/vcf/block"
+	"github.com/precis-dx/precis/internal/vcf/index"
 )
 
 // ErrLayout reports an index whose bytes are not a tabix or CSI index as the
@@ -71,15 +72,14 @@ func ReadAnatomy(path string, wanted []string) (IndexAnatomy, error) {
 	if err != nil {
 		return IndexAnatomy{}, fmt.Errorf("%w: %v", ErrLayout, err)
 	}
-	blocks, err := bgzfBlocks(stored)
-	if err != nil {
-		return IndexAnatomy{}, fmt.Errorf("%w: %s: %v", ErrLayout, path, err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(stored))
-	if err != nil {
-		return IndexAnatomy{}, fmt.Errorf("%w: %s: %v", ErrLayout, path, err)
-	}
-	raw, err := io.ReadAll(zr)
+	// Each block's end in the file and in the decompressed index (BGZF: SAMv1.pdf, 4.1).
+	var blocks []block
+	var raw []byte
+	err = bgzfblock.Blocks(bytes.NewReader(stored), func(off int64, size int, text []byte) error {
+		raw = append(raw, text...)
+		blocks = append(blocks, block{end: off + int64(size), rawEnd: int64(len(raw)), rawLen: int64(len(text))})
+		return nil
+	})
 	if err != nil {
 		return IndexAnatomy{}, fmt.Errorf("%w: %s: %v", ErrLayout, path, err)
 	}
@@ -115,27 +115,6 @@ func ReadAnatomy(path string, wanted []string) (IndexAnatomy, error) {
 // ends in the decompressed stream and how long it is.
 type block struct{ end, rawEnd, rawLen int64 }
 
-// bgzfBlocks lists the BGZF blocks of b from their headers (BSIZE) and footers (ISIZE),
-// without inflating them.
-func bgzfBlocks(b []byte) ([]block, error) {
-	var out []block
-	var off, u int64
-	for off < int64(len(b)) {
-		h := b[off:]
-		if len(h) < 18 || h[0] != 31 || h[1] != 139 || h[2] != 8 || h[3]&4 == 0 || h[12] != 'B' || h[13] != 'C' {
-			return nil, fmt.Errorf("byte %d: not a BGZF block header", off)
-		}
-		size := int64(binary.LittleEndian.Uint16(h[16:])) + 1
-		if size < 26 || size > int64(len(h)) {
-			return nil, fmt.Errorf("byte %d: block of %d bytes in %d left", off, size, len(h))
-		}
-		n := int64(binary.LittleEndian.Uint32(h[size-4:]))
-		off, u = off+size, u+n
-		out = append(out, block{end: off, rawEnd: u, rawLen: n})
-	}
-	return out, nil
-}
-
 // bgzfData is the data a BGZF block holds at most (htslib's BGZF_BLOCK_SIZE, 0xff00).
 const bgzfData = 0xff00
 
@@ -168,208 +147,116 @@ type parsed struct {
 	stripped   []byte // the decompressed index without the offsets
 }
 
-// rawReader reads the decompressed index; the first error sticks.
-type rawReader struct {
-	b   []byte
-	off int
-	err error
-}
-
-func (r *rawReader) take(n int, what string) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if n < 0 || n > len(r.b)-r.off {
-		r.err = fmt.Errorf("%w: byte %d: %s: %d bytes wanted, %d left", ErrLayout, r.off, what, n, len(r.b)-r.off)
-		return nil
-	}
-	s := r.b[r.off : r.off+n]
-	r.off += n
-	return s
-}
-
-func (r *rawReader) u32(what string) uint32 {
-	if b := r.take(4, what); b != nil {
-		return binary.LittleEndian.Uint32(b)
-	}
-	return 0
-}
-
-func (r *rawReader) u64(what string) uint64 {
-	if b := r.take(8, what); b != nil {
-		return binary.LittleEndian.Uint64(b)
-	}
-	return 0
-}
-
-// count reads a non-negative int32 count of items of at least size bytes each, which the
-// bytes left must be able to hold.
-func (r *rawReader) count(what string, size int) int {
-	at := r.off
-	v := int32(r.u32(what))
-	if r.err == nil && (v < 0 || int64(v)*int64(size) > int64(len(r.b)-r.off)) {
-		r.err = fmt.Errorf("%w: byte %d: %s count %d does not fit the %d bytes left", ErrLayout, at, what, v, len(r.b)-r.off)
-		return 0
-	}
-	return int(v)
-}
-
-// tabixConf is the size of the tabix configuration: format, col_seq, col_beg, col_end,
-// meta, skip (int32 each).
-const tabixConf = 24
-
-// parseAnatomy counts what a decompressed tabix or CSI index holds.
+// parseAnatomy counts what a decompressed tabix or CSI index holds, walking it with
+// index.WalkLayout (which also checks it).
 func parseAnatomy(raw []byte, wanted []string) (IndexAnatomy, parsed, error) {
-	r := &rawReader{b: raw}
-	a := IndexAnatomy{Raw: int64(len(raw))}
-	var p parsed
-	var names []string
-	magic := r.take(4, "magic")
-	csiVersion := byte(0)
-	switch {
-	case r.err != nil:
-		return a, p, r.err
-	case bytes.Equal(magic, []byte("TBI\x01")):
-		a.Kind, a.MinShift, a.Depth = "tbi", 14, 5 // tabix.pdf: 16 kb bins, 6 levels
-		a.Sequences = r.count("sequence", 8)
-		r.take(tabixConf, "configuration")
-		names = splitNames(r.take(r.count("name byte", 1), "names"))
-	case bytes.Equal(magic, []byte("CSI\x01")), bytes.Equal(magic, []byte("CSI\x02")):
-		a.Kind, csiVersion = "csi", magic[3]
-		a.MinShift, a.Depth = int(int32(r.u32("min_shift"))), int(int32(r.u32("depth")))
-		if r.err == nil && (a.MinShift < 1 || a.MinShift > 30 || a.Depth < 1 || a.Depth > 9) {
-			return a, p, fmt.Errorf("%w: min_shift %d, depth %d: out of range", ErrLayout, a.MinShift, a.Depth)
-		}
-		aux := r.take(r.count("auxiliary byte", 1), "auxiliary data")
-		// htslib keeps a VCF's tabix configuration and sequence names in the auxiliary data.
-		if len(aux) >= tabixConf+4 {
-			l := int(int32(binary.LittleEndian.Uint32(aux[tabixConf:])))
-			if l >= 0 && l <= len(aux)-tabixConf-4 {
-				names = splitNames(aux[tabixConf+4 : tabixConf+4+l])
-			}
-		}
-		a.Sequences = r.count("sequence", 4)
-	default:
-		return a, p, fmt.Errorf("%w: magic %q is neither tabix (TBI\\1) nor CSI (CSI\\1, CSI\\2)", ErrLayout, magic)
+	v := &anatomist{raw: raw, wanted: wanted, a: IndexAnatomy{Raw: int64(len(raw))}, last: -1}
+	if err := index.WalkLayout(raw, v); err != nil {
+		return v.a, v.p, fmt.Errorf("%w: %w", ErrLayout, err)
 	}
-	if r.err != nil {
-		return a, p, r.err
-	}
-	a.Header = int64(r.off)
-	last := -1
-	for _, w := range wanted {
-		if i := slices.Index(names, w); i > last && i < a.Sequences {
-			last = i
-		}
-	}
-	if last >= 0 {
-		a.Through = names[last]
-	}
-	pseudo := uint32(((1<<((a.Depth+1)*3))-1)/7 + 1) // SAMv1.pdf 5.3 and CSIv1.pdf: the bin after the last
-	leaf0 := uint32(((1 << (a.Depth * 3)) - 1) / 7)  // the first bin of the smallest width
-	binSize := 8                                     // bin, n_chunk
-	if a.Kind == "csi" {
-		binSize += 8 // loffset
-		if csiVersion == 2 {
-			binSize += 8 // n_rec
-		}
-	}
-	p.stripped = make([]byte, 0, len(raw))
-	kept := 0 // raw[kept:r.off] is yet to be copied into stripped
-	drop := func(from int) { p.stripped = append(p.stripped, raw[kept:from]...); kept = r.off }
-	var distances []int64
-	for id := 0; id < a.Sequences && r.err == nil; id++ {
-		begins := map[uint64]int{} // chunk begin -> where it sits in raw (tabix)
-		nbin := r.count("bin", binSize)
-		for i := 0; i < nbin && r.err == nil; i++ {
-			bin := r.u32("bin")
-			var left uint64
-			leftAt := r.off
-			if a.Kind == "csi" {
-				left = r.u64("loffset")
-				drop(leftAt)
-				a.Offsets++
-				a.OffsetBytes += 8
-				if csiVersion == 2 {
-					r.u64("n_rec")
-				}
-			}
-			nchunk := r.count("chunk", 16)
-			chunksAt := r.off
-			chunks := r.take(16*nchunk, "chunks")
-			if r.err != nil {
-				break
-			}
-			if bin == pseudo {
-				if nchunk == 2 {
-					a.Records += int64(binary.LittleEndian.Uint64(chunks[16:]))
-				}
-				continue
-			}
-			a.Bins++
-			a.Chunks += nchunk
-			if bin >= leaf0 {
-				a.LeafBins++
-			}
-			for c := 0; c < nchunk; c++ {
-				beg := binary.LittleEndian.Uint64(chunks[16*c:])
-				if _, ok := begins[beg]; !ok && a.Kind == "tbi" {
-					begins[beg] = chunksAt + 16*c
-				}
-			}
-			if a.Kind == "csi" && nchunk > 0 && left == binary.LittleEndian.Uint64(chunks) {
-				a.Copies++
-				distances = append(distances, int64(chunksAt-leftAt))
-			}
-		}
-		if a.Kind == "tbi" {
-			nintv := r.count("linear-index entry", 8)
-			at := r.off
-			lin := r.take(8*nintv, "linear index")
-			if r.err != nil {
-				break
-			}
-			drop(at - 4)
-			a.Offsets += nintv
-			a.OffsetBytes += int64(4 + 8*nintv)
-			for t := 0; t < nintv; t++ {
-				v := binary.LittleEndian.Uint64(lin[8*t:])
-				if pos, ok := begins[v]; ok && v != 0 {
-					a.Copies++
-					distances = append(distances, int64(at+8*t-pos))
-				}
-			}
-		}
-		if id == last {
-			p.throughEnd = int64(r.off)
-		}
-	}
-	if r.err != nil {
-		return a, p, r.err
-	}
-	// What is left: the optional count of records without coordinates (n_no_coor).
-	if left := len(raw) - r.off; left != 0 && left != 8 {
-		return a, p, fmt.Errorf("%w: byte %d: %d bytes after the last sequence, want 0 or 8", ErrLayout, r.off, left)
-	}
-	p.stripped = append(p.stripped, raw[kept:]...)
-	a.Tail = int64(len(raw) - r.off)
+	a, p := v.a, v.p
+	p.stripped = append(p.stripped, raw[v.kept:]...)
+	a.Tail = int64(len(raw)) - v.end
 	a.BinBytes = int64(len(p.stripped)) - a.Header - a.Tail
-	if len(distances) > 0 {
-		slices.Sort(distances)
-		a.CopyDistance = distances[len(distances)/2]
+	if len(v.distances) > 0 {
+		slices.Sort(v.distances)
+		a.CopyDistance = v.distances[len(v.distances)/2]
 	}
 	return a, p, nil
 }
 
-// splitNames splits NUL-terminated names.
-func splitNames(b []byte) []string {
-	b = bytes.TrimSuffix(b, []byte{0})
-	if len(b) == 0 {
+// anatomist is parseAnatomy's index.Visitor.
+type anatomist struct {
+	raw    []byte
+	wanted []string
+	a      IndexAnatomy
+	p      parsed
+	last   int    // the last sequence wanted, or -1
+	leaf0  uint32 // the first bin of the smallest width
+	end    int64  // where the last sequence walked ends
+	// kept is where the bytes of raw not yet copied into stripped start.
+	kept      int64
+	distances []int64
+	begins    map[uint64]int64 // chunk begin -> where it sits in raw (tabix), this sequence
+}
+
+func (v *anatomist) Header(l index.Layout) (int, error) {
+	v.a.Kind, v.a.MinShift, v.a.Depth, v.a.Sequences = l.Kind, l.MinShift, l.Depth, l.Refs
+	v.a.Header, v.end = l.HeaderBytes, l.HeaderBytes
+	for _, w := range v.wanted {
+		if i := slices.Index(l.Names, w); i > v.last {
+			v.last = i
+		}
+	}
+	if v.last >= 0 {
+		v.a.Through = l.Names[v.last]
+	}
+	v.leaf0 = uint32(((1 << (l.Depth * 3)) - 1) / 7) // SAMv1.pdf 5.3
+	v.p.stripped = make([]byte, 0, len(v.raw))
+	v.begins = map[uint64]int64{}
+	return l.Refs, nil
+}
+
+// drop leaves raw[from:to] out of stripped.
+func (v *anatomist) drop(from, to int64) {
+	v.p.stripped = append(v.p.stripped, v.raw[v.kept:from]...)
+	v.kept = to
+}
+
+func (v *anatomist) Bin(b *index.Bin) error {
+	if v.a.Kind == "csi" {
+		leftAt := b.At + 4
+		v.drop(leftAt, leftAt+8)
+		v.a.Offsets++
+		v.a.OffsetBytes += 8
+	}
+	if b.Pseudo {
+		mapped, _ := b.Chunk(1) // n_mapped, n_unmapped
+		v.a.Records += int64(mapped)
 		return nil
 	}
-	var out []string
-	for _, n := range bytes.Split(b, []byte{0}) {
-		out = append(out, string(n))
+	n := b.NChunk()
+	v.a.Bins++
+	v.a.Chunks += n
+	if b.Bin >= v.leaf0 {
+		v.a.LeafBins++
 	}
-	return out
+	for c := range n {
+		beg, _ := b.Chunk(c)
+		if _, ok := v.begins[beg]; !ok && v.a.Kind == "tbi" {
+			v.begins[beg] = b.ChunksAt + int64(16*c)
+		}
+	}
+	if beg, _ := b.Chunk(0); v.a.Kind == "csi" && n > 0 && b.Left == beg {
+		v.a.Copies++
+		v.distances = append(v.distances, b.ChunksAt-(b.At+4))
+	}
+	return nil
+}
+
+func (v *anatomist) Linear(_, n int, at int64, read func(from, to int) ([]byte, error)) error {
+	lin, err := read(0, n)
+	if err != nil {
+		return err
+	}
+	v.drop(at-4, at+int64(8*n))
+	v.a.Offsets += n
+	v.a.OffsetBytes += int64(4 + 8*n)
+	for t := range n {
+		e := binary.LittleEndian.Uint64(lin[8*t:])
+		if pos, ok := v.begins[e]; ok && e != 0 {
+			v.a.Copies++
+			v.distances = append(v.distances, at+int64(8*t)-pos)
+		}
+	}
+	return nil
+}
+
+func (v *anatomist) End(id int, at int64) error {
+	if id == v.last {
+		v.p.throughEnd = at
+	}
+	v.end = at
+	clear(v.begins)
+	return nil
 }

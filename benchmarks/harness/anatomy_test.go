@@ -166,3 +166,16 @@ func FuzzParseAnatomy(f *testing.F) {
 		}
 	})
 }
+
+// splitNames splits NUL-terminated names.
+func splitNames(b []byte) []string {
+	b = bytes.TrimSuffix(b, []byte{0})
+	if len(b) == 0 {
+		return nil
+	}
+	var out []string
+	for _, n := range bytes.Split(b, []byte{0}) {
+		out = append(out, string(n))
+	}
+	return out
+}

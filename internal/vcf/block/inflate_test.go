@@ -3,7 +3,6 @@ package block
 import (
 	"bytes"
 	"compress/flate"
-	"encoding/binary"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -36,12 +35,12 @@ func blocksOf(t testing.TB, raw []byte) [][]byte {
 	t.Helper()
 	var out [][]byte
 	for off := 0; off < len(raw); {
-		if len(raw)-off < 18 || raw[off+12] != 'B' || raw[off+13] != 'C' {
-			t.Fatalf("not BGZF at byte %d", off)
+		header, size, err := Frame(raw[off:])
+		if err != nil {
+			t.Fatalf("byte %d: %v", off, err)
 		}
-		bsize := int(binary.LittleEndian.Uint16(raw[off+16:])) + 1
-		out = append(out, raw[off+18:off+bsize-8])
-		off += bsize
+		out = append(out, raw[off+header:off+size-8])
+		off += size
 	}
 	return out
 }

@@ -2,39 +2,10 @@ package block
 
 import (
 	"bufio"
-	"encoding/binary"
 	"errors"
-	"fmt"
-	"hash/crc32"
 	"io"
 	"sync"
 )
-
-// ErrCorrupt is matched (errors.Is) by every error for data that is not valid BGZF: a block
-// header without BSIZE, DEFLATE data that does not decode, a length or CRC32 that disagrees
-// with the block's ISIZE and CRC32.
-var ErrCorrupt = errors.New("block: corrupt BGZF block")
-
-// CorruptError says which block is corrupt and how. It matches ErrCorrupt. It is a plain
-// value.
-type CorruptError struct {
-	Offset int64  // file offset of the block (0-based), or -1 when not known
-	Msg    string // what is wrong
-}
-
-func (e *CorruptError) Error() string {
-	if e.Offset < 0 {
-		return "block: corrupt BGZF block: " + e.Msg
-	}
-	return fmt.Sprintf("block: corrupt BGZF block at byte %d: %s", e.Offset, e.Msg)
-}
-
-// Is reports whether target is ErrCorrupt.
-func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
-
-// MaxSize is the largest BGZF block, compressed or not: BSIZE, the block size minus one,
-// is a 16-bit field.
-const MaxSize = 1 << 16
 
 // A BGZF file is a series of gzip members, each at most 64 KiB compressed and uncompressed,
 // whose extra field carries the member's size (BSIZE). The sizes let one goroutine cut the
@@ -127,11 +98,7 @@ func (z *Reader) read(src *bufio.Reader, ahead int) {
 		for c.n < perChunk {
 			n, err := readBlock(src, &c.raw[c.n])
 			if err != nil {
-				var p problem
-				if errors.As(err, &p) {
-					err = &CorruptError{Offset: off, Msg: string(p)}
-				}
-				c.err = err
+				c.err = public(err, off)
 				break
 			}
 			c.off[c.n] = off
@@ -146,83 +113,6 @@ func (z *Reader) read(src *bufio.Reader, ahead int) {
 			return
 		}
 	}
-}
-
-// readBlock reads the block at the start of src into *raw and returns its size. The end
-// of src before a block is io.EOF; inside one it is io.ErrUnexpectedEOF.
-func readBlock(src *bufio.Reader, raw *[]byte) (int, error) {
-	h, err := src.Peek(12)
-	if err != nil {
-		if err == io.EOF && len(h) == 0 {
-			return 0, io.EOF
-		}
-		return 0, noEOF(err)
-	}
-	xlen, err := headerSize(h)
-	if err != nil {
-		return 0, err
-	}
-	h, err = src.Peek(12 + xlen)
-	if err != nil {
-		return 0, noEOF(err)
-	}
-	total, err := blockSize(h[12:])
-	if err != nil {
-		return 0, err
-	}
-	rest := total - 12 - xlen // DEFLATE data, CRC32 and ISIZE
-	if rest < 8 {
-		return 0, problem(fmt.Sprintf("BSIZE %d is too small", total-1))
-	}
-	if _, err := src.Discard(12 + xlen); err != nil {
-		return 0, noEOF(err)
-	}
-	if cap(*raw) < rest {
-		*raw = make([]byte, rest, MaxSize)
-	}
-	*raw = (*raw)[:rest]
-	if _, err := io.ReadFull(src, *raw); err != nil {
-		return 0, noEOF(err)
-	}
-	return total, nil
-}
-
-// headerSize checks the fixed gzip header of a BGZF block (ID1, ID2, CM = DEFLATE, FLG =
-// FEXTRA alone) and returns XLEN, the size of the extra field that follows it.
-func headerSize(h []byte) (int, error) {
-	if h[0] != 0x1f || h[1] != 0x8b || h[2] != 8 || h[3] != 4 {
-		return 0, problem("no BGZF block header (a gzip member with FLG.FEXTRA alone)")
-	}
-	return int(binary.LittleEndian.Uint16(h[10:])), nil
-}
-
-// blockSize finds the BC subfield in a gzip extra field and returns the block size, BSIZE+1.
-func blockSize(extra []byte) (int, error) {
-	for x := extra; len(x) >= 4; {
-		slen := int(binary.LittleEndian.Uint16(x[2:]))
-		if 4+slen > len(x) {
-			break
-		}
-		if x[0] == 'B' && x[1] == 'C' && slen == 2 {
-			return int(binary.LittleEndian.Uint16(x[4:])) + 1, nil
-		}
-		x = x[4+slen:]
-	}
-	return 0, problem("no BSIZE subfield in the gzip extra field")
-}
-
-// problem says what is wrong with a block; callers wrap it in ErrCorrupt with the block's
-// offset.
-type problem string
-
-func (p problem) Error() string { return string(p) }
-
-// noEOF turns an end of input inside a block into io.ErrUnexpectedEOF.
-func noEOF(err error) error {
-	if err == io.EOF {
-		return io.ErrUnexpectedEOF
-	}
-	return err
 }
 
 // inflate is a worker: it inflates chunks until the reading goroutine stops. A block that
@@ -245,40 +135,6 @@ func (z *Reader) inflate() {
 		c.text = c.buf[:t]
 		c.done <- struct{}{}
 	}
-}
-
-// Inflate decodes the body of one BGZF block: raw is what follows the block's extra field,
-// the DEFLATE data then CRC32 and ISIZE. buf must hold MaxSize+Slack bytes; the text
-// returned lies in it. Errors wrap ErrCorrupt.
-func Inflate(d *Decoder, buf, raw []byte) ([]byte, error) {
-	text, p := inflate(d, buf, raw)
-	if p != "" {
-		return nil, &CorruptError{Offset: -1, Msg: string(p)}
-	}
-	return text, nil
-}
-
-func inflate(d *Decoder, buf, raw []byte) ([]byte, problem) {
-	n := len(raw)
-	if n < 8 {
-		return nil, problem(fmt.Sprintf("%d bytes, too short for CRC32 and ISIZE", n))
-	}
-	crc, isize := binary.LittleEndian.Uint32(raw[n-8:]), binary.LittleEndian.Uint32(raw[n-4:])
-	if isize > MaxSize {
-		return nil, problem(fmt.Sprintf("ISIZE %d is larger than a block", isize))
-	}
-	got, err := d.Inflate(buf[:MaxSize+Slack], raw[:n-8])
-	if err != nil {
-		return nil, problem(err.Error())
-	}
-	if got != int(isize) {
-		return nil, problem(fmt.Sprintf("%d bytes of data, ISIZE says %d", got, isize))
-	}
-	text := buf[:got]
-	if crc32.ChecksumIEEE(text) != crc {
-		return nil, "CRC32 mismatch"
-	}
-	return text, ""
 }
 
 // Read gives out the inflated text in file order.

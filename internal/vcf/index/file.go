@@ -17,6 +17,7 @@ import (
 	"github.com/biogo/hts/bgzf"
 
 	"github.com/precis-dx/precis/internal/vcf"
+	bgzfblock "github.com/precis-dx/precis/internal/vcf/block"
 )
 
 // Source reads byte ranges of the indexed file. ReadRange opens bytes [off, off+n) (0-based
@@ -357,7 +358,7 @@ func (q *query) block() error {
 	need := q.inChunk || at == c.Begin.File
 	n, err := q.dec.next(q.br, need)
 	if err != nil {
-		if errors.Is(err, errBlock) || errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
+		if errors.Is(err, bgzfblock.ErrCorrupt) || errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
 			return fmt.Errorf("%w: block at byte %d: %v", ErrMismatch, at, err)
 		}
 		return err

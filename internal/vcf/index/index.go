@@ -9,15 +9,18 @@
 //
 // An index read whole (Read) is parsed by github.com/biogo/hts/tabix or
 // github.com/biogo/hts/csi, which also answer the region queries. Before that, this package
-// walks the index once to check that every count fits in the bytes that follow it (biogo
-// allocates what a count says, so a corrupt count could ask for gigabytes) and to collect
-// every block offset the index names, which bounds where each block ends without reading
-// it. ReadRegions instead reads, by range reads, only the BGZF blocks of the index that
-// queries on given regions need, and answers those queries itself as biogo would.
+// walks the index once (WalkLayout, the one walker of the layout, which other readers use as
+// visitors) to check that every count fits in the bytes that follow it (biogo allocates what
+// a count says, so a corrupt count could ask for gigabytes) and to collect every block
+// offset the index names, which bounds where each block ends without reading it.
+// ReadRegions instead reads, by range reads, only the BGZF blocks of the index that queries
+// on given regions need, walking it with the same walker, and answers those queries itself
+// as biogo would.
 //
-// The blocks are decompressed here, one at a time, with compress/flate: biogo's bgzf.Reader
-// wants a seekable file whose offset 0 is a block, and reads the next block whenever a chunk
-// ends at a block boundary, where a range read has only the bytes the index asks for.
+// The blocks are framed and decompressed here, one at a time, by package block (its
+// Decoder, the one DEFLATE decoder of the project): biogo's bgzf.Reader wants a seekable
+// file whose offset 0 is a block, and reads the next block whenever a chunk ends at a block
+// boundary, where a range read has only the bytes the index asks for.
 //
 // A file read through an index is checked as it is read: the BGZF blocks (CRC32 included)
 // must be where the index says, each chunk must start at a line on a sequence the index
@@ -30,7 +33,6 @@ package index
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -42,6 +44,7 @@ import (
 	"github.com/biogo/hts/tabix"
 
 	"github.com/precis-dx/precis/internal/vcf"
+	bgzfblock "github.com/precis-dx/precis/internal/vcf/block"
 )
 
 var (
@@ -91,17 +94,21 @@ func Read(r io.Reader) (*Index, error) {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrCorrupt, MaxBytes)
 	}
 	if len(raw) >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
-		}
-		raw, err = io.ReadAll(io.LimitReader(zr, MaxBytes+1))
-		if err != nil {
+		var text []byte
+		err := bgzfblock.Blocks(bytes.NewReader(raw), func(_ int64, _ int, b []byte) error {
+			if len(text)+len(b) > MaxBytes {
+				return fmt.Errorf("%w: larger than %d bytes decompressed", ErrCorrupt, MaxBytes)
+			}
+			text = append(text, b...)
+			return nil
+		})
+		switch {
+		case errors.Is(err, ErrCorrupt):
+			return nil, err
+		case err != nil:
 			return nil, fmt.Errorf("%w: decompress: %v", ErrCorrupt, err)
 		}
-		if len(raw) > MaxBytes {
-			return nil, fmt.Errorf("%w: larger than %d bytes decompressed", ErrCorrupt, MaxBytes)
-		}
+		raw = text
 	}
 	s, err := walk(raw)
 	if err != nil {
@@ -157,236 +164,77 @@ type shape struct {
 	first bgzf.Offset
 }
 
-// reader reads little-endian values and fails, without allocating, on counts the
-// remaining bytes cannot hold.
-type reader struct {
-	b   []byte
-	off int
-	err error
-}
-
-func (r *reader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: byte %d: %s", ErrCorrupt, r.off, fmt.Sprintf(format, args...))
-	}
-}
-
-func (r *reader) take(n int) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if n < 0 || n > len(r.b)-r.off {
-		r.fail("truncated: %d bytes needed, %d left", n, len(r.b)-r.off)
-		return nil
-	}
-	b := r.b[r.off : r.off+n]
-	r.off += n
-	return b
-}
-
-func (r *reader) i32() int32  { return le32(r.take(4)) }
-func (r *reader) u64() uint64 { return le64(r.take(8)) }
-
-// le32 and le64 decode the little-endian values of an index; nil (a failed take) is 0.
-func le32(b []byte) int32 {
-	if b == nil {
-		return 0
-	}
-	return int32(binary.LittleEndian.Uint32(b))
-}
-
-func le64(b []byte) uint64 {
-	if b == nil {
-		return 0
-	}
-	return binary.LittleEndian.Uint64(b)
-}
-
-// count reads an int32 count of items of size bytes each and checks that they fit.
-func (r *reader) count(what string, size int) int {
-	n := int(r.i32())
-	if r.err != nil {
-		return 0
-	}
-	if n < 0 || n > (len(r.b)-r.off)/size {
-		r.fail("%s count %d does not fit in the %d bytes left", what, n, len(r.b)-r.off)
-		return 0
-	}
-	return n
-}
-
 // voff splits a 64-bit virtual offset: the compressed offset of the block in the top 48
 // bits, the offset in the decompressed block in the low 16 (SAM/BAM specification 4.1.1).
 func voff(v uint64) bgzf.Offset {
 	return bgzf.Offset{File: int64(v >> 16), Block: uint16(v)}
 }
 
-// Binning constants of tabix (and BAI): 6 levels, 16 kb linear-index tiles.
-const (
-	tbiBinLimit  = ((1 << 18) - 1) / 7 // 37449
-	tbiPseudoBin = tbiBinLimit + 1     // the per-reference statistics bin
-)
+// shaper is the Visitor that collects an index's shape (walk); ReadRegions's visitor
+// builds on it.
+type shaper struct {
+	s     shape
+	first uint64 // the least chunk begin; all ones while none
+}
 
-// walk checks the layout of a decompressed tabix or CSI index and collects what Index needs
-// beyond biogo's parse: the sequence names of a CSI, and the block offsets.
+func (v *shaper) Header(l Layout) (int, error) {
+	v.s.kind, v.s.names, v.first = l.Kind, l.Names, 1<<64-1
+	return l.Refs, nil
+}
+
+func (v *shaper) Bin(b *Bin) error {
+	if b.Left != 0 {
+		v.add(b.Left)
+	}
+	if b.Pseudo {
+		// Statistics: (first, last) virtual offsets, then mapped and unmapped counts.
+		beg, end := b.Chunk(0)
+		v.add(beg)
+		v.add(end)
+		return nil
+	}
+	for i := range b.NChunk() {
+		beg, end := b.Chunk(i)
+		v.add(beg)
+		v.add(end)
+		v.first = min(v.first, beg)
+	}
+	return nil
+}
+
+func (v *shaper) Linear(_, n int, _ int64, read func(from, to int) ([]byte, error)) error {
+	raw, err := read(0, n)
+	for i := 0; err == nil && i < n; i++ {
+		if e := binary.LittleEndian.Uint64(raw[8*i:]); e != 0 {
+			v.add(e)
+		}
+	}
+	return err
+}
+
+func (v *shaper) End(int, int64) error { return nil }
+
+// add records the block of virtual offset e.
+func (v *shaper) add(e uint64) { v.s.offsets = append(v.s.offsets, int64(e>>16)) }
+
+// done sorts the offsets and sets first; an index without chunks has no offsets.
+func (v *shaper) done() shape {
+	if v.first == 1<<64-1 {
+		v.s.offsets = nil // no records
+		return v.s
+	}
+	v.s.first = voff(v.first)
+	slices.Sort(v.s.offsets)
+	v.s.offsets = slices.Compact(v.s.offsets)
+	return v.s
+}
+
+// walk checks the layout of a decompressed tabix or CSI index (WalkLayout) and collects what
+// Index needs beyond biogo's parse: the sequence names of a CSI, and the block offsets.
 func walk(b []byte) (shape, error) {
-	r := &reader{b: b}
-	magic := r.take(4)
-	var s shape
-	pseudo := uint32(tbiPseudoBin)
-	switch {
-	case bytes.Equal(magic, []byte("TBI\x01")):
-		s.kind = "tbi"
-		nref := r.count("reference", 8) // the least a reference takes: two counts
-		checkConfig(r)
-		s.names = names(r, nref)
-		walkRefs(r, &s, nref, pseudo, false, 0)
-	case bytes.Equal(magic, []byte("CSI\x01")), bytes.Equal(magic, []byte("CSI\x02")):
-		s.kind = "csi"
-		version := magic[3]
-		minShift, depth := r.i32(), r.i32()
-		// htslib's default is min_shift 14, depth 5. Bins smaller than 256 bases would make a
-		// query list thousands of bins per kilobase; they are refused (the file is then read
-		// whole).
-		if r.err == nil && (minShift < 8 || minShift > 30 || depth < 1 || depth > 9) {
-			r.fail("min_shift %d and depth %d are out of range (8-30 and 1-9)", minShift, depth)
-		}
-		aux := r.take(r.count("auxiliary byte", 1))
-		nref := r.count("reference", 4)
-		// htslib keeps the tabix configuration and the sequence names of a VCF's CSI in the
-		// auxiliary data (tabix.pdf, "The tabix index file format"; htslib tbx.c).
-		if r.err == nil {
-			ar := &reader{b: aux}
-			checkConfig(ar)
-			s.names = names(ar, nref)
-			if ar.err != nil {
-				r.fail("auxiliary data holds no sequence names (a CSI of a VCF made by htslib has them): %v", ar.err)
-			}
-		}
-		binLimit := uint32((1<<((uint(depth)+1)*3))-1) / 7
-		pseudo = binLimit + 1
-		walkRefs(r, &s, nref, pseudo, true, version)
-	default:
-		return shape{}, fmt.Errorf("%w: magic %q is neither tabix (TBI\\1) nor CSI (CSI\\1, CSI\\2)", ErrCorrupt, magic)
+	var v shaper
+	if err := WalkLayout(b, &v); err != nil {
+		return shape{}, err
 	}
-	if r.err != nil {
-		return shape{}, r.err
-	}
-	slices.Sort(s.offsets)
-	s.offsets = slices.Compact(s.offsets)
-	return s, nil
-}
-
-// vcfPreset is the tabix format code of VCF (htslib TBX_VCF): records are placed by CHROM,
-// POS and the span of REF or INFO END=, so a deletion or a gVCF reference block that starts
-// before a region is found by it.
-const vcfPreset = 2
-
-// checkConfig reads the tabix configuration (format, col_seq, col_beg, col_end, meta, skip)
-// and refuses an index that was not built with the VCF preset.
-func checkConfig(r *reader) {
-	format := r.i32()
-	r.take(20)
-	if r.err == nil && format&0xffff != vcfPreset {
-		r.fail("the index was not built for VCF (tabix format %d, want %d: tabix -p vcf or bcftools index)", format&0xffff, vcfPreset)
-	}
-}
-
-// names reads l_nm and the NUL-terminated sequence names, which must be n.
-func names(r *reader, n int) []string {
-	l := r.count("name byte", 1)
-	raw := r.take(l)
-	if r.err != nil {
-		return nil
-	}
-	if n == 0 {
-		return nil
-	}
-	if l == 0 || raw[l-1] != 0 {
-		r.fail("sequence names are not NUL-terminated")
-		return nil
-	}
-	out := make([]string, 0, n)
-	for _, nm := range bytes.Split(raw[:l-1], []byte{0}) {
-		out = append(out, string(nm))
-	}
-	if len(out) != n {
-		r.fail("%d sequence names for %d references", len(out), n)
-		return nil
-	}
-	return out
-}
-
-// walkRefs walks the per-reference bins (and, for tabix, the linear index).
-func walkRefs(r *reader, s *shape, nref int, pseudo uint32, isCSI bool, version byte) {
-	first := uint64(1<<64 - 1)
-	add := func(v uint64) {
-		o := voff(v)
-		s.offsets = append(s.offsets, o.File)
-	}
-	binSize := 8 // bin, n_chunk
-	if isCSI {
-		binSize += 8 // loffset
-		if version == 2 {
-			binSize += 8 // n_rec
-		}
-	}
-	for ref := 0; ref < nref && r.err == nil; ref++ {
-		nbin := r.count("bin", binSize)
-		for i := 0; i < nbin && r.err == nil; i++ {
-			bin := uint32(r.i32())
-			if isCSI {
-				if lo := r.u64(); lo != 0 {
-					add(lo)
-				}
-				if version == 2 {
-					r.u64()
-				}
-				if bin > pseudo {
-					r.fail("bin %d is past the last bin %d", bin, pseudo)
-				}
-			}
-			nchunk := r.count("chunk", 16)
-			if bin == pseudo {
-				// Statistics: (first, last) virtual offsets, then mapped and unmapped counts.
-				if nchunk != 2 {
-					r.fail("statistics bin has %d chunks, want 2", nchunk)
-				}
-				beg, end := r.u64(), r.u64()
-				r.u64()
-				r.u64()
-				add(beg)
-				add(end)
-				continue
-			}
-			for c := 0; c < nchunk && r.err == nil; c++ {
-				beg, end := r.u64(), r.u64()
-				if r.err == nil && end < beg {
-					r.fail("chunk ends (%#x) before it begins (%#x)", end, beg)
-				}
-				add(beg)
-				add(end)
-				first = min(first, beg)
-			}
-		}
-		if !isCSI {
-			nintv := r.count("linear-index entry", 8)
-			for i := 0; i < nintv && r.err == nil; i++ {
-				if v := r.u64(); v != 0 {
-					add(v)
-				}
-			}
-		}
-	}
-	if r.err == nil && len(r.b)-r.off >= 8 {
-		r.u64() // n_no_coor: records without coordinates, none in a VCF
-	}
-	if r.err == nil && r.off != len(r.b) {
-		r.fail("%d bytes after the end of the index", len(r.b)-r.off)
-	}
-	if first == 1<<64-1 {
-		s.offsets = nil // no records
-		return
-	}
-	s.first = voff(first)
+	return v.done(), nil
 }

@@ -49,10 +49,6 @@ type partBin struct {
 	chunks []bgzf.Chunk
 }
 
-// maxRefs bounds the sequence count of an index read in part (GRCh38 with its alternate,
-// unplaced and decoy contigs has 3,366).
-const maxRefs = 1 << 20
-
 // ReadRegions reads the parts of a BGZF-compressed tabix or CSI index that queries on
 // regions need, through range reads of src (the index file, size bytes): the header and
 // sequence names, and, for every sequence up to the last one a region names, its bins, but
@@ -91,219 +87,138 @@ func readPartial(s *stream, regions []Region) (*Index, error) {
 	if err := s.start(); err != nil {
 		return nil, err
 	}
-	r := &seqReader{s: s}
-	magic := r.take(4)
-	if r.err != nil {
-		return nil, r.err
+	v := &partVisitor{regions: regions}
+	if err := walkLayout(&cursor{s: s}, v); err != nil {
+		return nil, err
 	}
-	var sh shape
-	var nref int
-	minShift, depth := 14, 5 // tabix: 16 kb tiles, 6 levels (tabix.pdf)
-	version := byte(0)
-	switch {
-	case bytes.Equal(magic, []byte("TBI\x01")):
-		sh.kind = "tbi"
-		nref = r.count("reference", maxRefs)
-		cr := &reader{b: r.take(24)}
-		if r.err == nil {
-			checkConfig(cr)
-		}
-		if r.err == nil && cr.err != nil {
-			return nil, cr.err
-		}
-		lnm := r.count("name byte", MaxBytes)
-		nr := &reader{b: r.take(lnm)}
-		if r.err == nil {
-			sh.names = namesOf(nr, nref, lnm)
-			if nr.err != nil {
-				return nil, nr.err
-			}
-		}
-	case bytes.Equal(magic, []byte("CSI\x01")), bytes.Equal(magic, []byte("CSI\x02")):
-		sh.kind = "csi"
-		version = magic[3]
-		minShift, depth = int(r.i32()), int(r.i32())
-		if r.err == nil && (minShift < 8 || minShift > 30 || depth < 1 || depth > 9) {
-			return nil, fmt.Errorf("%w: min_shift %d and depth %d are out of range (8-30 and 1-9)", ErrCorrupt, minShift, depth)
-		}
-		aux := r.take(r.count("auxiliary byte", MaxBytes))
-		nref = r.count("reference", maxRefs)
-		if r.err == nil {
-			ar := &reader{b: aux}
-			checkConfig(ar)
-			l := ar.count("name byte", 1)
-			sh.names = namesOf(&reader{b: ar.take(l)}, nref, l)
-			if ar.err != nil || (nref > 0 && sh.names == nil) {
-				return nil, fmt.Errorf("%w: auxiliary data holds no sequence names (a CSI of a VCF made by htslib has them)", ErrCorrupt)
-			}
-		}
-	default:
-		return nil, fmt.Errorf("%w: magic %q is neither tabix (TBI\\1) nor CSI (CSI\\1, CSI\\2)", ErrCorrupt, magic)
-	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	if nref == 0 {
+	sh := v.done()
+	if sh.offsets == nil {
 		return nil, ErrEmpty
 	}
-	ix := &Index{kind: sh.kind, names: sh.names, byCanon: map[string][]int{}}
-	for id, n := range sh.names {
+	v.ix.shape, v.ix.part = sh, v.part
+	return v.ix, nil
+}
+
+// tiles is a run of linear-index tiles, inclusive.
+type tiles struct{ from, to int }
+
+// partVisitor is readPartial's Visitor: the shape of the index, as walk collects it, of the
+// sequences up to the last one a region names, and the bins and linear-index tiles of the
+// sequences the regions name.
+type partVisitor struct {
+	shaper
+	regions []Region
+	ix      *Index
+	wanted  map[int][]tiles // by reference id: the tiles whose entries a query reads
+	part    *partial
+	cur     *partRef // the wanted sequence being walked
+}
+
+func (v *partVisitor) Header(l Layout) (int, error) {
+	if _, err := v.shaper.Header(l); err != nil {
+		return 0, err
+	}
+	if l.Refs == 0 {
+		return 0, ErrEmpty
+	}
+	v.ix = &Index{kind: l.Kind, names: l.Names, byCanon: map[string][]int{}}
+	for id, n := range l.Names {
 		if c, ok := vcf.CanonicalChrom(n); ok {
-			ix.byCanon[c] = append(ix.byCanon[c], id)
+			v.ix.byCanon[c] = append(v.ix.byCanon[c], id)
 		}
 	}
+	v.part = &partial{minShift: l.MinShift, depth: l.Depth, refs: map[int]*partRef{}}
 	// The sequences wanted, and the tiles of each whose linear-index entries a query reads:
 	// from the tile of a region's start to the tile of its end (Index.Chunks).
-	type span struct{ from, to int } // tiles, inclusive
-	wanted := map[int][]span{}
+	v.wanted = map[int][]tiles{}
 	last := 0 // the first sequence is always walked: it holds the first record
-	for _, rg := range regions {
+	for _, rg := range v.regions {
 		if rg.End < rg.Start || rg.End < 1 {
 			continue
 		}
 		beg, end := max(rg.Start-1, 0), rg.End
-		for _, id := range ix.ids(rg.Chrom) {
+		for _, id := range v.ix.ids(rg.Chrom) {
 			last = max(last, id)
-			if sh.kind == "tbi" && beg < maxTabixPos {
+			if l.Kind == "tbi" && beg < maxTabixPos {
 				end := min(end, maxTabixPos)
-				wanted[id] = append(wanted[id], span{beg >> tbiShift, end >> tbiShift})
+				v.wanted[id] = append(v.wanted[id], tiles{beg >> tbiShift, end >> tbiShift})
 			} else {
-				wanted[id] = append(wanted[id], span{})
+				v.wanted[id] = append(v.wanted[id], tiles{})
 			}
 		}
 	}
-
-	pseudo := uint32(tbiPseudoBin)
-	if sh.kind == "csi" {
-		pseudo = uint32((1<<((uint(depth)+1)*3))-1)/7 + 1
-	}
-	part := &partial{minShift: minShift, depth: depth, refs: map[int]*partRef{}}
-	first := uint64(1<<64 - 1)
-	for id := 0; id <= last; id++ {
-		spans, want := wanted[id]
-		pr := &partRef{}
-		nbin := r.count("bin", int(pseudo)+1)
-		// Every bin takes at least 24 bytes (bin, n_chunk and one chunk) in an index htslib
-		// writes: the bins that follow are read in as few requests as that allows.
-		s.hint(r.u + int64(24*nbin))
-		for i := 0; i < nbin && r.err == nil; i++ {
-			bin := uint32(r.i32())
-			var left uint64
-			if sh.kind == "csi" {
-				left = r.u64()
-				if left != 0 {
-					sh.offsets = append(sh.offsets, int64(left>>16))
-				}
-				if version == 2 {
-					r.u64() // n_rec
-				}
-			}
-			if r.err == nil && bin > pseudo {
-				return nil, fmt.Errorf("%w: sequence %d: bin %d is past the last bin %d", ErrCorrupt, id, bin, pseudo)
-			}
-			nchunk := r.count("chunk", 1<<24)
-			raw := r.take(16 * nchunk)
-			if r.err != nil {
-				break
-			}
-			if bin == pseudo {
-				// Statistics: (first, last) virtual offsets, then mapped and unmapped counts.
-				if nchunk != 2 {
-					return nil, fmt.Errorf("%w: sequence %d: statistics bin has %d chunks, want 2", ErrCorrupt, id, nchunk)
-				}
-				for _, v := range []uint64{binary.LittleEndian.Uint64(raw), binary.LittleEndian.Uint64(raw[8:])} {
-					sh.offsets = append(sh.offsets, int64(v>>16))
-				}
-				continue
-			}
-			pb := partBin{bin: bin, left: voff(left)}
-			for c := 0; c < nchunk; c++ {
-				beg, end := binary.LittleEndian.Uint64(raw[16*c:]), binary.LittleEndian.Uint64(raw[16*c+8:])
-				if end < beg {
-					return nil, fmt.Errorf("%w: sequence %d: chunk ends (%#x) before it begins (%#x)", ErrCorrupt, id, end, beg)
-				}
-				sh.offsets = append(sh.offsets, int64(beg>>16), int64(end>>16))
-				first = min(first, beg)
-				if want {
-					pb.chunks = append(pb.chunks, bgzf.Chunk{Begin: voff(beg), End: voff(end)})
-				}
-			}
-			if want {
-				pr.bins = append(pr.bins, pb)
-			}
-		}
-		if sh.kind == "tbi" {
-			pr.nIntv = r.count("linear-index entry", maxTabixPos>>tbiShift)
-			start := r.u
-			if want && r.err == nil {
-				pr.linear = map[int]bgzf.Offset{}
-				for _, sp := range spans {
-					if sp.from >= pr.nIntv {
-						continue // past the last tile: no record reaches the region
-					}
-					to := min(sp.to, pr.nIntv-1)
-					r.u = start + int64(8*sp.from)
-					raw := r.take(8 * (to - sp.from + 1))
-					for t := sp.from; r.err == nil && t <= to; t++ {
-						v := binary.LittleEndian.Uint64(raw[8*(t-sp.from):])
-						pr.linear[t] = voff(v)
-						if v != 0 {
-							sh.offsets = append(sh.offsets, int64(v>>16))
-						}
-					}
-				}
-			}
-			r.u = start + int64(8*pr.nIntv)
-		}
-		if r.err != nil {
-			return nil, r.err
-		}
-		if want {
-			slices.SortFunc(pr.bins, func(a, b partBin) int { return int(a.bin) - int(b.bin) })
-			for i := 1; i < len(pr.bins); i++ {
-				if pr.bins[i].bin == pr.bins[i-1].bin {
-					return nil, fmt.Errorf("%w: sequence %d: bin %d listed twice", ErrCorrupt, id, pr.bins[i].bin)
-				}
-			}
-			for _, b := range pr.bins {
-				slices.SortFunc(b.chunks, func(x, y bgzf.Chunk) int { return vcmp(x.Begin, y.Begin) })
-			}
-			part.refs[id] = pr
-		}
-	}
-	if first == 1<<64-1 {
-		return nil, ErrEmpty
-	}
-	sh.first = voff(first)
-	slices.Sort(sh.offsets)
-	sh.offsets = slices.Compact(sh.offsets)
-	ix.shape, ix.part = sh, part
-	return ix, nil
+	return last + 1, nil
 }
 
-// tbiShift is the width of a tabix linear-index tile, 16 kb, in bits.
-const tbiShift = 14
+// ref returns the sequence being walked when it is wanted, else nil.
+func (v *partVisitor) ref(id int) *partRef {
+	if _, want := v.wanted[id]; !want {
+		return nil
+	}
+	if v.cur == nil {
+		v.cur = &partRef{}
+	}
+	return v.cur
+}
 
-// namesOf reads n NUL-terminated names from l bytes; it returns nil and sets r.err when they
-// are not n names.
-func namesOf(r *reader, n, l int) []string {
-	raw := r.take(l)
-	if r.err != nil || n == 0 {
+func (v *partVisitor) Bin(b *Bin) error {
+	v.shaper.Bin(b)
+	pr := v.ref(b.Ref)
+	if pr == nil || b.Pseudo {
 		return nil
 	}
-	if l == 0 || raw[l-1] != 0 {
-		r.fail("sequence names are not NUL-terminated")
+	pb := partBin{bin: b.Bin, left: voff(b.Left)}
+	for i := range b.NChunk() {
+		beg, end := b.Chunk(i)
+		pb.chunks = append(pb.chunks, bgzf.Chunk{Begin: voff(beg), End: voff(end)})
+	}
+	pr.bins = append(pr.bins, pb)
+	return nil
+}
+
+func (v *partVisitor) Linear(id, n int, _ int64, read func(from, to int) ([]byte, error)) error {
+	pr := v.ref(id)
+	if pr == nil {
+		return nil // not read: only where the next sequence starts matters
+	}
+	pr.nIntv, pr.linear = n, map[int]bgzf.Offset{}
+	for _, sp := range v.wanted[id] {
+		if sp.from >= n {
+			continue // past the last tile: no record reaches the region
+		}
+		to := min(sp.to, n-1)
+		raw, err := read(sp.from, to+1)
+		if err != nil {
+			return err
+		}
+		for t := sp.from; t <= to; t++ {
+			e := binary.LittleEndian.Uint64(raw[8*(t-sp.from):])
+			pr.linear[t] = voff(e)
+			if e != 0 {
+				v.add(e)
+			}
+		}
+	}
+	return nil
+}
+
+func (v *partVisitor) End(id int, _ int64) error {
+	pr := v.ref(id)
+	if pr == nil {
 		return nil
 	}
-	out := make([]string, 0, n)
-	for _, nm := range bytes.Split(raw[:l-1], []byte{0}) {
-		out = append(out, string(nm))
+	v.cur = nil
+	slices.SortFunc(pr.bins, func(a, b partBin) int { return int(a.bin) - int(b.bin) })
+	for i := 1; i < len(pr.bins); i++ {
+		if pr.bins[i].bin == pr.bins[i-1].bin {
+			return fmt.Errorf("%w: sequence %d: bin %d listed twice", ErrCorrupt, id, pr.bins[i].bin)
+		}
 	}
-	if len(out) != n {
-		r.fail("%d sequence names for %d references", len(out), n)
-		return nil
+	for _, b := range pr.bins {
+		slices.SortFunc(b.chunks, func(x, y bgzf.Chunk) int { return vcmp(x.Begin, y.Begin) })
 	}
-	return out
+	v.part.refs[id] = pr
+	return nil
 }
 
 // chunks answers Index.Chunks for one region of a partly read index: the same chunks, in
@@ -388,39 +303,6 @@ func reg2bins(beg, end, minShift, depth int) []uint32 {
 	return list
 }
 
-// seqReader reads the decompressed index from a stream, at offset u.
-type seqReader struct {
-	s   *stream
-	u   int64 // offset in the decompressed index
-	err error
-}
-
-func (r *seqReader) take(n int) []byte {
-	if r.err != nil {
-		return nil
-	}
-	b, err := r.s.bytes(r.u, n)
-	if err != nil {
-		r.err = err
-		return nil
-	}
-	r.u += int64(n)
-	return b
-}
-
-func (r *seqReader) i32() int32  { return le32(r.take(4)) }
-func (r *seqReader) u64() uint64 { return le64(r.take(8)) }
-
-// count reads an int32 count and checks it against limit.
-func (r *seqReader) count(what string, limit int) int {
-	n := int(r.i32())
-	if r.err == nil && (n < 0 || n > limit) {
-		r.err = fmt.Errorf("%w: byte %d of the decompressed index: %s count %d is out of range (0-%d)", ErrCorrupt, r.u-4, what, n, limit)
-		return 0
-	}
-	return n
-}
-
 // gzBlock is one BGZF block of the index file, as far as it is known.
 type gzBlock struct {
 	off   int64  // file offset
@@ -456,9 +338,6 @@ type stream struct {
 // (htslib 65,280 bytes), so a read that far in is almost surely inside.
 const guessWhole = 32 << 10
 
-// headerLen is the size of a BGZF block header with the usual extra field, BC alone.
-const headerLen = 18
-
 func (s *stream) fetch(off, n int64) ([]byte, error) {
 	if off < 0 || n < 0 || off+n > s.size {
 		return nil, fmt.Errorf("%w: the index would be read at bytes %d-%d of a %d-byte file", ErrCorrupt, off, off+n, s.size)
@@ -483,7 +362,7 @@ func (s *stream) fetch(off, n int64) ([]byte, error) {
 
 // start reads the first block's header.
 func (s *stream) start() error {
-	h, err := s.fetch(0, min(headerLen, s.size))
+	h, err := s.fetch(0, min(bgzfblock.HeaderLen, s.size))
 	if err != nil {
 		return err
 	}
@@ -493,34 +372,22 @@ func (s *stream) start() error {
 // addBlock records the block at off, whose decompressed data starts at u, from h, the
 // bytes read at off (its header, or more).
 func (s *stream) addBlock(off, u int64, h []byte) error {
-	if len(h) < 12 || h[0] != 0x1f || h[1] != 0x8b || h[2] != 8 || h[3] != 4 {
-		return fmt.Errorf("%w: no BGZF block at byte %d of the index", ErrCorrupt, off)
-	}
-	xlen := int(binary.LittleEndian.Uint16(h[10:]))
-	if len(h) < 12+xlen {
-		more, err := s.fetch(off, min(int64(12+xlen), s.size-off))
-		if err != nil {
-			return err
+	_, size, err := bgzfblock.Frame(h)
+	if err == io.ErrUnexpectedEOF && len(h) >= 12 && s.size-off > int64(len(h)) {
+		// A longer extra field than usual: read the whole header.
+		more, ferr := s.fetch(off, min(int64(12+int(binary.LittleEndian.Uint16(h[10:]))), s.size-off))
+		if ferr != nil {
+			return ferr
 		}
-		h = more
+		_, size, err = bgzfblock.Frame(more)
 	}
-	if len(h) < 12+xlen {
+	switch {
+	case err == io.ErrUnexpectedEOF:
 		return fmt.Errorf("%w: the index ends inside a block header at byte %d", ErrCorrupt, off)
-	}
-	size := 0
-	for x := h[12 : 12+xlen]; len(x) >= 4; {
-		slen := int(binary.LittleEndian.Uint16(x[2:]))
-		if 4+slen > len(x) {
-			break
-		}
-		if x[0] == 'B' && x[1] == 'C' && slen == 2 {
-			size = int(binary.LittleEndian.Uint16(x[4:])) + 1
-			break
-		}
-		x = x[4+slen:]
-	}
-	if size < 12+xlen+8 || off+int64(size) > s.size {
-		return fmt.Errorf("%w: no valid BGZF block size at byte %d of the index", ErrCorrupt, off)
+	case err != nil:
+		return fmt.Errorf("%w: no BGZF block at byte %d of the index: %v", ErrCorrupt, off, err)
+	case off+int64(size) > s.size:
+		return fmt.Errorf("%w: the block at byte %d of the index runs past its end (%d bytes)", ErrCorrupt, off, s.size)
 	}
 	s.blocks = append(s.blocks, gzBlock{off: off, size: size, u: u, isize: -1})
 	return nil
@@ -547,7 +414,7 @@ func (s *stream) hint(u int64) { s.until = max(s.until, u) }
 // is kept for the next request to go on from).
 func (s *stream) readWhole(k int) error {
 	b := &s.blocks[k]
-	want := int64(b.size + headerLen)
+	want := int64(b.size + bgzfblock.HeaderLen)
 	if more := s.until - (b.u + bgzfblock.MaxSize); more > 0 && s.plain > 0 {
 		want += more * s.packed / s.plain * 9 / 10
 	}
@@ -587,8 +454,11 @@ func (s *stream) inflate(k int, raw []byte) error {
 	if s.dec == nil {
 		s.dec, s.buf = new(bgzfblock.Decoder), make([]byte, bgzfblock.MaxSize+bgzfblock.Slack)
 	}
-	xlen := int(binary.LittleEndian.Uint16(raw[10:]))
-	text, err := bgzfblock.Inflate(s.dec, s.buf, raw[12+xlen:])
+	header, _, err := bgzfblock.Frame(raw)
+	if err != nil {
+		return fmt.Errorf("%w: block at byte %d of the index: %v", ErrCorrupt, b.off, err)
+	}
+	text, err := bgzfblock.Inflate(s.dec, s.buf, raw[header:])
 	if err != nil {
 		return fmt.Errorf("%w: block at byte %d of the index: %v", ErrCorrupt, b.off, err)
 	}
@@ -605,15 +475,15 @@ func (s *stream) inflate(k int, raw []byte) error {
 func (s *stream) readSize(k int) error {
 	b := &s.blocks[k]
 	end := b.off + int64(b.size)
-	raw, err := s.fetch(end-4, min(4+headerLen, s.size-end+4))
+	raw, err := s.fetch(end-4, min(4+bgzfblock.HeaderLen, s.size-end+4))
 	if err != nil {
 		return err
 	}
-	isize := binary.LittleEndian.Uint32(raw)
-	if isize > bgzfblock.MaxSize {
-		return fmt.Errorf("%w: block at byte %d of the index: ISIZE %d is larger than a block", ErrCorrupt, b.off, isize)
+	isize, err := bgzfblock.ISize(raw)
+	if err != nil {
+		return fmt.Errorf("%w: block at byte %d of the index: %v", ErrCorrupt, b.off, err)
 	}
-	b.isize = int(isize)
+	b.isize = isize
 	return s.next(k, raw[4:])
 }
 

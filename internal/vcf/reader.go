@@ -403,10 +403,6 @@ func (r *Reader) parseErr(line int, format string, args ...any) error {
 	return &ParseError{File: r.name, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
 
-// bgzfEOF is the empty block that ends every BGZF file (SAM/BAM format specification,
-// section 4.1.2).
-var bgzfEOF = []byte{0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 0x06, 0, 0x42, 0x43, 0x02, 0, 0x1b, 0, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0}
-
 // sourceReader counts the bytes read from the source, remembers its first real error, and
 // keeps the last bytes read to check for the BGZF end-of-file marker. BGZF decompression
 // reads it from other goroutines.
@@ -450,7 +446,7 @@ func (s *sourceReader) failure() error {
 func (s *sourceReader) endsWithBGZFEOF() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.tn == len(bgzfEOF) && bytes.Equal(s.tail[:], bgzfEOF)
+	return s.tn == len(block.EOFMarker) && bytes.Equal(s.tail[:], block.EOFMarker)
 }
 
 // orderState follows CHROM and POS from line to line to warn about unsorted input.

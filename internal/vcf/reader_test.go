@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/vcf/block"
 	"io"
 	"math"
 	"os"
@@ -262,7 +263,7 @@ func TestInvalidInput(t *testing.T) {
 		{"BCF", []byte("BCF\x02\x02\x00\x00\x00"), 0, "BCF", ErrBCF},
 		{"truncated gzip", gz[:len(gz)/2], 0, "truncated", io.ErrUnexpectedEOF},
 		{"truncated BGZF block", bgz[:len(bgz)/2], 0, "truncated", io.ErrUnexpectedEOF},
-		{"BGZF without EOF marker", bgz[:len(bgz)-len(bgzfEOF)], 18, "end-of-file marker", io.ErrUnexpectedEOF},
+		{"BGZF without EOF marker", bgz[:len(bgz)-len(block.EOFMarker)], 18, "end-of-file marker", io.ErrUnexpectedEOF},
 		{"corrupt gzip", append(append([]byte{}, gz[:20]...), bytes.Repeat([]byte{0xff}, 200)...), 0, "corrupt gzip", nil},
 		{"no fileformat", []byte(strings.Join(lines[1:], "")), 1, "first line must be ##fileformat", nil},
 		{"old fileformat", []byte("##fileformat=VCFv3.3\n" + strings.Join(lines[1:], "")), 1, "unsupported ##fileformat", nil},

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 func TestDecide(t *testing.T) {
@@ -521,5 +523,203 @@ func TestConsumeReturnsWhenConnectionClosed(t *testing.T) {
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("ConsumeJobs still running 3s after the connection closed")
+	}
+}
+
+// consumeWith runs q.Consume in the background; the returned stop cancels it and waits
+// for it to return (also run at cleanup).
+func consumeWith(t *testing.T, q *Queue, cons jetstream.Consumer, h Handler, opts ConsumeOptions) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- q.Consume(ctx, cons, "test", h, opts) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-errc:
+				if err != nil {
+					t.Errorf("Consume returned %v, want nil after cancel", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("Consume did not return within 10s of cancel")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// TestConsumeConcurrency: with Concurrency 2, two handlers are blocked at once (which one
+// goroutine could not do), and never more than two run.
+func TestConsumeConcurrency(t *testing.T) {
+	t.Parallel()
+	q, _ := newQueue(t, testConfig())
+	const n = 3
+	started, release := make(chan Msg, n), make(chan struct{})
+	var running, most atomic.Int32
+	consumeWith(t, q, q.jobs, func(_ context.Context, m Msg) error {
+		now := running.Add(1)
+		for {
+			if old := most.Load(); now <= old || most.CompareAndSwap(old, now) {
+				break
+			}
+		}
+		started <- m
+		<-release
+		running.Add(-1)
+		return nil
+	}, ConsumeOptions{Concurrency: 2})
+	ctx := context.Background()
+	for i := range n {
+		s := fmt.Sprintf("S%d", i)
+		if err := q.PublishJob(ctx, "lab1", "R1", s, []byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seqs := map[uint64]bool{}
+	for i := range 2 {
+		select {
+		case m := <-started:
+			if m.Seq == 0 || m.Stored.IsZero() {
+				t.Errorf("handler %d: Seq %d, Stored %s: want the stream's metadata", i, m.Seq, m.Stored)
+			}
+			seqs[m.Seq] = true
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d handlers started, want 2 blocked at once", i)
+		}
+	}
+	if len(seqs) != 2 {
+		t.Errorf("the two running handlers have sequences %v, want two messages", seqs)
+	}
+	close(release)
+	eventually(t, 10*time.Second, "all jobs acked", func() bool {
+		p, err := q.Pending(ctx)
+		return err == nil && p == 0 && len(started) == n-2
+	})
+	if got := most.Load(); got != 2 {
+		t.Errorf("at most %d handlers ran at once, want 2", got)
+	}
+}
+
+// TestConsumeOptions: a consumer without MaxDeliver retries a failure beyond the
+// Config's MaxDeliver, with the options' backoff; Dead replaces the dead letter; a
+// handler that returns ErrReleased when stopping has its message handed back at once.
+func TestConsumeOptions(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.JobAckWait = 30 * time.Second // a redelivery by timeout would be far too late
+	q, _ := newQueue(t, cfg)
+	ctx := context.Background()
+	cons, err := q.js.CreateOrUpdateConsumer(ctx, StreamEvents, jetstream.ConsumerConfig{
+		Durable:       "test",
+		FilterSubject: SubjectAlertPGx(">"),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       cfg.JobAckWait,
+		MaxDeliver:    -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := func() *jetstream.ConsumerInfo {
+		i, err := cons.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return i
+	}
+	publish := func(lab string) {
+		if err := q.PublishEvent(ctx, SubjectAlertPGx(lab), "alert:"+lab, []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	deads := map[string]string{}
+	stopping := make(chan Msg, 1)
+	stop := consumeWith(t, q, cons, func(_ context.Context, m Msg) error {
+		switch m.Subject {
+		case SubjectAlertPGx("retried"):
+			if m.Delivered <= cfg.MaxDeliver+1 {
+				return errors.New("store: connection reset")
+			}
+			return nil
+		case SubjectAlertPGx("dead"):
+			return fmt.Errorf("%w: bad", ErrPermanent)
+		}
+		stopping <- m
+		<-m.Stopping
+		return fmt.Errorf("%w: stopping", ErrReleased)
+	}, ConsumeOptions{
+		Concurrency: 2,
+		Backoff:     []time.Duration{10 * time.Millisecond},
+		Dead: func(_ context.Context, m Msg, reason string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			deads[m.Subject] = reason
+			return nil
+		},
+	})
+
+	publish("retried")
+	publish("dead")
+	eventually(t, 10*time.Second, "both settled", func() bool {
+		i := info()
+		return i.NumPending == 0 && i.NumAckPending == 0
+	})
+	if got, want := info().Delivered.Consumer, uint64(cfg.MaxDeliver+2)+1; got != want {
+		t.Errorf("server delivered %d times, want %d (beyond the Config's MaxDeliver %d, and the dead one once)", got, want, cfg.MaxDeliver)
+	}
+	mu.Lock()
+	if len(deads) != 1 || !strings.Contains(deads[SubjectAlertPGx("dead")], "bad") {
+		t.Errorf("Dead got %v, want the permanent failure only", deads)
+	}
+	mu.Unlock()
+	if s, err := q.js.Stream(ctx, StreamEvents); err != nil {
+		t.Fatal(err)
+	} else if _, err := s.GetLastMsgForSubject(ctx, SubjectDead("test")); !errors.Is(err, jetstream.ErrMsgNotFound) {
+		t.Errorf("dead letter: got %v, want none (Dead replaces it)", err)
+	}
+
+	publish("released")
+	select {
+	case <-stopping:
+	case <-time.After(10 * time.Second):
+		t.Fatal("handler not started")
+	}
+	stop()
+	again := make(chan Msg, 1)
+	consumeWith(t, q, cons, func(_ context.Context, m Msg) error {
+		again <- m
+		return nil
+	}, ConsumeOptions{})
+	select {
+	case m := <-again:
+		// Delivery 3 when the stopping consumer's last pull got it and handed it back.
+		if m.Subject != SubjectAlertPGx("released") || m.Delivered < 2 {
+			t.Errorf("after the release: got %s delivery %d, want %s delivery 2 or later", m.Subject, m.Delivered, SubjectAlertPGx("released"))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("released message not redelivered within 10s (AckWait is 30s)")
+	}
+}
+
+func TestConsumeInvalid(t *testing.T) {
+	q, _ := newQueue(t, testConfig())
+	ok := func(context.Context, Msg) error { return nil }
+	for _, tc := range []struct {
+		name   string
+		kind   string
+		handle Handler
+		opts   ConsumeOptions
+	}{
+		{"nil handler", "job", nil, ConsumeOptions{}},
+		{"kind not a subject token", "a.b", ok, ConsumeOptions{}},
+		{"negative concurrency", "job", ok, ConsumeOptions{Concurrency: -1}},
+		{"negative backoff", "job", ok, ConsumeOptions{Backoff: []time.Duration{-time.Second}}},
+	} {
+		if err := q.Consume(context.Background(), q.jobs, tc.kind, tc.handle, tc.opts); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: got %v, want ErrInvalid", tc.name, err)
+		}
 	}
 }

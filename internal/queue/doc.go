@@ -39,6 +39,13 @@
 //	errors.Is(err, ErrPermanent) publish precis.dead.{kind}, then TermWithReason
 //	other error                  NakWithDelay(Config.Backoff[delivered-1])
 //	other error, last delivery   publish precis.dead.{kind}, then Term
+//	errors.Is(err, ErrReleased)  Nak at once (a handler that stops on Msg.Stopping)
+//
+// ConsumeJobs, ConsumeRuns and ConsumeS3Events handle one message at a time;
+// Consume runs a handler over any durable consumer of the queue's streams
+// (the webhook dispatcher's is one) with ConsumeOptions: how many messages
+// are in hand at once, the backoff, and what records a message given up in
+// place of the dead letter. The consumer's own AckWait and MaxDeliver apply.
 //
 // While a handler runs the consumer sends InProgress every AckWait/3, so a
 // long annotation is not redelivered; a worker that dies stops sending it

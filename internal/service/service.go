@@ -195,7 +195,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		if cfg.Webhook != nil {
 			opts = *cfg.Webhook
 		}
-		d, err := webhook.NewDispatcher(ctx, s.Queue.JetStream(), s.Webhooks, rec, s.Registry, log.With("role", "webhooks"), opts)
+		d, err := webhook.NewDispatcher(ctx, s.Queue, s.Webhooks, rec, s.Registry, log.With("role", "webhooks"), opts)
 		if err != nil {
 			s.Shutdown(context.Background())
 			return nil, err

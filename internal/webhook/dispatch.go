@@ -31,6 +31,10 @@ const ConsumerName = "webhooks"
 // ErrRunning: Run was called while the dispatcher was already running.
 var ErrRunning = errors.New("webhook: dispatcher already running")
 
+// errStopping: a delivery gave up waiting (for its retry time or a request slot) because
+// the dispatcher is stopping.
+var errStopping = errors.New("webhook: stopping")
+
 // Recorder writes the audit trail; audit.Log satisfies it.
 type Recorder interface {
 	Record(ctx context.Context, e audit.Event) error
@@ -54,7 +58,7 @@ type Options struct {
 	Concurrency int
 	PerEndpoint int
 	// MaxInFlight bounds the alerts in hand at once (being delivered or waiting for a
-	// retry); a waiting retry holds no request slot.
+	// retry), the queue consumer's concurrency; a waiting retry holds no request slot.
 	MaxInFlight int
 	// AckWait is the consumer's ack wait; InProgress is sent every AckWait/3 while an
 	// alert is in hand, so a dead dispatcher's alerts come back after AckWait.
@@ -117,9 +121,11 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// Dispatcher delivers PGx alerts to the webhook subscriptions of their lab. Safe for
-// concurrent use; Run it once per process (more processes share the consumer).
+// Dispatcher delivers PGx alerts to the webhook subscriptions of their lab: a handler
+// run by the queue's consumer, which fetches, keeps alerts alive, stops and settles. Safe
+// for concurrent use; Run it once per process (more processes share the consumer).
 type Dispatcher struct {
+	q       *queue.Queue
 	store   *Store
 	rec     Recorder
 	log     *slog.Logger
@@ -144,10 +150,10 @@ type endpoint struct {
 // NewDispatcher creates or updates the durable consumer "webhooks" on PRECIS_EVENTS
 // (precis.alert.pgx.>) and registers the metrics on reg (none when reg is nil; a
 // dispatcher made again on the same registry shares the counters).
-func NewDispatcher(ctx context.Context, js jetstream.JetStream, store *Store, rec Recorder,
+func NewDispatcher(ctx context.Context, q *queue.Queue, store *Store, rec Recorder,
 	reg prometheus.Registerer, logger *slog.Logger, opts Options) (*Dispatcher, error) {
-	if js == nil || store == nil || rec == nil {
-		return nil, fmt.Errorf("%w: NewDispatcher needs JetStream, a store and a recorder", ErrInvalid)
+	if q == nil || store == nil || rec == nil {
+		return nil, fmt.Errorf("%w: NewDispatcher needs a queue, a store and a recorder", ErrInvalid)
 	}
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -156,7 +162,7 @@ func NewDispatcher(ctx context.Context, js jetstream.JetStream, store *Store, re
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, queue.StreamEvents, jetstream.ConsumerConfig{
+	cons, err := q.JetStream().CreateOrUpdateConsumer(ctx, queue.StreamEvents, jetstream.ConsumerConfig{
 		Durable:       ConsumerName,
 		Description:   "Precis webhook deliveries of PGx alerts",
 		FilterSubject: queue.SubjectAlertPGx(">"),
@@ -170,7 +176,7 @@ func NewDispatcher(ctx context.Context, js jetstream.JetStream, store *Store, re
 		return nil, fmt.Errorf("webhook: consumer %s on %s: %w", ConsumerName, queue.StreamEvents, err)
 	}
 	d := &Dispatcher{
-		store: store, rec: rec, log: logger, opts: opts, cons: cons, client: store.guard.client(),
+		q: q, store: store, rec: rec, log: logger, opts: opts, cons: cons, client: store.guard.client(),
 		global:    make(chan struct{}, opts.Concurrency),
 		endpoints: map[string]*endpoint{},
 	}
@@ -215,57 +221,15 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		return ErrRunning
 	}
 	defer d.running.Store(false)
-	// Requests and log writes run on work, which outlives ctx by ShutdownGrace.
-	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelWork()
-	slots := make(chan struct{}, d.opts.MaxInFlight)
-	var wg sync.WaitGroup
-	var runErr error
-fetch:
-	for {
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			break fetch
-		}
-		jm, err := d.cons.Next(jetstream.FetchMaxWait(d.opts.PollWait))
-		switch {
-		case err == nil:
-		case errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages):
-			<-slots
-			continue
-		case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, jetstream.ErrConnectionClosed):
-			<-slots
-			runErr = fmt.Errorf("webhook: fetch: %w", err)
-			break fetch
-		default:
-			<-slots
-			d.log.Warn("webhook: fetch failed", "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(d.opts.PollWait):
-			}
-			continue
-		}
-		if ctx.Err() != nil {
-			_ = jm.Nak() // fetched while stopping: hand it straight back
-			<-slots
-			break fetch
-		}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			d.handle(ctx, work, jm)
-		})
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(d.opts.ShutdownGrace):
-		cancelWork()
-		<-done
-	}
-	return runErr
+	return d.q.Consume(ctx, d.cons, "webhook", d.handle, queue.ConsumeOptions{
+		Concurrency: d.opts.MaxInFlight,
+		// An alert not settled because the store or the audit trail failed is tried
+		// again after BaseBackoff, for ever (the consumer has no MaxDeliver).
+		Backoff:       []time.Duration{d.opts.BaseBackoff},
+		ShutdownGrace: d.opts.ShutdownGrace,
+		PollWait:      d.opts.PollWait,
+		Dead:          d.dead,
+	})
 }
 
 // alert is one alert as delivered.
@@ -277,69 +241,48 @@ type alert struct {
 	body             []byte // the queue.Alert JSON posted to every endpoint
 }
 
-// handle delivers one alert to its lab's subscriptions and settles the message: Ack
-// when every delivery is settled, otherwise Nak (at once when stopping, so another
-// dispatcher takes it; after BaseBackoff when the store or audit trail failed).
-func (d *Dispatcher) handle(stop, work context.Context, jm jetstream.Msg) {
-	meta, err := jm.Metadata()
-	if err != nil {
-		d.log.Warn("webhook: message without metadata", "subject", jm.Subject(), "err", err)
-		_ = jm.Nak()
-		return
+// handle delivers one alert to its lab's subscriptions; requests and log writes run on
+// ctx, which outlives a stop by ShutdownGrace. nil (Ack) when every delivery is settled;
+// when stopping, ErrReleased (Nak at once, so another dispatcher takes it); otherwise the
+// store or audit trail failed and the alert is retried.
+func (d *Dispatcher) handle(ctx context.Context, m queue.Msg) error {
+	if m.Seq == 0 {
+		return fmt.Errorf("webhook: message %s without metadata", m.Subject)
 	}
 	var a queue.PGxAlert
-	if err := queue.Decode(jm.Data(), &a); err != nil {
-		d.log.Warn("webhook: malformed alert not delivered", "seq", meta.Sequence.Stream, "err", err)
-		_ = jm.TermWithReason("malformed alert")
-		return
+	if err := queue.Decode(m.Data, &a); err != nil {
+		return fmt.Errorf("malformed alert: %w", err) // permanent: see dead
 	}
-	al := alert{seq: meta.Sequence.Stream, at: meta.Timestamp.UTC(), msgID: jm.Headers().Get(jetstream.MsgIDHeader),
+	al := alert{seq: m.Seq, at: m.Stored.UTC(), msgID: nats.Header(m.Headers).Get(jetstream.MsgIDHeader),
 		lab: a.Lab, run: a.RunID, sample: a.SampleID}
+	var err error
 	if al.body, err = json.Marshal(queue.Alert{Seq: al.seq, Time: al.at, PGxAlert: a}); err != nil {
-		d.log.Error("webhook: marshal alert", "seq", al.seq, "err", err)
-		_ = jm.TermWithReason("alert does not marshal")
-		return
+		return fmt.Errorf("%w: alert does not marshal: %v", queue.ErrPermanent, err)
 	}
-
-	alive := make(chan struct{})
-	defer close(alive)
-	go func() {
-		t := time.NewTicker(d.opts.AckWait / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-alive:
-				return
-			case <-t.C:
-				if err := jm.InProgress(); err != nil {
-					d.log.Warn("webhook: in-progress failed", "seq", al.seq, "err", err)
-				}
-			}
-		}
-	}()
-
-	err = d.deliverAll(stop, work, al)
+	err = d.deliverAll(m.Stopping, ctx, al)
 	log := d.log.With("seq", al.seq, "lab", al.lab)
 	switch {
 	case err == nil:
-		ctx, cancel := context.WithTimeout(work, 5*time.Second)
-		err = jm.DoubleAck(ctx)
-		cancel()
-	case stop.Err() != nil:
+		return nil
+	case closed(m.Stopping):
 		log.Info("webhook: alert handed back on shutdown", "err", err)
-		err = jm.Nak()
+		return fmt.Errorf("%w: %w", queue.ErrReleased, err)
 	default:
 		log.Warn("webhook: alert not settled; retrying", "err", err)
-		err = jm.NakWithDelay(d.opts.BaseBackoff)
+		return err
 	}
-	if err != nil {
-		log.Warn("webhook: settle failed; the alert comes back after AckWait", "err", err)
-	}
+}
+
+// dead is told of an alert given up, one that is malformed: there is no delivery to log,
+// and no dead letter either; the message is terminated.
+func (d *Dispatcher) dead(_ context.Context, m queue.Msg, reason string) error {
+	d.log.Warn("webhook: alert not delivered", "seq", m.Seq, "reason", reason)
+	return nil
 }
 
 // deliverAll delivers an alert to every subscription of its lab that existed when the
 // alert was stored, each on its own goroutine. nil when every delivery is settled.
-func (d *Dispatcher) deliverAll(stop, work context.Context, al alert) error {
+func (d *Dispatcher) deliverAll(stop <-chan struct{}, work context.Context, al alert) error {
 	subs, err := d.store.forLab(work, al.lab)
 	if err != nil {
 		return err
@@ -360,7 +303,7 @@ func (d *Dispatcher) deliverAll(stop, work context.Context, al alert) error {
 // nothing is sent when the entry is settled; each attempt is claimed in the log before
 // the request (so attempts are counted across restarts) and its answer written right
 // after. nil when the delivery is settled and in the audit trail.
-func (d *Dispatcher) deliver(stop, work context.Context, sub Subscription, al alert) error {
+func (d *Dispatcher) deliver(stop <-chan struct{}, work context.Context, sub Subscription, al alert) error {
 	id := DeliveryID(sub.ID, al.seq)
 	for {
 		rec, rev, found, err := d.store.delivery(work, sub.ID, al.seq)
@@ -395,7 +338,7 @@ func (d *Dispatcher) deliver(stop, work context.Context, sub Subscription, al al
 			return d.audit(work, sub, rec, rev)
 		}
 		if wait := time.Until(rec.Next); wait > 0 && !sleep(stop, wait) {
-			return stop.Err()
+			return errStopping
 		}
 		release, err := d.acquire(stop, sub.ID)
 		if err != nil {
@@ -456,7 +399,7 @@ func (d *Dispatcher) writeResult(ctx context.Context, rec Delivery, rev uint64) 
 				continue
 			}
 		}
-		if i >= 4 || !sleep(ctx, pause) {
+		if i >= 4 || !sleep(ctx.Done(), pause) {
 			return rec, rev, err
 		}
 		pause *= 2
@@ -491,7 +434,7 @@ func (d *Dispatcher) audit(ctx context.Context, sub Subscription, rec Delivery, 
 
 // acquire takes a request slot for the subscription and one in all, in that order, so
 // a request waiting for a busy endpoint holds no slot of the others.
-func (d *Dispatcher) acquire(ctx context.Context, sub string) (release func(), err error) {
+func (d *Dispatcher) acquire(stop <-chan struct{}, sub string) (release func(), err error) {
 	d.mu.Lock()
 	ep := d.endpoints[sub]
 	if ep == nil {
@@ -509,16 +452,16 @@ func (d *Dispatcher) acquire(ctx context.Context, sub string) (release func(), e
 	}
 	select {
 	case ep.slots <- struct{}{}:
-	case <-ctx.Done():
+	case <-stop:
 		drop()
-		return nil, ctx.Err()
+		return nil, errStopping
 	}
 	select {
 	case d.global <- struct{}{}:
-	case <-ctx.Done():
+	case <-stop:
 		<-ep.slots
 		drop()
-		return nil, ctx.Err()
+		return nil, errStopping
 	}
 	return func() { <-d.global; <-ep.slots; drop() }, nil
 }
@@ -612,14 +555,24 @@ func (d *Dispatcher) backoff(attempts int, after time.Duration) time.Duration {
 	return b/2 + rand.N(b/2+1)
 }
 
-// sleep waits for d or until ctx ends; false when ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
+// sleep waits for d or until stop closes; false when it closed.
+func sleep(stop <-chan struct{}, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return true
-	case <-ctx.Done():
+	case <-stop:
+		return false
+	}
+}
+
+// closed reports whether c is closed.
+func closed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
 		return false
 	}
 }

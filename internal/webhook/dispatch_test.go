@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/prometheus/client_golang/prometheus"
@@ -566,7 +567,7 @@ func TestAuditFailure(t *testing.T) {
 
 func TestRun(t *testing.T) {
 	e := newEnv(t)
-	d, err := NewDispatcher(context.Background(), e.q.JetStream(), e.store, e.audit, nil, nil, testOptions())
+	d, err := NewDispatcher(context.Background(), e.q, e.store, e.audit, nil, nil, testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -603,7 +604,7 @@ func TestRun(t *testing.T) {
 		{"max below base", Options{BaseBackoff: time.Second, MaxBackoff: time.Millisecond}},
 		{"tiny ack wait", Options{AckWait: time.Millisecond}},
 	} {
-		if _, err := NewDispatcher(context.Background(), e.q.JetStream(), e.store, e.audit, nil, nil, tc.opts); !errors.Is(err, ErrInvalid) {
+		if _, err := NewDispatcher(context.Background(), e.q, e.store, e.audit, nil, nil, tc.opts); !errors.Is(err, ErrInvalid) {
 			t.Errorf("NewDispatcher with %s: got %v, want ErrInvalid", tc.name, err)
 		}
 	}
@@ -634,7 +635,7 @@ func TestCrashAfter2xx(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d1, err := NewDispatcher(ctx, q1.JetStream(), store1, e.audit, nil, nil, testOptions())
+	d1, err := NewDispatcher(ctx, q1, store1, e.audit, nil, nil, testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -665,5 +666,34 @@ func TestCrashAfter2xx(t *testing.T) {
 	evs, err := e.audit.Query(ctx, audit.Filter{Action: audit.ActionAlertDelivered})
 	if err != nil || len(evs) != 1 {
 		t.Errorf("audit: got %d alert.delivered events (%v), want 1", len(evs), err)
+	}
+}
+
+// TestMalformedAlert: an alert that does not decode is terminated: nothing is sent, no
+// delivery is logged, no dead letter is published, and the alerts after it go out.
+func TestMalformedAlert(t *testing.T) {
+	e := newEnv(t)
+	rc := newReceiver(t, nil)
+	sub := e.subscribe(t, labK, rc.srv.URL)
+	if err := e.q.PublishEvent(context.Background(), queue.SubjectAlertPGx(labK), "alert:malformed", []byte(`{"lab":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	e.publish(t, goldenAlerts(t, labK, runK)[0])
+	e.start(t, nil, nil, testOptions())
+	eventually(t, 10*time.Second, "good alert settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
+	eventually(t, 5*time.Second, "both alerts settled with the server", func() bool { return consumerIdle(t, e.q) })
+	if got := rc.accepted(); len(got) != 1 || len(rc.requests()) != 1 {
+		t.Errorf("receiver accepted %v of %d requests, want the good alert's one request", got, len(rc.requests()))
+	}
+	s, err := e.q.JetStream().Stream(context.Background(), queue.StreamEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(queue.SubjectDead(">")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.State.Subjects) != 0 {
+		t.Errorf("dead letters %v, want none", info.State.Subjects)
 	}
 }

@@ -177,7 +177,7 @@ func TestDeliveryRefusedAtDial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := NewDispatcher(ctx, e.q.JetStream(), def, e.audit, nil, nil, testOptions())
+	d, err := NewDispatcher(ctx, e.q, def, e.audit, nil, nil, testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -170,7 +170,7 @@ func (e *env) start(t *testing.T, rec Recorder, reg prometheus.Registerer, opts 
 	if rec == nil {
 		rec = e.audit
 	}
-	d, err := NewDispatcher(context.Background(), e.q.JetStream(), e.store, rec, reg, nil, opts)
+	d, err := NewDispatcher(context.Background(), e.q, e.store, rec, reg, nil, opts)
 	if err != nil {
 		t.Fatalf("NewDispatcher: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/manifest"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/service"
 	"github.com/precis-dx/precis/internal/store"
@@ -177,7 +178,7 @@ func runDemo(ctx context.Context, svc *service.Service, stdout io.Writer) error 
 	status := fmt.Sprintf("%s/api/v1/runs/%s/%s", base, lab, run)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		var st queue.RunState
+		var st pipeline.RunState
 		if err := getJSON(ctx, status, token, &st); err == nil && (st.Status == "done" || st.Status == "failed" || st.Status == "rejected") {
 			fmt.Fprintf(stdout, "run %s: %s %s\n", run, st.Status, st.Reason)
 			for id, s := range st.Samples {

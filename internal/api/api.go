@@ -32,6 +32,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/store"
@@ -78,9 +79,9 @@ type Objects interface {
 // writing run state.
 type Runs interface {
 	SubmitRun(ctx context.Context, lab, runID string, body []byte) error
-	GetRun(ctx context.Context, lab, runID string) (queue.RunState, error)
-	ListRuns(ctx context.Context, lab string) ([]queue.RunState, error)
-	PutRun(ctx context.Context, st queue.RunState) error
+	GetRun(ctx context.Context, lab, runID string) (pipeline.RunState, error)
+	ListRuns(ctx context.Context, lab string) ([]pipeline.RunState, error)
+	PutRun(ctx context.Context, st pipeline.RunState) error
 }
 
 // Authenticator turns a presented token into a principal; auth.Store satisfies it.

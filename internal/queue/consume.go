@@ -11,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // Msg is one delivered message as a handler sees it. The consumer settles
@@ -30,7 +32,7 @@ type Msg struct {
 }
 
 // Handler processes one message. nil acknowledges it; an error wrapping
-// ErrPermanent dead-letters it; any other error retries it after a backoff
+// pipeline.ErrPermanent dead-letters it; any other error retries it after a backoff
 // until MaxDeliver. A handler must return soon after its ctx is cancelled.
 // One Consume call runs one handler at a time; a handler shared by several
 // Consume goroutines must be safe for concurrent use.
@@ -204,7 +206,7 @@ func decide(err error, delivered, maxDeliver int, backoff []time.Duration) outco
 	switch {
 	case err == nil:
 		return outcome{action: actAck}
-	case errors.Is(err, ErrPermanent):
+	case errors.Is(err, pipeline.ErrPermanent):
 		return outcome{action: actDead, reason: err.Error()}
 	case delivered >= maxDeliver:
 		return outcome{action: actDead, reason: fmt.Sprintf("gave up after %d deliveries: %v", delivered, err)}
@@ -249,13 +251,13 @@ func (q *Queue) settle(jm jetstream.Msg, kind string, delivered int, o outcome) 
 }
 
 func (q *Queue) deadLetter(jm jetstream.Msg, kind string, delivered int, reason string) error {
-	body, err := json.Marshal(Dead{
-		SchemaVersion: SchemaVersion,
+	body, err := json.Marshal(pipeline.Dead{
+		SchemaVersion: pipeline.SchemaVersion,
 		Kind:          kind,
 		Subject:       jm.Subject(),
 		Reason:        reason,
 		Delivered:     delivered,
-		Data:          deadData(jm.Data()),
+		Data:          pipeline.DeadData(jm.Data()),
 	})
 	if err != nil {
 		return fmt.Errorf("queue: marshal dead letter: %w", err)
@@ -268,7 +270,7 @@ func (q *Queue) deadLetter(jm jetstream.Msg, kind string, delivered int, reason 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return q.publish(ctx, StreamEvents, SubjectDead(kind), id, body)
+	return q.publish(ctx, StreamEvents, pipeline.SubjectDead(kind), id, body)
 }
 
 // truncate shortens s to at most n bytes without splitting a character.

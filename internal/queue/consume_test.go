@@ -10,12 +10,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/precis-dx/precis/internal/pipeline"
+	"github.com/precis-dx/precis/internal/pipeline/pipelinetest"
 )
 
 func TestDecide(t *testing.T) {
 	backoff := []time.Duration{time.Second, 5 * time.Second, 30 * time.Second}
 	transient := errors.New("store: connection reset")
-	permanent := fmt.Errorf("%w: manifest lists no VCF for sample S1", ErrPermanent)
+	permanent := fmt.Errorf("%w: manifest lists no VCF for sample S1", pipeline.ErrPermanent)
 	for _, tc := range []struct {
 		name      string
 		err       error
@@ -30,7 +33,7 @@ func TestDecide(t *testing.T) {
 		{"transient, last delivery", transient, 5, outcome{actDead, 0, "gave up after 5 deliveries: " + transient.Error()}},
 		{"permanent", permanent, 1, outcome{actDead, 0, permanent.Error()}},
 		{"permanent wrapped again", fmt.Errorf("job S1: %w", permanent), 2, outcome{actDead, 0, "job S1: " + permanent.Error()}},
-		{"malformed is permanent", Decode([]byte("{"), &Job{}), 1, outcome{actDead, 0, Decode([]byte("{"), &Job{}).Error()}},
+		{"malformed is permanent", pipeline.Decode([]byte("{"), &pipeline.Job{}), 1, outcome{actDead, 0, pipeline.Decode([]byte("{"), &pipeline.Job{}).Error()}},
 		{"context canceled is transient", context.Canceled, 1, outcome{actRetry, time.Second, context.Canceled.Error()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,7 +74,7 @@ func TestWorkQueueTwoConsumers(t *testing.T) {
 			select {
 			case <-shared:
 			case <-time.After(10 * time.Second):
-				return fmt.Errorf("%w: the other connection got no job", ErrPermanent)
+				return fmt.Errorf("%w: the other connection got no job", pipeline.ErrPermanent)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -192,19 +195,19 @@ func TestTransientErrorRetriedWithBackoff(t *testing.T) {
 }
 
 // lastDead waits for the last precis.dead.{kind} message and decodes it.
-func lastDead(t *testing.T, q *Queue, kind string) Dead {
+func lastDead(t *testing.T, q *Queue, kind string) pipeline.Dead {
 	t.Helper()
 	s, err := q.js.Stream(context.Background(), StreamEvents)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d Dead
+	var d pipeline.Dead
 	eventually(t, 5*time.Second, "dead letter", func() bool {
-		m, err := s.GetLastMsgForSubject(context.Background(), SubjectDead(kind))
+		m, err := s.GetLastMsgForSubject(context.Background(), pipeline.SubjectDead(kind))
 		if err != nil {
 			return false
 		}
-		if err := Decode(m.Data, &d); err != nil {
+		if err := pipeline.Decode(m.Data, &d); err != nil {
 			t.Fatalf("dead letter %s: %v", m.Data, err)
 		}
 		return true
@@ -226,7 +229,7 @@ func TestGiveUp(t *testing.T) {
 		{
 			name:          "permanent error",
 			body:          job,
-			handler:       func(Msg) error { return fmt.Errorf("%w: manifest lists no VCF for sample S1", ErrPermanent) },
+			handler:       func(Msg) error { return fmt.Errorf("%w: manifest lists no VCF for sample S1", pipeline.ErrPermanent) },
 			wantDelivered: 1,
 			wantReason:    "manifest lists no VCF for sample S1",
 			wantData:      string(job),
@@ -234,9 +237,9 @@ func TestGiveUp(t *testing.T) {
 		{
 			name:          "malformed body",
 			body:          []byte("not json"),
-			handler:       func(m Msg) error { return Decode(m.Data, &Job{}) },
+			handler:       func(m Msg) error { return pipeline.Decode(m.Data, &pipeline.Job{}) },
 			wantDelivered: 1,
-			wantReason:    ErrMalformed.Error(),
+			wantReason:    pipeline.ErrMalformed.Error(),
 			wantData:      `"not json"`,
 		},
 		{
@@ -453,10 +456,10 @@ func TestConsumeRunsAndS3Events(t *testing.T) {
 			name:    "s3 events",
 			consume: q.ConsumeS3Events,
 			publish: func() error {
-				_, err := q.js.Publish(ctx, SubjectS3Events, []byte(`{"EventName":"s3:ObjectCreated:Put"}`))
+				_, err := q.js.Publish(ctx, pipeline.SubjectS3Events, []byte(`{"EventName":"s3:ObjectCreated:Put"}`))
 				return err
 			},
-			want: got{SubjectS3Events, `{"EventName":"s3:ObjectCreated:Put"}`},
+			want: got{pipeline.SubjectS3Events, `{"EventName":"s3:ObjectCreated:Put"}`},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -493,7 +496,7 @@ func TestConsumeRunsAndS3Events(t *testing.T) {
 func TestDeadLetterShape(t *testing.T) {
 	// The dead letter a consumer writes must satisfy the schema.
 	q, _ := newQueue(t, testConfig())
-	consumeJobs(t, q, func(context.Context, Msg) error { return fmt.Errorf("%w: bad", ErrPermanent) })
+	consumeJobs(t, q, func(context.Context, Msg) error { return fmt.Errorf("%w: bad", pipeline.ErrPermanent) })
 	if err := q.PublishJob(context.Background(), "lab1", "R1", "S1", []byte(`{"a":1}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +505,7 @@ func TestDeadLetterShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	validate(t, "Dead", b)
+	pipelinetest.Validate(t, "Dead", b)
 }
 
 func TestConsumeReturnsWhenConnectionClosed(t *testing.T) {

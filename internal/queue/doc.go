@@ -2,7 +2,9 @@
 // runs to ingest, one job per sample to the workers, and the events that
 // come out (reports ready, PGx alerts, dead letters), plus run and sample
 // state in a JetStream key-value bucket. It also starts an embedded NATS
-// server for `precis serve` and tests.
+// server for `precis serve` and tests. It is transport only: the subjects,
+// the message bodies, the run and sample state and the error kinds it acts
+// on are the contract in package pipeline.
 //
 // It uses the JetStream API of github.com/nats-io/nats.go/jetstream
 // (https://docs.nats.io/nats-concepts/jetstream).
@@ -26,9 +28,10 @@
 // 1-128 characters of [A-Za-z0-9_-], safe as subject tokens, KV key tokens
 // and message-id parts.
 //
-// Message bodies are JSON with a schema_version (SchemaVersion); the Go
-// types RunSubmitted, Job, ReportReady, PGxAlert and Dead match the $defs
-// of schemas/messages.schema.json, and Decode checks a body against them.
+// Message bodies are JSON with a schema_version (pipeline.SchemaVersion); the
+// Go types pipeline.RunSubmitted, Job, ReportReady, PGxAlert and Dead match
+// the $defs of schemas/messages.schema.json, and pipeline.Decode checks a
+// body against them.
 //
 // # Acknowledgement
 //

@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -159,7 +160,7 @@ func NewDispatcher(ctx context.Context, js jetstream.JetStream, store *Store, re
 	cons, err := js.CreateOrUpdateConsumer(ctx, queue.StreamEvents, jetstream.ConsumerConfig{
 		Durable:       ConsumerName,
 		Description:   "Precis webhook deliveries of PGx alerts",
-		FilterSubject: queue.SubjectAlertPGx(">"),
+		FilterSubject: pipeline.SubjectAlertPGx(">"),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       opts.AckWait,
 		MaxDeliver:    -1, // each delivery's attempts are bounded in the log; an alert is never dropped
@@ -287,8 +288,8 @@ func (d *Dispatcher) handle(stop, work context.Context, jm jetstream.Msg) {
 		_ = jm.Nak()
 		return
 	}
-	var a queue.PGxAlert
-	if err := queue.Decode(jm.Data(), &a); err != nil {
+	var a pipeline.PGxAlert
+	if err := pipeline.Decode(jm.Data(), &a); err != nil {
 		d.log.Warn("webhook: malformed alert not delivered", "seq", meta.Sequence.Stream, "err", err)
 		_ = jm.TermWithReason("malformed alert")
 		return

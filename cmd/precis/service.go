@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -255,10 +254,7 @@ func submitCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		Token: cmp.Or(*token, os.Getenv("PRECIS_TOKEN")), Client: httpClient})
 	if err != nil {
 		fmt.Fprintln(stderr, "precis submit:", err)
-		if errors.Is(err, manifest.ErrInvalid) {
-			return exitInvalid
-		}
-		return exitFailure
+		return exitCode(err)
 	}
 	fmt.Fprintf(stderr, "lab %s\n", lab)
 	fmt.Fprintln(stdout, run)

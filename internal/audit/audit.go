@@ -18,7 +18,7 @@ import (
 
 // Errors.
 var (
-	ErrInvalid  = errors.New("audit: invalid argument")
+	ErrInvalid  = pipeline.New(pipeline.Invalid, "audit: invalid argument")
 	ErrWeakened = errors.New("audit: stream configuration could lose events")
 )
 

@@ -10,7 +10,6 @@ package manifest
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -60,8 +59,8 @@ type Sample struct {
 }
 
 var (
-	// ErrInvalid is wrapped by every error that refuses a manifest.
-	ErrInvalid = errors.New("manifest: invalid")
+	// ErrInvalid is wrapped by every error that refuses a manifest. Kind pipeline.Invalid.
+	ErrInvalid = pipeline.New(pipeline.Invalid, "manifest: invalid")
 	// ErrIdentity refuses a manifest holding what looks like a personal identity number.
 	// It wraps ErrInvalid.
 	ErrIdentity = fmt.Errorf("%w: personal identity number", ErrInvalid)

@@ -59,7 +59,7 @@ func (q *Queue) Alerts(ctx context.Context, labs []string, all bool, since time.
 	}
 	cons, err := q.js.OrderedConsumer(ctx, StreamEvents, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("queue: alerts: %w", err)
+		return nil, Kinded(fmt.Errorf("queue: alerts: %w", err))
 	}
 	info := cons.CachedInfo()
 	pending := info.NumPending
@@ -67,7 +67,7 @@ func (q *Queue) Alerts(ctx context.Context, labs []string, all bool, since time.
 	for pending > 0 {
 		batch, err := cons.Fetch(int(min(pending, 500)), jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
-			return nil, fmt.Errorf("queue: alerts: %w", err)
+			return nil, Kinded(fmt.Errorf("queue: alerts: %w", err))
 		}
 		n := 0
 		for m := range batch.Messages() {
@@ -87,7 +87,7 @@ func (q *Queue) Alerts(ctx context.Context, labs []string, all bool, since time.
 			}
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("queue: alerts: %w", err)
+			return nil, Kinded(fmt.Errorf("queue: alerts: %w", err))
 		}
 		if n == 0 {
 			break // nothing arrived within the wait: what is stored has been read
@@ -115,7 +115,7 @@ func (q *Queue) WatchAlerts(ctx context.Context, labs []string, all bool) (<-cha
 	cons, err := q.js.OrderedConsumer(ctx, StreamEvents, jetstream.OrderedConsumerConfig{
 		FilterSubjects: subs, DeliverPolicy: jetstream.DeliverNewPolicy})
 	if err != nil {
-		return nil, fmt.Errorf("queue: watch alerts: %w", err)
+		return nil, Kinded(fmt.Errorf("queue: watch alerts: %w", err))
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		meta, err := m.Metadata()
@@ -133,7 +133,7 @@ func (q *Queue) WatchAlerts(ctx context.Context, labs []string, all bool) (<-cha
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("queue: watch alerts: %w", err)
+		return nil, Kinded(fmt.Errorf("queue: watch alerts: %w", err))
 	}
 	go func() {
 		<-ctx.Done()

@@ -31,9 +31,10 @@ type Msg struct {
 	InProgress func() error
 }
 
-// Handler processes one message. nil acknowledges it; an error wrapping
-// pipeline.ErrPermanent dead-letters it; any other error retries it after a backoff
-// until MaxDeliver. A handler must return soon after its ctx is cancelled.
+// Handler processes one message. nil acknowledges it; an error of a final
+// kind (pipeline.Invalid, Build or Permanent: wrap pipeline.ErrPermanent)
+// dead-letters it; any other error retries it after a backoff until
+// MaxDeliver. A handler must return soon after its ctx is cancelled.
 // One Consume call runs one handler at a time; a handler shared by several
 // Consume goroutines must be safe for concurrent use.
 type Handler func(ctx context.Context, m Msg) error
@@ -200,13 +201,15 @@ type outcome struct {
 }
 
 // decide is the one place that turns a handler's result into ack, retry or
-// give up. delivered is 1-based; backoff is indexed by delivered-1 and its
-// last entry repeats.
+// give up, from the error's kind (package pipeline): Invalid, Build and
+// Permanent are given up at once; Transient, Conflict, NotExist and errors
+// of no known kind (Other) are retried until maxDeliver. delivered is
+// 1-based; backoff is indexed by delivered-1 and its last entry repeats.
 func decide(err error, delivered, maxDeliver int, backoff []time.Duration) outcome {
 	switch {
 	case err == nil:
 		return outcome{action: actAck}
-	case errors.Is(err, pipeline.ErrPermanent):
+	case pipeline.KindOf(err).Final():
 		return outcome{action: actDead, reason: err.Error()}
 	case delivered >= maxDeliver:
 		return outcome{action: actDead, reason: fmt.Sprintf("gave up after %d deliveries: %v", delivered, err)}

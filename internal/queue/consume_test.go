@@ -13,12 +13,17 @@ import (
 
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/pipeline/pipelinetest"
+	"github.com/precis-dx/precis/internal/store"
 )
 
 func TestDecide(t *testing.T) {
 	backoff := []time.Duration{time.Second, 5 * time.Second, 30 * time.Second}
 	transient := errors.New("store: connection reset")
 	permanent := fmt.Errorf("%w: manifest lists no VCF for sample S1", pipeline.ErrPermanent)
+	invalidKey := fmt.Errorf("get runs/lab1/run1/a//b: %w: empty segment", store.ErrInvalidKey)
+	notExist := fmt.Errorf("get runs/lab1/run1/S1.vcf: %w", store.ErrNotExist)
+	buildErr := pipeline.Errorf(pipeline.Build, "S1.vcf: genome build GRCh37 not supported")
+	kindedTransient := pipeline.Wrap(pipeline.Transient, errors.New("publish: no responders"))
 	for _, tc := range []struct {
 		name      string
 		err       error
@@ -35,6 +40,15 @@ func TestDecide(t *testing.T) {
 		{"permanent wrapped again", fmt.Errorf("job S1: %w", permanent), 2, outcome{actDead, 0, "job S1: " + permanent.Error()}},
 		{"malformed is permanent", pipeline.Decode([]byte("{"), &pipeline.Job{}), 1, outcome{actDead, 0, pipeline.Decode([]byte("{"), &pipeline.Job{}).Error()}},
 		{"context canceled is transient", context.Canceled, 1, outcome{actRetry, time.Second, context.Canceled.Error()}},
+		// By kind (package pipeline); issue 13: a store ErrInvalidKey was retried MaxDeliver times.
+		{"store invalid key is final", invalidKey, 1, outcome{actDead, 0, invalidKey.Error()}},
+		{"invalid argument is final", fmt.Errorf("publish: %w", ErrInvalid), 1, outcome{actDead, 0, "publish: " + ErrInvalid.Error()}},
+		{"build is final", buildErr, 1, outcome{actDead, 0, buildErr.Error()}},
+		{"missing object is retried", notExist, 1, outcome{actRetry, time.Second, notExist.Error()}},
+		{"conflict is retried", ErrConflict, 2, outcome{actRetry, 5 * time.Second, ErrConflict.Error()}},
+		{"transient kind is retried", kindedTransient, 1, outcome{actRetry, time.Second, kindedTransient.Error()}},
+		{"deadline is retried", context.DeadlineExceeded, 1, outcome{actRetry, time.Second, context.DeadlineExceeded.Error()}},
+		{"missing object, last delivery", notExist, 5, outcome{actDead, 0, "gave up after 5 deliveries: " + notExist.Error()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := decide(tc.err, tc.delivered, 5, backoff); got != tc.want {

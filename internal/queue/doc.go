@@ -38,10 +38,15 @@
 // Consumers follow the benthos shape: the handler gets a Msg and returns an
 // error, and one function (decide) turns that into what happens next:
 //
-//	nil                          Ack (double ack, confirmed by the server)
-//	errors.Is(err, ErrPermanent) publish precis.dead.{kind}, then TermWithReason
-//	other error                  NakWithDelay(Config.Backoff[delivered-1])
-//	other error, last delivery   publish precis.dead.{kind}, then Term
+//	nil                                  Ack (double ack, confirmed by the server)
+//	kind Invalid, Build or Permanent     publish precis.dead.{kind}, then TermWithReason
+//	any other kind (Transient, Conflict, NakWithDelay(Config.Backoff[delivered-1])
+//	  NotExist, Other: no known kind)
+//	any other kind, last delivery        publish precis.dead.{kind}, then Term
+//
+// The kind is pipeline.KindOf(err); the rule for errors of no known kind is
+// the package pipeline's, shared by every edge. Failures of NATS that
+// IsUnavailable recognises are returned with the kind Transient.
 //
 // While a handler runs the consumer sends InProgress every AckWait/3, so a
 // long annotation is not redelivered; a worker that dies stops sending it

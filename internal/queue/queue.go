@@ -311,7 +311,7 @@ func (q *Queue) PublishEvent(ctx context.Context, subject, msgID string, body []
 func (q *Queue) publish(ctx context.Context, stream, subject, msgID string, body []byte) error {
 	ack, err := q.js.Publish(ctx, subject, body, jetstream.WithMsgID(msgID), jetstream.WithExpectStream(stream))
 	if err != nil {
-		return fmt.Errorf("queue: publish %s (%s): %w", subject, msgID, err)
+		return Kinded(fmt.Errorf("queue: publish %s (%s): %w", subject, msgID, err))
 	}
 	if ack.Duplicate {
 		q.log.Debug("queue: duplicate publish ignored", "subject", subject, "msg_id", msgID)
@@ -324,7 +324,7 @@ func (q *Queue) publish(ctx context.Context, stream, subject, msgID string, body
 func (q *Queue) Pending(ctx context.Context) (int, error) {
 	info, err := q.jobs.Info(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("queue: consumer %s info: %w", ConsumerWorkers, err)
+		return 0, Kinded(fmt.Errorf("queue: consumer %s info: %w", ConsumerWorkers, err))
 	}
 	return int(info.NumPending) + info.NumAckPending, nil
 }

@@ -36,7 +36,7 @@ func (q *Queue) PutRun(ctx context.Context, rs pipeline.RunState) error {
 		return fmt.Errorf("queue: marshal run %s/%s: %w", rs.Lab, rs.RunID, err)
 	}
 	if _, err := q.kv.Put(ctx, runKey(rs.Lab, rs.RunID), b); err != nil {
-		return fmt.Errorf("queue: put run %s/%s: %w", rs.Lab, rs.RunID, err)
+		return Kinded(fmt.Errorf("queue: put run %s/%s: %w", rs.Lab, rs.RunID, err))
 	}
 	return nil
 }
@@ -59,7 +59,7 @@ func (q *Queue) getRun(ctx context.Context, key string) (pipeline.RunState, uint
 		return pipeline.RunState{}, 0, fmt.Errorf("%w: %s", ErrNotFound, key)
 	}
 	if err != nil {
-		return pipeline.RunState{}, 0, fmt.Errorf("queue: get %s: %w", key, err)
+		return pipeline.RunState{}, 0, Kinded(fmt.Errorf("queue: get %s: %w", key, err))
 	}
 	var rs pipeline.RunState
 	if err := json.Unmarshal(e.Value(), &rs); err != nil {
@@ -107,7 +107,7 @@ func (q *Queue) UpdateSample(ctx context.Context, lab, runID, sampleID string, f
 			return nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyExists) {
-			return fmt.Errorf("queue: update %s: %w", key, err)
+			return Kinded(fmt.Errorf("queue: update %s: %w", key, err))
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -128,14 +128,14 @@ func (q *Queue) ListRuns(ctx context.Context, lab string) ([]pipeline.RunState, 
 	}
 	lister, err := q.kv.ListKeysFiltered(ctx, filter)
 	if err != nil {
-		return nil, fmt.Errorf("queue: list %s: %w", filter, err)
+		return nil, Kinded(fmt.Errorf("queue: list %s: %w", filter, err))
 	}
 	var keys []string
 	for k := range lister.Keys() {
 		keys = append(keys, k)
 	}
 	if err := ctx.Err(); err != nil { // the key channel closes early on cancel
-		return nil, fmt.Errorf("queue: list %s: %w", filter, err)
+		return nil, Kinded(fmt.Errorf("queue: list %s: %w", filter, err))
 	}
 	runs := make([]pipeline.RunState, 0, len(keys))
 	for _, k := range keys {

@@ -5,10 +5,11 @@
 // reports/{lab}/{run}/{sample}.json and publishes precis.report.ready.{lab} (and
 // precis.alert.pgx.{lab} when the DPYD result needs action).
 //
-// Whether a failed job is retried or given up is decided by the error's kind, in one place
-// (internal/queue): Handle returns an error wrapping pipeline.ErrPermanent for a failure that no
-// retry can mend (a malformed VCF, an unsupported build, a missing object), and any other
-// error for one that may pass (the store or NATS unavailable).
+// Whether a failed job is retried or given up is decided by the error's kind (package
+// pipeline), in one place (internal/queue): a failure no retry can mend (a malformed VCF, an
+// unsupported build, a missing object) is stored in place of the report under a failure kind
+// (failureKind) and returned wrapping pipeline.ErrPermanent; any other error is returned as
+// it is, to be retried when its kind allows (the store or NATS unavailable).
 package annotator
 
 import (
@@ -67,7 +68,7 @@ func (w *Worker) Handle(ctx context.Context, m queue.Msg) error {
 	case err == nil:
 		w.Metrics.JobsSucceeded.Inc()
 		log.Info("report stored", "seconds", time.Since(start).Seconds())
-	case errors.Is(err, pipeline.ErrPermanent):
+	case pipeline.KindOf(err).Final():
 		log.Warn("job failed for good", "err", err)
 	default:
 		w.Metrics.JobsFailed.WithLabelValues("transient").Inc()
@@ -96,6 +97,9 @@ func (w *Worker) handle(ctx context.Context, job *pipeline.Job, m queue.Msg, log
 	}
 
 	rep, err := w.annotate(ctx, job)
+	if kind := failureKind(err); kind != "" {
+		return w.fail(ctx, job, kind, err.Error())
+	}
 	if err != nil {
 		return err
 	}
@@ -116,8 +120,8 @@ func (w *Worker) handle(ctx context.Context, job *pipeline.Job, m queue.Msg, log
 
 // annotate reads the job's VCF from the store and annotates it: through its index when the
 // job names one (HTTP range requests for the blocks in the panels only), else as one stream.
-// An input no retry can mend is failed for good here (stored in place of the report); any
-// other error is returned to be retried.
+// An input no retry can mend is returned as an error of its kind (failureKind names it), its
+// message the reason the sample's failure report gives; any other error as it is.
 func (w *Worker) annotate(ctx context.Context, job *pipeline.Job) (*report.Report, error) {
 	t := time.Now()
 	var (
@@ -132,7 +136,7 @@ func (w *Worker) annotate(ctx context.Context, job *pipeline.Job) (*report.Repor
 	}
 	w.Metrics.StageDuration.WithLabelValues(metrics.StageFetch).Observe(time.Since(t).Seconds())
 	if errors.Is(err, store.ErrNotExist) {
-		return nil, w.fail(ctx, job, "missing-input", fmt.Sprintf("%s: the VCF named in the manifest is not in the object store", job.VCFKey))
+		return nil, pipeline.Errorf(pipeline.NotExist, "%s: the VCF named in the manifest is not in the object store", job.VCFKey)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", job.VCFKey, err)
@@ -147,7 +151,7 @@ func (w *Worker) annotate(ctx context.Context, job *pipeline.Job) (*report.Repor
 				rc.Close()
 			}
 			if errors.Is(err, store.ErrNotExist) {
-				return nil, w.fail(ctx, job, "missing-input", fmt.Sprintf("%s: the callable-regions BED named in the manifest is not in the object store", job.CallableKey))
+				return nil, pipeline.Errorf(pipeline.NotExist, "%s: the callable-regions BED named in the manifest is not in the object store", job.CallableKey)
 			}
 			return nil, fmt.Errorf("open %s: %w", job.CallableKey, err)
 		}
@@ -171,25 +175,38 @@ func (w *Worker) annotate(ctx context.Context, job *pipeline.Job) (*report.Repor
 		// them. The column is not echoed.
 		for i, s := range rep.Samples {
 			if manifest.LooksLikePersonnummer(s.SampleID) {
-				return nil, w.fail(ctx, job, "invalid-input", fmt.Sprintf("%s: sample column %d of the VCF header "+
-					"looks like a personal identity number; only pseudonymous sample ids may enter Precis", job.VCFKey, i+1))
+				return nil, pipeline.Errorf(pipeline.Invalid, "%s: sample column %d of the VCF header "+
+					"looks like a personal identity number; only pseudonymous sample ids may enter Precis", job.VCFKey, i+1)
 			}
 		}
 		if err := pickSample(rep, job); err != nil {
-			return nil, w.fail(ctx, job, "invalid-input", err.Error())
+			return nil, pipeline.Wrap(pipeline.Invalid, err)
 		}
 		return rep, nil
 	case errors.Is(err, annotate.ErrUsage) && job.VCFSample != "":
 		// The column names are not echoed: they may name other people.
-		return nil, w.fail(ctx, job, "invalid-input", fmt.Sprintf("%s: the manifest's vcf_sample %q is not a sample column of the VCF",
-			job.VCFKey, job.VCFSample))
-	case annotate.IsInvalid(err), errors.Is(err, annotate.ErrUsage):
-		return nil, w.fail(ctx, job, "invalid-input", err.Error())
-	case annotate.IsBuild(err):
-		return nil, w.fail(ctx, job, "genome-build", err.Error())
+		return nil, pipeline.Errorf(pipeline.Invalid, "%s: the manifest's vcf_sample %q is not a sample column of the VCF",
+			job.VCFKey, job.VCFSample)
+	case failureKind(err) != "":
+		return nil, err
 	default:
 		return nil, fmt.Errorf("annotate %s: %w", job.VCFKey, err)
 	}
+}
+
+// failureKind is the one place that names the failure a job error stands for, from its kind:
+// the report.Error kind the sample's failure report is stored with, "" for an error that is
+// not the input's fault (retried when its kind allows).
+func failureKind(err error) string {
+	switch pipeline.KindOf(err) {
+	case pipeline.Invalid:
+		return "invalid-input"
+	case pipeline.Build:
+		return "genome-build"
+	case pipeline.NotExist:
+		return "missing-input"
+	}
+	return ""
 }
 
 // indexed describes the job's VCF in the store, of size bytes, and its index: byte ranges

@@ -23,7 +23,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/ingest"
 	"github.com/precis-dx/precis/internal/manifest"
-	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/service"
 	"github.com/precis-dx/precis/internal/service/servicetest"
 	"github.com/precis-dx/precis/internal/store"
@@ -120,9 +120,8 @@ func measureToNull(ctx context.Context, cmd *exec.Cmd) (Usage, error) {
 func RunService(ctx context.Context, svc *service.Service, lab, runID string, files []string, index string) (Batch, error) {
 	b := Batch{Samples: len(files)}
 	m := manifest.Manifest{SchemaVersion: manifest.SchemaVersion, RunID: runID, Lab: lab, GenomeBuild: "GRCh38", OrderingUnit: "benchmark"}
-	prefix := "runs/" + lab + "/" + runID + "/"
 	for i, f := range files {
-		s := manifest.Sample{ID: fmt.Sprintf("S%03d", i), VCF: fmt.Sprintf("%sS%03d.vcf.gz", prefix, i), Specimen: "germline", Panels: manifest.Panels}
+		s := manifest.Sample{ID: fmt.Sprintf("S%03d", i), VCF: pipeline.RunFileKey(lab, runID, fmt.Sprintf("S%03d.vcf.gz", i)), Specimen: "germline", Panels: manifest.Panels}
 		if err := putFile(ctx, svc.Objects, s.VCF, f); err != nil {
 			return b, err
 		}
@@ -138,12 +137,12 @@ func RunService(ctx context.Context, svc *service.Service, lab, runID string, fi
 	if err != nil {
 		return b, err
 	}
-	if err := svc.Objects.Put(ctx, ingest.ManifestKey(lab, runID), bytes.NewReader(body), int64(len(body)), "application/json"); err != nil {
+	if err := svc.Objects.Put(ctx, pipeline.ManifestKey(lab, runID), bytes.NewReader(body), int64(len(body)), "application/json"); err != nil {
 		return b, fmt.Errorf("%w: %v", ErrRun, err)
 	}
 
 	start := time.Now()
-	if err := ingest.Submit(ctx, svc.Queue, lab, runID, "cli"); err != nil {
+	if err := ingest.Submit(ctx, svc.Queue, lab, runID, pipeline.ViaCLI); err != nil {
 		return b, fmt.Errorf("%w: submit %s: %v", ErrRun, runID, err)
 	}
 	began := map[string]time.Time{} // when a worker took each sample's job
@@ -156,17 +155,17 @@ func RunService(ctx context.Context, svc *service.Service, lab, runID string, fi
 		if err == nil {
 			for id, s := range st.Samples {
 				switch s.Status {
-				case queue.StatusProcessing:
+				case pipeline.StatusProcessing:
 					if _, ok := began[id]; !ok {
 						began[id] = s.Updated
 					}
-				case queue.StatusDone, queue.StatusFailed:
+				case pipeline.StatusDone, pipeline.StatusFailed:
 				default:
 					waiting[id] = polled
 				}
 			}
 			switch st.Status {
-			case queue.StatusDone:
+			case pipeline.StatusDone:
 				var last time.Time
 				for id, s := range st.Samples {
 					from, ok := began[id]
@@ -183,7 +182,7 @@ func RunService(ctx context.Context, svc *service.Service, lab, runID string, fi
 				}
 				b.Wall = last.Sub(start)
 				return b, nil
-			case queue.StatusFailed, queue.StatusRejected:
+			case pipeline.StatusFailed, pipeline.StatusRejected:
 				return b, fmt.Errorf("%w: run %s %s: %s%s", ErrRun, runID, st.Status, st.Reason, sampleReasons(st))
 			}
 		}
@@ -195,7 +194,7 @@ func RunService(ctx context.Context, svc *service.Service, lab, runID string, fi
 	}
 }
 
-func sampleReasons(st queue.RunState) string {
+func sampleReasons(st pipeline.RunState) string {
 	var b strings.Builder
 	for id, s := range st.Samples {
 		if s.Reason != "" {

@@ -123,15 +123,7 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "precis annotate:", err)
-		switch {
-		case annotate.IsInvalid(err):
-			return exitInvalid
-		case annotate.IsBuild(err):
-			return exitBuild
-		case errors.Is(err, annotate.ErrUsage):
-			return exitUsage
-		}
-		return exitFailure
+		return exitCode(err)
 	}
 	w := bufio.NewWriter(stdout)
 	switch c.format {

@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
 	"strings"
+
+	"github.com/precis-dx/precis/internal/annotate"
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // Exit codes (DESIGN.md, "CLI").
@@ -16,6 +20,22 @@ const (
 	exitInvalid = 3
 	exitBuild   = 4
 )
+
+// exitCode is the one place that turns a failed command's error into its exit code, from the
+// error's kind (package pipeline): 3 invalid input (2 when it is an option that does not fit
+// the input, annotate.ErrUsage), 4 genome build, 1 anything else.
+func exitCode(err error) int {
+	switch pipeline.KindOf(err) {
+	case pipeline.Invalid:
+		if errors.Is(err, annotate.ErrUsage) {
+			return exitUsage
+		}
+		return exitInvalid
+	case pipeline.Build:
+		return exitBuild
+	}
+	return exitFailure
+}
 
 const usage = `usage: precis <command> [flags]
 

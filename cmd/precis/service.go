@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/manifest"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/service"
 	"github.com/precis-dx/precis/internal/store"
@@ -177,7 +177,7 @@ func runDemo(ctx context.Context, svc *service.Service, stdout io.Writer) error 
 	status := fmt.Sprintf("%s/api/v1/runs/%s/%s", base, lab, run)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		var st queue.RunState
+		var st pipeline.RunState
 		if err := getJSON(ctx, status, token, &st); err == nil && (st.Status == "done" || st.Status == "failed" || st.Status == "rejected") {
 			fmt.Fprintf(stdout, "run %s: %s %s\n", run, st.Status, st.Reason)
 			for id, s := range st.Samples {
@@ -254,10 +254,7 @@ func submitCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		Token: cmp.Or(*token, os.Getenv("PRECIS_TOKEN")), Client: httpClient})
 	if err != nil {
 		fmt.Fprintln(stderr, "precis submit:", err)
-		if errors.Is(err, manifest.ErrInvalid) {
-			return exitInvalid
-		}
-		return exitFailure
+		return exitCode(err)
 	}
 	fmt.Fprintf(stderr, "lab %s\n", lab)
 	fmt.Fprintln(stdout, run)

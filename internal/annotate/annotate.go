@@ -25,28 +25,40 @@ import (
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/panel"
 	"github.com/precis-dx/precis/internal/pgx"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/sv"
 	"github.com/precis-dx/precis/internal/variant"
 	"github.com/precis-dx/precis/internal/vcf"
 )
 
-// Errors by kind; the CLI maps them to exit codes (DESIGN.md: 3 invalid input, 4 build).
+// Errors, of the kind pipeline.Invalid; errors of the kind pipeline.Build come from package
+// assembly. The CLI maps kinds to exit codes (DESIGN.md: 3 invalid input, 4 build).
 var (
 	// ErrInvalid: the input is not a VCF Precis can read (malformed, no primary contig).
-	ErrInvalid = errors.New("annotate: invalid input")
+	ErrInvalid = pipeline.New(pipeline.Invalid, "annotate: invalid input")
 	// ErrUsage: an option is wrong for this input (unknown sample name).
-	ErrUsage = errors.New("annotate: usage")
+	ErrUsage = pipeline.New(pipeline.Invalid, "annotate: usage")
 )
 
-// IsBuild reports whether err is a genome-build refusal (exit code 4).
+// IsBuild reports whether err is a genome-build refusal (of the kind pipeline.Build).
 func IsBuild(err error) bool {
 	return errors.Is(err, assembly.ErrUnsupported) || errors.Is(err, assembly.ErrMismatch) || errors.Is(err, assembly.ErrUndetermined)
 }
 
-// IsInvalid reports whether err is an invalid-input refusal (exit code 3).
+// IsInvalid reports whether err is an invalid-input refusal: ErrInvalid, or an input package
+// vcf refused. Annotate and AnnotateIndexed return these with the kind pipeline.Invalid.
 func IsInvalid(err error) bool {
 	return errors.Is(err, ErrInvalid) || errors.Is(err, vcf.ErrMalformed) || errors.Is(err, vcf.ErrBCF)
+}
+
+// kinded gives the refusals of package vcf, which has no kinds of its own, the kind
+// pipeline.Invalid at this package's boundary, so that callers need only pipeline.KindOf.
+func kinded(err error) error {
+	if pipeline.KindOf(err) == pipeline.Other && IsInvalid(err) {
+		return pipeline.Wrap(pipeline.Invalid, err)
+	}
+	return err
 }
 
 // Options select what is annotated and how.
@@ -158,7 +170,7 @@ func (a *Annotator) Annotate(ctx context.Context, src io.Reader, name string, op
 	sum := sha256.New()
 	rep, err := a.annotate(ctx, io.TeeReader(src, sum), name, opts, fileLines(name))
 	if err != nil {
-		return nil, err
+		return nil, kinded(err)
 	}
 	rep.Input.SHA256 = hex.EncodeToString(sum.Sum(nil))
 	return rep, nil

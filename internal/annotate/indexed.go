@@ -61,7 +61,7 @@ func (a *Annotator) AnnotateIndexed(ctx context.Context, in Indexed, opts Option
 		return rep, nil
 	}
 	if !indexProblem(err) {
-		return nil, err
+		return nil, kinded(err)
 	}
 	rc, werr := in.Whole(ctx)
 	if werr != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/fhir"
 	"github.com/precis-dx/precis/internal/fhir/fhirtest"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/schemas"
@@ -56,7 +57,7 @@ func TestUnauthenticated(t *testing.T) {
 
 func TestAuditRequired(t *testing.T) {
 	f := newFixture(t)
-	f.runs.runs["lab1/run1"] = queue.RunState{Lab: "lab1", RunID: "run1", Status: queue.StatusDone}
+	f.runs.runs["lab1/run1"] = pipeline.RunState{Lab: "lab1", RunID: "run1", Status: pipeline.StatusDone}
 	f.audit.err = errors.New("nats: timeout")
 	resp, b := f.do(t, http.MethodGet, "/api/v1/runs/lab1/run1", nil)
 	if resp.StatusCode != http.StatusServiceUnavailable {
@@ -81,8 +82,8 @@ func TestReportFormats(t *testing.T) {
 	f := newFixture(t)
 	f.objects.objects["reports/lab1/run1/"+sample+".json"] = golden
 	f.objects.objects["reports/lab1/run1/BAD.json"] = failure
-	f.runs.runs["lab1/run1"] = queue.RunState{Lab: "lab1", RunID: "run1", Status: queue.StatusFailed,
-		Samples: map[string]queue.SampleState{sample: {Status: queue.StatusDone}, "BAD": {Status: queue.StatusFailed}}}
+	f.runs.runs["lab1/run1"] = pipeline.RunState{Lab: "lab1", RunID: "run1", Status: pipeline.StatusFailed,
+		Samples: map[string]pipeline.SampleState{sample: {Status: pipeline.StatusDone}, "BAD": {Status: pipeline.StatusFailed}}}
 	// The HTML renderer is the web package's; a recording stand-in shows what it was given.
 	var gotLang string
 	srv := newServer(t, Config{Objects: f.objects, Runs: f.runs, Audit: f.audit,
@@ -204,8 +205,8 @@ func (a *fakeAlerts) WatchAlerts(ctx context.Context, labs []string, all bool) (
 func TestAlerts(t *testing.T) {
 	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	al := &fakeAlerts{live: make(chan queue.Alert, 1), list: []queue.Alert{
-		{Seq: 4, Time: t0, PGxAlert: queue.PGxAlert{Lab: "lab1", RunID: "r", SampleID: "S1", Gene: "DPYD", Severity: "high"}},
-		{Seq: 5, Time: t0, PGxAlert: queue.PGxAlert{Lab: "lab2", RunID: "r", SampleID: "S2", Gene: "DPYD", Severity: "high"}},
+		{Seq: 4, Time: t0, PGxAlert: pipeline.PGxAlert{Lab: "lab1", RunID: "r", SampleID: "S1", Gene: "DPYD", Severity: "high"}},
+		{Seq: 5, Time: t0, PGxAlert: pipeline.PGxAlert{Lab: "lab2", RunID: "r", SampleID: "S2", Gene: "DPYD", Severity: "high"}},
 	}}
 	f := newFixture(t)
 	srv := newServer(t, Config{Objects: f.objects, Runs: f.runs, Alerts: al})
@@ -247,7 +248,7 @@ func TestAlerts(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("stream: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	al.live <- queue.Alert{Seq: 9, Time: t0, PGxAlert: queue.PGxAlert{Lab: "lab1", SampleID: "S9"}}
+	al.live <- queue.Alert{Seq: 9, Time: t0, PGxAlert: pipeline.PGxAlert{Lab: "lab1", SampleID: "S9"}}
 	sc := bufio.NewScanner(resp.Body)
 	var ids []string
 	for sc.Scan() && len(ids) < 2 {

@@ -32,6 +32,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/store"
@@ -78,9 +79,9 @@ type Objects interface {
 // writing run state.
 type Runs interface {
 	SubmitRun(ctx context.Context, lab, runID string, body []byte) error
-	GetRun(ctx context.Context, lab, runID string) (queue.RunState, error)
-	ListRuns(ctx context.Context, lab string) ([]queue.RunState, error)
-	PutRun(ctx context.Context, st queue.RunState) error
+	GetRun(ctx context.Context, lab, runID string) (pipeline.RunState, error)
+	ListRuns(ctx context.Context, lab string) ([]pipeline.RunState, error)
+	PutRun(ctx context.Context, st pipeline.RunState) error
 }
 
 // Authenticator turns a presented token into a principal; auth.Store satisfies it.
@@ -328,16 +329,38 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, code, 
 	writeJSON(w, status, b)
 }
 
-// failDependency answers for a failed call to the object store or the queue: 503 when the
-// failure is transient (the client should retry), 500 otherwise. The cause is logged, not
-// sent: it may name internal endpoints.
+// failDependency answers for a failed call to the object store, the queue or another store
+// of the service (tokens, webhooks, the audit trail), with the status of the error's kind
+// (status).
+// A refusal of the request (4xx) is sent with the error's text, which says what is wrong
+// with it; for a failure of the service the cause is logged, not sent (it may name internal
+// endpoints), and what failed is sent.
 func (s *Server) failDependency(w http.ResponseWriter, r *http.Request, what string, err error) {
-	status, code := http.StatusInternalServerError, CodeInternal
-	if store.IsTransient(err) || queue.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded) {
-		status, code = http.StatusServiceUnavailable, CodeUnavailable
+	st, code := status(err)
+	if st < 500 {
+		s.fail(w, r, st, code, err.Error())
+		return
 	}
 	s.log.ErrorContext(r.Context(), what, "method", r.Method, "path", r.URL.Path, "err", err)
-	s.fail(w, r, status, code, what)
+	s.fail(w, r, st, code, what)
+}
+
+// status is the one place that turns an error's kind (package pipeline) into an HTTP status
+// and error code: Invalid 400, Conflict 409, Transient 503 (retry later), and 500 for every
+// other kind, an error of no known kind included. The object store and the queue give their
+// failures a kind; an error is passed through their classifiers (store.Kinded, queue.Kinded)
+// as well, for a Store implementation that does not, and for the stores kept in NATS
+// buckets beside the queue's (tokens, webhooks, the audit trail).
+func status(err error) (int, string) {
+	switch pipeline.KindOf(store.Kinded(queue.Kinded(err))) {
+	case pipeline.Invalid:
+		return http.StatusBadRequest, CodeBadRequest
+	case pipeline.Conflict:
+		return http.StatusConflict, CodeConflict
+	case pipeline.Transient:
+		return http.StatusServiceUnavailable, CodeUnavailable
+	}
+	return http.StatusInternalServerError, CodeInternal
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -27,6 +27,7 @@ import (
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/store"
@@ -118,12 +119,12 @@ func (f *fakeObjects) keys() []string {
 // fakeRuns is an in-memory Runs that records what was submitted.
 type fakeRuns struct {
 	mu        sync.Mutex
-	runs      map[string]queue.RunState
+	runs      map[string]pipeline.RunState
 	submitted [][]byte
 	err       error
 }
 
-func newFakeRuns() *fakeRuns { return &fakeRuns{runs: map[string]queue.RunState{}} }
+func newFakeRuns() *fakeRuns { return &fakeRuns{runs: map[string]pipeline.RunState{}} }
 
 func (f *fakeRuns) SubmitRun(ctx context.Context, lab, runID string, body []byte) error {
 	if f.err != nil {
@@ -135,26 +136,26 @@ func (f *fakeRuns) SubmitRun(ctx context.Context, lab, runID string, body []byte
 	return nil
 }
 
-func (f *fakeRuns) GetRun(ctx context.Context, lab, runID string) (queue.RunState, error) {
+func (f *fakeRuns) GetRun(ctx context.Context, lab, runID string) (pipeline.RunState, error) {
 	if f.err != nil {
-		return queue.RunState{}, f.err
+		return pipeline.RunState{}, f.err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st, ok := f.runs[lab+"/"+runID]
 	if !ok {
-		return queue.RunState{}, fmt.Errorf("%w: %s/%s", queue.ErrNotFound, lab, runID)
+		return pipeline.RunState{}, fmt.Errorf("%w: %s/%s", queue.ErrNotFound, lab, runID)
 	}
 	return st, nil
 }
 
-func (f *fakeRuns) ListRuns(ctx context.Context, lab string) ([]queue.RunState, error) {
+func (f *fakeRuns) ListRuns(ctx context.Context, lab string) ([]pipeline.RunState, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []queue.RunState
+	var out []pipeline.RunState
 	for _, st := range f.runs {
 		if st.Lab == lab {
 			out = append(out, st)
@@ -163,7 +164,7 @@ func (f *fakeRuns) ListRuns(ctx context.Context, lab string) ([]queue.RunState, 
 	return out, nil
 }
 
-func (f *fakeRuns) PutRun(ctx context.Context, st queue.RunState) error {
+func (f *fakeRuns) PutRun(ctx context.Context, st pipeline.RunState) error {
 	if f.err != nil {
 		return f.err
 	}
@@ -519,12 +520,12 @@ func TestSubmitRun(t *testing.T) {
 	if len(f.runs.submitted) != 1 {
 		t.Fatalf("SubmitRun calls: got %d, want 1", len(f.runs.submitted))
 	}
-	var ev queue.RunSubmitted
-	if err := queue.Decode(f.runs.submitted[0], &ev); err != nil {
+	var ev pipeline.RunSubmitted
+	if err := pipeline.Decode(f.runs.submitted[0], &ev); err != nil {
 		t.Fatalf("event does not meet the message schema: %v", err)
 	}
-	want := queue.RunSubmitted{SchemaVersion: queue.SchemaVersion, Lab: "lab1", RunID: "run1",
-		ManifestKey: "runs/lab1/run1/manifest.json", SubmittedAt: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), Via: queue.ViaHTTP}
+	want := pipeline.RunSubmitted{SchemaVersion: pipeline.SchemaVersion, Lab: "lab1", RunID: "run1",
+		ManifestKey: "runs/lab1/run1/manifest.json", SubmittedAt: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), Via: pipeline.ViaHTTP}
 	if ev != want {
 		t.Errorf("event: got %+v, want %+v", ev, want)
 	}
@@ -595,7 +596,7 @@ func TestSubmitRunIdentityRecordsRejection(t *testing.T) {
 		if err != nil {
 			t.Fatalf("run not recorded: %v", err)
 		}
-		if st.Status != queue.StatusRejected || !strings.Contains(st.Reason, "samples[0].sample_id") ||
+		if st.Status != pipeline.StatusRejected || !strings.Contains(st.Reason, "samples[0].sample_id") ||
 			!strings.Contains(st.Reason, "personal identity number") || strings.Contains(st.Reason, "1212") || len(st.Samples) != 0 {
 			t.Errorf("state: got %+v, want rejected with the identity reason and no samples", st)
 		}
@@ -620,14 +621,14 @@ func TestSubmitRunIdentityRecordsRejection(t *testing.T) {
 	})
 	t.Run("accepted run kept", func(t *testing.T) {
 		f := newFixture(t)
-		accepted := queue.RunState{Lab: "lab1", RunID: "run1", Status: queue.StatusProcessing}
+		accepted := pipeline.RunState{Lab: "lab1", RunID: "run1", Status: pipeline.StatusProcessing}
 		f.runs.runs["lab1/run1"] = accepted
 		resp, _ := f.do(t, http.MethodPost, "/api/v1/runs", bytes.NewReader(body))
 		if resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("status: got %d, want 422", resp.StatusCode)
 		}
-		if st := f.runs.runs["lab1/run1"]; st.Status != queue.StatusProcessing {
-			t.Errorf("state: got %q, want the accepted run left %q", st.Status, queue.StatusProcessing)
+		if st := f.runs.runs["lab1/run1"]; st.Status != pipeline.StatusProcessing {
+			t.Errorf("state: got %q, want the accepted run left %q", st.Status, pipeline.StatusProcessing)
 		}
 	})
 }
@@ -635,11 +636,11 @@ func TestSubmitRunIdentityRecordsRejection(t *testing.T) {
 func TestRuns(t *testing.T) {
 	f := newFixture(t)
 	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	for _, st := range []queue.RunState{
-		{Lab: "lab1", RunID: "run2", Status: queue.StatusDone, Updated: t0,
-			Samples: map[string]queue.SampleState{"S1": {Status: queue.StatusDone, Report: "reports/lab1/run2/S1.json", Attempts: 1, Updated: t0}}},
-		{Lab: "lab1", RunID: "run1", Status: queue.StatusSubmitted, Updated: t0},
-		{Lab: "lab2", RunID: "run1", Status: queue.StatusSubmitted, Updated: t0},
+	for _, st := range []pipeline.RunState{
+		{Lab: "lab1", RunID: "run2", Status: pipeline.StatusDone, Updated: t0,
+			Samples: map[string]pipeline.SampleState{"S1": {Status: pipeline.StatusDone, Report: "reports/lab1/run2/S1.json", Attempts: 1, Updated: t0}}},
+		{Lab: "lab1", RunID: "run1", Status: pipeline.StatusSubmitted, Updated: t0},
+		{Lab: "lab2", RunID: "run1", Status: pipeline.StatusSubmitted, Updated: t0},
 	} {
 		f.runs.runs[st.Lab+"/"+st.RunID] = st
 	}
@@ -648,7 +649,7 @@ func TestRuns(t *testing.T) {
 		wantCode int
 		want     any // decoded answer, or an error code
 	}{
-		{"/api/v1/runs/lab1", 200, runList{Lab: "lab1", Runs: []queue.RunState{f.runs.runs["lab1/run1"], f.runs.runs["lab1/run2"]}}},
+		{"/api/v1/runs/lab1", 200, runList{Lab: "lab1", Runs: []pipeline.RunState{f.runs.runs["lab1/run1"], f.runs.runs["lab1/run2"]}}},
 		{"/api/v1/runs/lab3", 404, CodeNotFound}, // another lab's: not found, whether it exists or not
 		{"/api/v1/runs/lab2", 404, CodeNotFound},
 		{"/api/v1/runs/lab2/run1", 404, CodeNotFound},
@@ -693,9 +694,9 @@ func TestReport(t *testing.T) {
 
 	f := newFixture(t)
 	f.objects.objects["reports/lab1/run1/"+sample+".json"] = golden
-	f.runs.runs["lab1/run1"] = queue.RunState{Lab: "lab1", RunID: "run1", Status: queue.StatusProcessing,
-		Samples: map[string]queue.SampleState{sample: {Status: queue.StatusDone}, "S2": {Status: queue.StatusProcessing}}}
-	f.runs.runs["lab1/run2"] = queue.RunState{Lab: "lab1", RunID: "run2", Status: queue.StatusSubmitted}
+	f.runs.runs["lab1/run1"] = pipeline.RunState{Lab: "lab1", RunID: "run1", Status: pipeline.StatusProcessing,
+		Samples: map[string]pipeline.SampleState{sample: {Status: pipeline.StatusDone}, "S2": {Status: pipeline.StatusProcessing}}}
+	f.runs.runs["lab1/run2"] = pipeline.RunState{Lab: "lab1", RunID: "run2", Status: pipeline.StatusSubmitted}
 
 	base := "/api/v1/runs/lab1/"
 	tests := []struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"github.com/precis-dx/precis/internal/manifest"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -42,7 +43,7 @@ func FuzzFileName(f *testing.F) {
 		if strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
 			t.Fatalf("accepted %q, which is not a plain file name", name)
 		}
-		if err := store.ValidKey(runPrefix("lab1", "run1") + name); err != nil {
+		if err := store.ValidKey(pipeline.RunFileKey("lab1", "run1", name)); err != nil {
 			t.Fatalf("accepted %q, but the store refuses its key: %v", name, err)
 		}
 	})

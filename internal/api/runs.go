@@ -21,6 +21,7 @@ import (
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/fhir"
 	"github.com/precis-dx/precis/internal/manifest"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/store"
@@ -30,9 +31,9 @@ import (
 // follow the manifest's id rule (one subject token: no dots; what a manifest can name, so no
 // file is uploaded under a run id no manifest can submit); file names may hold dots but
 // never start with one, so no name is ".", ".." or hidden, and none holds a slash.
-var idName = regexp.MustCompile(manifest.IDPattern)
+var idName = regexp.MustCompile(pipeline.IDPattern)
 
-const idRule = manifest.IDRule
+const idRule = pipeline.IDRule
 
 // fileSuffixes are the inputs a run may upload: VCFs and their indexes.
 var fileSuffixes = append(append([]string(nil), manifest.VCFSuffixes...), manifest.IndexSuffixes...)
@@ -46,16 +47,6 @@ func contentType(name string) string {
 	default:
 		return "application/octet-stream"
 	}
-}
-
-func runPrefix(lab, run string) string { return "runs/" + lab + "/" + run + "/" }
-
-// ManifestKey is the object key of a run's manifest.
-func ManifestKey(lab, run string) string { return runPrefix(lab, run) + "manifest.json" }
-
-// ReportKey is the object key of a sample's JSON report.
-func ReportKey(lab, run, sample string) string {
-	return "reports/" + lab + "/" + run + "/" + sample + ".json"
 }
 
 // StatusPath is the API path of a run's state.
@@ -103,7 +94,7 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
 	}
 	size := r.ContentLength // -1 when unknown (chunked)
 	body := &countingReader{r: http.MaxBytesReader(w, r.Body, MaxFileBytes)}
-	key := runPrefix(lab, run) + name
+	key := pipeline.RunFileKey(lab, run, name)
 	if err := s.objects.Put(r.Context(), key, body, size, contentType(name)); err != nil {
 		var tooLarge *http.MaxBytesError
 		switch {
@@ -218,7 +209,7 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, CodeMissingFile, "not uploaded: "+listSome(missing, 5))
 		return
 	}
-	mkey := ManifestKey(lab, run)
+	mkey := pipeline.ManifestKey(lab, run)
 	if err := s.objects.Put(ctx, mkey, bytes.NewReader(body), int64(len(body)), "application/json"); err != nil {
 		if noSpace(err) {
 			s.log.ErrorContext(ctx, "store "+mkey, "err", err)
@@ -228,13 +219,13 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 		s.failDependency(w, r, "store "+mkey, err)
 		return
 	}
-	event, err := json.Marshal(queue.RunSubmitted{
-		SchemaVersion: queue.SchemaVersion,
+	event, err := json.Marshal(pipeline.RunSubmitted{
+		SchemaVersion: pipeline.SchemaVersion,
 		Lab:           lab,
 		RunID:         run,
 		ManifestKey:   mkey,
 		SubmittedAt:   s.now().UTC(),
-		Via:           queue.ViaHTTP,
+		Via:           pipeline.ViaHTTP,
 	})
 	if err != nil {
 		s.failDependency(w, r, "encode the run event", err)
@@ -259,12 +250,12 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 func (s *Server) submitted(ctx context.Context, lab, run string) (string, error) {
 	st, err := s.runs.GetRun(ctx, lab, run)
 	switch {
-	case err == nil && st.Status != queue.StatusRejected:
+	case err == nil && st.Status != pipeline.StatusRejected:
 		return "status " + st.Status, nil
 	case err != nil && !errors.Is(err, queue.ErrNotFound):
 		return "", err
 	}
-	_, err = s.objects.Stat(ctx, ManifestKey(lab, run))
+	_, err = s.objects.Stat(ctx, pipeline.ManifestKey(lab, run))
 	switch {
 	case err == nil:
 		return "its manifest is stored", nil
@@ -344,14 +335,14 @@ func (s *Server) recordRejection(ctx context.Context, p auth.Principal, body []b
 	case err != nil:
 		s.log.ErrorContext(ctx, "record rejected run", "lab", id.Lab, "run", id.RunID, "err", err)
 		return
-	case prev.Status != queue.StatusRejected:
+	case prev.Status != pipeline.StatusRejected:
 		s.log.WarnContext(ctx, "refused manifest for an accepted run", "lab", id.Lab, "run", id.RunID)
 		return
 	}
-	st := queue.RunState{
+	st := pipeline.RunState{
 		Lab:     id.Lab,
 		RunID:   id.RunID,
-		Status:  queue.StatusRejected,
+		Status:  pipeline.StatusRejected,
 		Reason:  reason,
 		Updated: s.now().UTC(),
 	}
@@ -362,8 +353,8 @@ func (s *Server) recordRejection(ctx context.Context, p auth.Principal, body []b
 
 // runList is the answer to GET /api/v1/runs/{lab}.
 type runList struct {
-	Lab  string           `json:"lab"`
-	Runs []queue.RunState `json:"runs"`
+	Lab  string              `json:"lab"`
+	Runs []pipeline.RunState `json:"runs"`
 }
 
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
@@ -381,9 +372,9 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if runs == nil {
-		runs = []queue.RunState{}
+		runs = []pipeline.RunState{}
 	}
-	slices.SortFunc(runs, func(a, b queue.RunState) int { return strings.Compare(a.RunID, b.RunID) })
+	slices.SortFunc(runs, func(a, b pipeline.RunState) int { return strings.Compare(a.RunID, b.RunID) })
 	writeJSON(w, http.StatusOK, runList{Lab: lab, Runs: runs})
 }
 
@@ -399,7 +390,7 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 
 // readRun reads a run's state, answering 404 (or the dependency's failure) and returning
 // false when it cannot.
-func (s *Server) readRun(w http.ResponseWriter, r *http.Request, lab, run string) (queue.RunState, bool) {
+func (s *Server) readRun(w http.ResponseWriter, r *http.Request, lab, run string) (pipeline.RunState, bool) {
 	st, err := s.runs.GetRun(r.Context(), lab, run)
 	switch {
 	case errors.Is(err, queue.ErrNotFound):
@@ -423,7 +414,7 @@ type sampleStatus struct {
 	RunID     string `json:"run_id"`
 	SampleID  string `json:"sample_id"`
 	ReportURL string `json:"report_url,omitempty"`
-	queue.SampleState
+	pipeline.SampleState
 }
 
 func (s *Server) getSample(w http.ResponseWriter, r *http.Request) {
@@ -441,7 +432,7 @@ func (s *Server) getSample(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := sampleStatus{Lab: lab, RunID: run, SampleID: sample, SampleState: smp}
-	if smp.Status == queue.StatusDone || smp.Status == queue.StatusFailed {
+	if smp.Status == pipeline.StatusDone || smp.Status == pipeline.StatusFailed {
 		out.ReportURL = StatusPath(lab, run) + "/samples/" + sample + "/report"
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -457,13 +448,13 @@ func (s *Server) checkSample(w http.ResponseWriter, r *http.Request, sample stri
 
 // runsAnswer is the answer to GET /api/v1/runs: every run the token may read.
 type runsAnswer struct {
-	Labs []string         `json:"labs"` // the labs read; every lab's runs for an admin
-	Runs []queue.RunState `json:"runs"`
+	Labs []string            `json:"labs"` // the labs read; every lab's runs for an admin
+	Runs []pipeline.RunState `json:"runs"`
 }
 
 func (s *Server) listReadableRuns(w http.ResponseWriter, r *http.Request) {
 	labs, all := principal(r).ReadableLabs()
-	var runs []queue.RunState
+	var runs []pipeline.RunState
 	if all {
 		rs, err := s.runs.ListRuns(r.Context(), "")
 		if err != nil {
@@ -488,9 +479,9 @@ func (s *Server) listReadableRuns(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if runs == nil {
-		runs = []queue.RunState{}
+		runs = []pipeline.RunState{}
 	}
-	slices.SortFunc(runs, func(a, b queue.RunState) int {
+	slices.SortFunc(runs, func(a, b pipeline.RunState) int {
 		return cmp.Or(strings.Compare(a.Lab, b.Lab), strings.Compare(a.RunID, b.RunID))
 	})
 	writeJSON(w, http.StatusOK, runsAnswer{Labs: labs, Runs: runs})
@@ -521,7 +512,7 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	key := ReportKey(lab, run, sample)
+	key := pipeline.ReportKey(lab, run, sample)
 	rc, err := s.objects.Get(ctx, key)
 	if errors.Is(err, store.ErrNotExist) {
 		s.reportAbsent(w, r, lab, run, sample)

@@ -43,14 +43,7 @@ func (s *Server) createWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sub, err := s.webhooks.Create(r.Context(), req.Lab, req.URL, principal(r).TokenID)
-	switch {
-	case errors.Is(err, webhook.ErrInvalid):
-		s.fail(w, r, http.StatusBadRequest, CodeBadRequest, err.Error())
-		return
-	case errors.Is(err, webhook.ErrExists):
-		s.fail(w, r, http.StatusConflict, CodeConflict, err.Error())
-		return
-	case err != nil:
+	if err != nil { // invalid 400, exists 409
 		s.failDependency(w, r, "store the webhook", err)
 		return
 	}

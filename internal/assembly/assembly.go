@@ -10,10 +10,11 @@
 package assembly
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // Builds.
@@ -22,13 +23,14 @@ const (
 	GRCh38 = "GRCh38"
 )
 
+// Errors, of the kind pipeline.Build.
 var (
 	// ErrUnsupported: the input is on a build Precis does not annotate end to end.
-	ErrUnsupported = errors.New("assembly: genome build not supported")
+	ErrUnsupported = pipeline.New(pipeline.Build, "assembly: genome build not supported")
 	// ErrMismatch: the evidence contradicts itself or the build the user named.
-	ErrMismatch = errors.New("assembly: genome build mismatch")
+	ErrMismatch = pipeline.New(pipeline.Build, "assembly: genome build mismatch")
 	// ErrUndetermined: nothing in the input decides the build and none was named.
-	ErrUndetermined = errors.New("assembly: genome build not determined")
+	ErrUndetermined = pipeline.New(pipeline.Build, "assembly: genome build not determined")
 )
 
 // Evidence is one observation about the genome build of an input, as the report shows it.

@@ -7,37 +7,33 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // Errors.
 var (
-	ErrInvalid  = errors.New("audit: invalid argument")
+	ErrInvalid  = pipeline.New(pipeline.Invalid, "audit: invalid argument")
 	ErrWeakened = errors.New("audit: stream configuration could lose events")
 )
 
 // StreamName is the audit stream; its subjects are precis.audit.{lab} and precis.audit._.
 const StreamName = "PRECIS_AUDIT"
 
-const (
-	subjectPrefix = "precis.audit."
-	noLab         = "_" // subject token of events that name no lab
-)
-
-// labRE is the lab id rule of the queue package: safe as one subject token.
-var labRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+// noLab is the subject token of events that name no lab.
+const noLab = "_"
 
 // streamConfig is the configuration Open creates PRECIS_AUDIT with.
 func streamConfig(replicas int) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Precis audit trail: append-only, never deleted or purged",
-		Subjects:    []string{subjectPrefix + ">"},
+		Subjects:    []string{pipeline.SubjectAudit(">")},
 		Retention:   jetstream.LimitsPolicy,
 		Storage:     jetstream.FileStorage,
 		Replicas:    replicas,
@@ -69,7 +65,7 @@ func Weaknesses(c jetstream.StreamConfig) []string {
 	add(c.MaxMsgsPerSubject > 0 && !c.DiscardNewPerSubject, "a per-subject limit drops the oldest events of a lab")
 	add(c.AllowMsgTTL, "per-message TTLs are allowed")
 	add(c.SubjectDeleteMarkerTTL > 0, "subject delete markers are set")
-	add(!slices.Contains(c.Subjects, subjectPrefix+">"), "subjects do not include "+subjectPrefix+">")
+	add(!slices.Contains(c.Subjects, pipeline.SubjectAudit(">")), "subjects do not include "+pipeline.SubjectAudit(">"))
 	return w
 }
 
@@ -124,12 +120,12 @@ func check(c jetstream.StreamConfig) error {
 // subject returns the subject of a lab's events, precis.audit._ for no lab.
 func subject(lab string) (string, error) {
 	if lab == "" {
-		return subjectPrefix + noLab, nil
+		return pipeline.SubjectAudit(noLab), nil
 	}
-	if lab == noLab || !labRE.MatchString(lab) {
+	if lab == noLab || !pipeline.ValidToken(lab) {
 		return "", fmt.Errorf("%w: lab %q: want 1-128 of [A-Za-z0-9_-], not %q", ErrInvalid, lab, noLab)
 	}
-	return subjectPrefix + lab, nil
+	return pipeline.SubjectAudit(lab), nil
 }
 
 // Record appends e to the trail and returns once the server has acknowledged storing
@@ -206,7 +202,7 @@ const fetchBatch = 256
 // newest f.Limit of them. It reads the lab's subject from f.Since on (the stream's own
 // time stamps, which are never earlier than At); a body that does not decode is skipped.
 func (l *Log) Query(ctx context.Context, f Filter) ([]Event, error) {
-	subj := subjectPrefix + ">"
+	subj := pipeline.SubjectAudit(">")
 	if f.Lab != "" {
 		var err error
 		if subj, err = subject(f.Lab); err != nil {

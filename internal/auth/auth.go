@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // Bucket is the KV bucket that holds the tokens, keyed token.{id}.
@@ -47,7 +49,7 @@ const (
 // unknown, wrong secret, revoked) on purpose: the caller learns nothing about which.
 var (
 	ErrUnauthenticated = errors.New("auth: missing or invalid token")
-	ErrInvalid         = errors.New("auth: invalid token request")
+	ErrInvalid         = pipeline.New(pipeline.Invalid, "auth: invalid token request")
 )
 
 // tokenRE is the shape of a token: precis_{16 hex id}_{64 hex secret}.

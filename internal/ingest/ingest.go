@@ -17,6 +17,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/metrics"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/store"
 )
@@ -25,8 +26,8 @@ import (
 type Runs interface {
 	SubmitRun(ctx context.Context, lab, runID string, body []byte) error
 	PublishJob(ctx context.Context, lab, runID, sampleID string, body []byte) error
-	GetRun(ctx context.Context, lab, runID string) (queue.RunState, error)
-	PutRun(ctx context.Context, st queue.RunState) error
+	GetRun(ctx context.Context, lab, runID string) (pipeline.RunState, error)
+	PutRun(ctx context.Context, st pipeline.RunState) error
 }
 
 // Ingest handles submitted runs and bucket notifications. Safe for concurrent use.
@@ -37,13 +38,10 @@ type Ingest struct {
 	Log     *slog.Logger
 }
 
-// ManifestKey is the object key of a run's manifest.
-func ManifestKey(lab, runID string) string { return "runs/" + lab + "/" + runID + "/manifest.json" }
-
 // Submit publishes a run for processing; via says how it came in (s3, cli, http).
 func Submit(ctx context.Context, runs Runs, lab, runID, via string) error {
-	body, err := json.Marshal(queue.RunSubmitted{SchemaVersion: queue.SchemaVersion, Lab: lab, RunID: runID,
-		ManifestKey: ManifestKey(lab, runID), SubmittedAt: time.Now().UTC(), Via: via})
+	body, err := json.Marshal(pipeline.RunSubmitted{SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: runID,
+		ManifestKey: pipeline.ManifestKey(lab, runID), SubmittedAt: time.Now().UTC(), Via: via})
 	if err != nil {
 		return err
 	}
@@ -52,14 +50,14 @@ func Submit(ctx context.Context, runs Runs, lab, runID, via string) error {
 
 // HandleRun processes one precis.run.submitted message.
 func (in *Ingest) HandleRun(ctx context.Context, m queue.Msg) error {
-	var sub queue.RunSubmitted
-	if err := queue.Decode(m.Data, &sub); err != nil {
+	var sub pipeline.RunSubmitted
+	if err := pipeline.Decode(m.Data, &sub); err != nil {
 		return fmt.Errorf("run message on %s: %w", m.Subject, err)
 	}
 	log := in.Log.With("lab", sub.Lab, "run", sub.RunID, "via", sub.Via)
 	key := sub.ManifestKey
 	if key == "" {
-		key = ManifestKey(sub.Lab, sub.RunID)
+		key = pipeline.ManifestKey(sub.Lab, sub.RunID)
 	}
 	rc, err := in.Objects.Get(ctx, key)
 	if errors.Is(err, store.ErrNotExist) {
@@ -86,15 +84,15 @@ func (in *Ingest) HandleRun(ctx context.Context, m queue.Msg) error {
 		return fmt.Errorf("read state of run %s: %w", sub.RunID, err)
 	}
 	if errors.Is(err, queue.ErrNotFound) || st.Samples == nil {
-		st = queue.RunState{Lab: sub.Lab, RunID: sub.RunID, Samples: map[string]queue.SampleState{}}
+		st = pipeline.RunState{Lab: sub.Lab, RunID: sub.RunID, Samples: map[string]pipeline.SampleState{}}
 	}
-	if st.Status == "" || st.Status == "rejected" {
-		st.Status = "submitted"
+	if st.Status == "" || st.Status == pipeline.StatusRejected {
+		st.Status = pipeline.StatusSubmitted
 	}
 	now := time.Now().UTC()
 	for _, s := range man.Samples {
 		if _, ok := st.Samples[s.ID]; !ok {
-			st.Samples[s.ID] = queue.SampleState{Status: "submitted", Updated: now}
+			st.Samples[s.ID] = pipeline.SampleState{Status: pipeline.StatusSubmitted, Updated: now}
 		}
 	}
 	st.Reason, st.Updated = "", now
@@ -102,10 +100,10 @@ func (in *Ingest) HandleRun(ctx context.Context, m queue.Msg) error {
 		return fmt.Errorf("record run %s: %w", sub.RunID, err)
 	}
 	for _, s := range man.Samples {
-		job, err := json.Marshal(queue.Job{SchemaVersion: queue.SchemaVersion, Lab: man.Lab, RunID: man.RunID, SampleID: s.ID,
+		job, err := json.Marshal(pipeline.Job{SchemaVersion: pipeline.SchemaVersion, Lab: man.Lab, RunID: man.RunID, SampleID: s.ID,
 			VCFKey: s.VCF, IndexKey: s.Index, VCFSample: s.VCFSample, CallableKey: s.Callable, Specimen: s.Specimen, Panels: s.Panels, ManifestKey: key})
 		if err != nil {
-			return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
+			return fmt.Errorf("%w: %v", pipeline.ErrPermanent, err)
 		}
 		if err := in.Runs.PublishJob(ctx, man.Lab, man.RunID, s.ID, job); err != nil {
 			return fmt.Errorf("publish job %s: %w", s.ID, err) // retried; jobs already published are deduped
@@ -117,14 +115,14 @@ func (in *Ingest) HandleRun(ctx context.Context, m queue.Msg) error {
 }
 
 // reject records the run as rejected with the reason and gives the message up.
-func (in *Ingest) reject(ctx context.Context, sub queue.RunSubmitted, reason string) error {
+func (in *Ingest) reject(ctx context.Context, sub pipeline.RunSubmitted, reason string) error {
 	in.Metrics.RunsIngested.WithLabelValues("rejected").Inc()
-	st := queue.RunState{Lab: sub.Lab, RunID: sub.RunID, Status: "rejected", Reason: reason, Samples: map[string]queue.SampleState{}, Updated: time.Now().UTC()}
+	st := pipeline.RunState{Lab: sub.Lab, RunID: sub.RunID, Status: pipeline.StatusRejected, Reason: reason, Samples: map[string]pipeline.SampleState{}, Updated: time.Now().UTC()}
 	if err := in.Runs.PutRun(ctx, st); err != nil {
 		return fmt.Errorf("record rejected run %s: %w", sub.RunID, err)
 	}
 	in.Log.Warn("run rejected", "lab", sub.Lab, "run", sub.RunID, "reason", reason)
-	return fmt.Errorf("%w: run %s rejected: %s", queue.ErrPermanent, sub.RunID, reason)
+	return fmt.Errorf("%w: run %s rejected: %s", pipeline.ErrPermanent, sub.RunID, reason)
 }
 
 // s3Event is the part of a MinIO (S3) bucket notification that ingest reads.
@@ -144,7 +142,7 @@ type s3Event struct {
 func (in *Ingest) HandleS3Event(ctx context.Context, m queue.Msg) error {
 	var ev s3Event
 	if err := json.Unmarshal(m.Data, &ev); err != nil {
-		return fmt.Errorf("%w: bucket notification is not JSON: %v", queue.ErrPermanent, err)
+		return fmt.Errorf("%w: bucket notification is not JSON: %v", pipeline.ErrPermanent, err)
 	}
 	for _, r := range ev.Records {
 		if !strings.HasPrefix(r.EventName, "s3:ObjectCreated:") && !strings.HasPrefix(r.EventName, "ObjectCreated:") {
@@ -154,23 +152,14 @@ func (in *Ingest) HandleS3Event(ctx context.Context, m queue.Msg) error {
 		if err != nil {
 			continue
 		}
-		lab, runID, ok := manifestPath(key)
-		if !ok {
+		k, ok := pipeline.ParseKey(key)
+		if !ok || k.Type != pipeline.KeyManifest {
 			continue
 		}
-		if err := Submit(ctx, in.Runs, lab, runID, "s3"); err != nil {
-			return fmt.Errorf("submit run %s from bucket notification: %w", runID, err)
+		if err := Submit(ctx, in.Runs, k.Lab, k.Run, pipeline.ViaS3); err != nil {
+			return fmt.Errorf("submit run %s from bucket notification: %w", k.Run, err)
 		}
-		in.Log.Info("run submitted by bucket notification", "lab", lab, "run", runID)
+		in.Log.Info("run submitted by bucket notification", "lab", k.Lab, "run", k.Run)
 	}
 	return nil
-}
-
-// manifestPath matches runs/{lab}/{run}/manifest.json.
-func manifestPath(key string) (lab, runID string, ok bool) {
-	parts := strings.Split(key, "/")
-	if len(parts) != 4 || parts[0] != "runs" || parts[3] != "manifest.json" || parts[1] == "" || parts[2] == "" {
-		return "", "", false
-	}
-	return parts[1], parts[2], true
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/precis-dx/precis/internal/metrics"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 )
 
@@ -19,8 +20,8 @@ type submitted struct {
 }
 
 func (s *submitted) SubmitRun(_ context.Context, lab, runID string, body []byte) error {
-	var sub queue.RunSubmitted
-	if err := queue.Decode(body, &sub); err != nil {
+	var sub pipeline.RunSubmitted
+	if err := pipeline.Decode(body, &sub); err != nil {
 		return err
 	}
 	s.runs = append(s.runs, lab+"/"+runID+" via "+sub.Via)

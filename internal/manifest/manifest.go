@@ -10,13 +10,14 @@ package manifest
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // SchemaVersion is the manifest schema version this package writes and reads (the major
@@ -58,8 +59,8 @@ type Sample struct {
 }
 
 var (
-	// ErrInvalid is wrapped by every error that refuses a manifest.
-	ErrInvalid = errors.New("manifest: invalid")
+	// ErrInvalid is wrapped by every error that refuses a manifest. Kind pipeline.Invalid.
+	ErrInvalid = pipeline.New(pipeline.Invalid, "manifest: invalid")
 	// ErrIdentity refuses a manifest holding what looks like a personal identity number.
 	// It wraps ErrInvalid.
 	ErrIdentity = fmt.Errorf("%w: personal identity number", ErrInvalid)
@@ -109,20 +110,7 @@ func identity(field, value string) *Error {
 	}
 }
 
-// IDPattern is the form of run, lab and sample ids: they become parts of object keys and
-// NATS subject and KV key tokens, where a dot would split a token (internal/queue). Every
-// place that takes an id (the API's paths, the web pages) holds it to this rule, so no id
-// is accepted there that no manifest can use.
-const IDPattern = `^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`
-
-// IDRule says IDPattern in words, for messages.
-const IDRule = "want 1 to 64 letters, digits, '_' or '-', starting with a letter or digit"
-
-// ValidID reports whether id is a valid run, lab or sample id (IDPattern).
-func ValidID(id string) bool { return idRE.MatchString(id) }
-
 var (
-	idRE = regexp.MustCompile(IDPattern)
 	// Object names under runs/{lab}/{run}/; no subfolders.
 	fileRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$`)
 	drugRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ()+./-]{0,63}$`)
@@ -227,8 +215,8 @@ func checkID(field, v string) error {
 	if v == "" {
 		return invalid(field, "required")
 	}
-	if !idRE.MatchString(v) {
-		return invalid(field, "%q: %s (no dots: ids become NATS subject tokens)", v, IDRule)
+	if !pipeline.ValidID(v) {
+		return invalid(field, "%q: %s (no dots: ids become NATS subject tokens)", v, pipeline.IDRule)
 	}
 	return nil
 }
@@ -268,7 +256,7 @@ func (m *Manifest) checkSample(p string, s *Sample) error {
 	if err := checkID(p+".sample_id", s.ID); err != nil {
 		return err
 	}
-	prefix := RunPrefix(m.Lab, m.RunID)
+	prefix := pipeline.RunPrefix(m.Lab, m.RunID)
 	if s.VCF == "" {
 		return invalid(p+".vcf", "required: the object key of the sample's VCF under %s", prefix)
 	}
@@ -379,7 +367,7 @@ type Input struct {
 // Inputs returns the distinct files the manifest names, in manifest order (a multi-sample VCF
 // named by several samples comes once). Validate has checked every key.
 func (m *Manifest) Inputs() []Input {
-	prefix := RunPrefix(m.Lab, m.RunID)
+	prefix := pipeline.RunPrefix(m.Lab, m.RunID)
 	var out []Input
 	seen := map[string]bool{}
 	for _, s := range m.Samples {
@@ -392,26 +380,4 @@ func (m *Manifest) Inputs() []Input {
 		}
 	}
 	return out
-}
-
-// RunPrefix returns the folder of a run's objects: runs/{lab}/{run}/.
-func RunPrefix(lab, run string) string { return "runs/" + lab + "/" + run + "/" }
-
-// Key returns the object key of a run's manifest: runs/{lab}/{run}/manifest.json.
-func Key(lab, run string) string { return RunPrefix(lab, run) + "manifest.json" }
-
-// ReportKey returns the object key of a sample's report: reports/{lab}/{run}/{sample}.json.
-func ReportKey(lab, run, sample string) string {
-	return "reports/" + lab + "/" + run + "/" + sample + ".json"
-}
-
-// SplitKey returns the lab and run of a manifest key runs/{lab}/{run}/manifest.json, with
-// ok false for any other key.
-func SplitKey(key string) (lab, run string, ok bool) {
-	parts := strings.Split(key, "/")
-	if len(parts) != 4 || parts[0] != "runs" || parts[3] != "manifest.json" ||
-		!idRE.MatchString(parts[1]) || !idRE.MatchString(parts[2]) {
-		return "", "", false
-	}
-	return parts[1], parts[2], true
 }

@@ -376,30 +376,3 @@ func TestValidateChecksEveryStringField(t *testing.T) {
 		})
 	}
 }
-
-func TestKeys(t *testing.T) {
-	if got, want := Key("lab1", "run1"), "runs/lab1/run1/manifest.json"; got != want {
-		t.Errorf("Key: got %q, want %q", got, want)
-	}
-	if got, want := ReportKey("lab1", "run1", "S001"), "reports/lab1/run1/S001.json"; got != want {
-		t.Errorf("ReportKey: got %q, want %q", got, want)
-	}
-	tests := []struct {
-		key       string
-		lab, run  string
-		wantSplit bool
-	}{
-		{"runs/lab1/run1/manifest.json", "lab1", "run1", true},
-		{"runs/lab1/run1/S001.vcf", "", "", false},
-		{"runs/lab1/manifest.json", "", "", false},
-		{"runs/la b/run1/manifest.json", "", "", false},
-		{"reports/lab1/run1/manifest.json", "", "", false},
-		{"x/runs/lab1/run1/manifest.json", "", "", false},
-	}
-	for _, tt := range tests {
-		lab, run, ok := SplitKey(tt.key)
-		if lab != tt.lab || run != tt.run || ok != tt.wantSplit {
-			t.Errorf("SplitKey(%q): got %q, %q, %v; want %q, %q, %v", tt.key, lab, run, ok, tt.lab, tt.run, tt.wantSplit)
-		}
-	}
-}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // MaxSize is the largest manifest accepted, in bytes: a thousand samples take about 500 kB.
@@ -65,14 +67,14 @@ func Parse(r io.Reader, name string) (*Manifest, error) {
 		}
 		return nil, err
 	}
-	if lab, run, ok := SplitKey(name); ok {
+	if k, ok := pipeline.ParseKey(name); ok && k.Type == pipeline.KeyManifest {
 		switch {
-		case m.Lab != lab:
+		case m.Lab != k.Lab:
 			return nil, &Error{Name: name, Line: w.line("lab"), Field: "lab", Kind: ErrInvalid,
-				Msg: fmt.Sprintf("%q, but the manifest is stored under lab %q", m.Lab, lab)}
-		case m.RunID != run:
+				Msg: fmt.Sprintf("%q, but the manifest is stored under lab %q", m.Lab, k.Lab)}
+		case m.RunID != k.Run:
 			return nil, &Error{Name: name, Line: w.line("run_id"), Field: "run_id", Kind: ErrInvalid,
-				Msg: fmt.Sprintf("%q, but the manifest is stored under run %q", m.RunID, run)}
+				Msg: fmt.Sprintf("%q, but the manifest is stored under run %q", m.RunID, k.Run)}
 		}
 	}
 	for i := range m.Samples {

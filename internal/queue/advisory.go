@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // advisoryMaxDeliveries is the subject prefix of the server's max-deliveries advisory
@@ -84,21 +86,21 @@ func (q *Queue) giveUp(ctx context.Context, adv maxDeliveriesAdvisory) error {
 	}
 	reason := fmt.Sprintf("given up after %d deliveries, none of them settled: the process handling it died or "+
 		"stopped answering each time (AckWait %s)", adv.Deliveries, q.cfg.JobAckWait)
-	body, err := json.Marshal(Dead{SchemaVersion: SchemaVersion, Kind: kind, Subject: raw.Subject, Reason: reason,
-		Delivered: int(adv.Deliveries), Data: deadData(raw.Data)})
+	body, err := json.Marshal(pipeline.Dead{SchemaVersion: pipeline.SchemaVersion, Kind: kind, Subject: raw.Subject, Reason: reason,
+		Delivered: int(adv.Deliveries), Data: pipeline.DeadData(raw.Data)})
 	if err != nil {
 		return err
 	}
 	id := "dead:" + adv.Stream + ":" + strconv.FormatUint(adv.StreamSeq, 10)
-	if err := q.publish(ctx, StreamEvents, SubjectDead(kind), id, body); err != nil {
+	if err := q.publish(ctx, StreamEvents, pipeline.SubjectDead(kind), id, body); err != nil {
 		return err
 	}
 	if kind == "job" {
-		var job Job
-		if err := Decode(raw.Data, &job); err == nil {
-			err := q.UpdateSample(ctx, job.Lab, job.RunID, job.SampleID, func(s *SampleState) {
-				if s.Status != StatusDone {
-					s.Status, s.Reason = StatusFailed, reason
+		var job pipeline.Job
+		if err := pipeline.Decode(raw.Data, &job); err == nil {
+			err := q.UpdateSample(ctx, job.Lab, job.RunID, job.SampleID, func(s *pipeline.SampleState) {
+				if s.Status != pipeline.StatusDone {
+					s.Status, s.Reason = pipeline.StatusFailed, reason
 				}
 			})
 			if err != nil && !errors.Is(err, ErrNotFound) {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // TestWatchMaxDeliveries: a job whose every delivery is lost (the worker dies, nothing is
@@ -19,11 +21,11 @@ func TestWatchMaxDeliveries(t *testing.T) {
 	cfg := testConfig()
 	cfg.JobAckWait, cfg.MaxDeliver = 300*time.Millisecond, 2
 	q, e := newQueue(t, cfg)
-	if err := q.PutRun(ctx, RunState{Lab: "lab1", RunID: "R1", Status: StatusProcessing,
-		Samples: map[string]SampleState{"S1": {Status: StatusProcessing}}}); err != nil {
+	if err := q.PutRun(ctx, pipeline.RunState{Lab: "lab1", RunID: "R1", Status: pipeline.StatusProcessing,
+		Samples: map[string]pipeline.SampleState{"S1": {Status: pipeline.StatusProcessing}}}); err != nil {
 		t.Fatal(err)
 	}
-	job, _ := json.Marshal(Job{SchemaVersion: SchemaVersion, Lab: "lab1", RunID: "R1", SampleID: "S1",
+	job, _ := json.Marshal(pipeline.Job{SchemaVersion: pipeline.SchemaVersion, Lab: "lab1", RunID: "R1", SampleID: "S1",
 		VCFKey: "runs/lab1/R1/s1.vcf", Specimen: "germline", Panels: []string{"dpyd"}, ManifestKey: "runs/lab1/R1/manifest.json"})
 	if err := q.PublishJob(ctx, "lab1", "R1", "S1", job); err != nil {
 		t.Fatal(err)
@@ -75,11 +77,11 @@ func TestWatchMaxDeliveries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := st.Samples["S1"]; s.Status == StatusFailed {
+		if s := st.Samples["S1"]; s.Status == pipeline.StatusFailed {
 			if !strings.Contains(s.Reason, "2 deliveries") {
 				t.Errorf("reason %q", s.Reason)
 			}
-			if st.Status != StatusFailed {
+			if st.Status != pipeline.StatusFailed {
 				t.Errorf("run status %q, want failed", st.Status)
 			}
 			break
@@ -95,7 +97,7 @@ func TestWatchMaxDeliveries(t *testing.T) {
 	if got := consumerInfo(t, q).Delivered.Consumer; got != 2 {
 		t.Errorf("server delivered the job %d times, want MaxDeliver 2", got)
 	}
-	c, err := q.js.OrderedConsumer(ctx, StreamEvents, jetstream.OrderedConsumerConfig{FilterSubjects: []string{SubjectDead("job")}})
+	c, err := q.js.OrderedConsumer(ctx, StreamEvents, jetstream.OrderedConsumerConfig{FilterSubjects: []string{pipeline.SubjectDead("job")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +105,7 @@ func TestWatchMaxDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no dead letter: %v", err)
 	}
-	var d Dead
+	var d pipeline.Dead
 	if err := json.Unmarshal(m.Data(), &d); err != nil || d.Delivered != 2 || d.Kind != "job" || !strings.Contains(string(d.Data), `"sample_id":"S1"`) {
 		t.Errorf("dead letter %+v (%v)", d, err)
 	}

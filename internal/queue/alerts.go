@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // Alert is a PGx alert as the result service reads it back from PRECIS_EVENTS: the message
@@ -15,7 +17,7 @@ import (
 type Alert struct {
 	Seq  uint64    `json:"seq"`
 	Time time.Time `json:"time"`
-	PGxAlert
+	pipeline.PGxAlert
 }
 
 // JetStream returns the JetStream context, for packages that keep their own streams and
@@ -28,7 +30,7 @@ func (q *Queue) Replicas() int { return q.cfg.Replicas }
 // alertSubjects returns the subjects of the labs' alerts, or every lab's when all.
 func alertSubjects(labs []string, all bool) ([]string, error) {
 	if all {
-		return []string{prefixAlertPGx + ">"}, nil
+		return []string{pipeline.SubjectAlertPGx(">")}, nil
 	}
 	if len(labs) == 0 {
 		return nil, nil
@@ -38,7 +40,7 @@ func alertSubjects(labs []string, all bool) ([]string, error) {
 		if err := validID("lab", l); err != nil {
 			return nil, err
 		}
-		subs = append(subs, SubjectAlertPGx(l))
+		subs = append(subs, pipeline.SubjectAlertPGx(l))
 	}
 	return subs, nil
 }
@@ -57,7 +59,7 @@ func (q *Queue) Alerts(ctx context.Context, labs []string, all bool, since time.
 	}
 	cons, err := q.js.OrderedConsumer(ctx, StreamEvents, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("queue: alerts: %w", err)
+		return nil, Kinded(fmt.Errorf("queue: alerts: %w", err))
 	}
 	info := cons.CachedInfo()
 	pending := info.NumPending
@@ -65,7 +67,7 @@ func (q *Queue) Alerts(ctx context.Context, labs []string, all bool, since time.
 	for pending > 0 {
 		batch, err := cons.Fetch(int(min(pending, 500)), jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
-			return nil, fmt.Errorf("queue: alerts: %w", err)
+			return nil, Kinded(fmt.Errorf("queue: alerts: %w", err))
 		}
 		n := 0
 		for m := range batch.Messages() {
@@ -75,8 +77,8 @@ func (q *Queue) Alerts(ctx context.Context, labs []string, all bool, since time.
 				continue
 			}
 			pending = meta.NumPending
-			var a PGxAlert
-			if Decode(m.Data(), &a) != nil {
+			var a pipeline.PGxAlert
+			if pipeline.Decode(m.Data(), &a) != nil {
 				continue
 			}
 			out = append(out, Alert{Seq: meta.Sequence.Stream, Time: meta.Timestamp.UTC(), PGxAlert: a})
@@ -85,7 +87,7 @@ func (q *Queue) Alerts(ctx context.Context, labs []string, all bool, since time.
 			}
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("queue: alerts: %w", err)
+			return nil, Kinded(fmt.Errorf("queue: alerts: %w", err))
 		}
 		if n == 0 {
 			break // nothing arrived within the wait: what is stored has been read
@@ -113,15 +115,15 @@ func (q *Queue) WatchAlerts(ctx context.Context, labs []string, all bool) (<-cha
 	cons, err := q.js.OrderedConsumer(ctx, StreamEvents, jetstream.OrderedConsumerConfig{
 		FilterSubjects: subs, DeliverPolicy: jetstream.DeliverNewPolicy})
 	if err != nil {
-		return nil, fmt.Errorf("queue: watch alerts: %w", err)
+		return nil, Kinded(fmt.Errorf("queue: watch alerts: %w", err))
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		meta, err := m.Metadata()
 		if err != nil {
 			return
 		}
-		var a PGxAlert
-		if Decode(m.Data(), &a) != nil {
+		var a pipeline.PGxAlert
+		if pipeline.Decode(m.Data(), &a) != nil {
 			return
 		}
 		select {
@@ -131,7 +133,7 @@ func (q *Queue) WatchAlerts(ctx context.Context, labs []string, all bool) (<-cha
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("queue: watch alerts: %w", err)
+		return nil, Kinded(fmt.Errorf("queue: watch alerts: %w", err))
 	}
 	go func() {
 		<-ctx.Done()

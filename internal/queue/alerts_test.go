@@ -7,18 +7,20 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 func publishAlert(t *testing.T, q *Queue, lab, sample string) {
 	t.Helper()
 	score := 1.0
-	b, err := json.Marshal(PGxAlert{SchemaVersion: SchemaVersion, Lab: lab, RunID: "r1", SampleID: sample, Gene: "DPYD",
+	b, err := json.Marshal(pipeline.PGxAlert{SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: "r1", SampleID: sample, Gene: "DPYD",
 		Phenotype: "Intermediate Metabolizer", ActivityScore: &score, Severity: "high",
 		Message: "reduce the starting dose by 50%", ReportKey: "reports/" + lab + "/r1/" + sample + ".json"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := q.PublishEvent(context.Background(), SubjectAlertPGx(lab), "alert:"+lab+":"+sample, b); err != nil {
+	if err := q.PublishEvent(context.Background(), pipeline.SubjectAlertPGx(lab), "alert:"+lab+":"+sample, b); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -39,7 +41,7 @@ func TestAlerts(t *testing.T) {
 		publishAlert(t, q, "lab-b", fmt.Sprintf("B%d", i))
 	}
 	// A report.ready event on the same stream is not an alert.
-	if err := q.PublishEvent(ctx, SubjectReportReady("lab-a"), "ready:x", []byte(`{}`)); err != nil {
+	if err := q.PublishEvent(ctx, pipeline.SubjectReportReady("lab-a"), "ready:x", []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

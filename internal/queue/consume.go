@@ -14,6 +14,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // Msg is one delivered message as a handler sees it. The consumer settles
@@ -41,12 +43,13 @@ type Msg struct {
 	Stopping <-chan struct{}
 }
 
-// Handler processes one message. nil acknowledges it; an error wrapping
-// ErrPermanent dead-letters it; an error wrapping ErrReleased hands it back
-// unfinished, to be redelivered at once; any other error retries it after a
-// backoff until MaxDeliver. A handler must return soon after its ctx is
-// cancelled. A handler run by several Consume goroutines, or by one with
-// Concurrency above 1, must be safe for concurrent use.
+// Handler processes one message. nil acknowledges it; an error of a final
+// kind (pipeline.Invalid, Build or Permanent: wrap pipeline.ErrPermanent)
+// dead-letters it; an error wrapping ErrReleased hands it back unfinished, to
+// be redelivered at once; any other error retries it after a backoff until
+// MaxDeliver. A handler must return soon after its ctx is cancelled. A
+// handler run by several Consume goroutines, or by one with Concurrency above
+// 1, must be safe for concurrent use.
 type Handler func(ctx context.Context, m Msg) error
 
 // ErrReleased is what a handler wraps to hand its message back unfinished
@@ -160,7 +163,7 @@ func (q *Queue) consumer(cons jetstream.Consumer, kind string, handle Handler, o
 	switch {
 	case handle == nil:
 		return nil, fmt.Errorf("%w: nil handler", ErrInvalid)
-	case cons == nil || !kindRE.MatchString(kind):
+	case cons == nil || !pipeline.ValidDeadKind(kind):
 		return nil, fmt.Errorf("%w: consume %q: no consumer or an invalid kind", ErrInvalid, kind)
 	case o.Concurrency < 0 || o.ShutdownGrace < 0 || o.PollWait < 0 || slices.ContainsFunc(o.Backoff, func(d time.Duration) bool { return d < 0 }):
 		return nil, fmt.Errorf("%w: consume %s: negative option", ErrInvalid, kind)
@@ -325,13 +328,15 @@ type outcome struct {
 }
 
 // decide is the one place that turns a handler's result into ack, retry or
-// give up. delivered is 1-based; backoff is indexed by delivered-1 and its
-// last entry repeats.
+// give up, from the error's kind (package pipeline): Invalid, Build and
+// Permanent are given up at once; Transient, Conflict, NotExist and errors
+// of no known kind (Other) are retried until maxDeliver. delivered is
+// 1-based; backoff is indexed by delivered-1 and its last entry repeats.
 func decide(err error, delivered, maxDeliver int, backoff []time.Duration) outcome {
 	switch {
 	case err == nil:
 		return outcome{action: actAck}
-	case errors.Is(err, ErrPermanent):
+	case pipeline.KindOf(err).Final():
 		return outcome{action: actDead, reason: err.Error()}
 	case delivered >= maxDeliver:
 		return outcome{action: actDead, reason: fmt.Sprintf("gave up after %d deliveries: %v", delivered, err)}
@@ -380,13 +385,13 @@ func (q *Queue) settle(jm jetstream.Msg, kind string, delivered int, o outcome, 
 }
 
 func (q *Queue) deadLetter(jm jetstream.Msg, kind string, delivered int, reason string) error {
-	body, err := json.Marshal(Dead{
-		SchemaVersion: SchemaVersion,
+	body, err := json.Marshal(pipeline.Dead{
+		SchemaVersion: pipeline.SchemaVersion,
 		Kind:          kind,
 		Subject:       jm.Subject(),
 		Reason:        reason,
 		Delivered:     delivered,
-		Data:          deadData(jm.Data()),
+		Data:          pipeline.DeadData(jm.Data()),
 	})
 	if err != nil {
 		return fmt.Errorf("queue: marshal dead letter: %w", err)
@@ -399,7 +404,7 @@ func (q *Queue) deadLetter(jm jetstream.Msg, kind string, delivered int, reason 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return q.publish(ctx, StreamEvents, SubjectDead(kind), id, body)
+	return q.publish(ctx, StreamEvents, pipeline.SubjectDead(kind), id, body)
 }
 
 // truncate shortens s to at most n bytes without splitting a character.

@@ -12,12 +12,19 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/precis-dx/precis/internal/pipeline"
+	"github.com/precis-dx/precis/internal/pipeline/pipelinetest"
+	"github.com/precis-dx/precis/internal/store"
 )
 
 func TestDecide(t *testing.T) {
 	backoff := []time.Duration{time.Second, 5 * time.Second, 30 * time.Second}
 	transient := errors.New("store: connection reset")
-	permanent := fmt.Errorf("%w: manifest lists no VCF for sample S1", ErrPermanent)
+	permanent := fmt.Errorf("%w: manifest lists no VCF for sample S1", pipeline.ErrPermanent)
+	invalidKey := fmt.Errorf("get runs/lab1/run1/a//b: %w: empty segment", store.ErrInvalidKey)
+	notExist := fmt.Errorf("get runs/lab1/run1/S1.vcf: %w", store.ErrNotExist)
+	buildErr := pipeline.Errorf(pipeline.Build, "S1.vcf: genome build GRCh37 not supported")
+	kindedTransient := pipeline.Wrap(pipeline.Transient, errors.New("publish: no responders"))
 	for _, tc := range []struct {
 		name      string
 		err       error
@@ -32,8 +39,17 @@ func TestDecide(t *testing.T) {
 		{"transient, last delivery", transient, 5, outcome{actDead, 0, "gave up after 5 deliveries: " + transient.Error()}},
 		{"permanent", permanent, 1, outcome{actDead, 0, permanent.Error()}},
 		{"permanent wrapped again", fmt.Errorf("job S1: %w", permanent), 2, outcome{actDead, 0, "job S1: " + permanent.Error()}},
-		{"malformed is permanent", Decode([]byte("{"), &Job{}), 1, outcome{actDead, 0, Decode([]byte("{"), &Job{}).Error()}},
+		{"malformed is permanent", pipeline.Decode([]byte("{"), &pipeline.Job{}), 1, outcome{actDead, 0, pipeline.Decode([]byte("{"), &pipeline.Job{}).Error()}},
 		{"context canceled is transient", context.Canceled, 1, outcome{actRetry, time.Second, context.Canceled.Error()}},
+		// By kind (package pipeline); issue 13: a store ErrInvalidKey was retried MaxDeliver times.
+		{"store invalid key is final", invalidKey, 1, outcome{actDead, 0, invalidKey.Error()}},
+		{"invalid argument is final", fmt.Errorf("publish: %w", ErrInvalid), 1, outcome{actDead, 0, "publish: " + ErrInvalid.Error()}},
+		{"build is final", buildErr, 1, outcome{actDead, 0, buildErr.Error()}},
+		{"missing object is retried", notExist, 1, outcome{actRetry, time.Second, notExist.Error()}},
+		{"conflict is retried", ErrConflict, 2, outcome{actRetry, 5 * time.Second, ErrConflict.Error()}},
+		{"transient kind is retried", kindedTransient, 1, outcome{actRetry, time.Second, kindedTransient.Error()}},
+		{"deadline is retried", context.DeadlineExceeded, 1, outcome{actRetry, time.Second, context.DeadlineExceeded.Error()}},
+		{"missing object, last delivery", notExist, 5, outcome{actDead, 0, "gave up after 5 deliveries: " + notExist.Error()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := decide(tc.err, tc.delivered, 5, backoff); got != tc.want {
@@ -73,7 +89,7 @@ func TestWorkQueueTwoConsumers(t *testing.T) {
 			select {
 			case <-shared:
 			case <-time.After(10 * time.Second):
-				return fmt.Errorf("%w: the other connection got no job", ErrPermanent)
+				return fmt.Errorf("%w: the other connection got no job", pipeline.ErrPermanent)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -194,19 +210,19 @@ func TestTransientErrorRetriedWithBackoff(t *testing.T) {
 }
 
 // lastDead waits for the last precis.dead.{kind} message and decodes it.
-func lastDead(t *testing.T, q *Queue, kind string) Dead {
+func lastDead(t *testing.T, q *Queue, kind string) pipeline.Dead {
 	t.Helper()
 	s, err := q.js.Stream(context.Background(), StreamEvents)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d Dead
+	var d pipeline.Dead
 	eventually(t, 5*time.Second, "dead letter", func() bool {
-		m, err := s.GetLastMsgForSubject(context.Background(), SubjectDead(kind))
+		m, err := s.GetLastMsgForSubject(context.Background(), pipeline.SubjectDead(kind))
 		if err != nil {
 			return false
 		}
-		if err := Decode(m.Data, &d); err != nil {
+		if err := pipeline.Decode(m.Data, &d); err != nil {
 			t.Fatalf("dead letter %s: %v", m.Data, err)
 		}
 		return true
@@ -228,7 +244,7 @@ func TestGiveUp(t *testing.T) {
 		{
 			name:          "permanent error",
 			body:          job,
-			handler:       func(Msg) error { return fmt.Errorf("%w: manifest lists no VCF for sample S1", ErrPermanent) },
+			handler:       func(Msg) error { return fmt.Errorf("%w: manifest lists no VCF for sample S1", pipeline.ErrPermanent) },
 			wantDelivered: 1,
 			wantReason:    "manifest lists no VCF for sample S1",
 			wantData:      string(job),
@@ -236,9 +252,9 @@ func TestGiveUp(t *testing.T) {
 		{
 			name:          "malformed body",
 			body:          []byte("not json"),
-			handler:       func(m Msg) error { return Decode(m.Data, &Job{}) },
+			handler:       func(m Msg) error { return pipeline.Decode(m.Data, &pipeline.Job{}) },
 			wantDelivered: 1,
-			wantReason:    ErrMalformed.Error(),
+			wantReason:    pipeline.ErrMalformed.Error(),
 			wantData:      `"not json"`,
 		},
 		{
@@ -455,10 +471,10 @@ func TestConsumeRunsAndS3Events(t *testing.T) {
 			name:    "s3 events",
 			consume: q.ConsumeS3Events,
 			publish: func() error {
-				_, err := q.js.Publish(ctx, SubjectS3Events, []byte(`{"EventName":"s3:ObjectCreated:Put"}`))
+				_, err := q.js.Publish(ctx, pipeline.SubjectS3Events, []byte(`{"EventName":"s3:ObjectCreated:Put"}`))
 				return err
 			},
-			want: got{SubjectS3Events, `{"EventName":"s3:ObjectCreated:Put"}`},
+			want: got{pipeline.SubjectS3Events, `{"EventName":"s3:ObjectCreated:Put"}`},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -495,7 +511,7 @@ func TestConsumeRunsAndS3Events(t *testing.T) {
 func TestDeadLetterShape(t *testing.T) {
 	// The dead letter a consumer writes must satisfy the schema.
 	q, _ := newQueue(t, testConfig())
-	consumeJobs(t, q, func(context.Context, Msg) error { return fmt.Errorf("%w: bad", ErrPermanent) })
+	consumeJobs(t, q, func(context.Context, Msg) error { return fmt.Errorf("%w: bad", pipeline.ErrPermanent) })
 	if err := q.PublishJob(context.Background(), "lab1", "R1", "S1", []byte(`{"a":1}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -504,7 +520,7 @@ func TestDeadLetterShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	validate(t, "Dead", b)
+	pipelinetest.Validate(t, "Dead", b)
 }
 
 func TestConsumeReturnsWhenConnectionClosed(t *testing.T) {
@@ -614,7 +630,7 @@ func TestConsumeOptions(t *testing.T) {
 	ctx := context.Background()
 	cons, err := q.js.CreateOrUpdateConsumer(ctx, StreamEvents, jetstream.ConsumerConfig{
 		Durable:       "test",
-		FilterSubject: SubjectAlertPGx(">"),
+		FilterSubject: pipeline.SubjectAlertPGx(">"),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       cfg.JobAckWait,
 		MaxDeliver:    -1,
@@ -630,7 +646,7 @@ func TestConsumeOptions(t *testing.T) {
 		return i
 	}
 	publish := func(lab string) {
-		if err := q.PublishEvent(ctx, SubjectAlertPGx(lab), "alert:"+lab, []byte(`{}`)); err != nil {
+		if err := q.PublishEvent(ctx, pipeline.SubjectAlertPGx(lab), "alert:"+lab, []byte(`{}`)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -639,13 +655,13 @@ func TestConsumeOptions(t *testing.T) {
 	stopping := make(chan Msg, 1)
 	stop := consumeWith(t, q, cons, func(_ context.Context, m Msg) error {
 		switch m.Subject {
-		case SubjectAlertPGx("retried"):
+		case pipeline.SubjectAlertPGx("retried"):
 			if m.Delivered <= cfg.MaxDeliver+1 {
 				return errors.New("store: connection reset")
 			}
 			return nil
-		case SubjectAlertPGx("dead"):
-			return fmt.Errorf("%w: bad", ErrPermanent)
+		case pipeline.SubjectAlertPGx("dead"):
+			return fmt.Errorf("%w: bad", pipeline.ErrPermanent)
 		}
 		stopping <- m
 		<-m.Stopping
@@ -671,13 +687,13 @@ func TestConsumeOptions(t *testing.T) {
 		t.Errorf("server delivered %d times, want %d (beyond the Config's MaxDeliver %d, and the dead one once)", got, want, cfg.MaxDeliver)
 	}
 	mu.Lock()
-	if len(deads) != 1 || !strings.Contains(deads[SubjectAlertPGx("dead")], "bad") {
+	if len(deads) != 1 || !strings.Contains(deads[pipeline.SubjectAlertPGx("dead")], "bad") {
 		t.Errorf("Dead got %v, want the permanent failure only", deads)
 	}
 	mu.Unlock()
 	if s, err := q.js.Stream(ctx, StreamEvents); err != nil {
 		t.Fatal(err)
-	} else if _, err := s.GetLastMsgForSubject(ctx, SubjectDead("test")); !errors.Is(err, jetstream.ErrMsgNotFound) {
+	} else if _, err := s.GetLastMsgForSubject(ctx, pipeline.SubjectDead("test")); !errors.Is(err, jetstream.ErrMsgNotFound) {
 		t.Errorf("dead letter: got %v, want none (Dead replaces it)", err)
 	}
 
@@ -696,8 +712,8 @@ func TestConsumeOptions(t *testing.T) {
 	select {
 	case m := <-again:
 		// Delivery 3 when the stopping consumer's last pull got it and handed it back.
-		if m.Subject != SubjectAlertPGx("released") || m.Delivered < 2 {
-			t.Errorf("after the release: got %s delivery %d, want %s delivery 2 or later", m.Subject, m.Delivered, SubjectAlertPGx("released"))
+		if m.Subject != pipeline.SubjectAlertPGx("released") || m.Delivered < 2 {
+			t.Errorf("after the release: got %s delivery %d, want %s delivery 2 or later", m.Subject, m.Delivered, pipeline.SubjectAlertPGx("released"))
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("released message not redelivered within 10s (AckWait is 30s)")

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // CredsName is the file, in the embedded server's directory, of the credentials it
@@ -22,7 +24,7 @@ const CredsName = "credentials"
 const embeddedUser = "precis"
 
 // ErrCreds: a credentials file is unreadable, malformed or readable by others.
-var ErrCreds = errors.New("queue: NATS credentials")
+var ErrCreds = pipeline.New(pipeline.Invalid, "queue: NATS credentials")
 
 // CredsPath returns the credentials file of an embedded server storing under dir.
 func CredsPath(dir string) string { return filepath.Join(dir, CredsName) }

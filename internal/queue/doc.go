@@ -2,7 +2,9 @@
 // runs to ingest, one job per sample to the workers, and the events that
 // come out (reports ready, PGx alerts, dead letters), plus run and sample
 // state in a JetStream key-value bucket. It also starts an embedded NATS
-// server for `precis serve` and tests.
+// server for `precis serve` and tests. It is transport only: the subjects,
+// the message bodies, the run and sample state and the error kinds it acts
+// on are the contract in package pipeline.
 //
 // It uses the JetStream API of github.com/nats-io/nats.go/jetstream
 // (https://docs.nats.io/nats-concepts/jetstream).
@@ -26,20 +28,26 @@
 // 1-128 characters of [A-Za-z0-9_-], safe as subject tokens, KV key tokens
 // and message-id parts.
 //
-// Message bodies are JSON with a schema_version (SchemaVersion); the Go
-// types RunSubmitted, Job, ReportReady, PGxAlert and Dead match the $defs
-// of schemas/messages.schema.json, and Decode checks a body against them.
+// Message bodies are JSON with a schema_version (pipeline.SchemaVersion); the
+// Go types pipeline.RunSubmitted, Job, ReportReady, PGxAlert and Dead match
+// the $defs of schemas/messages.schema.json, and pipeline.Decode checks a
+// body against them.
 //
 // # Acknowledgement
 //
 // Consumers follow the benthos shape: the handler gets a Msg and returns an
 // error, and one function (decide) turns that into what happens next:
 //
-//	nil                          Ack (double ack, confirmed by the server)
-//	errors.Is(err, ErrPermanent) publish precis.dead.{kind}, then TermWithReason
-//	other error                  NakWithDelay(Config.Backoff[delivered-1])
-//	other error, last delivery   publish precis.dead.{kind}, then Term
-//	errors.Is(err, ErrReleased)  Nak at once (a handler that stops on Msg.Stopping)
+//	nil                                  Ack (double ack, confirmed by the server)
+//	kind Invalid, Build or Permanent     publish precis.dead.{kind}, then TermWithReason
+//	any other kind (Transient, Conflict, NakWithDelay(Config.Backoff[delivered-1])
+//	  NotExist, Other: no known kind)
+//	any other kind, last delivery        publish precis.dead.{kind}, then Term
+//	errors.Is(err, ErrReleased)          Nak at once (a handler that stops on Msg.Stopping)
+//
+// The kind is pipeline.KindOf(err); the rule for errors of no known kind is
+// the package pipeline's, shared by every edge. Failures of NATS that
+// IsUnavailable recognises are returned with the kind Transient.
 //
 // ConsumeJobs, ConsumeRuns and ConsumeS3Events handle one message at a time;
 // Consume runs a handler over any durable consumer of the queue's streams

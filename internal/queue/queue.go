@@ -6,21 +6,20 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
-// Errors. ErrPermanent is the one handlers use: wrap it to say a message
-// will never succeed (fmt.Errorf("%w: manifest has no samples", ErrPermanent)).
+// Errors, with their kinds (package pipeline): a handler says a message will never succeed
+// with pipeline.ErrPermanent or any error of a final kind.
 var (
-	ErrPermanent = errors.New("queue: permanent failure")
-	ErrMalformed = errors.New("queue: malformed message")
-	ErrInvalid   = errors.New("queue: invalid argument")
-	ErrNotFound  = errors.New("queue: not found")
-	ErrConflict  = errors.New("queue: too many concurrent updates")
+	ErrInvalid  = pipeline.New(pipeline.Invalid, "queue: invalid argument")
+	ErrNotFound = pipeline.New(pipeline.NotExist, "queue: not found")
+	ErrConflict = pipeline.New(pipeline.Conflict, "queue: too many concurrent updates")
 )
 
 // Stream, consumer and bucket names (see the package documentation).
@@ -35,34 +34,7 @@ const (
 	ConsumerS3      = "s3-events"
 
 	StateBucket = "precis_state"
-
-	// SubjectS3Events is where MinIO publishes bucket notifications.
-	SubjectS3Events = "precis.s3.events"
 )
-
-// Subject prefixes; the last token is the lab (or, for dead letters, the kind).
-const (
-	prefixRunSubmitted = "precis.run.submitted."
-	prefixJobAnnotate  = "precis.job.annotate."
-	prefixReportReady  = "precis.report.ready."
-	prefixAlertPGx     = "precis.alert.pgx."
-	prefixDead         = "precis.dead."
-)
-
-// SubjectRunSubmitted returns precis.run.submitted.{lab}.
-func SubjectRunSubmitted(lab string) string { return prefixRunSubmitted + lab }
-
-// SubjectJob returns precis.job.annotate.{lab}.
-func SubjectJob(lab string) string { return prefixJobAnnotate + lab }
-
-// SubjectReportReady returns precis.report.ready.{lab}.
-func SubjectReportReady(lab string) string { return prefixReportReady + lab }
-
-// SubjectAlertPGx returns precis.alert.pgx.{lab}.
-func SubjectAlertPGx(lab string) string { return prefixAlertPGx + lab }
-
-// SubjectDead returns precis.dead.{kind}; kinds in use are job, run and s3.
-func SubjectDead(kind string) string { return prefixDead + kind }
 
 // Config tunes streams and consumers. Zero fields take the defaults in
 // DefaultConfig. A plain value, copied by Connect.
@@ -218,28 +190,28 @@ func setup(ctx context.Context, nc *nats.Conn, cfg Config, logger *slog.Logger) 
 		{
 			Name:        StreamRuns,
 			Description: "Precis runs submitted for ingest",
-			Subjects:    []string{prefixRunSubmitted + ">"},
+			Subjects:    []string{pipeline.SubjectRunSubmitted(">")},
 			Retention:   jetstream.LimitsPolicy,
 			Duplicates:  cfg.DedupeWindow,
 		},
 		{
 			Name:        StreamJobs,
 			Description: "Precis per-sample annotation jobs",
-			Subjects:    []string{prefixJobAnnotate + ">"},
+			Subjects:    []string{pipeline.SubjectJob(">")},
 			Retention:   jetstream.WorkQueuePolicy,
 			Duplicates:  cfg.DedupeWindow,
 		},
 		{
 			Name:        StreamEvents,
 			Description: "Precis reports ready, PGx alerts and dead letters",
-			Subjects:    []string{prefixReportReady + ">", prefixAlertPGx + ">", prefixDead + ">"},
+			Subjects:    []string{pipeline.SubjectReportReady(">"), pipeline.SubjectAlertPGx(">"), pipeline.SubjectDead(">")},
 			Retention:   jetstream.LimitsPolicy,
 			Duplicates:  cfg.DedupeWindow,
 		},
 		{
 			Name:        StreamS3,
 			Description: "Object-store bucket notifications (MinIO NATS target)",
-			Subjects:    []string{SubjectS3Events},
+			Subjects:    []string{pipeline.SubjectS3Events},
 			Retention:   jetstream.LimitsPolicy,
 			Duplicates:  cfg.DedupeWindow,
 		},
@@ -308,7 +280,7 @@ func (q *Queue) SubmitRun(ctx context.Context, lab, runID string, body []byte) e
 	if err := validID("run", runID); err != nil {
 		return err
 	}
-	return q.publish(ctx, StreamRuns, SubjectRunSubmitted(lab), "run:"+lab+":"+runID, body)
+	return q.publish(ctx, StreamRuns, pipeline.SubjectRunSubmitted(lab), "run:"+lab+":"+runID, body)
 }
 
 // PublishJob publishes one sample's job on precis.job.annotate.{lab}. The
@@ -319,7 +291,7 @@ func (q *Queue) PublishJob(ctx context.Context, lab, runID, sampleID string, bod
 			return err
 		}
 	}
-	return q.publish(ctx, StreamJobs, SubjectJob(lab), "job:"+lab+":"+runID+":"+sampleID, body)
+	return q.publish(ctx, StreamJobs, pipeline.SubjectJob(lab), "job:"+lab+":"+runID+":"+sampleID, body)
 }
 
 // PublishEvent publishes a report.ready, alert.pgx or dead event. msgID
@@ -327,13 +299,7 @@ func (q *Queue) PublishJob(ctx context.Context, lab, runID, sampleID string, bod
 // stores the event once. Use ids derived from the content, e.g.
 // "report:{lab}:{run}:{sample}:{sha256}".
 func (q *Queue) PublishEvent(ctx context.Context, subject, msgID string, body []byte) error {
-	ok := false
-	for _, p := range []string{prefixReportReady, prefixAlertPGx, prefixDead} {
-		if rest, found := strings.CutPrefix(subject, p); found && validToken(rest) {
-			ok = true
-		}
-	}
-	if !ok {
+	if !pipeline.IsEventSubject(subject) {
 		return fmt.Errorf("%w: event subject %q", ErrInvalid, subject)
 	}
 	if msgID == "" {
@@ -345,7 +311,7 @@ func (q *Queue) PublishEvent(ctx context.Context, subject, msgID string, body []
 func (q *Queue) publish(ctx context.Context, stream, subject, msgID string, body []byte) error {
 	ack, err := q.js.Publish(ctx, subject, body, jetstream.WithMsgID(msgID), jetstream.WithExpectStream(stream))
 	if err != nil {
-		return fmt.Errorf("queue: publish %s (%s): %w", subject, msgID, err)
+		return Kinded(fmt.Errorf("queue: publish %s (%s): %w", subject, msgID, err))
 	}
 	if ack.Duplicate {
 		q.log.Debug("queue: duplicate publish ignored", "subject", subject, "msg_id", msgID)
@@ -358,7 +324,7 @@ func (q *Queue) publish(ctx context.Context, stream, subject, msgID string, body
 func (q *Queue) Pending(ctx context.Context) (int, error) {
 	info, err := q.jobs.Info(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("queue: consumer %s info: %w", ConsumerWorkers, err)
+		return 0, Kinded(fmt.Errorf("queue: consumer %s info: %w", ConsumerWorkers, err))
 	}
 	return int(info.NumPending) + info.NumAckPending, nil
 }
@@ -372,13 +338,11 @@ func redactURL(raw string) string {
 	return u.Redacted()
 }
 
-// validToken reports whether s is one safe subject token, KV key token and
-// message-id part: no dots, wildcards, spaces or colons.
-func validToken(s string) bool { return idRE.MatchString(s) }
-
+// validID checks that s is one safe subject token, KV key token and message-id part
+// (pipeline.ValidToken).
 func validID(what, s string) error {
-	if !validToken(s) {
-		return fmt.Errorf("%w: %s id %q: want 1-128 of [A-Za-z0-9_-]", ErrInvalid, what, s)
+	if !pipeline.ValidToken(s) {
+		return fmt.Errorf("%w: %s id %q: %s", ErrInvalid, what, s, pipeline.TokenRule)
 	}
 	return nil
 }

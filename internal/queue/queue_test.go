@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // testConfig is DefaultConfig shrunk to test time scales.
@@ -193,10 +195,10 @@ func TestDedupe(t *testing.T) {
 			name:   "event from a redelivered job",
 			stream: StreamEvents,
 			publish: func(i int) error {
-				return q.PublishEvent(ctx, SubjectReportReady("lab1"), "report:lab1:R001:S1", []byte(`{}`))
+				return q.PublishEvent(ctx, pipeline.SubjectReportReady("lab1"), "report:lab1:R001:S1", []byte(`{}`))
 			},
 			other: func() error {
-				return q.PublishEvent(ctx, SubjectAlertPGx("lab1"), "alert:lab1:R001:S1", []byte(`{}`))
+				return q.PublishEvent(ctx, pipeline.SubjectAlertPGx("lab1"), "alert:lab1:R001:S1", []byte(`{}`))
 			},
 		},
 	} {
@@ -233,7 +235,7 @@ func TestPublishInvalid(t *testing.T) {
 		{"sample with space", q.PublishJob(ctx, "lab1", "R1", "S 1", nil)},
 		{"event outside the events stream", q.PublishEvent(ctx, "precis.job.annotate.lab1", "x", nil)},
 		{"event without lab", q.PublishEvent(ctx, "precis.report.ready.", "x", nil)},
-		{"event without id", q.PublishEvent(ctx, SubjectDead("job"), "", nil)},
+		{"event without id", q.PublishEvent(ctx, pipeline.SubjectDead("job"), "", nil)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !errors.Is(tc.err, ErrInvalid) {
@@ -276,14 +278,14 @@ func TestRestartKeepsState(t *testing.T) {
 		e1.Shutdown()
 		t.Fatal(err)
 	}
-	want := RunState{Lab: "lab1", RunID: "R001", Status: StatusSubmitted,
-		Samples: map[string]SampleState{"S1": {Status: StatusSubmitted}, "S2": {Status: StatusSubmitted}}}
+	want := pipeline.RunState{Lab: "lab1", RunID: "R001", Status: pipeline.StatusSubmitted,
+		Samples: map[string]pipeline.SampleState{"S1": {Status: pipeline.StatusSubmitted}, "S2": {Status: pipeline.StatusSubmitted}}}
 	steps := []error{
 		q1.SubmitRun(ctx, "lab1", "R001", []byte(`{"run":"R001"}`)),
 		q1.PublishJob(ctx, "lab1", "R001", "S1", []byte(`{"sample":"S1"}`)),
 		q1.PublishJob(ctx, "lab1", "R001", "S2", []byte(`{"sample":"S2"}`)),
 		q1.PutRun(ctx, want),
-		q1.UpdateSample(ctx, "lab1", "R001", "S1", func(s *SampleState) { s.Status = StatusProcessing; s.Attempts++ }),
+		q1.UpdateSample(ctx, "lab1", "R001", "S1", func(s *pipeline.SampleState) { s.Status = pipeline.StatusProcessing; s.Attempts++ }),
 	}
 	q1.Close()
 	e1.Shutdown()
@@ -312,8 +314,8 @@ func TestRestartKeepsState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != StatusProcessing || got.Samples["S1"].Status != StatusProcessing ||
-		got.Samples["S1"].Attempts != 1 || got.Samples["S2"].Status != StatusSubmitted {
+	if got.Status != pipeline.StatusProcessing || got.Samples["S1"].Status != pipeline.StatusProcessing ||
+		got.Samples["S1"].Attempts != 1 || got.Samples["S2"].Status != pipeline.StatusSubmitted {
 		t.Errorf("run after restart = %+v, want processing with S1 processing (1 attempt), S2 submitted", got)
 	}
 	// And the jobs are still there to work on.

@@ -14,11 +14,13 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // ErrNotWritable says the embedded server's JetStream cannot store messages now: it is
 // disabled, a store latched a write error, or its disk is (nearly) full.
-var ErrNotWritable = errors.New("queue: JetStream cannot be written")
+var ErrNotWritable = pipeline.New(pipeline.Transient, "queue: JetStream cannot be written")
 
 // DefaultReserve is the default of EmbeddedOptions.Reserve.
 const DefaultReserve = 64 << 20
@@ -224,6 +226,17 @@ func IsUnavailable(err error) bool {
 		}
 	}
 	return false
+}
+
+// Kinded gives a failure that IsUnavailable recognises the kind pipeline.Transient, so that
+// pipeline.KindOf sees it wherever the error goes (the API answers 503 for it). The queue's
+// own methods return their errors through it; packages that keep their own streams and
+// buckets beside the queue's (tokens, audit, webhooks) can pass theirs through it too.
+func Kinded(err error) error {
+	if pipeline.KindOf(err) == pipeline.Other && IsUnavailable(err) {
+		return pipeline.Wrap(pipeline.Transient, err)
+	}
+	return err
 }
 
 // Writable reports whether JetStream can store messages: nil when it is enabled, no store

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 func TestRunState(t *testing.T) {
@@ -14,16 +16,16 @@ func TestRunState(t *testing.T) {
 	if _, err := q.GetRun(ctx, "lab1", "R404"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("GetRun of a missing run: got %v, want ErrNotFound", err)
 	}
-	if err := q.UpdateSample(ctx, "lab1", "R404", "S1", func(*SampleState) {}); !errors.Is(err, ErrNotFound) {
+	if err := q.UpdateSample(ctx, "lab1", "R404", "S1", func(*pipeline.SampleState) {}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("UpdateSample of a missing run: got %v, want ErrNotFound", err)
 	}
-	if err := q.PutRun(ctx, RunState{Lab: "lab 1", RunID: "R1"}); !errors.Is(err, ErrInvalid) {
+	if err := q.PutRun(ctx, pipeline.RunState{Lab: "lab 1", RunID: "R1"}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("PutRun with a bad lab: got %v, want ErrInvalid", err)
 	}
-	for _, rs := range []RunState{
-		{Lab: "lab2", RunID: "R2", Status: StatusSubmitted},
-		{Lab: "lab1", RunID: "R2", Status: StatusRejected, Reason: "sample id looks like a personal identity number"},
-		{Lab: "lab1", RunID: "R1", Status: StatusSubmitted, Samples: map[string]SampleState{"S1": {Status: StatusSubmitted}}},
+	for _, rs := range []pipeline.RunState{
+		{Lab: "lab2", RunID: "R2", Status: pipeline.StatusSubmitted},
+		{Lab: "lab1", RunID: "R2", Status: pipeline.StatusRejected, Reason: "sample id looks like a personal identity number"},
+		{Lab: "lab1", RunID: "R1", Status: pipeline.StatusSubmitted, Samples: map[string]pipeline.SampleState{"S1": {Status: pipeline.StatusSubmitted}}},
 	} {
 		if err := q.PutRun(ctx, rs); err != nil {
 			t.Fatal(err)
@@ -33,7 +35,7 @@ func TestRunState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != StatusRejected || got.Reason == "" || got.Updated.IsZero() {
+	if got.Status != pipeline.StatusRejected || got.Reason == "" || got.Updated.IsZero() {
 		t.Errorf("GetRun = %+v, want rejected with reason and time", got)
 	}
 	for _, tc := range []struct {
@@ -67,11 +69,11 @@ func TestUpdateSampleConcurrent(t *testing.T) {
 	q, _ := newQueue(t, testConfig())
 	ctx := context.Background()
 	const workers, updates = 20, 5
-	samples := map[string]SampleState{}
+	samples := map[string]pipeline.SampleState{}
 	for i := range workers {
-		samples[fmt.Sprintf("S%02d", i)] = SampleState{Status: StatusSubmitted}
+		samples[fmt.Sprintf("S%02d", i)] = pipeline.SampleState{Status: pipeline.StatusSubmitted}
 	}
-	if err := q.PutRun(ctx, RunState{Lab: "lab1", RunID: "R1", Status: StatusSubmitted, Samples: samples}); err != nil {
+	if err := q.PutRun(ctx, pipeline.RunState{Lab: "lab1", RunID: "R1", Status: pipeline.StatusSubmitted, Samples: samples}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -80,16 +82,16 @@ func TestUpdateSampleConcurrent(t *testing.T) {
 		id := fmt.Sprintf("S%02d", i)
 		wg.Go(func() {
 			for range updates {
-				errs <- q.UpdateSample(ctx, "lab1", "R1", id, func(s *SampleState) {
-					s.Status = StatusProcessing
+				errs <- q.UpdateSample(ctx, "lab1", "R1", id, func(s *pipeline.SampleState) {
+					s.Status = pipeline.StatusProcessing
 					s.Attempts++
 				})
 			}
-			status := StatusDone
+			status := pipeline.StatusDone
 			if id == "S07" {
-				status = StatusFailed
+				status = pipeline.StatusFailed
 			}
-			errs <- q.UpdateSample(ctx, "lab1", "R1", id, func(s *SampleState) {
+			errs <- q.UpdateSample(ctx, "lab1", "R1", id, func(s *pipeline.SampleState) {
 				s.Status = status
 				s.Report = "reports/lab1/R1/" + id + ".json"
 			})
@@ -119,38 +121,7 @@ func TestUpdateSampleConcurrent(t *testing.T) {
 	if total != workers*updates {
 		t.Errorf("got %d updates, want %d", total, workers*updates)
 	}
-	if got.Status != StatusFailed {
+	if got.Status != pipeline.StatusFailed {
 		t.Errorf("run status %q with every sample final and S07 failed, want failed", got.Status)
-	}
-}
-
-func TestRollup(t *testing.T) {
-	s := func(statuses ...string) map[string]SampleState {
-		m := map[string]SampleState{}
-		for i, st := range statuses {
-			m[fmt.Sprint(i)] = SampleState{Status: st}
-		}
-		return m
-	}
-	for _, tc := range []struct {
-		name string
-		run  RunState
-		want string
-	}{
-		{"no samples", RunState{Status: StatusSubmitted}, StatusSubmitted},
-		{"all submitted", RunState{Status: StatusSubmitted, Samples: s("submitted", "submitted")}, StatusSubmitted},
-		{"one processing", RunState{Status: StatusSubmitted, Samples: s("processing", "submitted")}, StatusProcessing},
-		{"one done", RunState{Status: StatusSubmitted, Samples: s("done", "submitted")}, StatusProcessing},
-		{"all done", RunState{Status: StatusProcessing, Samples: s("done", "done")}, StatusDone},
-		{"all final, one failed", RunState{Status: StatusProcessing, Samples: s("done", "failed")}, StatusFailed},
-		{"failed but another still running", RunState{Status: StatusProcessing, Samples: s("failed", "processing")}, StatusProcessing},
-		{"done run reprocessed", RunState{Status: StatusDone, Samples: s("done", "processing")}, StatusProcessing},
-		{"rejected stays rejected", RunState{Status: StatusRejected, Samples: s("done")}, StatusRejected},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := rollup(tc.run); got != tc.want {
-				t.Errorf("got %q, want %q", got, tc.want)
-			}
-		})
 	}
 }

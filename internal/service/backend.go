@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/precis-dx/precis/internal/api"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/store"
@@ -23,7 +23,7 @@ type webBackend struct {
 // its place; that, like a report not written yet, is web.ErrNotFound (the run state says
 // why).
 func (b webBackend) Report(ctx context.Context, lab, run, sample string) (*report.Report, error) {
-	key := api.ReportKey(lab, run, sample)
+	key := pipeline.ReportKey(lab, run, sample)
 	rc, err := b.objects.Get(ctx, key)
 	if errors.Is(err, store.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s", web.ErrNotFound, key)

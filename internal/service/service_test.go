@@ -26,7 +26,7 @@ import (
 	"github.com/precis-dx/precis/internal/ingest"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
-	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/submit"
 )
@@ -143,7 +143,7 @@ func vcfColumns(t testing.TB, path string) []string {
 }
 
 // waitRun polls the run state until every sample is final.
-func waitRun(t testing.TB, s *Service, lab, run string, timeout time.Duration) queue.RunState {
+func waitRun(t testing.TB, s *Service, lab, run string, timeout time.Duration) pipeline.RunState {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -427,7 +427,7 @@ func deadLetters(t testing.TB, s *Service, subject string) []string {
 		if err != nil {
 			t.Fatalf("dead letters on %s: %d of %d read: %v", subject, len(out), info.NumPending, err)
 		}
-		var d queue.Dead
+		var d pipeline.Dead
 		json.Unmarshal(m.Data(), &d)
 		out = append(out, d.Reason)
 	}

@@ -287,16 +287,17 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 }
 
 // err wraps an S3 failure with what failed, and with ErrNotExist or the context's error
-// when that is what it was, so errors.Is and IsTransient work on it.
+// when that is what it was, and gives a transient failure its kind (Kinded), so that
+// errors.Is, IsTransient and pipeline.KindOf work on it.
 func (s *S3) err(ctx context.Context, op, key string, err error) error {
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%s %s: %w (%w)", op, key, cerr, err)
+		return Kinded(fmt.Errorf("%s %s: %w (%w)", op, key, cerr, err))
 	}
 	var resp minio.ErrorResponse
 	if errors.As(err, &resp) && (resp.Code == "NoSuchKey" || (resp.Code == "" && resp.StatusCode == http.StatusNotFound)) {
 		return fmt.Errorf("%s %s: %w (%w)", op, key, ErrNotExist, err)
 	}
-	return fmt.Errorf("%s %s: %w", op, key, err)
+	return Kinded(fmt.Errorf("%s %s: %w", op, key, err))
 }
 
 func isCode(err error, code string) bool {

@@ -16,6 +16,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/store"
 	"github.com/precis-dx/precis/internal/store/storetest"
 )
@@ -197,6 +198,9 @@ func TestS3TransientWhenCutOff(t *testing.T) {
 	if !errors.Is(err, store.ErrNotExist) || store.IsTransient(err) {
 		t.Errorf("missing object: got %v (transient %v), want ErrNotExist, not transient", err, store.IsTransient(err))
 	}
+	if k := pipeline.KindOf(err); k != pipeline.NotExist {
+		t.Errorf("missing object: KindOf(%v) = %v, want not-exist", err, k)
+	}
 
 	p.stop()
 	start := time.Now()
@@ -207,6 +211,9 @@ func TestS3TransientWhenCutOff(t *testing.T) {
 	t.Logf("cut off: %v after %v", err, time.Since(start).Round(time.Millisecond))
 	if !store.IsTransient(err) {
 		t.Errorf("Get with the server cut off: IsTransient(%v) = false, want true", err)
+	}
+	if k := pipeline.KindOf(err); k != pipeline.Transient { // classified at the store's boundary
+		t.Errorf("Get with the server cut off: KindOf(%v) = %v, want transient", err, k)
 	}
 	if errors.Is(err, store.ErrNotExist) {
 		t.Errorf("Get with the server cut off: got ErrNotExist: %v", err)

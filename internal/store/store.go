@@ -5,7 +5,8 @@
 // Two implementations sit behind the Store interface: Local, a directory on local disk (the
 // default of `precis serve`), and S3, any S3-compatible service through minio-go. Both check
 // keys with the same rule (ValidKey), report a missing object as ErrNotExist, and classify
-// failures with IsTransient so that one place (the job queue) decides whether to retry.
+// failures by kind (package pipeline: Invalid, NotExist, Transient) so that one place (the
+// job queue) decides whether to retry.
 // The conformance suite both pass is in the sibling package storetest.
 package store
 
@@ -21,6 +22,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/minio/minio-go/v7"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 // Store is an object store. Implementations are safe for concurrent use.
@@ -56,14 +59,17 @@ type Info struct {
 }
 
 var (
-	// ErrNotExist is returned (wrapped) when an object is absent.
-	ErrNotExist = errors.New("store: object does not exist")
-	// ErrInvalidKey is returned (wrapped) for a key or prefix that ValidKey refuses.
-	ErrInvalidKey = errors.New("store: invalid key")
-	// ErrInvalidRange is returned (wrapped) for a negative offset or one past the end.
-	ErrInvalidRange = errors.New("store: invalid range")
-	// ErrSize is returned (wrapped) when a Put reader does not yield the announced size.
-	ErrSize = errors.New("store: content length does not match size")
+	// ErrNotExist is returned (wrapped) when an object is absent. Kind NotExist.
+	ErrNotExist = pipeline.New(pipeline.NotExist, "store: object does not exist")
+	// ErrInvalidKey is returned (wrapped) for a key or prefix that ValidKey refuses. Kind
+	// Invalid.
+	ErrInvalidKey = pipeline.New(pipeline.Invalid, "store: invalid key")
+	// ErrInvalidRange is returned (wrapped) for a negative offset or one past the end. Kind
+	// Invalid.
+	ErrInvalidRange = pipeline.New(pipeline.Invalid, "store: invalid range")
+	// ErrSize is returned (wrapped) when a Put reader does not yield the announced size. Kind
+	// Invalid.
+	ErrSize = pipeline.New(pipeline.Invalid, "store: content length does not match size")
 )
 
 // MaxKeyLen is the longest key accepted, in bytes (the S3 limit).
@@ -131,45 +137,71 @@ func checkPath(s string, prefix bool) error {
 	return nil
 }
 
-// IsTransient reports whether err is worth retrying later: network errors, time-outs,
-// refused or reset connections, a connection dropped mid-body, and S3 answers that say the
-// service is busy or failing (5xx, 429, SlowDown, RequestTimeout). A missing object, a bad
-// key or range, a size mismatch, refused credentials, a cancelled context and anything
-// unknown are not: retrying cannot change them.
-func IsTransient(err error) bool {
+// IsTransient reports whether err is worth retrying later: whether kind(err) is
+// pipeline.Transient. The store's own failures carry their kind already; IsTransient also
+// classifies an error that did not come through a store.
+func IsTransient(err error) bool { return kind(err) == pipeline.Transient }
+
+// kind classifies a failure at the store's boundary. The store's errors keep their kinds
+// (a missing object NotExist; a bad key or range and a size mismatch Invalid). Transient:
+// network errors, time-outs, refused or reset connections, a connection dropped mid-body,
+// and S3 answers that say the service is busy or failing (5xx, 429, SlowDown,
+// RequestTimeout). A cancelled context, refused credentials and anything unknown are
+// pipeline.Other (the package pipeline's rule for errors of no known kind).
+func kind(err error) pipeline.Kind {
 	if err == nil {
-		return false
+		return pipeline.Other
 	}
-	for _, permanent := range []error{ErrNotExist, ErrInvalidKey, ErrInvalidRange, ErrSize, context.Canceled} {
-		if errors.Is(err, permanent) {
-			return false
+	if k := pipeline.KindOf(err); k != pipeline.Other {
+		if errors.Is(err, context.Canceled) && k == pipeline.Transient {
+			return pipeline.Other // a deadline inside a cancelled call: the caller gave up
 		}
+		return k
+	}
+	if errors.Is(err, context.Canceled) {
+		return pipeline.Other
 	}
 	var resp minio.ErrorResponse
 	if errors.As(err, &resp) {
 		switch resp.Code {
 		case "SlowDown", "SlowDownRead", "SlowDownWrite", "ServiceUnavailable", "InternalError",
 			"RequestTimeout", "XMinioServerNotInitialized", "XMinioStorageFull":
-			return true
+			return pipeline.Transient
 		}
-		return resp.StatusCode >= 500 || resp.StatusCode == 429 || resp.StatusCode == 408
+		if resp.StatusCode >= 500 || resp.StatusCode == 429 || resp.StatusCode == 408 {
+			return pipeline.Transient
+		}
+		return pipeline.Other
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return true
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return pipeline.Transient
 	}
 	for _, errno := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED,
 		syscall.EPIPE, syscall.ETIMEDOUT, syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.ENETDOWN} {
 		if errors.Is(err, errno) {
-			return true
+			return pipeline.Transient
 		}
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) && netErr.Timeout() {
-		return true
+		return pipeline.Transient
 	}
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
-	return errors.As(err, &opErr) || (errors.As(err, &dnsErr) && dnsErr.IsTemporary)
+	if errors.As(err, &opErr) || (errors.As(err, &dnsErr) && dnsErr.IsTemporary) {
+		return pipeline.Transient
+	}
+	return pipeline.Other
+}
+
+// Kinded gives a failure that IsTransient recognises the kind pipeline.Transient, so that
+// pipeline.KindOf sees it wherever the error goes. S3 returns its failures through it; a
+// caller handed an error by another implementation of Store can pass it through too.
+func Kinded(err error) error {
+	if pipeline.KindOf(err) == pipeline.Other && kind(err) == pipeline.Transient {
+		return pipeline.Wrap(pipeline.Transient, err)
+	}
+	return err
 }
 
 // sizedReader passes on exactly size bytes of r and fails with ErrSize when r holds fewer

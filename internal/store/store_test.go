@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/minio/minio-go/v7"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
 func TestValidKey(t *testing.T) {
@@ -162,3 +164,27 @@ func minioErr(code string, status int) error {
 }
 
 func minio503(code string) error { return fmt.Errorf("put x: %w", minioErr(code, 503)) }
+
+// TestKinds: the store's errors carry their kinds (package pipeline), so the queue gives up
+// on a bad key at once and retries a store that is down.
+func TestKinds(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	for _, tt := range []struct {
+		name string
+		err  error
+		want pipeline.Kind
+	}{
+		{"bad key", ValidKey("a//b"), pipeline.Invalid},
+		{"bad range", fmt.Errorf("get x: %w: offset -1", ErrInvalidRange), pipeline.Invalid},
+		{"size", fmt.Errorf("put x: %w", ErrSize), pipeline.Invalid},
+		{"not exist", fmt.Errorf("get x: %w", ErrNotExist), pipeline.NotExist},
+		{"refused, classified", Kinded(fmt.Errorf("get x: %w", refused)), pipeline.Transient},
+		{"S3 503, classified", Kinded(minio503("SlowDown")), pipeline.Transient},
+		{"access denied, classified", Kinded(minioErr("AccessDenied", 403)), pipeline.Other},
+		{"cancelled, classified", Kinded(fmt.Errorf("get x: %w (%w)", context.Canceled, refused)), pipeline.Other},
+	} {
+		if got := pipeline.KindOf(tt.err); got != tt.want {
+			t.Errorf("%s: KindOf(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
+		}
+	}
+}

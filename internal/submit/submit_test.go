@@ -25,6 +25,7 @@ import (
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/store"
 )
@@ -32,7 +33,7 @@ import (
 // fakeRuns is an in-memory api.Runs that records submissions.
 type fakeRuns struct {
 	mu        sync.Mutex
-	runs      map[string]queue.RunState
+	runs      map[string]pipeline.RunState
 	submitted [][]byte
 }
 
@@ -43,25 +44,25 @@ func (f *fakeRuns) SubmitRun(ctx context.Context, lab, runID string, body []byte
 	return nil
 }
 
-func (f *fakeRuns) GetRun(ctx context.Context, lab, runID string) (queue.RunState, error) {
+func (f *fakeRuns) GetRun(ctx context.Context, lab, runID string) (pipeline.RunState, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st, ok := f.runs[lab+"/"+runID]
 	if !ok {
-		return queue.RunState{}, queue.ErrNotFound
+		return pipeline.RunState{}, queue.ErrNotFound
 	}
 	return st, nil
 }
 
-func (f *fakeRuns) ListRuns(ctx context.Context, lab string) ([]queue.RunState, error) {
+func (f *fakeRuns) ListRuns(ctx context.Context, lab string) ([]pipeline.RunState, error) {
 	return nil, nil
 }
 
-func (f *fakeRuns) PutRun(ctx context.Context, st queue.RunState) error {
+func (f *fakeRuns) PutRun(ctx context.Context, st pipeline.RunState) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.runs == nil {
-		f.runs = map[string]queue.RunState{}
+		f.runs = map[string]pipeline.RunState{}
 	}
 	f.runs[st.Lab+"/"+st.RunID] = st
 	return nil
@@ -217,8 +218,8 @@ func TestRun(t *testing.T) {
 	if n := len(svc.runs.submitted); n != 1 {
 		t.Fatalf("runs submitted: got %d, want 1", n)
 	}
-	var ev queue.RunSubmitted
-	if err := queue.Decode(svc.runs.submitted[0], &ev); err != nil {
+	var ev pipeline.RunSubmitted
+	if err := pipeline.Decode(svc.runs.submitted[0], &ev); err != nil {
 		t.Fatal(err)
 	}
 	if ev.Lab != "lab1" || ev.RunID != "run1" || ev.ManifestKey != "runs/lab1/run1/manifest.json" {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 )
 
@@ -95,7 +96,7 @@ func next(t *testing.T, events <-chan streamEvent) streamEvent {
 
 func newAlert(lab, sample, msg string) queue.Alert {
 	score := 1.0
-	return queue.Alert{PGxAlert: queue.PGxAlert{SchemaVersion: queue.SchemaVersion, Lab: lab, RunID: runA, SampleID: sample,
+	return queue.Alert{PGxAlert: pipeline.PGxAlert{SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: runA, SampleID: sample,
 		Gene: "DPYD", Phenotype: "Intermediate Metabolizer", ActivityScore: &score, Severity: "moderate", Message: msg}}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 )
@@ -59,13 +60,13 @@ func serviceReport(t testing.TB, golden, sample, lab, run string) *report.Report
 // fakeBackend is an in-memory Backend over golden reports. Safe for concurrent use.
 type fakeBackend struct {
 	mu      sync.Mutex
-	runs    map[string]queue.RunState // lab/run
-	reports map[string]*report.Report // lab/run/sample
-	alerts  []queue.Alert             // stored, oldest first
-	subs    map[*fakeSub]struct{}     // live watchers
-	leak    bool                      // deliver every lab's alerts to every watcher (a broken backend)
-	calls   map[string]int            // method -> calls
-	fail    map[string]error          // method -> error to return
+	runs    map[string]pipeline.RunState // lab/run
+	reports map[string]*report.Report    // lab/run/sample
+	alerts  []queue.Alert                // stored, oldest first
+	subs    map[*fakeSub]struct{}        // live watchers
+	leak    bool                         // deliver every lab's alerts to every watcher (a broken backend)
+	calls   map[string]int               // method -> calls
+	fail    map[string]error             // method -> error to return
 	seq     uint64
 	now     time.Time
 }
@@ -87,23 +88,23 @@ const (
 // dose calls raise (as the worker publishes them: severity other than none).
 func newFakeBackend(t testing.TB) *fakeBackend {
 	t.Helper()
-	f := &fakeBackend{runs: map[string]queue.RunState{}, reports: map[string]*report.Report{},
+	f := &fakeBackend{runs: map[string]pipeline.RunState{}, reports: map[string]*report.Report{},
 		subs: map[*fakeSub]struct{}{}, calls: map[string]int{}, fail: map[string]error{},
 		now: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)}
 	type sample struct{ golden, id string }
-	add := func(lab, run string, done []sample, others map[string]queue.SampleState) {
-		rs := queue.RunState{Lab: lab, RunID: run, Status: "done", Samples: map[string]queue.SampleState{}, Updated: f.now}
+	add := func(lab, run string, done []sample, others map[string]pipeline.SampleState) {
+		rs := pipeline.RunState{Lab: lab, RunID: run, Status: "done", Samples: map[string]pipeline.SampleState{}, Updated: f.now}
 		for i, s := range done {
 			rep := serviceReport(t, s.golden, s.id, lab, run)
 			key := lab + "/" + run + "/" + s.id
 			f.reports[key] = rep
 			at := f.now.Add(time.Duration(i) * time.Minute)
-			rs.Samples[s.id] = queue.SampleState{Status: "done", Report: "reports/" + key + ".json", Attempts: 1, Updated: at}
+			rs.Samples[s.id] = pipeline.SampleState{Status: "done", Report: "reports/" + key + ".json", Attempts: 1, Updated: at}
 			for _, p := range rep.Samples[0].PGx {
 				if p.Alert.Severity != "none" && p.Alert.Severity != "" {
 					f.seq++
-					f.alerts = append(f.alerts, queue.Alert{Seq: f.seq, Time: at, PGxAlert: queue.PGxAlert{
-						SchemaVersion: queue.SchemaVersion, Lab: lab, RunID: run, SampleID: s.id, Gene: p.Gene,
+					f.alerts = append(f.alerts, queue.Alert{Seq: f.seq, Time: at, PGxAlert: pipeline.PGxAlert{
+						SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: run, SampleID: s.id, Gene: p.Gene,
 						Phenotype: p.Phenotype, ActivityScore: p.ActivityScore, Severity: p.Alert.Severity,
 						Message: p.Alert.Message, ReportKey: "reports/" + key + ".json"}})
 				}
@@ -120,7 +121,7 @@ func newFakeBackend(t testing.TB) *fakeBackend {
 		{"dpyd_c1679c1156.json", "PharmCAT"},
 		{"dpyd_missing_reference.json", "Missing"},
 		{"mismatched_ref.json", "NA12878"},
-	}, map[string]queue.SampleState{
+	}, map[string]pipeline.SampleState{
 		"S-FAILED":  {Status: "failed", Reason: "invalid-input: S-FAILED.vcf:12: REF allele N is not a base", Attempts: 1, Updated: f.now},
 		"S-PENDING": {Status: "processing", Attempts: 1, Updated: f.now},
 	})
@@ -140,13 +141,13 @@ func (f *fakeBackend) call(name string) error {
 	return f.fail[name]
 }
 
-func (f *fakeBackend) ListRuns(ctx context.Context, lab string) ([]queue.RunState, error) {
+func (f *fakeBackend) ListRuns(ctx context.Context, lab string) ([]pipeline.RunState, error) {
 	if err := f.call("ListRuns"); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []queue.RunState
+	var out []pipeline.RunState
 	for _, rs := range f.runs {
 		if lab == "" || rs.Lab == lab {
 			out = append(out, rs)
@@ -155,15 +156,15 @@ func (f *fakeBackend) ListRuns(ctx context.Context, lab string) ([]queue.RunStat
 	return out, nil
 }
 
-func (f *fakeBackend) GetRun(ctx context.Context, lab, run string) (queue.RunState, error) {
+func (f *fakeBackend) GetRun(ctx context.Context, lab, run string) (pipeline.RunState, error) {
 	if err := f.call("GetRun"); err != nil {
-		return queue.RunState{}, err
+		return pipeline.RunState{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	rs, ok := f.runs[lab+"/"+run]
 	if !ok {
-		return queue.RunState{}, fmt.Errorf("%w: run.%s.%s", queue.ErrNotFound, lab, run)
+		return pipeline.RunState{}, fmt.Errorf("%w: run.%s.%s", queue.ErrNotFound, lab, run)
 	}
 	return rs, nil
 }

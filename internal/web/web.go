@@ -19,7 +19,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
-	"github.com/precis-dx/precis/internal/manifest"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 )
@@ -33,9 +33,9 @@ var ErrNotFound = errors.New("web: not found")
 // requests at once, so an implementation must be safe for concurrent use.
 type Backend interface {
 	// ListRuns lists the runs of lab; lab "" lists every lab's (for an admin).
-	ListRuns(ctx context.Context, lab string) ([]queue.RunState, error)
+	ListRuns(ctx context.Context, lab string) ([]pipeline.RunState, error)
 	// GetRun returns a run's state; an error wrapping queue.ErrNotFound when there is none.
-	GetRun(ctx context.Context, lab, run string) (queue.RunState, error)
+	GetRun(ctx context.Context, lab, run string) (pipeline.RunState, error)
 	// Report returns a sample's report; an error wrapping ErrNotFound when it is absent,
 	// not ready or failed.
 	Report(ctx context.Context, lab, run, sample string) (*report.Report, error)
@@ -101,7 +101,7 @@ const (
 
 // idRE is the shape of lab, run and sample ids (the manifest's: NATS subject tokens). A path
 // with another shape is answered 404 without asking the backend.
-var idRE = regexp.MustCompile(manifest.IDPattern)
+var idRE = regexp.MustCompile(pipeline.IDPattern)
 
 // Server serves the web pages. It holds no per-request state and is safe for concurrent use.
 type Server struct {
@@ -570,12 +570,12 @@ func (s *Server) clientAddr(r *http.Request) string { return audit.ClientAddr(r,
 
 // runRow is one line of the runs list.
 type runRow struct {
-	queue.RunState
+	pipeline.RunState
 	URL         string
 	Done, Total int
 }
 
-func newRunRow(rs queue.RunState) runRow {
+func newRunRow(rs pipeline.RunState) runRow {
 	row := runRow{RunState: rs, URL: runURL(rs.Lab, rs.RunID), Total: len(rs.Samples)}
 	for _, ss := range rs.Samples {
 		if ss.Status == "done" {
@@ -621,12 +621,12 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request, p auth.Principal, 
 // sampleRow is one line of a run page.
 type sampleRow struct {
 	ID string
-	queue.SampleState
+	pipeline.SampleState
 	URL string // the report page; "" until the sample is done
 }
 
 type runData struct {
-	Run     queue.RunState
+	Run     pipeline.RunState
 	Samples []sampleRow
 }
 
@@ -642,7 +642,7 @@ func (s *Server) readable(w http.ResponseWriter, r *http.Request, p auth.Princip
 }
 
 // getRun reads a run; a run that is not there answers 404.
-func (s *Server) getRun(w http.ResponseWriter, r *http.Request, p auth.Principal, lang, lab, run string) (queue.RunState, bool) {
+func (s *Server) getRun(w http.ResponseWriter, r *http.Request, p auth.Principal, lang, lab, run string) (pipeline.RunState, bool) {
 	rs, err := s.b.GetRun(r.Context(), lab, run)
 	switch {
 	case errors.Is(err, queue.ErrNotFound), errors.Is(err, ErrNotFound):
@@ -689,7 +689,7 @@ type reportPageData struct {
 // notReadyData is the data of the page for a sample with no report.
 type notReadyData struct {
 	Sample string
-	State  *queue.SampleState
+	State  *pipeline.SampleState
 	RunURL string
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -165,7 +166,7 @@ func NewDispatcher(ctx context.Context, q *queue.Queue, store *Store, rec Record
 	cons, err := q.JetStream().CreateOrUpdateConsumer(ctx, queue.StreamEvents, jetstream.ConsumerConfig{
 		Durable:       ConsumerName,
 		Description:   "Precis webhook deliveries of PGx alerts",
-		FilterSubject: queue.SubjectAlertPGx(">"),
+		FilterSubject: pipeline.SubjectAlertPGx(">"),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       opts.AckWait,
 		MaxDeliver:    -1, // each delivery's attempts are bounded in the log; an alert is never dropped
@@ -249,15 +250,15 @@ func (d *Dispatcher) handle(ctx context.Context, m queue.Msg) error {
 	if m.Seq == 0 {
 		return fmt.Errorf("webhook: message %s without metadata", m.Subject)
 	}
-	var a queue.PGxAlert
-	if err := queue.Decode(m.Data, &a); err != nil {
-		return fmt.Errorf("malformed alert: %w", err) // permanent: see dead
+	var a pipeline.PGxAlert
+	if err := pipeline.Decode(m.Data, &a); err != nil {
+		return fmt.Errorf("malformed alert: %w", err) // final (pipeline.Invalid): see dead
 	}
 	al := alert{seq: m.Seq, at: m.Stored.UTC(), msgID: nats.Header(m.Headers).Get(jetstream.MsgIDHeader),
 		lab: a.Lab, run: a.RunID, sample: a.SampleID}
 	var err error
 	if al.body, err = json.Marshal(queue.Alert{Seq: al.seq, Time: al.at, PGxAlert: a}); err != nil {
-		return fmt.Errorf("%w: alert does not marshal: %v", queue.ErrPermanent, err)
+		return fmt.Errorf("%w: alert does not marshal: %v", pipeline.ErrPermanent, err)
 	}
 	err = d.deliverAll(m.Stopping, ctx, al)
 	log := d.log.With("seq", al.seq, "lab", al.lab)

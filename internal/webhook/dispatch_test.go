@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -675,7 +676,7 @@ func TestMalformedAlert(t *testing.T) {
 	e := newEnv(t)
 	rc := newReceiver(t, nil)
 	sub := e.subscribe(t, labK, rc.srv.URL)
-	if err := e.q.PublishEvent(context.Background(), queue.SubjectAlertPGx(labK), "alert:malformed", []byte(`{"lab":1}`)); err != nil {
+	if err := e.q.PublishEvent(context.Background(), pipeline.SubjectAlertPGx(labK), "alert:malformed", []byte(`{"lab":1}`)); err != nil {
 		t.Fatal(err)
 	}
 	e.publish(t, goldenAlerts(t, labK, runK)[0])
@@ -689,7 +690,7 @@ func TestMalformedAlert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(queue.SubjectDead(">")))
+	info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(pipeline.SubjectDead(">")))
 	if err != nil {
 		t.Fatal(err)
 	}

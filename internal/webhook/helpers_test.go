@@ -14,13 +14,14 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // goldenAlert is a PGx alert built from a real golden report's pgx entry.
 type goldenAlert struct {
-	msg   queue.PGxAlert
+	msg   pipeline.PGxAlert
 	body  []byte
 	msgID string
 }
@@ -59,8 +60,8 @@ func goldenAlerts(t testing.TB, lab, run string) []goldenAlert {
 		}
 		for _, s := range rep.Samples {
 			for _, p := range s.PGx {
-				m := queue.PGxAlert{
-					SchemaVersion: queue.SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
+				m := pipeline.PGxAlert{
+					SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
 					Gene: p.Gene, Phenotype: p.Phenotype, ActivityScore: p.ActivityScore,
 					Severity: p.Alert.Severity, Message: p.Alert.Message,
 					ReportKey: "reports/" + lab + "/" + run + "/" + s.SampleID + ".json",
@@ -69,7 +70,7 @@ func goldenAlerts(t testing.TB, lab, run string) []goldenAlert {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := queue.Decode(body, &queue.PGxAlert{}); err != nil {
+				if err := pipeline.Decode(body, &pipeline.PGxAlert{}); err != nil {
 					t.Fatalf("%s sample %s: alert does not validate: %v", f, s.SampleID, err)
 				}
 				id := "alert:" + lab + ":" + run + ":" + s.SampleID + ":" + p.Gene
@@ -135,7 +136,7 @@ func testGuard(t testing.TB) *Guard {
 func (e *env) publish(t *testing.T, alerts ...goldenAlert) {
 	t.Helper()
 	for _, a := range alerts {
-		if err := e.q.PublishEvent(context.Background(), queue.SubjectAlertPGx(a.msg.Lab), a.msgID, a.body); err != nil {
+		if err := e.q.PublishEvent(context.Background(), pipeline.SubjectAlertPGx(a.msg.Lab), a.msgID, a.body); err != nil {
 			t.Fatalf("PublishEvent: %v", err)
 		}
 	}

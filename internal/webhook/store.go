@@ -17,13 +17,15 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/precis-dx/precis/internal/pipeline"
 )
 
-// Errors of the store.
+// Errors of the store, with their kinds (package pipeline).
 var (
-	ErrInvalid  = errors.New("webhook: invalid argument")
-	ErrNotFound = errors.New("webhook: not found")
-	ErrExists   = errors.New("webhook: the lab already has a subscription for this URL")
+	ErrInvalid  = pipeline.New(pipeline.Invalid, "webhook: invalid argument")
+	ErrNotFound = pipeline.New(pipeline.NotExist, "webhook: not found")
+	ErrExists   = pipeline.New(pipeline.Conflict, "webhook: the lab already has a subscription for this URL")
 )
 
 // Bucket is the JetStream key-value bucket of subscriptions and the delivery log.

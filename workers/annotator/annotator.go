@@ -5,10 +5,11 @@
 // reports/{lab}/{run}/{sample}.json and publishes precis.report.ready.{lab} (and
 // precis.alert.pgx.{lab} when the DPYD result needs action).
 //
-// Whether a failed job is retried or given up is decided by the error's kind, in one place
-// (internal/queue): Handle returns an error wrapping queue.ErrPermanent for a failure that no
-// retry can mend (a malformed VCF, an unsupported build, a missing object), and any other
-// error for one that may pass (the store or NATS unavailable).
+// Whether a failed job is retried or given up is decided by the error's kind (package
+// pipeline), in one place (internal/queue): a failure no retry can mend (a malformed VCF, an
+// unsupported build, a missing object) is stored in place of the report under a failure kind
+// (failureKind) and returned wrapping pipeline.ErrPermanent; any other error is returned as
+// it is, to be retried when its kind allows (the store or NATS unavailable).
 package annotator
 
 import (
@@ -21,12 +22,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path"
 	"time"
 
 	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/metrics"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/store"
@@ -36,7 +37,7 @@ import (
 // Events is what the worker needs of the queue.
 type Events interface {
 	PublishEvent(ctx context.Context, subject, msgID string, body []byte) error
-	UpdateSample(ctx context.Context, lab, runID, sampleID string, f func(*queue.SampleState)) error
+	UpdateSample(ctx context.Context, lab, runID, sampleID string, f func(*pipeline.SampleState)) error
 }
 
 // Worker handles sample jobs. It is safe for concurrent use: run as many Handle calls as
@@ -49,15 +50,10 @@ type Worker struct {
 	Log       *slog.Logger
 }
 
-// ReportKey is the object key of a sample's report.
-func ReportKey(lab, runID, sampleID string) string {
-	return path.Join("reports", lab, runID, sampleID+".json")
-}
-
 // Handle processes one job message: the flow of the whole pipeline for one sample.
 func (w *Worker) Handle(ctx context.Context, m queue.Msg) error {
-	var job queue.Job
-	if err := queue.Decode(m.Data, &job); err != nil {
+	var job pipeline.Job
+	if err := pipeline.Decode(m.Data, &job); err != nil {
 		return fmt.Errorf("job message on %s: %w", m.Subject, err)
 	}
 	log := w.Log.With("lab", job.Lab, "run", job.RunID, "sample", job.SampleID, "delivery", m.Delivered)
@@ -72,7 +68,7 @@ func (w *Worker) Handle(ctx context.Context, m queue.Msg) error {
 	case err == nil:
 		w.Metrics.JobsSucceeded.Inc()
 		log.Info("report stored", "seconds", time.Since(start).Seconds())
-	case errors.Is(err, queue.ErrPermanent):
+	case pipeline.KindOf(err).Final():
 		log.Warn("job failed for good", "err", err)
 	default:
 		w.Metrics.JobsFailed.WithLabelValues("transient").Inc()
@@ -81,8 +77,8 @@ func (w *Worker) Handle(ctx context.Context, m queue.Msg) error {
 	return err
 }
 
-func (w *Worker) handle(ctx context.Context, job *queue.Job, m queue.Msg, log *slog.Logger) error {
-	key := ReportKey(job.Lab, job.RunID, job.SampleID)
+func (w *Worker) handle(ctx context.Context, job *pipeline.Job, m queue.Msg, log *slog.Logger) error {
+	key := pipeline.ReportKey(job.Lab, job.RunID, job.SampleID)
 	// A redelivered job whose report was stored already (the worker died after storing it)
 	// is not annotated again: the events are published again, and the queue drops the
 	// copies by message id, so each is published once.
@@ -94,13 +90,16 @@ func (w *Worker) handle(ctx context.Context, job *queue.Job, m queue.Msg, log *s
 			}
 		}
 	}
-	if err := w.Events.UpdateSample(ctx, job.Lab, job.RunID, job.SampleID, func(s *queue.SampleState) {
-		s.Status, s.Attempts, s.Reason = "processing", m.Delivered, ""
+	if err := w.Events.UpdateSample(ctx, job.Lab, job.RunID, job.SampleID, func(s *pipeline.SampleState) {
+		s.Status, s.Attempts, s.Reason = pipeline.StatusProcessing, m.Delivered, ""
 	}); err != nil {
 		return fmt.Errorf("mark %s processing: %w", job.SampleID, err)
 	}
 
 	rep, err := w.annotate(ctx, job)
+	if kind := failureKind(err); kind != "" {
+		return w.fail(ctx, job, kind, err.Error())
+	}
 	if err != nil {
 		return err
 	}
@@ -109,7 +108,7 @@ func (w *Worker) handle(ctx context.Context, job *queue.Job, m queue.Msg, log *s
 	rep.Run = &report.Run{Lab: job.Lab, RunID: job.RunID, Sample: job.SampleID}
 	var buf bytes.Buffer
 	if err := report.WriteJSON(&buf, rep); err != nil {
-		return fmt.Errorf("%w: encode report: %v", queue.ErrPermanent, err)
+		return fmt.Errorf("%w: encode report: %v", pipeline.ErrPermanent, err)
 	}
 	if err := w.Objects.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), "application/json"); err != nil {
 		return fmt.Errorf("store %s: %w", key, err)
@@ -121,9 +120,9 @@ func (w *Worker) handle(ctx context.Context, job *queue.Job, m queue.Msg, log *s
 
 // annotate reads the job's VCF from the store and annotates it: through its index when the
 // job names one (HTTP range requests for the blocks in the panels only), else as one stream.
-// An input no retry can mend is failed for good here (stored in place of the report); any
-// other error is returned to be retried.
-func (w *Worker) annotate(ctx context.Context, job *queue.Job) (*report.Report, error) {
+// An input no retry can mend is returned as an error of its kind (failureKind names it), its
+// message the reason the sample's failure report gives; any other error as it is.
+func (w *Worker) annotate(ctx context.Context, job *pipeline.Job) (*report.Report, error) {
 	t := time.Now()
 	var (
 		info store.Info
@@ -137,7 +136,7 @@ func (w *Worker) annotate(ctx context.Context, job *queue.Job) (*report.Report, 
 	}
 	w.Metrics.StageDuration.WithLabelValues(metrics.StageFetch).Observe(time.Since(t).Seconds())
 	if errors.Is(err, store.ErrNotExist) {
-		return nil, w.fail(ctx, job, "missing-input", fmt.Sprintf("%s: the VCF named in the manifest is not in the object store", job.VCFKey))
+		return nil, pipeline.Errorf(pipeline.NotExist, "%s: the VCF named in the manifest is not in the object store", job.VCFKey)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", job.VCFKey, err)
@@ -152,7 +151,7 @@ func (w *Worker) annotate(ctx context.Context, job *queue.Job) (*report.Report, 
 				rc.Close()
 			}
 			if errors.Is(err, store.ErrNotExist) {
-				return nil, w.fail(ctx, job, "missing-input", fmt.Sprintf("%s: the callable-regions BED named in the manifest is not in the object store", job.CallableKey))
+				return nil, pipeline.Errorf(pipeline.NotExist, "%s: the callable-regions BED named in the manifest is not in the object store", job.CallableKey)
 			}
 			return nil, fmt.Errorf("open %s: %w", job.CallableKey, err)
 		}
@@ -176,31 +175,44 @@ func (w *Worker) annotate(ctx context.Context, job *queue.Job) (*report.Report, 
 		// them. The column is not echoed.
 		for i, s := range rep.Samples {
 			if manifest.LooksLikePersonnummer(s.SampleID) {
-				return nil, w.fail(ctx, job, "invalid-input", fmt.Sprintf("%s: sample column %d of the VCF header "+
-					"looks like a personal identity number; only pseudonymous sample ids may enter Precis", job.VCFKey, i+1))
+				return nil, pipeline.Errorf(pipeline.Invalid, "%s: sample column %d of the VCF header "+
+					"looks like a personal identity number; only pseudonymous sample ids may enter Precis", job.VCFKey, i+1)
 			}
 		}
 		if err := pickSample(rep, job); err != nil {
-			return nil, w.fail(ctx, job, "invalid-input", err.Error())
+			return nil, pipeline.Wrap(pipeline.Invalid, err)
 		}
 		return rep, nil
 	case errors.Is(err, annotate.ErrUsage) && job.VCFSample != "":
 		// The column names are not echoed: they may name other people.
-		return nil, w.fail(ctx, job, "invalid-input", fmt.Sprintf("%s: the manifest's vcf_sample %q is not a sample column of the VCF",
-			job.VCFKey, job.VCFSample))
-	case annotate.IsInvalid(err), errors.Is(err, annotate.ErrUsage):
-		return nil, w.fail(ctx, job, "invalid-input", err.Error())
-	case annotate.IsBuild(err):
-		return nil, w.fail(ctx, job, "genome-build", err.Error())
+		return nil, pipeline.Errorf(pipeline.Invalid, "%s: the manifest's vcf_sample %q is not a sample column of the VCF",
+			job.VCFKey, job.VCFSample)
+	case failureKind(err) != "":
+		return nil, err
 	default:
 		return nil, fmt.Errorf("annotate %s: %w", job.VCFKey, err)
 	}
 }
 
+// failureKind is the one place that names the failure a job error stands for, from its kind:
+// the report.Error kind the sample's failure report is stored with, "" for an error that is
+// not the input's fault (retried when its kind allows).
+func failureKind(err error) string {
+	switch pipeline.KindOf(err) {
+	case pipeline.Invalid:
+		return "invalid-input"
+	case pipeline.Build:
+		return "genome-build"
+	case pipeline.NotExist:
+		return "missing-input"
+	}
+	return ""
+}
+
 // indexed describes the job's VCF in the store, of size bytes, and its index: byte ranges
 // through GetRange (of the index too, so that only the parts the panels need are read), the
 // whole object only when the index cannot be used. Bytes of the VCF read are added to *read.
-func (w *Worker) indexed(ctx context.Context, job *queue.Job, size int64, read *int64) annotate.Indexed {
+func (w *Worker) indexed(ctx context.Context, job *pipeline.Job, size int64, read *int64) annotate.Indexed {
 	in := annotate.Indexed{
 		Name: job.VCFKey, Size: size, IndexName: job.IndexKey,
 		Ranges: index.SourceFunc(func(ctx context.Context, off, n int64) (io.ReadCloser, error) {
@@ -239,7 +251,7 @@ type readCloser struct {
 // called). A multi-sample VCF without that column is refused, with why: reporting every
 // column would report other people (DESIGN.md rule 6). A job naming its column (VCFSample)
 // was annotated for that column alone.
-func pickSample(rep *report.Report, job *queue.Job) error {
+func pickSample(rep *report.Report, job *pipeline.Job) error {
 	if job.VCFSample != "" || len(rep.Samples) < 2 {
 		return nil
 	}
@@ -260,18 +272,18 @@ func sha256Hex(b []byte) string {
 
 // finish publishes the report's events and marks the sample done. Each event carries a
 // message id, so a redelivered job publishes it once.
-func (w *Worker) finish(ctx context.Context, job *queue.Job, key string, body []byte, rep *report.Report) error {
+func (w *Worker) finish(ctx context.Context, job *pipeline.Job, key string, body []byte, rep *report.Report) error {
 	id := job.Lab + ":" + job.RunID + ":" + job.SampleID
 	var tags []string
 	for _, s := range rep.Samples {
 		tags = append(tags, s.Tags...)
 	}
-	ready, err := json.Marshal(queue.ReportReady{SchemaVersion: queue.SchemaVersion, Lab: job.Lab, RunID: job.RunID, SampleID: job.SampleID,
+	ready, err := json.Marshal(pipeline.ReportReady{SchemaVersion: pipeline.SchemaVersion, Lab: job.Lab, RunID: job.RunID, SampleID: job.SampleID,
 		ReportKey: key, ReportSHA256: sha256Hex(body), Tags: tags})
 	if err != nil {
-		return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
+		return fmt.Errorf("%w: %v", pipeline.ErrPermanent, err)
 	}
-	if err := w.Events.PublishEvent(ctx, "precis.report.ready."+job.Lab, "ready:"+id, ready); err != nil {
+	if err := w.Events.PublishEvent(ctx, pipeline.SubjectReportReady(job.Lab), "ready:"+id, ready); err != nil {
 		return fmt.Errorf("publish report.ready: %w", err)
 	}
 	for _, s := range rep.Samples {
@@ -279,41 +291,41 @@ func (w *Worker) finish(ctx context.Context, job *queue.Job, key string, body []
 			if p.Alert.Severity == "none" || p.Alert.Severity == "" {
 				continue
 			}
-			alert, err := json.Marshal(queue.PGxAlert{SchemaVersion: queue.SchemaVersion, Lab: job.Lab, RunID: job.RunID, SampleID: job.SampleID,
+			alert, err := json.Marshal(pipeline.PGxAlert{SchemaVersion: pipeline.SchemaVersion, Lab: job.Lab, RunID: job.RunID, SampleID: job.SampleID,
 				Gene: p.Gene, Phenotype: p.Phenotype, ActivityScore: p.ActivityScore, Severity: p.Alert.Severity, Message: p.Alert.Message, ReportKey: key})
 			if err != nil {
-				return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
+				return fmt.Errorf("%w: %v", pipeline.ErrPermanent, err)
 			}
-			if err := w.Events.PublishEvent(ctx, "precis.alert.pgx."+job.Lab, "alert:"+id+":"+s.SampleID+":"+p.Gene, alert); err != nil {
+			if err := w.Events.PublishEvent(ctx, pipeline.SubjectAlertPGx(job.Lab), "alert:"+id+":"+s.SampleID+":"+p.Gene, alert); err != nil {
 				return fmt.Errorf("publish alert.pgx: %w", err)
 			}
 		}
 	}
-	return w.Events.UpdateSample(ctx, job.Lab, job.RunID, job.SampleID, func(s *queue.SampleState) {
-		s.Status, s.Report, s.Reason = "done", key, ""
+	return w.Events.UpdateSample(ctx, job.Lab, job.RunID, job.SampleID, func(s *pipeline.SampleState) {
+		s.Status, s.Report, s.Reason = pipeline.StatusDone, key, ""
 	})
 }
 
 // fail stores the reason in place of the report, marks the sample failed and gives the job
 // up (the queue terminates it and dead-letters it to precis.dead.job).
-func (w *Worker) fail(ctx context.Context, job *queue.Job, kind, msg string) error {
+func (w *Worker) fail(ctx context.Context, job *pipeline.Job, kind, msg string) error {
 	w.Metrics.JobsFailed.WithLabelValues(kind).Inc()
-	key := ReportKey(job.Lab, job.RunID, job.SampleID)
+	key := pipeline.ReportKey(job.Lab, job.RunID, job.SampleID)
 	rep := w.Annotator.FailureReport(report.Error{Kind: kind, Message: msg})
 	rep.Run = &report.Run{Lab: job.Lab, RunID: job.RunID, Sample: job.SampleID}
 	var buf bytes.Buffer
 	if err := report.WriteFailureJSON(&buf, rep); err != nil {
-		return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
+		return fmt.Errorf("%w: %v", pipeline.ErrPermanent, err)
 	}
 	if err := w.Objects.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len()), "application/json"); err != nil {
 		return fmt.Errorf("store %s: %w", key, err) // transient: retried, the failure is not lost
 	}
-	if err := w.Events.UpdateSample(ctx, job.Lab, job.RunID, job.SampleID, func(s *queue.SampleState) {
-		s.Status, s.Reason, s.Report = "failed", msg, key
+	if err := w.Events.UpdateSample(ctx, job.Lab, job.RunID, job.SampleID, func(s *pipeline.SampleState) {
+		s.Status, s.Reason, s.Report = pipeline.StatusFailed, msg, key
 	}); err != nil {
 		return fmt.Errorf("mark %s failed: %w", job.SampleID, err)
 	}
-	return fmt.Errorf("%w: %s: %s", queue.ErrPermanent, kind, msg)
+	return fmt.Errorf("%w: %s: %s", pipeline.ErrPermanent, kind, msg)
 }
 
 func (w *Worker) read(ctx context.Context, key string) ([]byte, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/metrics"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/service/servicetest"
@@ -30,12 +31,12 @@ import (
 // events is the queue side of a worker, recorded.
 type events struct {
 	mu     sync.Mutex
-	states map[string]queue.SampleState
+	states map[string]pipeline.SampleState
 }
 
 func (e *events) PublishEvent(context.Context, string, string, []byte) error { return nil }
 
-func (e *events) UpdateSample(_ context.Context, lab, run, sample string, f func(*queue.SampleState)) error {
+func (e *events) UpdateSample(_ context.Context, lab, run, sample string, f func(*pipeline.SampleState)) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	s := e.states[lab+"/"+run+"/"+sample]
@@ -163,11 +164,11 @@ func TestIndexedFromS3(t *testing.T) {
 	put("runs/lab1/run1/panel9.vcf.gz.csi", filepath.Join("..", "..", "internal", "vcf", "index", "testdata", "panel9.vcf.gz.csi"))
 
 	reg := prometheus.NewRegistry()
-	w := &annotator.Worker{Objects: objects, Events: &events{states: map[string]queue.SampleState{}}, Annotator: a,
+	w := &annotator.Worker{Objects: objects, Events: &events{states: map[string]pipeline.SampleState{}}, Annotator: a,
 		Metrics: metrics.New(reg, nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	handle := func(sample, vcfKey, indexKey string, panels []string) (*report.Report, time.Duration) {
 		t.Helper()
-		job := queue.Job{SchemaVersion: queue.SchemaVersion, Lab: "lab1", RunID: "run1", SampleID: sample, VCFKey: vcfKey, IndexKey: indexKey,
+		job := pipeline.Job{SchemaVersion: pipeline.SchemaVersion, Lab: "lab1", RunID: "run1", SampleID: sample, VCFKey: vcfKey, IndexKey: indexKey,
 			Specimen: "germline", Panels: panels, ManifestKey: "runs/lab1/run1/manifest.json"}
 		body, err := json.Marshal(job)
 		if err != nil {
@@ -183,7 +184,7 @@ func TestIndexedFromS3(t *testing.T) {
 		if got := bytesRead(t, reg) - before; int64(got) != vcfRead {
 			t.Errorf("precis_bytes_read_total grew by %.0f, the store served %d bytes of the VCF", got, vcfRead)
 		}
-		rc, err := s3.Get(ctx, annotator.ReportKey("lab1", "run1", sample))
+		rc, err := s3.Get(ctx, pipeline.ReportKey("lab1", "run1", sample))
 		if err != nil {
 			t.Fatal(err)
 		}

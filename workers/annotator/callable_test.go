@@ -15,6 +15,7 @@ import (
 	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/metrics"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/store"
@@ -48,18 +49,18 @@ func TestCallableFromStore(t *testing.T) {
 	}
 	put("runs/lab1/run1/s1.vcf", vcfText)
 	put("runs/lab1/run1/s1.callable.bed", []byte("chr3\t36993547\t36993665\tCALLABLE\n"))
-	w := &annotator.Worker{Objects: objects, Events: &events{states: map[string]queue.SampleState{}}, Annotator: a,
+	w := &annotator.Worker{Objects: objects, Events: &events{states: map[string]pipeline.SampleState{}}, Annotator: a,
 		Metrics: metrics.New(prometheus.NewRegistry(), nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	handle := func(sample, callable string) *report.Report {
 		t.Helper()
-		job := queue.Job{SchemaVersion: queue.SchemaVersion, Lab: "lab1", RunID: "run1", SampleID: sample, VCFKey: "runs/lab1/run1/s1.vcf",
+		job := pipeline.Job{SchemaVersion: pipeline.SchemaVersion, Lab: "lab1", RunID: "run1", SampleID: sample, VCFKey: "runs/lab1/run1/s1.vcf",
 			CallableKey: callable, Specimen: "germline", Panels: []string{"lynch"}, ManifestKey: "runs/lab1/run1/manifest.json"}
 		body, err := json.Marshal(job)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_ = w.Handle(ctx, queue.Msg{Subject: "precis.job.annotate.lab1", Data: body, Delivered: 1})
-		rc, err := objects.Get(ctx, annotator.ReportKey("lab1", "run1", sample))
+		rc, err := objects.Get(ctx, pipeline.ReportKey("lab1", "run1", sample))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,63 +1,28 @@
-package queue
+package pipeline
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/precis-dx/precis/internal/pipeline/pipelinetest"
 )
 
-var schemaDefs = []string{"RunSubmitted", "Job", "ReportReady", "PGxAlert", "Dead"}
+var schemaDefs = pipelinetest.Defs
 
-var compileSchemas = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
-	path, err := filepath.Abs(filepath.Join("..", "..", "schemas", "messages.schema.json"))
-	if err != nil {
-		return nil, err
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	out := map[string]*jsonschema.Schema{}
-	for _, d := range append([]string{""}, schemaDefs...) {
-		loc := path
-		if d != "" {
-			loc += "#/$defs/" + d
-		}
-		s, err := c.Compile(loc)
-		if err != nil {
-			return nil, err
-		}
-		out[d] = s
-	}
-	return out, nil
-})
-
-// schemaErr validates data against one $def ("" for the whole schema).
 func schemaErr(t testing.TB, def string, data []byte) error {
 	t.Helper()
-	schemas, err := compileSchemas()
-	if err != nil {
-		t.Fatalf("compile schemas/messages.schema.json: %v", err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	return schemas[def].Validate(inst)
+	return pipelinetest.SchemaErr(t, def, data)
 }
 
 func validate(t testing.TB, def string, data []byte) {
 	t.Helper()
-	if err := schemaErr(t, def, data); err != nil {
-		t.Errorf("%s %s: %v", def, data, err)
-	}
+	pipelinetest.Validate(t, def, data)
 }
 
 // goldenReport is a real report written by the annotate package from a real
@@ -139,8 +104,8 @@ func examples(t testing.TB) map[string]any {
 		},
 		"Dead": Dead{
 			SchemaVersion: SchemaVersion, Kind: "job", Subject: SubjectJob(lab),
-			Reason: "queue: permanent failure: vcf " + job.VCFKey + ": not found", Delivered: 1,
-			Data: deadData(jobBody),
+			Reason: "pipeline: permanent failure: vcf " + job.VCFKey + ": not found", Delivered: 1,
+			Data: DeadData(jobBody),
 		},
 	}
 }
@@ -262,7 +227,7 @@ func TestDeadData(t *testing.T) {
 		{"invalid utf-8", "\xff{", `"\ufffd{"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := string(deadData([]byte(tc.in))); got != tc.want {
+			if got := string(DeadData([]byte(tc.in))); got != tc.want {
 				t.Errorf("got %s, want %s", got, tc.want)
 			}
 		})

@@ -1,12 +1,20 @@
-package queue
+package pipeline
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+)
+
+// Errors of messages. A handler wraps ErrPermanent to say a message will never succeed
+// (fmt.Errorf("%w: manifest has no samples", pipeline.ErrPermanent)).
+var (
+	ErrPermanent = New(Permanent, "pipeline: permanent failure")
+	ErrMalformed = New(Invalid, "pipeline: malformed message")
 )
 
 // The message types below are plain values for encoding/json; like any
@@ -91,8 +99,9 @@ type Dead struct {
 }
 
 // Decode parses a message body into v (one of the message types above) and
-// checks what the schema requires of it. Errors wrap both ErrMalformed and
-// ErrPermanent: a malformed message will not improve on redelivery, so a
+// checks what the schema requires of it, and that every object key is one
+// ParseKey accepts, of the type the field names. Errors wrap both ErrMalformed
+// and ErrPermanent: a malformed message will not improve on redelivery, so a
 // handler can return the error as it is.
 func Decode(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -115,7 +124,7 @@ func Decode(data []byte, v any) error {
 	case *Dead:
 		err = m.validate()
 	default:
-		return fmt.Errorf("queue: Decode into %T: not a message type", v)
+		return fmt.Errorf("pipeline: Decode into %T: not a message type", v)
 	}
 	return err
 }
@@ -126,12 +135,9 @@ func malformed(format string, args ...any) error {
 
 var (
 	schemaVersionRE = regexp.MustCompile(`^1\.[0-9]+\.[0-9]+$`)
-	idRE            = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 	tagRE           = regexp.MustCompile(`^(treatment|follow-up):[a-z0-9]+(-[a-z0-9]+)*$`)
 	sha256RE        = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	kindRE          = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
-	runKeyRE        = regexp.MustCompile(`^runs/.+`)
-	reportKeyRE     = regexp.MustCompile(`^reports/[^/]+/[^/]+/[^/]+\.json$`)
 )
 
 // check collects the first failed requirement of a message.
@@ -148,11 +154,28 @@ func (c *check) version(v string) {
 }
 
 func (c *check) id(field, v string) {
-	c.that(idRE.MatchString(v), "%s %q: want 1-128 of [A-Za-z0-9_-]", field, v)
+	c.that(ValidToken(v), "%s %q: %s", field, v, TokenRule)
 }
 
-func (c *check) key(field, v string, re *regexp.Regexp) {
-	c.that(re.MatchString(v), "%s %q: want an object key matching %s", field, v, re)
+// key checks that v is an object key of one of the types.
+func (c *check) key(field, v string, types ...KeyType) {
+	k, ok := ParseKey(v)
+	c.that(ok && slices.Contains(types, k.Type), "%s %q: want an object key %s", field, v, keyForms(types))
+}
+
+func keyForms(types []KeyType) string {
+	var forms []string
+	for _, t := range types {
+		switch t {
+		case KeyManifest:
+			forms = append(forms, ManifestKey("{lab}", "{run}"))
+		case KeyRunFile:
+			forms = append(forms, RunFileKey("{lab}", "{run}", "{name}"))
+		case KeyReport:
+			forms = append(forms, ReportKey("{lab}", "{run}", "{sample}"))
+		}
+	}
+	return strings.Join(forms, " or ")
 }
 
 func (c *check) unique(field string, vs []string) {
@@ -177,7 +200,7 @@ func (m *RunSubmitted) validate() error {
 	c.version(m.SchemaVersion)
 	c.id("lab", m.Lab)
 	c.id("run_id", m.RunID)
-	c.key("manifest_key", m.ManifestKey, runKeyRE)
+	c.key("manifest_key", m.ManifestKey, KeyManifest)
 	c.that(!m.SubmittedAt.IsZero(), "submitted_at missing")
 	c.oneOf("via", m.Via, ViaS3, ViaCLI, ViaHTTP)
 	return c.err
@@ -189,12 +212,12 @@ func (m *Job) validate() error {
 	c.id("lab", m.Lab)
 	c.id("run_id", m.RunID)
 	c.id("sample_id", m.SampleID)
-	c.key("vcf_key", m.VCFKey, runKeyRE)
+	c.key("vcf_key", m.VCFKey, KeyRunFile)
 	if m.IndexKey != "" {
-		c.key("index_key", m.IndexKey, runKeyRE)
+		c.key("index_key", m.IndexKey, KeyRunFile)
 	}
 	if m.CallableKey != "" {
-		c.key("callable_key", m.CallableKey, runKeyRE)
+		c.key("callable_key", m.CallableKey, KeyRunFile)
 	}
 	c.oneOf("specimen", m.Specimen, "germline", "tumour")
 	c.that(len(m.Panels) > 0, "panels empty")
@@ -202,7 +225,7 @@ func (m *Job) validate() error {
 		c.oneOf("panel", p, "dpyd", "brca", "lynch", "pole")
 	}
 	c.unique("panel", m.Panels)
-	c.key("manifest_key", m.ManifestKey, runKeyRE)
+	c.key("manifest_key", m.ManifestKey, KeyManifest)
 	return c.err
 }
 
@@ -212,7 +235,7 @@ func (m *ReportReady) validate() error {
 	c.id("lab", m.Lab)
 	c.id("run_id", m.RunID)
 	c.id("sample_id", m.SampleID)
-	c.key("report_key", m.ReportKey, reportKeyRE)
+	c.key("report_key", m.ReportKey, KeyReport)
 	c.that(sha256RE.MatchString(m.ReportSHA256), "report_sha256 %q: want 64 lower-case hex digits", m.ReportSHA256)
 	c.that(m.Tags != nil, "tags missing")
 	for _, t := range m.Tags {
@@ -235,7 +258,7 @@ func (m *PGxAlert) validate() error {
 	}
 	c.oneOf("severity", m.Severity, "none", "caution", "moderate", "high")
 	c.that(m.Message != "", "message missing")
-	c.key("report_key", m.ReportKey, reportKeyRE)
+	c.key("report_key", m.ReportKey, KeyReport)
 	return c.err
 }
 
@@ -250,8 +273,9 @@ func (m *Dead) validate() error {
 	return c.err
 }
 
-// deadData embeds an original body in a Dead message.
-func deadData(b []byte) json.RawMessage {
+// DeadData embeds an original body in a Dead message: as JSON when it is valid
+// JSON, otherwise as a JSON string of its bytes (invalid UTF-8 replaced).
+func DeadData(b []byte) json.RawMessage {
 	if json.Valid(b) {
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, b); err == nil {
@@ -261,3 +285,7 @@ func deadData(b []byte) json.RawMessage {
 	s, _ := json.Marshal(string(b)) // a string always marshals
 	return s
 }
+
+// ValidDeadKind reports whether s may name a consumer in precis.dead.{kind} and the
+// Dead message's Kind: lower-case letters, digits and hyphens, 1 to 32 of them.
+func ValidDeadKind(s string) bool { return kindRE.MatchString(s) }

@@ -22,6 +22,7 @@ import (
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/store"
 )
 
 // ErrNotFound is what a Backend returns (wrapped or not) for a report that does not exist,
@@ -301,8 +302,9 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, lang string, u
 
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, lang string, user *auth.Principal, what string, err error) {
 	s.log.ErrorContext(r.Context(), "web: "+what, "path", r.URL.Path, "err", err)
-	if queue.IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded) {
-		// NATS or JetStream is down or reloading (a full disk): try again, as the API's 503 says.
+	if pipeline.KindOf(store.Kinded(queue.Kinded(err))) == pipeline.Transient {
+		// NATS or JetStream is down or reloading (a full disk), or a deadline passed: try
+		// again, as the API's 503 says (the one kind rule of package pipeline).
 		s.errorPage(w, r, lang, user, http.StatusServiceUnavailable, "error.unavailable", "error.unavailable.text")
 		return
 	}

@@ -3,9 +3,12 @@ package harness
 import (
 	"encoding/json"
 	"fmt"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/precis-dx/precis/benchmarks/harness/plot"
 )
 
 // WriteFiles writes results.md, results.json and throughput.png into dir, and the markdown
@@ -342,4 +345,66 @@ func byteDistance(n int64) string {
 		return fmt.Sprintf("%d bytes", n)
 	}
 	return mb(n)
+}
+
+// Colours of the plot's bars, by tool.
+var (
+	grey   = color.RGBA{150, 150, 150, 255}
+	blue   = color.RGBA{70, 110, 180, 255}
+	green  = color.RGBA{40, 150, 90, 255}
+	orange = color.RGBA{230, 140, 40, 255}
+)
+
+func toolColour(tool string) color.RGBA {
+	switch {
+	case tool == ToolLimit:
+		return grey
+	case strings.HasPrefix(tool, "bcftools"):
+		return blue
+	case strings.HasPrefix(tool, "service") || tool == "service":
+		return orange
+	}
+	return green
+}
+
+// Plot draws, as a PNG, horizontal bars of the wall time of each tool on the WGS-scale
+// file, and of the exome-size batch through the CLI and through the service. Each group has
+// its own scale; every bar is labelled with its figures.
+func (r *Results) Plot() ([]byte, error) {
+	var wgs []plot.Bar
+	records := 0
+	for _, row := range r.Rows {
+		if row.File != "wgs" {
+			continue
+		}
+		records = max(records, row.Records)
+		b := plot.Bar{Label: row.Label, Fill: toolColour(row.Tool), Text: "NOT MEASURED"}
+		if row.Measured {
+			b.Value = row.Wall
+			b.Text = fmt.Sprintf("%.2f S", row.Wall)
+			if row.VsLimit > 0 {
+				b.Text += fmt.Sprintf(" (%.2fX LIMIT)", row.VsLimit)
+			}
+		}
+		wgs = append(wgs, b)
+	}
+	var batch []plot.Bar
+	samples, par := 0, 0
+	for _, t := range r.Throughput {
+		samples, par = max(samples, t.Samples), max(par, t.Parallel)
+		b := plot.Bar{Label: t.Label, Fill: toolColour(t.Path), Text: "NOT MEASURED"}
+		if t.Measured {
+			b.Value = t.Wall
+			b.Text = fmt.Sprintf("%.1f S, %.0f/MIN", t.Wall, t.PerMinute)
+		}
+		batch = append(batch, b)
+	}
+	groups := []plot.Group{
+		{Title: fmt.Sprintf("WGS-scale file, %s records: wall time", thousands(records)), Bars: wgs},
+		{Title: fmt.Sprintf("%d exome-size samples, %d at a time: wall time", samples, par), Bars: batch},
+	}
+	if len(batch) == 0 {
+		groups = groups[:1]
+	}
+	return plot.Bars(groups)
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -16,8 +15,6 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/auth"
-	"github.com/precis-dx/precis/internal/manifest"
-	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/service"
 	"github.com/precis-dx/precis/internal/store"
@@ -119,7 +116,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, work
 		return exitFailure
 	}
 	if demo {
-		if err := runDemo(ctx, svc, stdout); err != nil {
+		issue := func(ctx context.Context, role auth.Role, labs []string, name string) (string, error) {
+			token, _, err := svc.Tokens.Issue(ctx, svc.Audit, "system", role, labs, name)
+			return token, err
+		}
+		err := submit.Demo(ctx, stdout, submit.DemoOptions{Server: svc.BaseURL(), Dir: filepath.Join("testdata", "runs", "demo"),
+			Issue: issue, Progress: stderr})
+		if err != nil {
 			fmt.Fprintln(stderr, "precis serve --demo:", err)
 			shutdown(svc)
 			return exitFailure
@@ -141,96 +144,6 @@ func shutdown(svc *service.Service) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = svc.Shutdown(ctx)
-}
-
-// runDemo submits testdata/runs/demo through the HTTP API with a token of the demo lab, waits
-// for its report and prints it, and issues a clinician token for the web pages.
-func runDemo(ctx context.Context, svc *service.Service, stdout io.Writer) error {
-	base := svc.BaseURL()
-	dir := filepath.Join("testdata", "runs", "demo")
-	mf, err := os.Open(filepath.Join(dir, "manifest.json"))
-	if err != nil {
-		return err
-	}
-	m, err := manifest.Parse(mf, mf.Name())
-	mf.Close()
-	if err != nil {
-		return err
-	}
-	labToken, _, err := svc.Tokens.Create(ctx, auth.RoleLab, []string{m.Lab}, "demo lab (precis serve --demo)")
-	if err != nil {
-		return err
-	}
-	clinToken, _, err := svc.Tokens.Create(ctx, auth.RoleClinician, []string{m.Lab}, "demo clinician (precis serve --demo)")
-	if err != nil {
-		return err
-	}
-	lab, run, err := submit.Run(ctx, dir, submit.Options{Server: base, Progress: os.Stderr, Token: labToken})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "submitted run %s of lab %s\n", run, lab)
-	fmt.Fprintf(stdout, "web pages: %s/ (sign in with the clinician token below)\n", base)
-	fmt.Fprintf(stdout, "demo clinician token (read-only, lab %s): %s\n", lab, clinToken)
-	fmt.Fprintf(stdout, "demo lab token (submits for lab %s):       %s\n", lab, labToken)
-	token := labToken
-	status := fmt.Sprintf("%s/api/v1/runs/%s/%s", base, lab, run)
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		var st pipeline.RunState
-		if err := getJSON(ctx, status, token, &st); err == nil && (st.Status == "done" || st.Status == "failed" || st.Status == "rejected") {
-			fmt.Fprintf(stdout, "run %s: %s %s\n", run, st.Status, st.Reason)
-			for id, s := range st.Samples {
-				fmt.Fprintf(stdout, "sample %s: %s; report object %s\n  %s/samples/%s/report\n", id, s.Status, s.Report, status, id)
-				if s.Status == "done" {
-					if text, err := getText(ctx, status+"/samples/"+id+"/report?format=text", token); err == nil {
-						fmt.Fprintln(stdout)
-						fmt.Fprint(stdout, text)
-					}
-				}
-			}
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("run %s not finished after 2 minutes", run)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-func getJSON(ctx context.Context, url, token string, v any) error {
-	b, err := getText(ctx, url, token)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal([]byte(b), v)
-}
-
-func getText(ctx context.Context, url, token string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return "", err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s: %s: %s", url, resp.Status, strings.TrimSpace(string(b)))
-	}
-	return string(b), nil
 }
 
 func submitCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -279,12 +192,8 @@ func reportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "precis report:", err)
 		return exitUsage
 	}
-	url := fmt.Sprintf("%s/api/v1/runs/%s/%s", strings.TrimRight(*server, "/"), *lab, fs.Arg(0))
-	if fs.NArg() == 2 {
-		url += "/samples/" + fs.Arg(1) + "/report"
-		url += "?format=" + *format
-	}
-	body, err := getText(ctx, url, cmp.Or(*token, os.Getenv("PRECIS_TOKEN")))
+	opts := submit.Options{Server: *server, Client: httpClient, Token: cmp.Or(*token, os.Getenv("PRECIS_TOKEN"))}
+	body, err := submit.Report(ctx, opts, *lab, fs.Arg(0), fs.Arg(1), *format)
 	if err != nil {
 		fmt.Fprintln(stderr, "precis report:", err)
 		return exitFailure
@@ -296,6 +205,6 @@ func reportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return exitOK
 }
 
-// httpClient is the client of submit, report and the demo. It trusts the system's roots;
+// httpClient is the client of submit and report. It trusts the system's roots;
 // set SSL_CERT_FILE to add a private CA for a service on --tls-cert.
 var httpClient = &http.Client{}

@@ -89,28 +89,18 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	switch verb {
 	case "create":
-		token, rec, err := store.Create(ctx, auth.Role(*role), labs, *name)
+		trail, err := audit.Open(ctx, q.JetStream(), q.Replicas())
+		if err != nil {
+			fmt.Fprintln(stderr, "precis token create: audit:", err)
+			return exitFailure
+		}
+		token, rec, err := store.Issue(ctx, trail, "cli", auth.Role(*role), labs, *name)
 		if errors.Is(err, auth.ErrInvalid) {
 			fmt.Fprintln(stderr, "precis token create:", err)
 			return exitUsage
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, "precis token create:", err)
-			return exitFailure
-		}
-		if log, err := audit.Open(ctx, q.JetStream(), q.Replicas()); err == nil {
-			ev := audit.Event{Action: audit.ActionTokenCreate, Actor: "cli", Role: string(rec.Role), Target: rec.ID,
-				Detail: fmt.Sprintf("token %s for %q, labs %s", rec.ID, rec.Name, strings.Join(rec.Labs, ","))}
-			if len(rec.Labs) == 1 {
-				ev.Lab = rec.Labs[0]
-			}
-			err = log.Record(ctx, ev)
-			if err != nil {
-				fmt.Fprintln(stderr, "precis token create: audit:", err)
-				return exitFailure
-			}
-		} else {
-			fmt.Fprintln(stderr, "precis token create: audit:", err)
 			return exitFailure
 		}
 		fmt.Fprintf(stderr, "token %s: role %s, labs %s; stored (hashed) in %s. It is shown only now.\n",

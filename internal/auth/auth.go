@@ -29,6 +29,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/pipeline"
 )
 
@@ -230,7 +231,7 @@ func (s *Store) endSessions(ctx context.Context, tokenID string) error {
 
 // Create issues a token and returns it (the only time the secret exists outside the
 // caller) with its stored record. A lab token names exactly one lab; a clinician token one or
-// more; an admin token none.
+// more; an admin token none. Create writes no audit event: programs issue tokens with Issue.
 func (s *Store) Create(ctx context.Context, role Role, labs []string, name string) (string, Record, error) {
 	if err := checkGrant(role, labs); err != nil {
 		return "", Record{}, err
@@ -254,6 +255,32 @@ func (s *Store) Create(ctx context.Context, role Role, labs []string, name strin
 		return "", Record{}, fmt.Errorf("auth: store token %s: %w", id, err)
 	}
 	return "precis_" + id + "_" + secret, rec, nil
+}
+
+// Trail is where Issue records a token's creation: an *audit.Log.
+type Trail interface {
+	Record(ctx context.Context, e audit.Event) error
+}
+
+// Issue creates a token like Create and records its creation (audit.ActionTokenCreate) in
+// trail, with actor as the event's Actor: "cli" for `precis token create`, "system" for the
+// service's own tokens (`precis serve --demo`). Every way of issuing a token goes through
+// here, so none is left out of the audit trail. When the event cannot be recorded, the token
+// is not returned (its secret is lost, so it cannot be used) and the error says why.
+func (s *Store) Issue(ctx context.Context, trail Trail, actor string, role Role, labs []string, name string) (string, Record, error) {
+	token, rec, err := s.Create(ctx, role, labs, name)
+	if err != nil {
+		return "", Record{}, err
+	}
+	ev := audit.Event{Action: audit.ActionTokenCreate, Actor: actor, Role: string(rec.Role), Target: rec.ID,
+		Detail: fmt.Sprintf("token %s for %q, labs %s", rec.ID, rec.Name, strings.Join(rec.Labs, ","))}
+	if len(rec.Labs) == 1 {
+		ev.Lab = rec.Labs[0]
+	}
+	if err := trail.Record(ctx, ev); err != nil {
+		return "", Record{}, fmt.Errorf("auth: token %s created but not recorded in the audit trail: %w", rec.ID, err)
+	}
+	return token, rec, nil
 }
 
 func checkGrant(role Role, labs []string) error {

@@ -6,10 +6,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/queue"
 )
 
 func openStore(t *testing.T) *Store {
+	t.Helper()
+	s, _ := openStoreAndTrail(t)
+	return s
+}
+
+// openStoreAndTrail opens a token store and the audit trail on one embedded JetStream, as the
+// service does.
+func openStoreAndTrail(t *testing.T) (*Store, *audit.Log) {
 	t.Helper()
 	e, err := queue.StartEmbedded(t.TempDir(), queue.EmbeddedOptions{})
 	if err != nil {
@@ -25,7 +34,78 @@ func openStore(t *testing.T) *Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	log, err := audit.Open(context.Background(), q.JetStream(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, log
+}
+
+// TestIssueRecords: every token issued leaves a token.create event naming it, its role, its
+// lab and who issued it: `precis token create` ("cli") and the tokens `precis serve --demo`
+// makes for itself ("system"), which are issued the same way.
+func TestIssueRecords(t *testing.T) {
+	ctx := context.Background()
+	s, log := openStoreAndTrail(t)
+	tests := []struct {
+		actor, name string
+		role        Role
+		labs        []string
+		lab         string // the event's Lab: the one lab named, else none
+	}{
+		{"cli", "dr test", RoleAdmin, nil, ""},
+		{"system", "demo lab (precis serve --demo)", RoleLab, []string{"demo-lab"}, "demo-lab"},
+		{"system", "demo clinician (precis serve --demo)", RoleClinician, []string{"demo-lab"}, "demo-lab"},
+		{"cli", "dr two labs", RoleClinician, []string{"lab-a", "lab-b"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tok, rec, err := s.Issue(ctx, log, tc.actor, tc.role, tc.labs, tc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Authenticate(ctx, tok); err != nil {
+				t.Fatalf("the issued token does not authenticate: %v", err)
+			}
+			evs, err := log.Query(ctx, audit.Filter{Action: audit.ActionTokenCreate, Actor: tc.actor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []audit.Event
+			for _, e := range evs {
+				if e.Target == rec.ID {
+					got = append(got, e)
+				}
+			}
+			if len(got) != 1 {
+				t.Fatalf("token.create events for token %s: got %d (%+v), want 1", rec.ID, len(got), evs)
+			}
+			e := got[0]
+			if e.Role != string(tc.role) || e.Lab != tc.lab || !strings.Contains(e.Detail, rec.ID) || !strings.Contains(e.Detail, tc.name) {
+				t.Errorf("event: got role %q lab %q detail %q, want role %s lab %q and a detail naming %s and %q",
+					e.Role, e.Lab, e.Detail, tc.role, tc.lab, rec.ID, tc.name)
+			}
+			if strings.Contains(e.Detail, tok[len("precis_")+17:]) {
+				t.Error("the audit event holds the token's secret")
+			}
+		})
+	}
+}
+
+// failingTrail is an audit trail that cannot record.
+type failingTrail struct{}
+
+var errTrailDown = errors.New("trail down")
+
+func (failingTrail) Record(context.Context, audit.Event) error { return errTrailDown }
+
+// TestIssueUnrecorded: a token whose creation cannot be recorded is not handed out.
+func TestIssueUnrecorded(t *testing.T) {
+	s := openStore(t)
+	tok, _, err := s.Issue(context.Background(), failingTrail{}, "cli", RoleAdmin, nil, "dr test")
+	if !errors.Is(err, errTrailDown) || tok != "" {
+		t.Fatalf("got token %q, error %v; want no token and an error wrapping %v", tok, err, errTrailDown)
+	}
 }
 
 func TestCreateAuthenticate(t *testing.T) {

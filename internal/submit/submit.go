@@ -5,6 +5,9 @@
 //
 // The manifest is checked with manifest.Parse before anything is sent, so a manifest holding
 // a personal identity number never leaves the lab.
+//
+// Report reads a run's status or a sample's report back (`precis report`), and Demo is the
+// whole round trip `precis serve --demo` shows: issue tokens, submit, wait, print the reports.
 package submit
 
 import (
@@ -77,12 +80,7 @@ type file struct {
 // about; a refused manifest wraps manifest.ErrInvalid or manifest.ErrIdentity, a missing
 // file wraps fs.ErrNotExist, and a refusal by the service is a *ServerError.
 func Run(ctx context.Context, dir string, opts Options) (lab, runID string, err error) {
-	mpath := filepath.Join(dir, "manifest.json")
-	body, err := readManifest(mpath)
-	if err != nil {
-		return "", "", err
-	}
-	m, err := manifest.Parse(bytes.NewReader(body), mpath)
+	m, body, mpath, err := readRun(dir)
 	if err != nil {
 		return "", "", err
 	}
@@ -117,6 +115,19 @@ func Run(ctx context.Context, dir string, opts Options) (lab, runID string, err 
 		return "", "", fmt.Errorf("submit %s: %w", mpath, err)
 	}
 	return m.Lab, m.RunID, nil
+}
+
+// readRun reads and checks the manifest of the run folder dir, and returns it with its text
+// and path.
+func readRun(dir string) (m *manifest.Manifest, body []byte, path string, err error) {
+	path = filepath.Join(dir, "manifest.json")
+	if body, err = readManifest(path); err != nil {
+		return nil, nil, "", err
+	}
+	if m, err = manifest.Parse(bytes.NewReader(body), path); err != nil {
+		return nil, nil, "", err
+	}
+	return m, body, path, nil
 }
 
 func readManifest(path string) ([]byte, error) {

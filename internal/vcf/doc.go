@@ -14,6 +14,10 @@
 // Whole-genome files are read quickly by filtering early: Options.Keep sees CHROM and POS of
 // every record before anything else on the line is parsed, and a rejected record costs no
 // allocation. BGZF input is decompressed in parallel, block by block, with a whole-block
-// DEFLATE decoder (package block, about twice as fast as compress/flate); the header
-// text is parsed with github.com/brentp/vcfgo.
+// DEFLATE decoder (package block, about twice as fast as compress/flate).
+//
+// The header is parsed here too: the ##INFO, ##FORMAT, ##FILTER and ##contig lines are
+// structured meta lines (VCFv4.3 section 1.4: ##KEY=<ID=...,Number=...,Type=...,
+// Description="...">, with \" and \\ escapes inside quoted values), read into Header.Infos,
+// Formats, Filters and Contigs; a malformed one is a warning naming its line.
 package vcf

@@ -2,16 +2,13 @@ package vcf
 
 import (
 	"bytes"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/brentp/vcfgo"
 )
 
 // Header is what the meta-information lines and the #CHROM line of a VCF say.
@@ -105,10 +102,8 @@ func (r *Reader) readHeader() error {
 	}
 	r.hdr = h
 	var (
-		forVcfgo  bytes.Buffer // header text handed to vcfgo
-		vcfgoLine []int        // line number in the file of each line given to vcfgo
-		size      int
-		seen      = map[string]map[string]int{} // INFO/FORMAT/FILTER/ALT ID -> line first defined
+		size int
+		seen = map[string]map[string]int{} // INFO/FORMAT/FILTER/ALT ID -> line first defined
 	)
 	for {
 		line, err := r.lr.next()
@@ -141,29 +136,15 @@ func (r *Reader) readHeader() error {
 				return err
 			}
 			h.Meta = append(h.Meta, string(line))
-			forVcfgo.Write(line)
-			forVcfgo.WriteByte('\n')
-			vcfgoLine = append(vcfgoLine, n)
 			continue
 		}
 		switch {
 		case bytes.HasPrefix(line, []byte("##")):
 			s := string(line)
 			h.Meta = append(h.Meta, s)
-			if r.checkMeta(n, s, seen) {
-				forVcfgo.WriteString(s)
-				forVcfgo.WriteByte('\n')
-				vcfgoLine = append(vcfgoLine, n)
-			}
+			r.checkMeta(n, s, seen)
 		case bytes.HasPrefix(line, []byte("#CHROM")):
-			if err := r.columns(n, string(line)); err != nil {
-				return err
-			}
-			forVcfgo.Write(line)
-			forVcfgo.WriteByte('\n')
-			vcfgoLine = append(vcfgoLine, n)
-			r.vcfgoHeader(&forVcfgo, vcfgoLine)
-			return nil
+			return r.columns(n, string(line))
 		case len(line) == 0:
 			r.warn.add("header-blank", n, "empty line in the header")
 		case line[0] == '#':
@@ -241,71 +222,6 @@ func (r *Reader) columns(n int, line string) error {
 	}
 	r.hdr.Samples = samples
 	return nil
-}
-
-// vcfgoHeader parses the header text with vcfgo and takes the INFO, FORMAT and FILTER
-// definitions and the contigs from it. vcfgo's complaints become warnings, unless a warning
-// about the same line was already given. Lines that make vcfgo panic or stop were left out
-// of text by checkMeta, and any other panic is recovered: the header stays usable without
-// vcfgo's definitions.
-func (r *Reader) vcfgoHeader(text *bytes.Buffer, lines []int) {
-	fileLine := func(vcfgoLine int64) int {
-		if vcfgoLine >= 1 && int(vcfgoLine) <= len(lines) {
-			return lines[vcfgoLine-1]
-		}
-		return 0
-	}
-	var (
-		vr  *vcfgo.Reader
-		err error
-	)
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				vr, err = nil, fmt.Errorf("vcfgo: panic: %v", p)
-			}
-		}()
-		vr, err = vcfgo.NewReader(text, true)
-	}()
-	var verr *vcfgo.VCFError
-	switch {
-	case errors.As(err, &verr):
-		for i, msg := range verr.Msgs {
-			line := 0
-			if i < len(verr.Lines) {
-				line = fileLine(verr.Lines[i])
-			}
-			if line > 0 && r.warn.hasLine(line) {
-				continue
-			}
-			r.warn.add("vcfgo", line, "header not understood by vcfgo: %s", msg)
-		}
-	case err != nil:
-		r.warn.add("vcfgo", 0, "header not understood by vcfgo: %v", err)
-	}
-	if vr == nil || vr.Header == nil {
-		return
-	}
-	vh := vr.Header
-	for id, f := range vh.Infos {
-		r.hdr.Infos[id] = Field{ID: f.Id, Number: f.Number, Type: f.Type, Description: f.Description}
-	}
-	for id, f := range vh.SampleFormats {
-		r.hdr.Formats[id] = Field{ID: f.Id, Number: f.Number, Type: f.Type, Description: f.Description}
-	}
-	for id, d := range vh.Filters {
-		r.hdr.Filters[id] = d
-	}
-	for _, c := range vh.Contigs {
-		ct := Contig{ID: c["ID"], Assembly: c["assembly"]}
-		if l, ok := c["length"]; ok {
-			ct.Length, _ = strconv.Atoi(l) // a bad length was reported by checkMeta
-			if ct.Length < 0 {
-				ct.Length = 0
-			}
-		}
-		r.hdr.Contigs = append(r.hdr.Contigs, ct)
-	}
 }
 
 // attr is one key=value pair of a structured meta line (##KEY=<...>).
@@ -389,20 +305,20 @@ func findAttr(attrs []attr, key string) (attr, int) {
 }
 
 // checkMeta validates one ## line (VCFv4.2 section 1.2, VCFv4.3 section 1.4), records what
-// the Header needs from it, and reports whether the line is safe to hand to vcfgo.
-func (r *Reader) checkMeta(n int, line string, seen map[string]map[string]int) bool {
+// the Header needs from it.
+func (r *Reader) checkMeta(n int, line string, seen map[string]map[string]int) {
 	body := line[2:]
 	key, value, ok := strings.Cut(body, "=")
 	if !ok {
 		r.warn.add("meta-kv", n, "meta line %q is not ##key=value", clip([]byte(line)))
-		return true
+		return
 	}
 	if key == "" || strings.IndexFunc(key, func(c rune) bool { return c == ' ' || c == '\t' || c == '<' || c == '>' }) >= 0 {
 		r.warn.add("meta-key", n, "meta line key %q is not valid", key)
 	}
 	if value == "" {
 		r.warn.add("meta-empty", n, "meta line ##%s= has an empty value", key)
-		return true
+		return
 	}
 	switch {
 	case key == "fileformat":
@@ -436,16 +352,18 @@ func (r *Reader) checkMeta(n int, line string, seen map[string]map[string]int) b
 	case strings.HasPrefix(key, "GVCFBlock"):
 		r.hdr.GVCF = true
 	case key == "INFO", key == "FORMAT", key == "FILTER", key == "ALT", key == "contig", key == "SAMPLE", key == "PEDIGREE":
-		return r.checkStructured(n, key, value, seen)
+		r.checkStructured(n, key, value, seen)
 	}
-	return true
 }
 
-// checkStructured validates a ##KEY=<...> line of a kind the specification defines.
-func (r *Reader) checkStructured(n int, key, value string, seen map[string]map[string]int) bool {
+// checkStructured validates a ##KEY=<...> line of a kind the specification defines (VCFv4.3
+// section 1.4: comma-separated key=value fields, values in double quotes where they may hold
+// commas, with \" and \\ escapes) and records the INFO, FORMAT and FILTER definitions and the
+// contigs in the Header.
+func (r *Reader) checkStructured(n int, key, value string, seen map[string]map[string]int) {
 	if !strings.HasPrefix(value, "<") {
 		r.warn.add("meta-structure", n, "##%s value should be <...>", key)
-		return true
+		return
 	}
 	inner := value[1:]
 	if strings.HasSuffix(inner, ">") {
@@ -476,21 +394,34 @@ func (r *Reader) checkStructured(n int, key, value string, seen map[string]map[s
 	switch key {
 	case "INFO", "FORMAT":
 		r.checkDefinition(n, key, attrs)
+		r.define(key, attrs)
 	case "ALT":
 		r.checkAltDefinition(n, attrs)
 	case "FILTER":
 		r.checkDescription(n, key, attrs)
+		if idAt >= 0 && id.value != "" {
+			d, _ := findAttr(attrs, "Description")
+			r.hdr.Filters[id.value] = d.value
+		}
 	case "contig":
 		if idAt >= 0 && id.value != "" && strings.ContainsAny(id.value, " \t,<>\"'=") {
 			r.warn.add("meta-contig-id", n, "##contig ID %q contains whitespace, a comma, a quote, '=' or an angle bracket", id.value)
 		}
+		c := Contig{ID: id.value}
 		if l, at := findAttr(attrs, "length"); at >= 0 {
 			if v, err := strconv.Atoi(l.value); err != nil || v < 0 {
 				r.warn.add("meta-contig-length", n, "##contig %s length %q is not a non-negative integer", id.value, l.value)
+			} else {
+				c.Length = v
 			}
 		}
-		// vcfgo indexes kv[1] of every comma-separated field and panics on one without '='.
-		return contigSafeForVcfgo(value)
+		asm, _ := findAttr(attrs, "assembly")
+		c.Assembly = asm.value
+		// A field that is not key=value (a comma inside an unquoted ID, say) leaves the line's
+		// meaning unsure (a meta-syntax warning says so): the contig is not recorded.
+		if idAt >= 0 && !slices.ContainsFunc(attrs, func(a attr) bool { return !a.hasValue }) {
+			r.hdr.Contigs = append(r.hdr.Contigs, c)
+		}
 	case "SAMPLE":
 		for _, a := range attrs {
 			if a.quoted && a.key != "Description" {
@@ -512,7 +443,6 @@ func (r *Reader) checkStructured(n int, key, value string, seen map[string]map[s
 			}
 		}
 	}
-	return true
 }
 
 // checkDefinition validates an ##INFO or ##FORMAT line: ID, Number, Type and Description in
@@ -551,6 +481,26 @@ func (r *Reader) checkDefinition(n int, key string, attrs []attr) {
 			r.warn.add("meta-reserved", n, "##%s %s is declared Number=%s,Type=%s; the VCF specification reserves it as Number=%s,Type=%s",
 				key, id.value, num.value, typ.value, want.Number, wantType)
 		}
+	}
+}
+
+// define records an ##INFO or ##FORMAT definition in the Header; a later definition of an ID
+// replaces an earlier one (checkStructured warned about it). A line without an ID, or without
+// a valid Number and Type, defines nothing (checkDefinition warned about it): records are read
+// against the reserved definition of the key, or none.
+func (r *Reader) define(key string, attrs []attr) {
+	id, _ := findAttr(attrs, "ID")
+	num, _ := findAttr(attrs, "Number")
+	typ, _ := findAttr(attrs, "Type")
+	if id.value == "" || !validNumber(num.value) || !validType(typ.value) {
+		return
+	}
+	d, _ := findAttr(attrs, "Description")
+	f := Field{ID: id.value, Number: num.value, Type: typ.value, Description: d.value}
+	if key == "FORMAT" {
+		r.hdr.Formats[f.ID] = f
+	} else {
+		r.hdr.Infos[f.ID] = f
 	}
 }
 
@@ -603,38 +553,6 @@ func (r *Reader) checkAttrOrder(n int, key string, attrs []attr) {
 	if _, at := findAttr(attrs, "ID"); at > 0 {
 		r.warn.add("meta-order", n, "##%s fields are out of order: ID must come first", key)
 	}
-}
-
-// contigSafeForVcfgo reports whether vcfgo can parse a ##contig value without panicking: it
-// splits the text with encoding/csv and reads kv[1] of every field.
-func contigSafeForVcfgo(value string) bool {
-	s := strings.TrimSuffix(strings.TrimPrefix(value, "<"), ">")
-	if !strings.ContainsRune(s, '"') {
-		// Without quotes, csv splits at every comma.
-		for rest := s; ; {
-			field, tail, more := strings.Cut(rest, ",")
-			if !strings.Contains(field, "=") {
-				return false
-			}
-			if !more {
-				return true
-			}
-			rest = tail
-		}
-	}
-	cr := csv.NewReader(strings.NewReader(s))
-	cr.LazyQuotes = true
-	cr.TrimLeadingSpace = true
-	fields, err := cr.Read()
-	if err != nil {
-		return true // vcfgo reports the error and reads no field
-	}
-	for _, f := range fields {
-		if !strings.Contains(f, "=") {
-			return false
-		}
-	}
-	return true
 }
 
 func validNumber(s string) bool {

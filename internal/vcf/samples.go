@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// Sample columns are parsed here, not with vcfgo's Header.ParseSamples (the package uses vcfgo
-// for the header). Checked against the VCF specification and the test corpus, vcfgo's sample
-// parser gives wrong answers on valid input, which a clinical reader cannot accept:
+// Sample columns are parsed here, not with github.com/brentp/vcfgo's Header.ParseSamples.
+// Checked against the VCF specification and the test corpus, vcfgo's sample parser gives wrong
+// answers on valid input, which a clinical reader cannot accept:
 //   - a sample that drops trailing fields, which VCFv4.3 section 1.6.2 allows ("0|0:0.000"
 //     under GT:DS:GL in the EBI corpus file passed/complexfile_passed_000.vcf), is rejected
 //     whole as a "bad sample string" and loses its GT;

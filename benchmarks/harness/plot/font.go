@@ -1,12 +1,13 @@
-package harness
+package plot
 
 import (
 	"image"
 	"image/color"
+	"slices"
 	"strings"
 )
 
-// glyphs is a 5x7 bitmap font for the plot's labels: upper-case letters, digits and the
+// glyphs is a 5x7 bitmap font for the charts' text: upper-case letters, digits and the
 // punctuation the labels use, each 7 rows of 5 columns ('#' inked), rows separated by
 // spaces. Lower-case letters are drawn upper-case; anything else as '?'.
 var glyphs = map[rune]string{
@@ -91,4 +92,16 @@ func drawText(img *image.RGBA, x, y int, s string, scale int, c color.Color) {
 		}
 		x += glyphAdvance * scale
 	}
+}
+
+// Unknown returns the characters of s the font has no glyph for, in order, each once; they
+// are drawn as '?'. Lower-case letters are known (drawn upper-case).
+func Unknown(s string) []rune {
+	var out []rune
+	for _, r := range strings.ToUpper(s) {
+		if _, ok := glyphs[r]; !ok && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -30,11 +30,7 @@ func checkEdge(t *testing.T, r *Reader) {
 		t.Errorf("got contigs %+v", h.Contigs)
 	}
 	var recs []*Record
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,15 +226,12 @@ func firstError(data []byte, opts Options) error {
 		return err
 	}
 	defer r.Close()
-	for {
-		_, err := r.Next()
-		if err == io.EOF {
-			return nil
-		}
+	for _, err := range r.All() {
 		if err != nil {
 			return err
 		}
 	}
+	return nil
 }
 
 func TestInvalidInput(t *testing.T) {
@@ -382,11 +375,7 @@ func TestBadLineThenGoOn(t *testing.T) {
 	}
 	defer r.Close()
 	var got []string
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			got = append(got, err.Error())
 			continue
@@ -399,6 +388,45 @@ func TestBadLineThenGoOn(t *testing.T) {
 	}
 	if st := r.Stats(); st.Records != 6 || st.Kept != 5 || st.Malformed != 1 {
 		t.Errorf("got %+v", st)
+	}
+}
+
+// TestAllEndsAtStickyError checks that All yields an error that ends the input once and then
+// ends, where Next would return it again forever; and that breaking out of the loop stops it.
+func TestAllEndsAtStickyError(t *testing.T) {
+	edge := readFile(t, "testdata/edge.vcf")
+	bgz := bgzfBytes(t, edge)
+	r, err := NewReader(bytes.NewReader(bgz[:len(bgz)-len(bgzfEOF)]), "in.vcf.gz", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var recs int
+	var errs []error
+	for rec, err := range r.All() {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if rec == nil {
+			t.Fatal("got a nil record with a nil error")
+		}
+		recs++
+	}
+	if recs != 5 || len(errs) != 1 || !errors.Is(errs[0], io.ErrUnexpectedEOF) {
+		t.Errorf("got %d records and errors %v, want 5 records and one truncation error", recs, errs)
+	}
+
+	r, err = NewReader(bytes.NewReader(edge), "in.vcf", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for range r.All() {
+		break
+	}
+	if st := r.Stats(); st.Kept != 1 {
+		t.Errorf("after a break on the first record: got %d records read, want 1", st.Kept)
 	}
 }
 
@@ -420,11 +448,7 @@ func TestLongLineNotBuffered(t *testing.T) {
 	defer r.Close()
 	var pos []int
 	var lineErr error
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			lineErr = err
 			continue
@@ -544,11 +568,7 @@ func TestKeep(t *testing.T) {
 	}
 	defer r.Close()
 	var kept int64
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			t.Fatal(err)
 		}

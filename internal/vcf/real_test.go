@@ -83,11 +83,7 @@ func TestRealFilesRead(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer r.Close()
-			for {
-				_, err := r.Next()
-				if err == io.EOF {
-					break
-				}
+			for _, err := range r.All() {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -117,16 +113,13 @@ func readAll(t *testing.T, rel string) (*Header, []*Record, []Warning) {
 	}
 	defer r.Close()
 	var recs []*Record
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return r.Header(), recs, r.Warnings()
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			t.Fatal(err)
 		}
 		recs = append(recs, rec)
 	}
+	return r.Header(), recs, r.Warnings()
 }
 
 func findRecord(t *testing.T, recs []*Record, chrom string, pos int) *Record {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"errors"
-	"github.com/precis-dx/precis/internal/oracle"
 	"io"
 	"math"
 	"os"
@@ -12,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // realFiles lists the real VCFs under vcf-real/ and the PharmCAT test inputs.
@@ -37,23 +39,14 @@ func realFiles(t *testing.T) []string {
 }
 
 // countDataLines counts the lines not starting with '#' the simple way: an independent oracle
-// for the number of records (compress/gzip reads BGZF as multi-member gzip).
+// for the number of records.
 func countDataLines(t *testing.T, path string) int64 {
 	t.Helper()
-	f, err := os.Open(path)
+	r, err := vcftest.OpenText(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	br := bufio.NewReader(f)
-	var r io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = gz
-	}
+	defer r.Close()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	var n int64

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -160,15 +161,23 @@ func bigVCF(t testing.TB, records int) string {
 	return path
 }
 
-// waitProcessing polls the run state until sample is being processed: its job is in a
-// worker's hands.
-func waitProcessing(t testing.TB, s *Service, lab, run, sample string) {
+// bigJobInHand starts a service and a worker process (one job at a time, AckWait 3s),
+// submits run with a 3-million-record sample BIG beside the samples in more, and returns once
+// the worker has BIG in hand (its sample is processing); args start another such worker.
+func bigJobInHand(t *testing.T, lab, run string, more map[string]string) (s *Service, w *proc, args []string) {
 	t.Helper()
+	dataDir := t.TempDir()
+	s = start(t, Config{DataDir: dataDir, Ingest: true})
+	vcfs := map[string]string{"BIG": bigVCF(t, 3_000_000)}
+	maps.Copy(vcfs, more)
+	args = []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "3s"}
+	w = startProc(t, args...)
+	submitRun(t, s, lab, run, vcfs)
 	deadline := time.Now().Add(time.Minute)
 	for {
 		st, err := s.Queue.GetRun(context.Background(), lab, run)
-		if err == nil && st.Samples[sample].Status == "processing" {
-			break
+		if err == nil && st.Samples["BIG"].Status == "processing" {
+			return s, w, args
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the job never started: %+v", st)
@@ -181,13 +190,7 @@ func waitProcessing(t testing.TB, s *Service, lab, run, sample string) {
 // the job back) loses nothing: the job is redelivered after AckWait to another worker and
 // finishes; the report is stored once and its event published once.
 func TestWorkerKilled(t *testing.T) {
-	dataDir := t.TempDir()
-	s := start(t, Config{DataDir: dataDir, Ingest: true})
-	big := bigVCF(t, 3_000_000)
-	args := []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "3s"}
-	w1 := startProc(t, args...)
-	submitRun(t, s, "lab-e", "run-kill", map[string]string{"BIG": big})
-	waitProcessing(t, s, "lab-e", "run-kill", "BIG")
+	s, w1, args := bigJobInHand(t, "lab-e", "run-kill", nil)
 	// The worker marks the sample processing as it takes the job: killed now, it dies with
 	// the job in hand (the check below says so if it somehow finished first).
 	w1.stop(syscall.SIGKILL)
@@ -212,13 +215,7 @@ func TestWorkerKilled(t *testing.T) {
 // the grace period or handed back, the process exits 0, and the run still finishes with its
 // report stored and announced once. `precis report` then prints the report from the API.
 func TestWorkerSIGTERM(t *testing.T) {
-	dataDir := t.TempDir()
-	s := start(t, Config{DataDir: dataDir, Ingest: true})
-	big := bigVCF(t, 3_000_000)
-	args := []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "3s"}
-	w1 := startProc(t, args...)
-	submitRun(t, s, "lab-t", "run-term", map[string]string{"BIG": big, "SMALL": data(t, "pgx/pharmcat/tests/DPYD_c1679c1156.vcf")})
-	waitProcessing(t, s, "lab-t", "run-term", "BIG")
+	s, w1, args := bigJobInHand(t, "lab-t", "run-term", map[string]string{"SMALL": data(t, "pgx/pharmcat/tests/DPYD_c1679c1156.vcf")})
 	w1.stop(syscall.SIGTERM)
 	if code := w1.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("worker exit code %d after SIGTERM\n%s", code, w1.logs())

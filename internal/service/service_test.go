@@ -1,7 +1,6 @@
 package service
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -111,15 +110,10 @@ func runDir(t testing.TB, lab, run string, vcfs map[string]string) string {
 // vcfColumns returns the sample columns of a VCF, plain or gzip/BGZF.
 func vcfColumns(t testing.TB, path string) []string {
 	t.Helper()
-	r, err := vcftest.OpenText(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		line := sc.Text()
+	for line, err := range vcftest.Lines(path) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		if strings.HasPrefix(line, "#CHROM") {
 			if cols := strings.Split(line, "\t"); len(cols) > 9 {
 				return cols[9:]

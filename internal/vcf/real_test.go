@@ -42,21 +42,14 @@ func realFiles(t *testing.T) []string {
 // for the number of records.
 func countDataLines(t *testing.T, path string) int64 {
 	t.Helper()
-	r, err := vcftest.OpenText(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	var n int64
-	for sc.Scan() {
-		if l := sc.Text(); l != "" && l[0] != '#' {
+	for l, err := range vcftest.Lines(path) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l != "" && l[0] != '#' {
 			n++
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return n
 }

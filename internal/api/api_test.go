@@ -23,6 +23,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/precis-dx/precis/internal/api/apitest"
 	"github.com/precis-dx/precis/internal/audit/audittest"
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/manifest"
@@ -256,35 +257,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // response and its body.
 func (f *fixture) do(t *testing.T, method, path string, body io.Reader, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, f.srv.URL+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.token != "" {
-		req.Header.Set("Authorization", "Bearer "+f.token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	c := f.srv.Client()
-	if req.ContentLength > 0 {
-		// As precis submit does: the service answers a refusal before reading the body and
-		// closes the connection; asking first lets the refusal arrive instead of a reset.
-		req.Header.Set("Expect", "100-continue")
-		tr := c.Transport.(*http.Transport).Clone()
-		tr.ExpectContinueTimeout = time.Minute
-		c = &http.Client{Transport: tr}
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	return apitest.Send(t, f.srv.Client(), method, f.srv.URL+path, f.token, body, hdr...)
 }
 
 // goldenReport reads a golden report of the annotate package: its bytes and the report.

@@ -360,6 +360,16 @@ func (e *env) do(method, target string, cookie *http.Cookie, form url.Values, hd
 }
 
 // signin signs in with tok and returns the session cookie.
+// page GETs target with the session cookie c and fails the test unless the answer is 200.
+func (e *env) page(target string, c *http.Cookie) *httptest.ResponseRecorder {
+	e.t.Helper()
+	w := e.do("GET", target, c, nil)
+	if w.Code != http.StatusOK {
+		e.t.Fatalf("got status %d, want 200", w.Code)
+	}
+	return w
+}
+
 func (e *env) signin(tok string) *http.Cookie {
 	e.t.Helper()
 	w := e.do("POST", "/signin", nil, url.Values{"token": {tok}, "next": {"/"}})

@@ -381,10 +381,7 @@ func TestRunPage(t *testing.T) {
 func TestReportPage(t *testing.T) {
 	e := newEnv(t, Options{})
 	c := e.signin(tokClinA)
-	w := e.do("GET", "/runs/"+labA+"/"+runA+"/samples/DEMO-0001", c, nil)
-	if w.Code != http.StatusOK {
-		t.Fatalf("got status %d, want 200", w.Code)
-	}
+	w := e.page("/runs/"+labA+"/"+runA+"/samples/DEMO-0001", c)
 	body := text(w.Body.String())
 	rep := loadGolden(t, "example.json")
 	s := rep.Samples[0]
@@ -509,10 +506,7 @@ func TestReportNotReady(t *testing.T) {
 func TestReportDownload(t *testing.T) {
 	e := newEnv(t, Options{})
 	c := e.signin(tokClinB)
-	w := e.do("GET", "/runs/"+labB+"/"+runB+"/samples/Sample_2?format=html&lang=sv", c, nil)
-	if w.Code != http.StatusOK {
-		t.Fatalf("got status %d, want 200", w.Code)
-	}
+	w := e.page("/runs/"+labB+"/"+runB+"/samples/Sample_2?format=html&lang=sv", c)
 	if got, want := w.Header().Get("Content-Disposition"), `attachment; filename="precis-`+labB+`-`+runB+`-Sample_2.html"`; got != want {
 		t.Errorf("got Content-Disposition %q, want %q", got, want)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/precis-dx/precis/internal/oracle"
 	"io"
 	"math"
 	"os"
@@ -17,6 +16,9 @@ import (
 	"testing"
 
 	"github.com/biogo/hts/bgzf"
+
+	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // edgeWant is what testdata/edge.vcf must read as.
@@ -579,13 +581,16 @@ func TestKeep(t *testing.T) {
 	}
 	// Oracle: the positions in the file, counted without this package.
 	var want, total int64
-	for _, line := range bytes.Split(gunzip(t, readFile(t, path)), []byte("\n")) {
+	for line, err := range vcftest.Lines(path) {
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(line) == 0 || line[0] == '#' {
 			continue
 		}
 		total++
-		fields := bytes.SplitN(line, []byte("\t"), 3)
-		p, err := strconv.Atoi(string(fields[1]))
+		fields := strings.SplitN(line, "\t", 3)
+		p, err := strconv.Atoi(fields[1])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -597,19 +602,6 @@ func TestKeep(t *testing.T) {
 	if kept != want || st.Kept != want || st.Skipped != total-want || st.Records != total || keepCalls != total {
 		t.Errorf("got kept %d, stats %+v, Keep called %d times; want %d kept of %d", kept, st, keepCalls, want, total)
 	}
-}
-
-func gunzip(t *testing.T, b []byte) []byte {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // TestSkipDoesNotAllocate reads records that Keep rejects and checks the allocations do not

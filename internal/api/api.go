@@ -24,6 +24,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -338,6 +339,30 @@ func (s *Server) failDependency(w http.ResponseWriter, r *http.Request, what str
 	}
 	s.log.ErrorContext(r.Context(), what, "method", r.Method, "path", r.URL.Path, "err", err)
 	s.fail(w, r, status, code, what)
+}
+
+// writeList answers 200 with the JSON object {key: xs}: an empty list, not null, when xs is
+// nil.
+func writeList[T any](w http.ResponseWriter, key string, xs []T) {
+	if xs == nil {
+		xs = []T{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{key: xs})
+}
+
+// queryLimit reads the limit query parameter: def when it is absent, a whole number from 1
+// to most when given. Anything else is answered 400 and ok is false.
+func (s *Server) queryLimit(w http.ResponseWriter, r *http.Request, def, most int) (limit int, ok bool) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > most {
+		s.fail(w, r, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("limit %q: want 1 to %d", v, most))
+		return 0, false
+	}
+	return n, true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -23,6 +23,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -689,7 +690,7 @@ func (bl *builder) task(s *report.Sample, tag, key string, sources []source, sub
 	// Every source is listed among the inputs.
 	var basis []string
 	for _, src := range sources {
-		if !contains(src.tags, tag) {
+		if !slices.Contains(src.tags, tag) {
 			continue
 		}
 		switch {
@@ -731,19 +732,10 @@ func (bl *builder) task(s *report.Sample, tag, key string, sources []source, sub
 	return t
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 func dedupe(xs []string) []string {
 	var out []string
 	for _, x := range xs {
-		if !contains(out, x) {
+		if !slices.Contains(out, x) {
 			out = append(out, x)
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/oracle"
-	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
 // realFiles lists the real VCFs under vcf-real/ and the PharmCAT test inputs.
@@ -43,13 +42,8 @@ func realFiles(t *testing.T) []string {
 func countDataLines(t *testing.T, path string) int64 {
 	t.Helper()
 	var n int64
-	for l, err := range vcftest.Lines(path) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		if l != "" && l[0] != '#' {
-			n++
-		}
+	for range oracle.DataLines(t, path) {
+		n++
 	}
 	return n
 }

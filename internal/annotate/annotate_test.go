@@ -28,24 +28,20 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden reports in testdata/golden")
 
-var (
-	annOnce sync.Once
-	ann     *Annotator
-	annErr  error
-)
+// loadAnnotator builds the annotator over the embedded knowledge base once for all tests.
+var loadAnnotator = sync.OnceValues(func() (*Annotator, error) {
+	k, err := kb.Load()
+	if err != nil {
+		return nil, err
+	}
+	return New(k, "test")
+})
 
 func annotator(t testing.TB) *Annotator {
 	t.Helper()
-	annOnce.Do(func() {
-		k, err := kb.Load()
-		if err != nil {
-			annErr = err
-			return
-		}
-		ann, annErr = New(k, "test")
-	})
-	if annErr != nil {
-		t.Fatal(annErr)
+	ann, err := loadAnnotator()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return ann
 }

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -45,7 +44,7 @@ func TestUnauthenticated(t *testing.T) {
 	}
 	// A bad token is audited as auth.failed; a missing one as a refusal of "anonymous". The
 	// token never is.
-	got := f.audit.actions()
+	got := f.audit.Actions()
 	slices.Sort(got)
 	if want := []string{audit.ActionAuthFailed, audit.ActionAuthFailed, audit.ActionRefused}; !slices.Equal(got, want) {
 		t.Errorf("audit: got %v, want %v", got, want)
@@ -58,7 +57,7 @@ func TestUnauthenticated(t *testing.T) {
 func TestAuditRequired(t *testing.T) {
 	f := newFixture(t)
 	f.runs.runs["lab1/run1"] = pipeline.RunState{Lab: "lab1", RunID: "run1", Status: pipeline.StatusDone}
-	f.audit.err = errors.New("nats: timeout")
+	f.audit.Fail(errors.New("nats: timeout"))
 	resp, b := f.do(t, http.MethodGet, "/api/v1/runs/lab1/run1", nil)
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("status with the audit trail down: got %d, want 503 (%s)", resp.StatusCode, b)
@@ -68,14 +67,7 @@ func TestAuditRequired(t *testing.T) {
 // TestReportFormats reads a real golden report in every format and checks each rendering
 // and its audit record.
 func TestReportFormats(t *testing.T) {
-	golden, err := os.ReadFile(filepath.Join("..", "annotate", "testdata", "golden", "dpyd_c1679c1156.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep report.Report
-	if err := json.Unmarshal(golden, &rep); err != nil {
-		t.Fatal(err)
-	}
+	golden, rep := goldenReport(t, "dpyd_c1679c1156.json")
 	sample := rep.Samples[0].SampleID
 	failure, _ := json.Marshal(report.Failure{Status: "failed", Error: report.Error{Kind: "invalid-input", Message: "x.vcf line 7: bad POS"}})
 
@@ -140,20 +132,15 @@ func TestReportFormats(t *testing.T) {
 			}
 		}},
 	}
+	f.token = tokClin1
 	for _, tc := range tests {
 		t.Run(tc.path+" "+tc.header, func(t *testing.T) {
-			before := len(f.audit.actions())
-			req, _ := http.NewRequest(http.MethodGet, f.srv.URL+tc.path, nil)
-			req.Header.Set("Authorization", "Bearer "+tokClin1)
+			before := len(f.audit.Actions())
+			var hdr []string
 			if tc.header != "" {
-				req.Header.Set("Accept-Language", tc.header)
+				hdr = []string{"Accept-Language", tc.header}
 			}
-			resp, err := f.srv.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			resp, b := f.do(t, http.MethodGet, tc.path, nil, hdr...)
 			if resp.StatusCode != tc.wantCode {
 				t.Fatalf("status: got %d, want %d (%s)", resp.StatusCode, tc.wantCode, b)
 			}
@@ -163,11 +150,10 @@ func TestReportFormats(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, b)
 			}
-			acts := f.audit.actions()[before:]
+			acts := f.audit.Actions()[before:]
 			if tc.action != "" {
-				f.audit.mu.Lock()
-				last := f.audit.events[len(f.audit.events)-1]
-				f.audit.mu.Unlock()
+				evs := f.audit.Events()
+				last := evs[len(evs)-1]
 				if !slices.Equal(acts, []string{audit.ActionTokenUse, tc.action}) || last.Actor != "3333333333333333" ||
 					last.Lab != "lab1" || last.Run != "run1" {
 					t.Errorf("audit: got %v, last %+v", acts, last)

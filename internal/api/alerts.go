@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/precis-dx/precis/internal/queue"
@@ -49,24 +48,16 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		}
 		since = t
 	}
-	limit := 100
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxAlerts {
-			s.fail(w, r, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("limit %q: want 1 to %d", v, maxAlerts))
-			return
-		}
-		limit = n
+	limit, ok := s.queryLimit(w, r, 100, maxAlerts)
+	if !ok {
+		return
 	}
 	alerts, err := s.alerts.Alerts(r.Context(), labs, all, since, limit)
 	if err != nil {
 		s.failDependency(w, r, "read alerts", err)
 		return
 	}
-	if alerts == nil {
-		alerts = []queue.Alert{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"alerts": alerts})
+	writeList(w, "alerts", alerts)
 }
 
 // keepAlive is how often an idle alert stream sends a comment line, so proxies keep it open.

@@ -24,6 +24,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -361,6 +362,30 @@ func status(err error) (int, string) {
 		return http.StatusServiceUnavailable, CodeUnavailable
 	}
 	return http.StatusInternalServerError, CodeInternal
+}
+
+// writeList answers 200 with the JSON object {key: xs}: an empty list, not null, when xs is
+// nil.
+func writeList[T any](w http.ResponseWriter, key string, xs []T) {
+	if xs == nil {
+		xs = []T{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{key: xs})
+}
+
+// queryLimit reads the limit query parameter: def when it is absent, a whole number from 1
+// to most when given. Anything else is answered 400 and ok is false.
+func (s *Server) queryLimit(w http.ResponseWriter, r *http.Request, def, most int) (limit int, ok bool) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > most {
+		s.fail(w, r, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("limit %q: want 1 to %d", v, most))
+		return 0, false
+	}
+	return n, true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

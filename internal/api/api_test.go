@@ -23,7 +23,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/api/apitest"
+	"github.com/precis-dx/precis/internal/audit/audittest"
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/oracle"
@@ -177,7 +178,7 @@ func (f *fakeRuns) PutRun(ctx context.Context, st pipeline.RunState) error {
 type fixture struct {
 	objects *fakeObjects
 	runs    *fakeRuns
-	audit   *fakeAudit
+	audit   *audittest.Recorder
 	srv     *httptest.Server
 	logs    *bytes.Buffer
 	token   string // presented by do; tokLab1 unless a test changes it
@@ -210,40 +211,13 @@ func (fakeAuth) Authenticate(ctx context.Context, token string) (auth.Principal,
 	return p, nil
 }
 
-// fakeAudit records events in memory; err, when set, fails every Record.
-type fakeAudit struct {
-	mu     sync.Mutex
-	events []audit.Event
-	err    error
-}
-
-func (a *fakeAudit) Record(ctx context.Context, e audit.Event) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.err != nil {
-		return a.err
-	}
-	a.events = append(a.events, e)
-	return nil
-}
-
-func (a *fakeAudit) actions() []string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var out []string
-	for _, e := range a.events {
-		out = append(out, e.Action)
-	}
-	return out
-}
-
 // newServer builds a Server with the fake authenticator (and a fake audit trail unless cfg
 // has one).
 func newServer(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	cfg.Auth = fakeAuth{}
 	if cfg.Audit == nil {
-		cfg.Audit = &fakeAudit{}
+		cfg.Audit = &audittest.Recorder{}
 	}
 	s, err := New(cfg)
 	if err != nil {
@@ -260,7 +234,7 @@ func newFixture(t *testing.T) *fixture {
 	reg.MustRegister(c)
 	c.Add(3)
 	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	f.audit = &fakeAudit{}
+	f.audit = &audittest.Recorder{}
 	s := newServer(t, Config{Objects: f.objects, Runs: f.runs, Registry: reg, Log: logger, Audit: f.audit,
 		Now: func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }})
 	f.srv = httptest.NewServer(s.Handler())
@@ -280,34 +254,25 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func (f *fixture) do(t *testing.T, method, path string, body io.Reader) (*http.Response, []byte) {
+// do sends a request with f.token and the header name, value pairs in hdr, and returns the
+// response and its body.
+func (f *fixture) do(t *testing.T, method, path string, body io.Reader, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, f.srv.URL+path, body)
+	return apitest.Send(t, f.srv.Client(), method, f.srv.URL+path, f.token, body, hdr...)
+}
+
+// goldenReport reads a golden report of the annotate package: its bytes and the report.
+func goldenReport(t *testing.T, name string) ([]byte, report.Report) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "annotate", "testdata", "golden", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.token != "" {
-		req.Header.Set("Authorization", "Bearer "+f.token)
-	}
-	c := f.srv.Client()
-	if req.ContentLength > 0 {
-		// As precis submit does: the service answers a refusal before reading the body and
-		// closes the connection; asking first lets the refusal arrive instead of a reset.
-		req.Header.Set("Expect", "100-continue")
-		tr := c.Transport.(*http.Transport).Clone()
-		tr.ExpectContinueTimeout = time.Minute
-		c = &http.Client{Transport: tr}
-	}
-	resp, err := c.Do(req)
-	if err != nil {
+	var rep report.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	return b, rep
 }
 
 // errorCode decodes an error body; it fails the test when the body is not one.
@@ -678,14 +643,7 @@ func TestRuns(t *testing.T) {
 }
 
 func TestReport(t *testing.T) {
-	golden, err := os.ReadFile(filepath.Join("..", "annotate", "testdata", "golden", "example.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep report.Report
-	if err := json.Unmarshal(golden, &rep); err != nil {
-		t.Fatal(err)
-	}
+	golden, rep := goldenReport(t, "example.json")
 	var text bytes.Buffer
 	if err := report.WriteText(&text, &rep); err != nil {
 		t.Fatal(err)

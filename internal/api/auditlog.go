@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/precis-dx/precis/internal/audit"
@@ -51,21 +50,14 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request) {
 			*t.dst = tm
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxAuditEvents {
-			s.fail(w, r, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("limit %q: want 1 to %d", v, maxAuditEvents))
-			return
-		}
-		f.Limit = n
+	var ok bool
+	if f.Limit, ok = s.queryLimit(w, r, f.Limit, maxAuditEvents); !ok {
+		return
 	}
 	events, err := s.auditLog.Query(r.Context(), f)
 	if err != nil { // invalid 400
 		s.failDependency(w, r, "read the audit trail", err)
 		return
 	}
-	if events == nil {
-		events = []audit.Event{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": events})
+	writeList(w, "events", events)
 }

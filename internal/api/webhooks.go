@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/precis-dx/precis/internal/webhook"
 )
@@ -63,10 +62,7 @@ func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) {
 	for i := range subs {
 		subs[i].Secret = ""
 	}
-	if subs == nil {
-		subs = []webhook.Subscription{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"webhooks": subs})
+	writeList(w, "webhooks", subs)
 }
 
 // readableWebhook returns the subscription named in the path, answering 404 (and false)
@@ -115,22 +111,14 @@ func (s *Server) webhookDeliveries(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxAlerts {
-			s.fail(w, r, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("limit %q: want 1 to %d", v, maxAlerts))
-			return
-		}
-		limit = n
+	limit, ok := s.queryLimit(w, r, 100, maxAlerts)
+	if !ok {
+		return
 	}
 	ds, err := s.webhooks.Deliveries(r.Context(), sub.ID, limit)
 	if err != nil {
 		s.failDependency(w, r, "read deliveries", err)
 		return
 	}
-	if ds == nil {
-		ds = []webhook.Delivery{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds})
+	writeList(w, "deliveries", ds)
 }

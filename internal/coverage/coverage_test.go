@@ -2,7 +2,6 @@ package coverage
 
 import (
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -76,11 +75,7 @@ func readGVCF(t *testing.T, path string, genes []Gene, th Thresholds) []report.C
 	}
 	defer r.Close()
 	g := NewGVCF(genes, th)
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			t.Fatal(err)
 		}

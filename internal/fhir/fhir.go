@@ -23,6 +23,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,8 +64,10 @@ type Patient struct {
 	Identifier   []Identifier `json:"identifier"`
 }
 
-// DiagnosticReport is the GenomicReport of one sample. It is a plain value.
-type DiagnosticReport struct {
+// Event holds the elements a DiagnosticReport and an Observation share (both follow FHIR's
+// Event pattern), in the order both write them: embedded, its fields stand in their JSON in
+// this place. It is a plain value.
+type Event struct {
 	ResourceType string            `json:"resourceType"`
 	ID           string            `json:"id"`
 	Meta         *Meta             `json:"meta,omitempty"`
@@ -74,25 +77,22 @@ type DiagnosticReport struct {
 	Code         CodeableConcept   `json:"code"`
 	Subject      *Reference        `json:"subject,omitempty"`
 	Issued       string            `json:"issued,omitempty"`
-	Result       []Reference       `json:"result,omitempty"`
+}
+
+// DiagnosticReport is the GenomicReport of one sample. It is a plain value.
+type DiagnosticReport struct {
+	Event
+	Result []Reference `json:"result,omitempty"`
 }
 
 // Observation is a Variant, Genotype, Diagnostic Implication or Therapeutic Implication. It
 // is a plain value.
 type Observation struct {
-	ResourceType         string            `json:"resourceType"`
-	ID                   string            `json:"id"`
-	Meta                 *Meta             `json:"meta,omitempty"`
-	Extension            []Extension       `json:"extension,omitempty"`
-	Status               string            `json:"status"`
-	Category             []CodeableConcept `json:"category"`
-	Code                 CodeableConcept   `json:"code"`
-	Subject              *Reference        `json:"subject,omitempty"`
-	Issued               string            `json:"issued,omitempty"`
-	ValueCodeableConcept *CodeableConcept  `json:"valueCodeableConcept,omitempty"`
-	Note                 []Annotation      `json:"note,omitempty"`
-	DerivedFrom          []Reference       `json:"derivedFrom,omitempty"`
-	Component            []Component       `json:"component,omitempty"`
+	Event
+	ValueCodeableConcept *CodeableConcept `json:"valueCodeableConcept,omitempty"`
+	Note                 []Annotation     `json:"note,omitempty"`
+	DerivedFrom          []Reference      `json:"derivedFrom,omitempty"`
+	Component            []Component      `json:"component,omitempty"`
 }
 
 // Task is a MedicationRecommendation or FollowupRecommendation. It is a plain value.
@@ -328,14 +328,14 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 	key := "sample/" + s.SampleID
 	patientID, reportID := bl.ids.next(key+"/patient"), bl.ids.next(key+"/genomic-report")
 	subject := &Reference{Reference: urn(patientID)}
-	dr := &DiagnosticReport{
+	dr := &DiagnosticReport{Event: Event{
 		ResourceType: "DiagnosticReport", ID: reportID,
 		Meta:     &Meta{Profile: []string{ig.ProfileGenomicReport}},
 		Status:   "final",
 		Category: []CodeableConcept{{Coding: []Coding{{System: ig.SysV20074, Code: "GE", Display: "Genetics"}}}},
 		Code:     loinc(ig.LOINCGeneticReport, "Genetic analysis report"),
 		Subject:  subject, Issued: rep.GeneratedAt,
-	}
+	}}
 	dr.Extension = append(dr.Extension, Extension{URL: ig.ExtGenomicReportNote, ValueAnnotation: &Annotation{
 		Extension: []Extension{{URL: ig.ExtAnnotationCode, ValueCodeableConcept: &CodeableConcept{
 			Coding: []Coding{{System: ig.SysAnnotation, Code: ig.AnnotationMethodNote, Display: "Test Methodology"}}}}},
@@ -360,9 +360,8 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 		fkey := fmt.Sprintf("%s/variant/%s:%d:%s:%s/%s", key, f.Chrom, f.Pos, f.Ref, f.Alt, f.Transcript)
 		v := bl.variant(f, fkey)
 		obs(v)
-		di := &Observation{ID: bl.ids.next(fkey + "/diagnostic-implication"), Meta: &Meta{Profile: []string{ig.ProfileDiagnosticImplication}},
-			Code: tbd(ig.TBDDiagnostic, "Diagnostic Implication"), DerivedFrom: []Reference{{Reference: urn(v.ID)}},
-			Component: []Component{significance(f.Classification)}}
+		di := bl.observation(fkey+"/diagnostic-implication", ig.ProfileDiagnosticImplication, tbd(ig.TBDDiagnostic, "Diagnostic Implication"))
+		di.DerivedFrom, di.Component = []Reference{{Reference: urn(v.ID)}}, []Component{significance(f.Classification)}
 		if f.ClassificationSource != "" {
 			di.Note = []Annotation{{Text: "Classification source: " + f.ClassificationSource}}
 		}
@@ -375,10 +374,8 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 			// The MedicationRecommendation profile takes its reason from a Therapeutic
 			// Implication only, so a treatment tag raised by a finding gets one, derived from
 			// the variant and carrying the tag's rationale.
-			ti := &Observation{ID: bl.ids.next(fkey + "/therapeutic-implication/" + t),
-				Meta: &Meta{Profile: []string{ig.ProfileTherapeuticImplication}},
-				Code: tbd(ig.TBDTherapeutic, "Therapeutic Implication"), DerivedFrom: []Reference{{Reference: urn(v.ID)}},
-				Component: []Component{significance(f.Classification)}}
+			ti := bl.observation(fkey+"/therapeutic-implication/"+t, ig.ProfileTherapeuticImplication, tbd(ig.TBDTherapeutic, "Therapeutic Implication"))
+			ti.DerivedFrom, ti.Component = []Reference{{Reference: urn(v.ID)}}, []Component{significance(f.Classification)}
 			var reasons []string
 			for _, r := range rationaleFor(s, t, f.Gene, f.HGVSc, f.HGVSg) {
 				reasons = append(reasons, r.Reason)
@@ -418,6 +415,11 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 	return entries
 }
 
+// observation starts an Observation of profile with its code and an id drawn for key.
+func (bl *builder) observation(key, profile string, code CodeableConcept) *Observation {
+	return &Observation{Event: Event{ID: bl.ids.next(key), Meta: &Meta{Profile: []string{profile}}, Code: code}}
+}
+
 // regionStudied makes the RegionStudied observation of one gene's coverage (Genomics
 // Reporting IG STU3, CGFindings.fsh: code LOINC 53041-0, no value; components gene-studied,
 // region-description and region-coverage): what was looked at (the MANE Select coding exons
@@ -426,8 +428,7 @@ func (bl *builder) sample(s *report.Sample) []Entry {
 // The callable-regions file is not named: like the input file, its name could carry what a
 // pseudonym hides.
 func (bl *builder) regionStudied(c *report.Coverage, key string) *Observation {
-	o := &Observation{ID: bl.ids.next(key), Meta: &Meta{Profile: []string{ig.ProfileRegionStudied}},
-		Code: loinc(ig.LOINCRegionStudied, "DNA region of interest panel")}
+	o := bl.observation(key, ig.ProfileRegionStudied, loinc(ig.LOINCRegionStudied, "DNA region of interest panel"))
 	o.Component = append(o.Component, Component{Code: loinc(ig.LOINCGene, "Gene studied [ID]"), ValueCodeableConcept: geneConcept(c.Gene)})
 	o.Component = append(o.Component, Component{Code: loinc(ig.LOINCRegionDesc, "Description of ranges of DNA sequences examined"),
 		ValueString: RegionDescription(c, bl.rep.Input.MinDP, bl.rep.Input.MinGQ)})
@@ -513,10 +514,8 @@ func significance(class string) Component {
 // variant makes the Variant observation of one finding.
 func (bl *builder) variant(f *report.Finding, key string) *Observation {
 	rep := bl.rep
-	v := &Observation{ID: bl.ids.next(key), Meta: &Meta{Profile: []string{ig.ProfileVariant}},
-		Code:                 loinc(ig.LOINCVariant, "Genetic variant assessment"),
-		ValueCodeableConcept: answer(ig.Coded{Code: ig.AnswerPresent, Display: "Present"}),
-	}
+	v := bl.observation(key, ig.ProfileVariant, loinc(ig.LOINCVariant, "Genetic variant assessment"))
+	v.ValueCodeableConcept = answer(ig.Coded{Code: ig.AnswerPresent, Display: "Present"})
 	add := func(code, display string, value *CodeableConcept) {
 		v.Component = append(v.Component, Component{Code: loinc(code, display), ValueCodeableConcept: value})
 	}
@@ -580,11 +579,9 @@ func (bl *builder) variant(f *report.Finding, key string) *Observation {
 
 // genotype makes the Genotype observation of one DPYD call.
 func (bl *builder) genotype(p *pgx.Result, key string) *Observation {
-	g := &Observation{ID: bl.ids.next(key), Meta: &Meta{Profile: []string{ig.ProfileGenotype}},
-		Code:                 loinc(ig.LOINCGenotype, "Genotype display name"),
-		ValueCodeableConcept: &CodeableConcept{Text: p.Diplotype},
-		Component:            []Component{{Code: loinc(ig.LOINCGene, "Gene studied [ID]"), ValueCodeableConcept: geneConcept(p.Gene)}},
-	}
+	g := bl.observation(key, ig.ProfileGenotype, loinc(ig.LOINCGenotype, "Genotype display name"))
+	g.ValueCodeableConcept = &CodeableConcept{Text: p.Diplotype}
+	g.Component = []Component{{Code: loinc(ig.LOINCGene, "Gene studied [ID]"), ValueCodeableConcept: geneConcept(p.Gene)}}
 	if p.ActivityScore != nil {
 		g.Note = append(g.Note, Annotation{Text: fmt.Sprintf("CPIC activity score: %g", *p.ActivityScore)})
 	} else {
@@ -622,9 +619,8 @@ func (bl *builder) pgxImplications(p *pgx.Result, key, genotype string) []*Obser
 		phenotype.ValueCodeableConcept = &CodeableConcept{Text: p.Phenotype}
 	}
 	base := func(k string) *Observation {
-		o := &Observation{ID: bl.ids.next(key + "/therapeutic-implication/" + k), Meta: &Meta{Profile: []string{ig.ProfileTherapeuticImplication}},
-			Code: tbd(ig.TBDTherapeutic, "Therapeutic Implication"), DerivedFrom: []Reference{{Reference: genotype}},
-			Component: []Component{phenotype}}
+		o := bl.observation(key+"/therapeutic-implication/"+k, ig.ProfileTherapeuticImplication, tbd(ig.TBDTherapeutic, "Therapeutic Implication"))
+		o.DerivedFrom, o.Component = []Reference{{Reference: genotype}}, []Component{phenotype}
 		// The alert carries the caveats (untested positions that could lower the score), which
 		// must travel with every statement of the phenotype (DESIGN.md clinical rule 1).
 		if p.Alert.Message != "" {
@@ -694,7 +690,7 @@ func (bl *builder) task(s *report.Sample, tag, key string, sources []source, sub
 	// Every source is listed among the inputs.
 	var basis []string
 	for _, src := range sources {
-		if !contains(src.tags, tag) {
+		if !slices.Contains(src.tags, tag) {
 			continue
 		}
 		switch {
@@ -736,19 +732,10 @@ func (bl *builder) task(s *report.Sample, tag, key string, sources []source, sub
 	return t
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 func dedupe(xs []string) []string {
 	var out []string
 	for _, x := range xs {
-		if !contains(out, x) {
+		if !slices.Contains(out, x) {
 			out = append(out, x)
 		}
 	}

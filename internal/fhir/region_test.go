@@ -52,6 +52,16 @@ func mustJSON(t *testing.T, x any) string {
 	return string(b)
 }
 
+// setCoverage sets the region coverage of gene's RegionStudied to pct.
+func setCoverage(t *testing.T, m map[string]any, gene string, pct float64) {
+	t.Helper()
+	for _, c := range regionOf(t, m, gene)["component"].([]any) {
+		if q, ok := c.(map[string]any)["valueQuantity"].(map[string]any); ok {
+			q["value"] = pct
+		}
+	}
+}
+
 func TestRegionStudied(t *testing.T) {
 	rep := coverageReport(t)
 	b, err := Bundle(rep)
@@ -73,12 +83,7 @@ func TestRegionStudied(t *testing.T) {
 		t.Errorf("MLH1 RegionStudied: want no region coverage and the caveat: %s", got)
 	}
 
-	tests := []struct {
-		name    string
-		mutate  func(t *testing.T, m map[string]any)
-		want    string
-		onlyFor bool
-	}{
+	tests := []mutation{
 		{"wrong code", func(t *testing.T, m map[string]any) {
 			regionOf(t, m, "BRCA1")["code"] = map[string]any{"coding": []any{map[string]any{"system": ig.SysLOINC, "code": "69548-6"}}}
 		}, "RegionStudied code is not LOINC 53041-0", false},
@@ -86,11 +91,7 @@ func TestRegionStudied(t *testing.T) {
 			regionOf(t, m, "BRCA2")["valueString"] = "covered"
 		}, "RegionStudied has a valueString", false},
 		{"coverage above 100%", func(t *testing.T, m map[string]any) {
-			for _, c := range regionOf(t, m, "BRCA1")["component"].([]any) {
-				if q, ok := c.(map[string]any)["valueQuantity"].(map[string]any); ok {
-					q["value"] = 180.0
-				}
-			}
+			setCoverage(t, m, "BRCA1", 180)
 		}, "region coverage is not a UCUM % quantity from 0 to 100", false},
 		{"no region description", func(t *testing.T, m map[string]any) {
 			r := regionOf(t, m, "BRCA2")
@@ -111,42 +112,17 @@ func TestRegionStudied(t *testing.T) {
 			}
 		}, "MLH1: coverage not known, but the region description does not say", true},
 		{"coverage changed", func(t *testing.T, m map[string]any) {
-			for _, c := range regionOf(t, m, "BRCA1")["component"].([]any) {
-				if q, ok := c.(map[string]any)["valueQuantity"].(map[string]any); ok {
-					q["value"] = 100.0
-				}
-			}
+			setCoverage(t, m, "BRCA1", 100)
 		}, "BRCA1: region coverage 100%, want 98.2%", true},
 		{"region missing", func(t *testing.T, m map[string]any) {
-			r := regionOf(t, m, "BRCA2")
-			u := "urn:uuid:" + r["id"].(string)
+			u := "urn:uuid:" + regionOf(t, m, "BRCA2")["id"].(string)
 			for i := range entries(m) {
 				if fullURL(m, i) == u {
-					removeEntry(m, i)
+					removeResource(m, i)
 					break
 				}
 			}
-			dropReferences(m, u)
 		}, "no RegionStudied for BRCA2", true},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var m map[string]any
-			if err := json.Unmarshal(raw, &m); err != nil {
-				t.Fatal(err)
-			}
-			tc.mutate(t, m)
-			b := []byte(mustJSON(t, m))
-			alone := fhirtest.Validate(b)
-			if tc.onlyFor && len(alone) != 0 {
-				t.Errorf("Validate: got %v, want no problem (only the report tells)", alone)
-			}
-			if !tc.onlyFor && !has(alone, tc.want) {
-				t.Errorf("Validate: no problem says %q; got %v", tc.want, alone)
-			}
-			if got := fhirtest.ValidateFor(rep, b); !has(got, tc.want) {
-				t.Errorf("ValidateFor: no problem says %q; got %v", tc.want, got)
-			}
-		})
-	}
+	checkMutations(t, rep, raw, tests)
 }

@@ -2,7 +2,6 @@ package fhir
 
 import (
 	"bytes"
-	"encoding/json"
 	"testing"
 
 	"github.com/precis-dx/precis/internal/fhir/fhirtest"
@@ -54,12 +53,7 @@ func TestValidateCatchesStructural(t *testing.T) {
 		}
 		r["component"] = keep
 	}
-	tests := []struct {
-		name    string
-		mutate  func(t *testing.T, m map[string]any)
-		want    string
-		onlyFor bool
-	}{
+	tests := []mutation{
 		{"inverted range", func(t *testing.T, m map[string]any) {
 			rg := comp(svVariant(t, m), ig.LOINCOuterStartEnd)["valueRange"].(map[string]any)
 			rg["low"], rg["high"] = rg["high"], rg["low"]
@@ -88,29 +82,7 @@ func TestValidateCatchesStructural(t *testing.T) {
 			comp(svVariant(t, m), ig.LOINCSVLength)["valueQuantity"].(map[string]any)["value"] = -5.0
 		}, "is not a whole non-negative UCUM quantity", false},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var m map[string]any
-			if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
-				t.Fatal(err)
-			}
-			tc.mutate(t, m)
-			b, err := json.Marshal(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			alone := fhirtest.Validate(b)
-			if tc.onlyFor && len(alone) != 0 {
-				t.Errorf("Validate: got %v, want no problem (only the report tells)", alone)
-			}
-			if !tc.onlyFor && !has(alone, tc.want) {
-				t.Errorf("Validate: no problem says %q; got %v", tc.want, alone)
-			}
-			if got := fhirtest.ValidateFor(rep, b); !has(got, tc.want) {
-				t.Errorf("ValidateFor: no problem says %q; got %v", tc.want, got)
-			}
-		})
-	}
+	checkMutations(t, rep, buf.Bytes(), tests)
 }
 
 func anySlice(x any) []any { s, _ := x.([]any); return s }

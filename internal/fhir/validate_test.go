@@ -60,6 +60,13 @@ func removeEntry(m map[string]any, i int) {
 	m["entry"] = append(es[:i:i], es[i+1:]...)
 }
 
+// removeResource drops entry i and the GenomicReport's references to it.
+func removeResource(m map[string]any, i int) {
+	u := fullURL(m, i)
+	removeEntry(m, i)
+	dropReferences(m, u)
+}
+
 // dropComponent removes the components of entry i coded code.
 func dropComponent(m map[string]any, i int, code string) {
 	r := res(entries(m)[i])
@@ -111,12 +118,7 @@ func dropReferences(m map[string]any, url string) {
 // break: with the bundle alone (Validate) or only against its report (ValidateFor).
 func TestValidateCatches(t *testing.T) {
 	rep := readReport(t, "../annotate/testdata/golden/example.json")
-	tests := []struct {
-		name    string
-		mutate  func(t *testing.T, m map[string]any)
-		want    string // in some problem
-		onlyFor bool   // Validate alone finds nothing; ValidateFor must
-	}{
+	tests := []mutation{
 		{"broken reference", func(t *testing.T, m map[string]any) {
 			dr := res(entries(m)[first(t, m, ig.ProfileGenomicReport)])
 			dr["result"].([]any)[0].(map[string]any)["reference"] = "urn:uuid:00000000-0000-5000-8000-000000000000"
@@ -141,19 +143,13 @@ func TestValidateCatches(t *testing.T) {
 			removeEntry(m, first(t, m, ig.ProfileMedicationRecommendation))
 		}, "does not resolve to an entry", false},
 		{"missing task", func(t *testing.T, m map[string]any) {
-			i := first(t, m, ig.ProfileMedicationRecommendation)
-			u := fullURL(m, i)
-			removeEntry(m, i)
-			dropReferences(m, u)
+			removeResource(m, first(t, m, ig.ProfileMedicationRecommendation))
 		}, "no Task for tag", true},
 		{"task not requested", func(t *testing.T, m map[string]any) {
 			res(entries(m)[first(t, m, ig.ProfileFollowupRecommendation)])["status"] = "completed"
 		}, `Task status is "completed", want requested`, false},
 		{"diagnostic implication missing", func(t *testing.T, m map[string]any) {
-			i := first(t, m, ig.ProfileDiagnosticImplication)
-			u := fullURL(m, i)
-			removeEntry(m, i)
-			dropReferences(m, u)
+			removeResource(m, first(t, m, ig.ProfileDiagnosticImplication))
 		}, "Variant has 0 Diagnostic Implications, want 1", false},
 		{"observation not in results", func(t *testing.T, m map[string]any) {
 			dropReferences(m, fullURL(m, first(t, m, ig.ProfileGenotype)))
@@ -191,9 +187,32 @@ func TestValidateCatches(t *testing.T) {
 			}
 		}, `phenotype is "LA9657-3", want "LA10317-8"`, true},
 	}
+	b, err := json.Marshal(bundleOf(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkMutations(t, rep, b, tests)
+}
+
+// mutation is a break of a valid bundle that the validator must name.
+type mutation struct {
+	name    string
+	mutate  func(t *testing.T, m map[string]any)
+	want    string // in some problem
+	onlyFor bool   // Validate alone finds nothing; ValidateFor must
+}
+
+// checkMutations applies each mutation to its own copy of the valid bundle raw and checks
+// that the validator names the break: with the bundle alone (Validate) or only against its
+// report (ValidateFor).
+func checkMutations(t *testing.T, rep *report.Report, raw []byte, tests []mutation) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m := bundleOf(t)
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatal(err)
+			}
 			tc.mutate(t, m)
 			b, err := json.Marshal(m)
 			if err != nil {

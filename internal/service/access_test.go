@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/precis-dx/precis/internal/api/apitest"
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/submit"
@@ -298,43 +299,13 @@ func TestAccessMatrix(t *testing.T) {
 }
 
 // send makes one API request with the bearer token (none when tok is "").
-// expectClient waits as long as a loaded machine needs for "100 Continue" or a refusal.
-var expectClient = func() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.ExpectContinueTimeout = time.Minute
-	return &http.Client{Transport: tr}
-}()
-
 func send(t testing.TB, s *Service, method, path, tok string, body []byte) (*http.Response, []byte) {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
 	}
-	req, err := http.NewRequest(method, s.BaseURL()+path, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	c := http.DefaultClient
-	if len(body) > 0 {
-		// As precis submit does: a refusal answered before the body is read closes the
-		// connection, so the client asks first and gets the refusal rather than a reset.
-		req.Header.Set("Expect", "100-continue")
-		c = expectClient
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	return apitest.Send(t, http.DefaultClient, method, s.BaseURL()+path, tok, r)
 }
 
 // streamStatus opens an event stream and returns its status without waiting for events.

@@ -211,10 +211,11 @@ func webSignIn(t testing.TB, s *Service, tok, next string) *http.Response {
 	return resp
 }
 
-// webGet requests a page with the given cookies and returns its status.
-func webGet(t testing.TB, s *Service, path string, cookies []*http.Cookie) int {
+// webDo sends a request with the given cookies, without following a redirect, and returns
+// the response, its body closed.
+func webDo(t testing.TB, s *Service, method, path string, cookies []*http.Cookie) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, s.BaseURL()+path, nil)
+	req, _ := http.NewRequest(method, s.BaseURL()+path, nil)
 	for _, c := range cookies {
 		req.AddCookie(c)
 	}
@@ -223,7 +224,13 @@ func webGet(t testing.TB, s *Service, path string, cookies []*http.Cookie) int {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	return resp.StatusCode
+	return resp
+}
+
+// webGet requests a page with the given cookies and returns its status.
+func webGet(t testing.TB, s *Service, path string, cookies []*http.Cookie) int {
+	t.Helper()
+	return webDo(t, s, http.MethodGet, path, cookies).StatusCode
 }
 
 // TestSignInRedirect: the sign-in page sends a user back only to a path of this site.
@@ -245,15 +252,7 @@ func TestSignInRedirect(t *testing.T) {
 			t.Errorf("next=%q: %s Location %q, want 303 %q", tc.next, resp.Status, resp.Header.Get("Location"), tc.want)
 		}
 		// And the form's page, for a user who is signed in already.
-		req, _ := http.NewRequest(http.MethodGet, s.BaseURL()+"/signin?next="+url.QueryEscape(tc.next), nil)
-		for _, c := range resp.Cookies() {
-			req.AddCookie(c)
-		}
-		r2, err := noRedirect.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r2.Body.Close()
+		r2 := webDo(t, s, http.MethodGet, "/signin?next="+url.QueryEscape(tc.next), resp.Cookies())
 		if loc := r2.Header.Get("Location"); loc != tc.want {
 			t.Errorf("GET /signin?next=%q signed in: Location %q, want %q", tc.next, loc, tc.want)
 		}
@@ -271,15 +270,7 @@ func TestSignOutEndsSession(t *testing.T) {
 		t.Fatalf("signed in: no working session cookie")
 	}
 	copied := append([]*http.Cookie(nil), cookies...)
-	req, _ := http.NewRequest(http.MethodPost, s.BaseURL()+"/signout", nil)
-	for _, c := range cookies {
-		req.AddCookie(c)
-	}
-	resp, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := webDo(t, s, http.MethodPost, "/signout", cookies)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-out: %s", resp.Status)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,6 @@ import (
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/fhir/fhirtest"
 	"github.com/precis-dx/precis/internal/kb"
-	"github.com/precis-dx/precis/internal/submit"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
@@ -121,14 +121,7 @@ func TestTwoWorkerProcesses(t *testing.T) {
 	s := start(t, Config{DataDir: dataDir, Ingest: true})
 	args := []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "5s"}
 	w1, w2 := startProc(t, args...), startProc(t, args...)
-	vcfs := map[string]string{}
-	for i := 0; i < 12; i++ {
-		vcfs[fmt.Sprintf("W%02d", i)] = data(t, "pgx/pharmcat/tests/100samples.vcf.bgz")
-	}
-	dir := runDir(t, "lab-d", "run-2w", vcfs)
-	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
-		t.Fatal(err)
-	}
+	submitRun(t, s, "lab-d", "run-2w", copies("W", 12, data(t, "pgx/pharmcat/tests/100samples.vcf.bgz")))
 	st := waitRun(t, s, "lab-d", "run-2w", 2*time.Minute)
 	if st.Status != "done" {
 		t.Fatalf("run %s: %+v", st.Status, st.Samples)
@@ -168,30 +161,36 @@ func bigVCF(t testing.TB, records int) string {
 	return path
 }
 
-// TestWorkerKilled: a worker process killed in the middle of a job (SIGKILL: no chance to hand
-// the job back) loses nothing: the job is redelivered after AckWait to another worker and
-// finishes; the report is stored once and its event published once.
-func TestWorkerKilled(t *testing.T) {
+// bigJobInHand starts a service and a worker process (one job at a time, AckWait 3s),
+// submits run with a 3-million-record sample BIG beside the samples in more, and returns once
+// the worker has BIG in hand (its sample is processing); args start another such worker.
+func bigJobInHand(t *testing.T, lab, run string, more map[string]string) (s *Service, w *proc, args []string) {
+	t.Helper()
 	dataDir := t.TempDir()
-	s := start(t, Config{DataDir: dataDir, Ingest: true})
-	big := bigVCF(t, 3_000_000)
-	args := []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "3s"}
-	w1 := startProc(t, args...)
-	dir := runDir(t, "lab-e", "run-kill", map[string]string{"BIG": big})
-	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
-		t.Fatal(err)
-	}
+	s = start(t, Config{DataDir: dataDir, Ingest: true})
+	vcfs := map[string]string{"BIG": bigVCF(t, 3_000_000)}
+	maps.Copy(vcfs, more)
+	args = []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "3s"}
+	w = startProc(t, args...)
+	submitRun(t, s, lab, run, vcfs)
 	deadline := time.Now().Add(time.Minute)
 	for {
-		st, err := s.Queue.GetRun(context.Background(), "lab-e", "run-kill")
+		st, err := s.Queue.GetRun(context.Background(), lab, run)
 		if err == nil && st.Samples["BIG"].Status == "processing" {
-			break
+			return s, w, args
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the job never started: %+v", st)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestWorkerKilled: a worker process killed in the middle of a job (SIGKILL: no chance to hand
+// the job back) loses nothing: the job is redelivered after AckWait to another worker and
+// finishes; the report is stored once and its event published once.
+func TestWorkerKilled(t *testing.T) {
+	s, w1, args := bigJobInHand(t, "lab-e", "run-kill", nil)
 	// The worker marks the sample processing as it takes the job: killed now, it dies with
 	// the job in hand (the check below says so if it somehow finished first).
 	w1.stop(syscall.SIGKILL)
@@ -216,26 +215,7 @@ func TestWorkerKilled(t *testing.T) {
 // the grace period or handed back, the process exits 0, and the run still finishes with its
 // report stored and announced once. `precis report` then prints the report from the API.
 func TestWorkerSIGTERM(t *testing.T) {
-	dataDir := t.TempDir()
-	s := start(t, Config{DataDir: dataDir, Ingest: true})
-	big := bigVCF(t, 3_000_000)
-	args := []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "3s"}
-	w1 := startProc(t, args...)
-	dir := runDir(t, "lab-t", "run-term", map[string]string{"BIG": big, "SMALL": data(t, "pgx/pharmcat/tests/DPYD_c1679c1156.vcf")})
-	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		st, err := s.Queue.GetRun(context.Background(), "lab-t", "run-term")
-		if err == nil && st.Samples["BIG"].Status == "processing" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the job never started: %+v", st)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	s, w1, args := bigJobInHand(t, "lab-t", "run-term", map[string]string{"SMALL": data(t, "pgx/pharmcat/tests/DPYD_c1679c1156.vcf")})
 	w1.stop(syscall.SIGTERM)
 	if code := w1.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("worker exit code %d after SIGTERM\n%s", code, w1.logs())

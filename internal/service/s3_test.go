@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/service/servicetest"
 	"github.com/precis-dx/precis/internal/store"
-	"github.com/precis-dx/precis/internal/submit"
 )
 
 // s3World is an embedded NATS server (streams created) and a MinIO server the test owns,
@@ -111,14 +109,7 @@ func TestMinIOOutage(t *testing.T) {
 	cfg.Workers, cfg.Ingest = 1, true
 	cfg.Queue.MaxDeliver = 50
 	s := start(t, cfg)
-	vcfs := map[string]string{}
-	for i := 0; i < 12; i++ {
-		vcfs[fmt.Sprintf("O%02d", i)] = data(t, "pgx/pharmcat/tests/100samples.vcf.bgz")
-	}
-	dir := runDir(t, "lab-o", "run-out", vcfs)
-	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
-		t.Fatal(err)
-	}
+	submitRun(t, s, "lab-o", "run-out", copies("O", 12, data(t, "pgx/pharmcat/tests/100samples.vcf.bgz")))
 	// Stop MinIO once the first report is stored: the jobs after it meet the outage.
 	deadline := time.Now().Add(time.Minute)
 	for !anyDone(s, "lab-o", "run-out") {

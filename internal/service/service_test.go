@@ -225,6 +225,25 @@ func token(t testing.TB, s *Service, role auth.Role, labs ...string) string {
 	return tok
 }
 
+// submitRun writes a run directory (see runDir) and submits it with a token of its lab; the
+// test fails if the submission does.
+func submitRun(t testing.TB, s *Service, lab, run string, vcfs map[string]string) {
+	t.Helper()
+	dir := runDir(t, lab, run, vcfs)
+	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// copies names n copies of the VCF at path id00, id01, ... for runDir.
+func copies(id string, n int, path string) map[string]string {
+	vcfs := map[string]string{}
+	for i := range n {
+		vcfs[fmt.Sprintf("%s%02d", id, i)] = path
+	}
+	return vcfs
+}
+
 // submitOptions are the submit client's options for the run in dir, with a token of its lab.
 func submitOptions(t testing.TB, s *Service, dir string) submit.Options {
 	t.Helper()
@@ -339,15 +358,12 @@ func TestSubmitAndHTTP(t *testing.T) {
 func TestMalformedSample(t *testing.T) {
 	s := start(t, Config{Workers: 2, Ingest: true})
 	bad := data(t, "vcf-invalid/ebi-vcf-validator/v4.2/failed/failed_body_sample_000.vcf")
-	dir := runDir(t, "lab-b", "run-2", map[string]string{
+	submitRun(t, s, "lab-b", "run-2", map[string]string{
 		"GOOD1": data(t, "pgx/pharmcat/tests/DPYD_c2846het.vcf"),
 		"BAD":   data(t, "vcf-real/pharmcat-preprocessor/raw_bad_chr.vcf"),
 		"GOOD2": data(t, "pgx/pharmcat/tests/DPYD_novariant.vcf"),
 	})
 	_ = bad
-	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
-		t.Fatal(err)
-	}
 	st := waitRun(t, s, "lab-b", "run-2", time.Minute)
 	if st.Samples["GOOD1"].Status != "done" || st.Samples["GOOD2"].Status != "done" {
 		t.Errorf("good samples: %+v", st.Samples)
@@ -401,41 +417,9 @@ func TestIdentityNumberRejected(t *testing.T) {
 	}
 }
 
-// deadLetters returns the reasons of the messages dead-lettered on subject.
-func deadLetters(t testing.TB, s *Service, subject string) []string {
-	t.Helper()
-	nc, err := nats.Connect(s.NATSURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := js.OrderedConsumer(ctx, "PRECIS_EVENTS", jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// As many as are stored now, each waited for: not "until a second passes without one".
-	info, err := c.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for range info.NumPending {
-		m, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
-		if err != nil {
-			t.Fatalf("dead letters on %s: %d of %d read: %v", subject, len(out), info.NumPending, err)
-		}
-		var d pipeline.Dead
-		json.Unmarshal(m.Data(), &d)
-		out = append(out, d.Reason)
-	}
-	return out
-}
-
-// events counts the messages stored on an event subject.
-func events(t testing.TB, s *Service, subject string) map[string]int {
+// stored returns the data of the messages stored on an event subject now, each waited for:
+// not "until a second passes without one".
+func stored(t testing.TB, s *Service, subject string) [][]byte {
 	t.Helper()
 	nc, err := nats.Connect(s.NATSURL())
 	if err != nil {
@@ -456,26 +440,39 @@ func events(t testing.TB, s *Service, subject string) map[string]int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := int(info.NumPending)
-	out := map[string]int{}
-	for n > 0 {
-		batch, err := c.Fetch(n, jetstream.FetchMaxWait(2*time.Second))
+	var out [][]byte
+	for range info.NumPending {
+		m, err := c.Next(jetstream.FetchMaxWait(5 * time.Second))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("messages on %s: %d of %d read: %v", subject, len(out), info.NumPending, err)
 		}
-		got := 0
-		for m := range batch.Messages() {
-			var ev struct {
-				SampleID string `json:"sample_id"`
-			}
-			json.Unmarshal(m.Data(), &ev)
-			out[ev.SampleID]++
-			got++
+		out = append(out, m.Data())
+	}
+	return out
+}
+
+// deadLetters returns the reasons of the messages dead-lettered on subject.
+func deadLetters(t testing.TB, s *Service, subject string) []string {
+	t.Helper()
+	var out []string
+	for _, b := range stored(t, s, subject) {
+		var d pipeline.Dead
+		json.Unmarshal(b, &d)
+		out = append(out, d.Reason)
+	}
+	return out
+}
+
+// events counts the messages stored on an event subject, by sample id.
+func events(t testing.TB, s *Service, subject string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, b := range stored(t, s, subject) {
+		var ev struct {
+			SampleID string `json:"sample_id"`
 		}
-		if got == 0 {
-			break
-		}
-		n -= got
+		json.Unmarshal(b, &ev)
+		out[ev.SampleID]++
 	}
 	return out
 }
@@ -495,10 +492,7 @@ func TestFiftySamples(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		vcfs[fmt.Sprintf("P%03d", i)] = files[i%len(files)]
 	}
-	dir := runDir(t, "lab-c", "run-50", vcfs)
-	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
-		t.Fatal(err)
-	}
+	submitRun(t, s, "lab-c", "run-50", vcfs)
 	st := waitRun(t, s, "lab-c", "run-50", 3*time.Minute)
 	if st.Status != "done" || len(st.Samples) != 50 {
 		t.Fatalf("run: %s, %d samples", st.Status, len(st.Samples))
@@ -583,10 +577,7 @@ func TestIdentityInVCFColumn(t *testing.T) {
 	if err := os.WriteFile(src, []byte(named), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	dir := runDir(t, "lab-id", "run-id", map[string]string{"P1": src})
-	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
-		t.Fatal(err)
-	}
+	submitRun(t, s, "lab-id", "run-id", map[string]string{"P1": src})
 	st := waitRun(t, s, "lab-id", "run-id", time.Minute)
 	smp := st.Samples["P1"]
 	if smp.Status != "failed" || !strings.Contains(smp.Reason, "personal identity number") || strings.Contains(smp.Reason, "19121212") {

@@ -3,7 +3,6 @@ package sv
 import (
 	"bytes"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -46,11 +45,7 @@ func records(t testing.TB, name string) map[string]*vcf.Record {
 	}
 	defer r.Close()
 	out := map[string]*vcf.Record{}
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			return out
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -60,6 +55,7 @@ func records(t testing.TB, name string) map[string]*vcf.Record {
 		}
 		out[key] = rec
 	}
+	return out
 }
 
 func ip(n int) *int { return &n }
@@ -239,11 +235,7 @@ func TestNotSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			t.Fatal(err)
 		}

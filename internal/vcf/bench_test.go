@@ -108,11 +108,7 @@ func benchScan(b *testing.B, keep func([]byte, int, int) bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for {
-			_, err := r.Next()
-			if err == io.EOF {
-				break
-			}
+		for _, err := range r.All() {
 			if err != nil {
 				b.Fatal(err)
 			}

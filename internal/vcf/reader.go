@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"runtime"
 	"sync"
@@ -205,6 +206,22 @@ func (r *Reader) Close() error {
 		r.err = errors.New("vcf: read after Close")
 	}
 	return errors.Join(errs...)
+}
+
+// All returns an iterator over the remaining records, for range loops: each record with a
+// nil error, ending at io.EOF (which is not yielded). An error is yielded with a nil
+// record: after a *ParseError for one bad data line the iteration goes on with the following
+// line, as Next does; after an error that ends the input (every later Next would return it
+// again) it ends.
+func (r *Reader) All() iter.Seq2[*Record, error] {
+	return func(yield func(*Record, error) bool) {
+		for {
+			rec, err := r.Next()
+			if err == io.EOF || !yield(rec, err) || (err != nil && r.err != nil) {
+				return
+			}
+		}
+	}
 }
 
 // Next returns the next record kept by Options.Keep, io.EOF at the end of the input, or an

@@ -31,11 +31,7 @@ func checkEdge(t *testing.T, r *Reader) {
 		t.Errorf("got contigs %+v", h.Contigs)
 	}
 	var recs []*Record
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,15 +227,12 @@ func firstError(data []byte, opts Options) error {
 		return err
 	}
 	defer r.Close()
-	for {
-		_, err := r.Next()
-		if err == io.EOF {
-			return nil
-		}
+	for _, err := range r.All() {
 		if err != nil {
 			return err
 		}
 	}
+	return nil
 }
 
 func TestInvalidInput(t *testing.T) {
@@ -383,11 +376,7 @@ func TestBadLineThenGoOn(t *testing.T) {
 	}
 	defer r.Close()
 	var got []string
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			got = append(got, err.Error())
 			continue
@@ -400,6 +389,45 @@ func TestBadLineThenGoOn(t *testing.T) {
 	}
 	if st := r.Stats(); st.Records != 6 || st.Kept != 5 || st.Malformed != 1 {
 		t.Errorf("got %+v", st)
+	}
+}
+
+// TestAllEndsAtStickyError checks that All yields an error that ends the input once and then
+// ends, where Next would return it again forever; and that breaking out of the loop stops it.
+func TestAllEndsAtStickyError(t *testing.T) {
+	edge := readFile(t, "testdata/edge.vcf")
+	bgz := bgzfBytes(t, edge)
+	r, err := NewReader(bytes.NewReader(bgz[:len(bgz)-len(block.EOFMarker)]), "in.vcf.gz", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var recs int
+	var errs []error
+	for rec, err := range r.All() {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if rec == nil {
+			t.Fatal("got a nil record with a nil error")
+		}
+		recs++
+	}
+	if recs != 5 || len(errs) != 1 || !errors.Is(errs[0], io.ErrUnexpectedEOF) {
+		t.Errorf("got %d records and errors %v, want 5 records and one truncation error", recs, errs)
+	}
+
+	r, err = NewReader(bytes.NewReader(edge), "in.vcf", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for range r.All() {
+		break
+	}
+	if st := r.Stats(); st.Kept != 1 {
+		t.Errorf("after a break on the first record: got %d records read, want 1", st.Kept)
 	}
 }
 
@@ -421,11 +449,7 @@ func TestLongLineNotBuffered(t *testing.T) {
 	defer r.Close()
 	var pos []int
 	var lineErr error
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			lineErr = err
 			continue
@@ -545,11 +569,7 @@ func TestKeep(t *testing.T) {
 	}
 	defer r.Close()
 	var kept int64
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -560,13 +580,9 @@ func TestKeep(t *testing.T) {
 	}
 	// Oracle: the positions in the file, counted without this package.
 	var want, total int64
-	for _, line := range bytes.Split(gunzip(t, readFile(t, path)), []byte("\n")) {
-		if len(line) == 0 || line[0] == '#' {
-			continue
-		}
+	for _, fields := range oracle.DataLines(t, path) {
 		total++
-		fields := bytes.SplitN(line, []byte("\t"), 3)
-		p, err := strconv.Atoi(string(fields[1]))
+		p, err := strconv.Atoi(fields[1])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -578,19 +594,6 @@ func TestKeep(t *testing.T) {
 	if kept != want || st.Kept != want || st.Skipped != total-want || st.Records != total || keepCalls != total {
 		t.Errorf("got kept %d, stats %+v, Keep called %d times; want %d kept of %d", kept, st, keepCalls, want, total)
 	}
-}
-
-func gunzip(t *testing.T, b []byte) []byte {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // TestSkipDoesNotAllocate reads records that Keep rejects and checks the allocations do not

@@ -93,20 +93,13 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		shot := filepath.Join(dir, "report-DEMO-0001.png")
-		if err := os.WriteFile(shot, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s (%d bytes)", shot, len(png))
+		t.Logf("screenshot: %s (%d bytes)", artifact(t, dir, "report-DEMO-0001.png", png), len(png))
 		if len(png) < 20000 || string(png[1:4]) != "PNG" {
 			t.Errorf("screenshot is not a PNG of a page (%d bytes)", len(png))
 		}
 
 		// Print: navigation hidden, A4 pages.
-		webtest.Do(t, ctx, "emulate print", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
-			return err
-		}))
+		webtest.Do(t, ctx, "emulate print", emulateMedia("print"))
 		hidden := webtest.Eval[[]string](t, ctx, `['.topbar', '.crumbs', '.toolbar', '.footer'].map(s => getComputedStyle(document.querySelector(s)).display)`)
 		for i, d := range hidden {
 			if d != "none" {
@@ -125,19 +118,12 @@ func TestBrowser(t *testing.T) {
 		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 			os.WriteFile(filepath.Join(dir, "report-DEMO-0001-print.png"), png, 0o644)
 		}
-		webtest.Do(t, ctx, "stop print emulation", chromedp.EmulateViewport(1280, 900), chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
-			return err
-		}))
+		webtest.Do(t, ctx, "stop print emulation", chromedp.EmulateViewport(1280, 900), emulateMedia(""))
 		pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize(), chromedp.PDFPrintBackground()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		pdfPath := filepath.Join(dir, "report-DEMO-0001.pdf")
-		if err := os.WriteFile(pdfPath, pdf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("print: %s (%d bytes)", pdfPath, len(pdf))
+		t.Logf("print: %s (%d bytes)", artifact(t, dir, "report-DEMO-0001.pdf", pdf), len(pdf))
 		boxes := regexp.MustCompile(`/MediaBox\s*\[\s*0\s+0\s+([0-9.]+)\s+([0-9.]+)\s*\]`).FindAllSubmatch(pdf, -1)
 		if len(boxes) == 0 {
 			t.Fatalf("PDF has no page")
@@ -191,5 +177,23 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
+	})
+}
+
+// artifact writes b to dir/name, for a person to look at after the run, and returns its path.
+func artifact(t *testing.T, dir, name string, b []byte) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// emulateMedia makes the page render for a CSS media type ("print"), or for none ("").
+func emulateMedia(media string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
+		return err
 	})
 }

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/audit/audittest"
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
@@ -269,35 +269,6 @@ func (a *fakeAuth) revoke(token string) {
 	delete(a.tokens, token)
 }
 
-// fakeRecorder keeps the audit events. Safe for concurrent use.
-type fakeRecorder struct {
-	mu     sync.Mutex
-	events []audit.Event
-	err    error
-}
-
-func (r *fakeRecorder) Record(ctx context.Context, e audit.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return r.err
-	}
-	r.events = append(r.events, e)
-	return nil
-}
-
-func (r *fakeRecorder) list() []audit.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.events)
-}
-
-func (r *fakeRecorder) fail(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.err = err
-}
-
 // Tokens of the fixture, in the shape auth issues (precis_<16 hex>_<64 hex>).
 var (
 	tokAdmin     = token("a1")
@@ -318,7 +289,7 @@ type env struct {
 	t     testing.TB
 	b     *fakeBackend
 	a     *fakeAuth
-	rec   *fakeRecorder
+	rec   *audittest.Recorder
 	s     *Server
 	h     http.Handler
 	logs  *bytes.Buffer
@@ -338,7 +309,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 
 func newEnv(t testing.TB, opt Options) *env {
 	t.Helper()
-	e := &env{t: t, b: newFakeBackend(t), rec: &fakeRecorder{}, logs: &bytes.Buffer{}, logMu: &sync.Mutex{}}
+	e := &env{t: t, b: newFakeBackend(t), rec: &audittest.Recorder{}, logs: &bytes.Buffer{}, logMu: &sync.Mutex{}}
 	e.a = &fakeAuth{tokens: map[string]auth.Principal{
 		tokAdmin:  {TokenID: "00000000000000a1", Role: auth.RoleAdmin, Name: "Admin"},
 		tokClinA:  {TokenID: "00000000000000c1", Role: auth.RoleClinician, Labs: []string{labA}, Name: "Dr A"},
@@ -390,6 +361,16 @@ func (e *env) do(method, target string, cookie *http.Cookie, form url.Values, hd
 }
 
 // signin signs in with tok and returns the session cookie.
+// page GETs target with the session cookie c and fails the test unless the answer is 200.
+func (e *env) page(target string, c *http.Cookie) *httptest.ResponseRecorder {
+	e.t.Helper()
+	w := e.do("GET", target, c, nil)
+	if w.Code != http.StatusOK {
+		e.t.Fatalf("got status %d, want 200", w.Code)
+	}
+	return w
+}
+
 func (e *env) signin(tok string) *http.Cookie {
 	e.t.Helper()
 	w := e.do("POST", "/signin", nil, url.Values{"token": {tok}, "next": {"/"}})

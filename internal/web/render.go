@@ -180,28 +180,23 @@ func depth(v *int) string {
 
 // hgvs writes an HGVS expression (or any text) escaped, with a line-break opportunity after
 // each colon, so "NM_000059.4:c.5946del" wraps between reference and change, not inside them.
-func hgvs(s string) template.HTML {
-	if s == "" {
-		return "\u2013"
-	}
-	parts := strings.Split(s, ":")
-	for i, p := range parts {
-		parts[i] = template.HTMLEscapeString(p)
-	}
-	return template.HTML(strings.Join(parts, ":<wbr>"))
-}
+func hgvs(s string) template.HTML { return breakAfter(s, ":") }
 
 // term writes a Sequence Ontology term (or a classification) escaped, with a line-break
 // opportunity after each underscore, so "missense_variant" can wrap in a narrow column.
-func term(s string) template.HTML {
+func term(s string) template.HTML { return breakAfter(s, "_") }
+
+// breakAfter writes s escaped with a line-break opportunity (<wbr>) after each sep, and an
+// en dash for an empty s.
+func breakAfter(s, sep string) template.HTML {
 	if s == "" {
 		return "\u2013"
 	}
-	parts := strings.Split(s, "_")
+	parts := strings.Split(s, sep)
 	for i, p := range parts {
 		parts[i] = template.HTMLEscapeString(p)
 	}
-	return template.HTML(strings.Join(parts, "_<wbr>"))
+	return template.HTML(strings.Join(parts, sep+"<wbr>"))
 }
 
 // tagKind is the kind of a report tag, "treatment" or "follow-up" (DESIGN.md, tags).

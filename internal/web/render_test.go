@@ -233,10 +233,7 @@ func TestEscaping(t *testing.T) {
 	t.Run("page", func(t *testing.T) {
 		e := newEnv(t, Options{})
 		e.b.reports[labA+"/"+runA+"/DEMO-0001"] = hostileReport(t, labA, runA, "DEMO-0001")
-		w := e.do("GET", "/runs/"+labA+"/"+runA+"/samples/DEMO-0001", e.signin(tokClinA), nil)
-		if w.Code != 200 {
-			t.Fatalf("got status %d, want 200", w.Code)
-		}
+		w := e.page("/runs/"+labA+"/"+runA+"/samples/DEMO-0001", e.signin(tokClinA))
 		check(t, w.Body.String())
 	})
 }

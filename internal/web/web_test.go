@@ -76,7 +76,7 @@ func TestSignIn(t *testing.T) {
 			if got := w.Header().Get("Strict-Transport-Security") != ""; got != secure {
 				t.Errorf("HSTS sent: got %v, want %v", got, secure)
 			}
-			evs := e.rec.list()
+			evs := e.rec.Events()
 			if len(evs) != 1 || evs[0].Action != audit.ActionTokenUse || evs[0].Actor != "00000000000000c1" ||
 				evs[0].Role != "clinician" || evs[0].From != "192.0.2.1" || evs[0].At.IsZero() {
 				t.Errorf("audit: got %+v, want one token.use by 00000000000000c1 from 192.0.2.1", evs)
@@ -116,7 +116,7 @@ func TestSignInRefused(t *testing.T) {
 		})
 	}
 	var failed int
-	for _, ev := range e.rec.list() {
+	for _, ev := range e.rec.Events() {
 		if ev.Action == audit.ActionAuthFailed {
 			failed++
 			// A token of the right shape is recorded by the id it claims; no other.
@@ -144,12 +144,12 @@ func TestSignInCrossOrigin(t *testing.T) {
 		t.Errorf("sign-in from another origin: got status %d, want 403", w.Code)
 	}
 	// Each is recorded as a refusal, and nothing else is: the request never reached sign-in.
-	for _, ev := range e.rec.list() {
+	for _, ev := range e.rec.Events() {
 		if ev.Action != audit.ActionRefused || ev.Status != http.StatusForbidden || ev.Actor != audit.Anonymous {
 			t.Errorf("got audit event %+v, want request.refused 403 by anonymous", ev)
 		}
 	}
-	if n := len(e.rec.list()); n != 2 {
+	if n := len(e.rec.Events()); n != 2 {
 		t.Errorf("got %d audit events, want 2 refusals", n)
 	}
 }
@@ -381,10 +381,7 @@ func TestRunPage(t *testing.T) {
 func TestReportPage(t *testing.T) {
 	e := newEnv(t, Options{})
 	c := e.signin(tokClinA)
-	w := e.do("GET", "/runs/"+labA+"/"+runA+"/samples/DEMO-0001", c, nil)
-	if w.Code != http.StatusOK {
-		t.Fatalf("got status %d, want 200", w.Code)
-	}
+	w := e.page("/runs/"+labA+"/"+runA+"/samples/DEMO-0001", c)
 	body := text(w.Body.String())
 	rep := loadGolden(t, "example.json")
 	s := rep.Samples[0]
@@ -422,7 +419,7 @@ func TestReportPage(t *testing.T) {
 		}
 		at += i + len(want)
 	}
-	evs := e.rec.list()
+	evs := e.rec.Events()
 	last := evs[len(evs)-1]
 	if last.Action != audit.ActionReportRead || last.Lab != labA || last.Run != runA || last.Sample != "DEMO-0001" ||
 		last.Format != "web" || last.Actor != "00000000000000c1" || last.Status != http.StatusOK {
@@ -499,7 +496,7 @@ func TestReportNotReady(t *testing.T) {
 			}
 		})
 	}
-	for _, ev := range e.rec.list() {
+	for _, ev := range e.rec.Events() {
 		if ev.Action == audit.ActionReportRead {
 			t.Errorf("a report read was recorded for a sample with no report: %+v", ev)
 		}
@@ -509,10 +506,7 @@ func TestReportNotReady(t *testing.T) {
 func TestReportDownload(t *testing.T) {
 	e := newEnv(t, Options{})
 	c := e.signin(tokClinB)
-	w := e.do("GET", "/runs/"+labB+"/"+runB+"/samples/Sample_2?format=html&lang=sv", c, nil)
-	if w.Code != http.StatusOK {
-		t.Fatalf("got status %d, want 200", w.Code)
-	}
+	w := e.page("/runs/"+labB+"/"+runB+"/samples/Sample_2?format=html&lang=sv", c)
 	if got, want := w.Header().Get("Content-Disposition"), `attachment; filename="precis-`+labB+`-`+runB+`-Sample_2.html"`; got != want {
 		t.Errorf("got Content-Disposition %q, want %q", got, want)
 	}
@@ -523,7 +517,7 @@ func TestReportDownload(t *testing.T) {
 	if !strings.Contains(body, `<html lang="sv">`) || !strings.Contains(body, "<style>") || strings.Contains(body, "<script") {
 		t.Errorf("download is not a standalone Swedish document without script")
 	}
-	evs := e.rec.list()
+	evs := e.rec.Events()
 	last := evs[len(evs)-1]
 	if last.Action != audit.ActionReportDownload || last.Format != "html" || last.Sample != "Sample_2" {
 		t.Errorf("audit: got %+v, want report.download format html of Sample_2", last)
@@ -536,7 +530,7 @@ func TestReportDownload(t *testing.T) {
 func TestAuditUnavailable(t *testing.T) {
 	e := newEnv(t, Options{})
 	c := e.signin(tokClinA)
-	e.rec.fail(errors.New("stream full"))
+	e.rec.Fail(errors.New("stream full"))
 	for _, path := range []string{
 		"/runs/" + labA + "/" + runA + "/samples/DEMO-0001",
 		"/runs/" + labA + "/" + runA + "/samples/DEMO-0001?format=html",

@@ -126,12 +126,9 @@ func answer(t *testing.T, rep *report.Report) string {
 	return string(b)
 }
 
-// TestIndexedFromS3 runs the worker on MinIO: with the job's index, a whole-genome-scale VCF
-// costs at most 1% of its bytes in range requests and gives the report of the local file
-// read whole.
-func TestIndexedFromS3(t *testing.T) {
-	data := oracle.Dir(t)
-	ctx := context.Background()
+// newAnnotator loads the embedded knowledge base and builds an annotator over it.
+func newAnnotator(t testing.TB) (*kb.KB, *annotate.Annotator) {
+	t.Helper()
 	k, err := kb.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -140,6 +137,16 @@ func TestIndexedFromS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return k, a
+}
+
+// TestIndexedFromS3 runs the worker on MinIO: with the job's index, a whole-genome-scale VCF
+// costs at most 1% of its bytes in range requests and gives the report of the local file
+// read whole.
+func TestIndexedFromS3(t *testing.T) {
+	data := oracle.Dir(t)
+	ctx := context.Background()
+	k, a := newAnnotator(t)
 	wgs := indextest.WGS(t, k.Genome, k.Version, 700_000)
 	m := servicetest.StartMinIO(t)
 	s3, err := store.NewS3(ctx, store.S3Config{Endpoint: m.Addr, Bucket: "precis-test", AccessKey: servicetest.User, SecretKey: servicetest.Password})

@@ -12,8 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/precis-dx/precis/internal/annotate"
-	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/metrics"
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
@@ -26,14 +24,7 @@ import (
 // that BED; a job naming an absent one fails for good as missing input.
 func TestCallableFromStore(t *testing.T) {
 	ctx := context.Background()
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := annotate.New(k, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, a := newAnnotator(t)
 	objects, err := store.NewLocal(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -854,19 +854,14 @@ func (v *validator) findings(dr *entry, s *report.Sample, variants []*entry, spe
 	used := map[*entry]bool{}
 	for i := range s.Findings {
 		f := &s.Findings[i]
-		var match *entry
-		for _, e := range variants {
-			if !used[e] && value(e.res, ig.SysLOINC, ig.LOINCHGVSc) == f.HGVSc && value(e.res, ig.SysLOINC, ig.LOINCHGVSp) == f.HGVSp &&
-				value(e.res, ig.SysLOINC, ig.LOINCHGVSg) == f.HGVSg {
-				match = e
-				break
-			}
-		}
+		match := claim(variants, used, func(e *entry) bool {
+			return value(e.res, ig.SysLOINC, ig.LOINCHGVSc) == f.HGVSc && value(e.res, ig.SysLOINC, ig.LOINCHGVSp) == f.HGVSp &&
+				value(e.res, ig.SysLOINC, ig.LOINCHGVSg) == f.HGVSg
+		})
 		if match == nil {
 			v.addf(dr, "sample %q: no Variant carries exactly the HGVS of finding %s %s / %s / %s", s.SampleID, f.Gene, f.HGVSc, f.HGVSp, f.HGVSg)
 			continue
 		}
-		used[match] = true
 		gene := f.Gene
 		if id, ok := ig.HGNC[f.Gene]; ok {
 			gene = id
@@ -925,6 +920,18 @@ func (v *validator) findings(dr *entry, s *report.Sample, variants []*entry, spe
 	}
 }
 
+// claim returns the first entry of es not yet in used for which ok holds and marks it used,
+// or nil: each observation answers for one finding or call only.
+func claim(es []*entry, used map[*entry]bool, ok func(*entry) bool) *entry {
+	for _, e := range es {
+		if !used[e] && ok(e) {
+			used[e] = true
+			return e
+		}
+	}
+	return nil
+}
+
 func firstComponent(res node, code string) node {
 	if cs := components(res, ig.SysLOINC, code); len(cs) > 0 {
 		return cs[0]
@@ -948,18 +955,13 @@ func (v *validator) calls(dr *entry, s *report.Sample, genotypes, implications [
 	used := map[*entry]bool{}
 	for i := range s.PGx {
 		p := &s.PGx[i]
-		var g *entry
-		for _, e := range genotypes {
-			if !used[e] && str(obj(e.res["valueCodeableConcept"])["text"]) == p.Diplotype {
-				g = e
-				break
-			}
-		}
+		g := claim(genotypes, used, func(e *entry) bool {
+			return str(obj(e.res["valueCodeableConcept"])["text"]) == p.Diplotype
+		})
 		if g == nil {
 			v.addf(dr, "sample %q: no Genotype states diplotype %q", s.SampleID, p.Diplotype)
 			continue
 		}
-		used[g] = true
 		var tis []*entry
 		for _, e := range implications {
 			for _, ref := range arr(e.res["derivedFrom"]) {

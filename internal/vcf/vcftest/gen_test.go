@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"testing"
 
 	"github.com/precis-dx/precis/internal/annotate"
@@ -36,11 +35,7 @@ func TestGenerated(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, lastChrom, lastPos := 0, "", 0
-	for {
-		rec, err := r.Next()
-		if err == io.EOF {
-			break
-		}
+	for rec, err := range r.All() {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,10 +15,12 @@ import (
 	"time"
 
 	"github.com/biogo/hts/bgzf"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/fhir/fhirtest"
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
@@ -121,6 +123,10 @@ func TestTwoWorkerProcesses(t *testing.T) {
 	s := start(t, Config{DataDir: dataDir, Ingest: true})
 	args := []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "5s"}
 	w1, w2 := startProc(t, args...), startProc(t, args...)
+	// Both workers wait on the shared consumer before the jobs come, so each takes one of
+	// the first two (JetStream serves waiting pull requests in turn); otherwise a worker
+	// still starting on a loaded machine could find the other has done all twelve.
+	waitPulling(t, s, 2, 2*time.Minute)
 	submitRun(t, s, "lab-d", "run-2w", copies("W", 12, data(t, "pgx/pharmcat/tests/100samples.vcf.bgz")))
 	st := waitRun(t, s, "lab-d", "run-2w", 2*time.Minute)
 	if st.Status != "done" {
@@ -134,6 +140,27 @@ func TestTwoWorkerProcesses(t *testing.T) {
 	w1.stop(syscall.SIGTERM)
 	if code := w1.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("worker exit code %d after SIGTERM", code)
+	}
+}
+
+// waitPulling waits until n pull requests wait on the workers' durable consumer.
+func waitPulling(t testing.TB, s *Service, n int, timeout time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for {
+		c, err := s.Queue.JetStream().Consumer(ctx, queue.StreamJobs, queue.ConsumerWorkers)
+		if err == nil {
+			var info *jetstream.ConsumerInfo
+			if info, err = c.Info(ctx); err == nil && info.NumWaiting >= n {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d workers not pulling jobs after %s (last error %v)", n, timeout, err)
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }
 

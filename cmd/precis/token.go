@@ -120,15 +120,13 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		tw.Flush()
 	case "revoke":
-		if err := store.Revoke(ctx, fs.Arg(0)); err != nil {
-			fmt.Fprintln(stderr, "precis token revoke:", err)
+		trail, err := audit.Open(ctx, q.JetStream(), q.Replicas())
+		if err != nil {
+			fmt.Fprintln(stderr, "precis token revoke: audit:", err)
 			return exitFailure
 		}
-		if log, err := audit.Open(ctx, q.JetStream(), q.Replicas()); err != nil {
-			fmt.Fprintln(stderr, "precis token revoke: audit:", err)
-			return exitFailure
-		} else if err := log.Record(ctx, audit.Event{Action: audit.ActionTokenRevoke, Actor: "cli", Target: fs.Arg(0)}); err != nil {
-			fmt.Fprintln(stderr, "precis token revoke: audit:", err)
+		if err := store.Withdraw(ctx, trail, "cli", fs.Arg(0)); err != nil {
+			fmt.Fprintln(stderr, "precis token revoke:", err)
 			return exitFailure
 		}
 		fmt.Fprintf(stderr, "token %s revoked\n", fs.Arg(0))

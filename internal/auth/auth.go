@@ -380,6 +380,20 @@ func (s *Store) Revoke(ctx context.Context, id string) error {
 	return s.endSessions(ctx, id)
 }
 
+// Withdraw revokes a token like Revoke and records it (audit.ActionTokenRevoke) in trail,
+// with actor as the event's Actor: the counterpart of Issue, so that every way of revoking
+// a token is in the audit trail. A token revoked but not recorded is an error that says so;
+// the token stays revoked.
+func (s *Store) Withdraw(ctx context.Context, trail Trail, actor, id string) error {
+	if err := s.Revoke(ctx, id); err != nil {
+		return err
+	}
+	if err := trail.Record(ctx, audit.Event{Action: audit.ActionTokenRevoke, Actor: actor, Target: id}); err != nil {
+		return fmt.Errorf("auth: token %s revoked but not recorded in the audit trail: %w", id, err)
+	}
+	return nil
+}
+
 // List returns every token record (no secrets exist to return), by creation time.
 func (s *Store) List(ctx context.Context) ([]Record, error) {
 	keys, err := s.kv.ListKeys(ctx)

@@ -256,3 +256,42 @@ func TestFromHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestWithdrawRecords: a revoked token stops authenticating and its revocation is in the
+// audit trail once, with the actor; when the trail cannot record, the token stays revoked
+// and the error says it was not recorded.
+func TestWithdrawRecords(t *testing.T) {
+	ctx := context.Background()
+	s, log := openStoreAndTrail(t)
+	tok, rec, err := s.Issue(ctx, log, "cli", RoleAdmin, nil, "dr revoked")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Withdraw(ctx, log, "cli", rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, tok); err == nil {
+		t.Error("the withdrawn token still authenticates")
+	}
+	evs, err := log.Query(ctx, audit.Filter{Action: audit.ActionTokenRevoke, Actor: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(evs); n != 1 || evs[0].Target != rec.ID {
+		t.Fatalf("token.revoke events: got %+v, want one for %s", evs, rec.ID)
+	}
+
+	tok2, rec2, err := s.Issue(ctx, log, "cli", RoleAdmin, nil, "dr unrecorded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Withdraw(ctx, failingTrail{}, "cli", rec2.ID); !errors.Is(err, errTrailDown) || !strings.Contains(err.Error(), "not recorded") {
+		t.Fatalf("withdraw with the trail down: got %v, want an error wrapping %v that says it was not recorded", err, errTrailDown)
+	}
+	if _, err := s.Authenticate(ctx, tok2); err == nil {
+		t.Error("a token withdrawn with the trail down still authenticates")
+	}
+	if err := s.Withdraw(ctx, log, "cli", "no-such-token"); err == nil {
+		t.Error("withdraw of a token that does not exist: no error")
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/pipeline/pipelinetest"
+	"github.com/precis-dx/precis/internal/report"
 )
 
 var schemaDefs = pipelinetest.Defs
@@ -30,26 +31,7 @@ func validate(t testing.TB, def string, data []byte) {
 // VCF; the examples below take their values from it.
 type goldenReport struct {
 	bytes  []byte
-	parsed struct {
-		Input struct {
-			File     string   `json:"file"`
-			Panels   []string `json:"panels"`
-			Specimen string   `json:"specimen"`
-		} `json:"input"`
-		Samples []struct {
-			SampleID string   `json:"sample_id"`
-			Tags     []string `json:"tags"`
-			PGx      []struct {
-				Gene          string   `json:"gene"`
-				Phenotype     string   `json:"phenotype"`
-				ActivityScore *float64 `json:"activity_score"`
-				Alert         struct {
-					Severity string `json:"severity"`
-					Message  string `json:"message"`
-				} `json:"alert"`
-			} `json:"pgx"`
-		} `json:"samples"`
-	}
+	parsed report.Report
 }
 
 func readGoldenReport(t testing.TB) goldenReport {

@@ -2,7 +2,6 @@ package kb
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"github.com/precis-dx/precis/internal/oracle"
 	"io"
@@ -173,15 +172,7 @@ func embeddedContent(t testing.TB, name string) []byte {
 	if !strings.HasSuffix(name, ".gz") {
 		return raw
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return oracle.Gunzip(t, raw)
 }
 
 func mustSub(t testing.TB, fsys fs.FS, dir string) fs.FS {

@@ -47,3 +47,18 @@ func DataLines(tb testing.TB, path string) iter.Seq2[int, []string] {
 		}
 	}
 }
+
+// Gunzip returns the content of gzip data b, read by compress/gzip: the oracle for gzip and
+// BGZF (which compress/gzip reads as multi-member gzip). Data that does not decode fails the
+// test.
+func Gunzip(tb testing.TB, b []byte) []byte {
+	tb.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err == nil {
+		b, err = io.ReadAll(zr)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}

@@ -91,6 +91,7 @@ func listDir(t testing.TB, fsys fs.FS) map[string][]byte {
 	}
 	return out
 }
+
 func TestBuildMissingSource(t *testing.T) {
 	err := Build(t.TempDir(), t.TempDir())
 	if err == nil {

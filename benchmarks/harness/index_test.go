@@ -19,6 +19,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/vcf/index/indextest"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
@@ -135,19 +136,7 @@ func TestIndexQueries(t *testing.T) {
 				t.Fatal(err)
 			}
 			all := scan(t, p)
-			f, err := os.Open(p + ".tbi")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			zr, err := gzip.NewReader(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, err := io.ReadAll(zr) // tabix.ReadFrom wants the whole index at hand
-			if err != nil {
-				t.Fatal(err)
-			}
+			raw := indextest.Decompress(t, p+".tbi") // tabix.ReadFrom wants the whole index at hand
 			idx, err := tabix.ReadFrom(bytes.NewReader(raw))
 			if err != nil {
 				t.Fatal(err)

@@ -1,9 +1,7 @@
 package harness
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -183,22 +181,9 @@ type scanned struct {
 
 func scan(t *testing.T, path string) []scanned {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []scanned
-	sc := bufio.NewScanner(zr)
-	for sc.Scan() {
-		l := sc.Text()
-		if strings.HasPrefix(l, "#") {
-			continue
-		}
+	for _, cols := range oracle.DataLines(t, path) {
+		l := strings.Join(cols, "\t")
 		r, err := parseSpan([]byte(l))
 		if err != nil {
 			t.Fatal(err)

@@ -12,8 +12,8 @@ import (
 )
 
 // DataLines yields the 1-based line number and the tab-separated columns of every data line
-// of a VCF (plain, gzip or BGZF, told by content), skipping header and empty lines. A file
-// that cannot be read fails the test.
+// of a VCF, or another tab-separated file with '#' header lines (plain, gzip or BGZF, told by
+// content), skipping header and empty lines. A file that cannot be read fails the test.
 func DataLines(tb testing.TB, path string) iter.Seq2[int, []string] {
 	tb.Helper()
 	return func(yield func(int, []string) bool) {

@@ -14,20 +14,16 @@ import (
 	"testing"
 )
 
-var (
-	loadOnce sync.Once
-	loaded   *KB
-	loadErr  error
-)
+var load = sync.OnceValues(Load)
 
 // testKB loads the embedded knowledge base once for all tests.
 func testKB(t testing.TB) *KB {
 	t.Helper()
-	loadOnce.Do(func() { loaded, loadErr = Load() })
-	if loadErr != nil {
-		t.Fatalf("Load: %v", loadErr)
+	k, err := load()
+	if err != nil {
+		t.Fatalf("Load: %v", err)
 	}
-	return loaded
+	return k
 }
 
 // vcfRecord is a data line of a source VCF, read independently of the package's parser.

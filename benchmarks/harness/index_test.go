@@ -1,9 +1,7 @@
 package harness
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/vcf/index/indextest"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
@@ -135,19 +134,7 @@ func TestIndexQueries(t *testing.T) {
 				t.Fatal(err)
 			}
 			all := scan(t, p)
-			f, err := os.Open(p + ".tbi")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			zr, err := gzip.NewReader(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, err := io.ReadAll(zr) // tabix.ReadFrom wants the whole index at hand
-			if err != nil {
-				t.Fatal(err)
-			}
+			raw := indextest.Decompress(t, p+".tbi") // tabix.ReadFrom wants the whole index at hand
 			idx, err := tabix.ReadFrom(bytes.NewReader(raw))
 			if err != nil {
 				t.Fatal(err)
@@ -194,22 +181,9 @@ type scanned struct {
 
 func scan(t *testing.T, path string) []scanned {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []scanned
-	sc := bufio.NewScanner(zr)
-	for sc.Scan() {
-		l := sc.Text()
-		if strings.HasPrefix(l, "#") {
-			continue
-		}
+	for _, cols := range oracle.DataLines(t, path) {
+		l := strings.Join(cols, "\t")
 		r, err := parseSpan([]byte(l))
 		if err != nil {
 			t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/biogo/hts/bgzf"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/variant"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
@@ -30,7 +31,7 @@ var ErrInput = errors.New("harness: input")
 func Plants(k *kb.KB, n int) []vcftest.Plant {
 	var plp []kb.Entry
 	for e := range k.ClinVar.All() {
-		if kb.IsPLP(e.Classification) && isBases(e.Ref) && isBases(e.Alt) {
+		if kb.IsPLP(e.Classification) && variant.IsACGT(e.Ref) && variant.IsACGT(e.Alt) {
 			plp = append(plp, e)
 		}
 	}
@@ -56,20 +57,6 @@ func Plants(k *kb.KB, n int) []vcftest.Plant {
 		}
 	}
 	return out
-}
-
-func isBases(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case 'A', 'C', 'G', 'T':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // PanelSpans returns the knowledge base's panel regions as generator spans: a panel-size

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"testing"
 
@@ -9,25 +8,17 @@ import (
 	"github.com/precis-dx/precis/internal/assembly"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/pipeline"
+	"github.com/precis-dx/precis/internal/pipeline/pipelinetest"
 )
 
-// TestExitCode: exit codes by kind (DESIGN.md, "CLI").
+// TestExitCode: exit codes by kind (DESIGN.md, "CLI"), and by the usage error of annotate.
 func TestExitCode(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		err  error
-		want int
-	}{
-		{"invalid input", fmt.Errorf("x.vcf: %w", annotate.ErrInvalid), exitInvalid},
-		{"invalid manifest", fmt.Errorf("submit: %w", manifest.ErrIdentity), exitInvalid},
-		{"usage", fmt.Errorf("%w: --sample S9 is not in x.vcf", annotate.ErrUsage), exitUsage},
-		{"build", fmt.Errorf("x.vcf: %w", assembly.ErrMismatch), exitBuild},
-		{"transient", pipeline.Wrap(pipeline.Transient, errors.New("connection refused")), exitFailure},
-		{"permanent", pipeline.ErrPermanent, exitFailure},
-		{"unknown", errors.New("disk full"), exitFailure},
-	} {
-		if got := exitCode(tt.err); got != tt.want {
-			t.Errorf("%s: exitCode(%v) = %d, want %d", tt.name, tt.err, got, tt.want)
-		}
-	}
+	pipelinetest.CheckMapping(t, "exitCode", exitCode,
+		map[pipeline.Kind]int{pipeline.Invalid: exitInvalid, pipeline.Build: exitBuild}, exitFailure,
+		[]pipelinetest.Example[int]{
+			{Name: "invalid input", Err: fmt.Errorf("x.vcf: %w", annotate.ErrInvalid), Want: exitInvalid},
+			{Name: "invalid manifest", Err: fmt.Errorf("submit: %w", manifest.ErrIdentity), Want: exitInvalid},
+			{Name: "usage", Err: fmt.Errorf("%w: --sample S9 is not in x.vcf", annotate.ErrUsage), Want: exitUsage},
+			{Name: "build", Err: fmt.Errorf("x.vcf: %w", assembly.ErrMismatch), Want: exitBuild},
+		})
 }

@@ -79,12 +79,7 @@ func (s *Server) putFile(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("file %q: want a plain file name ending in %s", name, strings.Join(fileSuffixes, ", ")))
 		return
 	}
-	if used, err := s.submitted(r.Context(), lab, run); err != nil {
-		s.failDependency(w, r, "checking run "+run, err)
-		return
-	} else if used != "" {
-		s.fail(w, r, http.StatusConflict, CodeConflict,
-			fmt.Sprintf("run %s of lab %s was submitted (%s): its files cannot be replaced; upload under a new run id", run, lab, used))
+	if !s.unsubmitted(w, r, lab, run, "run %s of lab %s was submitted (%s): its files cannot be replaced; upload under a new run id") {
 		return
 	}
 	if r.ContentLength > MaxFileBytes {
@@ -192,12 +187,7 @@ func (s *Server) submitRun(w http.ResponseWriter, r *http.Request) {
 	if !s.checkNames(w, r, lab, run) || !s.canSubmit(w, r, lab, noLab(lab)) {
 		return
 	}
-	if used, err := s.submitted(ctx, lab, run); err != nil {
-		s.failDependency(w, r, "checking run "+run, err)
-		return
-	} else if used != "" {
-		s.fail(w, r, http.StatusConflict, CodeConflict,
-			fmt.Sprintf("run id %s of lab %s is used already (%s); a run id is used once: submit under a new run id", run, lab, used))
+	if !s.unsubmitted(w, r, lab, run, "run id %s of lab %s is used already (%s); a run id is used once: submit under a new run id") {
 		return
 	}
 	missing, err := s.missing(ctx, inputKeys(m))
@@ -263,6 +253,22 @@ func (s *Server) submitted(ctx context.Context, lab, run string) (string, error)
 		return "", nil
 	}
 	return "", err
+}
+
+// unsubmitted reports whether run of lab has not been submitted. When it has, it answers 409
+// with conflict formatted with the run, the lab and how it was used (see submitted); when
+// that cannot be told, it answers as failDependency does.
+func (s *Server) unsubmitted(w http.ResponseWriter, r *http.Request, lab, run, conflict string) bool {
+	used, err := s.submitted(r.Context(), lab, run)
+	if err != nil {
+		s.failDependency(w, r, "checking run "+run, err)
+		return false
+	}
+	if used != "" {
+		s.fail(w, r, http.StatusConflict, CodeConflict, fmt.Sprintf(conflict, run, lab, used))
+		return false
+	}
+	return true
 }
 
 // inputKeys returns the distinct object keys a manifest refers to, in manifest order.

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"syscall"
@@ -11,32 +10,35 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/precis-dx/precis/internal/pipeline"
+	"github.com/precis-dx/precis/internal/pipeline/pipelinetest"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/store"
 	"github.com/precis-dx/precis/internal/webhook"
 )
 
 // TestStatus: HTTP statuses by kind, for errors of the object store, the queue and the
-// stores beside it.
+// stores beside it, and for the unclassified errors of a store or NATS that is down.
 func TestStatus(t *testing.T) {
-	for _, tt := range []struct {
-		name     string
-		err      error
-		wantCode int
-		want     string
-	}{
-		{"invalid", fmt.Errorf("create: %w: bad URL", webhook.ErrInvalid), http.StatusBadRequest, CodeBadRequest},
-		{"conflict", webhook.ErrExists, http.StatusConflict, CodeConflict},
-		{"transient kind", pipeline.Wrap(pipeline.Transient, errors.New("x")), http.StatusServiceUnavailable, CodeUnavailable},
-		{"store down, unclassified", fmt.Errorf("stat: %w", syscall.ECONNREFUSED), http.StatusServiceUnavailable, CodeUnavailable},
-		{"NATS down, unclassified", fmt.Errorf("kv get: %w", nats.ErrNoResponders), http.StatusServiceUnavailable, CodeUnavailable},
-		{"deadline", context.DeadlineExceeded, http.StatusServiceUnavailable, CodeUnavailable},
-		{"not exist", store.ErrNotExist, http.StatusInternalServerError, CodeInternal},
-		{"queue not found", queue.ErrNotFound, http.StatusInternalServerError, CodeInternal},
-		{"unknown", errors.New("access denied"), http.StatusInternalServerError, CodeInternal},
-	} {
-		if code, c := status(tt.err); code != tt.wantCode || c != tt.want {
-			t.Errorf("%s: status(%v) = %d %s, want %d %s", tt.name, tt.err, code, c, tt.wantCode, tt.want)
-		}
+	type answer struct {
+		code int
+		c    string
 	}
+	unavailable := answer{http.StatusServiceUnavailable, CodeUnavailable}
+	internal := answer{http.StatusInternalServerError, CodeInternal}
+	pipelinetest.CheckMapping(t, "status", func(err error) answer {
+		code, c := status(err)
+		return answer{code, c}
+	}, map[pipeline.Kind]answer{
+		pipeline.Invalid:   {http.StatusBadRequest, CodeBadRequest},
+		pipeline.Conflict:  {http.StatusConflict, CodeConflict},
+		pipeline.Transient: unavailable,
+	}, internal, []pipelinetest.Example[answer]{
+		{Name: "invalid", Err: fmt.Errorf("create: %w: bad URL", webhook.ErrInvalid), Want: answer{http.StatusBadRequest, CodeBadRequest}},
+		{Name: "conflict", Err: webhook.ErrExists, Want: answer{http.StatusConflict, CodeConflict}},
+		{Name: "store down, unclassified", Err: fmt.Errorf("stat: %w", syscall.ECONNREFUSED), Want: unavailable},
+		{Name: "NATS down, unclassified", Err: fmt.Errorf("kv get: %w", nats.ErrNoResponders), Want: unavailable},
+		{Name: "deadline", Err: context.DeadlineExceeded, Want: unavailable},
+		{Name: "not exist", Err: store.ErrNotExist, Want: internal},
+		{Name: "queue not found", Err: queue.ErrNotFound, Want: internal},
+	})
 }

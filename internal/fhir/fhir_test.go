@@ -1,9 +1,7 @@
 package fhir
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -293,27 +291,13 @@ func TestBundleRefuses(t *testing.T) {
 
 // TestHGNCFromMANE checks the HGNC ids against the MANE v1.0 summary they were taken from.
 func TestHGNCFromMANE(t *testing.T) {
-	f, err := os.Open(filepath.Join(oracle.Dir(t), "genes", "MANE.GRCh38.v1.0.summary.txt.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	found := map[string]string{}
-	sc := bufio.NewScanner(zr)
-	for sc.Scan() {
-		col := strings.Split(sc.Text(), "\t")
+	for _, col := range oracle.DataLines(t, filepath.Join(oracle.Dir(t), "genes", "MANE.GRCh38.v1.0.summary.txt.gz")) {
 		if len(col) > 9 && col[9] == "MANE Select" {
 			if _, ok := ig.HGNC[col[3]]; ok {
 				found[col[3]] = col[2]
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	for gene, id := range ig.HGNC {
 		if found[gene] != id {

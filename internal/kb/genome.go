@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/precis-dx/precis/internal/transcript"
+	"github.com/precis-dx/precis/internal/variant"
 	"github.com/precis-dx/precis/internal/vcf"
 )
 
@@ -65,7 +66,7 @@ func (g *Genome) Fetch(chrom string, start, end int) (string, bool) {
 		return "", false
 	}
 	out := s.seq[start-s.start : end-s.start+1]
-	if s.hasN && !isACGT(out) {
+	if s.hasN && !variant.IsACGT(out) {
 		return "", false
 	}
 	return out, true
@@ -100,17 +101,6 @@ func (g *Genome) Spliced(t *transcript.Transcript) (string, bool) {
 	return txSequence(g, t, 1, t.Len())
 }
 
-func isACGT(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case 'A', 'C', 'G', 'T':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // Segment is a run of reference bases given to NewGenome.
 type Segment struct {
 	Chrom string // canonical contig name, "chr1"
@@ -125,7 +115,7 @@ type Segment struct {
 func NewGenome(build string, segs []Segment) (*Genome, error) {
 	byChrom := map[string][]segment{}
 	for _, s := range segs {
-		byChrom[s.Chrom] = append(byChrom[s.Chrom], segment{start: s.Start, seq: s.Seq, label: s.Label, hasN: !isACGT(s.Seq)})
+		byChrom[s.Chrom] = append(byChrom[s.Chrom], segment{start: s.Start, seq: s.Seq, label: s.Label, hasN: !variant.IsACGT(s.Seq)})
 	}
 	return newGenome(build, byChrom)
 }

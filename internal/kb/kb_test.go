@@ -2,7 +2,6 @@ package kb
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"github.com/precis-dx/precis/internal/oracle"
 	"io"
@@ -15,20 +14,16 @@ import (
 	"testing"
 )
 
-var (
-	loadOnce sync.Once
-	loaded   *KB
-	loadErr  error
-)
+var load = sync.OnceValues(Load)
 
 // testKB loads the embedded knowledge base once for all tests.
 func testKB(t testing.TB) *KB {
 	t.Helper()
-	loadOnce.Do(func() { loaded, loadErr = Load() })
-	if loadErr != nil {
-		t.Fatalf("Load: %v", loadErr)
+	k, err := load()
+	if err != nil {
+		t.Fatalf("Load: %v", err)
 	}
-	return loaded
+	return k
 }
 
 // vcfRecord is a data line of a source VCF, read independently of the package's parser.
@@ -173,15 +168,7 @@ func embeddedContent(t testing.TB, name string) []byte {
 	if !strings.HasSuffix(name, ".gz") {
 		return raw
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return oracle.Gunzip(t, raw)
 }
 
 func mustSub(t testing.TB, fsys fs.FS, dir string) fs.FS {

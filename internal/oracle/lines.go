@@ -12,8 +12,8 @@ import (
 )
 
 // DataLines yields the 1-based line number and the tab-separated columns of every data line
-// of a VCF (plain, gzip or BGZF, told by content), skipping header and empty lines. A file
-// that cannot be read fails the test.
+// of a VCF, or another tab-separated file with '#' header lines (plain, gzip or BGZF, told by
+// content), skipping header and empty lines. A file that cannot be read fails the test.
 func DataLines(tb testing.TB, path string) iter.Seq2[int, []string] {
 	tb.Helper()
 	return func(yield func(int, []string) bool) {
@@ -46,4 +46,19 @@ func DataLines(tb testing.TB, path string) iter.Seq2[int, []string] {
 			tb.Fatalf("%s: %v", path, err)
 		}
 	}
+}
+
+// Gunzip returns the content of gzip data b, read by compress/gzip: the oracle for gzip and
+// BGZF (which compress/gzip reads as multi-member gzip). Data that does not decode fails the
+// test.
+func Gunzip(tb testing.TB, b []byte) []byte {
+	tb.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err == nil {
+		b, err = io.ReadAll(zr)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/precis-dx/precis/internal/variant"
 )
 
 // Missing-position policies (Options.Missing).
@@ -363,7 +365,7 @@ func (c *caller) alleles(p int, s *Site) [2]int8 {
 		switch {
 		case c.documented(p, al):
 			out[h] = 1
-		case s.RefBlock || al.Pos <= 0 || !isBases(strings.ToUpper(al.Ref)) || !isBases(strings.ToUpper(al.Alt)):
+		case s.RefBlock || al.Pos <= 0 || !variant.IsACGT(strings.ToUpper(al.Ref)) || !variant.IsACGT(strings.ToUpper(al.Alt)):
 			c.warn(fmt.Sprintf("%s: the genotype calls a symbolic or unknown allele at chr1:%d; treated as missing", c.label(p), s.Pos))
 		default:
 			// CPIC/PharmCAT: a variation the definition does not document is scored as

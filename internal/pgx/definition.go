@@ -198,7 +198,7 @@ func (d *Definition) loadPositions(tf *translationFile) error {
 		// style, trimmed): variant.Normalize without sequence only trims, so a change means
 		// the definition writes the allele differently from the pipeline.
 		vv := variant.Variant{Chrom: v.Chromosome, Pos: v.Position, Ref: v.Ref, Alt: v.Alts[0]}
-		if !isBases(v.Ref) || !isBases(v.Alts[0]) || v.Ref == v.Alts[0] {
+		if !variant.IsACGT(v.Ref) || !variant.IsACGT(v.Alts[0]) || v.Ref == v.Alts[0] {
 			return fmt.Errorf("%w: %s: alleles %s>%s are not plain bases", ErrDefinition, where, v.Ref, v.Alts[0])
 		}
 		if n := variant.Normalize(vv, nil); n != vv {
@@ -434,18 +434,3 @@ func (d *Definition) Positions() []Position {
 // Version returns the versions of the translation and phenotype files, e.g.
 // "2025-11-05-00-25".
 func (d *Definition) Version() (translation, phenotype string) { return d.versions[0], d.versions[1] }
-
-// isBases reports whether s is a non-empty string of A, C, G, T (upper case).
-func isBases(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case 'A', 'C', 'G', 'T':
-		default:
-			return false
-		}
-	}
-	return true
-}

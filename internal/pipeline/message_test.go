@@ -1,4 +1,4 @@
-package pipeline
+package pipeline_test
 
 import (
 	"crypto/sha256"
@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/pipeline/pipelinetest"
+	"github.com/precis-dx/precis/internal/report"
 )
 
 var schemaDefs = pipelinetest.Defs
@@ -29,26 +31,7 @@ func validate(t testing.TB, def string, data []byte) {
 // VCF; the examples below take their values from it.
 type goldenReport struct {
 	bytes  []byte
-	parsed struct {
-		Input struct {
-			File     string   `json:"file"`
-			Panels   []string `json:"panels"`
-			Specimen string   `json:"specimen"`
-		} `json:"input"`
-		Samples []struct {
-			SampleID string   `json:"sample_id"`
-			Tags     []string `json:"tags"`
-			PGx      []struct {
-				Gene          string   `json:"gene"`
-				Phenotype     string   `json:"phenotype"`
-				ActivityScore *float64 `json:"activity_score"`
-				Alert         struct {
-					Severity string `json:"severity"`
-					Message  string `json:"message"`
-				} `json:"alert"`
-			} `json:"pgx"`
-		} `json:"samples"`
-	}
+	parsed report.Report
 }
 
 func readGoldenReport(t testing.TB) goldenReport {
@@ -78,8 +61,8 @@ func examples(t testing.TB) map[string]any {
 	const lab, run = "karolinska-molpat", "RUN-2025-0117"
 	manifest := "runs/" + lab + "/" + run + "/manifest.json"
 	report := "reports/" + lab + "/" + run + "/" + s.SampleID + ".json"
-	job := Job{
-		SchemaVersion: SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
+	job := pipeline.Job{
+		SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
 		VCFKey:   "runs/" + lab + "/" + run + "/" + g.parsed.Input.File,
 		Specimen: g.parsed.Input.Specimen, Panels: g.parsed.Input.Panels, ManifestKey: manifest,
 	}
@@ -88,24 +71,24 @@ func examples(t testing.TB) map[string]any {
 		t.Fatal(err)
 	}
 	return map[string]any{
-		"RunSubmitted": RunSubmitted{
-			SchemaVersion: SchemaVersion, Lab: lab, RunID: run, ManifestKey: manifest,
-			SubmittedAt: time.Date(2025, 1, 17, 9, 30, 0, 0, time.UTC), Via: ViaS3,
+		"RunSubmitted": pipeline.RunSubmitted{
+			SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: run, ManifestKey: manifest,
+			SubmittedAt: time.Date(2025, 1, 17, 9, 30, 0, 0, time.UTC), Via: pipeline.ViaS3,
 		},
 		"Job": job,
-		"ReportReady": ReportReady{
-			SchemaVersion: SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
+		"ReportReady": pipeline.ReportReady{
+			SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
 			ReportKey: report, ReportSHA256: hex.EncodeToString(sum[:]), Tags: s.Tags,
 		},
-		"PGxAlert": PGxAlert{
-			SchemaVersion: SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
+		"PGxAlert": pipeline.PGxAlert{
+			SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
 			Gene: p.Gene, Phenotype: p.Phenotype, ActivityScore: p.ActivityScore,
 			Severity: p.Alert.Severity, Message: p.Alert.Message, ReportKey: report,
 		},
-		"Dead": Dead{
-			SchemaVersion: SchemaVersion, Kind: "job", Subject: SubjectJob(lab),
+		"Dead": pipeline.Dead{
+			SchemaVersion: pipeline.SchemaVersion, Kind: "job", Subject: pipeline.SubjectJob(lab),
 			Reason: "pipeline: permanent failure: vcf " + job.VCFKey + ": not found", Delivered: 1,
-			Data: DeadData(jobBody),
+			Data: pipeline.DeadData(jobBody),
 		},
 	}
 }
@@ -122,7 +105,7 @@ func TestMessagesMatchSchema(t *testing.T) {
 			}
 			validate(t, def, b)
 			validate(t, "", b)
-			if err := Decode(b, newMessage(def)); err != nil {
+			if err := pipeline.Decode(b, newMessage(def)); err != nil {
 				t.Errorf("Decode: %v", err)
 			}
 		})
@@ -132,15 +115,15 @@ func TestMessagesMatchSchema(t *testing.T) {
 func newMessage(def string) any {
 	switch def {
 	case "RunSubmitted":
-		return &RunSubmitted{}
+		return &pipeline.RunSubmitted{}
 	case "Job":
-		return &Job{}
+		return &pipeline.Job{}
 	case "ReportReady":
-		return &ReportReady{}
+		return &pipeline.ReportReady{}
 	case "PGxAlert":
-		return &PGxAlert{}
+		return &pipeline.PGxAlert{}
 	case "Dead":
-		return &Dead{}
+		return &pipeline.Dead{}
 	}
 	return nil
 }
@@ -193,8 +176,8 @@ func TestInvalidMessages(t *testing.T) {
 			if err := schemaErr(t, tc.def, b); err == nil {
 				t.Errorf("schema accepted %s", b)
 			}
-			err = Decode(b, newMessage(tc.def))
-			if !errors.Is(err, ErrMalformed) || !errors.Is(err, ErrPermanent) {
+			err = pipeline.Decode(b, newMessage(tc.def))
+			if !errors.Is(err, pipeline.ErrMalformed) || !errors.Is(err, pipeline.ErrPermanent) {
 				t.Errorf("Decode: got %v, want ErrMalformed and ErrPermanent", err)
 			}
 		})
@@ -209,12 +192,12 @@ func TestDecodeNotJSON(t *testing.T) {
 		{"array", `[]`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := Decode([]byte(tc.data), &Job{}); !errors.Is(err, ErrMalformed) {
+			if err := pipeline.Decode([]byte(tc.data), &pipeline.Job{}); !errors.Is(err, pipeline.ErrMalformed) {
 				t.Errorf("got %v, want ErrMalformed", err)
 			}
 		})
 	}
-	if err := Decode([]byte(`{}`), &struct{}{}); err == nil || errors.Is(err, ErrMalformed) {
+	if err := pipeline.Decode([]byte(`{}`), &struct{}{}); err == nil || errors.Is(err, pipeline.ErrMalformed) {
 		t.Errorf("Decode into a non-message: got %v, want a usage error", err)
 	}
 }
@@ -227,7 +210,7 @@ func TestDeadData(t *testing.T) {
 		{"invalid utf-8", "\xff{", `"\ufffd{"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := string(DeadData([]byte(tc.in))); got != tc.want {
+			if got := string(pipeline.DeadData([]byte(tc.in))); got != tc.want {
 				t.Errorf("got %s, want %s", got, tc.want)
 			}
 		})
@@ -249,8 +232,8 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
 		def := schemaDefs[int(kind)%len(schemaDefs)]
 		v := newMessage(def)
-		if err := Decode(data, v); err != nil {
-			if !errors.Is(err, ErrMalformed) {
+		if err := pipeline.Decode(data, v); err != nil {
+			if !errors.Is(err, pipeline.ErrMalformed) {
 				t.Fatalf("Decode error %v does not wrap ErrMalformed", err)
 			}
 			return

@@ -32,17 +32,7 @@ func TestEmbeddedRecover(t *testing.T) {
 	}
 	t.Cleanup(e.Shutdown)
 	q := connect(t, e.URL(), testConfig())
-	var mu sync.Mutex
-	handled := map[string]bool{}
-	consumeJobs(t, q, func(_ context.Context, m Msg) error {
-		mu.Lock()
-		defer mu.Unlock()
-		handled[string(m.Data)] = true
-		return nil
-	})
-	isHandled := func(s string) func() bool {
-		return func() bool { mu.Lock(); defer mu.Unlock(); return handled[s] }
-	}
+	isHandled := recordJobs(t, q)
 	ctx := context.Background()
 	if err := e.Writable(); err != nil {
 		t.Fatalf("Writable on a fresh server: %v", err)
@@ -112,6 +102,20 @@ func TestConsumerRecreated(t *testing.T) {
 	t.Parallel()
 	q, _ := newQueue(t, testConfig())
 	ctx := context.Background()
+	isHandled := recordJobs(t, q)
+	if err := q.js.DeleteConsumer(ctx, StreamJobs, ConsumerWorkers); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.PublishJob(ctx, "lab1", "R1", "S1", []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 15*time.Second, "job handled by the re-created consumer", isHandled("after"))
+}
+
+// recordJobs consumes q's jobs, recording the body of each. isHandled(s) is a condition for
+// eventually: the job with body s has been handled.
+func recordJobs(t *testing.T, q *Queue) (isHandled func(body string) func() bool) {
+	t.Helper()
 	var mu sync.Mutex
 	handled := map[string]bool{}
 	consumeJobs(t, q, func(_ context.Context, m Msg) error {
@@ -120,15 +124,7 @@ func TestConsumerRecreated(t *testing.T) {
 		handled[string(m.Data)] = true
 		return nil
 	})
-	if err := q.js.DeleteConsumer(ctx, StreamJobs, ConsumerWorkers); err != nil {
-		t.Fatal(err)
+	return func(s string) func() bool {
+		return func() bool { mu.Lock(); defer mu.Unlock(); return handled[s] }
 	}
-	if err := q.PublishJob(ctx, "lab1", "R1", "S1", []byte("after")); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 15*time.Second, "job handled by the re-created consumer", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return handled["after"]
-	})
 }

@@ -45,11 +45,8 @@ func (l *Local) path(key string) string {
 
 // Put implements Store.
 func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (err error) {
-	if err := ValidKey(key); err != nil {
-		return fmt.Errorf("put: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
+	if err := begin(ctx, "put", key); err != nil {
+		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Join(l.root, tmpDir), "put-*")
 	if err != nil {
@@ -122,11 +119,8 @@ func (l *Local) GetRange(ctx context.Context, key string, off, n int64) (io.Read
 
 // open opens the file of key, refusing folders (they are not objects).
 func (l *Local) open(ctx context.Context, op, key string) (*os.File, os.FileInfo, error) {
-	if err := ValidKey(key); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", op, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, fmt.Errorf("%s %s: %w", op, key, err)
+	if err := begin(ctx, op, key); err != nil {
+		return nil, nil, err
 	}
 	f, err := os.Open(l.path(key))
 	if err != nil {
@@ -154,11 +148,8 @@ func (l *Local) fileErr(op, key string, err error) error {
 
 // Stat implements Store.
 func (l *Local) Stat(ctx context.Context, key string) (Info, error) {
-	if err := ValidKey(key); err != nil {
-		return Info{}, fmt.Errorf("stat: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return Info{}, fmt.Errorf("stat %s: %w", key, err)
+	if err := begin(ctx, "stat", key); err != nil {
+		return Info{}, err
 	}
 	fi, err := os.Stat(l.path(key))
 	if err != nil {
@@ -238,11 +229,8 @@ func (l *Local) List(ctx context.Context, prefix string) ([]Info, error) {
 
 // Delete implements Store. It also removes the folders the object leaves empty.
 func (l *Local) Delete(ctx context.Context, key string) error {
-	if err := ValidKey(key); err != nil {
-		return fmt.Errorf("delete: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("delete %s: %w", key, err)
+	if err := begin(ctx, "delete", key); err != nil {
+		return err
 	}
 	p := l.path(key)
 	if fi, err := os.Lstat(p); err == nil && fi.IsDir() {

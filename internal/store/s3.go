@@ -110,11 +110,8 @@ func (s *S3) Bucket() string { return s.bucket }
 
 // Put implements Store.
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
-	if err := ValidKey(key); err != nil {
-		return fmt.Errorf("put: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
+	if err := begin(ctx, "put", key); err != nil {
+		return err
 	}
 	opts := minio.PutObjectOptions{ContentType: contentType, PartSize: s3PartSize}
 	if size >= 0 {
@@ -187,11 +184,8 @@ func (s *S3) GetRange(ctx context.Context, key string, off, n int64) (io.ReadClo
 }
 
 func (s *S3) get(ctx context.Context, key string, opts minio.GetObjectOptions) (io.ReadCloser, error) {
-	if err := ValidKey(key); err != nil {
-		return nil, fmt.Errorf("get: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("get %s: %w", key, err)
+	if err := begin(ctx, "get", key); err != nil {
+		return nil, err
 	}
 	// Core.GetObject sends the request now, so a missing object is reported here rather
 	// than at the first Read, and the body streams straight from the response.
@@ -228,11 +222,8 @@ func (b *s3Body) Close() error { return b.rc.Close() }
 
 // Stat implements Store.
 func (s *S3) Stat(ctx context.Context, key string) (Info, error) {
-	if err := ValidKey(key); err != nil {
-		return Info{}, fmt.Errorf("stat: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return Info{}, fmt.Errorf("stat %s: %w", key, err)
+	if err := begin(ctx, "stat", key); err != nil {
+		return Info{}, err
 	}
 	oi, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
 	if err != nil {
@@ -271,11 +262,8 @@ func (s *S3) List(ctx context.Context, prefix string) ([]Info, error) {
 
 // Delete implements Store.
 func (s *S3) Delete(ctx context.Context, key string) error {
-	if err := ValidKey(key); err != nil {
-		return fmt.Errorf("delete: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("delete %s: %w", key, err)
+	if err := begin(ctx, "delete", key); err != nil {
+		return err
 	}
 	if err := s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}); err != nil {
 		if errors.Is(s.err(ctx, "delete", key, err), ErrNotExist) {

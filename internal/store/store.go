@@ -204,6 +204,18 @@ func Kinded(err error) error {
 	return err
 }
 
+// begin checks what every operation on an object checks first: that key is valid and ctx
+// not done. The error names the operation op, and key once it is valid.
+func begin(ctx context.Context, op, key string) error {
+	if err := ValidKey(key); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s %s: %w", op, key, err)
+	}
+	return nil
+}
+
 // sizedReader passes on exactly size bytes of r and fails with ErrSize when r holds fewer
 // or more. The failing Read returns no data, so callers that read full buffers (io.ReadFull)
 // see the error rather than a quietly truncated object.

@@ -101,6 +101,22 @@ func baseAt(seq Sequence, chrom string, pos int) (string, bool) {
 	return strings.ToUpper(s), true
 }
 
+// IsACGT reports whether s is a non-empty string of A, C, G and T (upper case): bases with
+// none unknown or ambiguous.
+func IsACGT(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case 'A', 'C', 'G', 'T':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // isBases reports whether s holds only nucleotide letters (IUPAC N allowed).
 func isBases(s string) bool {
 	for i := 0; i < len(s); i++ {

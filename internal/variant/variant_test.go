@@ -228,3 +228,11 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestIsACGT(t *testing.T) {
+	for s, want := range map[string]bool{"ACGT": true, "G": true, "": false, "ACGN": false, "acgt": false, "A-C": false} {
+		if got := variant.IsACGT(s); got != want {
+			t.Errorf("IsACGT(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -1,8 +1,6 @@
 package vcf
 
 import (
-	"bufio"
-	"compress/gzip"
 	"errors"
 	"io"
 	"math"
@@ -326,23 +324,8 @@ func TestMultiSample(t *testing.T) {
 	if len(h.Samples) != 100 || h.Samples[0] != "s1" || h.Samples[99] != "s100" {
 		t.Fatalf("got %d samples %v...", len(h.Samples), h.Samples[:3])
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(gz)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	i := 0
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "#") {
-			continue
-		}
-		cols := strings.Split(sc.Text(), "\t")
+	for _, cols := range oracle.DataLines(t, path) {
 		rec := recs[i]
 		i++
 		if rec.Chrom != cols[0] || rec.ID != cols[2] || len(rec.Samples) != 100 {

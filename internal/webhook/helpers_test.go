@@ -16,6 +16,7 @@ import (
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/report"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -41,20 +42,7 @@ func goldenAlerts(t testing.TB, lab, run string) []goldenAlert {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rep struct {
-			Samples []struct {
-				SampleID string `json:"sample_id"`
-				PGx      []struct {
-					Gene          string   `json:"gene"`
-					Phenotype     string   `json:"phenotype"`
-					ActivityScore *float64 `json:"activity_score"`
-					Alert         struct {
-						Severity string `json:"severity"`
-						Message  string `json:"message"`
-					} `json:"alert"`
-				} `json:"pgx"`
-			} `json:"samples"`
-		}
+		var rep report.Report
 		if err := json.Unmarshal(b, &rep); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}

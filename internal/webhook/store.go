@@ -269,6 +269,20 @@ func (s *Store) scan(ctx context.Context, filters ...string) ([]jetstream.KeyVal
 	}
 }
 
+// decode unmarshals the JSON values of es, in their order; the error names the entry of
+// what (a subscription, a delivery) that does not decode.
+func decode[T any](what string, es []jetstream.KeyValueEntry) ([]T, error) {
+	out := make([]T, 0, len(es))
+	for _, e := range es {
+		var v T
+		if err := json.Unmarshal(e.Value(), &v); err != nil {
+			return nil, fmt.Errorf("webhook: %s %s: %w", what, e.Key(), err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // subscriptions returns the subscriptions under the key filters, with their secrets,
 // oldest first.
 func (s *Store) subscriptions(ctx context.Context, filters ...string) ([]Subscription, error) {
@@ -276,13 +290,9 @@ func (s *Store) subscriptions(ctx context.Context, filters ...string) ([]Subscri
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Subscription, 0, len(es))
-	for _, e := range es {
-		var sub Subscription
-		if err := json.Unmarshal(e.Value(), &sub); err != nil {
-			return nil, fmt.Errorf("webhook: subscription %s: %w", e.Key(), err)
-		}
-		out = append(out, sub)
+	out, err := decode[Subscription]("subscription", es)
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b Subscription) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
@@ -370,13 +380,9 @@ func (s *Store) Deliveries(ctx context.Context, subID string, limit int) ([]Deli
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Delivery, 0, len(es))
-	for _, e := range es {
-		var d Delivery
-		if err := json.Unmarshal(e.Value(), &d); err != nil {
-			return nil, fmt.Errorf("webhook: delivery %s: %w", e.Key(), err)
-		}
-		out = append(out, d)
+	out, err := decode[Delivery]("delivery", es)
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b Delivery) int { return cmp.Compare(a.Seq, b.Seq) })
 	if limit > 0 && len(out) > limit {

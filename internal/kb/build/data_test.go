@@ -2,8 +2,6 @@ package build
 
 import (
 	"bytes"
-	"compress/gzip"
-	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -52,7 +50,7 @@ func TestBuild(t *testing.T) {
 			continue
 		}
 		if strings.HasSuffix(name, ".gz") {
-			content, c = gunzip(t, content), gunzip(t, c)
+			content, c = oracle.Gunzip(t, content), oracle.Gunzip(t, c)
 		}
 		if !bytes.Equal(content, c) {
 			t.Errorf("data/%s differs from a fresh build: run Build(%q, \"internal/kb/data\")", name, src)
@@ -92,19 +90,6 @@ func listDir(t testing.TB, fsys fs.FS) map[string][]byte {
 		out[e.Name()] = b
 	}
 	return out
-}
-
-// gunzip returns the content of a gzip file.
-func gunzip(t testing.TB, p []byte) []byte {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(p))
-	if err == nil {
-		p, err = io.ReadAll(zr)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 func TestBuildMissingSource(t *testing.T) {

@@ -2,7 +2,6 @@ package block
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -31,20 +30,6 @@ var realBGZF = []string{
 	"vcf-real/platinum-hap.py/PG_NA12878_hg38-chr21.vcf.gz",
 }
 
-// gunzip is the oracle: compress/gzip reads BGZF as multi-member gzip.
-func gunzip(t *testing.T, b []byte) []byte {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // readAll reads b through a Reader with the given workers, in small reads.
 func readAll(b []byte, workers int) ([]byte, error) {
 	z := NewReader(bytes.NewReader(b), workers)
@@ -71,7 +56,7 @@ func TestReaderRealFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := gunzip(t, raw)
+			want := oracle.Gunzip(t, raw)
 			for _, workers := range []int{1, 3} {
 				got, err := readAll(raw, workers)
 				if err != nil {

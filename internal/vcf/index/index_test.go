@@ -574,20 +574,7 @@ func TestCSIFromTools(t *testing.T) {
 			t.Fatalf("%s: %v %s", name, err, out)
 		}
 		idx := map[string]string{"tbi": path + ".tbi", "tabix -C": path + ".csi", "bcftools -c": path + ".bcftools.csi", "bcftools -t ": path + ".bcftools.tbi"}[name]
-		ix := readIndex(t, idx)
-		f, err := Open(context.Background(), ReaderAt(bytes.NewReader(b)), int64(len(b)), ix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		q, err := f.Query(context.Background(), regions)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text, err := io.ReadAll(q)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		texts[name] = string(text)
+		texts[name] = queryText(t, path, readIndex(t, idx), regions)
 	}
 	// Chunks may over-cover differently; the records overlapping the regions must agree.
 	pick := func(text string) string {

@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/precis-dx/precis/internal/variant"
 )
 
 // GRCh38 primary chromosome lengths (Genome Reference Consortium, GRCh38.p14 assembly report,
@@ -183,7 +185,7 @@ const bases = "ACGT"
 // g has it.
 func alleles(rng *rand.Rand, g Genome, chrom string, pos int) (ref, alt string) {
 	refAt := func(n int) string {
-		if s, ok := g.Fetch(chrom, pos, pos+n-1); ok && isACGT(s) {
+		if s, ok := g.Fetch(chrom, pos, pos+n-1); ok && variant.IsACGT(s) {
 			return s
 		}
 		b := make([]byte, n)
@@ -222,15 +224,6 @@ func alleles(rng *rand.Rand, g Genome, chrom string, pos int) (ref, alt string) 
 		}
 		return ref, string([]byte{a1, ',', a2})
 	}
-}
-
-func isACGT(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(bases, s[i]) < 0 {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // appendRecord appends the line of r, with the INFO and sample values a HaplotypeCaller call

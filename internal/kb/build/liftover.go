@@ -67,7 +67,7 @@ func (b *builder) liftover() error {
 		return err
 	}
 	b.lift = lo
-	steps := []func(*kb.Liftover) error{b.liftExonModels, b.liftEnsembl75, b.liftMarkers, b.liftCPIC}
+	steps := []func(*kb.Liftover) error{b.liftExonModels, b.liftEnsembl75, b.liftMarkers, b.liftCPIC, b.liftRefDiffs}
 	for _, step := range steps {
 		if err := step(lo); err != nil {
 			return err
@@ -395,4 +395,49 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// liftRefDiffs requires every reference difference inside the panel regions (exons and
+// their splice padding, CPIC positions, ClinVar P/LP sites, hotspot codons) to be a known
+// variant: a CPIC DPYD position whose alleles include both bases, or a GRCh38 ClinVar record
+// at the position whose REF and ALT are the two bases. A difference nothing explains
+// there is taken for an error in a sequence source and fails the build; differences
+// outside the panels (introns, flanks) are listed in the checks.
+func (b *builder) liftRefDiffs(lo *kb.Liftover) error {
+	def, err := parseDPYDTranslation(b.translation)
+	if err != nil {
+		return err
+	}
+	cpic := map[int][]string{}
+	for _, v := range def.Variants {
+		if len(v.Ref) == 1 {
+			cpic[v.Position] = append([]string{v.Ref}, v.Alts...)
+		}
+	}
+	inPanels, outside := 0, 0
+	for _, d := range lo.RefDiffs() {
+		in := false
+		for _, r := range b.regionList {
+			if r.Contains(d.Chrom, d.Pos38) {
+				in = true
+				break
+			}
+		}
+		if !in {
+			outside++
+			continue
+		}
+		b37, b38 := string(d.Base37), string(d.Base38)
+		known := d.Chrom == "chr1" && containsString(cpic[d.Pos38], b37) && containsString(cpic[d.Pos38], b38)
+		for _, e := range b.clinvarDB.At(d.Chrom, d.Pos38) {
+			known = known || e.Ref == b38 && e.Alt == b37
+		}
+		if !known {
+			return fmt.Errorf("%w: %s: GRCh37 %s:%d is %s, the aligned GRCh38 %s:%d is %s, inside the %s panel regions, and no CPIC allele or ClinVar record explains the difference",
+				kb.ErrInconsistent, d.Gene, d.Chrom, d.Pos37, b37, d.Chrom, d.Pos38, b38, d.Gene)
+		}
+		inPanels++
+	}
+	b.check("liftover: %d reference differences inside the panel regions, each a known allele (CPIC or ClinVar); %d outside the panel regions (introns and flanks)", inPanels, outside)
+	return nil
 }

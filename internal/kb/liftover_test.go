@@ -382,3 +382,55 @@ func applied(slices map[string]slice, chrom string, pos int, ref, alt string, ot
 	}
 	return window[:pos-lo] + alt + window[pos-lo+len(ref):], true
 }
+
+// TestLiftoverAPI exercises the lookups on the embedded map at the places the real data
+// documents: a PGx marker, the BRCA1 indels, POLE's exon-model blocks and a position
+// outside every slice.
+func TestLiftoverAPI(t *testing.T) {
+	l := testKB(t).Liftover
+	for _, m := range testKB(t).Markers {
+		if m.Kind != "pgx_variant" || !strings.HasPrefix(m.Name, "DPYD:") {
+			continue
+		}
+		for _, chrom := range []string{"1", "chr1"} {
+			if c, p, ok := l.To38(chrom, m.GRCh37Start); !ok || c != "chr1" || p != m.GRCh38Start {
+				t.Errorf("To38(%s, %d) = %s %d %v, want chr1 %d", chrom, m.GRCh37Start, c, p, ok, m.GRCh38Start)
+			}
+		}
+		if c, p, ok := l.To37("chr1", m.GRCh38Start); !ok || c != "chr1" || p != m.GRCh37Start {
+			t.Errorf("To37(chr1, %d) = %s %d %v, want chr1 %d", m.GRCh38Start, c, p, ok, m.GRCh37Start)
+		}
+	}
+	// Around each BRCA1 indel: the bases either side map, and an interval across it does not.
+	var prev LiftBlock
+	for _, b := range l.Blocks() {
+		if b.Gene != "BRCA1" {
+			continue
+		}
+		if prev.Len > 0 {
+			if _, _, _, ok := l.Interval38(b.Chrom, prev.End37(), b.Start37); ok {
+				t.Errorf("Interval38 across the indel after GRCh37 %d maps", prev.End37())
+			}
+			if _, ok := l.Lift("17", prev.End37()-1, "NNN"); ok && b.Start37-prev.End37() < 3 {
+				t.Errorf("Lift across the indel after GRCh37 %d succeeded", prev.End37())
+			}
+		}
+		prev = b
+	}
+	// POLE: mapped only by exon model, on the exons.
+	pole := 0
+	for _, b := range l.Blocks() {
+		if b.Gene == "POLE" {
+			pole++
+			if b.Evidence != EvidenceExonModel {
+				t.Errorf("POLE block %+v: evidence %q", b, b.Evidence)
+			}
+		}
+	}
+	if pole != 49 {
+		t.Errorf("%d POLE blocks, want one per exon (49)", pole)
+	}
+	if _, _, ok := l.To38("1", 1000); ok {
+		t.Error("chr1:1000 maps")
+	}
+}

@@ -1,7 +1,6 @@
 package kb
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"sort"
@@ -121,24 +120,27 @@ func canonical(chrom string) string {
 	return chrom
 }
 
-// block37 returns the block holding GRCh37 chrom:pos.
-func (l *Liftover) block37(chrom string, pos int) (LiftBlock, bool) {
-	bs := l.by37[canonical(chrom)]
-	i := sort.Search(len(bs), func(i int) bool { return bs[i].Start37 > pos }) - 1
-	if i < 0 || pos > bs[i].End37() {
+// find returns the block of bs (sorted by start) holding pos, where start and end give a
+// block's first and last position on the build searched.
+func find(bs []LiftBlock, pos int, start, end func(LiftBlock) int) (LiftBlock, bool) {
+	i := sort.Search(len(bs), func(i int) bool { return start(bs[i]) > pos }) - 1
+	if i < 0 || pos > end(bs[i]) {
 		return LiftBlock{}, false
 	}
 	return bs[i], true
 }
 
+func start37(b LiftBlock) int { return b.Start37 }
+func start38(b LiftBlock) int { return b.Start38 }
+
+// block37 returns the block holding GRCh37 chrom:pos.
+func (l *Liftover) block37(chrom string, pos int) (LiftBlock, bool) {
+	return find(l.by37[canonical(chrom)], pos, start37, LiftBlock.End37)
+}
+
 // block38 returns the block holding GRCh38 chrom:pos.
 func (l *Liftover) block38(chrom string, pos int) (LiftBlock, bool) {
-	bs := l.by38[canonical(chrom)]
-	i := sort.Search(len(bs), func(i int) bool { return bs[i].Start38 > pos }) - 1
-	if i < 0 || pos > bs[i].End38() {
-		return LiftBlock{}, false
-	}
-	return bs[i], true
+	return find(l.by38[canonical(chrom)], pos, start38, LiftBlock.End38)
 }
 
 // To38 maps GRCh37 chrom:pos (1-based; "1", "chr1" and the like accepted) to GRCh38. ok is
@@ -249,15 +251,16 @@ const liftoverHeader = "#kind\tgene\tchrom\tpos37\tpos38\tlength_or_bases\tevide
 // WriteLiftover writes l as TSV: one "block" row per aligned block (gene order as given
 // by the blocks' contig and start) and one "diff" row per reference difference.
 func WriteLiftover(w io.Writer, l *Liftover) error {
-	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, liftoverHeader)
+	var sb strings.Builder
+	sb.WriteString(liftoverHeader + "\n")
 	for _, b := range l.Blocks() {
-		fmt.Fprintf(bw, "block\t%s\t%s\t%d\t%d\t%d\t%s\n", b.Gene, b.Chrom, b.Start37, b.Start38, b.Len, b.Evidence)
+		fmt.Fprintf(&sb, "block\t%s\t%s\t%d\t%d\t%d\t%s\n", b.Gene, b.Chrom, b.Start37, b.Start38, b.Len, b.Evidence)
 	}
 	for _, d := range l.list {
-		fmt.Fprintf(bw, "diff\t%s\t%s\t%d\t%d\t%c>%c\t%s\n", d.Gene, d.Chrom, d.Pos37, d.Pos38, d.Base37, d.Base38, EvidenceSequence)
+		fmt.Fprintf(&sb, "diff\t%s\t%s\t%d\t%d\t%c>%c\t%s\n", d.Gene, d.Chrom, d.Pos37, d.Pos38, d.Base37, d.Base38, EvidenceSequence)
 	}
-	return bw.Flush()
+	_, err := io.WriteString(w, sb.String())
+	return err
 }
 
 // parseLiftover reads liftover.tsv.

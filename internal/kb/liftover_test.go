@@ -2,11 +2,10 @@ package kb
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/precis-dx/precis/internal/oracle"
@@ -28,25 +27,20 @@ func (s slice) at(pos, n int) (string, bool) {
 	return s.seq[i : i+n], true
 }
 
-var (
-	slicesMu sync.Mutex
-	slicesBy = map[string]map[string]slice{}
-)
-
 // readSlices reads the shared data's genes/sequence/{build}/*.fa, by gene.
 func readSlices(t testing.TB, build string) map[string]slice {
 	t.Helper()
-	slicesMu.Lock()
-	defer slicesMu.Unlock()
-	if m, ok := slicesBy[build]; ok {
-		return m
-	}
-	files, err := filepath.Glob(filepath.Join(oracle.Dir(t), "genes/sequence", build, "*.fa"))
-	if err != nil || len(files) == 0 {
+	dir := oracle.Dir(t) + "/genes/sequence/" + build
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
 		t.Fatalf("no %s slices: %v", build, err)
 	}
 	m := map[string]slice{}
-	for _, f := range files {
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".fa") {
+			continue
+		}
+		f := dir + "/" + e.Name()
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -55,17 +49,18 @@ func readSlices(t testing.TB, build string) map[string]slice {
 		// ">NC_000001.10:97541299-98391615 ..."
 		acc, rng, _ := strings.Cut(strings.Fields(hdr)[0][1:], ":")
 		from, _, _ := strings.Cut(rng, "-")
-		start, err := strconv.Atoi(from)
+		var start int
+		_, err = fmt.Sscan(from, &start)
 		if err != nil {
 			t.Fatalf("%s: header %q", f, hdr)
 		}
 		num, _, _ := strings.Cut(strings.TrimPrefix(acc, "NC_"), ".")
-		n, _ := strconv.Atoi(num)
-		chrom := "chr" + strconv.Itoa(n)
-		gene, _, _ := strings.Cut(filepath.Base(f), "_")
+		var n int
+		fmt.Sscan(strings.TrimLeft(num, "0"), &n) // "000017": not octal
+		chrom := fmt.Sprint("chr", n)
+		gene, _, _ := strings.Cut(e.Name(), "_")
 		m[gene] = slice{chrom, start, strings.ToUpper(strings.ReplaceAll(body, "\n", ""))}
 	}
-	slicesBy[build] = m
 	return m
 }
 
@@ -156,22 +151,20 @@ func TestLiftoverBRCA1Indels(t *testing.T) {
 	t.Logf("BRCA1: %d blocks; %d GRCh37-only and %d GRCh38-only bases", len(blocks), only37, only38)
 }
 
-// cpicPositions reads the PharmCAT DPYD definition embedded in the knowledge base.
-func cpicPositions(t testing.TB, k *KB) []struct {
+// cpicPosition is one position of the PharmCAT DPYD definition (GRCh38).
+type cpicPosition struct {
 	Chromosome string   `json:"chromosome"`
 	Position   int      `json:"position"`
 	RSID       string   `json:"rsid"`
 	Ref        string   `json:"ref"`
 	Alts       []string `json:"alts"`
-} {
+}
+
+// cpicPositions reads the PharmCAT DPYD definition embedded in the knowledge base.
+func cpicPositions(t testing.TB, k *KB) []cpicPosition {
+	t.Helper()
 	var def struct {
-		Variants []struct {
-			Chromosome string   `json:"chromosome"`
-			Position   int      `json:"position"`
-			RSID       string   `json:"rsid"`
-			Ref        string   `json:"ref"`
-			Alts       []string `json:"alts"`
-		} `json:"variants"`
+		Variants []cpicPosition `json:"variants"`
 	}
 	if err := json.Unmarshal(k.DPYDTranslation(), &def); err != nil {
 		t.Fatal(err)
@@ -218,7 +211,7 @@ func TestLiftoverCPIC(t *testing.T) {
 			continue
 		}
 		d, listed := k.Liftover.RefDiff(chrom, v.Position)
-		if !listed || len(v.Ref) != 1 || string(d.Base38) != v.Ref || string(d.Base37) != got || !slicesContain(v.Alts, got) {
+		if !listed || len(v.Ref) != 1 || string(d.Base38) != v.Ref || string(d.Base37) != got || !slices.Contains(v.Alts, got) {
 			t.Errorf("%s: GRCh37 %d holds %q, GRCh38 REF %s, ALTs %v, listed difference %+v (%v)", v.RSID, p37, got, v.Ref, v.Alts, d, listed)
 		}
 		swapped++
@@ -235,12 +228,12 @@ func TestLiftoverCPIC(t *testing.T) {
 			continue
 		}
 		d, ok := k.Liftover.RefDiff("chr1", v.Position)
-		if !ok || string(d.Base38) != v.Ref || !slicesContain(v.Alts, string(d.Base37)) {
+		if !ok || string(d.Base38) != v.Ref || !slices.Contains(v.Alts, string(d.Base37)) {
 			t.Errorf("rs1801265 GRCh38 %d: difference %+v (%v), want GRCh38 %s, GRCh37 one of %v", v.Position, d, ok, v.Ref, v.Alts)
 		}
 		// ClinVar 2016 on GRCh37 writes the same site as REF G, ALT A.
 		found := false
-		for _, r := range readVCF(t, filepath.Join(oracle.Dir(t), "clinvar/macarthur_clinvar_2016-09.b37.panel9.vcf.gz")) {
+		for _, r := range readVCF(t, clinvar2016(t)) {
 			if r.pos == d.Pos37 && r.chrom == "1" {
 				found = found || (r.ref == string(d.Base37) && r.alt == string(d.Base38))
 			}
@@ -253,15 +246,6 @@ func TestLiftoverCPIC(t *testing.T) {
 			t.Errorf("Lift(1, %d, %c) = %+v, %v; want GRCh38 %d REF %s, RefChanged", d.Pos37, d.Base37, l, ok, v.Position, v.Ref)
 		}
 	}
-}
-
-func slicesContain(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestLiftoverClinVarGRCh37 lifts every record of ClinVar 2016 (GRCh37) whose REF matches
@@ -280,7 +264,7 @@ func TestLiftoverClinVarGRCh37(t *testing.T) {
 		disagree                                                  = map[string]int{}
 		examples                                                  = map[string]string{}
 	)
-	for _, r := range readVCF(t, filepath.Join(oracle.Dir(t), "clinvar/macarthur_clinvar_2016-09.b37.panel9.vcf.gz")) {
+	for _, r := range readVCF(t, clinvar2016(t)) {
 		total++
 		chrom := "chr" + r.chrom
 		got, ok := sliceAt(s37, chrom, r.pos, len(r.ref))
@@ -342,7 +326,7 @@ func TestLiftoverClinVarGRCh37(t *testing.T) {
 		}
 		disagree[why]++
 		if _, ok := examples[why]; !ok {
-			examples[why] = r.chrom + ":" + strconv.Itoa(r.pos) + " " + r.ref + ">" + r.alt + " id " + r.infoValue("MEASURESET_ID") + " -> " + es[0].Chrom + ":" + strconv.Itoa(es[0].Pos) + " " + es[0].Ref + ">" + es[0].Alt
+			examples[why] = fmt.Sprintf("%s:%d %s>%s id %s -> %s:%d %s>%s", r.chrom, r.pos, r.ref, r.alt, r.infoValue("MEASURESET_ID"), es[0].Chrom, es[0].Pos, es[0].Ref, es[0].Alt)
 		}
 	}
 	t.Logf("ClinVar 2016 GRCh37: %d records; %d outside the GRCh37 slices (POLE), %d REF differs from the slice, %d not in one block, %d lifted (%d across a reference difference)",
@@ -433,4 +417,9 @@ func TestLiftoverAPI(t *testing.T) {
 	if _, _, ok := l.To38("1", 1000); ok {
 		t.Error("chr1:1000 maps")
 	}
+}
+
+// clinvar2016 is the path of ClinVar 2016 on GRCh37 in the shared data.
+func clinvar2016(t testing.TB) string {
+	return oracle.Dir(t) + "/clinvar/macarthur_clinvar_2016-09.b37.panel9.vcf.gz"
 }

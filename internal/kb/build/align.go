@@ -236,17 +236,33 @@ func agreeFwd(a, b string, i, j, n int) bool {
 	return true
 }
 
+// Scores of globalAlign.
+const (
+	match    = 2
+	mismatch = -4
+	open     = -10 // opening a gap (its first base included)
+	ext      = -1  // each further base of a gap
+	neg      = -1 << 30
+)
+
+// gapFrom returns the traceback state a gap cell of score g came from: the same gap
+// extended (state self, when extending is possible), a pair (state 0) or the other gap.
+func gapFrom(g, same, pair, other int32, canExtend bool, self, otherGap int) int {
+	switch {
+	case canExtend && g == same+ext:
+		return self
+	case g == pair+open:
+		return 0
+	case g == other+open:
+		return otherGap
+	}
+	return self
+}
+
 // globalAlign aligns a and b end to end with affine gap costs (Gotoh) and returns the
 // aligned pairs (offsets in a and b), in order. A gap is placed leftmost among equally
 // good placements (as VCF normalisation left-aligns an indel).
 func globalAlign(a, b string) [][2]int {
-	const (
-		match    = 2
-		mismatch = -4
-		open     = -10
-		ext      = -1
-		neg      = -1 << 30
-	)
 	n, m := len(a), len(b)
 	w := m + 1
 	// H: best ending in a pair; E: ending in a gap in a (b base unpaired); F: gap in b.
@@ -313,29 +329,11 @@ func globalAlign(a, b string) [][2]int {
 			i, j = i-1, j-1
 		case 1:
 			l := k - 1
-			switch {
-			case j > 1 && E[k] == E[l]+ext && i > 0:
-				state = 1
-			case E[k] == H[l]+open:
-				state = 0
-			case E[k] == F[l]+open:
-				state = 2
-			default:
-				state = 1
-			}
+			state = gapFrom(E[k], E[l], H[l], F[l], j > 1 && i > 0, 1, 2)
 			j--
 		case 2:
 			u := k - w
-			switch {
-			case i > 1 && F[k] == F[u]+ext && j > 0:
-				state = 2
-			case F[k] == H[u]+open:
-				state = 0
-			case F[k] == E[u]+open:
-				state = 1
-			default:
-				state = 2
-			}
+			state = gapFrom(F[k], F[u], H[u], E[u], i > 1 && j > 0, 2, 1)
 			i--
 		}
 		if i == 0 && j > 0 {

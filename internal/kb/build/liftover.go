@@ -2,6 +2,7 @@ package build
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -126,6 +127,12 @@ func verifyAlignment(gene string, a, b kb.Segment, al alignment) ([]kb.LiftBlock
 	return blocks, diffs, nil
 }
 
+// exonSpan is an exon's place on one build (1-based, inclusive).
+type exonSpan struct {
+	chrom      string
+	start, end int
+}
+
 // liftExonModels maps every GRCh37 exon of exon_models.tsv onto the same transcript's
 // GRCh38 exon: the same exon must come out, base for base.
 func (b *builder) liftExonModels(lo *kb.Liftover) error {
@@ -137,11 +144,7 @@ func (b *builder) liftExonModels(lo *kb.Liftover) error {
 		tx   string
 		exon int
 	}
-	type exon struct {
-		chrom      string
-		start, end int
-	}
-	exons := map[string]map[key]exon{"GRCh37": {}, "GRCh38": {}}
+	exons := map[string]map[key]exonSpan{"GRCh37": {}, "GRCh38": {}}
 	var order []key
 	err = kb.EachLine(data, func(n int, l string) error {
 		f := strings.Split(l, "\t")
@@ -156,7 +159,7 @@ func (b *builder) liftExonModels(lo *kb.Liftover) error {
 			return fmt.Errorf("%w: %s line %d", kb.ErrFormat, srcExonModels, n)
 		}
 		k := key{f[0] + " " + f[1], num}
-		exons[f[3]][k] = exon{chrom, s, e}
+		exons[f[3]][k] = exonSpan{chrom, s, e}
 		if f[3] == "GRCh37" {
 			order = append(order, k)
 		}
@@ -187,11 +190,7 @@ func (b *builder) liftEnsembl75(lo *kb.Liftover) error {
 	if err != nil {
 		return err
 	}
-	type exon struct {
-		chrom      string
-		start, end int // 1-based inclusive
-	}
-	byGene := map[string]map[int]exon{}
+	byGene := map[string]map[int]exonSpan{}
 	err = kb.EachLine(data, func(n int, l string) error {
 		f := strings.Split(l, "\t")
 		if len(f) < 7 {
@@ -206,9 +205,9 @@ func (b *builder) liftEnsembl75(lo *kb.Liftover) error {
 			return fmt.Errorf("%w: %s line %d: %q", kb.ErrFormat, srcBED37, n, l)
 		}
 		if byGene[f[6]] == nil {
-			byGene[f[6]] = map[int]exon{}
+			byGene[f[6]] = map[int]exonSpan{}
 		}
-		byGene[f[6]][x] = exon{chrom, s0 + 1, e}
+		byGene[f[6]][x] = exonSpan{chrom, s0 + 1, e}
 		return nil
 	})
 	if err != nil {
@@ -377,7 +376,7 @@ func (b *builder) liftCPIC(lo *kb.Liftover) error {
 			return fmt.Errorf("%w: %s: %s GRCh38 %s:%d %s maps to GRCh37 %s:%d, which holds %s", kb.ErrInconsistent, srcTranslation, v.RSID, chrom, v.Position, v.Ref, c, s, g37)
 		}
 		if g37 != v.Ref {
-			if !containsString(v.Alts, g37) {
+			if !slices.Contains(v.Alts, g37) {
 				return fmt.Errorf("%w: %s: %s GRCh37 %s:%d holds %s, neither REF %s nor an ALT %v of the definition", kb.ErrInconsistent, srcTranslation, v.RSID, c, s, g37, v.Ref, v.Alts)
 			}
 			swapped = append(swapped, fmt.Sprintf("%s GRCh37 %s:%d %s = GRCh38 %s:%d ALT (REF %s)", v.RSID, c, s, g37, chrom, v.Position, v.Ref))
@@ -386,15 +385,6 @@ func (b *builder) liftCPIC(lo *kb.Liftover) error {
 	b.check("liftover: all %d CPIC DPYD positions map to GRCh37 within one block; the GRCh37 bases equal the GRCh38 REF except at %d where GRCh37 carries the GRCh38 ALT: %s",
 		len(def.Variants), len(swapped), strings.Join(swapped, "; "))
 	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // liftRefDiffs requires every reference difference inside the panel regions (exons and
@@ -428,7 +418,7 @@ func (b *builder) liftRefDiffs(lo *kb.Liftover) error {
 			continue
 		}
 		b37, b38 := string(d.Base37), string(d.Base38)
-		known := d.Chrom == "chr1" && containsString(cpic[d.Pos38], b37) && containsString(cpic[d.Pos38], b38)
+		known := d.Chrom == "chr1" && slices.Contains(cpic[d.Pos38], b37) && slices.Contains(cpic[d.Pos38], b38)
 		for _, e := range b.clinvarDB.At(d.Chrom, d.Pos38) {
 			known = known || e.Ref == b38 && e.Alt == b37
 		}

@@ -233,6 +233,32 @@ func (l *Liftover) Lift(chrom string, pos37 int, ref37 string) (Lifted, bool) {
 	return out, true
 }
 
+// Regions37 places GRCh38 regions (such as KB.RegionsFor's) on GRCh37: each region is cut
+// to the blocks it overlaps and mapped, so a region interrupted by an indel between the
+// builds comes out in pieces. The bases of a region that no block maps (outside the
+// slices, GRCh38-only bases, POLE outside its exons) are returned in unmapped, on GRCh38.
+// Both lists keep the regions' order (GRCh37 and GRCh38 orders agree inside a contig).
+func (l *Liftover) Regions37(regions []Region) (mapped, unmapped []Region) {
+	for _, r := range regions {
+		next := r.Start // first GRCh38 base of r not yet placed
+		for _, b := range l.by38[r.Chrom] {
+			lo, hi := max(r.Start, b.Start38), min(r.End, b.End38())
+			if lo > hi {
+				continue
+			}
+			if lo > next {
+				unmapped = append(unmapped, Region{r.Chrom, next, lo - 1, r.Gene, r.Panel, r.Kind})
+			}
+			mapped = append(mapped, Region{r.Chrom, b.Start37 + lo - b.Start38, b.Start37 + hi - b.Start38, r.Gene, r.Panel, r.Kind})
+			next = hi + 1
+		}
+		if next <= r.End {
+			unmapped = append(unmapped, Region{r.Chrom, next, r.End, r.Gene, r.Panel, r.Kind})
+		}
+	}
+	return mapped, unmapped
+}
+
 // Blocks lists the aligned blocks, sorted by contig and GRCh37 start.
 func (l *Liftover) Blocks() []LiftBlock {
 	var out []LiftBlock

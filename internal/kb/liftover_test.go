@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -422,4 +423,68 @@ func TestLiftoverAPI(t *testing.T) {
 // clinvar2016 is the path of ClinVar 2016 on GRCh37 in the shared data.
 func clinvar2016(t testing.TB) string {
 	return oracle.Dir(t) + "/clinvar/macarthur_clinvar_2016-09.b37.panel9.vcf.gz"
+}
+
+// TestRegions37 places the panel regions on GRCh37. Every CPIC DPYD position comes out,
+// and the GRCh37 exons of the MANE transcripts in exon_models.tsv (BRCA1, BRCA2, MLH1) lie
+// wholly in the mapped exon regions; what stays unmapped is POLE's splice padding and the
+// parts of the regions outside the slices.
+func TestRegions37(t *testing.T) {
+	k := testKB(t)
+	mapped, unmapped := k.Liftover.Regions37(k.RegionsFor())
+	cpic := 0
+	for _, r := range mapped {
+		if r.Kind == KindCPICPosition {
+			cpic++
+		}
+	}
+	unmappedBases := map[string]int{}
+	for _, r := range unmapped {
+		unmappedBases[r.Gene+" "+r.Kind] += r.End - r.Start + 1
+	}
+	t.Logf("%d GRCh37 regions; unmapped GRCh38 bases by gene and kind: %v", len(mapped), unmappedBases)
+	// Measured: PMS2's last 314 3'UTR bases (and their padding) are in neither build's
+	// slice (the shared data's README says so for GRCh38); POLE is mapped on its exons only,
+	// so its splice padding and one intronic ClinVar P/LP site are not.
+	wantUnmapped := map[string]int{"PMS2 exon": 314, "PMS2 splice-padding": 20, "POLE splice-padding": 1960, "POLE clinvar-plp": 1}
+	if !reflect.DeepEqual(unmappedBases, wantUnmapped) {
+		t.Errorf("unmapped bases %v, want %v", unmappedBases, wantUnmapped)
+	}
+	// The CPIC regions of the table: one per base run labelled cpic-position.
+	want := 0
+	for _, r := range k.RegionsFor("dpyd") {
+		if r.Kind == KindCPICPosition {
+			want++
+		}
+	}
+	if cpic != want {
+		t.Errorf("%d CPIC regions on GRCh37, %d on GRCh38", cpic, want)
+	}
+	// Each exon of the GRCh37 exon models lies in mapped exon regions.
+	s37 := readSlices(t, "GRCh37")
+	exons := 0
+	for n, f := range oracle.DataLines(t, oracle.Dir(t)+"/genes/sequence/exon_models.tsv") {
+		if f[3] != "GRCh37" || f[2] != "MANE" {
+			continue
+		}
+		var start, end int
+		fmt.Sscan(f[6], &start)
+		fmt.Sscan(f[7], &end)
+		if _, ok := sliceAt(s37, "chr"+strings.TrimLeft(strings.TrimPrefix(strings.Split(f[5], ".")[0], "NC_"), "0"), start, end-start+1); !ok {
+			continue
+		}
+		exons++
+		covered := 0
+		for _, r := range mapped {
+			if r.Gene == f[1] && (r.Kind == KindExon || r.Kind == KindCPICPosition || r.Kind == KindHotspot) {
+				covered += max(0, min(r.End, end)-max(r.Start, start)+1)
+			}
+		}
+		if covered != end-start+1 {
+			t.Errorf("exon_models.tsv line %d: %s exon %s GRCh37 %d-%d: %d of %d bases in mapped exon regions", n, f[0], f[4], start, end, covered, end-start+1)
+		}
+	}
+	if exons != 23+27+19 {
+		t.Errorf("%d MANE GRCh37 exons checked, want 69 (BRCA1, BRCA2, MLH1)", exons)
+	}
 }

@@ -233,6 +233,32 @@ func (l *Liftover) Lift(chrom string, pos37 int, ref37 string) (Lifted, bool) {
 	return out, true
 }
 
+// Fetch37 returns the GRCh37 bases chrom:start-end (1-based, inclusive) as the map and the
+// GRCh38 genome g38 give them: the GRCh38 bases of the interval's image with the GRCh37
+// base put back at every reference difference. ok is false unless the interval lies in
+// one sequence block (compared base by base when the map was built) whose GRCh38 bases g38
+// holds; POLE's exon-model blocks never qualify. It reaches every panel position the map
+// covers, including the deep-intronic CPIC positions that KB.GRCh37 (exons ±GRCh37Flank)
+// lacks.
+func (l *Liftover) Fetch37(g38 *Genome, chrom string, start, end int) (string, bool) {
+	b, ok := l.block37(chrom, start)
+	if !ok || b.Evidence != EvidenceSequence || end < start || end > b.End37() {
+		return "", false
+	}
+	s38 := b.Start38 + start - b.Start37
+	bases, ok := g38.Fetch(b.Chrom, s38, s38+end-start)
+	if !ok {
+		return "", false
+	}
+	out := []byte(bases)
+	for i := range out {
+		if d, ok := l.diffs[posKey{b.Chrom, s38 + i}]; ok {
+			out[i] = d.Base37
+		}
+	}
+	return string(out), true
+}
+
 // Regions37 places GRCh38 regions (such as KB.RegionsFor's) on GRCh37: each region is cut
 // to the blocks it overlaps and mapped, so a region interrupted by an indel between the
 // builds comes out in pieces. The bases of a region that no block maps (outside the

@@ -488,3 +488,37 @@ func TestRegions37(t *testing.T) {
 		t.Errorf("%d MANE GRCh37 exons checked, want 69 (BRCA1, BRCA2, MLH1)", exons)
 	}
 }
+
+// TestFetch37 rebuilds GRCh37 bases from the GRCh38 genome and the map, and compares them
+// with the GRCh37 slices of the shared data at every base of the knowledge base's GRCh37
+// genome (panel exons ±50) and at the 83 CPIC positions.
+func TestFetch37(t *testing.T) {
+	k := testKB(t)
+	s37 := readSlices(t, "GRCh37")
+	compared, unknown := 0, 0
+	for _, sp := range k.GRCh37.Spans() {
+		for p := sp.Start; p <= sp.End; p++ {
+			got, ok := k.Liftover.Fetch37(k.Genome, sp.Chrom, p, p)
+			if !ok {
+				unknown++
+				continue
+			}
+			want, _ := sliceAt(s37, sp.Chrom, p, 1)
+			if got != want {
+				t.Fatalf("Fetch37(%s, %d) = %s, the GRCh37 slice has %s", sp.Chrom, p, got, want)
+			}
+			compared++
+		}
+	}
+	if compared != k.GRCh37.Len() || unknown != 0 {
+		t.Errorf("%d of the %d bases of the GRCh37 genome rebuilt, %d not reachable; want all", compared, k.GRCh37.Len(), unknown)
+	}
+	for _, v := range cpicPositions(t, k) {
+		_, p37, _ := k.Liftover.To37("chr1", v.Position)
+		got, ok := k.Liftover.Fetch37(k.Genome, "chr1", p37, p37+len(v.Ref)-1)
+		want, _ := sliceAt(s37, "chr1", p37, len(v.Ref))
+		if !ok || got != want {
+			t.Errorf("%s: Fetch37(chr1, %d) = %q %v, the GRCh37 slice has %s", v.RSID, p37, got, ok, want)
+		}
+	}
+}

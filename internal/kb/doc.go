@@ -26,6 +26,9 @@
 // Variation ID the GRCh38 releases hold lift to exactly that GRCh38 variant (the 185 others
 // are insertions the 2016 file places elsewhere). POLE has no GRCh37 sequence: its exons are
 // mapped by exon model only (LiftBlock.Evidence "exon-model"), its introns not at all.
+// For GRCh37 input: Liftover.Lift places a record on GRCh38 (REF and ALT exchanged where
+// the builds' reference differs), Fetch37 gives GRCh37 reference bases for REF checks and
+// Regions37 the panel regions on GRCh37.
 //
 // Coordinates: positions are 1-based and ranges inclusive (VCF style) throughout the API
 // and in the embedded files; the 0-based half-open BED inputs are converted when read.

@@ -1,7 +1,6 @@
 package kb
 
 import (
-	"encoding/json"
 	"github.com/precis-dx/precis/internal/oracle"
 	"path/filepath"
 	"strings"
@@ -44,21 +43,11 @@ func TestClinVarREFAgreesWithGenome(t *testing.T) {
 // TestDPYDPositionsAgreeWithGenome checks all PharmCAT DPYD positions' REF alleles.
 func TestDPYDPositionsAgreeWithGenome(t *testing.T) {
 	k := testKB(t)
-	var def struct {
-		Variants []struct {
-			Chromosome string `json:"chromosome"`
-			Position   int    `json:"position"`
-			RSID       string `json:"rsid"`
-			Ref        string `json:"ref"`
-		} `json:"variants"`
+	vs := cpicPositions(t, k)
+	if len(vs) != 83 {
+		t.Errorf("got %d DPYD positions, want 83", len(vs))
 	}
-	if err := json.Unmarshal(k.DPYDTranslation(), &def); err != nil {
-		t.Fatal(err)
-	}
-	if len(def.Variants) != 83 {
-		t.Errorf("got %d DPYD positions, want 83", len(def.Variants))
-	}
-	for _, v := range def.Variants {
+	for _, v := range vs {
 		got, ok := k.Genome.Fetch(v.Chromosome, v.Position, v.Position+len(v.Ref)-1)
 		if !ok || got != v.Ref {
 			t.Errorf("%s %s:%d: REF %s, genome %q (%v)", v.RSID, v.Chromosome, v.Position, v.Ref, got, ok)

@@ -130,3 +130,34 @@ func FuzzParseMarkers(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseLiftover(f *testing.F) {
+	seedLines(f, FileLiftover, 12)
+	f.Add("block\tX\tchr1\t10\t20\t5\tsequence\ndiff\tX\tchr1\t12\t22\tA>G\tsequence\n")
+	f.Add("block\tX\tchr1\t10\t20\t5\tsequence\nblock\tX\tchr1\t12\t30\t5\tsequence\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		l, err := parseLiftover(data)
+		if err != nil {
+			return
+		}
+		var buf bytes.Buffer
+		if err := WriteLiftover(&buf, l); err != nil {
+			t.Fatal(err)
+		}
+		l2, err := parseLiftover(buf.String())
+		if err != nil {
+			t.Fatalf("re-reading the written map: %v", err)
+		}
+		if !reflect.DeepEqual(l.Blocks(), l2.Blocks()) || !reflect.DeepEqual(l.RefDiffs(), l2.RefDiffs()) {
+			t.Fatal("map changed on a write/read round trip")
+		}
+		for _, b := range l.Blocks() {
+			if c, p, ok := l.To38(b.Chrom, b.Start37); !ok || c != b.Chrom || p != b.Start38 {
+				t.Fatalf("To38(%s, %d) = %s %d %v, block %+v", b.Chrom, b.Start37, c, p, ok, b)
+			}
+			if c, p, ok := l.To37(b.Chrom, b.End38()); !ok || c != b.Chrom || p != b.End37() {
+				t.Fatalf("To37(%s, %d) = %s %d %v, block %+v", b.Chrom, b.End38(), c, p, ok, b)
+			}
+		}
+	})
+}

@@ -40,6 +40,7 @@ type KB struct {
 	Regions     []Region                          // panel regions, sorted by contig and start
 	Hotspots    []Hotspot                         // POLE exonuclease-domain pathogenic mutations
 	Markers     []Marker                          // GRCh37-vs-GRCh38 build markers
+	Liftover    *Liftover                         // GRCh37<->GRCh38 map of the panel genes' slices, aligned by sequence
 	Checks      []string                          // what the build verified, in words
 
 	dpydTranslation string
@@ -79,6 +80,7 @@ const (
 	FileMarkers         = "build_markers.GRCh37_vs_GRCh38.tsv"
 	FileDPYDTranslation = "DPYD_translation.json.gz"
 	FileDPYDPhenotype   = "DPYD_phenotype.json.gz"
+	FileLiftover        = "liftover.GRCh37_GRCh38.tsv"
 )
 
 // Manifest is data/manifest.json: what the knowledge base holds, where it comes from and
@@ -141,7 +143,7 @@ func LoadFS(fsys fs.FS) (*KB, error) {
 
 	// Read, decompress and check the files concurrently; parse each as it arrives.
 	want := []string{FileTranscripts, FileGenome38, FileGenome37, FileClinVar, FileRegions, FileHotspots,
-		FileMarkers, FileDPYDTranslation, FileDPYDPhenotype}
+		FileMarkers, FileDPYDTranslation, FileDPYDPhenotype, FileLiftover}
 	byPath := map[string]DataFile{}
 	for _, f := range m.Files {
 		byPath[f.Path] = f
@@ -200,6 +202,8 @@ func (k *KB) parse(name string, data string) error {
 		k.Hotspots, err = parseHotspots(data)
 	case FileMarkers:
 		k.Markers, err = ParseMarkers(data)
+	case FileLiftover:
+		k.Liftover, err = parseLiftover(data)
 	case FileDPYDTranslation:
 		k.dpydTranslation = data
 	case FileDPYDPhenotype:

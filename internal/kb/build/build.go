@@ -82,7 +82,7 @@ func Build(srcDir, outDir string) error {
 	}
 	steps := []func() error{
 		b.transcripts, b.genome38, b.verifyTranscripts, b.clinvar, b.pgx,
-		b.hotspots, b.regions, b.genome37, b.markers,
+		b.hotspots, b.regions, b.genome37, b.markers, b.liftover,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -122,6 +122,11 @@ type builder struct {
 	phenoVersion string
 	markersRaw   []byte
 	markerCount  int
+
+	slices37, slices38 []kb.Segment // the genomic slices as read (GRCh38: without POLE)
+	full37             *kb.Genome   // all GRCh37 slice bases (g37 keeps the exons only)
+	lift               *kb.Liftover
+	poleBlocks         []kb.LiftBlock // POLE exons mapped by exon model (no GRCh37 sequence)
 }
 
 func (b *builder) check(format string, args ...any) {
@@ -250,6 +255,7 @@ func (b *builder) genome38() error {
 	if err != nil {
 		return err
 	}
+	b.slices38 = slices.Clone(segs)
 	t := b.tx["POLE"]
 	rel := transcriptFASTA["POLE"]
 	acc, cs, ce, seq, err := b.transcriptSequence(rel)
@@ -572,6 +578,7 @@ func (b *builder) genome37() error {
 	if err != nil {
 		return err
 	}
+	b.slices37, b.full37 = segs, full
 	bed, err := b.readString(srcBED37)
 	if err != nil {
 		return err
@@ -707,6 +714,8 @@ func (b *builder) write(outDir string) error {
 		add(kb.FileMarkers, false, b.markerCount, "GRCh37-vs-GRCh38 build markers, verbatim copy of "+srcMarkers, raw(b.markersRaw)),
 		add(kb.FileDPYDTranslation, true, 1, "PharmCAT DPYD_translation.json, verbatim (MPL-2.0)", raw(b.translation)),
 		add(kb.FileDPYDPhenotype, true, 1, "PharmCAT DPYD_phenotype.json, verbatim (MPL-2.0)", raw(b.phenotype)),
+		add(kb.FileLiftover, false, len(b.lift.Blocks())+len(b.lift.RefDiffs()), "GRCh37<->GRCh38 map of the panel genes: aligned blocks and reference differences, from an alignment of the two builds' sequence slices (POLE: exon models) (TSV; 1-based)",
+			func(buf *bytes.Buffer) error { return kb.WriteLiftover(buf, b.lift) }),
 	}
 	for _, err := range steps {
 		if err != nil {

@@ -7,6 +7,7 @@ package annotate
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -104,6 +105,7 @@ type Annotator struct {
 	sources  []report.Source
 	hotspots map[string]kb.Hotspot   // "POLE p.(Pro286Arg)" -> hotspot
 	indexes  map[string]*panel.Index // by comma-joined panel list, built in New, read-only after
+	b37      *builds37               // GRCh37 input (grch37.go); nil when the knowledge base has no map
 }
 
 // New builds an Annotator over a loaded knowledge base. version is the pipeline version that
@@ -124,6 +126,7 @@ func New(k *kb.KB, version string) (*Annotator, error) {
 	}
 	// Every combination of the four panels is indexed once, so Annotate never builds one.
 	names := panel.Names()
+	var combos [][]string
 	for m := 1; m < 1<<len(names); m++ {
 		var ps []string
 		for i, p := range names {
@@ -132,7 +135,9 @@ func New(k *kb.KB, version string) (*Annotator, error) {
 			}
 		}
 		a.indexes[strings.Join(ps, ",")] = panel.New(k.Regions, ps)
+		combos = append(combos, ps)
 	}
+	a.b37 = newBuilds37(k, combos)
 	return a, nil
 }
 
@@ -155,12 +160,16 @@ func (a *Annotator) index(panels []string) *panel.Index {
 
 }
 
-// keptRecord is a record inside the panels, held until the build is decided.
+// keptRecord is a record inside the panels, held until the build is decided. A record of a
+// GRCh37 input is placed on GRCh38 before it is interpreted (grch37.go): rec is then the
+// placed record and from37 what it keeps of the input.
 type keptRecord struct {
 	rec      *vcf.Record
 	chrom    string // canonical
-	refOK38  bool   // REF agrees with GRCh38 (or could not be checked)
-	refSeq38 string // the GRCh38 bases when they disagree
+	refOK38  bool   // REF agrees with the reference (or could not be checked)
+	refSeq38 string // the reference bases when they disagree
+	refBuild string // the reference REF was checked against; "" means GRCh38
+	from37   *lifted
 }
 
 // Annotate reads one VCF from src and returns its report. name is the file name shown in the
@@ -217,6 +226,8 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 		lastCanon         string
 		lastOK            bool
 		otherContig       int
+		ix37              = a.index37(opts.Panels)
+		spans37           = a.geneSpans37(spans)
 		primary           int
 		needBuildEvidence = true
 		svOnly            bool // the record Next returns next was kept only as a possible intronic SV
@@ -235,12 +246,17 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 		if ix.Contains(lastCanon, pos, end) {
 			return true
 		}
-		if needBuildEvidence && a.kb.GRCh37 != nil {
-			if _, ok := a.kb.GRCh37.Fetch(lastCanon, pos, pos); ok {
+		if needBuildEvidence {
+			if ix37 != nil && ix37.Contains(lastCanon, pos, end) {
 				return true
 			}
+			if a.kb.GRCh37 != nil {
+				if _, ok := a.kb.GRCh37.Fetch(lastCanon, pos, pos); ok {
+					return true
+				}
+			}
 		}
-		svOnly = spans.keepSV(lastCanon, pos, end)
+		svOnly = spans.keepSV(lastCanon, pos, end) || needBuildEvidence && spans37.keepSV(lastCanon, pos, end)
 		return svOnly
 	}
 	r, err := vcf.NewReader(src, name, vcf.Options{Keep: keep, Concurrency: opts.Concurrency})
@@ -263,7 +279,7 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 		return nil, err
 	}
 
-	var kept []keptRecord
+	var kept, kept37 []keptRecord // in the panels on GRCh38, and on GRCh37
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -294,6 +310,9 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 		if ix.Contains(chrom, rec.Pos, max(rec.End, end)) || spans.keepSV(chrom, rec.Pos, max(svEnd(rec), end)) {
 			kept = append(kept, k)
 		}
+		if needBuildEvidence && ix37 != nil && (ix37.Contains(chrom, rec.Pos, max(rec.End, end)) || spans37.keepSV(chrom, rec.Pos, max(svEnd(rec), end))) {
+			kept37 = append(kept37, keptRecord{rec: rec, chrom: chrom, refOK38: true})
+		}
 	}
 	if _, err := io.Copy(io.Discard, src); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err) // the source failed: not the input's fault
@@ -304,6 +323,9 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 	build, evidence, err := det.Decide(opts.Build)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if build == assembly.GRCh37 && a.b37 == nil {
+		return nil, fmt.Errorf("%s: %w: the input is GRCh37 and this knowledge base (%s) has no GRCh37 map", name, assembly.ErrUnsupported, a.kb.Version)
 	}
 
 	stats := r.Stats()
@@ -326,7 +348,15 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 		rep.Input.Warnings = append(rep.Input.Warnings, name+": sites-only VCF (no sample columns): findings list the sites with zygosity unknown; DPYD cannot be called without genotypes")
 	}
 
+	if build == assembly.GRCh37 {
+		kept = kept37
+	}
 	qc := report.QC{RecordsRead: int(stats.Records), RecordsInPanels: len(kept), SkippedOffPanel: int(stats.Records) - len(kept) - otherContig, SkippedOtherContigs: otherContig}
+	if build == assembly.GRCh37 {
+		var st liftStats
+		kept, st = a.liftKept(kept, rep, &qc, at)
+		rep.Input.Liftover = a.liftoverNote(st, opts.Panels)
+	}
 	res := a.interpret(kept, samples, ix, spans, opts, rep, &qc, at)
 	rep.Samples = res
 	if err := a.addCoverage(rep, kept, samples, h, opts); err != nil {
@@ -456,7 +486,8 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 		rec := k.rec
 		if !k.refOK38 {
 			qc.SkippedRefMismatch++
-			rep.Input.Warnings = append(rep.Input.Warnings, fmt.Sprintf("%s: %s:%d REF %s disagrees with the GRCh38 reference %s; record not annotated", at.at(rec.Line), rec.Chrom, rec.Pos, rec.Ref, k.refSeq38))
+			refBuild := cmp.Or(k.refBuild, assembly.GRCh38)
+			rep.Input.Warnings = append(rep.Input.Warnings, fmt.Sprintf("%s: %s:%d REF %s disagrees with the %s reference %s; record not annotated", at.at(rec.Line), rec.Chrom, rec.Pos, rec.Ref, refBuild, k.refSeq38))
 			continue
 		}
 		if rec.IsRefBlock() {
@@ -501,25 +532,27 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 			}
 			for ai := range rec.Alts {
 				if structural[ai] {
-					out[si].Findings = append(out[si].Findings, a.svFindings(k, ai+1, smp, spans, at)...)
+					out[si].Findings = append(out[si].Findings, a.lifted37(k, ai+1, a.svFindings(k, ai+1, smp, spans, at))...)
 					continue
 				}
 				if !usable[ai] {
 					continue
 				}
 				zyg, present := zygosity(smp, rec, ai+1)
-				if !present {
+				if !present || smp == nil && k.from37 != nil && k.from37.fromRef[ai] {
+					// A sites-only GRCh37 record lists its ALT sites; its REF, an ALT on
+					// GRCh38 where the builds differ, is not a site it asserts.
 					continue
 				}
 				nv := norm[ai]
 				if c, ok := sv.Explicit(nv.Pos, nv.Ref, nv.Alt); ok {
-					out[si].Findings = append(out[si].Findings, a.explicitSVFindings(c, nv, rec, smp, zyg, ai+1, spans, opts, at)...)
+					out[si].Findings = append(out[si].Findings, a.lifted37(k, ai+1, a.explicitSVFindings(c, nv, rec, smp, zyg, ai+1, spans, opts, at))...)
 					continue
 				}
 				for _, gene := range ix.Genes(nv.Chrom, nv.Pos, nv.Pos+max(len(nv.Ref), 1)-1) {
 					f := a.finding(gene, nv, rec, smp, zyg, ai+1, opts)
 					f.InputLine = at.fileLine(rec.Line)
-					out[si].Findings = append(out[si].Findings, f)
+					out[si].Findings = append(out[si].Findings, a.lifted37(k, ai+1, []report.Finding{f})...)
 				}
 			}
 		}
@@ -532,7 +565,7 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 		sortFindings(out[si].Findings)
 		if dpydOrdered {
 			po := pgx.Options{Missing: opts.Missing, MinDP: max(opts.MinDP, 0), MinGQ: max(opts.MinGQ, 0), Specimen: opts.Specimen,
-				Evidence: a.dpydEvidence(out[si].Findings)}
+				Evidence: a.dpydEvidence(out[si].Findings), InputRef: a.inputRef(rep.Input.GenomeBuild)}
 			res := a.dpyd.Call(sites[si], po)
 			if samples[si].index < 0 {
 				res = a.dpyd.Call(nil, po)

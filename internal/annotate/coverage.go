@@ -3,6 +3,7 @@ package annotate
 import (
 	"fmt"
 
+	"github.com/precis-dx/precis/internal/assembly"
 	"github.com/precis-dx/precis/internal/coverage"
 	"github.com/precis-dx/precis/internal/panel"
 	"github.com/precis-dx/precis/internal/report"
@@ -53,7 +54,11 @@ func (a *Annotator) addCoverage(rep *report.Report, kept []keptRecord, samples [
 		if name == "" {
 			name = "callable-regions BED"
 		}
-		c, err := coverage.ReadBED(opts.Callable, name, opts.MinDP, genes)
+		var lift coverage.Lift
+		if rep.Input.GenomeBuild == assembly.GRCh37 && a.b37 != nil {
+			lift = a.liftInterval // a GRCh37 BED over the GRCh38 targets
+		}
+		c, err := coverage.ReadBEDLifted(opts.Callable, name, opts.MinDP, genes, lift)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
@@ -69,7 +74,7 @@ func (a *Annotator) addCoverage(rep *report.Report, kept []keptRecord, samples [
 	gvcf := h.GVCF
 	for si, s := range samples {
 		switch {
-		case rep.Input.GenomeBuild != "GRCh38":
+		case rep.Input.GenomeBuild != assembly.GRCh38 && rep.Input.GenomeBuild != assembly.GRCh37:
 			rep.Samples[si].Coverage = coverage.Unknown(genes, "coverage is computed on the GRCh38 MANE Select exons and this input is "+rep.Input.GenomeBuild)
 		case byBED != nil:
 			rep.Samples[si].Coverage = byBED

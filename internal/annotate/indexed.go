@@ -145,8 +145,8 @@ func (a *Annotator) readIndex(ctx context.Context, in Indexed, panels []string, 
 		}
 	}
 	if src != nil {
-		// Every region a query may ask: the panels', and the GRCh37 exon regions read when
-		// the header leaves the build open (regions picks from these once the header is read).
+		// Every region a query may ask: the panels', and the GRCh37 regions read when the
+		// header leaves the build open (regions picks from these once the header is read).
 		ix, _, err := index.ReadRegions(ctx, src, size, a.candidateRegions(panels))
 		if err == nil {
 			return ix, "", nil
@@ -181,13 +181,24 @@ type localFile interface {
 // candidateRegions lists every region regions may return for these panels: theirs and the
 // GRCh37 exon regions.
 func (a *Annotator) candidateRegions(panels []string) []index.Region {
-	out := a.panelRegions(panels)
+	return mergeRegions(append(a.panelRegions(panels), a.regions37(panels)...))
+}
+
+// regions37 lists the GRCh37 regions a GRCh37 input is read in: the GRCh37 exon regions
+// (build evidence) and the ordered panels' regions placed on GRCh37 (grch37.go).
+func (a *Annotator) regions37(panels []string) []index.Region {
+	var out []index.Region
 	if a.kb.GRCh37 != nil {
 		for _, s := range a.kb.GRCh37.Spans() {
 			out = append(out, index.Region{Chrom: s.Chrom, Start: s.Start, End: s.End})
 		}
 	}
-	return mergeRegions(out)
+	if a.b37 != nil {
+		for _, reg := range a.b37.lo.Regions37Of(a.kb.Regions, panels) {
+			out = append(out, index.Region{Chrom: reg.Chrom, Start: reg.Start, End: reg.End})
+		}
+	}
+	return out
 }
 
 // panelRegions lists the ordered panels' regions.
@@ -202,8 +213,8 @@ func (a *Annotator) panelRegions(panels []string) []index.Region {
 }
 
 // regions lists what the indexed read must cover: the ordered panels' regions and, when the
-// header does not settle the build on GRCh38, the GRCh37 exon regions whose REF alleles
-// are build evidence (the same records the streaming Keep filter keeps).
+// header does not settle the build on GRCh38, the GRCh37 regions (regions37: the same
+// records the streaming Keep filter keeps).
 func (a *Annotator) regions(header []byte, name string, panels []string) ([]index.Region, error) {
 	r, err := vcf.NewReader(bytes.NewReader(header), name, vcf.Options{})
 	if err != nil {
@@ -212,10 +223,8 @@ func (a *Annotator) regions(header []byte, name string, panels []string) ([]inde
 	defer r.Close()
 	out := a.panelRegions(panels)
 	det, _ := a.headerEvidence(r.Header())
-	if b, _, err := det.Decide("auto"); (err != nil || b != assembly.GRCh38) && a.kb.GRCh37 != nil {
-		for _, s := range a.kb.GRCh37.Spans() {
-			out = append(out, index.Region{Chrom: s.Chrom, Start: s.Start, End: s.End})
-		}
+	if b, _, err := det.Decide("auto"); err != nil || b != assembly.GRCh38 {
+		out = append(out, a.regions37(panels)...)
 	}
 	return mergeRegions(out), nil
 }

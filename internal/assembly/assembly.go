@@ -25,7 +25,7 @@ const (
 
 // Errors, of the kind pipeline.Build.
 var (
-	// ErrUnsupported: the input is on a build Precis does not annotate end to end.
+	// ErrUnsupported: the build named is neither GRCh37 nor GRCh38.
 	ErrUnsupported = pipeline.New(pipeline.Build, "assembly: genome build not supported")
 	// ErrMismatch: the evidence contradicts itself or the build the user named.
 	ErrMismatch = pipeline.New(pipeline.Build, "assembly: genome build mismatch")
@@ -208,9 +208,6 @@ func (d *Detector) Decide(option string) (string, []Evidence, error) {
 	}
 	if d.refRefutes(build) {
 		return "", ev, fmt.Errorf("%w: REF alleles disagree with %s at %d of %d records in the panels: the file is not on %s", ErrMismatch, build, d.checked[build]-d.agreed[build], d.checked[build], build)
-	}
-	if build == GRCh37 {
-		return build, ev, fmt.Errorf("%w: the input is GRCh37 (%s); Precis annotates GRCh38 only, lift the VCF over or call against GRCh38", ErrUnsupported, summary(ev))
 	}
 	return build, ev, nil
 }

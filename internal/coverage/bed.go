@@ -32,7 +32,13 @@ type Callable struct {
 	intervals int            // data lines read
 	callable  int            // of which callable
 	labels    map[string]int // 4th-column labels seen, for the warning
+	lift      Lift           // nil: the BED is on the genes' build
 }
+
+// Lift places a callable interval (canonical contig, 1-based inclusive) of a BED on another
+// build than the genes' on the genes' build: the gap-free pieces of its image, in order. The
+// genes' bases between two pieces (bases the BED's build lacks) are not covered by it.
+type Lift func(chrom string, start, end int) (chrom2 string, pieces [][2]int)
 
 // ReadBED reads a callable-regions BED (plain, gzip or BGZF) from r. name is used in
 // errors and in the report. minDP decides which mosdepth quantize bins count as callable
@@ -41,6 +47,12 @@ type Callable struct {
 // A line with fewer than three fields, a start or end that is not a non-negative integer,
 // or an end before the start is an error wrapping ErrMalformed.
 func ReadBED(r io.Reader, name string, minDP int, genes []Gene) (*Callable, error) {
+	return ReadBEDLifted(r, name, minDP, genes, nil)
+}
+
+// ReadBEDLifted is ReadBED for a BED on another build than the genes': every callable
+// interval is placed on the genes' build by lift (a GRCh37 BED over GRCh38 targets).
+func ReadBEDLifted(r io.Reader, name string, minDP int, genes []Gene, lift Lift) (*Callable, error) {
 	src := &sourceErr{r: r}
 	br := bufio.NewReader(src)
 	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -51,7 +63,7 @@ func ReadBED(r io.Reader, name string, minDP int, genes []Gene) (*Callable, erro
 		defer zr.Close()
 		br = bufio.NewReader(zr)
 	}
-	c := &Callable{Name: name, genes: genes, labels: map[string]int{}}
+	c := &Callable{Name: name, genes: genes, labels: map[string]int{}, lift: lift}
 	for _, g := range genes {
 		c.tallies = append(c.tallies, newTally(g))
 	}
@@ -133,9 +145,16 @@ func (c *Callable) line(b []byte, minDP int) error {
 	if !primary {
 		return nil
 	}
+	pieces := [][2]int{{start + 1, end}} // BED 0-based half-open -> 1-based inclusive
+	if c.lift != nil {
+		chrom, pieces = c.lift(chrom, start+1, end)
+	}
 	for _, t := range c.tallies {
-		if t.gene.Chrom == chrom {
-			t.add(start+1, end, -1, true) // BED 0-based half-open -> 1-based inclusive
+		if t.gene.Chrom != chrom {
+			continue
+		}
+		for _, p := range pieces {
+			t.add(p[0], p[1], -1, true)
 		}
 	}
 	return nil

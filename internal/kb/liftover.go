@@ -3,6 +3,7 @@ package kb
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -283,6 +284,71 @@ func (l *Liftover) Regions37(regions []Region) (mapped, unmapped []Region) {
 		}
 	}
 	return mapped, unmapped
+}
+
+// Regions37Of places the regions of the given panels (all when none) on GRCh37, as
+// Regions37 does, and returns the mapped ones.
+func (l *Liftover) Regions37Of(regions []Region, panels []string) []Region {
+	var in []Region
+	for _, r := range regions {
+		if len(panels) == 0 || slices.Contains(panels, r.Panel) {
+			in = append(in, r)
+		}
+	}
+	mapped, _ := l.Regions37(in)
+	return mapped
+}
+
+// Piece is one gap-free part of a GRCh37 interval placed on GRCh38 (1-based, inclusive).
+type Piece struct {
+	Start37, End37 int
+	Start38, End38 int
+}
+
+// Pieces38 cuts the GRCh37 interval chrom:start37-end37 (1-based, inclusive) to the blocks
+// it overlaps and places each part on GRCh38, in order. Bases no block holds (outside the
+// slices, or GRCh37 bases GRCh38 lacks) are left out; chrom38 is "" when nothing maps. A
+// gVCF reference block or a callable-regions interval is lifted this way: the GRCh38 bases
+// between two pieces (bases GRCh37 lacks) are not covered by it.
+func (l *Liftover) Pieces38(chrom string, start37, end37 int) (chrom38 string, pieces []Piece) {
+	for _, b := range l.by37[canonical(chrom)] {
+		lo, hi := max(start37, b.Start37), min(end37, b.End37())
+		if lo > hi {
+			continue
+		}
+		chrom38 = b.Chrom
+		pieces = append(pieces, Piece{lo, hi, b.Start38 + lo - b.Start37, b.Start38 + hi - b.Start37})
+	}
+	return chrom38, pieces
+}
+
+// Near38 places GRCh37 chrom:pos37 on GRCh38 through the block holding it or, outside the
+// blocks, through the nearest block of the contig (exact is then false): the end of a
+// structural variant reaching beyond a gene's slice is placed approximately, which decides
+// nothing inside the gene. ok is false on a contig with no block.
+func (l *Liftover) Near38(chrom string, pos37 int) (chrom38 string, pos38 int, exact, ok bool) {
+	bs := l.by37[canonical(chrom)]
+	if len(bs) == 0 {
+		return "", 0, false, false
+	}
+	best, dist := bs[0], -1
+	for _, b := range bs {
+		if pos37 >= b.Start37 && pos37 <= b.End37() {
+			return b.Chrom, b.Start38 + pos37 - b.Start37, true, true
+		}
+		d := min(abs(pos37-b.Start37), abs(pos37-b.End37()))
+		if dist < 0 || d < dist {
+			best, dist = b, d
+		}
+	}
+	return best.Chrom, best.Start38 + pos37 - best.Start37, false, true
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // Blocks lists the aligned blocks, sorted by contig and GRCh37 start.

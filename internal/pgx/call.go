@@ -60,6 +60,13 @@ type Options struct {
 	MinDP, MinGQ int
 	Specimen     string     // "tumour": the result carries the germline caveat
 	Evidence     []Evidence // DPYD loss-of-function evidence outside the definition, found by the annotator
+	// InputRef gives, by definition position (GRCh38 POS), the base of the input's own
+	// reference genome where it differs from the definition's REF: GRCh37 has G (c.85C,
+	// rs1801265, *9A) where GRCh38 has A. A caller calls against its own reference, so
+	// under MissingReference a position absent from such an input is assumed to carry
+	// that base on both strands: the definition's ALT when it is that base (a warning says
+	// so), else the position is untested.
+	InputRef map[int]string
 }
 
 // Recommendation is one guideline recommendation for one drug. It is a plain value.
@@ -316,6 +323,18 @@ func (c *caller) decode() {
 			c.warn(fmt.Sprintf("%s: only one allele called (half-call); the called allele is used and the other is untested", c.label(p)))
 		case c.opts.Missing == MissingReference:
 			g.state, g.gt = assumed, [2]int8{0, 0}
+			if dp := &c.d.positions[p]; c.opts.InputRef[dp.Pos] != "" {
+				switch base := c.opts.InputRef[dp.Pos]; {
+				case strings.EqualFold(base, dp.Alt):
+					g.gt = [2]int8{1, 1}
+					c.warn(fmt.Sprintf("%s: not in the input; assumed to carry %s, the base of the input's genome build at chr1:%d (the GRCh38 REF is %s; missing policy %q)",
+						c.label(p), strings.ToUpper(base), dp.Pos, dp.Ref, MissingReference))
+				default:
+					g.state, g.gt = untested, [2]int8{-1, -1}
+					c.warn(fmt.Sprintf("%s: not in the input, and the input's genome build has %s at chr1:%d, neither the definition's REF %s nor its ALT %s; position untested",
+						c.label(p), strings.ToUpper(base), dp.Pos, dp.Ref, dp.Alt))
+				}
+			}
 		default:
 			g.state = untested
 		}

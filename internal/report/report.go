@@ -70,6 +70,28 @@ type Input struct {
 	// Access says how the file was read when it came with a tabix or CSI index; absent when
 	// it was read whole without one. Through an index, SHA256 is that of the bytes read.
 	Access *Access `json:"access,omitempty"`
+	// Liftover says how the records of a GRCh37 input were placed on GRCh38, the knowledge
+	// base's build; absent for GRCh38 input.
+	Liftover *Liftover `json:"liftover,omitempty"`
+}
+
+// Liftover describes how a GRCh37 input was placed on GRCh38 (issue 14). It is a plain
+// value.
+type Liftover struct {
+	From   string `json:"from"`   // GRCh37
+	To     string `json:"to"`     // GRCh38
+	Method string `json:"method"` // how positions are mapped, and the knowledge-base file
+	// Records counts the input records inside the GRCh37 panel regions; Placed those put on
+	// GRCh38; AllelesExchanged those whose REF and an ALT changed roles because the two
+	// builds' reference bases differ inside the REF span; Unplaced those the map cannot
+	// place (qc.skipped_unplaced).
+	Records          int `json:"records"`
+	Placed           int `json:"placed"`
+	AllelesExchanged int `json:"alleles_exchanged"`
+	Unplaced         int `json:"unplaced"`
+	// NotCovered lists, per ordered gene, the GRCh38 panel bases the map does not place on
+	// GRCh37: a GRCh37 input cannot show them, and coverage counts them as not sequenced.
+	NotCovered []string `json:"not_covered"`
 }
 
 // Access says how an input file with an index was read: only the BGZF blocks the index
@@ -123,16 +145,19 @@ type Rationale struct {
 
 // Finding is one variant in an ordered panel region, as called in one sample.
 type Finding struct {
-	Gene                 string   `json:"gene"`
-	Panel                string   `json:"panel"`
-	Chrom                string   `json:"chrom"`
-	Pos                  int      `json:"pos"`                  // 1-based, as written in the input record
-	Ref                  string   `json:"ref"`                  // as written in the input record
-	Alt                  string   `json:"alt"`                  // this ALT of the input record (multi-allelic records are split)
-	Normalized           Allele   `json:"normalized"`           // trimmed and left-aligned: the form matched against the knowledge base
-	InputLine            int      `json:"input_line,omitempty"` // 1-based line of the record; absent when the file was read through its index
-	Transcript           string   `json:"transcript"`
-	HGVSg                string   `json:"hgvs_g"`
+	Gene       string `json:"gene"`
+	Panel      string `json:"panel"`
+	Chrom      string `json:"chrom"`
+	Pos        int    `json:"pos"`                  // 1-based, as written in the input record
+	Ref        string `json:"ref"`                  // as written in the input record
+	Alt        string `json:"alt"`                  // this ALT of the input record (multi-allelic records are split)
+	Normalized Allele `json:"normalized"`           // trimmed and left-aligned: the form matched against the knowledge base
+	InputLine  int    `json:"input_line,omitempty"` // 1-based line of the record; absent when the file was read through its index
+	Transcript string `json:"transcript"`
+	HGVSg      string `json:"hgvs_g"` // on the input's build: NC_000017.11 (GRCh38) or NC_000017.10 (GRCh37)
+	// HGVSgGRCh38 is the GRCh38 name of a finding of a GRCh37 input: the form matched against
+	// the knowledge base (ClinVar GRCh38). Absent for GRCh38 input, where hgvs_g is it.
+	HGVSgGRCh38          string   `json:"hgvs_g_grch38,omitempty"`
 	HGVSc                string   `json:"hgvs_c"`
 	HGVSp                string   `json:"hgvs_p"`
 	Consequence          string   `json:"consequence"`
@@ -192,6 +217,7 @@ type QC struct {
 	SkippedOtherContigs int `json:"skipped_other_contigs"`
 	SkippedSymbolic     int `json:"skipped_symbolic"`
 	SkippedRefMismatch  int `json:"skipped_ref_mismatch"`
+	SkippedUnplaced     int `json:"skipped_unplaced,omitempty"` // GRCh37 records the map cannot place on GRCh38
 	ReferenceBlocks     int `json:"reference_blocks"`
 	MultiallelicSplit   int `json:"multiallelic_split"`
 	NoCalls             int `json:"no_calls"`

@@ -133,7 +133,8 @@ func (a *Annotator) liftKept(kept []keptRecord, rep *report.Report, qc *report.Q
 		}
 		switch {
 		case rec.IsRefBlock():
-			pieces := a.liftBlock(k.chrom, rec)
+			pieces, diffs := a.liftBlock(k.chrom, rec)
+			st.exchanged += diffs
 			if len(pieces) == 0 {
 				continue // a block wholly outside the map holds no GRCh38 panel base
 			}
@@ -192,11 +193,11 @@ func anySymbolic(rec *vcf.Record) bool {
 }
 
 // liftBlock places a gVCF reference block: cut to the map's blocks, and at every reference
-// difference inside it a one-base record whose genotype carries the GRCh37 base.
-func (a *Annotator) liftBlock(chrom string, rec *vcf.Record) []keptRecord {
+// difference inside it a one-base record whose genotype carries the GRCh37 base (diffs
+// counts those).
+func (a *Annotator) liftBlock(chrom string, rec *vcf.Record) (out []keptRecord, diffs int) {
 	lo := a.b37.lo
 	c38, pieces := lo.Pieces38(chrom, rec.Pos, rec.End)
-	var out []keptRecord
 	emit := func(s37, e37, s38, e38 int) {
 		if s37 > e37 {
 			return
@@ -224,12 +225,15 @@ func (a *Annotator) liftBlock(chrom string, rec *vcf.Record) []keptRecord {
 			p.Chrom, p.Pos, p.End, p.Ref = c38, pos38, pos38, string(d.Base37)
 			p.Info = setInfoEnd(rec.Info, pos38)
 			fromRef := exchange(&p, string(d.Base38))
-			out = append(out, keptRecord{rec: &p, chrom: c38, refOK38: true, from37: &lifted{orig: rec, ref37: string(d.Base37), fromRef: fromRef}})
+			o := *rec // the input's claim at this one GRCh37 position
+			o.Pos, o.End, o.Ref = pos37, pos37, string(d.Base37)
+			out = append(out, keptRecord{rec: &p, chrom: c38, refOK38: true, from37: &lifted{orig: &o, ref37: string(d.Base37), fromRef: fromRef}})
 			s37, s38 = pos37+1, pos38+1
+			diffs++
 		}
 		emit(s37, pc.End37, s38, pc.End38)
 	}
-	return out
+	return out, diffs
 }
 
 // liftSV places a symbolic structural-variant record: POS through its block, END through

@@ -109,6 +109,13 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 	}
 	fmt.Fprintf(b, "QC: %d records read, %d in panels, %d off-panel, %d on other contigs, %d symbolic skipped, %d REF mismatches, %d no-calls\n",
 		s.QC.RecordsRead, s.QC.RecordsInPanels, s.QC.SkippedOffPanel, s.QC.SkippedOtherContigs, s.QC.SkippedSymbolic, s.QC.SkippedRefMismatch, s.QC.NoCalls)
+	if l := r.Input.Liftover; l != nil {
+		fmt.Fprintf(b, "%s input: %d of %d panel records placed on %s, the knowledge base's build (%d with REF and ALT exchanged where the builds' reference bases differ, %d not placed); %s\n",
+			l.From, l.Placed, l.Records, l.To, l.AllelesExchanged, l.Unplaced, l.Method)
+		for _, n := range l.NotCovered {
+			fmt.Fprintf(b, "not covered on %s: %s\n", l.From, n)
+		}
+	}
 	for _, wn := range r.Input.Warnings {
 		fmt.Fprintf(b, "warning: %s\n", wn)
 	}

@@ -44,8 +44,8 @@ func (f *fanout) PutRun(_ context.Context, st pipeline.RunState) error {
 	return nil
 }
 
-// TestJobsCarryBuild: each job of a run carries the manifest's genome_build, GRCh37 as
-// GRCh38; a manifest naming another spelling is rejected with the field named.
+// TestJobsCarryBuild: each job of a run, and the run's state, carry the manifest's
+// genome_build, GRCh37 as GRCh38; a manifest naming another spelling is rejected with the field named.
 func TestJobsCarryBuild(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -91,6 +91,9 @@ func TestJobsCarryBuild(t *testing.T) {
 			}
 			if len(runs.jobs) != 2 {
 				t.Fatalf("%d jobs, want 2", len(runs.jobs))
+			}
+			if runs.state.GenomeBuild != tc.build {
+				t.Errorf("run state genome_build %q, want %q", runs.state.GenomeBuild, tc.build)
 			}
 			for _, j := range runs.jobs {
 				if j.GenomeBuild != tc.build {

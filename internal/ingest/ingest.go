@@ -95,7 +95,7 @@ func (in *Ingest) HandleRun(ctx context.Context, m queue.Msg) error {
 			st.Samples[s.ID] = pipeline.SampleState{Status: pipeline.StatusSubmitted, Updated: now}
 		}
 	}
-	st.Reason, st.Updated = "", now
+	st.Reason, st.Updated, st.GenomeBuild = "", now, man.GenomeBuild
 	if err := in.Runs.PutRun(ctx, st); err != nil {
 		return fmt.Errorf("record run %s: %w", sub.RunID, err)
 	}

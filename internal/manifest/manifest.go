@@ -36,7 +36,7 @@ type Manifest struct {
 	SchemaVersion string    `json:"schema_version"`
 	RunID         string    `json:"run_id"`
 	Lab           string    `json:"lab"`
-	GenomeBuild   string    `json:"genome_build"`            // Builds: GRCh38 or GRCh37
+	GenomeBuild   string    `json:"genome_build"`            // GRCh38 or GRCh37 (Builds)
 	OrderingUnit  string    `json:"ordering_unit,omitempty"` // default for samples that name none
 	Submitted     time.Time `json:"submitted_at,omitzero"`
 	Samples       []Sample  `json:"samples"`

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bufio"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/service/servicetest"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
@@ -39,6 +41,9 @@ type Config struct {
 	Plants       int // real ClinVar P/LP variants planted in each file
 	Parallel     int // CLI processes, service workers and bgzip threads at a time
 	Reps         int // runs of each side-by-side command; the median is reported
+	// GenomeBuild is the build of the generated inputs, named as the runs' manifests'
+	// genome_build: GRCh38 or GRCh37; "" is GRCh38.
+	GenomeBuild string
 
 	SkipService bool   // leave out MinIO and the service
 	MinIO       string // MinIO server binary; "" finds one (servicetest.FindMinIO)
@@ -72,9 +77,14 @@ func (c Config) check() error {
 		return fmt.Errorf("%w: at least 1,000 WGS and exome records and 100 panel records", ErrConfig)
 	case c.Exomes < 1 || c.Parallel < 1 || c.Reps < 1:
 		return fmt.Errorf("%w: Exomes, Parallel and Reps must be at least 1", ErrConfig)
+	case !slices.Contains(manifest.Builds, c.build()):
+		return fmt.Errorf("%w: GenomeBuild %q: want %s", ErrConfig, c.GenomeBuild, strings.Join(manifest.Builds, " or "))
 	}
 	return nil
 }
+
+// build is the inputs' genome build: GenomeBuild, or DefaultBuild when it is empty.
+func (c Config) build() string { return cmp.Or(c.GenomeBuild, DefaultBuild) }
 
 // The side-by-side tools, by key.
 const (
@@ -171,6 +181,7 @@ type Target struct {
 type Results struct {
 	Date         time.Time         `json:"date"`
 	Mode         string            `json:"mode"`
+	GenomeBuild  string            `json:"genome_build,omitempty"` // of the inputs, as the service runs' manifests name it
 	Command      string            `json:"command"`
 	Machine      Machine           `json:"machine"`
 	Versions     map[string]string `json:"versions"`
@@ -219,7 +230,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
-	h.res = &Results{Date: time.Now().UTC(), Mode: cfg.Mode, Command: cfg.Command, Machine: ReadMachine(), Versions: map[string]string{}}
+	h.res = &Results{Date: time.Now().UTC(), Mode: cfg.Mode, GenomeBuild: cfg.build(), Command: cfg.Command, Machine: ReadMachine(), Versions: map[string]string{}}
 	var missing []string
 	for _, t := range []string{"bgzip", "bcftools", "tabix"} {
 		if p, err := exec.LookPath(t); err == nil {
@@ -830,7 +841,7 @@ func (h *harness) service(ctx context.Context, minioBin string, wgs File, exomes
 		var runs []float64
 		for rep := 0; rep < h.cfg.Reps; rep++ {
 			id := runID("wgs")
-			b, err := RunService(ctx, s.svc, "bench", id, []string{path}, suffix(t.index))
+			b, err := RunServiceOn(ctx, s.svc, "bench", id, h.cfg.build(), []string{path}, suffix(t.index))
 			if err != nil {
 				row.Why = err.Error()
 				break
@@ -863,7 +874,7 @@ func (h *harness) service(ctx context.Context, minioBin string, wgs File, exomes
 	svc := Throughput{Path: "service", Label: serviceLabel, Samples: len(exomes), Parallel: h.cfg.Parallel,
 		Command: fmt.Sprintf("one run of %d samples (uploaded first, not timed) through MinIO + embedded NATS JetStream + %d workers", len(exomes), h.cfg.Parallel)}
 	h.log.Info("exome-size samples through the service", "n", len(exomes))
-	if b, err := RunService(ctx, s.svc, "bench", runID("exomes"), exomes, ""); err != nil {
+	if b, err := RunServiceOn(ctx, s.svc, "bench", runID("exomes"), h.cfg.build(), exomes, ""); err != nil {
 		svc.Why = err.Error()
 	} else {
 		svc.fill(b)

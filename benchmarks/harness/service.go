@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -118,20 +119,48 @@ func measureToNull(ctx context.Context, cmd *exec.Cmd) (Usage, error) {
 // "processing" state fell between two polls is counted from the last poll that saw it
 // waiting, which overstates it by less than the polling interval.
 func RunService(ctx context.Context, svc *service.Service, lab, runID string, files []string, index string) (Batch, error) {
-	b := Batch{Samples: len(files)}
-	m := manifest.Manifest{SchemaVersion: manifest.SchemaVersion, RunID: runID, Lab: lab, GenomeBuild: "GRCh38", OrderingUnit: "benchmark"}
-	for i, f := range files {
+	return RunServiceOn(ctx, svc, lab, runID, DefaultBuild, files, index)
+}
+
+// DefaultBuild is the genome build of the harness's inputs unless a Config names another.
+const DefaultBuild = "GRCh38"
+
+// runManifest is the manifest of a benchmark run of n samples on build ("" is DefaultBuild),
+// each VCF with its index named when index is not "".
+func runManifest(lab, runID, build string, n int, index string) (manifest.Manifest, error) {
+	build = cmp.Or(build, DefaultBuild)
+	m := manifest.Manifest{SchemaVersion: manifest.SchemaVersion, RunID: runID, Lab: lab, GenomeBuild: build, OrderingUnit: "benchmark"}
+	if !slices.Contains(manifest.Builds, build) {
+		return m, fmt.Errorf("%w: genome build %q: want %s", ErrRun, build, strings.Join(manifest.Builds, " or "))
+	}
+	for i := range n {
 		s := manifest.Sample{ID: fmt.Sprintf("S%03d", i), VCF: pipeline.RunFileKey(lab, runID, fmt.Sprintf("S%03d.vcf.gz", i)), Specimen: "germline", Panels: manifest.Panels}
+		if index != "" {
+			s.Index = s.VCF + index
+		}
+		m.Samples = append(m.Samples, s)
+	}
+	return m, nil
+}
+
+// RunServiceOn is RunService for files on build (GRCh38 or GRCh37; "" is DefaultBuild), which
+// the run's manifest names as its genome_build.
+func RunServiceOn(ctx context.Context, svc *service.Service, lab, runID, build string, files []string, index string) (Batch, error) {
+	b := Batch{Samples: len(files)}
+	m, err := runManifest(lab, runID, build, len(files), index)
+	if err != nil {
+		return b, err
+	}
+	for i, f := range files {
+		s := m.Samples[i]
 		if err := putFile(ctx, svc.Objects, s.VCF, f); err != nil {
 			return b, err
 		}
 		if index != "" {
-			s.Index = s.VCF + index
 			if err := putFile(ctx, svc.Objects, s.Index, f+index); err != nil {
 				return b, err
 			}
 		}
-		m.Samples = append(m.Samples, s)
 	}
 	body, err := json.Marshal(m)
 	if err != nil {

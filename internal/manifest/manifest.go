@@ -36,7 +36,7 @@ type Manifest struct {
 	SchemaVersion string    `json:"schema_version"`
 	RunID         string    `json:"run_id"`
 	Lab           string    `json:"lab"`
-	GenomeBuild   string    `json:"genome_build"`            // GRCh38
+	GenomeBuild   string    `json:"genome_build"`            // GRCh38 or GRCh37 (Builds)
 	OrderingUnit  string    `json:"ordering_unit,omitempty"` // default for samples that name none
 	Submitted     time.Time `json:"submitted_at,omitzero"`
 	Samples       []Sample  `json:"samples"`
@@ -64,7 +64,8 @@ var (
 	// ErrIdentity refuses a manifest holding what looks like a personal identity number.
 	// It wraps ErrInvalid.
 	ErrIdentity = fmt.Errorf("%w: personal identity number", ErrInvalid)
-	// ErrUnsupportedBuild refuses a genome build other than GRCh38. It wraps ErrInvalid.
+	// ErrUnsupportedBuild refuses a genome build Precis recognises but does not annotate
+	// (NCBI36/hg18, T2T-CHM13). It wraps ErrInvalid.
 	ErrUnsupportedBuild = fmt.Errorf("%w: genome build not supported", ErrInvalid)
 )
 
@@ -221,23 +222,31 @@ func checkID(field, v string) error {
 	return nil
 }
 
-// checkBuild accepts GRCh38 only: Precis refuses GRCh37 input unless it is supported end to
-// end (DESIGN.md rule 2), and it is not.
+// Builds are the values of genome_build, spelled exactly so: the builds Precis annotates end
+// to end (the build travels with each sample's job, and the worker refuses a VCF whose own
+// evidence contradicts it).
+var Builds = []string{"GRCh38", "GRCh37"}
+
+// checkBuild accepts the exact names of Builds. Other spellings of the same builds (hg19, b37,
+// GRCh37.p13, hg38...) are refused with the name to write, so that every report, job and
+// FHIR bundle names the build one way.
 func checkBuild(v string) error {
-	switch v {
-	case "GRCh38":
+	if slices.Contains(Builds, v) {
 		return nil
-	case "":
-		return invalid("genome_build", "required; want GRCh38")
+	}
+	if v == "" {
+		return invalid("genome_build", "required; want GRCh38 or GRCh37")
 	}
 	switch strings.ToLower(v) {
-	case "grch37", "grch37.p13", "hg19", "b37", "hs37d5":
+	case "grch37", "grch37.p13", "hg19", "b37", "hs37d5", "grch37-lite", "gca_000001405.1", "gca_000001405.14":
+		return invalid("genome_build", "%q: write GRCh37 (genome_build is GRCh37 or GRCh38, spelled so)", v)
+	case "grch38", "grch38.p13", "grch38.p14", "hg38", "b38", "gca_000001405.15":
+		return invalid("genome_build", "%q: write GRCh38 (genome_build is GRCh37 or GRCh38, spelled so)", v)
+	case "ncbi36", "hg18", "b36", "grch36", "t2t-chm13", "chm13", "chm13v2.0", "hs1":
 		return &Error{Field: "genome_build", Kind: ErrUnsupportedBuild,
-			Msg: fmt.Sprintf("%q is not supported: Precis annotates GRCh38 only (DESIGN.md rule 2); call the run on GRCh38", v)}
-	case "grch38", "grch38.p13", "grch38.p14", "hg38", "gca_000001405.15":
-		return invalid("genome_build", "%q: write GRCh38", v)
+			Msg: fmt.Sprintf("%q is not supported: Precis annotates GRCh38 and GRCh37 only; call the run on one of them", v)}
 	}
-	return invalid("genome_build", "%q is not a genome build Precis knows; want GRCh38", v)
+	return invalid("genome_build", "%q is not a genome build Precis knows; write GRCh38 or GRCh37", v)
 }
 
 func checkUnit(field, v string) error {

@@ -38,8 +38,12 @@ var testdataCases = []struct {
 	{"invalid-missing-run-id.json", ErrInvalid, "run_id", 1, false, ""},
 	{"invalid-run-id-chars.json", ErrInvalid, "run_id", 3, false, ""},
 	{"invalid-schema-version.json", ErrInvalid, "schema_version", 2, false, ""},
-	{"invalid-grch37.json", ErrUnsupportedBuild, "genome_build", 5, false, ""},
+	{"valid-grch37.json", nil, "", 0, true, ""},
 	{"invalid-hg38.json", ErrInvalid, "genome_build", 5, false, ""},
+	{"invalid-hg19.json", ErrInvalid, "genome_build", 5, false, ""},
+	{"invalid-grch37-p13.json", ErrInvalid, "genome_build", 5, false, ""},
+	{"invalid-b37.json", ErrInvalid, "genome_build", 5, false, ""},
+	{"invalid-hg18.json", ErrUnsupportedBuild, "genome_build", 5, false, ""},
 	{"invalid-no-samples.json", ErrInvalid, "samples", 7, false, ""},
 	{"invalid-panel.json", ErrInvalid, "samples[0].panels[1]", 14, false, ""},
 	{"invalid-panels-empty.json", ErrInvalid, "samples[0].panels", 12, false, ""},
@@ -314,6 +318,58 @@ func TestParseHostileShapes(t *testing.T) {
 	doc := strings.Repeat("[", 100) + `"19121212-1212"` + strings.Repeat("]", 100)
 	if _, err := Parse(strings.NewReader(doc), "m.json"); !errors.Is(err, ErrIdentity) {
 		t.Errorf("identity number below the depth limit: got %v, want ErrIdentity", err)
+	}
+}
+
+// TestBuilds: genome_build is GRCh38 or GRCh37, spelled exactly so, and kept as written;
+// another spelling of either is refused on the field with the name to write, and any other
+// value is refused on the field.
+func TestBuilds(t *testing.T) {
+	for _, tc := range []struct {
+		build string
+		want  string // "" accepted; else in the message
+		kind  error
+	}{
+		{"GRCh38", "", nil},
+		{"GRCh37", "", nil},
+		{"hg19", "write GRCh37", ErrInvalid},
+		{"GRCh37.p13", "write GRCh37", ErrInvalid},
+		{"b37", "write GRCh37", ErrInvalid},
+		{"hs37d5", "write GRCh37", ErrInvalid},
+		{"grch37", "write GRCh37", ErrInvalid},
+		{"hg38", "write GRCh38", ErrInvalid},
+		{"GRCh38.p14", "write GRCh38", ErrInvalid},
+		{"hg18", "GRCh38 and GRCh37 only", ErrUnsupportedBuild},
+		{"CHM13", "GRCh38 and GRCh37 only", ErrUnsupportedBuild},
+		{"GRCh39", "not a genome build Precis knows; write GRCh38 or GRCh37", ErrInvalid},
+		{"", "required; want GRCh38 or GRCh37", ErrInvalid},
+	} {
+		t.Run(tc.build, func(t *testing.T) {
+			m := &Manifest{SchemaVersion: SchemaVersion, RunID: "run1", Lab: "lab1", GenomeBuild: tc.build, OrderingUnit: "Onkologi",
+				Samples: []Sample{sample(0)}}
+			err := m.Validate()
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("got %v, want %s accepted", err, tc.build)
+				}
+				b, _ := json.Marshal(m)
+				again, err := Parse(bytes.NewReader(b), "m.json")
+				if err != nil || again.GenomeBuild != tc.build {
+					t.Fatalf("round trip: got %v, build %q; want %q", err, again.GenomeBuild, tc.build)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Field != "genome_build" || !errors.Is(err, tc.kind) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("got %v, want %v on genome_build", err, tc.kind)
+			}
+			if tc.kind == ErrInvalid && errors.Is(err, ErrUnsupportedBuild) {
+				t.Errorf("got ErrUnsupportedBuild for %q, a spelling of a supported build", tc.build)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, "genome_build: ") || !strings.Contains(msg, tc.want) {
+				t.Errorf("message %q: want the field named and %q", msg, tc.want)
+			}
+		})
 	}
 }
 

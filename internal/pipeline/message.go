@@ -58,6 +58,10 @@ type Job struct {
 	// VCFSample is the VCF column of the sample when the manifest names one (vcf_sample);
 	// empty: the column named SampleID, or the only column of a single-sample VCF.
 	VCFSample string `json:"vcf_sample,omitempty"`
+	// GenomeBuild is the manifest's genome_build ("GRCh38" or "GRCh37"), declared for the
+	// worker to check against the VCF's own evidence; empty (a message written before the
+	// field existed): the build is detected from the VCF.
+	GenomeBuild string `json:"genome_build,omitempty"`
 }
 
 // ReportReady is the body of precis.report.ready.{lab}: a report was stored.
@@ -226,6 +230,9 @@ func (m *Job) validate() error {
 	}
 	c.unique("panel", m.Panels)
 	c.key("manifest_key", m.ManifestKey, KeyManifest)
+	if m.GenomeBuild != "" {
+		c.oneOf("genome_build", m.GenomeBuild, "GRCh38", "GRCh37")
+	}
 	return c.err
 }
 

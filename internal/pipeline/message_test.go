@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -65,6 +66,7 @@ func examples(t testing.TB) map[string]any {
 		SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
 		VCFKey:   "runs/" + lab + "/" + run + "/" + g.parsed.Input.File,
 		Specimen: g.parsed.Input.Specimen, Panels: g.parsed.Input.Panels, ManifestKey: manifest,
+		GenomeBuild: g.parsed.Input.GenomeBuild,
 	}
 	jobBody, err := json.Marshal(job)
 	if err != nil {
@@ -128,6 +130,37 @@ func newMessage(def string) any {
 	return nil
 }
 
+// TestJobGenomeBuild: a job carries the manifest's genome_build, GRCh38 or GRCh37; a job
+// written before the field existed has none, and means a build detected from the VCF.
+func TestJobGenomeBuild(t *testing.T) {
+	ex := examples(t)
+	job := ex["Job"].(pipeline.Job)
+	if job.GenomeBuild != "GRCh38" {
+		t.Fatalf("example job's build %q, want the golden report's GRCh38", job.GenomeBuild)
+	}
+	for _, build := range []string{"GRCh38", "GRCh37", ""} {
+		t.Run(build, func(t *testing.T) {
+			j := job
+			j.GenomeBuild = build
+			b, err := json.Marshal(j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := bytes.Contains(b, []byte(`"genome_build"`)); got != (build != "") {
+				t.Errorf("genome_build in the body: %v, want %v (%s)", got, build != "", b)
+			}
+			validate(t, "Job", b)
+			var back pipeline.Job
+			if err := pipeline.Decode(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			if back.GenomeBuild != build {
+				t.Errorf("decoded build %q, want %q", back.GenomeBuild, build)
+			}
+		})
+	}
+}
+
 // TestInvalidMessages breaks one rule at a time: the schema and Decode must
 // both refuse the result.
 func TestInvalidMessages(t *testing.T) {
@@ -148,6 +181,8 @@ func TestInvalidMessages(t *testing.T) {
 		{"repeated panel", "Job", func(m map[string]any) { m["panels"] = []any{"dpyd", "dpyd"} }},
 		{"specimen tumor", "Job", func(m map[string]any) { m["specimen"] = "blood" }},
 		{"no vcf_key", "Job", func(m map[string]any) { delete(m, "vcf_key") }},
+		{"genome_build hg19", "Job", func(m map[string]any) { m["genome_build"] = "hg19" }},
+		{"genome_build auto", "Job", func(m map[string]any) { m["genome_build"] = "auto" }},
 		{"sha256 upper case", "ReportReady", func(m map[string]any) { m["report_sha256"] = "ABCDEF" }},
 		{"bad tag", "ReportReady", func(m map[string]any) { m["tags"] = []any{"treatment:Reduce Dose"} }},
 		{"no tags", "ReportReady", func(m map[string]any) { delete(m, "tags") }},

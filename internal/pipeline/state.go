@@ -20,6 +20,8 @@ type RunState struct {
 	RunID  string `json:"run_id"`
 	Status string `json:"status"`           // submitted, processing, done, failed or rejected
 	Reason string `json:"reason,omitempty"` // why failed or rejected
+	// GenomeBuild is the manifest's genome_build (GRCh38 or GRCh37), once ingest has read it.
+	GenomeBuild string `json:"genome_build,omitempty"`
 	// Samples by sample id.
 	Samples map[string]SampleState `json:"samples,omitempty"`
 	Updated time.Time              `json:"updated"`

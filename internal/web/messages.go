@@ -98,6 +98,7 @@ var catalogue = map[string]map[string]string{
 		"run.notready":  "Not ready",
 		"run.status":    "Run status",
 		"run.lab":       "Lab",
+		"run.build":     "Genome build",
 		"run.updated":   "Updated",
 		"run.reason":    "Reason",
 
@@ -305,6 +306,7 @@ var catalogue = map[string]map[string]string{
 		"run.notready":  "Inte klar",
 		"run.status":    "Körningens status",
 		"run.lab":       "Laboratorium",
+		"run.build":     "Genomversion",
 		"run.updated":   "Uppdaterad",
 		"run.reason":    "Orsak",
 

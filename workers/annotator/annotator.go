@@ -14,6 +14,7 @@ package annotator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -143,7 +144,9 @@ func (w *Worker) annotate(ctx context.Context, job *pipeline.Job) (*report.Repor
 	}
 
 	t = time.Now()
-	opts := annotate.Options{Panels: job.Panels, Specimen: job.Specimen, Sample: job.VCFSample}
+	// The manifest's genome_build is declared, not trusted: the annotator still refuses a VCF
+	// whose own evidence contradicts it. A job without one (written before the field) detects.
+	opts := annotate.Options{Panels: job.Panels, Specimen: job.Specimen, Sample: job.VCFSample, Build: cmp.Or(job.GenomeBuild, "auto")}
 	if job.CallableKey != "" { // the coverage per gene comes from the lab's callable-regions BED
 		bed, err := w.Objects.Get(ctx, job.CallableKey)
 		if err != nil {
@@ -187,6 +190,9 @@ func (w *Worker) annotate(ctx context.Context, job *pipeline.Job) (*report.Repor
 		// The column names are not echoed: they may name other people.
 		return nil, pipeline.Errorf(pipeline.Invalid, "%s: the manifest's vcf_sample %q is not a sample column of the VCF",
 			job.VCFKey, job.VCFSample)
+	case pipeline.KindOf(err) == pipeline.Build && job.GenomeBuild != "":
+		// The annotator names the declared build as an option; say where it came from.
+		return nil, fmt.Errorf("the manifest's genome_build is %s: %w", job.GenomeBuild, err)
 	case failureKind(err) != "":
 		return nil, err
 	default:

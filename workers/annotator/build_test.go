@@ -1,0 +1,109 @@
+package annotator_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/precis-dx/precis/internal/metrics"
+	"github.com/precis-dx/precis/internal/pipeline"
+	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/store"
+	"github.com/precis-dx/precis/workers/annotator"
+)
+
+// TestJobGenomeBuild: the job's genome_build (the manifest's) reaches the annotator as a
+// declared build: a GRCh38 VCF under a GRCh38 job is reported with the declaration among its
+// build evidence; a job without the field (written before it existed) detects the build; a
+// job declaring GRCh37 for the same GRCh38 VCF fails for good as a genome-build error that
+// says where the declaration came from.
+func TestJobGenomeBuild(t *testing.T) {
+	ctx := context.Background()
+	_, a := newAnnotator(t)
+	objects, err := store.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	vcfText, err := os.ReadFile(filepath.Join("..", "..", "testdata", "example.vcf")) // ##reference=hg38, PharmCAT's GRCh38 DPYD positions
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := objects.Put(ctx, "runs/lab1/run1/s1.vcf", bytes.NewReader(vcfText), int64(len(vcfText)), "application/octet-stream"); err != nil {
+		t.Fatal(err)
+	}
+	w := &annotator.Worker{Objects: objects, Events: &events{states: map[string]pipeline.SampleState{}}, Annotator: a,
+		Metrics: metrics.New(prometheus.NewRegistry(), nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	handle := func(sample, build string) (*report.Report, *report.Failure, error) {
+		t.Helper()
+		job := map[string]any{"schema_version": pipeline.SchemaVersion, "lab": "lab1", "run_id": "run1", "sample_id": sample,
+			"vcf_key": "runs/lab1/run1/s1.vcf", "specimen": "germline", "panels": []string{"dpyd"}, "manifest_key": "runs/lab1/run1/manifest.json"}
+		if build != "" {
+			job["genome_build"] = build
+		}
+		body, err := json.Marshal(job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		herr := w.Handle(ctx, queue.Msg{Subject: "precis.job.annotate.lab1", Data: body, Delivered: 1})
+		rc, err := objects.Get(ctx, pipeline.ReportKey("lab1", "run1", sample))
+		if err != nil {
+			t.Fatalf("%s: no report stored (%v)", sample, herr)
+		}
+		defer rc.Close()
+		rep, fail, _, err := report.ReadStored(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep, fail, herr
+	}
+	declared := func(rep *report.Report, build string) bool {
+		for _, e := range rep.Input.BuildEvidence {
+			if e.Kind == "option" && e.Build == build {
+				return true
+			}
+		}
+		return false
+	}
+
+	t.Run("GRCh38 declared", func(t *testing.T) {
+		rep, fail, err := handle("s38", "GRCh38")
+		if err != nil || fail != nil {
+			t.Fatalf("got %v, failure %+v", err, fail)
+		}
+		if rep.Input.GenomeBuild != "GRCh38" || !declared(rep, "GRCh38") {
+			t.Errorf("genome_build %q, evidence %+v: want GRCh38, declared", rep.Input.GenomeBuild, rep.Input.BuildEvidence)
+		}
+	})
+	t.Run("old job without genome_build", func(t *testing.T) {
+		rep, fail, err := handle("sauto", "")
+		if err != nil || fail != nil {
+			t.Fatalf("got %v, failure %+v", err, fail)
+		}
+		if rep.Input.GenomeBuild != "GRCh38" || declared(rep, "GRCh38") {
+			t.Errorf("genome_build %q, evidence %+v: want GRCh38, detected", rep.Input.GenomeBuild, rep.Input.BuildEvidence)
+		}
+	})
+	t.Run("GRCh37 declared, GRCh38 evidence", func(t *testing.T) {
+		_, fail, err := handle("s37", "GRCh37")
+		if !errors.Is(err, pipeline.ErrPermanent) {
+			t.Errorf("Handle: got %v, want a permanent failure", err)
+		}
+		if fail == nil || fail.Error.Kind != "genome-build" {
+			t.Fatalf("failure %+v, want genome-build", fail)
+		}
+		if msg := fail.Error.Message; !strings.Contains(msg, "the manifest's genome_build is GRCh37") || !strings.Contains(msg, "runs/lab1/run1/s1.vcf") {
+			t.Errorf("message %q: want the declared build's origin and the file", msg)
+		}
+		t.Log(fail.Error.Message)
+	})
+}

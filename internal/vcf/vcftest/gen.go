@@ -5,6 +5,17 @@
 // records at a realistic density, HaplotypeCaller's INFO annotations and GT:AD:DP:GQ:PL sample
 // columns, REF alleles taken from the built-in reference inside the panels so the genome-build
 // checks pass, and real ClinVar variants planted in the panels.
+//
+// To37 rewrites a GRCh38 VCF as the same DNA written on GRCh37 (b37 "1" or hg19 "chr1"
+// contig names), with the knowledge base's sequence-derived GRCh37<->GRCh38 map of the panel
+// genes (kb.Liftover) and its GRCh38 bases: GRCh37 contig lengths, positions mapped over each
+// record's REF span (and END), REF from the GRCh37 reference, and, where the builds' reference
+// bases differ (DPYD rs1801265: GRCh38 A, GRCh37 G), the alleles re-listed so that the GRCh37
+// base is REF, with GT indices and Number=A/R/G values following; gVCF reference blocks are
+// cut at indels between the builds and at reference differences. The GRCh37 tests of package
+// annotate run real GRCh38 files (ClinVar, PharmCAT's DPYD cases) through it and compare the
+// two builds' reports. Records outside the map (other genes, POLE introns) are an error or,
+// with To37Options.SkipUnmapped, left out and listed.
 package vcftest
 
 import (

@@ -302,8 +302,8 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 			k.refSeq38 = seq
 			det.Ref(assembly.GRCh38, k.refOK38)
 		}
-		if a.kb.GRCh37 != nil && !allN(rec.Ref) {
-			if seq, ok := a.kb.GRCh37.Fetch(chrom, rec.Pos, end); ok {
+		if !allN(rec.Ref) {
+			if seq, ok := a.fetch37(chrom, rec.Pos, end); ok {
 				det.Ref(assembly.GRCh37, strings.EqualFold(seq, rec.Ref))
 			}
 		}

@@ -456,7 +456,12 @@ func (a *Annotator) hgvsG37(f *report.Finding, k keptRecord, alt int) string {
 	if !ok {
 		return ""
 	}
-	first, last := min(lo38, f.Normalized.Pos)-1, max(hi38, f.Normalized.Pos+len(f.Normalized.Ref))+1
+	first, last := lo38, hi38
+	if len(f.Normalized.Ref) != 1 || len(f.Normalized.Alt) != 1 {
+		// An insertion or deletion is shifted along a repeat: the bases beside the
+		// left-aligned and the 3'-shifted placements must be the same on both builds.
+		first, last = min(lo38, f.Normalized.Pos)-1, max(hi38, f.Normalized.Pos+len(f.Normalized.Ref))+1
+	}
 	_, s37, _, inOne := lo.Interval37(k.chrom, first, last)
 	diff := false
 	for p := first; p <= last; p++ {

@@ -145,7 +145,9 @@ func g37Accessions(t testing.TB) map[string]map[string]string {
 	return out
 }
 
-var g37Numbers = regexp.MustCompile(`\d+`)
+// g37Numbers finds the numbers of an HGVS g. description; repeat counts ("CTC[1]") and
+// inserted lengths ("ins(12)") are matched whole so that only positions are mapped.
+var g37Numbers = regexp.MustCompile(`\[\d+\]|ins\(\d+\)|\d+`)
 
 // g37HGVSg returns the GRCh37 hgvs_g of a GRCh38 one: the GRCh37 accession and every
 // position mapped by the knowledge base's map. ok is false when a position does not map.
@@ -156,7 +158,10 @@ func g37HGVSg(lo *kb.Liftover, acc map[string]map[string]string, chrom, g38 stri
 	}
 	ok := true
 	mapped := g37Numbers.ReplaceAllStringFunc(rest, func(s string) string {
-		p, _ := strconv.Atoi(s)
+		p, err := strconv.Atoi(s)
+		if err != nil {
+			return s // a repeat count or an inserted length
+		}
 		_, p37, m := lo.To37(chrom, p)
 		ok = ok && m
 		return strconv.Itoa(p37)
@@ -164,23 +169,21 @@ func g37HGVSg(lo *kb.Liftover, acc map[string]map[string]string, chrom, g38 stri
 	return acc["GRCh37"][chrom] + ":g." + mapped, ok
 }
 
-// g37Key identifies a finding by gene, the GRCh38 position of its record (a GRCh37 finding's
-// is mapped with the map) and the record's two alleles as an unordered pair: where the builds'
-// reference bases differ, the same DNA is written with REF and ALT exchanged (GRCh38 A>G is
-// GRCh37 G>A), so the pair, not the order, is what both builds share.
+// g37Key identifies a finding by gene and its normalised allele, which is on GRCh38 for
+// input on either build (the form matched against the knowledge base): the same DNA has the
+// same normalised allele whichever build wrote it, also where the builds' reference bases
+// differ and the records write REF and ALT exchanged (GRCh38 A>G is GRCh37 G>A). A GRCh37
+// finding's own position must map to its record's GRCh38 position (checked here: a finding
+// whose input position the map does not place gets a key no GRCh38 finding has).
 func g37Key(lo *kb.Liftover, build string, f report.Finding) string {
 	c, _ := vcf.CanonicalChrom(f.Chrom)
-	pos := f.Pos
 	if build == "GRCh37" {
-		c38, p38, ok := lo.To38(c, f.Pos)
-		if !ok {
+		if _, _, ok := lo.To38(c, f.Pos); !ok {
 			return fmt.Sprintf("%s %s:%d %s>%s (GRCh37, not mapped)", f.Gene, c, f.Pos, f.Ref, f.Alt)
 		}
-		c, pos = c38, p38
 	}
-	pair := []string{f.Ref, f.Alt}
-	slices.Sort(pair)
-	return fmt.Sprintf("%s %s:%d %s/%s", f.Gene, c, pos, pair[0], pair[1])
+	n := f.Normalized
+	return fmt.Sprintf("%s %s:%d %s>%s %s", f.Gene, c, n.Pos, n.Ref, n.Alt, f.SVType)
 }
 
 // g37Diffs collects differences and prints the first ones, so that a GRCh37 path that is not

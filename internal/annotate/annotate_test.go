@@ -122,6 +122,11 @@ func TestGolden(t *testing.T) {
 		{"sv_cnvkit", filepath.Join("..", "sv", "testdata", "cnvkit.vcf"), Options{Panels: []string{"brca", "lynch"}}},
 		{"sv_dragen", filepath.Join("..", "sv", "testdata", "dragen.vcf"), Options{}},
 		{"sv_vcf44", filepath.Join("..", "sv", "testdata", "vcf44.vcf"), Options{}},
+		// GRCh37 (issue 14): example.vcf and manta.vcf written on GRCh37 by vcftest.To37
+		// (b37 and hg19 naming); the oracle tests in grch37_oracle_test.go hold them to the
+		// GRCh38 reports of the same DNA.
+		{"example_grch37", filepath.Join("..", "..", "testdata", "example.GRCh37.vcf"), Options{}},
+		{"sv_manta_grch37", filepath.Join("..", "sv", "testdata", "manta.GRCh37.vcf"), Options{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

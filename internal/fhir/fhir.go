@@ -485,6 +485,12 @@ func provenance(rep *report.Report) string {
 	}
 	fmt.Fprintf(&b, "Input SHA-256: %s\n", rep.Input.SHA256)
 	fmt.Fprintf(&b, "Genome build: %s\n", rep.Input.GenomeBuild)
+	if l := rep.Input.Liftover; l != nil {
+		fmt.Fprintf(&b, "Placed on %s: %d of %d records in the panels (%d with REF and ALT exchanged, %d not placed); %s\n", l.To, l.Placed, l.Records, l.AllelesExchanged, l.Unplaced, l.Method)
+		for _, n := range l.NotCovered {
+			fmt.Fprintf(&b, "Not covered on %s: %s\n", l.From, n)
+		}
+	}
 	fmt.Fprintf(&b, "Panels: %s\n", strings.Join(rep.Input.Panels, ", "))
 	fmt.Fprintf(&b, "Specimen: %s\n", rep.Input.Specimen)
 	fmt.Fprintf(&b, "Missing positions: %s\n", rep.Input.MissingPolicy)

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/precis-dx/precis/internal/assembly"
 	"github.com/precis-dx/precis/internal/pipeline"
+	"github.com/precis-dx/precis/internal/report"
 )
 
 // TestGRCh37Pages: a run whose manifest names GRCh37, and the report of its GRCh37 input,
@@ -22,6 +24,8 @@ func TestGRCh37Pages(t *testing.T) {
 	rep.Samples[0].SampleID = sample
 	rep.Input.GenomeBuild = "GRCh37"
 	rep.Input.BuildEvidence = []assembly.Evidence{{Kind: "header", Detail: "##reference=file:///ref/human_g1k_v37.fasta", Build: "GRCh37"}}
+	const notCovered = "POLE: 1961 GRCh38 panel bases (splice-padding, clinvar-plp) not placed on GRCh37"
+	rep.Input.Liftover = &report.Liftover{From: "GRCh37", To: "GRCh38", Method: "map", Records: 3, Placed: 3, NotCovered: []string{notCovered}}
 	moved := map[string]struct {
 		chrom string
 		pos   int
@@ -67,6 +71,13 @@ func TestGRCh37Pages(t *testing.T) {
 			}
 			if strings.Contains(body, "<dd>GRCh38</dd>") {
 				t.Error("the report page of GRCh37 input names GRCh38 as its build")
+			}
+			// The placement on GRCh38 and what GRCh37 input cannot show are said on the page.
+			lifted := fmt.Sprintf(msg(lang, "report.lifted"), "GRCh37", 3, 3, "GRCh38", 0, 0)
+			for _, want := range []string{esc(lifted), esc(fmt.Sprintf(msg(lang, "report.notcovered"), "GRCh37")), esc(notCovered)} {
+				if !strings.Contains(body, want) {
+					t.Errorf("report page lacks %q", want)
+				}
 			}
 			for _, m := range moved {
 				if !strings.Contains(body, esc(m.hgvsG)) {

@@ -828,6 +828,12 @@ func (v *validator) provenance(dr *entry, rep *report.Report) {
 	for _, s := range rep.KnowledgeBase.Sources {
 		want = append(want, "Source: "+s.Name+", "+s.Release+"\n")
 	}
+	if l := rep.Input.Liftover; l != nil {
+		// What a GRCh37 input cannot show must reach the receiving system (issue 14).
+		for _, n := range l.NotCovered {
+			want = append(want, "Not covered on "+l.From+": "+n+"\n")
+		}
+	}
 	for _, w := range want {
 		if !strings.Contains(note, w) {
 			v.addf(dr, "provenance note lacks %q", strings.TrimSpace(w))

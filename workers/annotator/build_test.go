@@ -41,12 +41,24 @@ func TestJobGenomeBuild(t *testing.T) {
 	if err := objects.Put(ctx, "runs/lab1/run1/s1.vcf", bytes.NewReader(vcfText), int64(len(vcfText)), "application/octet-stream"); err != nil {
 		t.Fatal(err)
 	}
+	// The same DNA written on GRCh37 (vcftest.To37, b37 names; testdata/example.GRCh37.vcf).
+	vcf37, err := os.ReadFile(filepath.Join("..", "..", "testdata", "example.GRCh37.vcf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := objects.Put(ctx, "runs/lab1/run1/s37.vcf", bytes.NewReader(vcf37), int64(len(vcf37)), "application/octet-stream"); err != nil {
+		t.Fatal(err)
+	}
 	w := &annotator.Worker{Objects: objects, Events: &events{states: map[string]pipeline.SampleState{}}, Annotator: a,
 		Metrics: metrics.New(prometheus.NewRegistry(), nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	handle := func(sample, build string) (*report.Report, *report.Failure, error) {
 		t.Helper()
+		key := "runs/lab1/run1/s1.vcf"
+		if strings.HasPrefix(sample, "g37") {
+			key = "runs/lab1/run1/s37.vcf"
+		}
 		job := map[string]any{"schema_version": pipeline.SchemaVersion, "lab": "lab1", "run_id": "run1", "sample_id": sample,
-			"vcf_key": "runs/lab1/run1/s1.vcf", "specimen": "germline", "panels": []string{"dpyd"}, "manifest_key": "runs/lab1/run1/manifest.json"}
+			"vcf_key": key, "specimen": "germline", "panels": []string{"dpyd"}, "manifest_key": "runs/lab1/run1/manifest.json"}
 		if build != "" {
 			job["genome_build"] = build
 		}
@@ -91,6 +103,20 @@ func TestJobGenomeBuild(t *testing.T) {
 		}
 		if rep.Input.GenomeBuild != "GRCh38" || declared(rep, "GRCh38") {
 			t.Errorf("genome_build %q, evidence %+v: want GRCh38, detected", rep.Input.GenomeBuild, rep.Input.BuildEvidence)
+		}
+	})
+	t.Run("GRCh37 declared, GRCh37 input", func(t *testing.T) {
+		rep, fail, err := handle("g37", "GRCh37")
+		if err != nil || fail != nil {
+			t.Fatalf("got %v, failure %+v", err, fail)
+		}
+		ref, _, _ := handle("s38same", "GRCh38")
+		if rep.Input.GenomeBuild != "GRCh37" || !declared(rep, "GRCh37") || rep.Input.Liftover == nil {
+			t.Errorf("genome_build %q, evidence %+v, liftover %+v: want GRCh37, declared, placed", rep.Input.GenomeBuild, rep.Input.BuildEvidence, rep.Input.Liftover)
+		}
+		p37, p38 := rep.Samples[0].PGx[0], ref.Samples[0].PGx[0]
+		if p37.Diplotype != p38.Diplotype || p37.Alert != p38.Alert || strings.Join(rep.Samples[0].Tags, ",") != strings.Join(ref.Samples[0].Tags, ",") {
+			t.Errorf("GRCh37 job: %s %+v %v; the GRCh38 job of the same DNA: %s %+v %v", p37.Diplotype, p37.Alert, rep.Samples[0].Tags, p38.Diplotype, p38.Alert, ref.Samples[0].Tags)
 		}
 	})
 	t.Run("GRCh37 declared, GRCh38 evidence", func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 // newJS starts an embedded NATS server with JetStream in a temp dir and connects to it.
@@ -398,8 +398,8 @@ func TestQuerySinceUsesStreamTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mid := after(info.State.LastTime).Round(0) // wall clock only, as the server stamps
-	after(mid)
+	mid := after(t, info.State.LastTime).Round(0) // wall clock only, as the server stamps
+	after(t, mid)
 	if err := l.Record(ctx, Event{Action: ActionTokenUse, Actor: "tok-new"}); err != nil {
 		t.Fatal(err)
 	}
@@ -412,14 +412,15 @@ func TestQuerySinceUsesStreamTime(t *testing.T) {
 	}
 }
 
-// after waits until the clock has passed t, and returns the time it read.
-func after(t time.Time) time.Time {
-	for {
-		if now := time.Now(); now.After(t) {
-			return now
-		}
-		runtime.Gosched()
-	}
+// after waits until the clock has passed at, and returns the time it read.
+func after(t *testing.T, at time.Time) time.Time {
+	t.Helper()
+	var now time.Time
+	waittest.Until(t, 10*time.Second, "clock past "+at.String(), func() bool {
+		now = time.Now()
+		return now.After(at)
+	})
+	return now
 }
 
 func TestConcurrentRecord(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 // streamEvent is one server-sent event as a browser sees it.
@@ -71,12 +72,8 @@ func openStream(t *testing.T, ctx context.Context, url string, cookie *http.Cook
 
 func waitWatchers(t *testing.T, b *fakeBackend, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for b.watchers() < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("got %d watchers, want %d", b.watchers(), n)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !waittest.Poll(5*time.Second, func() bool { return b.watchers() >= n }) {
+		t.Fatalf("got %d watchers, want %d", b.watchers(), n)
 	}
 }
 

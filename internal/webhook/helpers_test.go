@@ -258,18 +258,6 @@ func (rc *receiver) accepted() map[string]int {
 	return out
 }
 
-// eventually polls cond every 20ms until it holds or d passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, d)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // settledCount returns how many of the subscription's deliveries are settled.
 func settledCount(t *testing.T, s *Store, subID string) int {
 	t.Helper()

@@ -186,13 +186,7 @@ func TestNoRetry(t *testing.T) {
 			e.publish(t, goldenAlerts(t, labK, runK)[0])
 			reg := prometheus.NewRegistry()
 			stop := e.start(t, nil, reg, testOptions())
-			waittest.Until(t, 10*time.Second, "delivery settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
-			waittest.Until(t, 5*time.Second, "alert acked", func() bool { return consumerIdle(t, e.q) })
-			// Acked, and the dispatcher stopped (Run waits for every delivery in flight):
-			// nothing can send a retry any more, so the count is final.
-			if err := stop(); err != nil {
-				t.Fatalf("Run: %v", err)
-			}
+			e.settle(t, stop, 1, sub.ID)
 			if n := len(rc.requests()); n != 1 {
 				t.Errorf("receiver got %d requests, want 1", n)
 			}
@@ -341,20 +335,10 @@ func TestNoDuplicatesAfterRestart(t *testing.T) {
 	first, second := alerts[:3], alerts[3:]
 	e.publish(t, first...)
 	stop := e.start(t, nil, nil, testOptions())
-	waittest.Until(t, 10*time.Second, "first alerts settled", func() bool { return settledCount(t, e.store, sub.ID) == len(first) })
-	waittest.Until(t, 5*time.Second, "first alerts acked", func() bool { return consumerIdle(t, e.q) })
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	e.settle(t, stop, len(first), sub.ID)
 	e.publish(t, second...)
 	stop = e.start(t, nil, nil, testOptions())
-	waittest.Until(t, 10*time.Second, "all alerts settled", func() bool { return settledCount(t, e.store, sub.ID) == len(alerts) })
-	waittest.Until(t, 5*time.Second, "all alerts acked", func() bool { return consumerIdle(t, e.q) })
-	// Acked, and the dispatcher stopped (Run waits for every delivery in flight): nothing
-	// can send a duplicate any more, so the counts are final.
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	e.settle(t, stop, len(alerts), sub.ID)
 	checkOnce(t, rc, len(alerts))
 }
 
@@ -436,13 +420,7 @@ func TestRestartMidRetry(t *testing.T) {
 
 	healthy.Store(true)
 	stop = e.start(t, nil, nil, opts)
-	waittest.Until(t, 10*time.Second, "down endpoint served", func() bool { return settledCount(t, e.store, subDown.ID) == len(alerts) })
-	waittest.Until(t, 5*time.Second, "alerts acked", func() bool { return consumerIdle(t, e.q) })
-	// Acked, and the dispatcher stopped (Run waits for every delivery in flight): nothing
-	// can send a duplicate any more, so the counts are final.
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	e.settle(t, stop, len(alerts), subDown.ID)
 	checkOnce(t, up, len(alerts))
 	checkOnce(t, down, len(alerts))
 	if n := len(up.requests()); n != len(alerts) {
@@ -482,14 +460,7 @@ func TestLabs(t *testing.T) {
 	waittest.Until(t, 5*time.Second, "clock past the last alert", func() bool { return time.Now().After(info.State.LastTime) })
 	e.subscribe(t, labK, late.srv.URL)
 	stop := e.start(t, nil, nil, testOptions())
-	for _, sub := range []Subscription{subA, subB} {
-		waittest.Until(t, 10*time.Second, "delivered", func() bool { return settledCount(t, e.store, sub.ID) == len(alerts) })
-	}
-	waittest.Until(t, 5*time.Second, "alerts acked", func() bool { return consumerIdle(t, e.q) })
-	// Acked, and the dispatcher stopped: the counts are final.
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	e.settle(t, stop, len(alerts), subA.ID, subB.ID)
 	checkOnce(t, a, len(alerts))
 	checkOnce(t, b, len(alerts))
 	if n := len(other.requests()); n != 0 {

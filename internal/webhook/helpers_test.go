@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/waittest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -256,6 +258,22 @@ func (rc *receiver) accepted() map[string]int {
 		}
 	}
 	return out
+}
+
+// settle waits until each of the subscriptions subs has n settled deliveries and the
+// consumer has acked every alert, then stops the dispatcher with stop. Run waits for every
+// delivery in flight: after settle nothing can send a retry or a duplicate any more, so the
+// counts are final.
+func (e *env) settle(t *testing.T, stop func() error, n int, subs ...string) {
+	t.Helper()
+	for _, sub := range subs {
+		waittest.Until(t, 10*time.Second, fmt.Sprintf("%d deliveries to %s settled", n, sub),
+			func() bool { return settledCount(t, e.store, sub) == n })
+	}
+	waittest.Until(t, 5*time.Second, "alerts acked", func() bool { return consumerIdle(t, e.q) })
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
 }
 
 // settledCount returns how many of the subscription's deliveries are settled.

@@ -14,24 +14,14 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/queue/queuetest"
 	"github.com/precis-dx/precis/internal/waittest"
 )
 
 // newJS starts an embedded NATS server with JetStream in a temp dir and connects to it.
 func newJS(t *testing.T) (jetstream.JetStream, *queue.Embedded) {
 	t.Helper()
-	e, err := queue.StartEmbedded(t.TempDir(), queue.EmbeddedOptions{})
-	if err != nil {
-		t.Fatalf("StartEmbedded: %v", err)
-	}
-	t.Cleanup(e.Shutdown)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	q, err := queue.Connect(ctx, e.URL(), queue.Config{}, nil)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(q.Close)
+	q, e := queuetest.New(t)
 	return q.JetStream(), e
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/queue/queuetest"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/waittest"
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,18 +89,9 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	srv, err := queue.StartEmbedded(t.TempDir(), queue.EmbeddedOptions{})
-	if err != nil {
-		t.Fatalf("StartEmbedded: %v", err)
-	}
-	t.Cleanup(srv.Shutdown)
+	q, srv := queuetest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	q, err := queue.Connect(ctx, srv.URL(), queue.Config{}, nil)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(q.Close)
 	store, err := OpenStore(ctx, q.JetStream(), q.Replicas(), testGuard(t))
 	if err != nil {
 		t.Fatalf("OpenStore: %v", err)

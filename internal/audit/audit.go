@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/precis-dx/precis/internal/pipeline"
+	"github.com/precis-dx/precis/internal/queue"
 )
 
 // Errors.
@@ -221,43 +222,13 @@ func (l *Log) Query(ctx context.Context, f Filter) ([]Event, error) {
 		since := f.Since
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &since
 	}
-	cons, err := l.js.OrderedConsumer(ctx, StreamName, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("audit: query: %w", err)
-	}
-	var out []Event
-	for pending := cons.CachedInfo().NumPending; pending > 0; {
-		batch, err := cons.Fetch(int(min(pending, fetchBatch)), jetstream.FetchMaxWait(2*time.Second))
-		if err != nil {
-			return nil, fmt.Errorf("audit: query: %w", err)
-		}
-		n := 0
-		for m := range batch.Messages() {
-			n++
-			meta, err := m.Metadata()
-			if err != nil {
-				continue
-			}
-			pending = meta.NumPending
+	return queue.ReadStream(ctx, l.js, StreamName, cfg, fetchBatch, f.Limit, "audit: query",
+		func(m jetstream.Msg, meta *jetstream.MsgMetadata) (Event, bool) {
 			var e Event
 			if json.Unmarshal(m.Data(), &e) != nil || !f.match(e) {
-				continue
+				return Event{}, false
 			}
 			e.Seq = meta.Sequence.Stream
-			out = append(out, e)
-			if f.Limit > 0 && len(out) > f.Limit {
-				out = out[1:]
-			}
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("audit: query: %w", err)
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if n == 0 {
-			break // nothing arrived within the wait: what was stored is read
-		}
-	}
-	return out, nil
+			return e, true
+		})
 }

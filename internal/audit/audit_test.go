@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -15,23 +14,14 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/queue/queuetest"
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 // newJS starts an embedded NATS server with JetStream in a temp dir and connects to it.
 func newJS(t *testing.T) (jetstream.JetStream, *queue.Embedded) {
 	t.Helper()
-	e, err := queue.StartEmbedded(t.TempDir(), queue.EmbeddedOptions{})
-	if err != nil {
-		t.Fatalf("StartEmbedded: %v", err)
-	}
-	t.Cleanup(e.Shutdown)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	q, err := queue.Connect(ctx, e.URL(), queue.Config{}, nil)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(q.Close)
+	q, e := queuetest.New(t)
 	return q.JetStream(), e
 }
 
@@ -398,8 +388,8 @@ func TestQuerySinceUsesStreamTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mid := after(info.State.LastTime).Round(0) // wall clock only, as the server stamps
-	after(mid)
+	mid := after(t, info.State.LastTime).Round(0) // wall clock only, as the server stamps
+	after(t, mid)
 	if err := l.Record(ctx, Event{Action: ActionTokenUse, Actor: "tok-new"}); err != nil {
 		t.Fatal(err)
 	}
@@ -412,14 +402,15 @@ func TestQuerySinceUsesStreamTime(t *testing.T) {
 	}
 }
 
-// after waits until the clock has passed t, and returns the time it read.
-func after(t time.Time) time.Time {
-	for {
-		if now := time.Now(); now.After(t) {
-			return now
-		}
-		runtime.Gosched()
-	}
+// after waits until the clock has passed at, and returns the time it read.
+func after(t *testing.T, at time.Time) time.Time {
+	t.Helper()
+	var now time.Time
+	waittest.Until(t, 10*time.Second, "clock past "+at.String(), func() bool {
+		now = time.Now()
+		return now.After(at)
+	})
+	return now
 }
 
 func TestConcurrentRecord(t *testing.T) {

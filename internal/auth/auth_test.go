@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/audit"
-	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/queue/queuetest"
 )
 
 func openStore(t *testing.T) *Store {
@@ -20,16 +20,7 @@ func openStore(t *testing.T) *Store {
 // service does.
 func openStoreAndTrail(t *testing.T) (*Store, *audit.Log) {
 	t.Helper()
-	e, err := queue.StartEmbedded(t.TempDir(), queue.EmbeddedOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Shutdown)
-	q, err := queue.Connect(context.Background(), e.URL(), queue.Config{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(q.Close)
+	q, _ := queuetest.New(t)
 	s, err := Open(context.Background(), q.JetStream(), 1)
 	if err != nil {
 		t.Fatal(err)

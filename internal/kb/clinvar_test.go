@@ -222,27 +222,28 @@ func TestClassifyCLNSIG(t *testing.T) {
 		"":                              "not_in_knowledge_base",
 		"Pathogenic/Likely_risk_allele": "not_in_knowledge_base",
 	}
-	for k, v := range wantClass {
-		cases[k] = v
-	}
-	for in, want := range cases {
-		t.Run(in, func(t *testing.T) {
-			if got := ClassifyCLNSIG(in); got != want {
-				t.Errorf("ClassifyCLNSIG(%q) = %s, want %s", in, got, want)
-			}
-		})
-	}
+	checkCases(t, "ClassifyCLNSIG", ClassifyCLNSIG, cases, wantClass)
 }
 
 func TestReviewStars(t *testing.T) {
 	cases := map[string]int{"criteria_provided,_conflicting_interpretations": 1, "": 0, "no_classifications_from_unflagged_records": 0}
-	for k, v := range wantStars {
-		cases[k] = v
+	checkCases(t, "ReviewStars", ReviewStars, cases, wantStars)
+}
+
+// checkCases runs f, named name, on every string the tables name, each as a subtest, and
+// wants the value the table gives it (the last table that names it).
+func checkCases[T comparable](t *testing.T, name string, f func(string) T, tables ...map[string]T) {
+	t.Helper()
+	cases := map[string]T{}
+	for _, tab := range tables {
+		for in, want := range tab {
+			cases[in] = want
+		}
 	}
 	for in, want := range cases {
 		t.Run(in, func(t *testing.T) {
-			if got := ReviewStars(in); got != want {
-				t.Errorf("ReviewStars(%q) = %d, want %d", in, got, want)
+			if got := f(in); got != want {
+				t.Errorf("%s(%q) = %v, want %v", name, in, got, want)
 			}
 		})
 	}

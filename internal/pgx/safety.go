@@ -84,19 +84,20 @@ type Untested struct {
 // blocks the same way).
 func (c *caller) lowQuality(s *Site) string {
 	var why []string
-	switch {
-	case c.opts.MinDP <= 0:
-	case s.DP >= 0 && s.DP < c.opts.MinDP:
-		why = append(why, fmt.Sprintf("depth %d < %d", s.DP, c.opts.MinDP))
-	case s.DP < 0 && s.RefBlock:
-		why = append(why, "no depth (DP or MIN_DP)")
-	}
-	switch {
-	case c.opts.MinGQ <= 0:
-	case s.GQ >= 0 && s.GQ < c.opts.MinGQ:
-		why = append(why, fmt.Sprintf("GQ %d < %d", s.GQ, c.opts.MinGQ))
-	case s.GQ < 0 && s.RefBlock:
-		why = append(why, "no GQ")
+	for _, q := range []struct {
+		name, missing string
+		v, min        int
+	}{
+		{"depth", "no depth (DP or MIN_DP)", s.DP, c.opts.MinDP},
+		{"GQ", "no GQ", s.GQ, c.opts.MinGQ},
+	} {
+		switch {
+		case q.min <= 0:
+		case q.v >= 0 && q.v < q.min:
+			why = append(why, fmt.Sprintf("%s %d < %d", q.name, q.v, q.min))
+		case q.v < 0 && s.RefBlock:
+			why = append(why, q.missing)
+		}
 	}
 	if len(why) == 0 {
 		return ""

@@ -161,6 +161,19 @@ func (c *check) id(field, v string) {
 	c.that(ValidToken(v), "%s %q: %s", field, v, TokenRule)
 }
 
+// run checks the fields a message about a run starts with: its schema version, lab and run.
+func (c *check) run(version, lab, run string) {
+	c.version(version)
+	c.id("lab", lab)
+	c.id("run_id", run)
+}
+
+// sample checks the fields a message about one sample of a run starts with.
+func (c *check) sample(version, lab, run, sample string) {
+	c.run(version, lab, run)
+	c.id("sample_id", sample)
+}
+
 // key checks that v is an object key of one of the types.
 func (c *check) key(field, v string, types ...KeyType) {
 	k, ok := ParseKey(v)
@@ -201,9 +214,7 @@ func (c *check) oneOf(field, v string, allowed ...string) {
 
 func (m *RunSubmitted) validate() error {
 	var c check
-	c.version(m.SchemaVersion)
-	c.id("lab", m.Lab)
-	c.id("run_id", m.RunID)
+	c.run(m.SchemaVersion, m.Lab, m.RunID)
 	c.key("manifest_key", m.ManifestKey, KeyManifest)
 	c.that(!m.SubmittedAt.IsZero(), "submitted_at missing")
 	c.oneOf("via", m.Via, ViaS3, ViaCLI, ViaHTTP)
@@ -212,10 +223,7 @@ func (m *RunSubmitted) validate() error {
 
 func (m *Job) validate() error {
 	var c check
-	c.version(m.SchemaVersion)
-	c.id("lab", m.Lab)
-	c.id("run_id", m.RunID)
-	c.id("sample_id", m.SampleID)
+	c.sample(m.SchemaVersion, m.Lab, m.RunID, m.SampleID)
 	c.key("vcf_key", m.VCFKey, KeyRunFile)
 	if m.IndexKey != "" {
 		c.key("index_key", m.IndexKey, KeyRunFile)
@@ -238,10 +246,7 @@ func (m *Job) validate() error {
 
 func (m *ReportReady) validate() error {
 	var c check
-	c.version(m.SchemaVersion)
-	c.id("lab", m.Lab)
-	c.id("run_id", m.RunID)
-	c.id("sample_id", m.SampleID)
+	c.sample(m.SchemaVersion, m.Lab, m.RunID, m.SampleID)
 	c.key("report_key", m.ReportKey, KeyReport)
 	c.that(sha256RE.MatchString(m.ReportSHA256), "report_sha256 %q: want 64 lower-case hex digits", m.ReportSHA256)
 	c.that(m.Tags != nil, "tags missing")
@@ -254,10 +259,7 @@ func (m *ReportReady) validate() error {
 
 func (m *PGxAlert) validate() error {
 	var c check
-	c.version(m.SchemaVersion)
-	c.id("lab", m.Lab)
-	c.id("run_id", m.RunID)
-	c.id("sample_id", m.SampleID)
+	c.sample(m.SchemaVersion, m.Lab, m.RunID, m.SampleID)
 	c.that(m.Gene != "", "gene missing")
 	c.oneOf("phenotype", m.Phenotype, "Normal Metabolizer", "Intermediate Metabolizer", "Poor Metabolizer", "Indeterminate")
 	if m.ActivityScore != nil {

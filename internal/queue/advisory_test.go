@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/precis-dx/precis/internal/pipeline"
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 // TestWatchMaxDeliveries: a job whose every delivery is lost (the worker dies, nothing is
@@ -35,7 +36,7 @@ func TestWatchMaxDeliveries(t *testing.T) {
 	go func() { done <- q.WatchMaxDeliveries(wctx) }()
 	defer func() { stop(); <-done }()
 	// The advisory is published once, on core NATS: the watcher must be subscribed first.
-	eventually(t, 5*time.Second, "watcher subscribed", func() bool {
+	waittest.Until(t, 5*time.Second, "watcher subscribed", func() bool {
 		sz, err := e.srv.Subsz(&server.SubszOptions{Subscriptions: true, Test: advisoryMaxDeliveries + StreamJobs + "." + ConsumerWorkers})
 		if err != nil {
 			t.Fatal(err)
@@ -71,25 +72,21 @@ func TestWatchMaxDeliveries(t *testing.T) {
 	for m := range batch.Messages() {
 		t.Fatalf("a third delivery beyond MaxDeliver 2: %s", m.Subject())
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st, err := q.GetRun(ctx, "lab1", "R1")
-		if err != nil {
+	var st pipeline.RunState
+	if !waittest.Poll(10*time.Second, func() bool {
+		var err error
+		if st, err = q.GetRun(ctx, "lab1", "R1"); err != nil {
 			t.Fatal(err)
 		}
-		if s := st.Samples["S1"]; s.Status == pipeline.StatusFailed {
-			if !strings.Contains(s.Reason, "2 deliveries") {
-				t.Errorf("reason %q", s.Reason)
-			}
-			if st.Status != pipeline.StatusFailed {
-				t.Errorf("run status %q, want failed", st.Status)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sample not failed after max deliveries: %+v", st)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return st.Samples["S1"].Status == pipeline.StatusFailed
+	}) {
+		t.Fatalf("sample not failed after max deliveries: %+v", st)
+	}
+	if s := st.Samples["S1"]; !strings.Contains(s.Reason, "2 deliveries") {
+		t.Errorf("reason %q", s.Reason)
+	}
+	if st.Status != pipeline.StatusFailed {
+		t.Errorf("run status %q, want failed", st.Status)
 	}
 	if n := streamMsgs(t, q, StreamJobs); n != 0 {
 		t.Errorf("jobs left in the work queue: %d", n)

@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -57,44 +56,16 @@ func (q *Queue) Alerts(ctx context.Context, labs []string, all bool, since time.
 	if !since.IsZero() {
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &since
 	}
-	cons, err := q.js.OrderedConsumer(ctx, StreamEvents, cfg)
-	if err != nil {
-		return nil, Kinded(fmt.Errorf("queue: alerts: %w", err))
-	}
-	info := cons.CachedInfo()
-	pending := info.NumPending
-	var out []Alert
-	for pending > 0 {
-		batch, err := cons.Fetch(int(min(pending, 500)), jetstream.FetchMaxWait(2*time.Second))
-		if err != nil {
-			return nil, Kinded(fmt.Errorf("queue: alerts: %w", err))
-		}
-		n := 0
-		for m := range batch.Messages() {
-			n++
-			meta, err := m.Metadata()
-			if err != nil {
-				continue
-			}
-			pending = meta.NumPending
+	out, err := ReadStream(ctx, q.js, StreamEvents, cfg, 500, limit, "queue: alerts",
+		func(m jetstream.Msg, meta *jetstream.MsgMetadata) (Alert, bool) {
 			var a pipeline.PGxAlert
 			if pipeline.Decode(m.Data(), &a) != nil {
-				continue
+				return Alert{}, false
 			}
-			out = append(out, Alert{Seq: meta.Sequence.Stream, Time: meta.Timestamp.UTC(), PGxAlert: a})
-			if limit > 0 && len(out) > limit {
-				out = out[1:]
-			}
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
-			return nil, Kinded(fmt.Errorf("queue: alerts: %w", err))
-		}
-		if n == 0 {
-			break // nothing arrived within the wait: what is stored has been read
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+			return Alert{Seq: meta.Sequence.Stream, Time: meta.Timestamp.UTC(), PGxAlert: a}, true
+		})
+	if err != nil {
+		return nil, Kinded(err)
 	}
 	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/pipeline/pipelinetest"
 	"github.com/precis-dx/precis/internal/store"
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 func TestDecide(t *testing.T) {
@@ -111,12 +112,12 @@ func TestWorkQueueTwoConsumers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, 10*time.Second, "all jobs handled", func() bool {
+	waittest.Until(t, 10*time.Second, "all jobs handled", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(handled) == n
 	})
-	eventually(t, 5*time.Second, "work queue empty", func() bool {
+	waittest.Until(t, 5*time.Second, "work queue empty", func() bool {
 		p, err := q1.Pending(ctx)
 		return err == nil && p == 0 && streamMsgs(t, q1, StreamJobs) == 0
 	})
@@ -177,8 +178,8 @@ func TestTransientErrorRetriedWithBackoff(t *testing.T) {
 	if err := q.PublishJob(context.Background(), "lab1", "R1", "S1", []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "third delivery", func() bool { return len(rec.get()) >= 3 })
-	eventually(t, 2*time.Second, "acked", func() bool {
+	waittest.Until(t, 5*time.Second, "third delivery", func() bool { return len(rec.get()) >= 3 })
+	waittest.Until(t, 2*time.Second, "acked", func() bool {
 		p, err := q.Pending(context.Background())
 		return err == nil && p == 0
 	})
@@ -217,7 +218,7 @@ func lastDead(t *testing.T, q *Queue, kind string) pipeline.Dead {
 		t.Fatal(err)
 	}
 	var d pipeline.Dead
-	eventually(t, 5*time.Second, "dead letter", func() bool {
+	waittest.Until(t, 5*time.Second, "dead letter", func() bool {
 		m, err := s.GetLastMsgForSubject(context.Background(), pipeline.SubjectDead(kind))
 		if err != nil {
 			return false
@@ -290,7 +291,7 @@ func TestGiveUp(t *testing.T) {
 			if string(d.Data) != tc.wantData {
 				t.Errorf("dead letter data %s, want %s", d.Data, tc.wantData)
 			}
-			eventually(t, 2*time.Second, "job terminated", func() bool {
+			waittest.Until(t, 2*time.Second, "job terminated", func() bool {
 				p, err := q.Pending(context.Background())
 				return err == nil && p == 0
 			})
@@ -332,7 +333,7 @@ func TestSlowHandlerKeptAlive(t *testing.T) {
 	if err := q.PublishJob(context.Background(), "lab1", "R1", "S1", []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 6*time.Second, "slow job acked", func() bool {
+	waittest.Until(t, 6*time.Second, "slow job acked", func() bool {
 		p, err := q.Pending(context.Background())
 		return err == nil && p == 0 && len(rec.get()) > 0
 	})
@@ -530,7 +531,7 @@ func TestConsumeReturnsWhenConnectionClosed(t *testing.T) {
 		done <- q.ConsumeJobs(context.Background(), func(context.Context, Msg) error { return nil })
 	}()
 	// Closed while the consumer waits in a pull request the server holds.
-	eventually(t, 5*time.Second, "a pull request waiting", func() bool { return consumerInfo(t, q).NumWaiting > 0 })
+	waittest.Until(t, 5*time.Second, "a pull request waiting", func() bool { return consumerInfo(t, q).NumWaiting > 0 })
 	q.Close()
 	select {
 	case err := <-done:
@@ -610,7 +611,7 @@ func TestConsumeConcurrency(t *testing.T) {
 		t.Errorf("the two running handlers have sequences %v, want two messages", seqs)
 	}
 	close(release)
-	eventually(t, 10*time.Second, "all jobs acked", func() bool {
+	waittest.Until(t, 10*time.Second, "all jobs acked", func() bool {
 		p, err := q.Pending(ctx)
 		return err == nil && p == 0 && len(started) == n-2
 	})
@@ -679,7 +680,7 @@ func TestConsumeOptions(t *testing.T) {
 
 	publish("retried")
 	publish("dead")
-	eventually(t, 10*time.Second, "both settled", func() bool {
+	waittest.Until(t, 10*time.Second, "both settled", func() bool {
 		i := info()
 		return i.NumPending == 0 && i.NumAckPending == 0
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/precis-dx/precis/internal/pipeline"
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 // testConfig is DefaultConfig shrunk to test time scales.
@@ -77,18 +78,6 @@ func consumerInfo(t *testing.T, q *Queue) *jetstream.ConsumerInfo {
 		t.Fatalf("consumer info: %v", err)
 	}
 	return ci
-}
-
-// eventually polls cond every 20ms until it holds or d passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, d)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // consumeJobs runs q.ConsumeJobs in the background; the returned stop
@@ -256,7 +245,7 @@ func TestPending(t *testing.T) {
 	// The consumer's pending count follows the stream asynchronously.
 	var got int
 	var err error
-	eventually(t, 2*time.Second, "Pending = 3", func() bool {
+	waittest.Until(t, 2*time.Second, "Pending = 3", func() bool {
 		got, err = q.Pending(ctx)
 		return err == nil && got == 3
 	})
@@ -327,7 +316,7 @@ func TestRestartKeepsState(t *testing.T) {
 		seen[string(m.Data)]++
 		return nil
 	})
-	eventually(t, 5*time.Second, "both jobs consumed after restart", func() bool {
+	waittest.Until(t, 5*time.Second, "both jobs consumed after restart", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(seen) == 2

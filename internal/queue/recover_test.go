@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 // disk is a free-space source a test turns full and back.
@@ -40,7 +42,7 @@ func TestEmbeddedRecover(t *testing.T) {
 	if err := q.PublishJob(ctx, "lab1", "R1", "S1", []byte("before")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "job before the full disk handled", isHandled("before"))
+	waittest.Until(t, 10*time.Second, "job before the full disk handled", isHandled("before"))
 
 	d.full.Store(true)
 	if err := e.Server().ShutdownJetStream(); err != nil { // what handleOutOfSpace does
@@ -64,7 +66,7 @@ func TestEmbeddedRecover(t *testing.T) {
 	}
 
 	d.full.Store(false)
-	eventually(t, 10*time.Second, "JetStream back by itself", func() bool {
+	waittest.Until(t, 10*time.Second, "JetStream back by itself", func() bool {
 		n, _ := e.Reloads()
 		return n > 0 && e.Writable() == nil
 	})
@@ -73,10 +75,10 @@ func TestEmbeddedRecover(t *testing.T) {
 	}
 	for i := range 3 {
 		s := fmt.Sprintf("after-%d", i)
-		eventually(t, 10*time.Second, "publish after recovery", func() bool {
+		waittest.Until(t, 10*time.Second, "publish after recovery", func() bool {
 			return q.PublishJob(ctx, "lab1", "R1", s, []byte(s)) == nil
 		})
-		eventually(t, 10*time.Second, s+" handled by the same consumer loop", isHandled(s))
+		waittest.Until(t, 10*time.Second, s+" handled by the same consumer loop", isHandled(s))
 	}
 }
 
@@ -109,11 +111,11 @@ func TestConsumerRecreated(t *testing.T) {
 	if err := q.PublishJob(ctx, "lab1", "R1", "S1", []byte("after")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 15*time.Second, "job handled by the re-created consumer", isHandled("after"))
+	waittest.Until(t, 15*time.Second, "job handled by the re-created consumer", isHandled("after"))
 }
 
 // recordJobs consumes q's jobs, recording the body of each. isHandled(s) is a condition for
-// eventually: the job with body s has been handled.
+// waittest.Until: the job with body s has been handled.
 func recordJobs(t *testing.T, q *Queue) (isHandled func(body string) func() bool) {
 	t.Helper()
 	var mu sync.Mutex

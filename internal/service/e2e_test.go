@@ -23,6 +23,7 @@ import (
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/submit"
+	"github.com/precis-dx/precis/internal/waittest"
 	"github.com/precis-dx/precis/internal/web/webtest"
 	"github.com/precis-dx/precis/internal/webhook"
 )
@@ -90,6 +91,16 @@ func shownScore(v *float64) string {
 		return "no call"
 	}
 	return strconv.FormatFloat(*v, 'f', 1, 64)
+}
+
+// waitAlert waits for the alert of sample to appear in the alert feed (the JavaScript
+// expression feed) of the page open in browser.
+func waitAlert(t testing.TB, s *Service, browser context.Context, feed, lab, run, sample string) {
+	t.Helper()
+	if !waittest.Poll(15*time.Second, func() bool { return strings.Contains(webtest.Eval[string](t, browser, feed), sample) }) {
+		st, _ := s.Queue.GetRun(context.Background(), lab, run)
+		t.Fatalf("the alert of %s did not appear on the open alerts page in 15 s (run %+v)", sample, st)
+	}
 }
 
 // TestBrowserEndToEnd: a lab submits a run with the submit client; a clinician granted the
@@ -192,14 +203,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if _, _, err := submit.Run(ctx, dir2, submit.Options{Server: s.BaseURL(), Token: labTok}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(webtest.Eval[string](t, browser, feed), s2) {
-		if time.Now().After(deadline) {
-			st, _ := s.Queue.GetRun(ctx, lab, run2)
-			t.Fatalf("the alert of %s did not appear on the open alerts page in 15 s (run %+v)", s2, st)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitAlert(t, s, browser, feed, lab, run2, s2)
 	if !webtest.Eval[bool](t, browser, "window.precisE2E === true") {
 		t.Errorf("the alerts page reloaded")
 	}
@@ -219,14 +223,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if _, _, err := submit.Run(ctx, dir3, submit.Options{Server: s.BaseURL(), Token: labTok}); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(15 * time.Second)
-	for !strings.Contains(webtest.Eval[string](t, browser, feed), s3) {
-		if time.Now().After(deadline) {
-			st, _ := s.Queue.GetRun(ctx, lab, run3)
-			t.Fatalf("the alert of %s did not appear on the open alerts page in 15 s (run %+v)", s3, st)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitAlert(t, s, browser, feed, lab, run3, s3)
 	if got := webtest.Eval[int](t, browser, "document.querySelectorAll('#alert-feed tbody tr').length"); got != rowsBefore+2 {
 		t.Errorf("alerts page: got %d rows after two new alerts, want %d", got, rowsBefore+2)
 	}
@@ -397,16 +394,11 @@ func TestWebhookEndToEnd(t *testing.T) {
 	// Wait for the delivery to be settled: acknowledged by the receiver, logged delivered
 	// and audited.
 	var log []webhook.Delivery
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	if !waittest.Poll(15*time.Second, func() bool {
 		log = deliveries(t, s, labTok, sub.ID)
-		if len(recv.acknowledged()) > 0 && len(log) > 0 && log[0].State == webhook.StateDelivered && log[0].Audited {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no settled delivery after 15 s: receiver got %d requests, log %+v", len(recv.requests()), log)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return len(recv.acknowledged()) > 0 && len(log) > 0 && log[0].State == webhook.StateDelivered && log[0].Audited
+	}) {
+		t.Fatalf("no settled delivery after 15 s: receiver got %d requests, log %+v", len(recv.requests()), log)
 	}
 
 	// Before anyone reads the reports, the trail holds no report.read for the run.
@@ -479,7 +471,7 @@ func TestWebhookEndToEnd(t *testing.T) {
 	s2 := start(t, cfg)
 	// The new dispatcher pulls and the server has nothing for it, neither waiting nor
 	// delivered and unacked: no delivery can come any more, so the count below is final.
-	waitFor(t, "restarted dispatcher idle", 30*time.Second, func() bool {
+	waittest.Until(t, 30*time.Second, "restarted dispatcher idle", func() bool {
 		c, err := s2.Queue.JetStream().Consumer(ctx, queue.StreamEvents, webhook.ConsumerName)
 		if err != nil {
 			return false

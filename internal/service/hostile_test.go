@@ -20,6 +20,7 @@ import (
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/store"
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 // The tests here are the hostile-client probes of issue 12, each against the real service:
@@ -87,18 +88,6 @@ func TestDeepManifest(t *testing.T) {
 	}
 	if resp, b := send(t, s, http.MethodPost, "/api/v1/runs", lab, manifestJSON("lab-a", "run-1")); resp.StatusCode != 202 {
 		t.Fatalf("submit: %s %s", resp.Status, bytes.TrimSpace(b))
-	}
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %s", what, timeout)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition, not proving anything by waiting
 	}
 }
 
@@ -186,7 +175,7 @@ func TestRefusalsAudited(t *testing.T) {
 				t.Fatalf("got %s %s, want %d", resp.Status, b, tc.status)
 			}
 			want := tc.method + " " + tc.path
-			waitFor(t, "refusal recorded", 10*time.Second, func() bool {
+			waittest.Until(t, 10*time.Second, "refusal recorded", func() bool {
 				_, ok := findEvent(t, s, admin, url.Values{"actor": {tc.actor}}, func(e audit.Event) bool {
 					return e.Target == want && e.Status == tc.status && e.From == "127.0.0.1" &&
 						(e.Action == audit.ActionRefused || e.Action == audit.ActionAuthFailed)
@@ -399,7 +388,7 @@ func TestStalledBodies(t *testing.T) {
 		t.Errorf("stalled upload: got %q, want 400", got)
 	}
 	tmp := filepath.Join(s.Objects.(*store.Local).Dir(), ".precis-tmp")
-	waitFor(t, "temporary files removed", 10*time.Second, func() bool {
+	waittest.Until(t, 10*time.Second, "temporary files removed", func() bool {
 		ents, _ := os.ReadDir(tmp)
 		return len(ents) == 0
 	})
@@ -561,7 +550,7 @@ func TestDiskFullNATS(t *testing.T) {
 	}
 
 	full.Store(false)
-	waitFor(t, "readyz 200 once space is back", 30*time.Second, func() bool {
+	waittest.Until(t, 30*time.Second, "readyz 200 once space is back", func() bool {
 		resp, _ := send(t, s, http.MethodGet, "/readyz", "", nil)
 		return resp.StatusCode == 200
 	})

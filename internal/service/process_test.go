@@ -20,8 +20,10 @@ import (
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/fhir/fhirtest"
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 var (
@@ -200,17 +202,15 @@ func bigJobInHand(t *testing.T, lab, run string, more map[string]string) (s *Ser
 	args = []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "1", "--ack-wait", "3s"}
 	w = startProc(t, args...)
 	submitRun(t, s, lab, run, vcfs)
-	deadline := time.Now().Add(time.Minute)
-	for {
-		st, err := s.Queue.GetRun(context.Background(), lab, run)
-		if err == nil && st.Samples["BIG"].Status == "processing" {
-			return s, w, args
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the job never started: %+v", st)
-		}
-		time.Sleep(10 * time.Millisecond)
+	var st pipeline.RunState
+	if !waittest.Poll(time.Minute, func() bool {
+		var err error
+		st, err = s.Queue.GetRun(context.Background(), lab, run)
+		return err == nil && st.Samples["BIG"].Status == "processing"
+	}) {
+		t.Fatalf("the job never started: %+v", st)
 	}
+	return s, w, args
 }
 
 // TestWorkerKilled: a worker process killed in the middle of a job (SIGKILL: no chance to hand

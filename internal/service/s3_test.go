@@ -14,6 +14,7 @@ import (
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/service/servicetest"
 	"github.com/precis-dx/precis/internal/store"
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 // s3World is an embedded NATS server (streams created) and a MinIO server the test owns,
@@ -111,22 +112,14 @@ func TestMinIOOutage(t *testing.T) {
 	s := start(t, cfg)
 	submitRun(t, s, "lab-o", "run-out", copies("O", 12, data(t, "pgx/pharmcat/tests/100samples.vcf.bgz")))
 	// Stop MinIO once the first report is stored: the jobs after it meet the outage.
-	deadline := time.Now().Add(time.Minute)
-	for !anyDone(s, "lab-o", "run-out") {
-		if time.Now().After(deadline) {
-			t.Fatal("no sample finished before the outage")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !waittest.Poll(time.Minute, func() bool { return anyDone(s, "lab-o", "run-out") }) {
+		t.Fatal("no sample finished before the outage")
 	}
 	w.minio.Kill()
 	// MinIO comes back once a job has met the outage (a sample delivered again), not after
 	// a fixed time that a slow machine might spend before any job reached the store.
-	deadline = time.Now().Add(time.Minute)
-	for !anyRetried(s, "lab-o", "run-out") {
-		if time.Now().After(deadline) {
-			t.Fatal("no job met the outage within a minute")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !waittest.Poll(time.Minute, func() bool { return anyRetried(s, "lab-o", "run-out") }) {
+		t.Fatal("no job met the outage within a minute")
 	}
 	if err := w.minio.Start(); err != nil {
 		t.Fatalf("restart MinIO: %v", err)

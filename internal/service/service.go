@@ -312,27 +312,25 @@ func (s *Service) startMetrics(addr string, log *slog.Logger) error {
 
 // MetricsAddr returns the address of the metrics listener ("" when /metrics is served with
 // the API, or not at all).
-func (s *Service) MetricsAddr() string {
-	if s.metricsLn == nil {
-		return ""
-	}
-	return s.metricsLn.Addr().String()
-}
+func (s *Service) MetricsAddr() string { return listenAddr(s.metricsLn) }
 
 // BaseURL returns the API's base URL, http:// or https:// ("" when it does not run).
 func (s *Service) BaseURL() string {
 	if s.httpLn == nil {
 		return ""
 	}
-	return s.scheme + "://" + s.httpLn.Addr().String()
+	return s.scheme + "://" + s.HTTPAddr()
 }
 
 // HTTPAddr returns the address the API listens on ("" when it does not run).
-func (s *Service) HTTPAddr() string {
-	if s.httpLn == nil {
+func (s *Service) HTTPAddr() string { return listenAddr(s.httpLn) }
+
+// listenAddr returns the address ln listens on, or "" for no listener.
+func listenAddr(ln net.Listener) string {
+	if ln == nil {
 		return ""
 	}
-	return s.httpLn.Addr().String()
+	return ln.Addr().String()
 }
 
 // NATSURL returns the URL of the embedded NATS server with its credentials as userinfo

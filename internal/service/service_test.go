@@ -29,6 +29,7 @@ import (
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/submit"
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 // The tests here run the service against real servers: an embedded NATS server with JetStream
@@ -145,17 +146,15 @@ func vcfColumns(t testing.TB, path string) []string {
 // waitRun polls the run state until every sample is final.
 func waitRun(t testing.TB, s *Service, lab, run string, timeout time.Duration) pipeline.RunState {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		st, err := s.Queue.GetRun(context.Background(), lab, run)
-		if err == nil && (st.Status == "done" || st.Status == "failed" || st.Status == "rejected") {
-			return st
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("run %s/%s not finished after %s: %+v (err %v)", lab, run, timeout, st, err)
-		}
-		time.Sleep(100 * time.Millisecond)
+	var st pipeline.RunState
+	var err error
+	if !waittest.Poll(timeout, func() bool {
+		st, err = s.Queue.GetRun(context.Background(), lab, run)
+		return err == nil && (st.Status == "done" || st.Status == "failed" || st.Status == "rejected")
+	}) {
+		t.Fatalf("run %s/%s not finished after %s: %+v (err %v)", lab, run, timeout, st, err)
 	}
+	return st
 }
 
 var (

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 )
@@ -220,11 +219,10 @@ func (l *Local) List(ctx context.Context, prefix string) ([]Info, error) {
 		out = append(out, localInfo(key, fi))
 		return nil
 	})
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("list %q: %w", prefix, err)
+	if errors.Is(err, fs.ErrNotExist) {
+		err = nil // nothing stored under the prefix's folder
 	}
-	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Key, b.Key) })
-	return out, nil
+	return listed(prefix, out, err)
 }
 
 // Delete implements Store. It also removes the folders the object leaves empty.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/minio/minio-go/v7"
@@ -253,11 +252,7 @@ func (s *S3) List(ctx context.Context, prefix string) ([]Info, error) {
 		}
 		out = append(out, s3Info(oi))
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("list %q: %w", prefix, err)
-	}
-	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Key, b.Key) })
-	return out, nil
+	return listed(prefix, out, ctx.Err())
 }
 
 // Delete implements Store.

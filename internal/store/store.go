@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -214,6 +215,16 @@ func begin(ctx context.Context, op, key string) error {
 		return fmt.Errorf("%s %s: %w", op, key, err)
 	}
 	return nil
+}
+
+// listed is what List returns for the objects out it found under prefix: out sorted by key,
+// or, when the listing failed with err, err named with the prefix.
+func listed(prefix string, out []Info, err error) ([]Info, error) {
+	if err != nil {
+		return nil, fmt.Errorf("list %q: %w", prefix, err)
+	}
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Key, b.Key) })
+	return out, nil
 }
 
 // sizedReader passes on exactly size bytes of r and fails with ErrSize when r holds fewer

@@ -16,11 +16,31 @@ import (
 	"github.com/precis-dx/precis/internal/pipeline"
 )
 
+// validCase is a key or prefix and whether it is valid.
+type validCase struct {
+	s    string
+	want bool
+}
+
+// checkValid checks that valid (ValidKey or validPrefix, named name) accepts the strings of
+// tests that are valid and refuses the others with ErrInvalidKey.
+func checkValid(t *testing.T, name string, valid func(string) error, tests []validCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%q", tt.s), func(t *testing.T) {
+			err := valid(tt.s)
+			if got := err == nil; got != tt.want {
+				t.Errorf("%s: got %v, want valid=%v", name, err, tt.want)
+			}
+			if err != nil && !errors.Is(err, ErrInvalidKey) {
+				t.Errorf("%s: got error %v, want ErrInvalidKey", name, err)
+			}
+		})
+	}
+}
+
 func TestValidKey(t *testing.T) {
-	tests := []struct {
-		key  string
-		want bool
-	}{
+	checkValid(t, "ValidKey", ValidKey, []validCase{
 		{"runs/lab1/run1/manifest.json", true},
 		{"runs/lab1/run1/S001.vcf.gz.tbi", true},
 		{"reports/lab1/run1/S001.json", true},
@@ -43,25 +63,11 @@ func TestValidKey(t *testing.T) {
 		{"\xc3\x28", false},
 		{strings.Repeat("a", MaxKeyLen), true},
 		{strings.Repeat("a", MaxKeyLen+1), false},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%q", tt.key), func(t *testing.T) {
-			err := ValidKey(tt.key)
-			if got := err == nil; got != tt.want {
-				t.Errorf("ValidKey: got %v, want valid=%v", err, tt.want)
-			}
-			if err != nil && !errors.Is(err, ErrInvalidKey) {
-				t.Errorf("got error %v, want ErrInvalidKey", err)
-			}
-		})
-	}
+	})
 }
 
 func TestValidPrefix(t *testing.T) {
-	tests := []struct {
-		prefix string
-		want   bool
-	}{
+	checkValid(t, "validPrefix", validPrefix, []validCase{
 		{"", true},
 		{"runs/", true},
 		{"runs/lab1/ru", true},
@@ -71,12 +77,7 @@ func TestValidPrefix(t *testing.T) {
 		{"/runs", false},
 		{"../", false},
 		{".precis-tmp/", false},
-	}
-	for _, tt := range tests {
-		if got := validPrefix(tt.prefix) == nil; got != tt.want {
-			t.Errorf("validPrefix(%q): got valid=%v, want %v", tt.prefix, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestIsTransient(t *testing.T) {

@@ -304,37 +304,27 @@ func Place(c Call, tx *transcript.Transcript) Overlap {
 // Consequence returns the Sequence Ontology term for c on a transcript it lies on as o says
 // (http://www.sequenceontology.org/; the terms Ensembl VEP uses for structural variants).
 func Consequence(c Call, o Overlap) string {
-	switch c.Type {
-	case DEL:
-		switch {
-		case o.Transcript:
-			return "transcript_ablation" // SO:0001893
-		case len(o.Exons) > 0:
-			return "exon_loss_variant" // SO:0001572
-		}
-	case DUP:
-		switch {
-		case o.Transcript:
-			return "transcript_amplification" // SO:0001889
-		case len(o.Exons) > 0:
-			return "feature_amplification" // SO:0001880
-		}
-	case CNV:
-		if len(o.Exons) > 0 {
-			return "copy_number_change" // SO:0001563
-		}
-	case INV:
-		if len(o.Exons) > 0 {
-			return "inversion" // SO:1000036
-		}
-	case INS:
-		if len(o.Exons) > 0 {
-			return "insertion" // SO:0000667
-		}
-	case BND:
+	if c.Type == BND {
 		return "feature_truncation" // SO:0001906: a breakpoint inside the transcript
 	}
+	t := soTerms[c.Type]
+	switch {
+	case o.Transcript && t.transcript != "":
+		return t.transcript
+	case len(o.Exons) > 0 && t.exon != "":
+		return t.exon
+	}
 	return "intron_variant" // SO:0001627: no exon overlapped
+}
+
+// soTerms are the terms of Consequence by type: for a call over the whole transcript ("": the
+// type has no term of its own for it, and takes the exon term), and over an exon.
+var soTerms = map[string]struct{ transcript, exon string }{
+	DEL: {"transcript_ablation", "exon_loss_variant"},          // SO:0001893, SO:0001572
+	DUP: {"transcript_amplification", "feature_amplification"}, // SO:0001889, SO:0001880
+	CNV: {"", "copy_number_change"},                            // SO:0001563
+	INV: {"", "inversion"},                                     // SO:1000036
+	INS: {"", "insertion"},                                     // SO:0000667
 }
 
 // HGVSg returns the genomic HGVS-style name of c on the RefSeq accession acc

@@ -55,10 +55,16 @@ func TestSplicedSequence(t *testing.T) {
 				if tx.Strand != m.strand || tx.CDSStart != m.cdsStart || tx.CDSEnd != m.cdsEnd {
 					t.Fatalf("got strand %d CDS %d..%d, want %d %d..%d", tx.Strand, tx.CDSStart, tx.CDSEnd, m.strand, m.cdsStart, m.cdsEnd)
 				}
-				_, want, err := transcripttest.ReadFASTA(filepath.Join(dir, "genes", "sequence", "transcripts", m.fasta+".fa"))
-				if err != nil {
-					t.Fatal(err)
+				// published reads the published sequence of the transcript, in file m.fasta+ext.
+				published := func(ext string) string {
+					t.Helper()
+					_, seq, err := transcripttest.ReadFASTA(filepath.Join(dir, "genes", "sequence", "transcripts", m.fasta+ext))
+					if err != nil {
+						t.Fatal(err)
+					}
+					return seq
 				}
+				want := published(".fa")
 				got, ok := tx.Sequence(g)
 				if !ok {
 					t.Fatal("sequence not available")
@@ -69,10 +75,7 @@ func TestSplicedSequence(t *testing.T) {
 				if tx.Len() != len(want) {
 					t.Errorf("Len() = %d, want %d", tx.Len(), len(want))
 				}
-				_, wantProt, err := transcripttest.ReadFASTA(filepath.Join(dir, "genes", "sequence", "transcripts", m.fasta+".protein.fa"))
-				if err != nil {
-					t.Fatal(err)
-				}
+				wantProt := published(".protein.fa")
 				prot, ok := tx.Protein(g)
 				if !ok {
 					t.Fatal("protein not available")

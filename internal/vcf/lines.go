@@ -28,18 +28,11 @@ func newLineReader(br *bufio.Reader, max int) *lineReader {
 // returned as a line first.
 func (lr *lineReader) next() ([]byte, error) {
 	b, err := lr.br.ReadSlice('\n')
+	if err == io.EOF && len(b) > 0 {
+		err = nil // a last line without a line ending; the next call meets io.EOF again
+	}
 	switch err {
 	case nil:
-		lr.n++
-		b = trimEOL(b)
-		if len(b) > lr.max {
-			return nil, errLineTooLong
-		}
-		return b, nil
-	case io.EOF:
-		if len(b) == 0 {
-			return nil, io.EOF
-		}
 		lr.n++
 		b = trimEOL(b)
 		if len(b) > lr.max {
@@ -49,7 +42,7 @@ func (lr *lineReader) next() ([]byte, error) {
 	case bufio.ErrBufferFull:
 		lr.n++
 		return lr.nextLong(b)
-	default:
+	default: // io.EOF with nothing read, or a read error
 		return nil, err
 	}
 }

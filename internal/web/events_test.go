@@ -12,6 +12,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 // streamEvent is one server-sent event as a browser sees it.
@@ -71,12 +72,8 @@ func openStream(t *testing.T, ctx context.Context, url string, cookie *http.Cook
 
 func waitWatchers(t *testing.T, b *fakeBackend, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for b.watchers() < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("got %d watchers, want %d", b.watchers(), n)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !waittest.Poll(5*time.Second, func() bool { return b.watchers() >= n }) {
+		t.Fatalf("got %d watchers, want %d", b.watchers(), n)
 	}
 }
 
@@ -92,6 +89,15 @@ func next(t *testing.T, events <-chan streamEvent) streamEvent {
 		t.Fatal("no event within 5 s")
 	}
 	return streamEvent{}
+}
+
+// nextID checks that the next event of the stream has the id seq (an alert's stream
+// sequence); note is added to the failure.
+func nextID(t *testing.T, events <-chan streamEvent, seq uint64, note string) {
+	t.Helper()
+	if ev := next(t, events); ev.id != fmt.Sprint(seq) {
+		t.Errorf("got event id %s, want %d%s", ev.id, seq, note)
+	}
 }
 
 func newAlert(lab, sample, msg string) queue.Alert {
@@ -130,9 +136,7 @@ func TestAlertStream(t *testing.T) {
 			// The next event is lab A's next alert, not lab B's.
 			e.b.publish(newAlert(labB, "B-2", "lab B's second alert"))
 			a2 := e.b.publish(newAlert(labA, "A-2", "second"))
-			if ev := next(t, events); ev.id != fmt.Sprint(a2.Seq) {
-				t.Errorf("got event id %s, want %d", ev.id, a2.Seq)
-			}
+			nextID(t, events, a2.Seq, "")
 			cancel()
 			waitWatchers(t, e.b, 0)
 		})
@@ -169,15 +173,11 @@ func TestAlertStreamCatchUp(t *testing.T) {
 			defer cancel()
 			events, _ := openStream(t, ctx, srv.URL+tc.path, c, tc.hdr...)
 			for _, a := range stored[1:] {
-				if ev := next(t, events); ev.id != fmt.Sprint(a.Seq) {
-					t.Errorf("got event id %s, want %d", ev.id, a.Seq)
-				}
+				nextID(t, events, a.Seq, "")
 			}
 			waitWatchers(t, e.b, 1)
 			live := e.b.publish(newAlert(labA, "A-9", "live"))
-			if ev := next(t, events); ev.id != fmt.Sprint(live.Seq) {
-				t.Errorf("got event id %s, want %d (the live one, with nothing repeated)", ev.id, live.Seq)
-			}
+			nextID(t, events, live.Seq, " (the live one, with nothing repeated)")
 			cancel()
 			waitWatchers(t, e.b, 0)
 		})

@@ -15,6 +15,7 @@ import (
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/waittest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -37,7 +38,7 @@ func TestDeliverSigned(t *testing.T) {
 	e.publish(t, alerts...)
 	reg := prometheus.NewRegistry()
 	e.start(t, nil, reg, testOptions())
-	eventually(t, 10*time.Second, "all alerts settled", func() bool { return settledCount(t, e.store, sub.ID) == len(alerts) })
+	waittest.Until(t, 10*time.Second, "all alerts settled", func() bool { return settledCount(t, e.store, sub.ID) == len(alerts) })
 
 	reqs := rc.requests()
 	if len(reqs) != len(alerts) {
@@ -112,7 +113,7 @@ func TestDeliverSigned(t *testing.T) {
 	if got := counter(t, reg, "precis_webhook_attempts_total", ""); got != float64(len(alerts)) {
 		t.Errorf("attempts_total: got %v, want %d", got, len(alerts))
 	}
-	eventually(t, 5*time.Second, "consumer acked everything", func() bool { return consumerIdle(t, e.q) })
+	waittest.Until(t, 5*time.Second, "consumer acked everything", func() bool { return consumerIdle(t, e.q) })
 }
 
 func basicAuth(h http.Header) (string, string, bool) {
@@ -135,7 +136,7 @@ func TestRetries(t *testing.T) {
 	e.publish(t, a)
 	reg := prometheus.NewRegistry()
 	e.start(t, nil, reg, testOptions())
-	eventually(t, 10*time.Second, "delivery settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
+	waittest.Until(t, 10*time.Second, "delivery settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
 
 	reqs := rc.requests()
 	if len(reqs) != 3 {
@@ -185,13 +186,7 @@ func TestNoRetry(t *testing.T) {
 			e.publish(t, goldenAlerts(t, labK, runK)[0])
 			reg := prometheus.NewRegistry()
 			stop := e.start(t, nil, reg, testOptions())
-			eventually(t, 10*time.Second, "delivery settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
-			eventually(t, 5*time.Second, "alert acked", func() bool { return consumerIdle(t, e.q) })
-			// Acked, and the dispatcher stopped (Run waits for every delivery in flight):
-			// nothing can send a retry any more, so the count is final.
-			if err := stop(); err != nil {
-				t.Fatalf("Run: %v", err)
-			}
+			e.settle(t, stop, 1, sub.ID)
 			if n := len(rc.requests()); n != 1 {
 				t.Errorf("receiver got %d requests, want 1", n)
 			}
@@ -226,7 +221,7 @@ func TestGivesUp(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	e.start(t, nil, reg, opts)
 	for _, sub := range []Subscription{down, closed} {
-		eventually(t, 10*time.Second, "delivery settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
+		waittest.Until(t, 10*time.Second, "delivery settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
 		ds, _ := e.store.Deliveries(context.Background(), sub.ID, 0)
 		if len(ds) != 1 || ds[0].State != StateFailed || ds[0].Attempts != 3 {
 			t.Errorf("log of %s: got %+v, want failed after 3 attempts", sub.Target(), ds)
@@ -268,7 +263,7 @@ func TestRetryAfter(t *testing.T) {
 	opts := testOptions()
 	opts.MaxBackoff = 5 * time.Second
 	e.start(t, nil, nil, opts)
-	eventually(t, 10*time.Second, "delivery settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
+	waittest.Until(t, 10*time.Second, "delivery settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
 	reqs := rc.requests()
 	if len(reqs) != 2 {
 		t.Fatalf("receiver got %d requests, want 2", len(reqs))
@@ -340,20 +335,10 @@ func TestNoDuplicatesAfterRestart(t *testing.T) {
 	first, second := alerts[:3], alerts[3:]
 	e.publish(t, first...)
 	stop := e.start(t, nil, nil, testOptions())
-	eventually(t, 10*time.Second, "first alerts settled", func() bool { return settledCount(t, e.store, sub.ID) == len(first) })
-	eventually(t, 5*time.Second, "first alerts acked", func() bool { return consumerIdle(t, e.q) })
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	e.settle(t, stop, len(first), sub.ID)
 	e.publish(t, second...)
 	stop = e.start(t, nil, nil, testOptions())
-	eventually(t, 10*time.Second, "all alerts settled", func() bool { return settledCount(t, e.store, sub.ID) == len(alerts) })
-	eventually(t, 5*time.Second, "all alerts acked", func() bool { return consumerIdle(t, e.q) })
-	// Acked, and the dispatcher stopped (Run waits for every delivery in flight): nothing
-	// can send a duplicate any more, so the counts are final.
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	e.settle(t, stop, len(alerts), sub.ID)
 	checkOnce(t, rc, len(alerts))
 }
 
@@ -413,8 +398,8 @@ func TestRestartMidRetry(t *testing.T) {
 	opts.MaxAttempts = 50
 	opts.BaseBackoff, opts.MaxBackoff = 50*time.Millisecond, 50*time.Millisecond
 	stop := e.start(t, nil, nil, opts)
-	eventually(t, 10*time.Second, "up endpoint served", func() bool { return settledCount(t, e.store, subUp.ID) == len(alerts) })
-	eventually(t, 10*time.Second, "down endpoint tried 3 times per alert", func() bool { return len(down.requests()) >= 3*len(alerts) })
+	waittest.Until(t, 10*time.Second, "up endpoint served", func() bool { return settledCount(t, e.store, subUp.ID) == len(alerts) })
+	waittest.Until(t, 10*time.Second, "down endpoint tried 3 times per alert", func() bool { return len(down.requests()) >= 3*len(alerts) })
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -435,13 +420,7 @@ func TestRestartMidRetry(t *testing.T) {
 
 	healthy.Store(true)
 	stop = e.start(t, nil, nil, opts)
-	eventually(t, 10*time.Second, "down endpoint served", func() bool { return settledCount(t, e.store, subDown.ID) == len(alerts) })
-	eventually(t, 5*time.Second, "alerts acked", func() bool { return consumerIdle(t, e.q) })
-	// Acked, and the dispatcher stopped (Run waits for every delivery in flight): nothing
-	// can send a duplicate any more, so the counts are final.
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	e.settle(t, stop, len(alerts), subDown.ID)
 	checkOnce(t, up, len(alerts))
 	checkOnce(t, down, len(alerts))
 	if n := len(up.requests()); n != len(alerts) {
@@ -478,17 +457,10 @@ func TestLabs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "clock past the last alert", func() bool { return time.Now().After(info.State.LastTime) })
+	waittest.Until(t, 5*time.Second, "clock past the last alert", func() bool { return time.Now().After(info.State.LastTime) })
 	e.subscribe(t, labK, late.srv.URL)
 	stop := e.start(t, nil, nil, testOptions())
-	for _, sub := range []Subscription{subA, subB} {
-		eventually(t, 10*time.Second, "delivered", func() bool { return settledCount(t, e.store, sub.ID) == len(alerts) })
-	}
-	eventually(t, 5*time.Second, "alerts acked", func() bool { return consumerIdle(t, e.q) })
-	// Acked, and the dispatcher stopped: the counts are final.
-	if err := stop(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	e.settle(t, stop, len(alerts), subA.ID, subB.ID)
 	checkOnce(t, a, len(alerts))
 	checkOnce(t, b, len(alerts))
 	if n := len(other.requests()); n != 0 {
@@ -520,13 +492,13 @@ func TestSlowEndpoint(t *testing.T) {
 	opts := testOptions()
 	opts.Concurrency, opts.PerEndpoint, opts.Timeout = 3, 2, 10*time.Second
 	e.start(t, nil, nil, opts)
-	eventually(t, 3*time.Second, "fast endpoint served while the slow one hangs",
+	waittest.Until(t, 3*time.Second, "fast endpoint served while the slow one hangs",
 		func() bool { return settledCount(t, e.store, subFast.ID) == len(alerts) })
 	if n := settledCount(t, e.store, subSlow.ID); n != 0 {
 		t.Errorf("slow endpoint: %d deliveries settled before it answered, want 0", n)
 	}
 	close(release)
-	eventually(t, 10*time.Second, "slow endpoint served", func() bool { return settledCount(t, e.store, subSlow.ID) == len(alerts) })
+	waittest.Until(t, 10*time.Second, "slow endpoint served", func() bool { return settledCount(t, e.store, subSlow.ID) == len(alerts) })
 	checkOnce(t, fast, len(alerts))
 	checkOnce(t, slow, len(alerts))
 }
@@ -554,8 +526,8 @@ func TestAuditFailure(t *testing.T) {
 	rec := &failingRecorder{log: e.audit}
 	rec.n.Store(2)
 	e.start(t, rec, nil, testOptions())
-	eventually(t, 10*time.Second, "delivery audited", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
-	eventually(t, 5*time.Second, "alert acked", func() bool { return consumerIdle(t, e.q) })
+	waittest.Until(t, 10*time.Second, "delivery audited", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
+	waittest.Until(t, 5*time.Second, "alert acked", func() bool { return consumerIdle(t, e.q) })
 	checkOnce(t, rc, 1)
 	if n := len(rc.requests()); n != 1 {
 		t.Errorf("endpoint got %d requests, want 1", n)
@@ -576,7 +548,7 @@ func TestRun(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
 	// Running once its pull request waits on the server: only then must a second Run fail.
-	eventually(t, 5*time.Second, "first Run pulling", func() bool {
+	waittest.Until(t, 5*time.Second, "first Run pulling", func() bool {
 		info, err := d.cons.Info(context.Background())
 		return err == nil && info.NumWaiting > 0
 	})
@@ -656,7 +628,7 @@ func TestCrashAfter2xx(t *testing.T) {
 	}
 
 	e.start(t, nil, nil, testOptions())
-	eventually(t, 10*time.Second, "delivery settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
+	waittest.Until(t, 10*time.Second, "delivery settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
 	reqs := rc.requests()
 	if len(reqs) != 2 || reqs[0].delivery != reqs[1].delivery || reqs[0].delivery != DeliveryID(sub.ID, ds[0].Seq) {
 		t.Fatalf("receiver: got %d requests, want 2 with the same X-Precis-Delivery %s", len(reqs), DeliveryID(sub.ID, ds[0].Seq))
@@ -681,8 +653,8 @@ func TestMalformedAlert(t *testing.T) {
 	}
 	e.publish(t, goldenAlerts(t, labK, runK)[0])
 	e.start(t, nil, nil, testOptions())
-	eventually(t, 10*time.Second, "good alert settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
-	eventually(t, 5*time.Second, "both alerts settled with the server", func() bool { return consumerIdle(t, e.q) })
+	waittest.Until(t, 10*time.Second, "good alert settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
+	waittest.Until(t, 5*time.Second, "both alerts settled with the server", func() bool { return consumerIdle(t, e.q) })
 	if got := rc.accepted(); len(got) != 1 || len(rc.requests()) != 1 {
 		t.Errorf("receiver accepted %v of %d requests, want the good alert's one request", got, len(rc.requests()))
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/waittest"
 )
 
 // TestGuardAddresses: the ranges refused by default, what an allow-list lifts, and that
@@ -188,7 +189,7 @@ func TestDeliveryRefusedAtDial(t *testing.T) {
 	e.publish(t, goldenAlerts(t, labK, runK)[0])
 
 	for _, sub := range []Subscription{literal, rebound} {
-		eventually(t, 10*time.Second, "delivery to "+sub.URL+" settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
+		waittest.Until(t, 10*time.Second, "delivery to "+sub.URL+" settled", func() bool { return settledCount(t, e.store, sub.ID) == 1 })
 		ds, err := e.store.Deliveries(ctx, sub.ID, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -232,7 +233,7 @@ func TestDeliveryLogKeepsNoBanner(t *testing.T) {
 	opts.MaxAttempts = 2
 	e.start(t, nil, nil, opts)
 
-	eventually(t, 10*time.Second, "delivery to NATS settled", func() bool { return settledCount(t, e.store, nats.ID) == 1 })
+	waittest.Until(t, 10*time.Second, "delivery to NATS settled", func() bool { return settledCount(t, e.store, nats.ID) == 1 })
 	ds, err := e.store.Deliveries(ctx, nats.ID, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +241,7 @@ func TestDeliveryLogKeepsNoBanner(t *testing.T) {
 	if got := ds[0]; got.State != StateFailed || got.Status != 0 || got.Error != "no valid HTTP response" {
 		t.Errorf("log %+v, want failed with no status and the reason \"no valid HTTP response\"", got)
 	}
-	eventually(t, 10*time.Second, "redirect settled", func() bool { return settledCount(t, e.store, moved.ID) == 1 })
+	waittest.Until(t, 10*time.Second, "redirect settled", func() bool { return settledCount(t, e.store, moved.ID) == 1 })
 	if ds, _ := e.store.Deliveries(ctx, moved.ID, 0); ds[0].State != StateFailed || ds[0].Status != http.StatusFound || ds[0].Attempts != 1 {
 		t.Errorf("redirect log %+v, want failed at once with status 302", ds[0])
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +17,9 @@ import (
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
+	"github.com/precis-dx/precis/internal/queue/queuetest"
 	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/waittest"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -86,18 +89,9 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	srv, err := queue.StartEmbedded(t.TempDir(), queue.EmbeddedOptions{})
-	if err != nil {
-		t.Fatalf("StartEmbedded: %v", err)
-	}
-	t.Cleanup(srv.Shutdown)
+	q, srv := queuetest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	q, err := queue.Connect(ctx, srv.URL(), queue.Config{}, nil)
-	if err != nil {
-		t.Fatalf("Connect: %v", err)
-	}
-	t.Cleanup(q.Close)
 	store, err := OpenStore(ctx, q.JetStream(), q.Replicas(), testGuard(t))
 	if err != nil {
 		t.Fatalf("OpenStore: %v", err)
@@ -258,15 +252,19 @@ func (rc *receiver) accepted() map[string]int {
 	return out
 }
 
-// eventually polls cond every 20ms until it holds or d passes.
-func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
+// settle waits until each of the subscriptions subs has n settled deliveries and the
+// consumer has acked every alert, then stops the dispatcher with stop. Run waits for every
+// delivery in flight: after settle nothing can send a retry or a duplicate any more, so the
+// counts are final.
+func (e *env) settle(t *testing.T, stop func() error, n int, subs ...string) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, d)
-		}
-		time.Sleep(20 * time.Millisecond)
+	for _, sub := range subs {
+		waittest.Until(t, 10*time.Second, fmt.Sprintf("%d deliveries to %s settled", n, sub),
+			func() bool { return settledCount(t, e.store, sub) == n })
+	}
+	waittest.Until(t, 5*time.Second, "alerts acked", func() bool { return consumerIdle(t, e.q) })
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
 	}
 }
 

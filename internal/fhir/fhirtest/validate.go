@@ -301,14 +301,21 @@ func (v *validator) patient(e *entry) {
 	}
 }
 
+// kind checks that a resource under profile is of the type rtype and has the status a
+// resource of the profile must have; name is what a failure calls the resource.
+func (v *validator) kind(e *entry, profile, rtype, name, status string) {
+	r := e.res
+	if str(r["resourceType"]) != rtype {
+		v.addf(e, "%s profile on a %s", profile, str(r["resourceType"]))
+	}
+	if str(r["status"]) != status {
+		v.addf(e, "%s status is %q, want %s", name, str(r["status"]), status)
+	}
+}
+
 func (v *validator) genomicReport(e *entry) {
 	r := e.res
-	if str(r["resourceType"]) != "DiagnosticReport" {
-		v.addf(e, "genomic-report profile on a %s", str(r["resourceType"]))
-	}
-	if str(r["status"]) != "final" {
-		v.addf(e, "GenomicReport status is %q, want final", str(r["status"]))
-	}
+	v.kind(e, "genomic-report", "DiagnosticReport", "GenomicReport", "final")
 	if !hasCoding(obj(r["code"]), ig.SysLOINC, ig.LOINCGeneticReport) {
 		v.addf(e, "GenomicReport code is not LOINC %s", ig.LOINCGeneticReport)
 	}
@@ -354,12 +361,7 @@ func (v *validator) genomicReport(e *entry) {
 // observation checks what the guide's GenomicBase asks of every observation.
 func (v *validator) observation(e *entry) {
 	r := e.res
-	if str(r["resourceType"]) != "Observation" {
-		v.addf(e, "observation profile on a %s", str(r["resourceType"]))
-	}
-	if str(r["status"]) != "final" {
-		v.addf(e, "status is %q, want final", str(r["status"]))
-	}
+	v.kind(e, "observation", "Observation", "Observation", "final")
 	lab, ge := false, false
 	for _, c := range objs(r["category"]) {
 		lab = lab || hasCoding(c, ig.SysObsCategory, "laboratory")
@@ -563,12 +565,7 @@ func tag(task node) string {
 
 func (v *validator) task(e *entry, prefix string, reasons ...string) {
 	r := e.res
-	if str(r["resourceType"]) != "Task" {
-		v.addf(e, "recommendation profile on a %s", str(r["resourceType"]))
-	}
-	if str(r["status"]) != "requested" {
-		v.addf(e, "Task status is %q, want requested", str(r["status"]))
-	}
+	v.kind(e, "recommendation", "Task", "Task", "requested")
 	if str(r["intent"]) != "proposal" {
 		v.addf(e, "Task intent is %q, want proposal", str(r["intent"]))
 	}

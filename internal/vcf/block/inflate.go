@@ -251,6 +251,21 @@ func (r *bitReader) refill() bool {
 	return true
 }
 
+// load8 is the fast path of refill for a bit buffer held in locals (b, n, pos), as the
+// Huffman loop of Inflate holds it: it adds the eight bytes of src at pos, which must be
+// there. It is small enough to be inlined.
+func load8(src []byte, b uint64, n uint, pos int) (uint64, uint, int) {
+	return b | binary.LittleEndian.Uint64(src[pos:])<<(n&63), n | 56, pos + int((63-n)>>3)
+}
+
+// refillFrom is refill for a bit buffer held in locals: it refills b, n, pos through r and
+// returns them with refill's answer.
+func (r *bitReader) refillFrom(b uint64, n uint, pos int) (uint64, uint, int, bool) {
+	r.b, r.n, r.pos = b, n, pos
+	ok := r.refill()
+	return r.b, r.n, r.pos, ok
+}
+
 // take returns the next k bits; n must be at least k.
 func (r *bitReader) take(k uint) uint64 {
 	v := r.b & (1<<k - 1)
@@ -324,20 +339,15 @@ func (d *Decoder) Inflate(dst, src []byte) (int, error) {
 		// bit buffer lives in locals here. A literal/length code word takes at most 15 bits;
 		// a length's extra bits, the distance code word and its extra bits at most 33 more.
 		b, n, pos := br.b, br.n, br.pos
+		var ok bool
 		litp := (*[1 << litBits]entry)(lit)
 		distp := (*[1 << distBits]entry)(dist)
 		for {
 			if n < 15 {
 				if pos+8 <= len(src) {
-					b |= binary.LittleEndian.Uint64(src[pos:]) << (n & 63)
-					pos += int((63 - n) >> 3)
-					n |= 56
-				} else {
-					br.b, br.n, br.pos = b, n, pos
-					if !br.refill() {
-						return corrupt(o, br.pos, src, "the data ends inside a block")
-					}
-					b, n, pos = br.b, br.n, br.pos
+					b, n, pos = load8(src, b, n, pos)
+				} else if b, n, pos, ok = br.refillFrom(b, n, pos); !ok {
+					return corrupt(o, pos, src, "the data ends inside a block")
 				}
 			}
 			e := litp[b&(1<<litBits-1)]
@@ -365,15 +375,9 @@ func (d *Decoder) Inflate(dst, src []byte) (int, error) {
 			}
 			if n < 33 {
 				if pos+8 <= len(src) {
-					b |= binary.LittleEndian.Uint64(src[pos:]) << (n & 63)
-					pos += int((63 - n) >> 3)
-					n |= 56
-				} else {
-					br.b, br.n, br.pos = b, n, pos
-					if !br.refill() {
-						return corrupt(o, br.pos, src, "the data ends inside a block")
-					}
-					b, n, pos = br.b, br.n, br.pos
+					b, n, pos = load8(src, b, n, pos)
+				} else if b, n, pos, ok = br.refillFrom(b, n, pos); !ok {
+					return corrupt(o, pos, src, "the data ends inside a block")
 				}
 			}
 			eb := uint(e>>4) & 15

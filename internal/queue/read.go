@@ -1,0 +1,59 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ReadStream reads stream with an ordered consumer of cfg, from where cfg starts to the
+// stream's end, batch messages at a pull at the most, and returns what decode makes of the
+// messages it takes (ok), oldest first, at most the newest limit of them (limit <= 0: no
+// bound). A message without metadata is skipped. A pull that brings nothing within its wait
+// ends the read: what was stored has been read. A failure of JetStream comes back as
+// "op: failure"; ctx's own error, once ctx is done, as it is. It serves the readers of
+// PRECIS_EVENTS and of the streams packages keep beside the queue's (audit).
+func ReadStream[T any](ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig,
+	batch, limit int, op string, decode func(jetstream.Msg, *jetstream.MsgMetadata) (T, bool)) ([]T, error) {
+	cons, err := js.OrderedConsumer(ctx, stream, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	var out []T
+	for pending := cons.CachedInfo().NumPending; pending > 0; {
+		msgs, err := cons.Fetch(int(min(pending, uint64(batch))), jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		n := 0
+		for m := range msgs.Messages() {
+			n++
+			meta, err := m.Metadata()
+			if err != nil {
+				continue
+			}
+			pending = meta.NumPending
+			v, ok := decode(m, meta)
+			if !ok {
+				continue
+			}
+			out = append(out, v)
+			if limit > 0 && len(out) > limit {
+				out = out[1:]
+			}
+		}
+		if err := msgs.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			break // nothing arrived within the wait: what was stored has been read
+		}
+	}
+	return out, nil
+}

@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -65,17 +64,16 @@ func g37MustAnnotate(t testing.TB, text, name string, o annotate.Options) *repor
 	return rep
 }
 
-// g37Read returns a data file's text (plain, gzip or BGZF).
-func g37Read(t testing.TB, path string) string {
+// g37AnnotateFile annotates a real GRCh37 file with the default options and requires the
+// report to say GRCh37; it returns the file's text and the report.
+func g37AnnotateFile(t *testing.T, path string) (string, *report.Report) {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	text := oracle.ReadText(t, path)
+	rep := g37MustAnnotate(t, text, filepath.Base(path), annotate.Options{})
+	if rep.Input.GenomeBuild != "GRCh37" {
+		t.Fatalf("%s: build %q, want GRCh37", path, rep.Input.GenomeBuild)
 	}
-	if bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
-		b = oracle.Gunzip(t, b)
-	}
-	return string(b)
+	return text, rep
 }
 
 // g37Convert converts GRCh38 VCF text with vcftest.To37.
@@ -414,7 +412,7 @@ func g37DPYDCases(t *testing.T) []g37DPYDCase {
 	dir := filepath.Join(oracle.Dir(t), "pgx")
 	var out []g37DPYDCase
 	row := regexp.MustCompile(`^\| (DPYD_\S+\.vcf) \|[^|]*\|[^|]+\| ([0-9.]+) \| ([A-Za-z ]+) \|$`)
-	for _, l := range strings.Split(g37Read(t, filepath.Join(dir, "EXPECTED.md")), "\n") {
+	for _, l := range strings.Split(oracle.ReadText(t, filepath.Join(dir, "EXPECTED.md")), "\n") {
 		if m := row.FindStringSubmatch(strings.TrimSpace(l)); m != nil {
 			out = append(out, g37DPYDCase{filepath.Join(dir, "pharmcat", "tests", m[1]), m[2], strings.TrimSpace(m[3])})
 		}
@@ -422,7 +420,7 @@ func g37DPYDCases(t *testing.T) []g37DPYDCase {
 	if len(out) != 7 {
 		t.Fatalf("EXPECTED.md: %d PharmCAT DPYD files, want 7", len(out))
 	}
-	rows := strings.Split(strings.TrimSpace(strings.ReplaceAll(g37Read(t, filepath.Join(dir, "cases", "expected.tsv")), "\r\n", "\n")), "\n")
+	rows := strings.Split(strings.TrimSpace(strings.ReplaceAll(oracle.ReadText(t, filepath.Join(dir, "cases", "expected.tsv")), "\r\n", "\n")), "\n")
 	col := map[string]int{}
 	for i, h := range strings.Split(rows[0], "\t") {
 		col[strings.SplitN(h, "(", 2)[0]] = i
@@ -447,7 +445,7 @@ func TestGRCh37PharmCATDPYD(t *testing.T) {
 	swapped, agree := 0, 0
 	for _, c := range cases {
 		t.Run(strings.TrimSuffix(filepath.Base(c.file), ".vcf"), func(t *testing.T) {
-			in := g37Read(t, c.file)
+			in := oracle.ReadText(t, c.file)
 			for _, missing := range []string{"no-call", "reference"} {
 				o := annotate.Options{Missing: missing}
 				rep38 := g37MustAnnotate(t, in, filepath.Base(c.file), o)
@@ -536,12 +534,8 @@ func TestGRCh37RealFiles(t *testing.T) {
 
 	t.Run("macarthur_clinvar_2016-09.b37", func(t *testing.T) {
 		path := filepath.Join(data, "clinvar", "macarthur_clinvar_2016-09.b37.panel9.vcf.gz")
-		text := g37Read(t, path)
-		rep37, err := g37Annotate(t, text, filepath.Base(path), annotate.Options{})
-		if err != nil {
-			t.Fatalf("annotate: %v", err)
-		}
-		if rep37.Input.GenomeBuild != "GRCh37" || len(rep37.Samples) != 1 {
+		_, rep37 := g37AnnotateFile(t, path)
+		if len(rep37.Samples) != 1 {
 			t.Fatalf("build %q, %d samples (sites only: one pseudo-sample)", rep37.Input.GenomeBuild, len(rep37.Samples))
 		}
 		// The same records on GRCh38, lifted by the map; records at a reference difference or
@@ -629,14 +623,7 @@ func TestGRCh37RealFiles(t *testing.T) {
 
 	t.Run("slivar_clinvar_20191007.GRCh37.small", func(t *testing.T) {
 		path := filepath.Join(data, "clinvar", "slivar_clinvar_20191007.GRCh37.small.vcf.gz")
-		text := g37Read(t, path)
-		rep, err := g37Annotate(t, text, filepath.Base(path), annotate.Options{})
-		if err != nil {
-			t.Fatalf("annotate: %v", err)
-		}
-		if rep.Input.GenomeBuild != "GRCh37" {
-			t.Errorf("build %q", rep.Input.GenomeBuild)
-		}
+		_, rep := g37AnnotateFile(t, path)
 		records, inPanel := 0, 0
 		for _, c := range oracle.DataLines(t, path) {
 			records++
@@ -661,14 +648,7 @@ func TestGRCh37RealFiles(t *testing.T) {
 
 	t.Run("1kg_genotypes.chr22.GRCh37", func(t *testing.T) {
 		path := filepath.Join(data, "vcf-real", "igv-reports", "1kg_genotypes.chr22.GRCh37.vcf")
-		text := g37Read(t, path)
-		rep, err := g37Annotate(t, text, filepath.Base(path), annotate.Options{})
-		if err != nil {
-			t.Fatalf("annotate: %v", err)
-		}
-		if rep.Input.GenomeBuild != "GRCh37" {
-			t.Errorf("build %q", rep.Input.GenomeBuild)
-		}
+		text, rep := g37AnnotateFile(t, path)
 		var samples []string
 		for _, l := range strings.Split(text, "\n") {
 			if strings.HasPrefix(l, "#CHROM") {

@@ -62,3 +62,17 @@ func Gunzip(tb testing.TB, b []byte) []byte {
 	}
 	return b
 }
+
+// ReadText returns the text of a data file, plain or gzip/BGZF (read by Gunzip). A file
+// that cannot be read fails the test.
+func ReadText(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
+		b = Gunzip(tb, b)
+	}
+	return string(b)
+}

@@ -1,25 +1,12 @@
 package annotator_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/precis-dx/precis/internal/metrics"
 	"github.com/precis-dx/precis/internal/pipeline"
-	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
-	"github.com/precis-dx/precis/internal/store"
-	"github.com/precis-dx/precis/workers/annotator"
 )
 
 // TestJobGenomeBuild: the job's genome_build (the manifest's) reaches the annotator as a
@@ -28,29 +15,10 @@ import (
 // job declaring GRCh37 for the same GRCh38 VCF fails for good as a genome-build error that
 // says where the declaration came from.
 func TestJobGenomeBuild(t *testing.T) {
-	ctx := context.Background()
-	_, a := newAnnotator(t)
-	objects, err := store.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	vcfText, err := os.ReadFile(filepath.Join("..", "..", "testdata", "example.vcf")) // ##reference=hg38, PharmCAT's GRCh38 DPYD positions
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := objects.Put(ctx, "runs/lab1/run1/s1.vcf", bytes.NewReader(vcfText), int64(len(vcfText)), "application/octet-stream"); err != nil {
-		t.Fatal(err)
-	}
+	sw := newStoreWorker(t)
+	sw.putFile("runs/lab1/run1/s1.vcf", "testdata", "example.vcf") // ##reference=hg38, PharmCAT's GRCh38 DPYD positions
 	// The same DNA written on GRCh37 (vcftest.To37, b37 names; testdata/example.GRCh37.vcf).
-	vcf37, err := os.ReadFile(filepath.Join("..", "..", "testdata", "example.GRCh37.vcf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := objects.Put(ctx, "runs/lab1/run1/s37.vcf", bytes.NewReader(vcf37), int64(len(vcf37)), "application/octet-stream"); err != nil {
-		t.Fatal(err)
-	}
-	w := &annotator.Worker{Objects: objects, Events: &events{states: map[string]pipeline.SampleState{}}, Annotator: a,
-		Metrics: metrics.New(prometheus.NewRegistry(), nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	sw.putFile("runs/lab1/run1/s37.vcf", "testdata", "example.GRCh37.vcf")
 	handle := func(sample, build string) (*report.Report, *report.Failure, error) {
 		t.Helper()
 		key := "runs/lab1/run1/s1.vcf"
@@ -62,21 +30,7 @@ func TestJobGenomeBuild(t *testing.T) {
 		if build != "" {
 			job["genome_build"] = build
 		}
-		body, err := json.Marshal(job)
-		if err != nil {
-			t.Fatal(err)
-		}
-		herr := w.Handle(ctx, queue.Msg{Subject: "precis.job.annotate.lab1", Data: body, Delivered: 1})
-		rc, err := objects.Get(ctx, pipeline.ReportKey("lab1", "run1", sample))
-		if err != nil {
-			t.Fatalf("%s: no report stored (%v)", sample, herr)
-		}
-		defer rc.Close()
-		rep, fail, _, err := report.ReadStored(rc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rep, fail, herr
+		return sw.handle(job, sample)
 	}
 	declared := func(rep *report.Report, build string) bool {
 		for _, e := range rep.Input.BuildEvidence {

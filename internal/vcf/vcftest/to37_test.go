@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -27,19 +26,6 @@ func testKB(t *testing.T) *kb.KB {
 		t.Fatal(err)
 	}
 	return k
-}
-
-// readText returns a data file's text (plain, gzip or BGZF).
-func readText(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
-		b = oracle.Gunzip(t, b)
-	}
-	return string(b)
 }
 
 func convert(t *testing.T, k *kb.KB, in string, opts To37Options) (string, To37Stats) {
@@ -240,7 +226,7 @@ func TestTo37RealFiles(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			in := readText(t, filepath.Join(data, file))
+			in := oracle.ReadText(t, filepath.Join(data, file))
 			for _, chr := range []bool{false, true} {
 				out, st := convert(t, k, in, To37Options{Chr: chr, SkipUnmapped: true})
 				checkRoundTrip(t, k, in, out, st)
@@ -263,7 +249,7 @@ func TestTo37RealFiles(t *testing.T) {
 // (">NC_...:START-END ...") and returns the base at pos.
 func fastaAt(t *testing.T, path string, pos int) byte {
 	t.Helper()
-	text := readText(t, path)
+	text := oracle.ReadText(t, path)
 	head, seq, _ := strings.Cut(text, "\n")
 	m := regexp.MustCompile(`:(\d+)-(\d+)`).FindStringSubmatch(head)
 	if m == nil {
@@ -279,6 +265,21 @@ func fastaAt(t *testing.T, path string, pos int) byte {
 // PharmCAT definition gives A>G on GRCh38). The same genotypes are written with REF and ALT
 // exchanged, Number=R and G values reordered, phase order kept; a gVCF block over the site
 // is cut and the site written as an explicit GRCh37 ALT record with the block's values.
+
+// swapHeader is the meta-information and column header of the rs1801265 test file, the same
+// on both builds.
+var swapHeader = []string{
+	`##INFO=<ID=AC,Number=A,Type=Integer,Description="Allele count">`,
+	`##INFO=<ID=END,Number=1,Type=Integer,Description="End">`,
+	`##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">`,
+	`##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">`,
+	`##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">`,
+	`##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="GQ">`,
+	`##FORMAT=<ID=MIN_DP,Number=1,Type=Integer,Description="Min DP">`,
+	`##FORMAT=<ID=PL,Number=G,Type=Integer,Description="PL">`,
+	"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\tS3\tS4\tS5\tS6",
+}
+
 func TestTo37RefDiffSwap(t *testing.T) {
 	k := testKB(t)
 	data := oracle.Dir(t)
@@ -294,24 +295,16 @@ func TestTo37RefDiffSwap(t *testing.T) {
 	if !ok || d.Pos37 != pos37 || d.Base37 != 'G' || d.Base38 != 'A' {
 		t.Fatalf("map: %+v %v", d, ok)
 	}
-	in := strings.Join([]string{
+	in := strings.Join(slices.Concat([]string{
 		"##fileformat=VCFv4.2",
 		"##reference=GRCh38",
 		"##contig=<ID=chr1,length=248956422,assembly=GRCh38,md5=x>",
 		"##contig=<ID=chr1_KI270706v1_random,length=175055>",
-		`##INFO=<ID=AC,Number=A,Type=Integer,Description="Allele count">`,
-		`##INFO=<ID=END,Number=1,Type=Integer,Description="End">`,
-		`##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">`,
-		`##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">`,
-		`##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">`,
-		`##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="GQ">`,
-		`##FORMAT=<ID=MIN_DP,Number=1,Type=Integer,Description="Min DP">`,
-		`##FORMAT=<ID=PL,Number=G,Type=Integer,Description="PL">`,
-		"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\tS3\tS4\tS5\tS6",
+	}, swapHeader, []string{
 		"chr1\t97883329\trs1801265\tA\tG\t50\tPASS\tAC=5\tGT:AD:PL\t0/1:10,12:90,0,80\t0/0:20,0:0,60,600\t1/1:0,20:600,60,0\t0|1:9,9:1,2,3\t1|0:9,9:1,2,3\t./.:.:.",
 		"chr1\t97883300\t.\tT\t<NON_REF>\t.\t.\tEND=97883400\tGT:DP:GQ:MIN_DP:PL\t0/0:30:60:28:0,90,900\t0/0:30:60:28:0,90,900\t0/0:30:60:28:0,90,900\t0/0:30:60:28:0,90,900\t0/0:30:60:28:0,90,900\t./.:0:0:0:0,0,0",
 		"",
-	}, "\n")
+	}), "\n")
 	// The block's first base, from the GRCh38 genome (the test must not make it up).
 	first, _ := k.Genome.Fetch("chr1", 97883300, 97883300)
 	in = strings.Replace(in, "97883300\t.\tT", "97883300\t.\t"+first, 1)
@@ -331,16 +324,8 @@ func TestTo37RefDiffSwap(t *testing.T) {
 			return fmt.Sprintf("%s\t%d\t.\t%s\t<NON_REF>\t.\t.\tEND=%d\tGT:DP:GQ:MIN_DP:PL\t0/0:30:60:28:0,90,900\t0/0:30:60:28:0,90,900\t0/0:30:60:28:0,90,900\t0/0:30:60:28:0,90,900\t0/0:30:60:28:0,90,900\t./.:0:0:0:0,0,0", tc.chrom, s, b, e)
 		}
 		want := append([]string{"##fileformat=VCFv4.2"}, tc.header...)
+		want = append(want, swapHeader...)
 		want = append(want,
-			`##INFO=<ID=AC,Number=A,Type=Integer,Description="Allele count">`,
-			`##INFO=<ID=END,Number=1,Type=Integer,Description="End">`,
-			`##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">`,
-			`##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">`,
-			`##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">`,
-			`##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="GQ">`,
-			`##FORMAT=<ID=MIN_DP,Number=1,Type=Integer,Description="Min DP">`,
-			`##FORMAT=<ID=PL,Number=G,Type=Integer,Description="PL">`,
-			"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\tS3\tS4\tS5\tS6",
 			// GRCh38 A>G: 0/1 stays 0/1 (G/A), 0/0 (A/A) is 1/1, 1/1 is 0/0, 0|1 is 1|0;
 			// AD and PL follow the alleles; AC (Number=A) would count the new ALT, A, which
 			// the input does not give: missing.
@@ -463,7 +448,7 @@ func TestGRCh37Lengths(t *testing.T) {
 	data := oracle.Dir(t)
 	re := regexp.MustCompile(`^##contig=<ID=([^,>]+),length=(\d+)`)
 	seen := 0
-	for _, l := range strings.Split(readText(t, filepath.Join(data, "clinvar", "macarthur_clinvar_2016-09.b37.panel9.vcf.gz")), "\n") {
+	for _, l := range strings.Split(oracle.ReadText(t, filepath.Join(data, "clinvar", "macarthur_clinvar_2016-09.b37.panel9.vcf.gz")), "\n") {
 		if !strings.HasPrefix(l, "#") {
 			break
 		}

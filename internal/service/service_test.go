@@ -69,8 +69,15 @@ func start(t testing.TB, cfg Config) *Service {
 	return s
 }
 
-// runDir writes a run directory: manifest.json and the VCFs it names (copies of real files).
+// runDir writes a run directory: manifest.json and the VCFs it names (copies of real files),
+// on GRCh38.
 func runDir(t testing.TB, lab, run string, vcfs map[string]string) string {
+	t.Helper()
+	return runDirOn(t, lab, run, "GRCh38", vcfs)
+}
+
+// runDirOn is runDir with the manifest's genome_build.
+func runDirOn(t testing.TB, lab, run, build string, vcfs map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	type sample struct {
@@ -102,7 +109,7 @@ func runDir(t testing.TB, lab, run string, vcfs map[string]string) string {
 		}
 		samples = append(samples, smp)
 	}
-	m, _ := json.MarshalIndent(map[string]any{"schema_version": "1.0.0", "run_id": run, "lab": lab, "genome_build": "GRCh38", "ordering_unit": "test clinic", "samples": samples}, "", "  ")
+	m, _ := json.MarshalIndent(map[string]any{"schema_version": "1.0.0", "run_id": run, "lab": lab, "genome_build": build, "ordering_unit": "test clinic", "samples": samples}, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), m, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -349,6 +356,41 @@ func TestSubmitAndHTTP(t *testing.T) {
 		if ss.Attempts != 1 {
 			t.Errorf("sample %s processed %d times", id, ss.Attempts)
 		}
+	}
+}
+
+// TestGRCh37Run: a run whose manifest says GRCh37 is annotated end to end through MinIO, NATS
+// and the workers, each sample's report equals the CLI's, and the same DNA gives the GRCh38
+// run's DPYD call and tags (issue 14). A GRCh38 file in a GRCh37 run fails that sample as a
+// genome-build error; the others finish.
+func TestGRCh37Run(t *testing.T) {
+	s := start(t, Config{Workers: 2, Ingest: true})
+	vcfs := map[string]string{
+		"G1": filepath.Join("..", "..", "testdata", "example.GRCh37.vcf"),
+		"G2": filepath.Join("..", "sv", "testdata", "manta.GRCh37.vcf"),
+		"X1": filepath.Join("..", "..", "testdata", "example.vcf"),
+	}
+	dir := runDirOn(t, "lab-a", "run-37", "GRCh37", vcfs)
+	if _, _, err := submit.Run(context.Background(), dir, submitOptions(t, s, dir)); err != nil {
+		t.Fatal(err)
+	}
+	st := waitRun(t, s, "lab-a", "run-37", time.Minute)
+	for _, id := range []string{"G1", "G2"} {
+		if ss := st.Samples[id]; ss.Status != "done" {
+			t.Fatalf("sample %s: %s %s", id, ss.Status, ss.Reason)
+		}
+		got := getReport(t, s, "lab-a", "run-37", id)
+		if got.Input.GenomeBuild != "GRCh37" || got.Input.Liftover == nil {
+			t.Errorf("%s: genome_build %q, liftover %+v", id, got.Input.GenomeBuild, got.Input.Liftover)
+		}
+		sameResult(t, got, cliReport(t, vcfs[id]))
+	}
+	if ss := st.Samples["X1"]; ss.Status != "failed" || !strings.Contains(ss.Reason, "GRCh37") {
+		t.Errorf("GRCh38 file in a GRCh37 run: %s %q, want failed naming the declared build", ss.Status, ss.Reason)
+	}
+	g1, g38 := getReport(t, s, "lab-a", "run-37", "G1"), cliReport(t, vcfs["X1"])
+	if a, b := g1.Samples[0].PGx[0], g38.Samples[0].PGx[0]; a.Diplotype != b.Diplotype || a.Alert != b.Alert || strings.Join(g1.Samples[0].Tags, ",") != strings.Join(g38.Samples[0].Tags, ",") {
+		t.Errorf("GRCh37 run: %s %+v %v; GRCh38 file of the same DNA: %s %+v %v", a.Diplotype, a.Alert, g1.Samples[0].Tags, b.Diplotype, b.Alert, g38.Samples[0].Tags)
 	}
 }
 

@@ -81,6 +81,9 @@ func (a *Annotator) addCoverage(rep *report.Report, kept []keptRecord, samples [
 		case gvcf && s.index >= 0:
 			g := coverage.NewGVCF(genes, coverage.Thresholds{MinDP: opts.MinDP, MinGQ: opts.MinGQ})
 			for _, k := range kept {
+				if rep.Input.GenomeBuild == assembly.GRCh37 && k.from37 == nil {
+					continue // a GRCh37 record not placed on GRCh38 (its REF is not GRCh37's) shows no coverage
+				}
 				if s.index < len(k.rec.Samples) {
 					g.Add(k.chrom, k.rec, &k.rec.Samples[s.index])
 				}

@@ -481,25 +481,40 @@ func (a *Annotator) hgvsG37(f *report.Finding, k keptRecord, alt int) string {
 	if !inOne {
 		return ""
 	}
-	// A reference difference in the span: name the allele against the GRCh37 record.
+	// A reference difference in the span: name the allele against the GRCh37 record, its
+	// common bases trimmed (not shifted 3': the bases next to it differ between the builds).
 	o := k.from37.orig
 	allele := ""
 	if alt >= 1 && alt <= len(k.rec.Alts) {
-		allele = k.rec.Alts[alt-1]
+		allele = strings.ToUpper(k.rec.Alts[alt-1])
 	}
-	ref37 := k.from37.ref37
-	s, e := o.Pos, o.Pos+len(ref37)-1
-	span := strconv.Itoa(s)
-	if e > s {
-		span += "_" + strconv.Itoa(e)
+	ref, start := strings.ToUpper(k.from37.ref37), o.Pos
+	if ref == allele {
+		return acc + ":g." + span37(start, start+len(ref)-1) + "="
+	}
+	for len(ref) > 0 && len(allele) > 0 && ref[0] == allele[0] {
+		ref, allele, start = ref[1:], allele[1:], start+1
+	}
+	for len(ref) > 0 && len(allele) > 0 && ref[len(ref)-1] == allele[len(allele)-1] {
+		ref, allele = ref[:len(ref)-1], allele[:len(allele)-1]
 	}
 	switch {
-	case strings.EqualFold(allele, ref37):
-		return acc + ":g." + span + "="
-	case len(ref37) == 1 && len(allele) == 1:
-		return acc + ":g." + span + ref37 + ">" + allele
+	case ref == "":
+		return acc + ":g." + span37(start-1, start) + "ins" + allele
+	case allele == "":
+		return acc + ":g." + span37(start, start+len(ref)-1) + "del"
+	case len(ref) == 1 && len(allele) == 1:
+		return acc + ":g." + strconv.Itoa(start) + ref + ">" + allele
 	}
-	return acc + ":g." + span + "delins" + allele
+	return acc + ":g." + span37(start, start+len(ref)-1) + "delins" + allele
+}
+
+// span37 writes an HGVS position or range.
+func span37(s, e int) string {
+	if e > s {
+		return strconv.Itoa(s) + "_" + strconv.Itoa(e)
+	}
+	return strconv.Itoa(s)
 }
 
 // gSpan reads the leading position or range of an HGVS g. description ("123A>G",

@@ -233,3 +233,30 @@ func TestGRCh37Unplaced(t *testing.T) {
 		t.Errorf("warnings %q: want the unplaced record named", rep.Input.Warnings)
 	}
 }
+
+// A third base at c.85 on GRCh37 (REF G, ALT T, 0/1): the person is G/T, which GRCh38 writes
+// A>G,T 1/2. Both builds give the same two findings; the T allele is named on GRCh37 against
+// its G reference.
+func TestGRCh37ThirdBaseAtReferenceDifference(t *testing.T) {
+	rep37 := annotateText(t, gvcf37(fmt.Sprintf("1\t%d\t.\tG\tT\t.\tPASS\t.\tGT:AD:DP:GQ\t0/1:15,15:30:60", c85pos37)), "third37.vcf", Options{Panels: []string{"dpyd"}, Build: "GRCh37"})
+	in38 := strings.Replace(gvcf37(fmt.Sprintf("chr1\t%d\t.\tA\tG,T\t.\tPASS\t.\tGT:AD:DP:GQ\t1/2:0,15,15:30:60", c85pos38)),
+		"##reference=file:///ref/human_g1k_v37.fasta\n##contig=<ID=1,length=249250621>\n##contig=<ID=17,length=81195210>", "##reference=GRCh38\n##contig=<ID=chr1,length=248956422>", 1)
+	rep38 := annotateText(t, in38, "third38.vcf", Options{Panels: []string{"dpyd"}, Build: "GRCh38"})
+	f37, f38 := rep37.Samples[0].Findings, rep38.Samples[0].Findings
+	if len(f37) != 2 || len(f38) != 2 {
+		t.Fatalf("findings: GRCh37 %d, GRCh38 %d; want 2 each", len(f37), len(f38))
+	}
+	want := map[string]string{"G": fmt.Sprintf("NC_000001.10:g.%d=", c85pos37), "T": fmt.Sprintf("NC_000001.10:g.%dG>T", c85pos37)}
+	for i := range f37 {
+		a, b := f37[i], f38[i]
+		if a.HGVSc != b.HGVSc || a.Zygosity != b.Zygosity || a.Normalized != b.Normalized || a.HGVSgGRCh38 != b.HGVSg {
+			t.Errorf("GRCh37 %s %s %+v %s, GRCh38 %s %s %+v %s", a.HGVSc, a.Zygosity, a.Normalized, a.HGVSgGRCh38, b.HGVSc, b.Zygosity, b.Normalized, b.HGVSg)
+		}
+		if a.HGVSg != want[a.Alt] {
+			t.Errorf("allele %s: hgvs_g %q, want %q", a.Alt, a.HGVSg, want[a.Alt])
+		}
+	}
+	if p37, p38 := rep37.Samples[0].PGx[0], rep38.Samples[0].PGx[0]; p37.Diplotype != p38.Diplotype {
+		t.Errorf("diplotype GRCh37 %s, GRCh38 %s", p37.Diplotype, p38.Diplotype)
+	}
+}

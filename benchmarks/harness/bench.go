@@ -41,8 +41,10 @@ type Config struct {
 	Plants       int // real ClinVar P/LP variants planted in each file
 	Parallel     int // CLI processes, service workers and bgzip threads at a time
 	Reps         int // runs of each side-by-side command; the median is reported
-	// GenomeBuild is the build of the generated inputs, named as the runs' manifests'
-	// genome_build: GRCh38 or GRCh37; "" is GRCh38.
+	// GenomeBuild is the build of the inputs: GRCh38 or GRCh37; "" is GRCh38. With GRCh37
+	// every generated GRCh38 input is converted to GRCh37 (Input37) and the GRCh37 file is
+	// measured; the service runs' manifests name the build as their genome_build, and every
+	// precis report read back must say it as its input.genome_build.
 	GenomeBuild string
 
 	SkipService bool   // leave out MinIO and the service
@@ -101,12 +103,16 @@ const (
 
 // File is one generated input.
 type File struct {
-	Kind    string `json:"kind"` // wgs, exome or panel
-	Path    string `json:"path"`
-	Bytes   int64  `json:"bytes"`
-	Records int    `json:"records"`
-	Index   string `json:"index,omitempty"`      // path of the .tbi; "" when none could be made
-	Indexer string `json:"indexed_by,omitempty"` // "biogo/hts tabix" or "tabix -p vcf"
+	Kind  string `json:"kind"` // wgs, exome or panel
+	Path  string `json:"path"`
+	Build string `json:"genome_build"` // of the file measured
+	// Conversion says how a GRCh37 file was made from the generated GRCh38 one; nil for
+	// GRCh38.
+	Conversion *Conversion `json:"conversion,omitempty"`
+	Bytes      int64       `json:"bytes"`
+	Records    int         `json:"records"`
+	Index      string      `json:"index,omitempty"`      // path of the .tbi; "" when none could be made
+	Indexer    string      `json:"indexed_by,omitempty"` // "biogo/hts tabix" or "tabix -p vcf"
 	// CSIPath is a symbolic link to Path in a directory of its own, with the CSI index beside
 	// it (CSI, CSIPath + ".csi"), so that Path has only its .tbi and every tool reading Path
 	// uses that. Made for the WGS-scale file only; "" when tabix could not make it.
@@ -140,11 +146,15 @@ type Row struct {
 	// (local rows) what the process reads at start-up besides (libc, /proc), taken from the
 	// streaming row on the same file (its rchar beyond the file's size). Locally IndexBytes
 	// is what is left: BytesRead - VCFBytes - OtherBytes.
-	VCFBytes   int64   `json:"vcf_bytes,omitempty"`
-	IndexBytes int64   `json:"index_bytes,omitempty"`
-	OtherBytes int64   `json:"other_bytes,omitempty"`
-	RecordsOut int     `json:"records_out,omitempty"`  // records bcftools wrote (panel regions)
-	VsLimit    float64 `json:"vs_decompression_limit"` // Wall over the decompression limit's; 0 when either is missing
+	VCFBytes   int64 `json:"vcf_bytes,omitempty"`
+	IndexBytes int64 `json:"index_bytes,omitempty"`
+	OtherBytes int64 `json:"other_bytes,omitempty"`
+	RecordsOut int   `json:"records_out,omitempty"` // records bcftools wrote (panel regions)
+	// Findings counts the findings of precis's report (all samples), read back from every
+	// run, whose input.genome_build was checked to be the configured build. The same in
+	// every run of a row; 0 for the other tools and the service.
+	Findings int     `json:"findings,omitempty"`
+	VsLimit  float64 `json:"vs_decompression_limit"` // Wall over the decompression limit's; 0 when either is missing
 }
 
 // Throughput is one path's run over the exome-size samples.
@@ -335,8 +345,17 @@ func (h *harness) inputs(k *kb.KB) (files []File, exomes []string, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		f := File{Kind: s.kind, Path: path, Records: s.spec.Records}
-		if st, err := os.Stat(path); err == nil {
+		f := File{Kind: s.kind, Path: path, Build: h.cfg.build(), Records: s.spec.Records}
+		if f.Build == GRCh37 {
+			p37, conv, err := Input37(h.cfg.Cache, path, k)
+			if err != nil {
+				return nil, nil, err
+			}
+			f.Path, f.Records, f.Conversion = p37, conv.Written, &conv
+			h.log.Info("input converted to GRCh37", "kind", s.kind, "read", conv.Records, "written", conv.Written,
+				"filler", conv.Filler, "filler_dropped", conv.FillerDropped, "unmapped", len(conv.Unmapped))
+		}
+		if st, err := os.Stat(f.Path); err == nil {
 			f.Bytes = st.Size()
 		}
 		h.makeIndex(&f)
@@ -352,20 +371,32 @@ func (h *harness) inputs(k *kb.KB) (files []File, exomes []string, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		if h.cfg.build() == GRCh37 {
+			if p, _, err = Input37(h.cfg.Cache, p, k); err != nil {
+				return nil, nil, err
+			}
+		}
 		exomes = append(exomes, p)
 	}
 	h.log.Info("input", "kind", "exome samples", "n", len(exomes), "seconds", time.Since(start).Seconds())
 
 	h.res.BED = filepath.Join(h.cfg.Cache, "panels.bed")
+	regions := k.Regions
+	if h.cfg.build() == GRCh37 {
+		// The panel regions the map places on GRCh37: what precis reads of a GRCh37 file.
+		h.res.BED = filepath.Join(h.cfg.Cache, "panels.GRCh37.bed")
+		regions = k.Liftover.Regions37Of(k.Regions, nil)
+		h.res.Notes = append(h.res.Notes, conversionNote(files))
+	}
 	chr, err := usesChrPrefix(files[0].Path)
 	if err != nil {
 		return nil, nil, err
 	}
-	if h.res.BEDIntervals, err = WriteBED(h.res.BED, k.Regions, chr); err != nil {
+	if h.res.BEDIntervals, err = WriteBED(h.res.BED, regions, chr); err != nil {
 		return nil, nil, err
 	}
 	var contigs []string
-	for _, r := range k.Regions {
+	for _, r := range regions {
 		contigs = append(contigs, bedName(r.Chrom, chr))
 	}
 	for _, idx := range []string{files[0].Index, files[0].CSI} {
@@ -535,7 +566,7 @@ func (h *harness) sideTools() []sideTool {
 			args: func(f File) (string, []string) { return h.tools["bcftools"], []string{"view", "-T", h.res.BED, f.Path} }},
 		{key: ToolBcftoolsR, label: "bcftools view -R (indexed, .tbi)", needs: "bcftools", index: "tbi", out: "vcf",
 			args: func(f File) (string, []string) { return h.tools["bcftools"], []string{"view", "-R", h.res.BED, f.Path} }},
-		{key: ToolPrecisStream, label: "precis annotate (streaming)",
+		{key: ToolPrecisStream, label: "precis annotate (streaming)", out: "json",
 			args: func(f File) (string, []string) { return h.cfg.Precis, append(slices.Clone(stream), f.Path) }},
 		{key: ToolPrecisIndex, label: "precis annotate (indexed, .tbi)", index: "tbi", out: "json",
 			args: func(f File) (string, []string) {
@@ -561,6 +592,7 @@ type sideRun struct {
 	Usage
 	recordsOut int   // records bcftools wrote
 	vcfBytes   int64 // bytes of the VCF precis read through its index (its report's input.access)
+	findings   int   // findings of precis's report
 }
 
 // sideBySide runs every tool on each indexed file, the runs of one file interleaved
@@ -646,6 +678,7 @@ func summarise(r *Row, runs []sideRun) {
 			r.BytesRead, r.VCFBytes = u.BytesRead, u.vcfBytes
 		}
 		r.RecordsOut = u.recordsOut
+		r.Findings = u.findings
 	}
 	r.Runs = walls
 	r.Wall = median(walls)
@@ -716,30 +749,58 @@ func (h *harness) runSide(ctx context.Context, t sideTool, f File) (sideRun, err
 		run.recordsOut, err = countPlain(out.Name())
 		return run, err
 	}
-	run.vcfBytes, err = indexedRead(out.Name(), f.indexOf(t.index))
+	b, err := os.ReadFile(out.Name())
+	if err != nil {
+		return run, err
+	}
+	rep, err := checkReport(b, f.Build)
+	if err != nil {
+		return run, err
+	}
+	run.findings = rep.findings
+	if t.index != "" {
+		run.vcfBytes, err = indexedRead(rep, f.indexOf(t.index))
+	}
 	return run, err
 }
 
-// indexedRead reads a precis JSON report and returns the bytes of the VCF it read through
-// its index, checking that it read through index (and did not fall back to the whole file).
-func indexedRead(report, index string) (int64, error) {
-	b, err := os.ReadFile(report)
-	if err != nil {
-		return 0, err
-	}
-	var rep struct {
-		Input struct {
-			Access *struct {
-				Mode      string `json:"mode"`
-				BytesRead int64  `json:"bytes_read"`
-				Index     string `json:"index"`
-			} `json:"access"`
-			Warnings []string `json:"warnings"`
-		} `json:"input"`
-	}
+// precisReport is what the harness reads of a precis JSON report.
+type precisReport struct {
+	Input struct {
+		GenomeBuild string `json:"genome_build"`
+		Access      *struct {
+			Mode      string `json:"mode"`
+			BytesRead int64  `json:"bytes_read"`
+			Index     string `json:"index"`
+		} `json:"access"`
+		Warnings []string `json:"warnings"`
+	} `json:"input"`
+	Samples []struct {
+		Findings []json.RawMessage `json:"findings"`
+	} `json:"samples"`
+	findings int // over all samples
+}
+
+// checkReport reads a precis JSON report and checks that it says the input's build is
+// build (the build of the file the harness gave it; "" is DefaultBuild): a GRCh37 input
+// measured as GRCh38, or the other way round, is not the benchmark asked for.
+func checkReport(b []byte, build string) (precisReport, error) {
+	var rep precisReport
 	if err := json.Unmarshal(b, &rep); err != nil {
-		return 0, fmt.Errorf("%w: precis report: %v", ErrRun, err)
+		return rep, fmt.Errorf("%w: precis report: %v", ErrRun, err)
 	}
+	if want := cmp.Or(build, DefaultBuild); rep.Input.GenomeBuild != want {
+		return rep, fmt.Errorf("%w: the precis report says input.genome_build %q, want %s: %s", ErrRun, rep.Input.GenomeBuild, want, strings.Join(rep.Input.Warnings, "; "))
+	}
+	for _, s := range rep.Samples {
+		rep.findings += len(s.Findings)
+	}
+	return rep, nil
+}
+
+// indexedRead returns the bytes of the VCF a precis report says it read through its index,
+// checking that it read through index (and did not fall back to the whole file).
+func indexedRead(rep precisReport, index string) (int64, error) {
 	a := rep.Input.Access
 	switch {
 	case a == nil:
@@ -907,9 +968,9 @@ const serviceLabel = "service (MinIO + NATS JetStream)"
 // cli runs the exome-size samples through `precis annotate`, Parallel processes at a time.
 func (h *harness) cli(ctx context.Context, exomes []string) {
 	cli := Throughput{Path: "cli", Label: "precis annotate", Samples: len(exomes), Parallel: h.cfg.Parallel,
-		Command: fmt.Sprintf("precis annotate FILE > /dev/null, %d processes at a time", h.cfg.Parallel)}
+		Command: fmt.Sprintf("precis annotate FILE > FILE.json, %d processes at a time (each report then checked to name the input's build)", h.cfg.Parallel)}
 	h.log.Info("exome-size samples through the CLI", "n", len(exomes))
-	if b, err := RunCLIs(ctx, h.cfg.Precis, exomes, h.cfg.Parallel); err != nil {
+	if b, err := RunCLIsOn(ctx, h.cfg.Precis, h.cfg.build(), exomes, h.cfg.Parallel); err != nil {
 		cli.Why = err.Error()
 	} else {
 		cli.fill(b)

@@ -18,6 +18,12 @@
 // fewer bytes than the other. The results are a markdown table, a PNG plot and a JSON file
 // of the raw numbers, checked against the throughput targets.
 //
+// With Config.GenomeBuild GRCh37 (precis-bench --build GRCh37) every generated file is
+// converted to GRCh37 first (Input37: vcftest.To37 with the knowledge base's map, off-panel
+// filler kept in place so the file keeps its size), cached and indexed on its own, and every
+// precis report the harness reads back (side-by-side rows, the CLI batch, the service's
+// stored reports) must name the configured build as its input.genome_build.
+//
 // The harness installs nothing: a missing program leaves its rows marked not measured, with
 // the reason.
 package harness

@@ -64,6 +64,13 @@ func (r *Results) Markdown(image string) string {
 		}
 	}
 	p("- **Programs:** %s.\n", strings.Join(vs, "; "))
+	if r.GenomeBuild != "" {
+		how := "the generated files as they are"
+		if r.GenomeBuild != DefaultBuild {
+			how = "the generated GRCh38 files converted to " + r.GenomeBuild + " (see the notes)"
+		}
+		p("- **Genome build:** %s: %s; every precis report read back says it (`input.genome_build`).\n", r.GenomeBuild, how)
+	}
 	p("- **Regenerate:** `go run ./cmd/precis-bench` from the repository root rewrites this file and `benchmarks/results/` (about two minutes on 2 cores the first time, half of it making the inputs, which are cached in `$TMPDIR/precis-bench`; under a minute after). `--quick` is a smaller run.\n\n")
 
 	p("## Targets\n\n| target | wanted | measured | |\n|---|---|---|---|\n")

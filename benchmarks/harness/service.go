@@ -65,6 +65,38 @@ func (b Batch) Quantile(q float64) time.Duration {
 // RunCLIs runs `bin annotate args... FILE` over files, par processes at a time, reports
 // written to /dev/null.
 func RunCLIs(ctx context.Context, bin string, files []string, par int, args ...string) (Batch, error) {
+	return runCLIs(ctx, bin, files, par, "", args)
+}
+
+// RunCLIsOn is RunCLIs for files on build (GRCh38 or GRCh37; "" is DefaultBuild) with JSON
+// reports (the default format, which args must not change): each report is written to a
+// file (`> FILE.json`) and, once the batch's clock has stopped, checked to say build as its
+// input.genome_build.
+func RunCLIsOn(ctx context.Context, bin, build string, files []string, par int, args ...string) (Batch, error) {
+	dir, err := os.MkdirTemp("", "precis-bench-reports-*")
+	if err != nil {
+		return Batch{}, err
+	}
+	defer os.RemoveAll(dir)
+	b, err := runCLIs(ctx, bin, files, par, dir, args)
+	if err != nil {
+		return b, err
+	}
+	for i, f := range files {
+		body, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%d.json", i)))
+		if err == nil {
+			_, err = checkReport(body, build)
+		}
+		if err != nil {
+			return b, fmt.Errorf("precis annotate %s: %w", f, err)
+		}
+	}
+	return b, nil
+}
+
+// runCLIs runs the batch, each report written into dir as I.json (I the file's index in
+// files), or to /dev/null when dir is "".
+func runCLIs(ctx context.Context, bin string, files []string, par int, dir string, args []string) (Batch, error) {
 	b := Batch{Samples: len(files), Parallel: par, Latencies: make([]time.Duration, len(files))}
 	next := make(chan int)
 	errs := make(chan error, len(files))
@@ -78,7 +110,7 @@ func RunCLIs(ctx context.Context, bin string, files []string, par int, args ...s
 				cmd := exec.Command(bin, append(append([]string{"annotate"}, args...), files[i])...)
 				var stderr bytes.Buffer
 				cmd.Stderr = &stderr
-				u, err := measureToNull(ctx, cmd)
+				u, err := measureTo(ctx, cmd, dir, i)
 				if err != nil {
 					errs <- fmt.Errorf("%w: precis annotate %s: %v: %s", ErrRun, files[i], err, tail(stderr.String()))
 					continue
@@ -95,6 +127,21 @@ func RunCLIs(ctx context.Context, bin string, files []string, par int, args ...s
 	b.Wall = time.Since(start)
 	close(errs)
 	return b, <-errs // nil when there was none
+}
+
+// measureTo measures cmd with its standard output going to dir/I.json, or to /dev/null when
+// dir is "".
+func measureTo(ctx context.Context, cmd *exec.Cmd, dir string, i int) (Usage, error) {
+	if dir == "" {
+		return measureToNull(ctx, cmd)
+	}
+	out, err := os.Create(filepath.Join(dir, fmt.Sprintf("%d.json", i)))
+	if err != nil {
+		return Usage{BytesRead: -1}, err
+	}
+	defer out.Close()
+	cmd.Stdout = out
+	return Measure(ctx, cmd)
 }
 
 // measureToNull measures cmd with its standard output going to /dev/null, as a shell's
@@ -125,6 +172,9 @@ func RunService(ctx context.Context, svc *service.Service, lab, runID string, fi
 // DefaultBuild is the genome build of the harness's inputs unless a Config names another.
 const DefaultBuild = "GRCh38"
 
+// GRCh37 is the other build a Config may name: the generated inputs converted (Input37).
+const GRCh37 = "GRCh37"
+
 // runManifest is the manifest of a benchmark run of n samples on build ("" is DefaultBuild),
 // each VCF with its index named when index is not "".
 func runManifest(lab, runID, build string, n int, index string) (manifest.Manifest, error) {
@@ -144,7 +194,9 @@ func runManifest(lab, runID, build string, n int, index string) (manifest.Manife
 }
 
 // RunServiceOn is RunService for files on build (GRCh38 or GRCh37; "" is DefaultBuild), which
-// the run's manifest names as its genome_build.
+// the run's manifest names as its genome_build. Once the run is done (the clock stopped),
+// every sample's stored report is read back and checked to say build as its
+// input.genome_build.
 func RunServiceOn(ctx context.Context, svc *service.Service, lab, runID, build string, files []string, index string) (Batch, error) {
 	b := Batch{Samples: len(files)}
 	m, err := runManifest(lab, runID, build, len(files), index)
@@ -210,7 +262,7 @@ func RunServiceOn(ctx context.Context, svc *service.Service, lab, runID, build s
 					}
 				}
 				b.Wall = last.Sub(start)
-				return b, nil
+				return b, checkStored(ctx, svc.Objects, m)
 			case pipeline.StatusFailed, pipeline.StatusRejected:
 				return b, fmt.Errorf("%w: run %s %s: %s%s", ErrRun, runID, st.Status, st.Reason, sampleReasons(st))
 			}
@@ -221,6 +273,27 @@ func RunServiceOn(ctx context.Context, svc *service.Service, lab, runID, build s
 		case <-t.C:
 		}
 	}
+}
+
+// checkStored reads back the stored report of every sample of the run m and checks that it
+// says the manifest's build as its input.genome_build.
+func checkStored(ctx context.Context, objects store.Store, m manifest.Manifest) error {
+	for _, s := range m.Samples {
+		key := pipeline.ReportKey(m.Lab, m.RunID, s.ID)
+		rc, err := objects.Get(ctx, key)
+		if err != nil {
+			return fmt.Errorf("%w: report %s: %v", ErrRun, key, err)
+		}
+		body, err := io.ReadAll(rc)
+		rc.Close()
+		if err == nil {
+			_, err = checkReport(body, m.GenomeBuild)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: report %s: %v", ErrRun, key, err)
+		}
+	}
+	return nil
 }
 
 func sampleReasons(st pipeline.RunState) string {

@@ -3,7 +3,7 @@
 // against the CLI. It is a program of its own so that the clinical binary links no benchmark
 // or test machinery; `precis bench` hands over to it.
 //
-//	go run ./cmd/precis-bench [--quick] [--precis PATH] [--out DIR] [--wgs-records N] [--exomes N] [--skip-service]
+//	go run ./cmd/precis-bench [--quick] [--precis PATH] [--out DIR] [--wgs-records N] [--exomes N] [--skip-service] [--build GRCh38|GRCh37]
 package main
 
 import (
@@ -41,14 +41,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	def := harness.DefaultConfig()
 	fs := flag.NewFlagSet("precis-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("out", def.Out, "directory for results.md, results.json and throughput.png; the default also rewrites benchmarks/RESULTS.md when run from the repository (with --quick the default is $TMPDIR/precis-bench/quick-results)")
+	out := fs.String("out", def.Out, "directory for results.md, results.json and throughput.png; the default also rewrites benchmarks/RESULTS.md when run from the repository (with --quick the default is $TMPDIR/precis-bench/quick-results; with --build GRCh37 the default's subdirectory GRCh37, and benchmarks/RESULTS.md is left as it is)")
 	quick := fs.Bool("quick", false, "a small run: 500,000 WGS-scale records and 10 exome-size samples")
 	wgs := fs.Int("wgs-records", def.WGSRecords, "records of the WGS-scale file")
 	exomes := fs.Int("exomes", def.Exomes, "exome-size samples through the CLI and the service")
 	skip := fs.Bool("skip-service", false, "leave out MinIO and the service")
+	build := fs.String("build", harness.DefaultBuild, "genome build of the inputs: GRCh38 (the generated files), or GRCh37 (the same files converted to GRCh37 by the knowledge base's map, cached beside them)")
 	precis := fs.String("precis", "", "the precis binary measured; by default precis beside this program, else one built from the repository when run from its root, else precis on the PATH")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: precis-bench [--out DIR] [--quick] [--wgs-records N] [--exomes N] [--skip-service] [--precis PATH]")
+		fmt.Fprintln(stderr, "usage: precis-bench [--out DIR] [--quick] [--wgs-records N] [--exomes N] [--skip-service] [--build GRCh38|GRCh37] [--precis PATH]")
 		fmt.Fprintln(stderr, "       (also run as `precis bench ...`, or `go run ./cmd/precis-bench ...` from the repository)")
 		fs.PrintDefaults()
 	}
@@ -58,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	if fs.NArg() != 0 || *wgs < 1 || *exomes < 1 {
+	if fs.NArg() != 0 || *wgs < 1 || *exomes < 1 || (*build != harness.DefaultBuild && *build != harness.GRCh37) {
 		fs.Usage()
 		return exitUsage
 	}
@@ -78,7 +79,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cfg.Exomes = *exomes
 	}
 	cfg.SkipService = *skip
-	if !*quick && !set["out"] {
+	cfg.GenomeBuild = *build
+	if cfg.GenomeBuild == harness.GRCh37 && !set["out"] {
+		// Beside the GRCh38 results, which stay the summary of record.
+		cfg.Out = filepath.Join(cfg.Out, harness.GRCh37)
+	}
+	if !*quick && !set["out"] && cfg.GenomeBuild == harness.DefaultBuild {
 		if _, err := os.Stat(filepath.Join("benchmarks", "RESULTS.md")); err == nil {
 			cfg.Summary = filepath.Join("benchmarks", "RESULTS.md")
 		}

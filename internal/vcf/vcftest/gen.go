@@ -15,7 +15,9 @@
 // cut at indels between the builds and at reference differences. The GRCh37 tests of package
 // annotate run real GRCh38 files (ClinVar, PharmCAT's DPYD cases) through it and compare the
 // two builds' reports. Records outside the map (other genes, POLE introns) are an error or,
-// with To37Options.SkipUnmapped, left out and listed.
+// with To37Options.SkipUnmapped, left out and listed; with To37Options.Filler, the off-panel
+// filler of a generated file (records outside the panel genes) is written at its own
+// position instead, so that a converted benchmark input keeps its size and density.
 package vcftest
 
 import (

@@ -70,6 +70,28 @@ type To37Options struct {
 	// their GRCh38 REF bases, taking the exon model's word that the exon's bases are the same
 	// on both builds. Without it those records are unmapped, like POLE's introns always are.
 	ExonModel bool
+	// Filler writes the records that lie outside the panel genes as they are, at the same
+	// POS and END, with only the contig renamed: the genome-wide off-panel filler of a
+	// generated file (Write), whose only role is a realistic file size and record density.
+	// Its REF bases are not GRCh37's (nor, outside the built-in sequence, GRCh38's): a
+	// converted generated file is the same DNA as its GRCh38 source only inside the genes.
+	//
+	// A record is filler when its GRCh38 span (REF, and END= where given) overlaps none of
+	// the panel genes' GRCh38 slices (the map's blocks of each gene from first to last, and
+	// g38's known bases) nor a span of Panel, and is no breakend. Filler is written only where
+	// the same span lies inside the GRCh37 contig and overlaps no gene's GRCh37 slice (so it
+	// never lands in a GRCh37 panel region or on a GRCh37 reference base the knowledge base
+	// knows); other filler is left out and counted in To37Stats.FillerDropped, not listed in
+	// Unmapped. Records inside the genes are converted (or unmapped) as without Filler.
+	//
+	// Because mapped records move and filler does not, the output is sorted by POS within
+	// each contig (stable: records at one POS keep their order), holding one contig's
+	// records in memory at a time.
+	Filler bool
+	// Panel adds GRCh38 spans (1-based, inclusive; the panel regions) that Filler treats as
+	// inside the panel genes, for regions that reach beyond the map's slices (a first exon,
+	// splice padding): a record there is converted or unmapped, never passed through.
+	Panel []Span
 }
 
 // To37Stats counts what To37 did.
@@ -88,6 +110,10 @@ type To37Stats struct {
 	// counterpart in the map (GRCh38-only bases, outside the slices) and were left out.
 	DroppedBlockBases int
 	Unmapped          []Unmapped // records left out (SkipUnmapped)
+	// Filler counts the records written unchanged in position (To37Options.Filler);
+	// FillerDropped the filler records left out (beyond the GRCh37 contig's end, or on a
+	// gene's GRCh37 slice).
+	Filler, FillerDropped int
 }
 
 // Unmapped is a record To37 could not place.
@@ -132,8 +158,10 @@ func (u Unmapped) String() string {
 //     mapped in the ALT.
 //
 // ID, QUAL, FILTER, INFO (END= rewritten) and FORMAT are kept; records stay in input order,
-// which the map keeps sorted. Records the map cannot place are an error naming the line, or
-// left out and counted with opts.SkipUnmapped.
+// which the map keeps sorted (with opts.Filler they are sorted by POS within each contig).
+// Records the map cannot place are an error naming the line, or left out and counted with
+// opts.SkipUnmapped; with opts.Filler, records outside the panel genes are written at their
+// GRCh38 position (see To37Options.Filler).
 func To37(lo *kb.Liftover, g38 *kb.Genome, src io.Reader, dst io.Writer, opts To37Options) (To37Stats, error) {
 	c := &converter{lo: lo, g38: g38, opts: opts, fields: map[string]string{}, types: map[string]string{}, blocks: map[string][]kb.LiftBlock{}}
 	for _, b := range lo.Blocks() {
@@ -143,6 +171,9 @@ func To37(lo *kb.Liftover, g38 *kb.Genome, src io.Reader, dst io.Writer, opts To
 		sort.Slice(bs, func(i, j int) bool { return bs[i].Start38 < bs[j].Start38 })
 	}
 	c.diffs = lo.RefDiffs()
+	if opts.Filler {
+		c.genes38, c.genes37 = geneSlices(lo, g38, opts.Panel)
+	}
 	sc := bufio.NewScanner(src)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	w := bufio.NewWriterSize(dst, 1<<16)
@@ -171,6 +202,7 @@ func To37(lo *kb.Liftover, g38 *kb.Genome, src io.Reader, dst io.Writer, opts To
 	if err := sc.Err(); err != nil {
 		return c.stats, err
 	}
+	c.flush(w)
 	return c.stats, w.Flush()
 }
 
@@ -184,6 +216,106 @@ type converter struct {
 	types      map[string]string // same keys -> Type
 	refWritten bool
 	stats      To37Stats
+	// With opts.Filler: the genes' slices on each build, and the records of the current
+	// output contig, written sorted when the contig changes.
+	genes38, genes37 spans
+	pendChrom        string
+	pend             []pendingLine
+}
+
+type pendingLine struct {
+	pos  int
+	line string
+}
+
+// spans is a set of intervals by canonical contig, each list sorted and merged (1-based,
+// inclusive).
+type spans map[string][][2]int
+
+func (s spans) add(chrom string, start, end int) { s[chrom] = append(s[chrom], [2]int{start, end}) }
+
+func (s spans) merge() {
+	for c, ivs := range s {
+		slices.SortFunc(ivs, func(a, b [2]int) int { return a[0] - b[0] })
+		out := ivs[:0]
+		for _, iv := range ivs {
+			if n := len(out); n > 0 && iv[0] <= out[n-1][1]+1 {
+				out[n-1][1] = max(out[n-1][1], iv[1])
+				continue
+			}
+			out = append(out, iv)
+		}
+		s[c] = out
+	}
+}
+
+// overlaps reports whether chrom:start-end overlaps an interval of s.
+func (s spans) overlaps(chrom string, start, end int) bool {
+	ivs := s[chrom]
+	i := sort.Search(len(ivs), func(i int) bool { return ivs[i][1] >= start })
+	return i < len(ivs) && ivs[i][0] <= end
+}
+
+// geneSlices returns the panel genes' slices on GRCh38 (each gene's map blocks from first
+// to last, g38's known bases and the extra GRCh38 spans panel) and on GRCh37 (each gene's
+// blocks from first to last).
+func geneSlices(lo *kb.Liftover, g38 *kb.Genome, panel []Span) (s38, s37 spans) {
+	s38, s37 = spans{}, spans{}
+	type hull struct {
+		chrom              string
+		s37, e37, s38, e38 int
+	}
+	genes := map[string]*hull{}
+	for _, b := range lo.Blocks() {
+		h, ok := genes[b.Gene+"\x00"+b.Chrom]
+		if !ok {
+			h = &hull{b.Chrom, b.Start37, b.End37(), b.Start38, b.End38()}
+			genes[b.Gene+"\x00"+b.Chrom] = h
+		}
+		h.s37, h.e37 = min(h.s37, b.Start37), max(h.e37, b.End37())
+		h.s38, h.e38 = min(h.s38, b.Start38), max(h.e38, b.End38())
+	}
+	for _, h := range genes {
+		s37.add(h.chrom, h.s37, h.e37)
+		s38.add(h.chrom, h.s38, h.e38)
+	}
+	if g38 != nil {
+		for _, sp := range g38.Spans() {
+			s38.add(sp.Chrom, sp.Start, sp.End)
+		}
+	}
+	for _, sp := range panel {
+		if c, ok := vcf.CanonicalChrom(sp.Chrom); ok {
+			s38.add(c, sp.Start, sp.End)
+		}
+	}
+	s38.merge()
+	s37.merge()
+	return s38, s37
+}
+
+// filler writes an off-panel record (opts.Filler) at its GRCh38 position on GRCh37, or
+// leaves it out where that position is beyond the GRCh37 contig or on a gene's GRCh37
+// slice.
+func (c *converter) filler(w *bufio.Writer, f []string, canon string, pos, span int) {
+	if span > GRCh37Length(canon) || c.genes37.overlaps(canon, pos, span) {
+		c.stats.FillerDropped++
+		return
+	}
+	f[0] = c.name37(canon)
+	c.stats.Filler++
+	c.write(w, f)
+}
+
+// flush writes the held records of the current contig (opts.Filler), sorted by POS.
+func (c *converter) flush(w *bufio.Writer) {
+	slices.SortStableFunc(c.pend, func(a, b pendingLine) int { return a.pos - b.pos })
+	for _, p := range c.pend {
+		w.WriteString(p.line)
+		w.WriteByte('\n')
+	}
+	clear(c.pend)
+	c.pend = c.pend[:0]
 }
 
 var (
@@ -338,6 +470,10 @@ func (c *converter) record(w *bufio.Writer, n int, line string) error {
 	if !ok || GRCh37Length(canon) == 0 {
 		return c.unmapped(Unmapped{n, f[0], pos, span, "not a primary chromosome"})
 	}
+	if c.opts.Filler && !strings.ContainsAny(f[4], "[]") && !c.genes38.overlaps(canon, pos, span) {
+		c.filler(w, f, canon, pos, span)
+		return nil
+	}
 	alts := strings.Split(f[4], ",")
 	symbolic := slices.ContainsFunc(alts, isSymbolic)
 	switch {
@@ -405,9 +541,18 @@ func (c *converter) block38(canon string, pos int) kb.LiftBlock {
 }
 
 func (c *converter) write(w *bufio.Writer, f []string) {
-	w.WriteString(strings.Join(f, "\t"))
-	w.WriteByte('\n')
 	c.stats.Written++
+	if !c.opts.Filler {
+		w.WriteString(strings.Join(f, "\t"))
+		w.WriteByte('\n')
+		return
+	}
+	if f[0] != c.pendChrom {
+		c.flush(w)
+		c.pendChrom = f[0]
+	}
+	pos, _ := strconv.Atoi(f[1])
+	c.pend = append(c.pend, pendingLine{pos, strings.Join(f, "\t")})
 }
 
 // relist rewrites the alleles of record f (already placed on GRCh37) so that ref37 is REF:

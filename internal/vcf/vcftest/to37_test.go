@@ -2,6 +2,7 @@ package vcftest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -12,8 +13,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/vcf"
 )
 
@@ -563,4 +566,154 @@ func TestTo37GVCFOverDPYD(t *testing.T) {
 	if sites < 10 || len(diffs) == 0 {
 		t.Errorf("%d sites, %d reference differences", sites, len(diffs))
 	}
+}
+
+// TestTo37Filler: with Filler, records outside the panel genes keep their position (contig
+// renamed) unless that position is on a gene's GRCh37 slice or past the GRCh37 contig's end
+// (left out, counted); records inside the genes are converted exactly as without Filler, a
+// record in a Panel span beyond the map is unmapped rather than passed through, and the
+// output is sorted within each contig although mapped records move past filler.
+func TestTo37Filler(t *testing.T) {
+	k := testKB(t)
+	brca1, ok := k.Genome.Fetch("chr17", 43100000, 43100000)
+	if !ok {
+		t.Fatal("no GRCh38 base at chr17:43100000 (BRCA1)")
+	}
+	_, brca1At37, ok := k.Liftover.To37("chr17", 43100000)
+	if !ok {
+		t.Fatal("chr17:43100000 not in the map")
+	}
+	// GRCh38 chr17:42,000,000 lies between BRCA1's GRCh37 (41.2 Mb) and GRCh38 (43.0 Mb)
+	// slices: passed through, it comes before the mapped BRCA1 record.
+	hdr := "##fileformat=VCFv4.2\n##contig=<ID=chr17,length=83257441>\n##contig=<ID=chr7,length=159345973>\n##contig=<ID=chr21,length=46709983>\n" +
+		"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+	pms2 := Span{Chrom: "chr7", Start: 5970925, End: 5973542} // PMS2's last exon reaches beyond the map
+	body := "chr7\t5000000\t.\tC\tT\t.\t.\t.\n" +             // filler
+		"chr7\t5970930\t.\tA\tG\t.\t.\t.\n" + // in pms2: filler without Panel, unmapped with it
+		"chr17\t1000\t.\tA\tG\t.\t.\tEND=2000\n" + // filler with END
+		"chr17\t41200000\t.\tA\tG\t.\t.\t.\n" + // on BRCA1's GRCh37 slice: dropped
+		"chr17\t42000000\t.\tT\tTA\t.\t.\t.\n" + // filler
+		"chr17\t43100000\t.\t" + brca1 + "\tG,T\t.\t.\t.\n" + // BRCA1: mapped to GRCh37
+		"chr17\t82000000\t.\tG\tA\t.\t.\t.\n" + // past GRCh37 chr17's end: dropped
+		"chr21\t5000000\t.\tA\tG\t.\t.\t.\n" + // filler
+		"chrUn_KI270742v1\t10\t.\tA\tG\t.\t.\t.\n" // not a primary chromosome: unmapped
+	in := hdr + body
+
+	plain, _ := convert(t, k, hdr+"chr17\t43100000\t.\t"+brca1+"\tG,T\t.\t.\t.\n", To37Options{})
+	_, mapped := dataRecords(plain)
+
+	for _, tc := range []struct {
+		name     string
+		opts     To37Options
+		want     []string // CHROM:POS of the output, in order
+		unmapped int
+	}{
+		{"no panel", To37Options{Filler: true, SkipUnmapped: true},
+			[]string{"7:5000000", "7:5970930", "17:1000", fmt.Sprintf("17:%d", brca1At37), "17:42000000", "21:5000000"}, 1},
+		{"panel", To37Options{Filler: true, SkipUnmapped: true, Panel: []Span{pms2}},
+			[]string{"7:5000000", "17:1000", fmt.Sprintf("17:%d", brca1At37), "17:42000000", "21:5000000"}, 2},
+	} {
+		out, st := convert(t, k, in, tc.opts)
+		_, recs := dataRecords(out)
+		var got []string
+		for _, f := range recs {
+			got = append(got, f[0]+":"+f[1])
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: records %v, want %v", tc.name, got, tc.want)
+		}
+		if st.Records != 9 || st.Written != len(tc.want) || st.Filler != len(tc.want)-1 || st.FillerDropped != 2 || len(st.Unmapped) != tc.unmapped {
+			t.Errorf("%s: stats %+v: want 9 read, %d written, %d filler, 2 filler dropped, %d unmapped", tc.name, st, len(tc.want), len(tc.want)-1, tc.unmapped)
+		}
+		for _, f := range recs {
+			switch f[1] {
+			case strconv.Itoa(brca1At37):
+				if !slices.Equal(f, mapped[0]) {
+					t.Errorf("%s: BRCA1 record %v, want it as converted without Filler: %v", tc.name, f, mapped[0])
+				}
+			case "1000":
+				if f[3] != "A" || f[7] != "END=2000" {
+					t.Errorf("%s: filler block %v, want REF and END unchanged", tc.name, f)
+				}
+			}
+		}
+	}
+	// Without SkipUnmapped a record in the genes that cannot be placed is still an error.
+	var out bytes.Buffer
+	if _, err := To37(k.Liftover, k.Genome, strings.NewReader(in), &out, To37Options{Filler: true, Panel: []Span{pms2}}); !errors.Is(err, ErrUnmapped) || !strings.Contains(err.Error(), "chr7:5970930") {
+		t.Errorf("unmapped panel record without SkipUnmapped: %v, want ErrUnmapped naming chr7:5970930", err)
+	}
+}
+
+// TestTo37FillerGenerated converts a generated genome-wide file with Filler: every record is
+// written, passed through as filler, dropped as filler or listed as unmapped; the result is
+// sorted, most of it is filler, and the annotator takes it for GRCh37 with the planted
+// variants that were converted found again.
+func TestTo37FillerGenerated(t *testing.T) {
+	k := testKB(t)
+	var planted []Plant
+	for e := range k.ClinVar.All() {
+		if e.Classification == "pathogenic" && len(planted) < 25 && len(e.Ref) == 1 && len(e.Alt) == 1 {
+			planted = append(planted, Plant{Chrom: e.Chrom, Pos: e.Pos, Ref: e.Ref, Alt: e.Alt})
+		}
+	}
+	var src bytes.Buffer
+	spec := Spec{Records: 20_000, Seed: 11, Plants: planted}
+	if err := Write(&src, spec, k.Genome); err != nil {
+		t.Fatal(err)
+	}
+	var panel []Span
+	for _, r := range k.Regions {
+		panel = append(panel, Span{Chrom: r.Chrom, Start: r.Start, End: r.End})
+	}
+	out, st := convert(t, k, src.String(), To37Options{SkipUnmapped: true, Reference: true, ExonModel: true, Filler: true, Panel: panel})
+	if st.Written+st.FillerDropped+len(st.Unmapped) != st.Records || st.Records < spec.Records-30 {
+		t.Errorf("stats %+v: written + filler dropped + unmapped != records read", st)
+	}
+	if st.Filler < st.Records*9/10 {
+		t.Errorf("%d of %d records passed through as filler, want most", st.Filler, st.Records)
+	}
+	_, recs := dataRecords(out)
+	for i := 1; i < len(recs); i++ {
+		p, _ := strconv.Atoi(recs[i-1][1])
+		q, _ := strconv.Atoi(recs[i][1])
+		if recs[i][0] == recs[i-1][0] && q < p {
+			t.Fatalf("%s:%d after %d: not sorted", recs[i][0], q, p)
+		}
+		if strings.HasPrefix(recs[i][0], "chr") {
+			t.Fatalf("contig %q, want b37 naming", recs[i][0])
+		}
+	}
+	a, err := annotate.New(k, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := a.Annotate(context.Background(), strings.NewReader(out), "gen37.vcf", annotate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Input.GenomeBuild != "GRCh37" {
+		t.Fatalf("build %s (%v), want GRCh37", rep.Input.GenomeBuild, rep.Input.BuildEvidence)
+	}
+	skipped := func(p Plant) bool {
+		for _, u := range st.Unmapped {
+			if c, _ := vcf.CanonicalChrom(u.Chrom); c == p.Chrom && p.Pos >= u.Pos && p.Pos <= u.End {
+				return true
+			}
+		}
+		return false
+	}
+	n := 0
+	for _, p := range planted {
+		if skipped(p) {
+			continue
+		}
+		n++
+		if e, _ := k.ClinVar.Lookup(p.Chrom, p.Pos, p.Ref, p.Alt); !slices.ContainsFunc(rep.Samples[0].Findings, func(f report.Finding) bool {
+			return f.Normalized.Pos == p.Pos && f.Normalized.Alt == p.Alt && f.Classification == e.Classification
+		}) {
+			t.Errorf("planted %+v converted but not found on GRCh37", p)
+		}
+	}
+	t.Logf("%d records: %d filler, %d filler dropped, %d unmapped; %d of %d planted variants converted", st.Records, st.Filler, st.FillerDropped, len(st.Unmapped), n, len(planted))
 }

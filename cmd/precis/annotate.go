@@ -12,7 +12,6 @@ import (
 
 	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/fhir"
-	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/panel"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/vcf/index"
@@ -41,9 +40,10 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	fs.IntVar(&c.minDP, "min-dp", annotate.DefaultMinDP, "a gVCF block or site tests a DPYD position, and covers a coding base, only with FORMAT DP (MIN_DP of a block) at least this; 0 turns the check off")
 	fs.IntVar(&c.minGQ, "min-gq", annotate.DefaultMinGQ, "a gVCF block or site tests a position only with FORMAT GQ at least this; 0 turns the check off")
 	fs.StringVar(&c.callable, "callable", "", "callable-regions BED (mosdepth --quantize, GATK CallableLoci or 3 columns; plain, gzip or BGZF) the coverage per gene is read from")
+	kbDir := kbFlag(fs)
 	fs.StringVar(&c.index, "index", "auto", "auto: with FILE.tbi or FILE.csi beside a BGZF FILE, read only the blocks in the panels; off: read the whole file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--min-dp N] [--min-gq N] [--callable BED] [--index auto|off] FILE|-")
+		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--min-dp N] [--min-gq N] [--callable BED] [--index auto|off] [--kb DIR] FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(reorder(fs, args)); err != nil {
@@ -83,9 +83,12 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return exitUsage
 	}
 
-	k, err := kb.Load()
+	k, err := loadKB(*kbDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "precis annotate: knowledge base:", err)
+		if *kbDir != "" {
+			return exitInvalid
+		}
 		return exitFailure
 	}
 	a, err := annotate.New(k, version())

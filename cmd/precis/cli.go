@@ -46,8 +46,9 @@ commands:
   submit     upload a run directory (manifest.json and its VCFs) to the service
   report     fetch a run's status or a sample's report from the service
   token      create, list or revoke the service's access tokens (per lab and role)
-  kb build   rebuild the embedded knowledge base from its source files
-  kb info    show the knowledge base version and sources
+  kb build   build a knowledge base from its source files and chosen ClinVar releases
+             (--clinvar FILE...; default: the embedded one's, into internal/kb/data)
+  kb info    show a knowledge base's version, sources and ClinVar entries per release
   bench      measure throughput and memory against bgzip and bcftools, and the service against
              the CLI (runs the separate precis-bench program: go run ./cmd/precis-bench)
   version    print the version

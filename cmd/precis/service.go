@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/auth"
+	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/service"
 	"github.com/precis-dx/precis/internal/store"
@@ -34,6 +35,8 @@ type serviceFlags struct {
 	maxDeliver                                     int
 
 	natsCreds    string   // --nats-creds: credentials for --nats
+	kbDir        string   // --kb: a knowledge base directory ("": the embedded one)
+	kb           *kb.KB   // loaded from kbDir
 	webhookAllow listFlag // --webhook-allow: internal destinations webhooks may reach
 }
 
@@ -48,6 +51,7 @@ func (f *serviceFlags) register(fs *flag.FlagSet, worker bool) {
 	fs.IntVar(&f.workers, "workers", 2, "concurrent sample jobs in this process")
 	fs.DurationVar(&f.ackWait, "ack-wait", 2*time.Minute, "how long a job may go without a sign of life before NATS redelivers it")
 	fs.IntVar(&f.maxDeliver, "max-deliver", 5, "deliveries of a job before it is dead-lettered")
+	fs.StringVar(&f.kbDir, "kb", "", "knowledge base directory written by 'precis kb build', used for every job of this process (empty: the one embedded in the binary)")
 	if !worker {
 		fs.StringVar(&f.httpAddr, "http", "127.0.0.1:8080", "address of the HTTP API, the web pages and /metrics")
 		fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve /metrics on this address alone, not on -http (empty: on -http, without a token)")
@@ -66,7 +70,7 @@ func (f *serviceFlags) config(ingest bool, logger *slog.Logger) service.Config {
 	return service.Config{DataDir: f.dataDir, NATSURL: f.natsURL, NATSPort: f.natsPort, S3: s3, HTTPAddr: f.httpAddr, MetricsAddr: f.metricsAddr,
 		TLSCert: f.tlsCert, TLSKey: f.tlsKey, TrustProxy: f.trustProxy, SessionKey: f.sessionKey, WebhookAllow: f.webhookAllow,
 		Workers: f.workers, Ingest: ingest, Queue: queue.Config{JobAckWait: f.ackWait, MaxDeliver: f.maxDeliver, CredsFile: f.natsCreds},
-		Version: version(), Log: logger}
+		KB: f.kb, Version: version(), Log: logger}
 }
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, worker bool) int {
@@ -108,6 +112,14 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, work
 	if worker && f.natsURL == "" {
 		fmt.Fprintln(stderr, "precis worker: --nats is required (workers share a NATS cluster and an object store)")
 		return exitUsage
+	}
+	if f.kbDir != "" {
+		k, err := kb.LoadDir(f.kbDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "precis %s: --kb: %v\n", name, err)
+			return exitInvalid
+		}
+		f.kb = k
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	svc, err := service.Start(ctx, f.config(!worker, logger))

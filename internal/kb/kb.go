@@ -118,8 +118,33 @@ func Load() (*KB, error) {
 	return LoadFS(sub)
 }
 
-// LoadDir reads a knowledge base from a directory build.Build wrote.
-func LoadDir(dir string) (*KB, error) { return LoadFS(os.DirFS(dir)) }
+// LoadDir reads a knowledge base from a directory build.Build (precis kb build) wrote,
+// checking every file against the SHA-256 its manifest lists. An error names dir.
+func LoadDir(dir string) (*KB, error) {
+	st, err := os.Stat(dir)
+	if err == nil && !st.IsDir() {
+		err = fmt.Errorf("%w: not a directory", ErrFormat)
+	}
+	if err == nil {
+		var k *KB
+		if k, err = LoadFS(os.DirFS(dir)); err == nil {
+			return k, nil
+		}
+	}
+	return nil, &dirError{dir, err}
+}
+
+// dirError is LoadDir's error: which directory, and why it is not a knowledge base.
+type dirError struct {
+	dir string
+	err error
+}
+
+func (e *dirError) Error() string {
+	return "kb: " + e.dir + " is not a valid knowledge base: " + strings.TrimPrefix(e.err.Error(), "kb: ")
+}
+
+func (e *dirError) Unwrap() error { return e.err }
 
 // LoadFS reads a knowledge base from the root of fsys, checking every file against the
 // manifest's SHA-256.

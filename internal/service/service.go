@@ -64,7 +64,10 @@ type Config struct {
 	Queue      queue.Config     // AckWait, MaxDeliver, backoff
 	Webhook    *webhook.Options // alert delivery retries; webhook.DefaultOptions() when nil
 	Version    string           // pipeline version written into reports
-	Log        *slog.Logger
+	// KB is the knowledge base every job of this process annotates with (its version goes
+	// into each report's knowledge_base); nil loads the one embedded in the binary.
+	KB  *kb.KB
+	Log *slog.Logger
 	// wrapObjects wraps the object store (the tests inject faults, a full disk, with it).
 	wrapObjects func(store.Store) store.Store
 	// natsFreeSpace replaces the free-space check of the embedded NATS server's disk (the
@@ -203,10 +206,13 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		s.goRole("webhooks", func() error { return d.Run(runCtx) })
 	}
 	if cfg.Workers > 0 {
-		k, err := kb.Load()
-		if err != nil {
-			s.Shutdown(context.Background())
-			return nil, fmt.Errorf("knowledge base: %w", err)
+		k := cfg.KB
+		if k == nil {
+			var err error
+			if k, err = kb.Load(); err != nil {
+				s.Shutdown(context.Background())
+				return nil, fmt.Errorf("knowledge base: %w", err)
+			}
 		}
 		a, err := annotate.New(k, cfg.Version)
 		if err != nil {

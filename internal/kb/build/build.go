@@ -69,16 +69,45 @@ const leonCastillo2020 = "León-Castillo A et al. Interpretation of somatic POLE
 var poleEDMs = []string{"P286R", "V411L", "S297F", "A456P", "S459F", "F367S", "L424I", "M295R", "P436R", "M444K", "D368Y"}
 
 // Build derives the knowledge base from the source files in srcDir (the shared data
-// folder) and writes it to outDir. The output is deterministic: the same sources give
+// folder) and writes it to outDir, with the default ClinVar selection (both ClinVar files of
+// the shared data folder). The output is deterministic: the same sources give
 // byte-identical files (gzip streams carry no name or time). Build verifies the data as it
 // goes (transcripts translate, REF alleles match the reference, sources agree) and fails
 // with kb.ErrInconsistent when a check fails; the checks passed are listed in the manifest.
 // Files already in outDir that Build does not write are left alone (TestBuild fails when
 // the committed data/ holds one). "precis kb build" calls it with outDir internal/kb/data.
 func Build(srcDir, outDir string) error {
-	b := &builder{r: &sourceReader{root: srcDir, files: map[string]fileDigest{}}}
-	if _, err := os.Stat(filepath.Join(srcDir, filepath.FromSlash(srcMANE))); err != nil {
-		return fmt.Errorf("kb: %s is not the shared data folder: %w", srcDir, err)
+	_, err := Run(Options{Src: srcDir, Out: outDir})
+	return err
+}
+
+// Options selects what Run builds.
+type Options struct {
+	Src string // the shared data folder (MANE, exon models, sequences, PharmCAT, CPIC)
+	Out string // the directory to write the knowledge base into (created when missing)
+	// ClinVar lists the ClinVar VCFs (GRCh38; NCBI's monthly clinvar.vcf.gz format or the
+	// subsets in the shared data folder) the knowledge base takes its classifications from.
+	// Empty: the two files of the shared data folder (DefaultClinVar). Each file's release
+	// is read from its header; where releases list the same variant, the newest wins.
+	ClinVar []string
+}
+
+// DefaultClinVar lists the ClinVar files Run reads when Options.ClinVar is empty, relative to
+// the shared data folder.
+var DefaultClinVar = []string{srcClinVar2026, srcClinVar2024}
+
+// Run builds a knowledge base as Options say and returns its version (the one
+// kb.LoadDir(o.Out) reports).
+func Run(o Options) (version string, err error) {
+	b := &builder{r: &sourceReader{root: o.Src, files: map[string]fileDigest{}, paths: map[string]string{}}}
+	if _, err := os.Stat(filepath.Join(o.Src, filepath.FromSlash(srcMANE))); err != nil {
+		return "", fmt.Errorf("kb: %s is not the shared data folder: %w", o.Src, err)
+	}
+	if b.clinvarFiles, err = b.r.addFiles(o.ClinVar); err != nil {
+		return "", err
+	}
+	if len(b.clinvarFiles) == 0 {
+		b.clinvarFiles = DefaultClinVar
 	}
 	steps := []func() error{
 		b.transcripts, b.genome38, b.verifyTranscripts, b.clinvar, b.pgx,
@@ -86,10 +115,10 @@ func Build(srcDir, outDir string) error {
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return b.write(outDir)
+	return b.write(o.Out)
 }
 
 // panelGene is one gene of the panels with its MANE Select transcript and its panel.
@@ -112,6 +141,7 @@ type builder struct {
 	tx           map[string]*transcript.Transcript
 	g38, g37     *kb.Genome
 	clinvarDB    *kb.ClinVar
+	clinvarFiles []string          // the ClinVar sources read, as the manifest names them
 	releases     map[string]string // ClinVar source path -> release
 	rawRegions   []kb.Region
 	regionList   []kb.Region
@@ -369,8 +399,9 @@ func (b *builder) verifyTranscripts() error {
 	return nil
 }
 
-// clinvar reads both ClinVar files, checks every REF against the reference, and merges
-// them: one entry per variant, the newer release winning.
+// clinvar reads the ClinVar files, checks every REF against the reference, and merges
+// them: one entry per variant (contig, position, REF and ALT as ClinVar's VCF writes them,
+// left-aligned), the newer release winning. Every entry keeps the release it came from.
 func (b *builder) clinvar() error {
 	b.releases = map[string]string{}
 	type file struct {
@@ -379,12 +410,16 @@ func (b *builder) clinvar() error {
 		entries []kb.Entry
 	}
 	var files []file
-	for _, rel := range []string{srcClinVar2026, srcClinVar2024} {
+	for _, rel := range b.clinvarFiles {
 		rd, err := b.r.open(rel, true)
 		if err != nil {
 			return err
 		}
-		release, entries, err := readClinVarVCF(rel, rd)
+		name := rel // errors name the file as given
+		if p, ok := b.r.paths[rel]; ok {
+			name = p
+		}
+		release, entries, err := readClinVarVCF(name, rd)
 		if err != nil {
 			return err
 		}
@@ -392,7 +427,7 @@ func (b *builder) clinvar() error {
 		files = append(files, file{rel, release, entries})
 	}
 	// Oldest first, so that newer releases overwrite.
-	sort.Slice(files, func(i, j int) bool { return files[i].release < files[j].release })
+	sort.SliceStable(files, func(i, j int) bool { return files[i].release < files[j].release })
 	merged := map[string]kb.Entry{}
 	inBoth, changed := 0, map[string]int{}
 	for _, f := range files {
@@ -412,7 +447,7 @@ func (b *builder) clinvar() error {
 				noAlt++
 				continue
 			}
-			if f.rel == srcClinVar2024 && (!kb.IsPLP(e.Classification) || e.Stars < 2) {
+			if plp2Only(f.rel) && (!kb.IsPLP(e.Classification) || e.Stars < 2) {
 				notPLP2++
 			}
 			if kb.IsPLP(e.Classification) {
@@ -422,7 +457,7 @@ func (b *builder) clinvar() error {
 			k := fmt.Sprintf("%s:%d:%s:%s", e.Chrom, e.Pos, e.Ref, e.Alt)
 			if old, ok := merged[k]; ok {
 				if old.Release == e.Release {
-					return fmt.Errorf("%w: %s: %s listed twice", kb.ErrInconsistent, f.rel, k)
+					return fmt.Errorf("%w: %s: %s listed twice in %s", kb.ErrInconsistent, f.rel, k, e.Release)
 				}
 				inBoth++
 				if old.Classification != e.Classification {
@@ -436,7 +471,7 @@ func (b *builder) clinvar() error {
 		}
 		b.check("%s (%s): %d records of the panel genes; REF equals the GRCh38 reference at all %d whose bases are known, %d lie outside the known sequence; %d reference-allele records (ALT \".\", HGVS g.=) not kept",
 			f.release, path.Base(f.rel), len(f.entries), checked, outside, noAlt)
-		if f.rel == srcClinVar2024 && notPLP2 > 0 {
+		if plp2Only(f.rel) && notPLP2 > 0 {
 			return fmt.Errorf("%w: %s: %d records are not P/LP with >= 2 stars as the file claims", kb.ErrInconsistent, f.rel, notPLP2)
 		}
 	}
@@ -454,14 +489,26 @@ func (b *builder) clinvar() error {
 	for _, r := range slices.Sorted(maps.Keys(counts)) {
 		parts = append(parts, fmt.Sprintf("%d from %s", counts[r], r))
 	}
-	b.check("ClinVar merged: %d variants (%s); where both releases list a variant the newer wins", len(entries), strings.Join(parts, ", "))
+	if len(files) == 1 {
+		b.check("ClinVar: %d variants (%s)", len(entries), strings.Join(parts, ", "))
+		return nil
+	}
+	both := "both releases list"
+	if len(files) > 2 {
+		both = "several releases list"
+	}
+	b.check("ClinVar merged: %d variants (%s); where %s a variant the newer wins", len(entries), strings.Join(parts, ", "), both)
 	var moves []string
 	nChanged := 0
 	for _, m := range slices.Sorted(maps.Keys(changed)) {
 		moves = append(moves, fmt.Sprintf("%s %d", m, changed[m]))
 		nChanged += changed[m]
 	}
-	b.check("ClinVar releases: %d variants are in both; %d of them changed classification (%s)", inBoth, nChanged, strings.Join(moves, "; "))
+	in := "both"
+	if len(files) > 2 {
+		in = "more than one"
+	}
+	b.check("ClinVar releases: %d variants are in %s; %d of them changed classification (%s)", inBoth, in, nChanged, strings.Join(moves, "; "))
 	return nil
 }
 
@@ -684,8 +731,9 @@ type output struct {
 	description string
 }
 
-// write writes the data files, the manifest and the NOTICE into outDir.
-func (b *builder) write(outDir string) error {
+// write writes the data files, the manifest and the NOTICE into outDir and returns the
+// version.
+func (b *builder) write(outDir string) (string, error) {
 	var outs []output
 	add := func(name string, gz bool, records int, desc string, fill func(*bytes.Buffer) error) error {
 		var buf bytes.Buffer
@@ -719,12 +767,12 @@ func (b *builder) write(outDir string) error {
 	}
 	for _, err := range steps {
 		if err != nil {
-			return err
+			return "", err
 		}
 	}
 	sources, err := b.sources()
 	if err != nil {
-		return err
+		return "", err
 	}
 	newest := ""
 	for _, r := range b.releases {
@@ -737,14 +785,14 @@ func (b *builder) write(outDir string) error {
 	}
 	mjson, version, err := kb.EncodeManifest(m)
 	if err != nil {
-		return err
+		return "", err
 	}
 	outs = append(outs,
 		output{name: kb.FileManifest, content: mjson},
 		output{name: kb.FileNotice, content: notice(version, m)})
 
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return fmt.Errorf("kb: %w", err)
+		return "", fmt.Errorf("kb: %w", err)
 	}
 	for _, o := range outs {
 		content := o.content
@@ -756,14 +804,14 @@ func (b *builder) write(outDir string) error {
 				level = gzip.HuffmanOnly
 			}
 			if content, err = gzipBytes(content, level); err != nil {
-				return fmt.Errorf("kb: compress %s: %w", o.name, err)
+				return "", fmt.Errorf("kb: compress %s: %w", o.name, err)
 			}
 		}
 		if err := writeFileAtomic(filepath.Join(outDir, o.name), content); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return version, nil
 }
 
 // gzipBytes compresses p with no name, comment or modification time in the header, so the

@@ -20,6 +20,8 @@ import (
 var (
 	fileDateRe = regexp.MustCompile(`^##fileDate=(\d{4})-?(\d{2})-?(\d{2})\s*$`)
 	sourceRe   = regexp.MustCompile(`^##source=.*clinvar_(\d{4})(\d{2})(\d{2})`)
+	// grch37Re finds a header that names GRCh37 (NCBI's vcf_GRCh37 files, hg19, b37).
+	grch37Re = regexp.MustCompile(`(?i)^##reference=.*(GRCh37|hg19|b37|assembly19)`)
 )
 
 // readClinVarVCF reads a ClinVar VCF (GRCh38) and returns its records for the panel
@@ -36,6 +38,8 @@ func readClinVarVCF(rel string, r io.Reader) (release string, out []kb.Entry, er
 		l = strings.TrimRight(l, "\r\n")
 		switch {
 		case l == "":
+		case grch37Re.MatchString(l):
+			return "", nil, fmt.Errorf("%w: %s line %d: %s: a GRCh37 ClinVar file; the knowledge base takes GRCh38 (vcf_GRCh38) releases", kb.ErrFormat, rel, n, l)
 		case strings.HasPrefix(l, "##"):
 			for _, re := range []*regexp.Regexp{fileDateRe, sourceRe} {
 				if m := re.FindStringSubmatch(l); m != nil && release == "" {
@@ -56,6 +60,9 @@ func readClinVarVCF(rel string, r io.Reader) (release string, out []kb.Entry, er
 			}
 		}
 		if rerr == io.EOF {
+			if release == "" {
+				return "", nil, fmt.Errorf("%w: %s: no ##fileDate or clinvar_YYYYMMDD source line names the ClinVar release", kb.ErrFormat, rel)
+			}
 			return release, out, nil
 		}
 	}

@@ -26,6 +26,41 @@ import (
 type sourceReader struct {
 	root  string
 	files map[string]fileDigest // by path relative to root, slash-separated
+	paths map[string]string     // files given by path (addFiles): name -> path to read
+}
+
+// addFiles names files given by path (ClinVar releases chosen with --clinvar) as the
+// manifest records them: relative to the root when inside it, else by base name (a
+// knowledge base's content, hence its version, does not depend on where a file was).
+func (r *sourceReader) addFiles(files []string) ([]string, error) {
+	root, err := filepath.Abs(r.root)
+	if err != nil {
+		return nil, fmt.Errorf("kb: %w", err)
+	}
+	var out []string
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			return nil, fmt.Errorf("kb: ClinVar file: %w", err)
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("kb: ClinVar file %s is not a regular file", f)
+		}
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return nil, fmt.Errorf("kb: %w", err)
+		}
+		name := filepath.Base(abs)
+		if rel, err := filepath.Rel(root, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			name = filepath.ToSlash(rel)
+		}
+		if prev, dup := r.paths[name]; dup {
+			return nil, fmt.Errorf("kb: ClinVar files %s and %s have the same name %s: give each release once", prev, f, name)
+		}
+		r.paths[name] = f
+		out = append(out, name)
+	}
+	return out, nil
 }
 
 type fileDigest struct {
@@ -55,7 +90,11 @@ func (r *sourceReader) read(rel string, decompress bool) ([]byte, error) {
 // open returns a reader of rel's content, gunzipped when decompress is true and the name
 // ends in .gz. The file's digest is recorded.
 func (r *sourceReader) open(rel string, decompress bool) (io.Reader, error) {
-	raw, err := os.ReadFile(filepath.Join(r.root, filepath.FromSlash(rel)))
+	p, ok := r.paths[rel]
+	if !ok {
+		p = filepath.Join(r.root, filepath.FromSlash(rel))
+	}
+	raw, err := os.ReadFile(p)
 	if err != nil {
 		return nil, fmt.Errorf("kb: read source: %w", err)
 	}

@@ -3,6 +3,7 @@ package annotate
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -258,5 +259,47 @@ func TestGRCh37ThirdBaseAtReferenceDifference(t *testing.T) {
 	}
 	if p37, p38 := rep37.Samples[0].PGx[0], rep38.Samples[0].PGx[0]; p37.Diplotype != p38.Diplotype {
 		t.Errorf("diplotype GRCh37 %s, GRCh38 %s", p37.Diplotype, p38.Diplotype)
+	}
+}
+
+// A GRCh37 callable-regions BED is placed on GRCh38 like the records: the same sequenced
+// stretch gives the same coverage on both builds. Each gene's whole GRCh38 span, and its
+// image on GRCh37, is called callable; on GRCh37 the bases only GRCh38 has (none in these
+// genes' coding exons) and POLE's unplaced splice flanks stay uncovered. (The GRCh37 BED
+// is the map's blocks of each gene: its aligned slice, or POLE's exons.)
+func TestGRCh37CallableBED(t *testing.T) {
+	a := annotator(t)
+	var bed37, bed38 strings.Builder
+	for _, g := range []string{"BRCA1", "BRCA2", "MLH1", "MSH2", "MSH6", "PMS2", "EPCAM", "POLE"} {
+		tx := a.KB().Transcripts[g]
+		s, e := tx.Span()
+		fmt.Fprintf(&bed38, "%s\t%d\t%d\tCALLABLE\n", tx.Chrom, s-1, e)
+		for _, b := range a.KB().Liftover.Blocks() { // the gene's GRCh37 slice, block by block
+			if b.Gene == g {
+				fmt.Fprintf(&bed37, "%s\t%d\t%d\tCALLABLE\n", strings.TrimPrefix(b.Chrom, "chr"), b.Start37-1, b.End37())
+			}
+		}
+	}
+	panels := []string{"brca", "lynch", "pole"}
+	rep38 := mustAnnotate(t, filepath.Join("..", "..", "testdata", "example.vcf"), Options{Panels: panels, Callable: strings.NewReader(bed38.String()), CallableName: "38.bed"})
+	rep37 := mustAnnotate(t, filepath.Join("..", "..", "testdata", "example.GRCh37.vcf"), Options{Panels: panels, Callable: strings.NewReader(bed37.String()), CallableName: "37.bed"})
+	if rep37.Input.GenomeBuild != "GRCh37" {
+		t.Fatalf("build %s", rep37.Input.GenomeBuild)
+	}
+	for i, c38 := range rep38.Samples[0].Coverage {
+		c37 := rep37.Samples[0].Coverage[i]
+		if c38.Source != "bed" || c38.CoveredFraction == nil || *c38.CoveredFraction != 1 {
+			t.Fatalf("GRCh38 %s: %+v; want the whole gene callable", c38.Gene, c38)
+		}
+		if c37.Gene == "POLE" {
+			// POLE's splice flanks (±2 bp of every coding exon) are not placed on GRCh37.
+			if c37.CoveredFraction == nil || *c37.CoveredFraction >= 1 || len(c37.UncoveredExons) == 0 {
+				t.Errorf("GRCh37 POLE %+v: want its unplaced splice flanks uncovered", c37)
+			}
+			continue
+		}
+		if c37.Source != "bed" || c37.CoveredFraction == nil || *c37.CoveredFraction != 1 || len(c37.UncoveredExons) != 0 {
+			t.Errorf("GRCh37 %s: %+v; want the same full coverage as GRCh38", c37.Gene, c37)
+		}
 	}
 }

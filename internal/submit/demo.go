@@ -3,8 +3,10 @@ package submit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/precis-dx/precis/internal/auth"
@@ -48,14 +50,22 @@ func Demo(ctx context.Context, out io.Writer, opts DemoOptions) error {
 		return err
 	}
 	lab, run, err := Run(ctx, opts.Dir, Options{Server: opts.Server, Progress: opts.Progress, Token: labToken})
-	if err != nil {
+	var se *ServerError
+	switch {
+	case errors.As(err, &se) && se.StatusCode == http.StatusConflict:
+		// A run id is used once: the demo ran before on this data folder. Show that run
+		// instead of failing (a fresh start: remove the data folder).
+		lab, run = m.Lab, m.RunID
+		fmt.Fprintf(out, "run %s of lab %s was submitted before in this data folder; showing it (remove the data folder to start afresh)\n", run, lab)
+	case err != nil:
 		return err
+	default:
+		fmt.Fprintf(out, "submitted run %s of lab %s\n", run, lab)
 	}
 	base, err := serverURL(opts.Server)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "submitted run %s of lab %s\n", run, lab)
 	fmt.Fprintf(out, "web pages: %s (sign in with the clinician token below)\n", base.JoinPath("/"))
 	fmt.Fprintf(out, "demo clinician token (read-only, lab %s): %s\n", lab, clinToken)
 	fmt.Fprintf(out, "demo lab token (submits for lab %s):       %s\n", lab, labToken)

@@ -87,6 +87,34 @@ func TestDemo(t *testing.T) {
 	}
 }
 
+// TestDemoTwice: a second `serve --demo` on the same data folder finds the demo run already
+// submitted (409: a run id is used once) and shows that run instead of failing.
+func TestDemoTwice(t *testing.T) {
+	st, err := store.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := &doneRuns{}
+	srv := httptest.NewServer(newAPI(t, st, runs).Handler())
+	t.Cleanup(srv.Close)
+	rd := newRunDir(t, nil)
+	issue := func(context.Context, auth.Role, []string, string) (string, error) { return testToken, nil }
+	for i, want := range []string{"submitted run run1 of lab lab1\n", "run run1 of lab lab1 was submitted before in this data folder; showing it"} {
+		var out bytes.Buffer
+		if err := Demo(context.Background(), &out, DemoOptions{Server: srv.URL, Dir: rd.dir, Issue: issue}); err != nil {
+			t.Fatalf("demo %d: %v", i+1, err)
+		}
+		for _, line := range []string{want, "run run1: done \n", "sample S1: done; report object reports/lab1/run1/S1.json\n"} {
+			if !strings.Contains(out.String(), line) {
+				t.Errorf("demo %d: output lacks %q; got\n%s", i+1, line, out.String())
+			}
+		}
+	}
+	if n := len(runs.submitted); n != 1 {
+		t.Errorf("runs submitted: got %d, want 1", n)
+	}
+}
+
 // TestDemoIssueFails: without its tokens the demo submits nothing.
 func TestDemoIssueFails(t *testing.T) {
 	svc := newService(t, false)

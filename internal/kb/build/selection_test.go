@@ -27,12 +27,7 @@ func readRecords(t *testing.T, path string) map[string]clinvarRecord {
 		if !ok || f[4] == "." {
 			continue
 		}
-		r := clinvarRecord{id: f[2]}
-		for _, kv := range strings.Split(f[7], ";") {
-			if v, ok := strings.CutPrefix(kv, "CLNSIG="); ok {
-				r.clnsig = v
-			}
-		}
+		r := clinvarRecord{id: f[2], clnsig: oracle.Info(f[7])["CLNSIG"]}
 		k := fmt.Sprintf("%s:%s:%s:%s", chrom, f[1], f[3], f[4])
 		if _, dup := out[k]; dup {
 			t.Fatalf("%s line %d: %s twice", path, n, k)

@@ -250,11 +250,9 @@ func siteOf(l string) (site, bool) {
 	chrom, _ := vcf.CanonicalChrom(c[0])
 	pos, _ := strconv.Atoi(c[1])
 	end := pos + len(c[3]) - 1
-	for _, kv := range strings.Split(c[7], ";") {
-		if e, ok := strings.CutPrefix(kv, "END="); ok {
-			if n, err := strconv.Atoi(e); err == nil {
-				end = max(end, n)
-			}
+	if e, ok := oracle.Info(c[7])["END"]; ok {
+		if n, err := strconv.Atoi(e); err == nil {
+			end = max(end, n)
 		}
 	}
 	return site{chrom, pos, end}, true

@@ -15,16 +15,8 @@ import (
 // records asked for in sorted order, is taken for GRCh38, and every planted ClinVar variant
 // comes out of `annotate` as a finding with its ClinVar classification.
 func TestGenerated(t *testing.T) {
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var planted []Plant
-	for e := range k.ClinVar.All() {
-		if e.Classification == "pathogenic" && len(planted) < 25 && len(e.Ref) == 1 && len(e.Alt) == 1 {
-			planted = append(planted, Plant{Chrom: e.Chrom, Pos: e.Pos, Ref: e.Ref, Alt: e.Alt})
-		}
-	}
+	k := testKB(t)
+	planted := pathogenicSNVs(k)
 	var buf bytes.Buffer
 	spec := Spec{Records: 20_000, Seed: 7, Plants: planted}
 	if err := Write(&buf, spec, k.Genome); err != nil {
@@ -69,4 +61,16 @@ func TestGenerated(t *testing.T) {
 			t.Errorf("planted %+v: classification %q, want pathogenic", p, c)
 		}
 	}
+}
+
+// pathogenicSNVs returns the first 25 single-base ClinVar pathogenic variants of k, in the
+// knowledge base's order, to plant in generated files.
+func pathogenicSNVs(k *kb.KB) []Plant {
+	var planted []Plant
+	for e := range k.ClinVar.All() {
+		if e.Classification == "pathogenic" && len(planted) < 25 && len(e.Ref) == 1 && len(e.Alt) == 1 {
+			planted = append(planted, Plant{Chrom: e.Chrom, Pos: e.Pos, Ref: e.Ref, Alt: e.Alt})
+		}
+	}
+	return planted
 }

@@ -651,12 +651,7 @@ func TestTo37Filler(t *testing.T) {
 // variants that were converted found again.
 func TestTo37FillerGenerated(t *testing.T) {
 	k := testKB(t)
-	var planted []Plant
-	for e := range k.ClinVar.All() {
-		if e.Classification == "pathogenic" && len(planted) < 25 && len(e.Ref) == 1 && len(e.Alt) == 1 {
-			planted = append(planted, Plant{Chrom: e.Chrom, Pos: e.Pos, Ref: e.Ref, Alt: e.Alt})
-		}
-	}
+	planted := pathogenicSNVs(k)
 	var src bytes.Buffer
 	spec := Spec{Records: 20_000, Seed: 11, Plants: planted}
 	if err := Write(&src, spec, k.Genome); err != nil {

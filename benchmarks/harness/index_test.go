@@ -21,21 +21,6 @@ import (
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
-// needTool returns the path of an external program, skipping the test without it (failing
-// when CI=true: CI installs bcftools and tabix).
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found in CI: apt-get install bcftools tabix", name)
-	}
-	t.Skipf("%s not found: apt-get install bcftools tabix", name)
-	return ""
-}
-
 // testFiles generates a genome-wide and a panel-only file (sparse: many empty tiles) into
 // a temp dir.
 func testFiles(t *testing.T) (k *kb.KB, paths []string) {
@@ -80,7 +65,7 @@ func queryRegions(k *kb.KB) []string {
 // region and random stretches, `tabix FILE REGION` returns the same lines with our .tbi as
 // with the one `tabix -p vcf` makes.
 func TestIndexAgainstTabix(t *testing.T) {
-	tabixBin := needTool(t, "tabix")
+	tabixBin := indextest.Tool(t, "tabix")
 	k, paths := testFiles(t)
 	regs := queryRegions(k)
 	for _, p := range paths {

@@ -231,16 +231,8 @@ func TestIndexRefuses(t *testing.T) {
 		{"no newline", "chr1\t5\t.\tA\tC\t.\t.\t.", "line 3: no newline at the end of the file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := filepath.Join(t.TempDir(), "in.vcf.gz")
-			f, err := os.Create(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			zw := bgzf.NewWriter(f, 1)
-			io.WriteString(zw, header+tc.body)
-			zw.Close()
-			f.Close()
-			_, err = Index(p)
+			p := writeBGZF(t, header+tc.body)
+			_, err := Index(p)
 			if !errors.Is(err, ErrIndex) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want ErrIndex with %q", err, tc.want)
 			}
@@ -248,19 +240,22 @@ func TestIndexRefuses(t *testing.T) {
 	}
 }
 
+// writeBGZF writes text as one BGZF block (and the end-of-file marker) to in.vcf.gz in a
+// temp dir.
+func writeBGZF(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "in.vcf.gz")
+	if err := os.WriteFile(p, oracle.BGZF(t, []byte(text), len(text)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // TestIndexTileEnd: a record on the last base of a 16 kb tile, after another in the same
 // tile, is indexed (biogo/hts v1.4.5 alone panics there) and found by a query.
 func TestIndexTileEnd(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "in.vcf.gz")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := bgzf.NewWriter(f, 1)
-	io.WriteString(zw, "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"+
+	p := writeBGZF(t, "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"+
 		"chr1\t100\t.\tA\tC\t.\t.\t.\nchr1\t16384\t.\tA\tC\t.\t.\t.\nchr1\t16385\t.\tA\tC\t.\t.\t.\nchr2\t5\t.\tA\tC\t.\t.\t.\n")
-	zw.Close()
-	f.Close()
 	n, err := Index(p)
 	if err != nil || n != 4 {
 		t.Fatalf("Index: %d records, %v; want 4, nil", n, err)

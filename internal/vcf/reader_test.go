@@ -16,8 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/biogo/hts/bgzf"
 )
 
 // edgeWant is what testdata/edge.vcf must read as.
@@ -147,27 +145,6 @@ func gzipBytes(t *testing.T, b []byte) []byte {
 	return buf.Bytes()
 }
 
-func bgzfBytes(t *testing.T, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := bgzf.NewWriter(&buf, 1)
-	// Several blocks, so decompression runs in parallel.
-	for len(b) > 0 {
-		n := min(len(b), 300)
-		if _, err := zw.Write(b[:n]); err != nil {
-			t.Fatal(err)
-		}
-		if err := zw.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		b = b[n:]
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func TestEdgeFile(t *testing.T) {
 	plain := readFile(t, "testdata/edge.vcf")
 	crlf := bytes.ReplaceAll(plain, []byte("\n"), []byte("\r\n"))
@@ -181,8 +158,8 @@ func TestEdgeFile(t *testing.T) {
 		{"no final newline", noFinalNewline},
 		{"gzip", gzipBytes(t, plain)},
 		{"multi-member gzip", append(gzipBytes(t, plain[:700]), gzipBytes(t, plain[700:])...)},
-		{"BGZF", bgzfBytes(t, plain)},
-		{"BGZF CRLF", bgzfBytes(t, crlf)},
+		{"BGZF", oracle.BGZF(t, plain, 300)},
+		{"BGZF CRLF", oracle.BGZF(t, crlf, 300)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, conc := range []int{0, 1, 3} {
@@ -239,7 +216,7 @@ func TestInvalidInput(t *testing.T) {
 	edge := readFile(t, "testdata/edge.vcf")
 	lines := strings.SplitAfter(string(edge), "\n")
 	header, body := strings.Join(lines[:13], ""), strings.Join(lines[13:], "")
-	bgz := bgzfBytes(t, edge)
+	bgz := oracle.BGZF(t, edge, 300)
 	gz := gzipBytes(t, edge)
 	tests := []struct {
 		name  string
@@ -309,7 +286,7 @@ func TestCorruptBGZFBlock(t *testing.T) {
 	edge := readFile(t, "testdata/edge.vcf")
 	text := bytes.Repeat(edge[bytes.Index(edge, []byte("\nchr"))+1:], 20)
 	text = append(edge, text...)
-	bgz := bgzfBytes(t, text) // 300-byte blocks
+	bgz := oracle.BGZF(t, text, 300)
 	var starts []int
 	for off := 0; off+18 <= len(bgz); off += int(binary.LittleEndian.Uint16(bgz[off+16:])) + 1 {
 		starts = append(starts, off)
@@ -396,7 +373,7 @@ func TestBadLineThenGoOn(t *testing.T) {
 // ends, where Next would return it again forever; and that breaking out of the loop stops it.
 func TestAllEndsAtStickyError(t *testing.T) {
 	edge := readFile(t, "testdata/edge.vcf")
-	bgz := bgzfBytes(t, edge)
+	bgz := oracle.BGZF(t, edge, 300)
 	r, err := NewReader(bytes.NewReader(bgz[:len(bgz)-len(block.EOFMarker)]), "in.vcf.gz", Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/biogo/hts/bgzf"
-
 	"github.com/precis-dx/precis/internal/oracle"
 )
 
@@ -70,25 +68,6 @@ func TestReaderRealFiles(t *testing.T) {
 	}
 }
 
-// bgzfOf compresses text as BGZF in blocks of at most size bytes of text.
-func bgzfOf(t *testing.T, text []byte, size int) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := bgzf.NewWriter(&buf, 1)
-	for len(text) > 0 {
-		n := min(len(text), size)
-		zw.Write(text[:n])
-		if err := zw.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		text = text[n:]
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // blockStarts returns the offset of every block of a well-formed BGZF file.
 func blockStarts(t *testing.T, b []byte) []int {
 	t.Helper()
@@ -115,7 +94,7 @@ func edgeText(t *testing.T) []byte {
 
 func TestReaderConcatenated(t *testing.T) {
 	text := edgeText(t)
-	one := bgzfOf(t, text, 700) // ends with the end-of-file marker
+	one := oracle.BGZF(t, text, 700) // ends with the end-of-file marker
 	two := append(append([]byte{}, one...), one...)
 	got, err := readAll(two, 2)
 	if err != nil {
@@ -128,7 +107,7 @@ func TestReaderConcatenated(t *testing.T) {
 
 func TestReaderErrors(t *testing.T) {
 	text := edgeText(t)
-	good := bgzfOf(t, text, 500)
+	good := oracle.BGZF(t, text, 500)
 	starts := blockStarts(t, good)
 	mid := starts[len(starts)/2] // a block in the middle
 	midText := (len(starts) / 2) * 500
@@ -176,7 +155,7 @@ func TestReaderErrors(t *testing.T) {
 }
 
 func TestReaderCloseEarly(t *testing.T) {
-	raw := bgzfOf(t, edgeText(t), 300)
+	raw := oracle.BGZF(t, edgeText(t), 300)
 	for range 20 {
 		z := NewReader(bytes.NewReader(raw), 2)
 		buf := make([]byte, 100)
@@ -194,7 +173,7 @@ func TestReaderCloseEarly(t *testing.T) {
 }
 
 func TestInflateBlock(t *testing.T) {
-	raw := bgzfOf(t, edgeText(t), 1000)
+	raw := oracle.BGZF(t, edgeText(t), 1000)
 	var d Decoder
 	buf := make([]byte, MaxSize+Slack)
 	xlen := int(binary.LittleEndian.Uint16(raw[10:]))

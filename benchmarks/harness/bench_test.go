@@ -34,11 +34,7 @@ func TestRunQuick(t *testing.T) {
 			haveHTS = false
 		}
 	}
-	bin := filepath.Join(t.TempDir(), "precis")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/precis")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build precis: %v\n%s", err, out)
-	}
+	bin := buildPrecis(t)
 
 	cfg := QuickConfig()
 	cfg.Out = t.TempDir()
@@ -173,6 +169,17 @@ func TestRunQuick(t *testing.T) {
 	if _, err := png.Decode(bytes.NewReader(pf)); err != nil {
 		t.Errorf("throughput.png: %v", err)
 	}
+}
+
+// buildPrecis builds the precis command of this repository into a temp dir and returns its
+// path: the harness's end-to-end tests measure it.
+func buildPrecis(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "precis")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/precis").CombinedOutput(); err != nil {
+		t.Fatalf("build precis: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // saneRow checks one measured row's figures.

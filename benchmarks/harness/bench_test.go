@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/service/servicetest"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // TestRunQuick runs the harness end to end in quick mode (500,000 WGS-scale records; 4
@@ -135,10 +136,7 @@ func TestRunQuick(t *testing.T) {
 	}
 
 	// The files: the markdown names every row, the JSON reads back, the plot is a PNG.
-	md, err := os.ReadFile(filepath.Join(cfg.Out, "results.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	md := testfile.Read(t, filepath.Join(cfg.Out, "results.md"))
 	for _, row := range res.Rows {
 		if !strings.Contains(string(md), "| "+row.File+" | "+row.Label) {
 			t.Errorf("results.md has no row %s / %s", row.File, row.Label)
@@ -154,18 +152,12 @@ func TestRunQuick(t *testing.T) {
 	if sum, err := os.ReadFile(cfg.Summary); err != nil || !bytes.Contains(sum, []byte("## Targets")) {
 		t.Errorf("summary %s: %v, want the markdown", cfg.Summary, err)
 	}
-	js, err := os.ReadFile(filepath.Join(cfg.Out, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := testfile.Read(t, filepath.Join(cfg.Out, "results.json"))
 	var back Results
 	if err := json.Unmarshal(js, &back); err != nil || len(back.Rows) != len(res.Rows) {
 		t.Errorf("results.json: %v, %d rows; want %d", err, len(back.Rows), len(res.Rows))
 	}
-	pf, err := os.ReadFile(filepath.Join(cfg.Out, "throughput.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pf := testfile.Read(t, filepath.Join(cfg.Out, "throughput.png"))
 	if _, err := png.Decode(bytes.NewReader(pf)); err != nil {
 		t.Errorf("throughput.png: %v", err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf/index/indextest"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
@@ -244,11 +245,7 @@ func TestIndexRefuses(t *testing.T) {
 // temp dir.
 func writeBGZF(t *testing.T, text string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "in.vcf.gz")
-	if err := os.WriteFile(p, oracle.BGZF(t, []byte(text), len(text)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return testfile.Write(t, filepath.Join(t.TempDir(), "in.vcf.gz"), oracle.BGZF(t, []byte(text), len(text)))
 }
 
 // TestIndexTileEnd: a record on the last base of a 16 kb tile, after another in the same

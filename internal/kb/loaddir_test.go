@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // TestLoadDirRefuses checks that a directory that is not a valid knowledge base is refused
@@ -38,9 +40,7 @@ func TestLoadDirRefuses(t *testing.T) {
 		}, nil, FileManifest},
 		{"manifest not JSON", func(t *testing.T) string {
 			dir := copyData(t)
-			if err := os.WriteFile(filepath.Join(dir, FileManifest), []byte("{\"format\": 1,"), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			testfile.Write(t, filepath.Join(dir, FileManifest), []byte("{\"format\": 1,"))
 			return dir
 		}, ErrFormat, FileManifest},
 		{"data file missing", func(t *testing.T) string {
@@ -53,38 +53,23 @@ func TestLoadDirRefuses(t *testing.T) {
 		{"plain file changed", func(t *testing.T) string {
 			dir := copyData(t)
 			p := filepath.Join(dir, FileHotspots)
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(strings.Replace(string(b), "P286R", "P286H", 1)), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			b := testfile.Read(t, p)
+			testfile.Write(t, p, []byte(strings.Replace(string(b), "P286R", "P286H", 1)))
 			return dir
 		}, ErrIntegrity, FileHotspots},
 		{"gzip file corrupted", func(t *testing.T) string {
 			dir := copyData(t)
 			p := filepath.Join(dir, FileClinVar)
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := testfile.Read(t, p)
 			b[len(b)/2] ^= 0xff
-			if err := os.WriteFile(p, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			testfile.Write(t, p, b)
 			return dir
 		}, nil, FileClinVar},
 		{"gzip file truncated", func(t *testing.T) string {
 			dir := copyData(t)
 			p := filepath.Join(dir, FileGenome38)
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, b[:len(b)/3], 0o644); err != nil {
-				t.Fatal(err)
-			}
+			b := testfile.Read(t, p)
+			testfile.Write(t, p, b[:len(b)/3])
 			return dir
 		}, ErrFormat, FileGenome38},
 	} {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/variant"
 )
 
@@ -24,10 +25,7 @@ func pgxData(t testing.TB, parts ...string) string {
 
 func readFile(t testing.TB, path string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, path)
 	return b
 }
 

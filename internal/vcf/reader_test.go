@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf/block"
 	"io"
 	"math"
@@ -127,10 +128,7 @@ func checkEdge(t *testing.T, r *Reader) {
 
 func readFile(t *testing.T, path string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, path)
 	return b
 }
 

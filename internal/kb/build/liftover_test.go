@@ -11,6 +11,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // TestBuildFailsOnCorruptGRCh37Slice changes one base of DPYD exon 2 in a copy of the
@@ -60,10 +61,7 @@ func TestBuildFailsOnCorruptGRCh37Slice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(src, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfile.Read(t, filepath.Join(src, rel))
 	hdr, body, _ := strings.Cut(string(data), "\n")
 	seq := []byte(strings.ReplaceAll(body, "\n", ""))
 	i := pos37 - 97541299
@@ -72,9 +70,7 @@ func TestBuildFailsOnCorruptGRCh37Slice(t *testing.T) {
 		t.Fatalf("GRCh37 %d is %s, GRCh38 %d %s: not a position where the builds agree", pos37, orig, pos38, base38)
 	}
 	seq[i] = bad[0]
-	if err := os.WriteFile(filepath.Join(tmp, rel), []byte(hdr+"\n"+string(seq)+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfile.Write(t, filepath.Join(tmp, rel), []byte(hdr+"\n"+string(seq)+"\n"))
 	err = Build(tmp, t.TempDir())
 	if !errors.Is(err, kb.ErrInconsistent) {
 		t.Fatalf("Build with GRCh37 chr1:%d changed %s>%s: %v, want kb.ErrInconsistent", pos37, orig, bad, err)

@@ -3,13 +3,13 @@ package build
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf"
 )
 
@@ -39,10 +39,7 @@ func readRecords(t *testing.T, path string) map[string]clinvarRecord {
 
 func readManifest(t *testing.T, dir string) kb.Manifest {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, kb.FileManifest))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, filepath.Join(dir, kb.FileManifest))
 	var m kb.Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
@@ -105,10 +102,7 @@ func TestBuildOneRelease(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d ClinVar sources, want 1", n)
 	}
-	notice, err := os.ReadFile(filepath.Join(out, kb.FileNotice))
-	if err != nil {
-		t.Fatal(err)
-	}
+	notice := testfile.Read(t, filepath.Join(out, kb.FileNotice))
 	if strings.Contains(string(notice), "2026-02-26") || strings.Contains(string(notice), path2026()) {
 		t.Error("NOTICE names the 2026-02 release, which the build did not use")
 	}
@@ -181,9 +175,7 @@ func TestBuildRefusesClinVarFile(t *testing.T) {
 		}
 	}
 	noRelease := filepath.Join(t.TempDir(), "no-release.vcf")
-	if err := os.WriteFile(noRelease, []byte(strings.Join(kept, "")), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfile.Write(t, noRelease, []byte(strings.Join(kept, "")))
 	grch37 := filepath.Join(src, "clinvar", "slivar_clinvar_20191007.GRCh37.small.vcf.gz")
 	missing := filepath.Join(t.TempDir(), "clinvar_20990101.vcf.gz")
 	for _, tc := range []struct{ file, has string }{

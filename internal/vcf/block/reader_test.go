@@ -6,11 +6,11 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // realBGZF lists the BGZF files of the shared data: written by htslib's bgzip and tabix
@@ -50,10 +50,7 @@ func TestReaderRealFiles(t *testing.T) {
 	dir := oracle.Dir(t)
 	for _, rel := range realBGZF {
 		t.Run(filepath.Base(rel), func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join(dir, rel))
-			if err != nil {
-				t.Fatal(err)
-			}
+			raw := testfile.Read(t, filepath.Join(dir, rel))
 			want := oracle.Gunzip(t, raw)
 			for _, workers := range []int{1, 3} {
 				got, err := readAll(raw, workers)
@@ -85,10 +82,7 @@ func blockStarts(t *testing.T, b []byte) []int {
 
 func edgeText(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "edge.vcf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, filepath.Join("..", "testdata", "edge.vcf"))
 	return bytes.Repeat(b, 10)
 }
 

@@ -15,16 +15,12 @@ import (
 	"github.com/biogo/hts/bgzf"
 
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // seedIndexes adds every index in testdata, compressed and decompressed.
 func seedIndexes(f *testing.F) {
-	paths, _ := filepath.Glob(filepath.Join("testdata", "*.*i"))
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range testfile.Glob(f, filepath.Join("testdata", "*.*i")) {
 		f.Add(b)
 		if zr, err := gzip.NewReader(bytes.NewReader(b)); err == nil {
 			// Decompressed too, when small: the fuzzer slows down on large inputs.

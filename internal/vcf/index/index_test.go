@@ -20,6 +20,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf"
 
 	"github.com/precis-dx/precis/internal/vcf/index/indextest"
@@ -390,10 +391,7 @@ func TestQueryStats(t *testing.T) {
 	data := oracle.Dir(t)
 	panel9 := filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz")
 	ix := readIndex(t, filepath.Join("testdata", "panel9.vcf.gz.tbi"))
-	b, err := os.ReadFile(panel9)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, panel9)
 	var got []Stats
 	var asked [][2]int64
 	for range 2 {
@@ -441,14 +439,8 @@ func TestMismatch(t *testing.T) {
 	data := oracle.Dir(t)
 	panel9 := filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz")
 	chr21 := filepath.Join(data, "vcf-real", "platinum-hap.py", "PG_NA12878_hg38-chr21.vcf.gz")
-	p9, err := os.ReadFile(panel9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c21, err := os.ReadFile(chr21)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p9 := testfile.Read(t, panel9)
+	c21 := testfile.Read(t, chr21)
 	plain := decompressFile(t, panel9)
 	tbi := readIndex(t, filepath.Join("testdata", "panel9.vcf.gz.tbi"))
 	c21tbi := readIndex(t, filepath.Join("testdata", "chr21.vcf.gz.tbi"))
@@ -510,10 +502,7 @@ func decompressFile(t testing.TB, path string) []byte {
 // taken for a mismatch.
 func TestSourceFailure(t *testing.T) {
 	data := oracle.Dir(t)
-	b, err := os.ReadFile(filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz"))
 	ix := readIndex(t, filepath.Join("testdata", "panel9.vcf.gz.tbi"))
 	errDown := errors.New("store down")
 	for fail := 1; fail <= 3; fail++ {
@@ -552,14 +541,9 @@ func TestCSIFromTools(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	b, err := os.ReadFile(filepath.Join(data, "vcf-real", "platinum-hap.py", "PG_NA12878_hg38-chr21.vcf.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, filepath.Join(data, "vcf-real", "platinum-hap.py", "PG_NA12878_hg38-chr21.vcf.gz"))
 	path := filepath.Join(dir, "chr21.vcf.gz")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfile.Write(t, path, b)
 	regions := []Region{{"chr21", 10_000_000, 10_500_000}, {"chr21", 30_000_000, 30_100_000}}
 	texts := map[string]string{}
 	for name, cmd := range map[string][]string{

@@ -16,6 +16,7 @@ import (
 	"github.com/biogo/hts/tabix"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf/index/indextest"
@@ -26,10 +27,7 @@ import (
 // a temp dir.
 func testFiles(t *testing.T) (k *kb.KB, paths []string) {
 	t.Helper()
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k = kbtest.Load(t)
 	dir := t.TempDir()
 	for _, s := range []struct {
 		name string

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/testfile"
 )
@@ -35,10 +36,7 @@ func TestCheckCDS(t *testing.T) {
 // TestCrossCheckCPICDetectsDisagreement changes one activity score in the real CPIC table.
 func TestCrossCheckCPICDetectsDisagreement(t *testing.T) {
 	src := oracle.Dir(t)
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.Load(t)
 	csv := testfile.Read(t, filepath.Join(src, "pgx/cpic/DPYD_Diplotype_Phenotype_Table.csv"))
 	n, _, err := crossCheckCPIC(k.DPYDPhenotype(), csv)
 	if err != nil || n != 3570 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/testfile"
 )
@@ -19,10 +20,7 @@ import (
 // naming the gene, the position on both builds and both bases.
 func TestBuildFailsOnCorruptGRCh37Slice(t *testing.T) {
 	src := oracle.Dir(t)
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.Load(t)
 	// DPYD exon 2 is GRCh37 chr1:98348820-98348930 (Ensembl 75); 98348900 is coding, not a
 	// CPIC position and not a reference difference.
 	const pos37 = 98348900
@@ -44,7 +42,7 @@ func TestBuildFailsOnCorruptGRCh37Slice(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	rel := "genes/sequence/GRCh37/DPYD_GRCh37_NC_000001.10_97541299-98391615.fa"
-	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf"
@@ -58,14 +59,8 @@ func TestBuildOneRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := kb.LoadDir(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.LoadDir(t, out)
+	def := kbtest.Load(t)
 	if k.Version != version || version == def.Version || !strings.HasPrefix(version, "2024.12-") {
 		t.Errorf("version %s (LoadDir %s), default %s: want a 2024.12 version of its own", version, k.Version, def.Version)
 	}
@@ -124,14 +119,8 @@ func TestBuildNewerReleaseWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := kb.LoadDir(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.LoadDir(t, out)
+	def := kbtest.Load(t)
 	if version != def.Version {
 		t.Errorf("both files chosen by --clinvar: version %s, want the default %s", version, def.Version)
 	}

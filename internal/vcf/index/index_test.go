@@ -18,7 +18,7 @@ import (
 
 	"github.com/biogo/hts/bgzf"
 
-	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf"
@@ -281,10 +281,7 @@ func byChrom(rs []Region) map[string][]Region {
 // panelRegions are the regions of every panel in the knowledge base.
 func panelRegions(t testing.TB) []Region {
 	t.Helper()
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.Load(t)
 	var out []Region
 	for _, r := range k.Regions {
 		out = append(out, Region{r.Chrom, r.Start, r.End})

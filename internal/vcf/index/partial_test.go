@@ -12,7 +12,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf/index/indextest"
@@ -56,10 +56,7 @@ func partialCases(t *testing.T) []partialCase {
 		return cases
 	}
 	// A whole-genome-scale file indexed by htslib, as tabix and as CSI.
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.Load(t)
 	wgs := indextest.WGS(t, k.Genome, k.Version, 700_000)
 	csi := filepath.Join(t.TempDir(), "wgs.vcf.gz")
 	if err := os.Symlink(wgs, csi); err != nil {

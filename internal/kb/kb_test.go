@@ -180,12 +180,19 @@ func mustSub(t testing.TB, fsys fs.FS, dir string) fs.FS {
 	return sub
 }
 
-// TestLoadIntegrity checks that a changed data file is refused.
-func TestLoadIntegrity(t *testing.T) {
+// copyData copies the embedded data into a temp dir, for LoadDir.
+func copyData(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, mustSub(t, embedded, "data")); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// TestLoadIntegrity checks that a changed data file is refused.
+func TestLoadIntegrity(t *testing.T) {
+	dir := copyData(t)
 	content := embeddedContent(t, FileRegions)
 	content = bytes.Replace(content, []byte("\tdpyd\texon"), []byte("\tdpyd\tintron"), 1)
 	content = bytes.Replace(content, []byte("chr1\t97077743\t"), []byte("chr1\t97077744\t"), 1)

@@ -2,7 +2,6 @@ package annotate
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -252,29 +251,11 @@ func TestIndexedRealFiles(t *testing.T) {
 	})
 }
 
-// bgzipTo recompresses a gzip file as BGZF with bgzip.
+// bgzipTo recompresses a gzip file as BGZF with bgzip; dst ends in ".gz".
 func bgzipTo(t testing.TB, src, dst string) {
 	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	zr, err := gzip.NewReader(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	var stderr bytes.Buffer
-	cmd := exec.Command(indextest.Tool(t, "bgzip"), "-c")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = zr, out, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("bgzip: %v %s", err, stderr.Bytes())
-	}
+	plain := testfile.Write(t, strings.TrimSuffix(dst, ".gz"), indextest.Decompress(t, src))
+	run(t, "bgzip", "-f", plain) // writes plain.gz and removes plain
 }
 
 // TestIndexedFallback: an index that cannot be used never changes the answer; the file is

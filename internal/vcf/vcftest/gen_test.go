@@ -16,13 +16,9 @@ import (
 // comes out of `annotate` as a finding with its ClinVar classification.
 func TestGenerated(t *testing.T) {
 	k := testKB(t)
-	planted := pathogenicSNVs(k)
-	var buf bytes.Buffer
-	spec := Spec{Records: 20_000, Seed: 7, Plants: planted}
-	if err := Write(&buf, spec, k.Genome); err != nil {
-		t.Fatal(err)
-	}
-	r, err := vcf.NewReader(bytes.NewReader(buf.Bytes()), "gen.vcf", vcf.Options{})
+	spec, vcfText := generated(t, k, 7)
+	planted := spec.Plants
+	r, err := vcf.NewReader(bytes.NewReader(vcfText), "gen.vcf", vcf.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +41,7 @@ func TestGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := a.Annotate(context.Background(), bytes.NewReader(buf.Bytes()), "gen.vcf", annotate.Options{})
+	rep, err := a.Annotate(context.Background(), bytes.NewReader(vcfText), "gen.vcf", annotate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,14 +59,21 @@ func TestGenerated(t *testing.T) {
 	}
 }
 
-// pathogenicSNVs returns the first 25 single-base ClinVar pathogenic variants of k, in the
-// knowledge base's order, to plant in generated files.
-func pathogenicSNVs(k *kb.KB) []Plant {
+// generated writes a genome-wide file of 20,000 records from seed, with the first 25
+// single-base ClinVar pathogenic variants of k (in the knowledge base's order) planted, and
+// returns its spec and text.
+func generated(t *testing.T, k *kb.KB, seed uint64) (Spec, []byte) {
+	t.Helper()
 	var planted []Plant
 	for e := range k.ClinVar.All() {
 		if e.Classification == "pathogenic" && len(planted) < 25 && len(e.Ref) == 1 && len(e.Alt) == 1 {
 			planted = append(planted, Plant{Chrom: e.Chrom, Pos: e.Pos, Ref: e.Ref, Alt: e.Alt})
 		}
 	}
-	return planted
+	spec := Spec{Records: 20_000, Seed: seed, Plants: planted}
+	var buf bytes.Buffer
+	if err := Write(&buf, spec, k.Genome); err != nil {
+		t.Fatal(err)
+	}
+	return spec, buf.Bytes()
 }

@@ -651,17 +651,13 @@ func TestTo37Filler(t *testing.T) {
 // variants that were converted found again.
 func TestTo37FillerGenerated(t *testing.T) {
 	k := testKB(t)
-	planted := pathogenicSNVs(k)
-	var src bytes.Buffer
-	spec := Spec{Records: 20_000, Seed: 11, Plants: planted}
-	if err := Write(&src, spec, k.Genome); err != nil {
-		t.Fatal(err)
-	}
+	spec, src := generated(t, k, 11)
+	planted := spec.Plants
 	var panel []Span
 	for _, r := range k.Regions {
 		panel = append(panel, Span{Chrom: r.Chrom, Start: r.Start, End: r.End})
 	}
-	out, st := convert(t, k, src.String(), To37Options{SkipUnmapped: true, Reference: true, ExonModel: true, Filler: true, Panel: panel})
+	out, st := convert(t, k, string(src), To37Options{SkipUnmapped: true, Reference: true, ExonModel: true, Filler: true, Panel: panel})
 	if st.Written+st.FillerDropped+len(st.Unmapped) != st.Records || st.Records < spec.Records-30 {
 		t.Errorf("stats %+v: written + filler dropped + unmapped != records read", st)
 	}

@@ -8,15 +8,9 @@ import "strings"
 // tables and of the tab-separated sources build.Build reads.
 func EachLine(data string, fn func(n int, line string) error) error {
 	n := 0
-	for len(data) > 0 {
+	for l := range strings.Lines(data) {
 		n++
-		var l string
-		if i := strings.IndexByte(data, '\n'); i >= 0 {
-			l, data = data[:i], data[i+1:]
-		} else {
-			l, data = data, ""
-		}
-		l = strings.TrimSuffix(l, "\r")
+		l = strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r")
 		if len(l) == 0 || l[0] == '#' {
 			continue
 		}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/vcf"
 )
 
@@ -37,14 +39,7 @@ func TestGenerated(t *testing.T) {
 	if n > spec.Records || n < spec.Records-30 {
 		t.Errorf("%d records, want about %d", n, spec.Records)
 	}
-	a, err := annotate.New(k, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := a.Annotate(context.Background(), bytes.NewReader(vcfText), "gen.vcf", annotate.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := annotated(t, k, string(vcfText), "gen.vcf")
 	if rep.Input.GenomeBuild != "GRCh38" || len(rep.Input.Warnings) != 0 {
 		t.Errorf("build %s, warnings %v", rep.Input.GenomeBuild, rep.Input.Warnings)
 	}
@@ -76,4 +71,18 @@ func generated(t *testing.T, k *kb.KB, seed uint64) (Spec, []byte) {
 		t.Fatal(err)
 	}
 	return spec, buf.Bytes()
+}
+
+// annotated annotates VCF text, named name, with an annotator over k.
+func annotated(t *testing.T, k *kb.KB, text, name string) *report.Report {
+	t.Helper()
+	a, err := annotate.New(k, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := a.Annotate(context.Background(), strings.NewReader(text), name, annotate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }

@@ -2,7 +2,6 @@ package vcftest
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/report"
@@ -675,14 +673,7 @@ func TestTo37FillerGenerated(t *testing.T) {
 			t.Fatalf("contig %q, want b37 naming", recs[i][0])
 		}
 	}
-	a, err := annotate.New(k, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := a.Annotate(context.Background(), strings.NewReader(out), "gen37.vcf", annotate.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := annotated(t, k, out, "gen37.vcf")
 	if rep.Input.GenomeBuild != "GRCh37" {
 		t.Fatalf("build %s (%v), want GRCh37", rep.Input.GenomeBuild, rep.Input.BuildEvidence)
 	}

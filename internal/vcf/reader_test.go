@@ -126,12 +126,6 @@ func checkEdge(t *testing.T, r *Reader) {
 	}
 }
 
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b := testfile.Read(t, path)
-	return b
-}
-
 func gzipBytes(t *testing.T, b []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -144,7 +138,7 @@ func gzipBytes(t *testing.T, b []byte) []byte {
 }
 
 func TestEdgeFile(t *testing.T) {
-	plain := readFile(t, "testdata/edge.vcf")
+	plain := testfile.Read(t, "testdata/edge.vcf")
 	crlf := bytes.ReplaceAll(plain, []byte("\n"), []byte("\r\n"))
 	noFinalNewline := bytes.TrimSuffix(plain, []byte("\n"))
 	for _, tc := range []struct {
@@ -211,7 +205,7 @@ func firstError(data []byte, opts Options) error {
 }
 
 func TestInvalidInput(t *testing.T) {
-	edge := readFile(t, "testdata/edge.vcf")
+	edge := testfile.Read(t, "testdata/edge.vcf")
 	lines := strings.SplitAfter(string(edge), "\n")
 	header, body := strings.Join(lines[:13], ""), strings.Join(lines[13:], "")
 	bgz := oracle.BGZF(t, edge, 300)
@@ -281,7 +275,7 @@ func TestInvalidInput(t *testing.T) {
 // it is returned, then a *ParseError naming the line the block's text starts in and the
 // block's byte offset.
 func TestCorruptBGZFBlock(t *testing.T) {
-	edge := readFile(t, "testdata/edge.vcf")
+	edge := testfile.Read(t, "testdata/edge.vcf")
 	text := bytes.Repeat(edge[bytes.Index(edge, []byte("\nchr"))+1:], 20)
 	text = append(edge, text...)
 	bgz := oracle.BGZF(t, text, 300)
@@ -320,7 +314,7 @@ func TestRealBCF(t *testing.T) {
 }
 
 func TestIOErrorIsNotMalformed(t *testing.T) {
-	failing := io.MultiReader(bytes.NewReader(readFile(t, "testdata/edge.vcf")[:900]), iotestErrReader{})
+	failing := io.MultiReader(bytes.NewReader(testfile.Read(t, "testdata/edge.vcf")[:900]), iotestErrReader{})
 	err := firstError(nil, Options{})
 	_ = err
 	r, err := NewReader(failing, "s3://bucket/x.vcf", Options{})
@@ -342,7 +336,7 @@ type iotestErrReader struct{}
 func (iotestErrReader) Read([]byte) (int, error) { return 0, errNetwork }
 
 func TestBadLineThenGoOn(t *testing.T) {
-	edge := string(readFile(t, "testdata/edge.vcf"))
+	edge := string(testfile.Read(t, "testdata/edge.vcf"))
 	i := strings.Index(edge, "chr1\t200")
 	data := edge[:i] + "chr1\t150\t.\tQ\tC\t.\tPASS\t.\tGT\t0\t0\t0\n" + edge[i:]
 	r, err := NewReader(strings.NewReader(data), "in.vcf", Options{})
@@ -370,7 +364,7 @@ func TestBadLineThenGoOn(t *testing.T) {
 // TestAllEndsAtStickyError checks that All yields an error that ends the input once and then
 // ends, where Next would return it again forever; and that breaking out of the loop stops it.
 func TestAllEndsAtStickyError(t *testing.T) {
-	edge := readFile(t, "testdata/edge.vcf")
+	edge := testfile.Read(t, "testdata/edge.vcf")
 	bgz := oracle.BGZF(t, edge, 300)
 	r, err := NewReader(bytes.NewReader(bgz[:len(bgz)-len(block.EOFMarker)]), "in.vcf.gz", Options{})
 	if err != nil {
@@ -407,7 +401,7 @@ func TestAllEndsAtStickyError(t *testing.T) {
 }
 
 func TestLongLineNotBuffered(t *testing.T) {
-	edge := readFile(t, "testdata/edge.vcf")
+	edge := testfile.Read(t, "testdata/edge.vcf")
 	i := bytes.Index(edge, []byte("chr1\t200"))
 	// A 10 MB record between two good ones, streamed so the test does not hold it either.
 	long := io.MultiReader(
@@ -453,7 +447,7 @@ func (b repeatReader) Read(p []byte) (int, error) {
 }
 
 func TestRecordWarnings(t *testing.T) {
-	edge := string(readFile(t, "testdata/edge.vcf"))
+	edge := string(testfile.Read(t, "testdata/edge.vcf"))
 	header := edge[:strings.Index(edge, "chr1\t100")]
 	tests := []struct {
 		name string
@@ -503,7 +497,7 @@ func TestRecordWarnings(t *testing.T) {
 }
 
 func TestWarningsBounded(t *testing.T) {
-	edge := string(readFile(t, "testdata/edge.vcf"))
+	edge := string(testfile.Read(t, "testdata/edge.vcf"))
 	var b strings.Builder
 	b.WriteString(edge[:strings.Index(edge, "chr1\t100")])
 	const n = 20000

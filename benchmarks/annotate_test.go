@@ -11,6 +11,7 @@ import (
 
 	"github.com/precis-dx/precis/benchmarks/harness"
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
@@ -48,10 +49,7 @@ func input(b *testing.B, name string, spec vcftest.Spec, k *kb.KB) string {
 }
 
 func benchAnnotate(b *testing.B, name string, spec vcftest.Spec) {
-	k, err := kb.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
+	k := kbtest.Load(b)
 	path := input(b, name, spec, k)
 	st, err := os.Stat(path)
 	if err != nil {
@@ -86,9 +84,6 @@ func BenchmarkAnnotateWGS(b *testing.B) {
 
 // BenchmarkAnnotatePanel: a panel-size file (records only inside the panel genes' exons).
 func BenchmarkAnnotatePanel(b *testing.B) {
-	k, err := kb.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
+	k := kbtest.Load(b)
 	benchAnnotate(b, "panel", vcftest.Spec{Records: 2_000, Seed: 3, Spans: harness.PanelSpans(k)})
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/benchmarks/harness"
-	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/service"
 	"github.com/precis-dx/precis/internal/service/servicetest"
 	"github.com/precis-dx/precis/internal/store"
@@ -25,10 +25,7 @@ import (
 //	go test ./benchmarks -run '^$' -bench ServiceVsCLI -benchtime 2x
 func BenchmarkServiceVsCLI(b *testing.B) {
 	const samples, records = 100, 50_000
-	k, err := kb.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
+	k := kbtest.Load(b)
 	files := make([]string, samples)
 	for i := range files {
 		files[i] = input(b, fmt.Sprintf("exome%03d", i), vcftest.Spec{Records: records, Seed: uint64(100 + i)}, k)

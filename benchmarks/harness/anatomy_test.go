@@ -60,7 +60,7 @@ func checkAnatomy(t *testing.T, a IndexAnatomy, records int, last string) {
 // chunks and bin bytes (htslib bins both alike at min_shift 14).
 func TestReadAnatomy(t *testing.T) {
 	data := oracle.Dir(t)
-	tabixBin := needTool(t, "tabix")
+	tabixBin := indextest.Tool(t, "tabix")
 	for _, rel := range realIndexed {
 		t.Run(filepath.Base(rel), func(t *testing.T) {
 			vcf := filepath.Join(data, rel)

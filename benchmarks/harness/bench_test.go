@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/service/servicetest"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // TestRunQuick runs the harness end to end in quick mode (500,000 WGS-scale records; 4
@@ -34,11 +35,7 @@ func TestRunQuick(t *testing.T) {
 			haveHTS = false
 		}
 	}
-	bin := filepath.Join(t.TempDir(), "precis")
-	build := exec.Command("go", "build", "-o", bin, "../../cmd/precis")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build precis: %v\n%s", err, out)
-	}
+	bin := buildPrecis(t)
 
 	cfg := QuickConfig()
 	cfg.Out = t.TempDir()
@@ -139,10 +136,7 @@ func TestRunQuick(t *testing.T) {
 	}
 
 	// The files: the markdown names every row, the JSON reads back, the plot is a PNG.
-	md, err := os.ReadFile(filepath.Join(cfg.Out, "results.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	md := testfile.Read(t, filepath.Join(cfg.Out, "results.md"))
 	for _, row := range res.Rows {
 		if !strings.Contains(string(md), "| "+row.File+" | "+row.Label) {
 			t.Errorf("results.md has no row %s / %s", row.File, row.Label)
@@ -158,21 +152,26 @@ func TestRunQuick(t *testing.T) {
 	if sum, err := os.ReadFile(cfg.Summary); err != nil || !bytes.Contains(sum, []byte("## Targets")) {
 		t.Errorf("summary %s: %v, want the markdown", cfg.Summary, err)
 	}
-	js, err := os.ReadFile(filepath.Join(cfg.Out, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := testfile.Read(t, filepath.Join(cfg.Out, "results.json"))
 	var back Results
 	if err := json.Unmarshal(js, &back); err != nil || len(back.Rows) != len(res.Rows) {
 		t.Errorf("results.json: %v, %d rows; want %d", err, len(back.Rows), len(res.Rows))
 	}
-	pf, err := os.ReadFile(filepath.Join(cfg.Out, "throughput.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pf := testfile.Read(t, filepath.Join(cfg.Out, "throughput.png"))
 	if _, err := png.Decode(bytes.NewReader(pf)); err != nil {
 		t.Errorf("throughput.png: %v", err)
 	}
+}
+
+// buildPrecis builds the precis command of this repository into a temp dir and returns its
+// path: the harness's end-to-end tests measure it.
+func buildPrecis(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "precis")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/precis").CombinedOutput(); err != nil {
+		t.Fatalf("build precis: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // saneRow checks one measured row's figures.

@@ -28,10 +28,7 @@ func TestRunGRCh37(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end harness run on both builds: not in -short")
 	}
-	bin := filepath.Join(t.TempDir(), "precis")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/precis").CombinedOutput(); err != nil {
-		t.Fatalf("build precis: %v\n%s", err, out)
-	}
+	bin := buildPrecis(t)
 	_, errTabix := exec.LookPath("tabix")
 
 	cfg := QuickConfig()

@@ -16,34 +16,18 @@ import (
 	"github.com/biogo/hts/tabix"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf/index/indextest"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
-
-// needTool returns the path of an external program, skipping the test without it (failing
-// when CI=true: CI installs bcftools and tabix).
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found in CI: apt-get install bcftools tabix", name)
-	}
-	t.Skipf("%s not found: apt-get install bcftools tabix", name)
-	return ""
-}
 
 // testFiles generates a genome-wide and a panel-only file (sparse: many empty tiles) into
 // a temp dir.
 func testFiles(t *testing.T) (k *kb.KB, paths []string) {
 	t.Helper()
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k = kbtest.Load(t)
 	dir := t.TempDir()
 	for _, s := range []struct {
 		name string
@@ -80,7 +64,7 @@ func queryRegions(k *kb.KB) []string {
 // region and random stretches, `tabix FILE REGION` returns the same lines with our .tbi as
 // with the one `tabix -p vcf` makes.
 func TestIndexAgainstTabix(t *testing.T) {
-	tabixBin := needTool(t, "tabix")
+	tabixBin := indextest.Tool(t, "tabix")
 	k, paths := testFiles(t)
 	regs := queryRegions(k)
 	for _, p := range paths {
@@ -246,16 +230,8 @@ func TestIndexRefuses(t *testing.T) {
 		{"no newline", "chr1\t5\t.\tA\tC\t.\t.\t.", "line 3: no newline at the end of the file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := filepath.Join(t.TempDir(), "in.vcf.gz")
-			f, err := os.Create(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			zw := bgzf.NewWriter(f, 1)
-			io.WriteString(zw, header+tc.body)
-			zw.Close()
-			f.Close()
-			_, err = Index(p)
+			p := writeBGZF(t, header+tc.body)
+			_, err := Index(p)
 			if !errors.Is(err, ErrIndex) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want ErrIndex with %q", err, tc.want)
 			}
@@ -263,19 +239,18 @@ func TestIndexRefuses(t *testing.T) {
 	}
 }
 
+// writeBGZF writes text as one BGZF block (and the end-of-file marker) to in.vcf.gz in a
+// temp dir.
+func writeBGZF(t *testing.T, text string) string {
+	t.Helper()
+	return testfile.Write(t, filepath.Join(t.TempDir(), "in.vcf.gz"), oracle.BGZF(t, []byte(text), len(text)))
+}
+
 // TestIndexTileEnd: a record on the last base of a 16 kb tile, after another in the same
 // tile, is indexed (biogo/hts v1.4.5 alone panics there) and found by a query.
 func TestIndexTileEnd(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "in.vcf.gz")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := bgzf.NewWriter(f, 1)
-	io.WriteString(zw, "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"+
+	p := writeBGZF(t, "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"+
 		"chr1\t100\t.\tA\tC\t.\t.\t.\nchr1\t16384\t.\tA\tC\t.\t.\t.\nchr1\t16385\t.\tA\tC\t.\t.\t.\nchr2\t5\t.\tA\tC\t.\t.\t.\n")
-	zw.Close()
-	f.Close()
 	n, err := Index(p)
 	if err != nil || n != 4 {
 		t.Fatalf("Index: %d records, %v; want 4, nil", n, err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
 
@@ -14,10 +15,7 @@ import (
 // whose REF is the built-in GRCh38 base, they are spread over the panel genes, and the
 // same call gives the same list.
 func TestPlants(t *testing.T) {
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.Load(t)
 	plants := Plants(k, 200)
 	if len(plants) < 150 || len(plants) > 200 {
 		t.Fatalf("got %d plants, want 150 to 200", len(plants))
@@ -81,10 +79,7 @@ func TestWriteBED(t *testing.T) {
 // TestInputCached: the same spec gives the same file without writing it again; another
 // seed gives another file.
 func TestInputCached(t *testing.T) {
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.Load(t)
 	dir := t.TempDir()
 	spec := benchmarksSpec(2_000, 5)
 	a, err := Input(dir, "x", spec, k)

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // TestMain lets the test binary stand in for a child that allocates: with
@@ -139,9 +141,7 @@ func TestMeasure(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "data")
 	const size = 20 << 20
-	if err := os.WriteFile(path, make([]byte, size), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfile.Write(t, path, make([]byte, size))
 	cat, err := exec.LookPath("cat")
 	if err != nil {
 		t.Skip("no cat")
@@ -192,9 +192,7 @@ func FuzzProcField(f *testing.F) {
 	f.Add([]byte("VmHWM:\t  57344 kB\n"), "VmHWM:")
 	f.Fuzz(func(t *testing.T, content []byte, key string) {
 		p := filepath.Join(t.TempDir(), "status")
-		if err := os.WriteFile(p, content, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		testfile.Write(t, p, content)
 		procField(p, key)
 	})
 }

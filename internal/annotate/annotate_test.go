@@ -23,6 +23,7 @@ import (
 	"github.com/precis-dx/precis/internal/assembly"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/transcript"
 )
 
@@ -138,9 +139,7 @@ func TestGolden(t *testing.T) {
 			validate(t, got.Bytes())
 			golden := filepath.Join("testdata", "golden", tt.name+".json")
 			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				testfile.Write(t, golden, got.Bytes())
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {
@@ -240,9 +239,7 @@ func TestClinVarPLP(t *testing.T) {
 		fmt.Fprintf(&b, "chr%s\t%s\t%s\t%s\t%s\t.\tPASS\t.\tGT\t0/1\n", c[0], c[1], c[2], c[3], c[4])
 	}
 	path := filepath.Join(t.TempDir(), "plp.vcf")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfile.Write(t, path, []byte(b.String()))
 	rep := mustAnnotate(t, path, Options{})
 	got := map[string]report.Finding{}
 	for _, f := range rep.Samples[0].Findings {
@@ -574,10 +571,7 @@ func TestGVCFReferenceBlocks(t *testing.T) {
 // normal-looking result carries the caveat that the true score could be lower (DESIGN.md rule 1).
 func TestUntestedCaveat(t *testing.T) {
 	src := filepath.Join(oracle.Dir(t), "pgx", "pharmcat", "tests", "DPYD_novariant.vcf")
-	raw, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testfile.Read(t, src)
 	// rs3918290 is c.1905+1G>A (*2A, no function); rs55886062 is c.1679T>G (*13, no function).
 	removed := []string{"rs3918290", "rs55886062"}
 	var kept []string
@@ -633,10 +627,7 @@ func TestHGVSOtherSources(t *testing.T) {
 	type row struct{ chrom, pos, ref, alt, c, src string }
 	var rows []row
 	read := func(name string, cols func(map[string]string) row) {
-		f, err := os.ReadFile(filepath.Join(data, "hgvs", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := testfile.Read(t, filepath.Join(data, "hgvs", name))
 		var head []string
 		for _, l := range strings.Split(string(f), "\n") {
 			if l == "" || l[0] == '#' {

@@ -2,7 +2,6 @@ package annotate
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf/index"
 	"github.com/precis-dx/precis/internal/vcf/index/indextest"
 )
@@ -183,15 +183,7 @@ func checkIndexed(t *testing.T, vcfPath, idxPath string, o Options, wantMode str
 // copyTo copies a file into dir and returns the new path.
 func copyTo(t testing.TB, src, dir string) string {
 	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := filepath.Join(dir, filepath.Base(src))
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return testfile.Write(t, filepath.Join(dir, filepath.Base(src)), testfile.Read(t, src))
 }
 
 func TestIndexedRealFiles(t *testing.T) {
@@ -259,29 +251,11 @@ func TestIndexedRealFiles(t *testing.T) {
 	})
 }
 
-// bgzipTo recompresses a gzip file as BGZF with bgzip.
+// bgzipTo recompresses a gzip file as BGZF with bgzip; dst ends in ".gz".
 func bgzipTo(t testing.TB, src, dst string) {
 	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	zr, err := gzip.NewReader(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := os.Create(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	var stderr bytes.Buffer
-	cmd := exec.Command(indextest.Tool(t, "bgzip"), "-c")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = zr, out, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("bgzip: %v %s", err, stderr.Bytes())
-	}
+	plain := testfile.Write(t, strings.TrimSuffix(dst, ".gz"), indextest.Decompress(t, src))
+	run(t, "bgzip", "-f", plain) // writes plain.gz and removes plain
 }
 
 // TestIndexedFallback: an index that cannot be used never changes the answer; the file is
@@ -292,16 +266,9 @@ func TestIndexedFallback(t *testing.T) {
 	panel9 := filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz")
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return testfile.Write(t, filepath.Join(dir, name), b)
 	}
-	tbi, err := os.ReadFile(panel9 + ".tbi")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbi := testfile.Read(t, panel9+".tbi")
 	tests := []struct {
 		name, vcf, idx, warn string
 	}{
@@ -323,10 +290,7 @@ func TestIndexedFallback(t *testing.T) {
 	t.Run("truncated file", func(t *testing.T) {
 		// Cut off the end-of-file marker: streaming refuses the file, and so does the
 		// indexed read (it checks the marker and falls back).
-		b, err := os.ReadFile(panel9)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := testfile.Read(t, panel9)
 		cut := write("cut.vcf.gz", b[:len(b)-28])
 		_, serr := annotateFile(t, cut, Options{})
 		_, ierr := annotateIndexed(t, cut, panel9+".tbi", Options{})

@@ -277,6 +277,14 @@ func svTags(f *report.Finding, specimen string) []report.Rationale {
 		confirmSource += "; " + srcPMS2CL
 	}
 	lossOrGain := f.SVType == sv.DEL || f.SVType == sv.DUP
+	// tumour tags a somatic-only finding for germline testing; cascade offers relatives
+	// testing once a germline finding is confirmed.
+	tumour := func(src string) {
+		add("follow-up:germline-confirmation", what+" in a tumour specimen: test germline DNA before any hereditary conclusion", src)
+	}
+	cascade := func(src string) {
+		add("follow-up:cascade-testing", "germline "+what+": offer testing to blood relatives once confirmed"+provisional, src)
+	}
 	switch {
 	case !lossOrGain && f.Gene != "DPYD" && f.Gene != "POLE":
 		// INV, INS, BND and CNV of unknown direction in an exon: the effect needs review.
@@ -285,11 +293,11 @@ func svTags(f *report.Finding, specimen string) []report.Rationale {
 	case slices.Contains(brcaGenes, f.Gene):
 		add("follow-up:confirmatory-testing", confirmReason, confirmSource)
 		if !germline {
-			add("follow-up:germline-confirmation", what+" in a tumour specimen: test germline DNA before any hereditary conclusion", srcHBOC+"; "+srcCNV)
+			tumour(srcHBOC + "; " + srcCNV)
 			break
 		}
 		add("follow-up:genetic-counselling", what+": hereditary breast and ovarian cancer risk as for a likely pathogenic variant"+provisional, srcHBOC+"; "+srcCNV)
-		add("follow-up:cascade-testing", "germline "+what+": offer testing to blood relatives once confirmed"+provisional, srcHBOC)
+		cascade(srcHBOC)
 		add("follow-up:risk-reducing-surgery-discussion", "germline "+what+": discuss risk-reducing surgery only after confirmation"+provisional, srcHBOC)
 	case f.Gene == "EPCAM":
 		if f.SVType != sv.DEL || !slices.Contains(f.Exons, epcamLastExon) {
@@ -306,16 +314,16 @@ func svTags(f *report.Finding, specimen string) []report.Rationale {
 		}
 		add("follow-up:colonoscopy-surveillance", lynch+provisional, srcEPCAM+"; "+srcLynch)
 		add("follow-up:genetic-counselling", lynch+provisional, srcEPCAM+"; "+srcLynch)
-		add("follow-up:cascade-testing", "germline "+what+": offer testing to blood relatives once confirmed"+provisional, srcEPCAM+"; "+srcLynch)
+		cascade(srcEPCAM + "; " + srcLynch)
 	case slices.Contains(mmrGenes, f.Gene):
 		add("follow-up:confirmatory-testing", confirmReason, confirmSource)
 		if !germline {
-			add("follow-up:germline-confirmation", what+" in a tumour specimen: test germline DNA before any hereditary conclusion", srcLynch+"; "+srcCNV)
+			tumour(srcLynch + "; " + srcCNV)
 			break
 		}
 		add("follow-up:colonoscopy-surveillance", what+": Lynch syndrome colorectal cancer risk as for a likely pathogenic variant"+provisional, srcLynch+"; "+srcCNV)
 		add("follow-up:genetic-counselling", what+": Lynch syndrome as for a likely pathogenic variant"+provisional, srcLynch+"; "+srcCNV)
-		add("follow-up:cascade-testing", "germline "+what+": offer testing to blood relatives once confirmed"+provisional, srcLynch)
+		cascade(srcLynch)
 	}
 	// DPYD: the finding feeds the DPYD call (another rule); POLE: an SV is not an
 	// exonuclease-domain hotspot, so no POLE treatment tag.

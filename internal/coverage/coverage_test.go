@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/transcript"
@@ -47,10 +47,7 @@ func TestTargets(t *testing.T) {
 // TestTargetsKB checks the targets of the knowledge base's MANE Select transcripts against
 // their coding lengths: coding bases plus 2 bases per splice junction inside the CDS.
 func TestTargetsKB(t *testing.T) {
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.Load(t)
 	for gene, tx := range k.Transcripts {
 		g := Targets(tx)
 		cds := tx.CDSEnd - tx.CDSStart + 1

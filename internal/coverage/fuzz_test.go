@@ -3,21 +3,17 @@ package coverage
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // FuzzReadBED feeds arbitrary bytes to the BED reader, seeded from every file in testdata:
 // it must not panic, must fail only with ErrMalformed (the input is in memory, so nothing
 // else can fail), and what it accepts gives fractions between 0 and 1.
 func FuzzReadBED(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.bed*"))
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range testfile.Glob(f, filepath.Join("testdata", "*.bed*")) {
 		f.Add(b)
 	}
 	f.Add([]byte("chr17\t43045700\t43045750\t10:inf\n"))

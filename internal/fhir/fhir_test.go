@@ -15,6 +15,7 @@ import (
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/pgx"
 	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden bundles in testdata/golden")
@@ -42,10 +43,7 @@ func inputs(t *testing.T) map[string]string {
 
 func readReport(t *testing.T, path string) *report.Report {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, path)
 	var r report.Report
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("%s: %v", path, err)
@@ -77,9 +75,7 @@ func TestGolden(t *testing.T) {
 				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				testfile.Write(t, golden, got)
 				return
 			}
 			want, err := os.ReadFile(golden)

@@ -10,6 +10,7 @@ import (
 	"github.com/precis-dx/precis/internal/fhir/fhirtest"
 	"github.com/precis-dx/precis/internal/fhir/ig"
 	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // bundleOf decodes the golden bundle of the example report into plain JSON values.
@@ -264,20 +265,12 @@ func TestValidateRejectsNonBundles(t *testing.T) {
 // FuzzValidate feeds the validator the golden bundles and their mutations; it must not
 // panic, and a bundle it accepts must stay accepted when re-encoded.
 func FuzzValidate(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "golden", "*.fhir.json"))
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range testfile.Glob(f, filepath.Join("testdata", "golden", "*.fhir.json")) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:x","resource":{"reference":7}}]}`))
 	f.Add([]byte(`{"entry":[null,{"resource":{"meta":{"profile":[1]},"component":[{"code":null}]}}]}`))
-	raw, err := os.ReadFile("../annotate/testdata/golden/example.json")
-	if err != nil {
-		f.Fatal(err)
-	}
+	raw := testfile.Read(f, "../annotate/testdata/golden/example.json")
 	var rep *report.Report
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		f.Fatal(err)

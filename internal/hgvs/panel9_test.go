@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -45,25 +44,12 @@ func readPLP(tb testing.TB) []plpRecord {
 	tb.Helper()
 	path := filepath.Join(transcripttest.DataDir(tb), "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz")
 	var out []plpRecord
-	for line, c := range oracle.DataLines(tb, path) {
-		if len(c) < 8 {
-			tb.Fatalf("%s line %d: %d columns", path, line, len(c))
-		}
-		pos, err := strconv.Atoi(c[1])
-		if err != nil {
-			tb.Fatalf("%s line %d: POS %q", path, line, c[1])
-		}
-		r := plpRecord{line: line, id: c[2], v: variant.Variant{Chrom: "chr" + c[0], Pos: pos, Ref: c[3], Alt: c[4]}}
-		for _, kv := range strings.Split(c[7], ";") {
-			k, val, _ := strings.Cut(kv, "=")
-			switch k {
-			case "GENE":
-				r.gene = val
-			case "MC":
-				for _, m := range strings.Split(val, ",") {
-					if _, name, ok := strings.Cut(m, "|"); ok {
-						r.mc = append(r.mc, name)
-					}
+	for line, rec := range oracle.Records(tb, path) {
+		r := plpRecord{line: line, id: rec.ID, gene: rec.Info["GENE"], v: variant.Variant{Chrom: "chr" + rec.Chrom, Pos: rec.Pos, Ref: rec.Ref, Alt: rec.Alt}}
+		if mc, ok := rec.Info["MC"]; ok {
+			for _, m := range strings.Split(mc, ",") {
+				if _, name, ok := strings.Cut(m, "|"); ok {
+					r.mc = append(r.mc, name)
 				}
 			}
 		}

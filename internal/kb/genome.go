@@ -200,14 +200,9 @@ func parseFASTA(build string, data string) (*Genome, error) {
 		return nil
 	}
 	line := 0
-	for len(data) > 0 {
+	for l := range strings.Lines(data) {
 		line++
-		var l string
-		if i := strings.IndexByte(data, '\n'); i >= 0 {
-			l, data = data[:i], data[i+1:]
-		} else {
-			l, data = data, ""
-		}
+		l = strings.TrimSuffix(l, "\n")
 		if len(l) == 0 {
 			continue
 		}

@@ -1,7 +1,6 @@
 package kb
 
 import (
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf"
 )
 
@@ -173,10 +173,7 @@ func TestGRCh37Exons(t *testing.T) {
 		chrom, _ := vcf.CanonicalChrom(acc)
 		slices = append(slices, span{chrom, atoi(t, a), atoi(t, b)})
 	}
-	raw, err := os.ReadFile(filepath.Join(src, "genes/grch37/panel9.GRCh37.ensembl75_canonical.exons.bed"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testfile.Read(t, filepath.Join(src, "genes/grch37/panel9.GRCh37.ensembl75_canonical.exons.bed"))
 	partial := map[string]int{}
 	bases := 0
 	for _, l := range strings.Split(string(raw), "\n") {

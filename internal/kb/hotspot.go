@@ -68,11 +68,7 @@ func WriteHotspots(w io.Writer, hs []Hotspot) error {
 // own one-letter form.
 func parseHotspots(data string) ([]Hotspot, error) {
 	var out []Hotspot
-	err := EachLine(data, func(n int, l string) error {
-		f := strings.Split(l, "\t")
-		if len(f) != 7 {
-			return fmt.Errorf("%w: hotspots line %d: %d fields, want 7", ErrFormat, n, len(f))
-		}
+	err := eachRow(data, "hotspots", 7, func(n int, f []string) error {
 		h, err := NewHotspot(f[0], f[1], f[6])
 		if err != nil {
 			return fmt.Errorf("hotspots line %d: %w", n, err)

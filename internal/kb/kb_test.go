@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 	"io"
 	"io/fs"
 	"os"
@@ -179,18 +180,23 @@ func mustSub(t testing.TB, fsys fs.FS, dir string) fs.FS {
 	return sub
 }
 
-// TestLoadIntegrity checks that a changed data file is refused.
-func TestLoadIntegrity(t *testing.T) {
+// copyData copies the embedded data into a temp dir, for LoadDir.
+func copyData(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, mustSub(t, embedded, "data")); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// TestLoadIntegrity checks that a changed data file is refused.
+func TestLoadIntegrity(t *testing.T) {
+	dir := copyData(t)
 	content := embeddedContent(t, FileRegions)
 	content = bytes.Replace(content, []byte("\tdpyd\texon"), []byte("\tdpyd\tintron"), 1)
 	content = bytes.Replace(content, []byte("chr1\t97077743\t"), []byte("chr1\t97077744\t"), 1)
-	if err := os.WriteFile(filepath.Join(dir, FileRegions), content, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfile.Write(t, filepath.Join(dir, FileRegions), content)
 	_, err := LoadDir(dir)
 	if !errors.Is(err, ErrIntegrity) {
 		t.Errorf("got error %v, want ErrIntegrity", err)
@@ -208,10 +214,7 @@ func TestDPYDDefinitionsVerbatim(t *testing.T) {
 		{"pgx/pharmcat/DPYD_phenotype.json", k.DPYDPhenotype()},
 	} {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {
-			want, err := os.ReadFile(filepath.Join(src, tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := testfile.Read(t, filepath.Join(src, tc.file))
 			if !bytes.Equal(tc.got, want) {
 				t.Errorf("got %d bytes, want the %d bytes of %s", len(tc.got), len(want), tc.file)
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // slice is one gene's genomic slice as the shared data holds it, read independently of
@@ -42,10 +43,7 @@ func readSlices(t testing.TB, build string) map[string]slice {
 			continue
 		}
 		f := dir + "/" + e.Name()
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := testfile.Read(t, f)
 		hdr, body, _ := strings.Cut(string(data), "\n")
 		// ">NC_000001.10:97541299-98391615 ..."
 		acc, rng, _ := strings.Cut(strings.Fields(hdr)[0][1:], ":")

@@ -6,17 +6,31 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // TestLoadDirRefuses checks that a directory that is not a valid knowledge base is refused
 // with an error naming the directory and the problem.
 func TestLoadDirRefuses(t *testing.T) {
-	copyData := func(t *testing.T) string {
-		dir := t.TempDir()
-		if err := os.CopyFS(dir, mustSub(t, embedded, "data")); err != nil {
-			t.Fatal(err)
+	// removed and edited prepare a copy of the embedded data with file name removed or
+	// its content changed by edit.
+	removed := func(name string) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			dir := copyData(t)
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				t.Fatal(err)
+			}
+			return dir
 		}
-		return dir
+	}
+	edited := func(name string, edit func(b []byte) []byte) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			dir := copyData(t)
+			p := filepath.Join(dir, name)
+			testfile.Write(t, p, edit(testfile.Read(t, p)))
+			return dir
+		}
 	}
 	for _, tc := range []struct {
 		name    string
@@ -29,64 +43,17 @@ func TestLoadDirRefuses(t *testing.T) {
 		{"not a directory", func(t *testing.T) string {
 			return filepath.Join(copyData(t), FileRegions)
 		}, ErrFormat, "not a directory"},
-		{"no manifest", func(t *testing.T) string {
-			dir := copyData(t)
-			if err := os.Remove(filepath.Join(dir, FileManifest)); err != nil {
-				t.Fatal(err)
-			}
-			return dir
-		}, nil, FileManifest},
-		{"manifest not JSON", func(t *testing.T) string {
-			dir := copyData(t)
-			if err := os.WriteFile(filepath.Join(dir, FileManifest), []byte("{\"format\": 1,"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return dir
-		}, ErrFormat, FileManifest},
-		{"data file missing", func(t *testing.T) string {
-			dir := copyData(t)
-			if err := os.Remove(filepath.Join(dir, FileTranscripts)); err != nil {
-				t.Fatal(err)
-			}
-			return dir
-		}, nil, FileTranscripts},
-		{"plain file changed", func(t *testing.T) string {
-			dir := copyData(t)
-			p := filepath.Join(dir, FileHotspots)
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(strings.Replace(string(b), "P286R", "P286H", 1)), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return dir
-		}, ErrIntegrity, FileHotspots},
-		{"gzip file corrupted", func(t *testing.T) string {
-			dir := copyData(t)
-			p := filepath.Join(dir, FileClinVar)
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
+		{"no manifest", removed(FileManifest), nil, FileManifest},
+		{"manifest not JSON", edited(FileManifest, func([]byte) []byte { return []byte("{\"format\": 1,") }), ErrFormat, FileManifest},
+		{"data file missing", removed(FileTranscripts), nil, FileTranscripts},
+		{"plain file changed", edited(FileHotspots, func(b []byte) []byte {
+			return []byte(strings.Replace(string(b), "P286R", "P286H", 1))
+		}), ErrIntegrity, FileHotspots},
+		{"gzip file corrupted", edited(FileClinVar, func(b []byte) []byte {
 			b[len(b)/2] ^= 0xff
-			if err := os.WriteFile(p, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return dir
-		}, nil, FileClinVar},
-		{"gzip file truncated", func(t *testing.T) string {
-			dir := copyData(t)
-			p := filepath.Join(dir, FileGenome38)
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, b[:len(b)/3], 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return dir
-		}, ErrFormat, FileGenome38},
+			return b
+		}), nil, FileClinVar},
+		{"gzip file truncated", edited(FileGenome38, func(b []byte) []byte { return b[:len(b)/3] }), ErrFormat, FileGenome38},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := tc.prepare(t)

@@ -3,7 +3,6 @@ package kb
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/precis-dx/precis/internal/vcf"
 )
@@ -34,11 +33,7 @@ type Marker struct {
 // two reference alleles and the source; '.' is empty.
 func ParseMarkers(data string) ([]Marker, error) {
 	var out []Marker
-	err := EachLine(data, func(n int, l string) error {
-		f := strings.Split(l, "\t")
-		if len(f) != 11 {
-			return fmt.Errorf("%w: markers line %d: %d fields, want 11", ErrFormat, n, len(f))
-		}
+	err := eachRow(data, "markers", 11, func(n int, f []string) error {
 		c37, ok37 := vcf.CanonicalChrom(f[2])
 		c38, ok38 := vcf.CanonicalChrom(f[5])
 		if !ok37 || !ok38 {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/precis-dx/precis/internal/vcf"
 )
@@ -94,11 +93,7 @@ func WriteRegions(w io.Writer, rs []Region) error {
 func parseRegions(data string) ([]Region, error) {
 	var out []Region
 	last := map[string]Region{} // by panel
-	err := EachLine(data, func(n int, l string) error {
-		f := strings.Split(l, "\t")
-		if len(f) != 6 {
-			return fmt.Errorf("%w: regions line %d: %d fields, want 6", ErrFormat, n, len(f))
-		}
+	err := eachRow(data, "regions", 6, func(n int, f []string) error {
 		chrom, known := vcf.CanonicalChrom(f[0])
 		s, err1 := strconv.Atoi(f[1])
 		e, err2 := strconv.Atoi(f[2])

@@ -1,6 +1,9 @@
 package kb
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // EachLine calls fn for every line of data that is neither empty nor a '#' comment, with
 // its 1-based line number, and stops at the first error fn returns. A trailing '\r' is
@@ -8,15 +11,9 @@ import "strings"
 // tables and of the tab-separated sources build.Build reads.
 func EachLine(data string, fn func(n int, line string) error) error {
 	n := 0
-	for len(data) > 0 {
+	for l := range strings.Lines(data) {
 		n++
-		var l string
-		if i := strings.IndexByte(data, '\n'); i >= 0 {
-			l, data = data[:i], data[i+1:]
-		} else {
-			l, data = data, ""
-		}
-		l = strings.TrimSuffix(l, "\r")
+		l = strings.TrimSuffix(strings.TrimSuffix(l, "\n"), "\r")
 		if len(l) == 0 || l[0] == '#' {
 			continue
 		}
@@ -25,6 +22,19 @@ func EachLine(data string, fn func(n int, line string) error) error {
 		}
 	}
 	return nil
+}
+
+// eachRow calls fn with the tab-separated fields of every line EachLine yields from the
+// knowledge base's table named table; a line without exactly fields fields is an ErrFormat
+// error naming the table and the line.
+func eachRow(data, table string, fields int, fn func(n int, f []string) error) error {
+	return EachLine(data, func(n int, l string) error {
+		f := strings.Split(l, "\t")
+		if len(f) != fields {
+			return fmt.Errorf("%w: %s line %d: %d fields, want %d", ErrFormat, table, n, len(f), fields)
+		}
+		return fn(n, f)
+	})
 }
 
 // dot writes an empty field as ".".

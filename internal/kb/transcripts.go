@@ -116,11 +116,7 @@ func WriteTranscripts(w io.Writer, ts map[string]*transcript.Transcript) error {
 // parseTranscripts reads the table written by WriteTranscripts.
 func parseTranscripts(data string) (map[string]*transcript.Transcript, error) {
 	out := map[string]*transcript.Transcript{}
-	err := EachLine(data, func(n int, l string) error {
-		f := strings.Split(l, "\t")
-		if len(f) != 8 {
-			return fmt.Errorf("%w: transcripts line %d: %d fields, want 8", ErrFormat, n, len(f))
-		}
+	err := eachRow(data, "transcripts", 8, func(n int, f []string) error {
 		t := &transcript.Transcript{Gene: f[0], ID: f[1], Ensembl: f[2], Chrom: f[3]}
 		switch f[4] {
 		case "+":

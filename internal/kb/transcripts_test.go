@@ -2,21 +2,18 @@ package kb
 
 import (
 	"github.com/precis-dx/precis/internal/oracle"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/transcript"
 )
 
 // readFASTAFile reads a one-record FASTA file from the shared data: header and bases.
 func readFASTAFile(t *testing.T, path string) (string, string) {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testfile.Read(t, path)
 	hdr, body, _ := strings.Cut(string(raw), "\n")
 	return hdr, strings.ToUpper(strings.Join(strings.Fields(body), ""))
 }
@@ -96,10 +93,7 @@ func firstDiff(a, b string) int {
 func TestTranscriptsAgainstSources(t *testing.T) {
 	src := oracle.Dir(t)
 	k := testKB(t)
-	raw, err := os.ReadFile(filepath.Join(src, "genes/panel9.GRCh38.ensembl110_canonical.exons.bed"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testfile.Read(t, filepath.Join(src, "genes/panel9.GRCh38.ensembl110_canonical.exons.bed"))
 	exons := map[string][]transcript.Exon{} // BED exon rows, 1-based
 	enst := map[string]string{}
 	for _, l := range strings.Split(string(raw), "\n") {
@@ -129,10 +123,7 @@ func TestTranscriptsAgainstSources(t *testing.T) {
 		}
 	}
 	// exon_models.tsv: the CDS of the three MANE rows.
-	raw, err = os.ReadFile(filepath.Join(src, "genes/sequence/exon_models.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw = testfile.Read(t, filepath.Join(src, "genes/sequence/exon_models.tsv"))
 	for _, l := range strings.Split(string(raw), "\n") {
 		f := strings.Split(l, "\t")
 		if len(f) < 13 || f[2] != "MANE" || f[3] != "GRCh38" {

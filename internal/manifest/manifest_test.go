@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // testdataCases lists every file in testdata/ with what Parse must say about it, and
@@ -99,10 +101,7 @@ func TestParseTestdata(t *testing.T) {
 	}
 	for _, tc := range testdataCases {
 		t.Run(tc.file, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join("testdata", tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := testfile.Read(t, filepath.Join("testdata", tc.file))
 			name := "runs/x/y/" + tc.file
 			m, err := Parse(bytes.NewReader(data), name)
 			if tc.wantErr == nil {
@@ -169,10 +168,7 @@ func TestSchemaAgreesWithParse(t *testing.T) {
 	}
 	for _, tc := range testdataCases {
 		t.Run(tc.file, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join("testdata", tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := testfile.Read(t, filepath.Join("testdata", tc.file))
 			schemaErr := fmt.Errorf("not JSON")
 			if inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data)); err == nil {
 				schemaErr = sch.Validate(inst)
@@ -232,10 +228,7 @@ func TestParseNormalises(t *testing.T) {
 }
 
 func TestParseKeyMustMatch(t *testing.T) {
-	data, err := os.ReadFile("testdata/valid-minimal.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfile.Read(t, "testdata/valid-minimal.json")
 	tests := []struct {
 		name    string
 		wantErr bool

@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -75,4 +76,47 @@ func ReadText(tb testing.TB, path string) string {
 		b = Gunzip(tb, b)
 	}
 	return string(b)
+}
+
+// Record is a VCF data line as the oracle reads it: the fixed columns, INFO as a map and
+// every column as written.
+type Record struct {
+	Chrom        string
+	Pos          int
+	ID, Ref, Alt string
+	Info         map[string]string // by key; a flag maps to ""
+	Cols         []string
+}
+
+// Records yields the 1-based line number and the record of every data line of a VCF, read
+// as DataLines reads it. A line with fewer than 8 columns, or whose POS is not a number,
+// fails the test.
+func Records(tb testing.TB, path string) iter.Seq2[int, Record] {
+	tb.Helper()
+	return func(yield func(int, Record) bool) {
+		for n, c := range DataLines(tb, path) {
+			if len(c) < 8 {
+				tb.Fatalf("%s line %d: %d columns", path, n, len(c))
+			}
+			pos, err := strconv.Atoi(c[1])
+			if err != nil {
+				tb.Fatalf("%s line %d: POS %q", path, n, c[1])
+			}
+			r := Record{Chrom: c[0], Pos: pos, ID: c[2], Ref: c[3], Alt: c[4], Info: Info(c[7]), Cols: c}
+			if !yield(n, r) {
+				return
+			}
+		}
+	}
+}
+
+// Info reads a VCF INFO column ("GENE=BRCA1;DB;MC=SO:0001583|missense_variant") into a map
+// from key to value; a flag maps to "".
+func Info(col string) map[string]string {
+	info := map[string]string{}
+	for _, kv := range strings.Split(col, ";") {
+		k, v, _ := strings.Cut(kv, "=")
+		info[k] = v
+	}
+	return info
 }

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 )
 
 func TestParse(t *testing.T) {
@@ -33,10 +33,7 @@ func TestParse(t *testing.T) {
 // inside, the bases just outside a merged run are not, and panels that were not ordered are
 // not in the index.
 func TestIndex(t *testing.T) {
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.Load(t)
 	brca := New(k.Regions, []string{"brca"})
 	n := 0
 	for _, r := range k.Regions {

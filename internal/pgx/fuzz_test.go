@@ -2,12 +2,12 @@ package pgx
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // FuzzLoadDefinition feeds the definition parser mutations of the real PharmCAT files: it
@@ -40,22 +40,18 @@ var tagPattern = regexp.MustCompile(`^(treatment|follow-up):[a-z0-9]+(-[a-z0-9]+
 func FuzzCall(f *testing.F) {
 	d := loadDef(f)
 	seq := dpydSequence(f)
-	paths, _ := filepath.Glob(pgxData(f, "pharmcat", "tests", "DPYD_*.vcf"))
-	cases, _ := filepath.Glob(pgxData(f, "cases", "vcf", "hapb3_row_0[0-2]*.vcf"))
-	for _, p := range append(paths, cases...) {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		// The records that carry an allele keep the seeds small (minimising an 83-record
-		// input takes the fuzzer minutes).
-		var recs []string
-		for _, l := range strings.Split(string(b), "\n") {
-			if l != "" && !strings.HasPrefix(l, "#") && !strings.HasSuffix(l, "0/0") && !strings.HasSuffix(l, "0|0") {
-				recs = append(recs, l)
+	for _, pattern := range []string{pgxData(f, "pharmcat", "tests", "DPYD_*.vcf"), pgxData(f, "cases", "vcf", "hapb3_row_0[0-2]*.vcf")} {
+		for _, b := range testfile.Glob(f, pattern) {
+			// The records that carry an allele keep the seeds small (minimising an 83-record
+			// input takes the fuzzer minutes).
+			var recs []string
+			for _, l := range strings.Split(string(b), "\n") {
+				if l != "" && !strings.HasPrefix(l, "#") && !strings.HasSuffix(l, "0/0") && !strings.HasSuffix(l, "0|0") {
+					recs = append(recs, l)
+				}
 			}
+			f.Add(strings.Join(recs, "\n"), false)
 		}
-		f.Add(strings.Join(recs, "\n"), false)
 	}
 	f.Add("chr1\t97450058\trs3918290\tC\tT,A\t.\tLowQual\t.\tGT:PS\t2|1:7\nchr1\t97450066\t.\tGG\tG\t.\tPASS\t.\tGT\t./1", true)
 	f.Add("chr1\t97078000\t.\tN\t<NON_REF>\t.\t.\tEND=97900000\tGT\t0/0", false)

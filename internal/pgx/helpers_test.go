@@ -15,20 +15,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/variant"
 )
 
 func pgxData(t testing.TB, parts ...string) string {
 	return filepath.Join(append([]string{oracle.Dir(t), "pgx"}, parts...)...)
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 var (
@@ -251,7 +243,7 @@ func parseRecord(text string, seq variant.Sequence) ([]Site, error) {
 func editVCF(t testing.TB, path string, edit func(f []string) []string, extra ...string) []Site {
 	t.Helper()
 	var b strings.Builder
-	for _, line := range strings.Split(string(readFile(t, path)), "\n") {
+	for _, line := range strings.Split(string(testfile.Read(t, path)), "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
 			b.WriteString(line + "\n")
 			continue
@@ -287,7 +279,7 @@ type cpicRow struct {
 // diplotype ("Reference/c.1898delC (*3)").
 func cpicTable(t testing.TB) map[string]cpicRow {
 	t.Helper()
-	text := strings.TrimPrefix(string(readFile(t, pgxData(t, "cpic", "DPYD_Diplotype_Phenotype_Table.csv"))), "\ufeff")
+	text := strings.TrimPrefix(string(testfile.Read(t, pgxData(t, "cpic", "DPYD_Diplotype_Phenotype_Table.csv"))), "\ufeff")
 	recs, err := csv.NewReader(strings.NewReader(text)).ReadAll()
 	if err != nil || len(recs) < 2 {
 		t.Fatalf("CPIC table: %d rows, %v", len(recs), err)

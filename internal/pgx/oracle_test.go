@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // TestCases runs the 110 PharmCAT HapB3 cases (cases/expected.tsv, derived from PharmCAT's
@@ -13,7 +15,7 @@ import (
 // phenotype the expected ones.
 func TestCases(t *testing.T) {
 	d := loadDef(t)
-	text := strings.ReplaceAll(string(readFile(t, pgxData(t, "cases", "expected.tsv"))), "\r\n", "\n")
+	text := strings.ReplaceAll(string(testfile.Read(t, pgxData(t, "cases", "expected.tsv"))), "\r\n", "\n")
 	rows := strings.Split(strings.TrimSpace(text), "\n")
 	header := strings.Split(rows[0], "\t")
 	col := map[string]int{}
@@ -60,7 +62,7 @@ func TestPharmCATTestVCFs(t *testing.T) {
 	row := regexp.MustCompile(`^\| (DPYD_\S+\.vcf) \|[^|]*\| ([^|]+) \| ([0-9.]+) \| ([A-Za-z ]+) \|$`)
 	note := regexp.MustCompile(`\s*\(PharmCAT[^)]*\)$`)
 	n := 0
-	for _, line := range strings.Split(string(readFile(t, pgxData(t, "EXPECTED.md"))), "\n") {
+	for _, line := range strings.Split(string(testfile.Read(t, pgxData(t, "EXPECTED.md"))), "\n") {
 		m := row.FindStringSubmatch(strings.TrimSpace(line))
 		if m == nil {
 			continue
@@ -105,7 +107,7 @@ func TestPharmCATExamples(t *testing.T) {
 	d := loadDef(t)
 	for _, name := range []string{"pharmcat.example", "pharmcat.example2"} {
 		t.Run(name, func(t *testing.T) {
-			lines := strings.Split(string(readFile(t, pgxData(t, "pharmcat", "examples", name+".report.tsv"))), "\n")
+			lines := strings.Split(string(testfile.Read(t, pgxData(t, "pharmcat", "examples", name+".report.tsv"))), "\n")
 			var header, dpyd []string
 			for _, l := range lines {
 				f := strings.Split(l, "\t")

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -52,9 +54,7 @@ func TestGolden(t *testing.T) {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				testfile.Write(t, path, buf.Bytes())
 			}
 			want, err := os.ReadFile(path)
 			if err != nil {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -66,29 +65,16 @@ func oracleActionable(tier string) bool { return tier == "P" || tier == "LP" || 
 func readClinVar(t *testing.T, path, release string) map[string]clinvarRecord {
 	t.Helper()
 	out := map[string]clinvarRecord{}
-	for n, c := range oracle.DataLines(t, path) {
-		if len(c) < 8 {
-			t.Fatalf("%s:%d: %d columns", path, n, len(c))
-		}
-		r := clinvarRecord{chrom: c[0], id: c[2], ref: c[3], alt: c[4], release: release}
-		var err error
-		if r.pos, err = strconv.Atoi(c[1]); err != nil {
-			t.Fatalf("%s:%d: %v", path, n, err)
-		}
-		for _, kv := range strings.Split(c[7], ";") {
-			k, v, _ := strings.Cut(kv, "=")
-			switch k {
-			case "CLNSIG":
-				r.clnsig = v
-			case "CLNREVSTAT":
-				r.revst = v
-			case "GENE", "GENEINFO": // GENE=BRCA1 (2024 subset); GENEINFO=BRCA1:672|LOC126862571:... (NCBI)
-				for _, g := range strings.Split(v, "|") {
-					g, _, _ = strings.Cut(g, ":")
-					if g == "BRCA1" || g == "BRCA2" || g == "MLH1" {
-						r.gene = g
-						break
-					}
+	for n, rec := range oracle.Records(t, path) {
+		r := clinvarRecord{chrom: rec.Chrom, id: rec.ID, pos: rec.Pos, ref: rec.Ref, alt: rec.Alt, release: release,
+			clnsig: rec.Info["CLNSIG"], revst: rec.Info["CLNREVSTAT"]}
+		// GENE=BRCA1 (2024 subset); GENEINFO=BRCA1:672|LOC126862571:... (NCBI)
+		for _, v := range []string{rec.Info["GENE"], rec.Info["GENEINFO"]} {
+			for _, g := range strings.Split(v, "|") {
+				g, _, _ = strings.Cut(g, ":")
+				if g == "BRCA1" || g == "BRCA2" || g == "MLH1" {
+					r.gene = g
+					break
 				}
 			}
 		}

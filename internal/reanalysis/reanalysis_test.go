@@ -2,7 +2,6 @@ package reanalysis
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -11,16 +10,14 @@ import (
 
 	"github.com/precis-dx/precis/internal/pgx"
 	"github.com/precis-dx/precis/internal/report"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // golden reads one of the annotator's golden reports (real inputs, real knowledge base); each
 // call returns a fresh copy to mutate.
 func golden(t *testing.T, name string) *report.Report {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "annotate", "testdata", "golden", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, filepath.Join("..", "annotate", "testdata", "golden", name))
 	r := &report.Report{}
 	if err := json.Unmarshal(b, r); err != nil {
 		t.Fatalf("%s: %v", name, err)

@@ -2,17 +2,15 @@ package report
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 func TestReadStored(t *testing.T) {
-	golden, err := os.ReadFile(filepath.Join("..", "annotate", "testdata", "golden", "example.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	golden := testfile.Read(t, filepath.Join("..", "annotate", "testdata", "golden", "example.json"))
 	rep, fail, raw, err := ReadStored(bytes.NewReader(golden))
 	if err != nil || fail != nil || rep == nil || !bytes.Equal(raw, golden) || len(rep.Samples) == 0 {
 		t.Fatalf("report: got rep %v fail %v err %v", rep != nil, fail, err)

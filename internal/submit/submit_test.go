@@ -28,6 +28,7 @@ import (
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/store"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // fakeRuns is an in-memory api.Runs that records submissions.
@@ -149,13 +150,8 @@ func newRunDir(t *testing.T, edit func(*manifest.Manifest)) *runDir {
 		"NA19226.g.vcf.bgz": "vcf-real/pharmcat-preprocessor/NA19226.pgx_regions.g.vcf.bgz",
 	}}
 	for name, src := range rd.files {
-		b, err := os.ReadFile(filepath.Join(data, src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(rd.dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		b := testfile.Read(t, filepath.Join(data, src))
+		testfile.Write(t, filepath.Join(rd.dir, name), b)
 	}
 	p := "runs/lab1/run1/"
 	rd.m = manifest.Manifest{
@@ -177,9 +173,7 @@ func newRunDir(t *testing.T, edit func(*manifest.Manifest)) *runDir {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(rd.dir, "manifest.json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfile.Write(t, filepath.Join(rd.dir, "manifest.json"), b)
 	return rd
 }
 
@@ -201,10 +195,7 @@ func TestRun(t *testing.T) {
 	}
 	var total int64
 	for name := range rd.files {
-		want, err := os.ReadFile(filepath.Join(rd.dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		want := testfile.Read(t, filepath.Join(rd.dir, name))
 		total += int64(len(want))
 		got := readObject(t, svc.objects, "runs/lab1/run1/"+name)
 		if !bytes.Equal(got, want) {

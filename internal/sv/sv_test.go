@@ -3,7 +3,6 @@ package sv
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/transcript"
 	"github.com/precis-dx/precis/internal/vcf"
 )
@@ -35,10 +35,7 @@ func transcripts(t *testing.T) map[string]*transcript.Transcript {
 // where it has none (CNVkit).
 func records(t testing.TB, name string) map[string]*vcf.Record {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, filepath.Join("testdata", name))
 	r, err := vcf.NewReader(bytes.NewReader(b), name, vcf.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -294,12 +291,7 @@ func TestHGVSc(t *testing.T) {
 // FuzzParse: Parse and the placing functions never panic, and a call they accept has
 // Start <= End. Seeded from every record of every testdata file.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.vcf"))
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range testfile.Glob(f, filepath.Join("testdata", "*.vcf")) {
 		for _, line := range strings.Split(string(b), "\n") {
 			if line != "" && !strings.HasPrefix(line, "#") {
 				f.Add(line)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf/block"
 	"io"
 	"math"
@@ -16,8 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/biogo/hts/bgzf"
 )
 
 // edgeWant is what testdata/edge.vcf must read as.
@@ -127,15 +126,6 @@ func checkEdge(t *testing.T, r *Reader) {
 	}
 }
 
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func gzipBytes(t *testing.T, b []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -147,29 +137,8 @@ func gzipBytes(t *testing.T, b []byte) []byte {
 	return buf.Bytes()
 }
 
-func bgzfBytes(t *testing.T, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := bgzf.NewWriter(&buf, 1)
-	// Several blocks, so decompression runs in parallel.
-	for len(b) > 0 {
-		n := min(len(b), 300)
-		if _, err := zw.Write(b[:n]); err != nil {
-			t.Fatal(err)
-		}
-		if err := zw.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		b = b[n:]
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func TestEdgeFile(t *testing.T) {
-	plain := readFile(t, "testdata/edge.vcf")
+	plain := testfile.Read(t, "testdata/edge.vcf")
 	crlf := bytes.ReplaceAll(plain, []byte("\n"), []byte("\r\n"))
 	noFinalNewline := bytes.TrimSuffix(plain, []byte("\n"))
 	for _, tc := range []struct {
@@ -181,8 +150,8 @@ func TestEdgeFile(t *testing.T) {
 		{"no final newline", noFinalNewline},
 		{"gzip", gzipBytes(t, plain)},
 		{"multi-member gzip", append(gzipBytes(t, plain[:700]), gzipBytes(t, plain[700:])...)},
-		{"BGZF", bgzfBytes(t, plain)},
-		{"BGZF CRLF", bgzfBytes(t, crlf)},
+		{"BGZF", oracle.BGZF(t, plain, 300)},
+		{"BGZF CRLF", oracle.BGZF(t, crlf, 300)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, conc := range []int{0, 1, 3} {
@@ -236,10 +205,10 @@ func firstError(data []byte, opts Options) error {
 }
 
 func TestInvalidInput(t *testing.T) {
-	edge := readFile(t, "testdata/edge.vcf")
+	edge := testfile.Read(t, "testdata/edge.vcf")
 	lines := strings.SplitAfter(string(edge), "\n")
 	header, body := strings.Join(lines[:13], ""), strings.Join(lines[13:], "")
-	bgz := bgzfBytes(t, edge)
+	bgz := oracle.BGZF(t, edge, 300)
 	gz := gzipBytes(t, edge)
 	tests := []struct {
 		name  string
@@ -306,10 +275,10 @@ func TestInvalidInput(t *testing.T) {
 // it is returned, then a *ParseError naming the line the block's text starts in and the
 // block's byte offset.
 func TestCorruptBGZFBlock(t *testing.T) {
-	edge := readFile(t, "testdata/edge.vcf")
+	edge := testfile.Read(t, "testdata/edge.vcf")
 	text := bytes.Repeat(edge[bytes.Index(edge, []byte("\nchr"))+1:], 20)
 	text = append(edge, text...)
-	bgz := bgzfBytes(t, text) // 300-byte blocks
+	bgz := oracle.BGZF(t, text, 300)
 	var starts []int
 	for off := 0; off+18 <= len(bgz); off += int(binary.LittleEndian.Uint16(bgz[off+16:])) + 1 {
 		starts = append(starts, off)
@@ -345,7 +314,7 @@ func TestRealBCF(t *testing.T) {
 }
 
 func TestIOErrorIsNotMalformed(t *testing.T) {
-	failing := io.MultiReader(bytes.NewReader(readFile(t, "testdata/edge.vcf")[:900]), iotestErrReader{})
+	failing := io.MultiReader(bytes.NewReader(testfile.Read(t, "testdata/edge.vcf")[:900]), iotestErrReader{})
 	err := firstError(nil, Options{})
 	_ = err
 	r, err := NewReader(failing, "s3://bucket/x.vcf", Options{})
@@ -367,7 +336,7 @@ type iotestErrReader struct{}
 func (iotestErrReader) Read([]byte) (int, error) { return 0, errNetwork }
 
 func TestBadLineThenGoOn(t *testing.T) {
-	edge := string(readFile(t, "testdata/edge.vcf"))
+	edge := string(testfile.Read(t, "testdata/edge.vcf"))
 	i := strings.Index(edge, "chr1\t200")
 	data := edge[:i] + "chr1\t150\t.\tQ\tC\t.\tPASS\t.\tGT\t0\t0\t0\n" + edge[i:]
 	r, err := NewReader(strings.NewReader(data), "in.vcf", Options{})
@@ -395,8 +364,8 @@ func TestBadLineThenGoOn(t *testing.T) {
 // TestAllEndsAtStickyError checks that All yields an error that ends the input once and then
 // ends, where Next would return it again forever; and that breaking out of the loop stops it.
 func TestAllEndsAtStickyError(t *testing.T) {
-	edge := readFile(t, "testdata/edge.vcf")
-	bgz := bgzfBytes(t, edge)
+	edge := testfile.Read(t, "testdata/edge.vcf")
+	bgz := oracle.BGZF(t, edge, 300)
 	r, err := NewReader(bytes.NewReader(bgz[:len(bgz)-len(block.EOFMarker)]), "in.vcf.gz", Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -432,7 +401,7 @@ func TestAllEndsAtStickyError(t *testing.T) {
 }
 
 func TestLongLineNotBuffered(t *testing.T) {
-	edge := readFile(t, "testdata/edge.vcf")
+	edge := testfile.Read(t, "testdata/edge.vcf")
 	i := bytes.Index(edge, []byte("chr1\t200"))
 	// A 10 MB record between two good ones, streamed so the test does not hold it either.
 	long := io.MultiReader(
@@ -478,7 +447,7 @@ func (b repeatReader) Read(p []byte) (int, error) {
 }
 
 func TestRecordWarnings(t *testing.T) {
-	edge := string(readFile(t, "testdata/edge.vcf"))
+	edge := string(testfile.Read(t, "testdata/edge.vcf"))
 	header := edge[:strings.Index(edge, "chr1\t100")]
 	tests := []struct {
 		name string
@@ -528,7 +497,7 @@ func TestRecordWarnings(t *testing.T) {
 }
 
 func TestWarningsBounded(t *testing.T) {
-	edge := string(readFile(t, "testdata/edge.vcf"))
+	edge := string(testfile.Read(t, "testdata/edge.vcf"))
 	var b strings.Builder
 	b.WriteString(edge[:strings.Index(edge, "chr1\t100")])
 	const n = 20000

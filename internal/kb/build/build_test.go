@@ -2,13 +2,14 @@ package build
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 func TestCheckCDS(t *testing.T) {
@@ -35,14 +36,8 @@ func TestCheckCDS(t *testing.T) {
 // TestCrossCheckCPICDetectsDisagreement changes one activity score in the real CPIC table.
 func TestCrossCheckCPICDetectsDisagreement(t *testing.T) {
 	src := oracle.Dir(t)
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	csv, err := os.ReadFile(filepath.Join(src, "pgx/cpic/DPYD_Diplotype_Phenotype_Table.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.Load(t)
+	csv := testfile.Read(t, filepath.Join(src, "pgx/cpic/DPYD_Diplotype_Phenotype_Table.csv"))
 	n, _, err := crossCheckCPIC(k.DPYDPhenotype(), csv)
 	if err != nil || n != 3570 {
 		t.Fatalf("real files: %d rows, %v; want 3570, nil", n, err)
@@ -59,10 +54,7 @@ func TestCrossCheckCPICDetectsDisagreement(t *testing.T) {
 
 // TestReadBEDModelRejectsMisplacedUTR moves EPCAM's 3'UTR row into the first exon.
 func TestReadBEDModelRejectsMisplacedUTR(t *testing.T) {
-	raw, err := os.ReadFile("testdata/epcam.ensembl110.bed")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testfile.Read(t, "testdata/epcam.ensembl110.bed")
 	bad := strings.Replace(string(raw), "chr2\t47386613\t47387020\tEPCAM_3UTR", "chr2\t47369310\t47369400\tEPCAM_3UTR", 1)
 	if bad == string(raw) {
 		t.Fatal("3'UTR row not found")

@@ -1,12 +1,12 @@
 package build
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // classifications is the report's classification vocabulary.
@@ -15,10 +15,7 @@ var classifications = []string{kb.ClassPathogenic, kb.ClassLikelyPathogenic, kb.
 
 // FuzzParseClinVarRecord fuzzes the reader of ClinVar's source VCF lines.
 func FuzzParseClinVarRecord(f *testing.F) {
-	raw, err := os.ReadFile("testdata/clinvar_records.vcf")
-	if err != nil {
-		f.Fatal(err)
-	}
+	raw := testfile.Read(f, "testdata/clinvar_records.vcf")
 	for _, l := range strings.Split(string(raw), "\n") {
 		if l != "" && !strings.HasPrefix(l, "#") {
 			f.Add(l)
@@ -38,10 +35,7 @@ func FuzzParseClinVarRecord(f *testing.F) {
 // FuzzReadBEDModel fuzzes the reader of the Ensembl exon BED: a model it accepts must be a
 // valid transcript.
 func FuzzReadBEDModel(f *testing.F) {
-	raw, err := os.ReadFile("testdata/epcam.ensembl110.bed")
-	if err != nil {
-		f.Fatal(err)
-	}
+	raw := testfile.Read(f, "testdata/epcam.ensembl110.bed")
 	f.Add(string(raw))
 	f.Fuzz(func(t *testing.T, data string) {
 		tx, _, err := readBEDModel(data, "NM_002354.3")
@@ -56,10 +50,7 @@ func FuzzReadBEDModel(f *testing.F) {
 
 // TestReadBEDModelSeed checks the fuzz seed itself: EPCAM's CDS from the BED excerpt.
 func TestReadBEDModelSeed(t *testing.T) {
-	raw, err := os.ReadFile("testdata/epcam.ensembl110.bed")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testfile.Read(t, "testdata/epcam.ensembl110.bed")
 	tx, enst, err := readBEDModel(string(raw), "NM_002354.3")
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // TestBuildFailsOnCorruptGRCh37Slice changes one base of DPYD exon 2 in a copy of the
@@ -18,10 +20,7 @@ import (
 // naming the gene, the position on both builds and both bases.
 func TestBuildFailsOnCorruptGRCh37Slice(t *testing.T) {
 	src := oracle.Dir(t)
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.Load(t)
 	// DPYD exon 2 is GRCh37 chr1:98348820-98348930 (Ensembl 75); 98348900 is coding, not a
 	// CPIC position and not a reference difference.
 	const pos37 = 98348900
@@ -43,7 +42,7 @@ func TestBuildFailsOnCorruptGRCh37Slice(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	rel := "genes/sequence/GRCh37/DPYD_GRCh37_NC_000001.10_97541299-98391615.fa"
-	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -60,10 +59,7 @@ func TestBuildFailsOnCorruptGRCh37Slice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(filepath.Join(src, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testfile.Read(t, filepath.Join(src, rel))
 	hdr, body, _ := strings.Cut(string(data), "\n")
 	seq := []byte(strings.ReplaceAll(body, "\n", ""))
 	i := pos37 - 97541299
@@ -72,9 +68,7 @@ func TestBuildFailsOnCorruptGRCh37Slice(t *testing.T) {
 		t.Fatalf("GRCh37 %d is %s, GRCh38 %d %s: not a position where the builds agree", pos37, orig, pos38, base38)
 	}
 	seq[i] = bad[0]
-	if err := os.WriteFile(filepath.Join(tmp, rel), []byte(hdr+"\n"+string(seq)+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfile.Write(t, filepath.Join(tmp, rel), []byte(hdr+"\n"+string(seq)+"\n"))
 	err = Build(tmp, t.TempDir())
 	if !errors.Is(err, kb.ErrInconsistent) {
 		t.Fatalf("Build with GRCh37 chr1:%d changed %s>%s: %v, want kb.ErrInconsistent", pos37, orig, bad, err)

@@ -123,31 +123,13 @@ const clinvarLicence = "public domain (NCBI ClinVar data; https://www.ncbi.nlm.n
 // which holds only P/LP records with review >= 2 stars (Build checks that it does).
 func plp2Only(rel string) bool { return path.Base(rel) == path.Base(srcClinVar2024) }
 
-// clinvarCatalogue describes the ClinVar files read, newest release first. The default
-// selection (the two files of the shared data folder) keeps its curated descriptions; any
-// other selection describes each file by its release and name.
+// clinvarCatalogue describes the ClinVar files read, newest release first: each by its
+// release and name, the shared data folder's two files with their curated origin. The
+// default selection (those two files) keeps its curated descriptions of what each gives.
 func (b *builder) clinvarCatalogue() []catalogueEntry {
 	isDefault := len(b.clinvarFiles) == len(DefaultClinVar)
 	for _, rel := range DefaultClinVar {
 		isDefault = isDefault && slices.Contains(b.clinvarFiles, rel)
-	}
-	if isDefault {
-		return []catalogueEntry{
-			{
-				name: "ClinVar", release: b.releases[srcClinVar2026],
-				licence: "public domain (NCBI ClinVar data; https://www.ncbi.nlm.nih.gov/home/about/policies/)",
-				origin:  "NCBI ClinVar GRCh38 VCF (https://ftp.ncbi.nlm.nih.gov/pub/clinvar/vcf_GRCh38/), gene subset via github.com/astone0411/VCFannotate-Streamlit",
-				paths:   []string{srcClinVar2026},
-				derived: "classifications (all classes) of the records whose GENEINFO names a panel gene; the newer release where both list a variant",
-			},
-			{
-				name: "ClinVar P/LP 2-star", release: b.releases[srcClinVar2024] + " (pathogenic/likely pathogenic, review >= 2 stars)",
-				licence: "public domain (NCBI ClinVar data); Ideogram.js cache CC0",
-				origin:  "ClinVar clinvar_20241215 GRCh38, decoded from the ClinVar cache in npm ideogram@1.53.0",
-				paths:   []string{srcClinVar2024},
-				derived: "P/LP classifications of all nine panel genes where the newer release lacks the variant; ClinVar P/LP regions",
-			},
-		}
 	}
 	files := slices.Clone(b.clinvarFiles)
 	sort.SliceStable(files, func(i, j int) bool { return b.releases[files[i]] > b.releases[files[j]] })
@@ -163,11 +145,17 @@ func (b *builder) clinvarCatalogue() []catalogueEntry {
 		switch path.Base(rel) {
 		case path.Base(srcClinVar2026):
 			c.origin = "NCBI ClinVar GRCh38 VCF (https://ftp.ncbi.nlm.nih.gov/pub/clinvar/vcf_GRCh38/), gene subset via github.com/astone0411/VCFannotate-Streamlit"
+			if isDefault {
+				c.derived = "classifications (all classes) of the records whose GENEINFO names a panel gene; the newer release where both list a variant"
+			}
 		case path.Base(srcClinVar2024):
 			c.name = "ClinVar P/LP 2-star"
 			c.release += " (pathogenic/likely pathogenic, review >= 2 stars)"
 			c.licence = "public domain (NCBI ClinVar data); Ideogram.js cache CC0"
 			c.origin = "ClinVar clinvar_20241215 GRCh38, decoded from the ClinVar cache in npm ideogram@1.53.0"
+			if isDefault {
+				c.derived = "P/LP classifications of all nine panel genes where the newer release lacks the variant; ClinVar P/LP regions"
+			}
 		}
 		out = append(out, c)
 	}

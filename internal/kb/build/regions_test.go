@@ -8,21 +8,24 @@ import (
 )
 
 func TestPartitionRegions(t *testing.T) {
+	dpyd := func(start, end int, kind string) kb.Region {
+		return kb.Region{Chrom: "chr1", Start: start, End: end, Gene: "DPYD", Panel: "dpyd", Kind: kind}
+	}
 	in := []kb.Region{
-		{Chrom: "chr1", Start: 100, End: 200, Gene: "DPYD", Panel: "dpyd", Kind: kb.KindExon},
-		{Chrom: "chr1", Start: 80, End: 99, Gene: "DPYD", Panel: "dpyd", Kind: kb.KindSplicePadding},
-		{Chrom: "chr1", Start: 150, End: 150, Gene: "DPYD", Panel: "dpyd", Kind: kb.KindCPICPosition},
-		{Chrom: "chr1", Start: 195, End: 230, Gene: "DPYD", Panel: "dpyd", Kind: kb.KindClinVarPLP},
-		{Chrom: "chr1", Start: 500, End: 500, Gene: "DPYD", Panel: "dpyd", Kind: kb.KindClinVarPLP},
-		{Chrom: "chr1", Start: 501, End: 501, Gene: "DPYD", Panel: "dpyd", Kind: kb.KindClinVarPLP},
+		dpyd(100, 200, kb.KindExon),
+		dpyd(80, 99, kb.KindSplicePadding),
+		dpyd(150, 150, kb.KindCPICPosition),
+		dpyd(195, 230, kb.KindClinVarPLP),
+		dpyd(500, 500, kb.KindClinVarPLP),
+		dpyd(501, 501, kb.KindClinVarPLP),
 	}
 	want := []kb.Region{
-		{Chrom: "chr1", Start: 80, End: 99, Gene: "DPYD", Panel: "dpyd", Kind: kb.KindSplicePadding},
-		{Chrom: "chr1", Start: 100, End: 149, Gene: "DPYD", Panel: "dpyd", Kind: kb.KindExon},
-		{Chrom: "chr1", Start: 150, End: 150, Gene: "DPYD", Panel: "dpyd", Kind: kb.KindCPICPosition},
-		{Chrom: "chr1", Start: 151, End: 200, Gene: "DPYD", Panel: "dpyd", Kind: kb.KindExon},
-		{Chrom: "chr1", Start: 201, End: 230, Gene: "DPYD", Panel: "dpyd", Kind: kb.KindClinVarPLP},
-		{Chrom: "chr1", Start: 500, End: 501, Gene: "DPYD", Panel: "dpyd", Kind: kb.KindClinVarPLP},
+		dpyd(80, 99, kb.KindSplicePadding),
+		dpyd(100, 149, kb.KindExon),
+		dpyd(150, 150, kb.KindCPICPosition),
+		dpyd(151, 200, kb.KindExon),
+		dpyd(201, 230, kb.KindClinVarPLP),
+		dpyd(500, 501, kb.KindClinVarPLP),
 	}
 	got := partitionRegions(in)
 	if !slices.Equal(got, want) {

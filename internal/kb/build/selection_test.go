@@ -3,13 +3,14 @@ package build
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf"
 )
 
@@ -27,12 +28,7 @@ func readRecords(t *testing.T, path string) map[string]clinvarRecord {
 		if !ok || f[4] == "." {
 			continue
 		}
-		r := clinvarRecord{id: f[2]}
-		for _, kv := range strings.Split(f[7], ";") {
-			if v, ok := strings.CutPrefix(kv, "CLNSIG="); ok {
-				r.clnsig = v
-			}
-		}
+		r := clinvarRecord{id: f[2], clnsig: oracle.Info(f[7])["CLNSIG"]}
 		k := fmt.Sprintf("%s:%s:%s:%s", chrom, f[1], f[3], f[4])
 		if _, dup := out[k]; dup {
 			t.Fatalf("%s line %d: %s twice", path, n, k)
@@ -44,10 +40,7 @@ func readRecords(t *testing.T, path string) map[string]clinvarRecord {
 
 func readManifest(t *testing.T, dir string) kb.Manifest {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, kb.FileManifest))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, filepath.Join(dir, kb.FileManifest))
 	var m kb.Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
@@ -66,14 +59,8 @@ func TestBuildOneRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := kb.LoadDir(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.LoadDir(t, out)
+	def := kbtest.Load(t)
 	if k.Version != version || version == def.Version || !strings.HasPrefix(version, "2024.12-") {
 		t.Errorf("version %s (LoadDir %s), default %s: want a 2024.12 version of its own", version, k.Version, def.Version)
 	}
@@ -110,10 +97,7 @@ func TestBuildOneRelease(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d ClinVar sources, want 1", n)
 	}
-	notice, err := os.ReadFile(filepath.Join(out, kb.FileNotice))
-	if err != nil {
-		t.Fatal(err)
-	}
+	notice := testfile.Read(t, filepath.Join(out, kb.FileNotice))
 	if strings.Contains(string(notice), "2026-02-26") || strings.Contains(string(notice), path2026()) {
 		t.Error("NOTICE names the 2026-02 release, which the build did not use")
 	}
@@ -135,14 +119,8 @@ func TestBuildNewerReleaseWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := kb.LoadDir(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	def, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.LoadDir(t, out)
+	def := kbtest.Load(t)
 	if version != def.Version {
 		t.Errorf("both files chosen by --clinvar: version %s, want the default %s", version, def.Version)
 	}
@@ -186,9 +164,7 @@ func TestBuildRefusesClinVarFile(t *testing.T) {
 		}
 	}
 	noRelease := filepath.Join(t.TempDir(), "no-release.vcf")
-	if err := os.WriteFile(noRelease, []byte(strings.Join(kept, "")), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfile.Write(t, noRelease, []byte(strings.Join(kept, "")))
 	grch37 := filepath.Join(src, "clinvar", "slivar_clinvar_20191007.GRCh37.small.vcf.gz")
 	missing := filepath.Join(t.TempDir(), "clinvar_20990101.vcf.gz")
 	for _, tc := range []struct{ file, has string }{

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/oracle"
 
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf/block"
 	"github.com/precis-dx/precis/internal/vcf/vcftest"
 )
@@ -118,10 +118,7 @@ func BenchmarkInflateFile(b *testing.B) {
 		b.Skip("no ../shared/data")
 	}
 	for _, rel := range benchFiles {
-		raw, err := os.ReadFile(filepath.Join(dir, rel))
-		if err != nil {
-			b.Fatal(err)
-		}
+		raw := testfile.Read(b, filepath.Join(dir, rel))
 		var blocks [][]byte // the DEFLATE data of each block
 		for off := 0; off < len(raw); {
 			header, size, err := block.Frame(raw[off:])

@@ -5,9 +5,10 @@ import (
 	"compress/flate"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // stdInflate is the oracle: Go's compress/flate.
@@ -61,10 +62,7 @@ func checkSame(t *testing.T, name string, src []byte) {
 
 func TestInflateLevels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	text, err := os.ReadFile(filepath.Join("..", "testdata", "edge.vcf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := testfile.Read(t, filepath.Join("..", "testdata", "edge.vcf"))
 	random := make([]byte, 40000)
 	for i := range random {
 		random[i] = byte(rng.IntN(256))

@@ -6,13 +6,11 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/biogo/hts/bgzf"
-
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // realBGZF lists the BGZF files of the shared data: written by htslib's bgzip and tabix
@@ -52,10 +50,7 @@ func TestReaderRealFiles(t *testing.T) {
 	dir := oracle.Dir(t)
 	for _, rel := range realBGZF {
 		t.Run(filepath.Base(rel), func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join(dir, rel))
-			if err != nil {
-				t.Fatal(err)
-			}
+			raw := testfile.Read(t, filepath.Join(dir, rel))
 			want := oracle.Gunzip(t, raw)
 			for _, workers := range []int{1, 3} {
 				got, err := readAll(raw, workers)
@@ -68,25 +63,6 @@ func TestReaderRealFiles(t *testing.T) {
 			}
 		})
 	}
-}
-
-// bgzfOf compresses text as BGZF in blocks of at most size bytes of text.
-func bgzfOf(t *testing.T, text []byte, size int) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := bgzf.NewWriter(&buf, 1)
-	for len(text) > 0 {
-		n := min(len(text), size)
-		zw.Write(text[:n])
-		if err := zw.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		text = text[n:]
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // blockStarts returns the offset of every block of a well-formed BGZF file.
@@ -106,16 +82,13 @@ func blockStarts(t *testing.T, b []byte) []int {
 
 func edgeText(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "edge.vcf"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, filepath.Join("..", "testdata", "edge.vcf"))
 	return bytes.Repeat(b, 10)
 }
 
 func TestReaderConcatenated(t *testing.T) {
 	text := edgeText(t)
-	one := bgzfOf(t, text, 700) // ends with the end-of-file marker
+	one := oracle.BGZF(t, text, 700) // ends with the end-of-file marker
 	two := append(append([]byte{}, one...), one...)
 	got, err := readAll(two, 2)
 	if err != nil {
@@ -128,7 +101,7 @@ func TestReaderConcatenated(t *testing.T) {
 
 func TestReaderErrors(t *testing.T) {
 	text := edgeText(t)
-	good := bgzfOf(t, text, 500)
+	good := oracle.BGZF(t, text, 500)
 	starts := blockStarts(t, good)
 	mid := starts[len(starts)/2] // a block in the middle
 	midText := (len(starts) / 2) * 500
@@ -176,7 +149,7 @@ func TestReaderErrors(t *testing.T) {
 }
 
 func TestReaderCloseEarly(t *testing.T) {
-	raw := bgzfOf(t, edgeText(t), 300)
+	raw := oracle.BGZF(t, edgeText(t), 300)
 	for range 20 {
 		z := NewReader(bytes.NewReader(raw), 2)
 		buf := make([]byte, 100)
@@ -194,7 +167,7 @@ func TestReaderCloseEarly(t *testing.T) {
 }
 
 func TestInflateBlock(t *testing.T) {
-	raw := bgzfOf(t, edgeText(t), 1000)
+	raw := oracle.BGZF(t, edgeText(t), 1000)
 	var d Decoder
 	buf := make([]byte, MaxSize+Slack)
 	xlen := int(binary.LittleEndian.Uint16(raw[10:]))

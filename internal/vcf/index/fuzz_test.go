@@ -15,16 +15,12 @@ import (
 	"github.com/biogo/hts/bgzf"
 
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 )
 
 // seedIndexes adds every index in testdata, compressed and decompressed.
 func seedIndexes(f *testing.F) {
-	paths, _ := filepath.Glob(filepath.Join("testdata", "*.*i"))
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, b := range testfile.Glob(f, filepath.Join("testdata", "*.*i")) {
 		f.Add(b)
 		if zr, err := gzip.NewReader(bytes.NewReader(b)); err == nil {
 			// Decompressed too, when small: the fuzzer slows down on large inputs.
@@ -133,11 +129,8 @@ func FuzzMerge(f *testing.F) {
 // block it accepts must decompress to what compress/gzip makes of the same bytes.
 func FuzzBlock(f *testing.F) {
 	f.Add(eofMarker)
-	var buf bytes.Buffer
-	w := bgzf.NewWriter(&buf, 1)
-	w.Write([]byte("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n1\t100\t.\tA\tG\t.\t.\t.\n"))
-	w.Close()
-	f.Add(buf.Bytes())
+	text := []byte("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n1\t100\t.\tA\tG\t.\t.\t.\n")
+	f.Add(oracle.BGZF(f, text, len(text)))
 	if data := oracle.Find(); data != "" {
 		if b, err := os.ReadFile(filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz")); err == nil {
 			f.Add(b[:min(len(b), 1<<16)])

@@ -18,8 +18,9 @@ import (
 
 	"github.com/biogo/hts/bgzf"
 
-	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf"
 
 	"github.com/precis-dx/precis/internal/vcf/index/indextest"
@@ -250,11 +251,9 @@ func siteOf(l string) (site, bool) {
 	chrom, _ := vcf.CanonicalChrom(c[0])
 	pos, _ := strconv.Atoi(c[1])
 	end := pos + len(c[3]) - 1
-	for _, kv := range strings.Split(c[7], ";") {
-		if e, ok := strings.CutPrefix(kv, "END="); ok {
-			if n, err := strconv.Atoi(e); err == nil {
-				end = max(end, n)
-			}
+	if e, ok := oracle.Info(c[7])["END"]; ok {
+		if n, err := strconv.Atoi(e); err == nil {
+			end = max(end, n)
 		}
 	}
 	return site{chrom, pos, end}, true
@@ -282,10 +281,7 @@ func byChrom(rs []Region) map[string][]Region {
 // panelRegions are the regions of every panel in the knowledge base.
 func panelRegions(t testing.TB) []Region {
 	t.Helper()
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.Load(t)
 	var out []Region
 	for _, r := range k.Regions {
 		out = append(out, Region{r.Chrom, r.Start, r.End})
@@ -392,10 +388,7 @@ func TestQueryStats(t *testing.T) {
 	data := oracle.Dir(t)
 	panel9 := filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz")
 	ix := readIndex(t, filepath.Join("testdata", "panel9.vcf.gz.tbi"))
-	b, err := os.ReadFile(panel9)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, panel9)
 	var got []Stats
 	var asked [][2]int64
 	for range 2 {
@@ -443,15 +436,9 @@ func TestMismatch(t *testing.T) {
 	data := oracle.Dir(t)
 	panel9 := filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz")
 	chr21 := filepath.Join(data, "vcf-real", "platinum-hap.py", "PG_NA12878_hg38-chr21.vcf.gz")
-	p9, err := os.ReadFile(panel9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c21, err := os.ReadFile(chr21)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain := decompressFile(t, panel9)
+	p9 := testfile.Read(t, panel9)
+	c21 := testfile.Read(t, chr21)
+	plain := oracle.Gunzip(t, p9)
 	tbi := readIndex(t, filepath.Join("testdata", "panel9.vcf.gz.tbi"))
 	c21tbi := readIndex(t, filepath.Join("testdata", "chr21.vcf.gz.tbi"))
 	panels := panelRegions(t)
@@ -503,19 +490,11 @@ func readAll(b []byte, ix *Index, regions []Region) error {
 	return err
 }
 
-func decompressFile(t testing.TB, path string) []byte {
-	t.Helper()
-	return indextest.Decompress(t, path)
-}
-
 // TestSourceFailure: a failing source is passed on as it is (the caller may retry), not
 // taken for a mismatch.
 func TestSourceFailure(t *testing.T) {
 	data := oracle.Dir(t)
-	b, err := os.ReadFile(filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, filepath.Join(data, "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz"))
 	ix := readIndex(t, filepath.Join("testdata", "panel9.vcf.gz.tbi"))
 	errDown := errors.New("store down")
 	for fail := 1; fail <= 3; fail++ {
@@ -554,14 +533,9 @@ func TestCSIFromTools(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	b, err := os.ReadFile(filepath.Join(data, "vcf-real", "platinum-hap.py", "PG_NA12878_hg38-chr21.vcf.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, filepath.Join(data, "vcf-real", "platinum-hap.py", "PG_NA12878_hg38-chr21.vcf.gz"))
 	path := filepath.Join(dir, "chr21.vcf.gz")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfile.Write(t, path, b)
 	regions := []Region{{"chr21", 10_000_000, 10_500_000}, {"chr21", 30_000_000, 30_100_000}}
 	texts := map[string]string{}
 	for name, cmd := range map[string][]string{

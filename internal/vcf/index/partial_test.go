@@ -12,8 +12,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/kbtest"
 	"github.com/precis-dx/precis/internal/oracle"
+	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/vcf/index/indextest"
 )
 
@@ -55,10 +56,7 @@ func partialCases(t *testing.T) []partialCase {
 		return cases
 	}
 	// A whole-genome-scale file indexed by htslib, as tabix and as CSI.
-	k, err := kb.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := kbtest.Load(t)
 	wgs := indextest.WGS(t, k.Genome, k.Version, 700_000)
 	csi := filepath.Join(t.TempDir(), "wgs.vcf.gz")
 	if err := os.Symlink(wgs, csi); err != nil {
@@ -81,10 +79,7 @@ func TestReadRegions(t *testing.T) {
 	for _, tc := range partialCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			whole := readIndex(t, tc.idx)
-			raw, err := os.ReadFile(tc.idx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			raw := testfile.Read(t, tc.idx)
 			// Block by block, whatever the index's size.
 			part, st, err := readRegions(context.Background(), ReaderAt(bytes.NewReader(raw)), int64(len(raw)), tc.regions, 0)
 			if err != nil {
@@ -127,10 +122,7 @@ func TestReadRegions(t *testing.T) {
 
 func queryText(t *testing.T, vcfPath string, ix *Index, regions []Region) string {
 	t.Helper()
-	b, err := os.ReadFile(vcfPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testfile.Read(t, vcfPath)
 	f, err := Open(context.Background(), ReaderAt(bytes.NewReader(b)), int64(len(b)), ix)
 	if err != nil {
 		t.Fatal(err)
@@ -150,10 +142,7 @@ func queryText(t *testing.T, vcfPath string, ix *Index, regions []Region) string
 // TestReadRegionsOtherRegion: an index read for some regions refuses others it cannot
 // answer, rather than answer them wrong.
 func TestReadRegionsOtherRegion(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "panel9.vcf.gz.tbi"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testfile.Read(t, filepath.Join("testdata", "panel9.vcf.gz.tbi"))
 	pole := []Region{{"chr12", 132623742, 132687362}}
 	ix, _, err := readRegions(context.Background(), ReaderAt(bytes.NewReader(raw)), int64(len(raw)), pole, 0)
 	if err != nil {
@@ -172,10 +161,7 @@ func TestReadRegionsOtherRegion(t *testing.T) {
 // TestReadRegionsCorrupt: a damaged index read in part is an error wrapping ErrCorrupt (or
 // a failing source's error), never a panic or a wrong answer taken for right.
 func TestReadRegionsCorrupt(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "panel9.vcf.gz.tbi"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testfile.Read(t, filepath.Join("testdata", "panel9.vcf.gz.tbi"))
 	regions := panelRegions(t)
 	tests := []struct {
 		name string

@@ -33,18 +33,29 @@ import (
 	"github.com/precis-dx/precis/internal/variant"
 )
 
-// GRCh38 primary chromosome lengths (Genome Reference Consortium, GRCh38.p14 assembly report,
-// GCA_000001405.29); the same values stand in the ##contig lines of GATK and DeepVariant output.
-var grch38 = []struct {
-	name   string
-	length int
+// The primary chromosomes with their lengths on GRCh37 (Genome Reference Consortium GRCh37,
+// GCA_000001405.1) and GRCh38 (GRCh38.p14 assembly report, GCA_000001405.29), in the order
+// the headers list them. The same values stand in the ##contig lines of GATK and DeepVariant
+// output. The GRCh37 lengths are the ##contig lengths of the b37 file
+// ../shared/data/clinvar/macarthur_clinvar_2016-09.b37.panel9.vcf.gz (chr1, 2, 3, 7, 12, 13
+// and 17 also in genes/build_markers.GRCh37_vs_GRCh38.tsv), as in the headers of GATK b37 and
+// hg19 output; the tests check them against both files.
+var contigs = []struct {
+	name           string
+	grch37, grch38 int
 }{
-	{"chr1", 248956422}, {"chr2", 242193529}, {"chr3", 198295559}, {"chr4", 190214555},
-	{"chr5", 181538259}, {"chr6", 170805979}, {"chr7", 159345973}, {"chr8", 145138636},
-	{"chr9", 138394717}, {"chr10", 133797422}, {"chr11", 135086622}, {"chr12", 133275309},
-	{"chr13", 114364328}, {"chr14", 107043718}, {"chr15", 101991189}, {"chr16", 90338345},
-	{"chr17", 83257441}, {"chr18", 80373285}, {"chr19", 58617616}, {"chr20", 64444167},
-	{"chr21", 46709983}, {"chr22", 50818468}, {"chrX", 156040895}, {"chrY", 57227415},
+	{"chr1", 249250621, 248956422}, {"chr2", 243199373, 242193529},
+	{"chr3", 198022430, 198295559}, {"chr4", 191154276, 190214555},
+	{"chr5", 180915260, 181538259}, {"chr6", 171115067, 170805979},
+	{"chr7", 159138663, 159345973}, {"chr8", 146364022, 145138636},
+	{"chr9", 141213431, 138394717}, {"chr10", 135534747, 133797422},
+	{"chr11", 135006516, 135086622}, {"chr12", 133851895, 133275309},
+	{"chr13", 115169878, 114364328}, {"chr14", 107349540, 107043718},
+	{"chr15", 102531392, 101991189}, {"chr16", 90354753, 90338345},
+	{"chr17", 81195210, 83257441}, {"chr18", 78077248, 80373285},
+	{"chr19", 59128983, 58617616}, {"chr20", 63025520, 64444167},
+	{"chr21", 48129895, 46709983}, {"chr22", 51304566, 50818468},
+	{"chrX", 155270560, 156040895}, {"chrY", 59373566, 57227415},
 }
 
 // Version changes whenever Write writes different bytes for the same Spec, so that cached
@@ -138,9 +149,9 @@ func Write(w io.Writer, spec Spec, g Genome) error {
 		bw.WriteByte('\n')
 	}
 	total := 0
-	for _, c := range grch38 {
-		fmt.Fprintf(bw, "##contig=<ID=%s,length=%d,assembly=GRCh38>\n", c.name, c.length)
-		total += c.length
+	for _, c := range contigs {
+		fmt.Fprintf(bw, "##contig=<ID=%s,length=%d,assembly=GRCh38>\n", c.name, c.grch38)
+		total += c.grch38
 	}
 	bw.WriteString("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tSAMPLE1\n")
 
@@ -151,9 +162,9 @@ func Write(w io.Writer, spec Spec, g Genome) error {
 		plants[p.Chrom] = append(plants[p.Chrom], p)
 	}
 	var line []byte
-	for ci, c := range grch38 {
+	for ci, c := range contigs {
 		// Records per chromosome in proportion to its length (or to its region spans).
-		lo, hi := 1, c.length
+		lo, hi := 1, c.grch38
 		var spans []Span
 		covered, all := 0, 0
 		for _, s := range spec.Spans {
@@ -163,7 +174,7 @@ func Write(w io.Writer, spec Spec, g Genome) error {
 				covered += s.End - s.Start + 1
 			}
 		}
-		n := random * c.length / total
+		n := random * c.grch38 / total
 		if len(spec.Spans) > 0 {
 			n = random * covered / max(all, 1)
 		}

@@ -15,23 +15,6 @@ import (
 	"github.com/precis-dx/precis/internal/vcf"
 )
 
-// GRCh37 primary chromosome lengths (Genome Reference Consortium GRCh37, GCA_000001405.1): the
-// ##contig lengths of the b37 file ../shared/data/clinvar/macarthur_clinvar_2016-09.b37.panel9.vcf.gz
-// (chr1, 2, 3, 7, 12, 13 and 17 also in genes/build_markers.GRCh37_vs_GRCh38.tsv). The same
-// values stand in the headers of GATK b37 and hg19 output; the tests check them against both
-// files.
-var grch37 = []struct {
-	name   string
-	length int
-}{
-	{"chr1", 249250621}, {"chr2", 243199373}, {"chr3", 198022430}, {"chr4", 191154276},
-	{"chr5", 180915260}, {"chr6", 171115067}, {"chr7", 159138663}, {"chr8", 146364022},
-	{"chr9", 141213431}, {"chr10", 135534747}, {"chr11", 135006516}, {"chr12", 133851895},
-	{"chr13", 115169878}, {"chr14", 107349540}, {"chr15", 102531392}, {"chr16", 90354753},
-	{"chr17", 81195210}, {"chr18", 78077248}, {"chr19", 59128983}, {"chr20", 63025520},
-	{"chr21", 48129895}, {"chr22", 51304566}, {"chrX", 155270560}, {"chrY", 59373566},
-}
-
 // GRCh37Length returns the GRCh37 length of a primary chromosome ("chr1", "1", "X" and the
 // like), or 0.
 func GRCh37Length(chrom string) int {
@@ -39,9 +22,9 @@ func GRCh37Length(chrom string) int {
 	if !ok {
 		return 0
 	}
-	for _, g := range grch37 {
+	for _, g := range contigs {
 		if g.name == c {
-			return g.length
+			return g.grch37
 		}
 	}
 	return 0

@@ -2,7 +2,6 @@ package vcftest
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/report"
@@ -651,22 +649,13 @@ func TestTo37Filler(t *testing.T) {
 // variants that were converted found again.
 func TestTo37FillerGenerated(t *testing.T) {
 	k := testKB(t)
-	var planted []Plant
-	for e := range k.ClinVar.All() {
-		if e.Classification == "pathogenic" && len(planted) < 25 && len(e.Ref) == 1 && len(e.Alt) == 1 {
-			planted = append(planted, Plant{Chrom: e.Chrom, Pos: e.Pos, Ref: e.Ref, Alt: e.Alt})
-		}
-	}
-	var src bytes.Buffer
-	spec := Spec{Records: 20_000, Seed: 11, Plants: planted}
-	if err := Write(&src, spec, k.Genome); err != nil {
-		t.Fatal(err)
-	}
+	spec, src := generated(t, k, 11)
+	planted := spec.Plants
 	var panel []Span
 	for _, r := range k.Regions {
 		panel = append(panel, Span{Chrom: r.Chrom, Start: r.Start, End: r.End})
 	}
-	out, st := convert(t, k, src.String(), To37Options{SkipUnmapped: true, Reference: true, ExonModel: true, Filler: true, Panel: panel})
+	out, st := convert(t, k, string(src), To37Options{SkipUnmapped: true, Reference: true, ExonModel: true, Filler: true, Panel: panel})
 	if st.Written+st.FillerDropped+len(st.Unmapped) != st.Records || st.Records < spec.Records-30 {
 		t.Errorf("stats %+v: written + filler dropped + unmapped != records read", st)
 	}
@@ -684,14 +673,7 @@ func TestTo37FillerGenerated(t *testing.T) {
 			t.Fatalf("contig %q, want b37 naming", recs[i][0])
 		}
 	}
-	a, err := annotate.New(k, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := a.Annotate(context.Background(), strings.NewReader(out), "gen37.vcf", annotate.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := annotated(t, k, out, "gen37.vcf")
 	if rep.Input.GenomeBuild != "GRCh37" {
 		t.Fatalf("build %s (%v), want GRCh37", rep.Input.GenomeBuild, rep.Input.BuildEvidence)
 	}

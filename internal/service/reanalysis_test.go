@@ -395,6 +395,9 @@ func TestReanalysisOnPublish(t *testing.T) {
 	samples := []string{"R1", "R2"}
 	waitReanalysed(t, s, lab, run, samples, f.newVersion, 2*time.Minute)
 	checkReanalysed(t, s, f, lab, run, before)
+	if n := counterValue(t, s, "precis_reanalyses_total", "outcome", "major"); n != float64(len(samples)) {
+		t.Errorf("precis_reanalyses_total{outcome=major} %v, want %d", n, len(samples))
+	}
 
 	// A new run after the switch is annotated with the published version at once.
 	submitRun(t, s, lab, "run-after", map[string]string{"N1": f.vcfs["R1"]})
@@ -527,4 +530,26 @@ func (f *failReportPut) Put(ctx context.Context, key string, r io.Reader, size i
 		return pipeline.Errorf(pipeline.Transient, "injected: store %s failed", key)
 	}
 	return f.Store.Put(ctx, key, r, size, ct)
+}
+
+// counterValue reads a counter with one label value from the service's registry.
+func counterValue(t testing.TB, s *Service, name, label, value string) float64 {
+	t.Helper()
+	mfs, err := s.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }

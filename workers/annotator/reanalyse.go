@@ -143,7 +143,18 @@ func (w *Worker) reanalyse(ctx context.Context, job *pipeline.ReanalyseJob, m qu
 		return fmt.Errorf("store %s: %w", key, err)
 	}
 	// 5.
-	return w.announce(ctx, job, key, buf.Bytes(), next, r, log)
+	if err := w.announce(ctx, job, key, buf.Bytes(), next, r, log); err != nil {
+		return err
+	}
+	outcome := "unchanged"
+	switch {
+	case r.Major > 0:
+		outcome = "major"
+	case r.Minor > 0:
+		outcome = "minor"
+	}
+	w.Metrics.Reanalyses.WithLabelValues(outcome).Inc()
+	return nil
 }
 
 // waitAnnotator returns the annotator of knowledge base version, waiting up to SwitchWait

@@ -22,7 +22,7 @@
 // storing its files at kb/{version}/{file}, its KBPublished at kb.versions.{token} and its
 // version at kb.active. Workers watch kb.active and switch; a coordinator enqueues a
 // ReanalyseJob on precis.job.reanalyse.{lab} for every current report made with another
-// version (Nats-Msg-Id reanalyse:{lab}:{run}:{sample}:{kb_version}). The handler, in this
+// version (Nats-Msg-Id reanalyse:{lab}:{run}:{sample}:{kb_version}, MsgIDReanalyse). The handler, in this
 // order, each step idempotent so a redelivery after a crash finishes the work once:
 //
 //  1. copies the current report to reports/{lab}/{run}/{sample}/v{N}.json (N the next free,
@@ -31,9 +31,10 @@
 //     unless that history already holds the Reanalysis to kb_to (then its stored changes are
 //     used, never recomputed from a newer report);
 //  3. publishes a ReclassifiedAlert of the major changes on precis.alert.reclassified.{lab}
-//     (Nats-Msg-Id reclassified:{lab}:{run}:{sample}:{kb_to}), when there is any;
+//     (Nats-Msg-Id reclassified:{lab}:{run}:{sample}:{kb_to}:{N}, MsgIDReclassified), when
+//     there is any;
 //  4. stores the new report at ReportKey;
-//  5. publishes ReportReady (Nats-Msg-Id reanalysed:{lab}:{run}:{sample}:{kb_to}) and records
+//  5. publishes ReportReady (Nats-Msg-Id reanalysed:{lab}:{run}:{sample}:{kb_to}:{N}) and records
 //     the audit action "reanalysis".
 //
 // The API reads ChangeHistory.Changes for GET /api/v1/runs/{lab}/{run}/samples/{sample}/changes

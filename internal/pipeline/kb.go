@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -122,3 +123,24 @@ const (
 	ImpactMajor = "major"
 	ImpactMinor = "minor"
 )
+
+// Message ids (Nats-Msg-Id) of the reanalysis messages: the queue stores a message published
+// again with the same id within its duplicate window once.
+
+// MsgIDReanalyse is the id of a ReanalyseJob: reanalyse:{lab}:{run}:{sample}:{kb_version}.
+func MsgIDReanalyse(lab, run, sample, kbVersion string) string {
+	return "reanalyse:" + lab + ":" + run + ":" + sample + ":" + kbVersion
+}
+
+// MsgIDReclassified is the id of the ReclassifiedAlert of one reanalysis:
+// reclassified:{lab}:{run}:{sample}:{kb_to}:{N}, N the Reanalysis's Previous (so that a
+// knowledge base published again after another, a rollback, alerts again).
+func MsgIDReclassified(lab, run, sample, kbTo string, previous int) string {
+	return "reclassified:" + lab + ":" + run + ":" + sample + ":" + kbTo + ":" + strconv.Itoa(previous)
+}
+
+// MsgIDReanalysed is the id of the ReportReady of a reanalysed report:
+// reanalysed:{lab}:{run}:{sample}:{kb_to}:{N}.
+func MsgIDReanalysed(lab, run, sample, kbTo string, previous int) string {
+	return "reanalysed:" + lab + ":" + run + ":" + sample + ":" + kbTo + ":" + strconv.Itoa(previous)
+}

@@ -92,8 +92,8 @@ type PGxAlert struct {
 
 // ReanalyseJob is the body of precis.job.reanalyse.{lab}: re-evaluate one sample's stored
 // report with the knowledge base KBVersion (the active one when the job was published). Its
-// Nats-Msg-Id is "reanalyse:{lab}:{run}:{sample}:{kb_version}", so a rescan after a crash
-// enqueues nothing twice.
+// Nats-Msg-Id is "reanalyse:{lab}:{run}:{sample}:{kb_version}" (MsgIDReanalyse), so a rescan
+// after a crash enqueues nothing twice.
 type ReanalyseJob struct {
 	SchemaVersion string `json:"schema_version"`
 	Lab           string `json:"lab"`
@@ -103,9 +103,9 @@ type ReanalyseJob struct {
 }
 
 // ReclassifiedAlert is the body of precis.alert.reclassified.{lab}: a reanalysis found major
-// changes in a sample's report. Published once per sample and knowledge-base version: its
-// Nats-Msg-Id is "reclassified:{lab}:{run}:{sample}:{kb_to}". Changes holds the major changes
-// only; the whole list is in changes/{lab}/{run}/{sample}.json.
+// changes in a sample's report. Published once per reanalysis: its Nats-Msg-Id is
+// "reclassified:{lab}:{run}:{sample}:{kb_to}:{previous}" (MsgIDReclassified). Changes holds
+// the major changes only; the whole list is in changes/{lab}/{run}/{sample}.json.
 type ReclassifiedAlert struct {
 	SchemaVersion string    `json:"schema_version"`
 	Lab           string    `json:"lab"`

@@ -172,8 +172,7 @@ func (q *Queue) PublishReanalyse(ctx context.Context, job pipeline.ReanalyseJob)
 	if err != nil {
 		return fmt.Errorf("queue: marshal reanalysis job: %w", err)
 	}
-	id := "reanalyse:" + job.Lab + ":" + job.RunID + ":" + job.SampleID + ":" + job.KBVersion
-	return q.publish(ctx, StreamReanalysis, pipeline.SubjectReanalyse(job.Lab), id, body)
+	return q.publish(ctx, StreamReanalysis, pipeline.SubjectReanalyse(job.Lab), pipeline.MsgIDReanalyse(job.Lab, job.RunID, job.SampleID, job.KBVersion), body)
 }
 
 // ConsumeReanalysis handles reanalysis jobs from the shared durable "reanalysis" with the

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/precis-dx/precis/internal/annotate"
@@ -331,16 +330,10 @@ func (w *Worker) alert(ctx context.Context, job *pipeline.ReanalyseJob, key stri
 	if err != nil {
 		return fmt.Errorf("%w: %v", pipeline.ErrPermanent, err)
 	}
-	if err := w.Events.PublishEvent(ctx, pipeline.SubjectAlertReclassified(job.Lab), ReclassifiedMsgID(job.Lab, job.RunID, job.SampleID, r), body); err != nil {
+	if err := w.Events.PublishEvent(ctx, pipeline.SubjectAlertReclassified(job.Lab), pipeline.MsgIDReclassified(job.Lab, job.RunID, job.SampleID, r.KBTo, r.Previous), body); err != nil {
 		return fmt.Errorf("publish alert.reclassified: %w", err)
 	}
 	return nil
-}
-
-// ReclassifiedMsgID is the Nats-Msg-Id of the alert of reanalysis r:
-// reclassified:{lab}:{run}:{sample}:{kb_to}:{N}.
-func ReclassifiedMsgID(lab, run, sample string, r pipeline.Reanalysis) string {
-	return "reclassified:" + lab + ":" + run + ":" + sample + ":" + r.KBTo + ":" + strconv.Itoa(r.Previous)
 }
 
 // announce publishes ReportReady for the reanalysed report and records the reanalysis in the
@@ -355,7 +348,7 @@ func (w *Worker) announce(ctx context.Context, job *pipeline.ReanalyseJob, key s
 	if err != nil {
 		return fmt.Errorf("%w: %v", pipeline.ErrPermanent, err)
 	}
-	id := "reanalysed:" + job.Lab + ":" + job.RunID + ":" + job.SampleID + ":" + r.KBTo + ":" + strconv.Itoa(r.Previous)
+	id := pipeline.MsgIDReanalysed(job.Lab, job.RunID, job.SampleID, r.KBTo, r.Previous)
 	if err := w.Events.PublishEvent(ctx, pipeline.SubjectReportReady(job.Lab), id, ready); err != nil {
 		return fmt.Errorf("publish report.ready: %w", err)
 	}

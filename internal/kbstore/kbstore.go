@@ -16,6 +16,7 @@
 package kbstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -94,7 +95,7 @@ func (s *Store) Publish(ctx context.Context, dir, by string) (p pipeline.KBPubli
 		if _, ok := pipeline.ParseKey(key); !ok {
 			return p, false, pipeline.Errorf(pipeline.Invalid, "%s: %q cannot be stored as %s", dir, e.Name(), key)
 		}
-		if err := s.Objects.Put(ctx, key, strings.NewReader(string(data)), int64(len(data)), "application/octet-stream"); err != nil {
+		if err := s.Objects.Put(ctx, key, bytes.NewReader(data), int64(len(data)), "application/octet-stream"); err != nil {
 			return p, false, fmt.Errorf("store %s: %w", key, err)
 		}
 		sum := sha256.Sum256(data)

@@ -457,7 +457,7 @@ func TestReanalysisWorkerKilled(t *testing.T) {
 	args := []string{"worker", "--nats", s.NATSURL(), "--data", dataDir, "--workers", "4", "--ack-wait", "3s", "--kb", f.oldDir}
 	w1 := startProc(t, args...)
 	const lab, run = "lab-rk", "run-rk"
-	vcfs := map[string]string{"ZBIG": bigVCF(t, 1_500_000)}
+	vcfs := map[string]string{"ZBIG": bigVCF(t, 1_000_000)}
 	for k, v := range f.vcfs {
 		vcfs[k] = v
 	}

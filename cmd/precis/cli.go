@@ -49,6 +49,7 @@ commands:
   kb build   build a knowledge base from its source files and chosen ClinVar releases
              (--clinvar FILE...; default: the embedded one's, into internal/kb/data)
   kb info    show a knowledge base's version, sources and ClinVar entries per release
+  kb publish store a knowledge base in the service and make it active (workers switch, reports are reanalysed)
   bench      measure throughput and memory against bgzip and bcftools, and the service against
              the CLI (runs the separate precis-bench program: go run ./cmd/precis-bench)
   version    print the version
@@ -66,7 +67,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "annotate":
 		return annotateCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "kb":
-		return kbCmd(args[1:], stdout, stderr)
+		return kbCmd(ctx, args[1:], stdout, stderr)
 	case "serve":
 		return serveCmd(ctx, args[1:], stdout, stderr, false)
 	case "worker":

@@ -133,3 +133,37 @@ func TestKBDirRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestKBPublish: `kb publish --data DIR` stores a knowledge base in the embedded default's
+// object store and makes it active (no serve runs: the command opens the embedded store);
+// publishing it again says nothing changed; `kb info --published` lists it as active; a
+// directory that is no knowledge base is refused with exit 3.
+func TestKBPublish(t *testing.T) {
+	data := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "kb")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "internal", "kb", "data"))); err != nil {
+		t.Fatal(err)
+	}
+	k, err := kb.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := precis(t, nil, "kb", "publish", "--data", data, dir)
+	if code != exitOK || !strings.Contains(stdout, "knowledge base "+k.Version+" published") {
+		t.Fatalf("kb publish: exit %d: %s %s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(data, "objects", "kb", k.Version, kb.FileManifest)); err != nil {
+		t.Errorf("the manifest is not in the object store: %v", err)
+	}
+	code, stdout, stderr = precis(t, nil, "kb", "publish", "--data", data, dir)
+	if code != exitOK || !strings.Contains(stdout, "nothing changed") {
+		t.Errorf("kb publish again: exit %d: %s %s", code, stdout, stderr)
+	}
+	code, stdout, stderr = precis(t, nil, "kb", "info", "--published", "--data", data)
+	if code != exitOK || !strings.Contains(stdout, "* "+k.Version) {
+		t.Errorf("kb info --published: exit %d: %s %s", code, stdout, stderr)
+	}
+	if code, _, stderr = precis(t, nil, "kb", "publish", "--data", data, t.TempDir()); code != exitInvalid {
+		t.Errorf("kb publish of an empty directory: exit %d, want %d: %s", code, exitInvalid, stderr)
+	}
+}

@@ -51,7 +51,7 @@ func (f *serviceFlags) register(fs *flag.FlagSet, worker bool) {
 	fs.IntVar(&f.workers, "workers", 2, "concurrent sample jobs in this process")
 	fs.DurationVar(&f.ackWait, "ack-wait", 2*time.Minute, "how long a job may go without a sign of life before NATS redelivers it")
 	fs.IntVar(&f.maxDeliver, "max-deliver", 5, "deliveries of a job before it is dead-lettered")
-	fs.StringVar(&f.kbDir, "kb", "", "knowledge base directory written by 'precis kb build', used for every job of this process (empty: the one embedded in the binary)")
+	fs.StringVar(&f.kbDir, "kb", "", "knowledge base directory written by 'precis kb build', used by this process's jobs until one is published with 'precis kb publish' (the published, active one wins; empty: the one embedded in the binary)")
 	if !worker {
 		fs.StringVar(&f.httpAddr, "http", "127.0.0.1:8080", "address of the HTTP API, the web pages and /metrics")
 		fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve /metrics on this address alone, not on -http (empty: on -http, without a token)")

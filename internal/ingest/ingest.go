@@ -100,9 +100,7 @@ func (in *Ingest) HandleRun(ctx context.Context, m queue.Msg) error {
 		return fmt.Errorf("record run %s: %w", sub.RunID, err)
 	}
 	for _, s := range man.Samples {
-		job, err := json.Marshal(pipeline.Job{SchemaVersion: pipeline.SchemaVersion, Lab: man.Lab, RunID: man.RunID, SampleID: s.ID,
-			VCFKey: s.VCF, IndexKey: s.Index, VCFSample: s.VCFSample, CallableKey: s.Callable, Specimen: s.Specimen, Panels: s.Panels, ManifestKey: key,
-			GenomeBuild: man.GenomeBuild}) // declared: the worker refuses a VCF whose evidence contradicts it
+		job, err := json.Marshal(man.Job(key, s))
 		if err != nil {
 			return fmt.Errorf("%w: %v", pipeline.ErrPermanent, err)
 		}

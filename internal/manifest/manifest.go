@@ -390,3 +390,11 @@ func (m *Manifest) Inputs() []Input {
 	}
 	return out
 }
+
+// Job returns the annotation job of sample s of the manifest stored at key: what ingest
+// publishes, and what a reanalysis annotates again.
+func (m *Manifest) Job(key string, s Sample) pipeline.Job {
+	return pipeline.Job{SchemaVersion: pipeline.SchemaVersion, Lab: m.Lab, RunID: m.RunID, SampleID: s.ID,
+		VCFKey: s.VCF, IndexKey: s.Index, VCFSample: s.VCFSample, CallableKey: s.Callable, Specimen: s.Specimen, Panels: s.Panels, ManifestKey: key,
+		GenomeBuild: m.GenomeBuild} // declared: the worker refuses a VCF whose evidence contradicts it
+}

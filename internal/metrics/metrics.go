@@ -21,6 +21,10 @@ type Metrics struct {
 	BytesRead     prometheus.Counter
 	Redeliveries  prometheus.Counter
 	RunsIngested  *prometheus.CounterVec // label outcome: accepted, rejected
+	// Reanalyses counts stored reports re-evaluated with a newer knowledge base, by outcome:
+	// major (at least one major change), minor (minor changes only), unchanged. Its rate is
+	// the reports re-evaluated per minute.
+	Reanalyses *prometheus.CounterVec
 }
 
 // New creates the metrics and registers them on reg. pending, when not nil, is called at
@@ -37,8 +41,10 @@ func New(reg prometheus.Registerer, pending func() float64) *Metrics {
 		BytesRead:    prometheus.NewCounter(prometheus.CounterOpts{Name: "precis_bytes_read_total", Help: "Bytes of VCF read from the object store."}),
 		Redeliveries: prometheus.NewCounter(prometheus.CounterOpts{Name: "precis_redeliveries_total", Help: "Jobs delivered more than once (a worker died, timed out or asked for a retry)."}),
 		RunsIngested: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "precis_runs_ingested_total", Help: "Runs whose manifest was read, by outcome."}, []string{"outcome"}),
+		Reanalyses: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "precis_reanalyses_total",
+			Help: "Stored reports re-evaluated with a newer knowledge base, by outcome (major, minor, unchanged)."}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.JobsStarted, m.JobsSucceeded, m.JobsFailed, m.JobDuration, m.StageDuration, m.BytesRead, m.Redeliveries, m.RunsIngested)
+	reg.MustRegister(m.JobsStarted, m.JobsSucceeded, m.JobsFailed, m.JobDuration, m.StageDuration, m.BytesRead, m.Redeliveries, m.RunsIngested, m.Reanalyses)
 	if pending != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "precis_queue_pending", Help: "Sample jobs waiting in the queue or in hand."}, pending))
 	}

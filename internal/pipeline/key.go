@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -31,17 +32,63 @@ var (
 )
 
 // Object keys. A run's inputs and manifest live in its folder under runs/, its reports
-// under reports/:
+// under reports/, a sample's reclassification history under changes/ and the published
+// knowledge bases under kb/:
 //
-//	runs/{lab}/{run}/manifest.json       the manifest (ManifestKey)
-//	runs/{lab}/{run}/{name}              a file the manifest names: VCF, index, BED (RunFileKey)
-//	reports/{lab}/{run}/{sample}.json    a sample's report, or its failure (ReportKey)
+//	runs/{lab}/{run}/manifest.json          the manifest (ManifestKey)
+//	runs/{lab}/{run}/{name}                 a file the manifest names: VCF, index, BED (RunFileKey)
+//	reports/{lab}/{run}/{sample}.json       a sample's current report, or its failure (ReportKey)
+//	reports/{lab}/{run}/{sample}/v{N}.json  an earlier report of the sample, N = 1, 2, ... in the
+//	                                        order they were replaced by reanalysis (ReportVersionKey)
+//	changes/{lab}/{run}/{sample}.json       the sample's reanalyses and changes, a ChangeHistory (ChangesKey)
+//	kb/{version}/{file}                     a file of a published knowledge base (KBFileKey)
+//
+// The current report always stays at ReportKey: a reanalysis first copies it to the next free
+// v{N}.json, then replaces it, so whatever reads reports today reads the newest.
 const (
 	runsFolder    = "runs/"
 	reportsFolder = "reports/"
+	changesFolder = "changes/"
+	kbFolder      = "kb/"
 	manifestName  = "manifest.json"
 	reportSuffix  = ".json"
 )
+
+// KBVersionPattern is the form of a knowledge-base version (package kb derives it from the
+// content): year and month of the newest ClinVar release, a hyphen and the first 10 hex
+// digits of the manifest's SHA-256, e.g. "2026.02-4339bdbf29". It holds a dot, so it is no
+// NATS token: KVKeyKBVersion encodes it.
+const KBVersionPattern = `^[0-9]{4}\.[0-9]{2}-[0-9a-f]{10}$`
+
+// ValidKBVersion reports whether v is a knowledge-base version (KBVersionPattern).
+func ValidKBVersion(v string) bool { return kbVersionRE.MatchString(v) }
+
+var kbVersionRE = regexp.MustCompile(KBVersionPattern)
+
+// ReportVersionsPrefix returns the folder of a sample's earlier reports:
+// reports/{lab}/{run}/{sample}/.
+func ReportVersionsPrefix(lab, run, sample string) string {
+	return reportsFolder + lab + "/" + run + "/" + sample + "/"
+}
+
+// ReportVersionKey returns the object key of a sample's earlier report n (1-based):
+// reports/{lab}/{run}/{sample}/v{n}.json.
+func ReportVersionKey(lab, run, sample string, n int) string {
+	return ReportVersionsPrefix(lab, run, sample) + "v" + strconv.Itoa(n) + reportSuffix
+}
+
+// ChangesKey returns the object key of a sample's reanalysis history (a ChangeHistory):
+// changes/{lab}/{run}/{sample}.json.
+func ChangesKey(lab, run, sample string) string {
+	return changesFolder + lab + "/" + run + "/" + sample + reportSuffix
+}
+
+// KBPrefix returns the folder of a published knowledge base: kb/{version}/.
+func KBPrefix(version string) string { return kbFolder + version + "/" }
+
+// KBFileKey returns the object key of a file of a published knowledge base:
+// kb/{version}/{file}.
+func KBFileKey(version, file string) string { return KBPrefix(version) + file }
 
 // RunPrefix returns the folder of a run's objects: runs/{lab}/{run}/.
 func RunPrefix(lab, run string) string { return runsFolder + lab + "/" + run + "/" }
@@ -62,9 +109,12 @@ type KeyType int
 
 // Key types.
 const (
-	KeyManifest KeyType = iota + 1 // runs/{lab}/{run}/manifest.json
-	KeyRunFile                     // runs/{lab}/{run}/{name}, any name but manifest.json
-	KeyReport                      // reports/{lab}/{run}/{sample}.json
+	KeyManifest      KeyType = iota + 1 // runs/{lab}/{run}/manifest.json
+	KeyRunFile                          // runs/{lab}/{run}/{name}, any name but manifest.json
+	KeyReport                           // reports/{lab}/{run}/{sample}.json
+	KeyReportVersion                    // reports/{lab}/{run}/{sample}/v{N}.json, N >= 1 without leading zeros
+	KeyChanges                          // changes/{lab}/{run}/{sample}.json
+	KeyKBFile                           // kb/{version}/{file}
 )
 
 // Key is an object key taken apart by ParseKey. A plain value.
@@ -72,8 +122,10 @@ type Key struct {
 	Type   KeyType
 	Lab    string
 	Run    string
-	Sample string // KeyReport only
-	Name   string // KeyRunFile and KeyManifest: the file name in the run's folder
+	Sample string // KeyReport, KeyReportVersion and KeyChanges
+	Name   string // KeyRunFile and KeyManifest: the file name in the run's folder; KeyKBFile: the file
+	N      int    // KeyReportVersion: the version number
+	KB     string // KeyKBFile: the knowledge-base version (ValidKBVersion)
 }
 
 // ParseKey takes an object key apart, with ok false for a key that is none of the forms
@@ -82,6 +134,22 @@ type Key struct {
 // parts gives the key back.
 func ParseKey(key string) (k Key, ok bool) {
 	parts := strings.Split(key, "/")
+	switch {
+	case len(parts) == 3 && parts[0]+"/" == kbFolder:
+		if !ValidKBVersion(parts[1]) || parts[2] == "" || parts[2][0] == '.' {
+			return Key{}, false
+		}
+		return Key{Type: KeyKBFile, KB: parts[1], Name: parts[2]}, true
+	case len(parts) == 5 && parts[0]+"/" == reportsFolder:
+		if !ValidID(parts[1]) || !ValidID(parts[2]) || !ValidID(parts[3]) {
+			return Key{}, false
+		}
+		n, ok := versionNumber(parts[4])
+		if !ok {
+			return Key{}, false
+		}
+		return Key{Type: KeyReportVersion, Lab: parts[1], Run: parts[2], Sample: parts[3], N: n}, true
+	}
 	if len(parts) != 4 || !ValidID(parts[1]) || !ValidID(parts[2]) {
 		return Key{}, false
 	}
@@ -104,6 +172,30 @@ func ParseKey(key string) (k Key, ok bool) {
 		}
 		k.Type, k.Sample = KeyReport, sample
 		return k, true
+	case changesFolder:
+		sample, found := strings.CutSuffix(parts[3], reportSuffix)
+		if !found || !ValidID(sample) {
+			return Key{}, false
+		}
+		k.Type, k.Sample = KeyChanges, sample
+		return k, true
 	}
 	return Key{}, false
+}
+
+// versionNumber parses "v{N}.json" with N a positive decimal without leading zeros.
+func versionNumber(name string) (int, bool) {
+	digits, found := strings.CutSuffix(name, reportSuffix)
+	if !found {
+		return 0, false
+	}
+	digits, found = strings.CutPrefix(digits, "v")
+	if !found || digits == "" || digits[0] == '0' || len(digits) > 9 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 1 || strconv.Itoa(n) != digits {
+		return 0, false
+	}
+	return n, true
 }

@@ -90,6 +90,35 @@ type PGxAlert struct {
 	ReportKey     string   `json:"report_key"`
 }
 
+// ReanalyseJob is the body of precis.job.reanalyse.{lab}: re-evaluate one sample's stored
+// report with the knowledge base KBVersion (the active one when the job was published). Its
+// Nats-Msg-Id is "reanalyse:{lab}:{run}:{sample}:{kb_version}" (MsgIDReanalyse), so a rescan
+// after a crash enqueues nothing twice.
+type ReanalyseJob struct {
+	SchemaVersion string `json:"schema_version"`
+	Lab           string `json:"lab"`
+	RunID         string `json:"run_id"`
+	SampleID      string `json:"sample_id"`
+	KBVersion     string `json:"kb_version"` // ValidKBVersion
+}
+
+// ReclassifiedAlert is the body of precis.alert.reclassified.{lab}: a reanalysis found major
+// changes in a sample's report. Published once per reanalysis: its Nats-Msg-Id is
+// "reclassified:{lab}:{run}:{sample}:{kb_to}:{previous}" (MsgIDReclassified). Changes holds
+// the major changes only; the whole list is in changes/{lab}/{run}/{sample}.json.
+type ReclassifiedAlert struct {
+	SchemaVersion string    `json:"schema_version"`
+	Lab           string    `json:"lab"`
+	RunID         string    `json:"run_id"`
+	SampleID      string    `json:"sample_id"`
+	ReportKey     string    `json:"report_key"` // reports/{lab}/{run}/{sample}.json: the new current report
+	KBFrom        string    `json:"kb_from"`
+	KBTo          string    `json:"kb_to"`
+	Previous      int       `json:"previous"` // N of the replaced report, reports/{lab}/{run}/{sample}/v{N}.json
+	Changes       []Change  `json:"changes"`  // the major changes, at least one
+	At            time.Time `json:"at"`
+}
+
 // Dead is the body of precis.dead.{kind}: a message given up on, with why.
 type Dead struct {
 	SchemaVersion string `json:"schema_version"`
@@ -124,6 +153,10 @@ func Decode(data []byte, v any) error {
 	case *ReportReady:
 		err = m.validate()
 	case *PGxAlert:
+		err = m.validate()
+	case *ReanalyseJob:
+		err = m.validate()
+	case *ReclassifiedAlert:
 		err = m.validate()
 	case *Dead:
 		err = m.validate()
@@ -269,6 +302,37 @@ func (m *PGxAlert) validate() error {
 	c.that(m.Message != "", "message missing")
 	c.key("report_key", m.ReportKey, KeyReport)
 	return c.err
+}
+
+func (m *ReanalyseJob) validate() error {
+	var c check
+	c.sample(m.SchemaVersion, m.Lab, m.RunID, m.SampleID)
+	c.kbVersion("kb_version", m.KBVersion)
+	return c.err
+}
+
+func (m *ReclassifiedAlert) validate() error {
+	var c check
+	c.sample(m.SchemaVersion, m.Lab, m.RunID, m.SampleID)
+	c.key("report_key", m.ReportKey, KeyReport)
+	c.kbVersion("kb_from", m.KBFrom)
+	c.kbVersion("kb_to", m.KBTo)
+	c.that(m.Previous >= 1, "previous %d: want >= 1", m.Previous)
+	c.that(len(m.Changes) > 0, "changes empty")
+	for _, ch := range m.Changes {
+		c.that(ch.Gene != "", "change without gene")
+		c.that(ch.Impact == ImpactMajor, "change %s %s impact %q: want major", ch.Gene, ch.HGVSc, ch.Impact)
+		c.that(ch.What != "", "change %s %s without what", ch.Gene, ch.HGVSc)
+		c.that(!ch.At.IsZero(), "change %s %s without at", ch.Gene, ch.HGVSc)
+		c.kbVersion("change kb_from", ch.KBFrom)
+		c.kbVersion("change kb_to", ch.KBTo)
+	}
+	c.that(!m.At.IsZero(), "at missing")
+	return c.err
+}
+
+func (c *check) kbVersion(field, v string) {
+	c.that(ValidKBVersion(v), "%s %q: want a knowledge-base version like 2026.02-4339bdbf29", field, v)
 }
 
 func (m *Dead) validate() error {

@@ -87,6 +87,21 @@ func examples(t testing.TB) map[string]any {
 			Gene: p.Gene, Phenotype: p.Phenotype, ActivityScore: p.ActivityScore,
 			Severity: p.Alert.Severity, Message: p.Alert.Message, ReportKey: report,
 		},
+		"ReanalyseJob": pipeline.ReanalyseJob{
+			SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID, KBVersion: "2026.02-4339bdbf29",
+		},
+		"ReclassifiedAlert": pipeline.ReclassifiedAlert{
+			SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID, ReportKey: report,
+			KBFrom: "2024.12-0123456789", KBTo: "2026.02-4339bdbf29", Previous: 1,
+			Changes: []pipeline.Change{{
+				SampleID: s.SampleID, Gene: "BRCA2", HGVSc: "c.8487+1G>A", Variant: "chr13:32356611 G>A",
+				From: "likely_pathogenic", To: "conflicting", Impact: pipeline.ImpactMajor,
+				KBFrom: "2024.12-0123456789", KBTo: "2026.02-4339bdbf29", At: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC),
+				What: "classification", Reason: "crosses the actionable line (pathogenic/likely pathogenic ↔ other)",
+				TagsRemoved: []string{"treatment:parp-inhibitor"},
+			}},
+			At: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC),
+		},
 		"Dead": pipeline.Dead{
 			SchemaVersion: pipeline.SchemaVersion, Kind: "job", Subject: pipeline.SubjectJob(lab),
 			Reason: "pipeline: permanent failure: vcf " + job.VCFKey + ": not found", Delivered: 1,
@@ -124,6 +139,10 @@ func newMessage(def string) any {
 		return &pipeline.ReportReady{}
 	case "PGxAlert":
 		return &pipeline.PGxAlert{}
+	case "ReanalyseJob":
+		return &pipeline.ReanalyseJob{}
+	case "ReclassifiedAlert":
+		return &pipeline.ReclassifiedAlert{}
 	case "Dead":
 		return &pipeline.Dead{}
 	}
@@ -191,6 +210,20 @@ func TestInvalidMessages(t *testing.T) {
 		{"unknown phenotype", "PGxAlert", func(m map[string]any) { m["phenotype"] = "Rapid Metabolizer" }},
 		{"severity low", "PGxAlert", func(m map[string]any) { m["severity"] = "low" }},
 		{"empty message", "PGxAlert", func(m map[string]any) { m["message"] = "" }},
+		{"kb_version with underscore", "ReanalyseJob", func(m map[string]any) { m["kb_version"] = "2026_02-4339bdbf29" }},
+		{"no kb_version", "ReanalyseJob", func(m map[string]any) { delete(m, "kb_version") }},
+		{"sample id with dot", "ReanalyseJob", func(m map[string]any) { m["sample_id"] = "S.1" }},
+		{"no changes", "ReclassifiedAlert", func(m map[string]any) { m["changes"] = []any{} }},
+		{"previous 0", "ReclassifiedAlert", func(m map[string]any) { m["previous"] = 0 }},
+		{"bad kb_to", "ReclassifiedAlert", func(m map[string]any) { m["kb_to"] = "latest" }},
+		{"no at", "ReclassifiedAlert", func(m map[string]any) { delete(m, "at") }},
+		{"minor change", "ReclassifiedAlert", func(m map[string]any) {
+			m["changes"].([]any)[0].(map[string]any)["impact"] = "minor"
+		}},
+		{"change without gene", "ReclassifiedAlert", func(m map[string]any) {
+			m["changes"].([]any)[0].(map[string]any)["gene"] = ""
+		}},
+		{"report key of a version", "ReclassifiedAlert", func(m map[string]any) { m["report_key"] = "reports/a/b/c/v1.json" }},
 		{"delivered 0", "Dead", func(m map[string]any) { m["delivered"] = 0 }},
 		{"no reason", "Dead", func(m map[string]any) { delete(m, "reason") }},
 		{"no data", "Dead", func(m map[string]any) { delete(m, "data") }},

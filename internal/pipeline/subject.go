@@ -7,16 +7,20 @@ import "strings"
 //
 //	precis.run.submitted.{lab}   RunSubmitted: a run to ingest
 //	precis.job.annotate.{lab}    Job: one sample for a worker
-//	precis.report.ready.{lab}    ReportReady: a report was stored
+//	precis.job.reanalyse.{lab}   ReanalyseJob: one stored report to re-evaluate with a newer knowledge base
+//	precis.report.ready.{lab}    ReportReady: a report was stored (by a job or a reanalysis)
 //	precis.alert.pgx.{lab}       PGxAlert: a dose alert for clinicians
+//	precis.alert.reclassified.{lab}  ReclassifiedAlert: a reanalysis found major changes
 //	precis.dead.{kind}           Dead: a message given up on
 //	precis.s3.events             MinIO bucket notifications
 //	precis.audit.{lab}           audit events (package audit)
 const (
 	prefixRunSubmitted = "precis.run.submitted."
 	prefixJobAnnotate  = "precis.job.annotate."
+	prefixJobReanalyse = "precis.job.reanalyse."
 	prefixReportReady  = "precis.report.ready."
 	prefixAlertPGx     = "precis.alert.pgx."
+	prefixAlertReclass = "precis.alert.reclassified."
 	prefixDead         = "precis.dead."
 	prefixAudit        = "precis.audit."
 
@@ -30,6 +34,12 @@ func SubjectRunSubmitted(lab string) string { return prefixRunSubmitted + lab }
 // SubjectJob returns precis.job.annotate.{lab}.
 func SubjectJob(lab string) string { return prefixJobAnnotate + lab }
 
+// SubjectReanalyse returns precis.job.reanalyse.{lab}.
+func SubjectReanalyse(lab string) string { return prefixJobReanalyse + lab }
+
+// SubjectAlertReclassified returns precis.alert.reclassified.{lab}.
+func SubjectAlertReclassified(lab string) string { return prefixAlertReclass + lab }
+
 // SubjectReportReady returns precis.report.ready.{lab}.
 func SubjectReportReady(lab string) string { return prefixReportReady + lab }
 
@@ -42,10 +52,10 @@ func SubjectDead(kind string) string { return prefixDead + kind }
 // SubjectAudit returns precis.audit.{lab}.
 func SubjectAudit(lab string) string { return prefixAudit + lab }
 
-// IsEventSubject reports whether subject is a report.ready, alert.pgx or dead subject with
-// one valid last token (ValidToken).
+// IsEventSubject reports whether subject is a report.ready, alert.pgx, alert.reclassified or
+// dead subject with one valid last token (ValidToken).
 func IsEventSubject(subject string) bool {
-	for _, p := range []string{prefixReportReady, prefixAlertPGx, prefixDead} {
+	for _, p := range []string{prefixReportReady, prefixAlertPGx, prefixAlertReclass, prefixDead} {
 		if rest, found := strings.CutPrefix(subject, p); found && ValidToken(rest) {
 			return true
 		}

@@ -16,9 +16,13 @@
 //	PRECIS_JOBS     precis.job.annotate.{lab}    work queue  workers (shared by every worker process)
 //	PRECIS_EVENTS   precis.report.ready.{lab}    limits      (read by the result service)
 //	                precis.alert.pgx.{lab}
-//	                precis.dead.{kind}           kind: job, run, s3
+//	                precis.alert.reclassified.{lab}
+//	                precis.dead.{kind}           kind: job, run, s3, reanalyse
+//	PRECIS_REANALYSIS precis.job.reanalyse.{lab} work queue  reanalysis (bounded share of each worker process)
 //	PRECIS_S3       precis.s3.events             limits      s3-events
 //	KV precis_state key run.{lab}.{run_id}       RunState with its samples
+//	                key kb.active                the active knowledge-base version
+//	                key kb.versions.{token}      pipeline.KBPublished of each published version
 //
 // Every publish carries a Nats-Msg-Id and every stream has a duplicate
 // window (Config.DedupeWindow, default 24h), so a retried publish is stored

@@ -28,10 +28,15 @@ const (
 	StreamJobs   = "PRECIS_JOBS"
 	StreamEvents = "PRECIS_EVENTS"
 	StreamS3     = "PRECIS_S3"
+	// StreamReanalysis holds precis.job.reanalyse.{lab}: a work queue of its own, so that
+	// its consumer is separate from the workers' (a work-queue stream allows one consumer
+	// per subject) and its concurrency bounded apart from new runs.
+	StreamReanalysis = "PRECIS_REANALYSIS"
 
-	ConsumerIngest  = "ingest"
-	ConsumerWorkers = "workers"
-	ConsumerS3      = "s3-events"
+	ConsumerIngest     = "ingest"
+	ConsumerWorkers    = "workers"
+	ConsumerS3         = "s3-events"
+	ConsumerReanalysis = "reanalysis"
 
 	StateBucket = "precis_state"
 )
@@ -136,6 +141,7 @@ type Queue struct {
 	jobs   jetstream.Consumer
 	runs   jetstream.Consumer
 	s3     jetstream.Consumer
+	reana  jetstream.Consumer
 	closed chan struct{}
 }
 
@@ -203,9 +209,17 @@ func setup(ctx context.Context, nc *nats.Conn, cfg Config, logger *slog.Logger) 
 		},
 		{
 			Name:        StreamEvents,
-			Description: "Precis reports ready, PGx alerts and dead letters",
-			Subjects:    []string{pipeline.SubjectReportReady(">"), pipeline.SubjectAlertPGx(">"), pipeline.SubjectDead(">")},
-			Retention:   jetstream.LimitsPolicy,
+			Description: "Precis reports ready, PGx and reclassification alerts, and dead letters",
+			Subjects: []string{pipeline.SubjectReportReady(">"), pipeline.SubjectAlertPGx(">"),
+				pipeline.SubjectAlertReclassified(">"), pipeline.SubjectDead(">")},
+			Retention:  jetstream.LimitsPolicy,
+			Duplicates: cfg.DedupeWindow,
+		},
+		{
+			Name:        StreamReanalysis,
+			Description: "Precis reanalysis jobs: stored reports to re-evaluate with a newer knowledge base",
+			Subjects:    []string{pipeline.SubjectReanalyse(">")},
+			Retention:   jetstream.WorkQueuePolicy,
 			Duplicates:  cfg.DedupeWindow,
 		},
 		{
@@ -240,6 +254,7 @@ func setup(ctx context.Context, nc *nats.Conn, cfg Config, logger *slog.Logger) 
 		{StreamJobs, ConsumerWorkers, &q.jobs},
 		{StreamRuns, ConsumerIngest, &q.runs},
 		{StreamS3, ConsumerS3, &q.s3},
+		{StreamReanalysis, ConsumerReanalysis, &q.reana},
 	} {
 		cons, err := js.CreateOrUpdateConsumer(ctx, c.stream, jetstream.ConsumerConfig{
 			Durable:       c.durable,

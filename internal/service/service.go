@@ -29,6 +29,7 @@ import (
 	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/ingest"
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kbstore"
 	"github.com/precis-dx/precis/internal/metrics"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/store"
@@ -64,8 +65,12 @@ type Config struct {
 	Queue      queue.Config     // AckWait, MaxDeliver, backoff
 	Webhook    *webhook.Options // alert delivery retries; webhook.DefaultOptions() when nil
 	Version    string           // pipeline version written into reports
-	// KB is the knowledge base every job of this process annotates with (its version goes
-	// into each report's knowledge_base); nil loads the one embedded in the binary.
+	// KB is the knowledge base this process's jobs annotate with (its version goes into each
+	// report's knowledge_base) until one is published; nil loads the one embedded in the
+	// binary. A published knowledge base wins: once kb.active names a version (precis kb
+	// publish), every worker loads it from the object store and switches to it, at start and
+	// whenever it changes, without a restart; KB is then only the fallback while the published
+	// one cannot be loaded.
 	KB  *kb.KB
 	Log *slog.Logger
 	// wrapObjects wraps the object store (the tests inject faults, a full disk, with it).
@@ -86,6 +91,7 @@ type Service struct {
 	Tokens     *auth.Store    // access tokens (the precis_tokens bucket)
 	Audit      *audit.Log     // the append-only audit trail (PRECIS_AUDIT)
 	Webhooks   *webhook.Store // alert webhook subscriptions and their delivery log
+	KBs        *kbstore.Store // published knowledge bases (kb/ in the object store, kb.* in KV)
 	Objects    store.Store
 	Registry   *prometheus.Registry
 	Metrics    *metrics.Metrics
@@ -182,9 +188,15 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		return float64(n)
 	})
 
+	s.KBs = &kbstore.Store{Objects: s.Objects, Queue: s.Queue, Log: log.With("role", "kb")}
+
 	runCtx, cancel := context.WithCancel(ctx)
 	s.cancel = cancel
 	if cfg.Ingest {
+		// The reanalysis coordinator: on every change of kb.active (and at start), a
+		// reanalysis job for each stored report made with another version. Every serve
+		// process runs one; the jobs' message ids make them idempotent.
+		s.goRole("reanalysis-coordinator", func() error { return s.KBs.Coordinate(runCtx, 0) })
 		in := &ingest.Ingest{Objects: s.Objects, Runs: s.Queue, Metrics: s.Metrics, Log: log.With("role", "ingest")}
 		s.goRole("ingest", func() error { return s.Queue.ConsumeRuns(runCtx, in.HandleRun) })
 		s.goRole("s3-events", func() error { return s.Queue.ConsumeS3Events(runCtx, in.HandleS3Event) })
@@ -219,11 +231,30 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 			s.Shutdown(context.Background())
 			return nil, err
 		}
-		w := &annotator.Worker{Objects: s.Objects, Events: s.Queue, Annotator: a, Metrics: s.Metrics, Log: log.With("role", "worker")}
+		w := &annotator.Worker{Objects: s.Objects, Events: s.Queue, Annotator: a, Metrics: s.Metrics, Log: log.With("role", "worker"),
+			KB: s.Queue, Audit: rec}
+		// The published knowledge base wins over the one the process started with: load it
+		// before the first job, then follow kb.active.
+		if active, err := s.KBs.Active(ctx); err == nil && active != "" && active != k.Version {
+			if err := s.switchKB(ctx, w, active, cfg.Version, log); err != nil {
+				log.Warn("published knowledge base not loaded; starting with the given one", "active", active, "kb", k.Version, "err", err)
+			}
+		}
+		updates, err := s.Queue.WatchActiveKB(runCtx)
+		if err != nil {
+			s.Shutdown(context.Background())
+			return nil, err
+		}
+		s.goRole("kb-watch", func() error { return s.followKB(runCtx, w, updates, cfg.Version, log) })
 		for i := 0; i < cfg.Workers; i++ {
 			s.goRole("worker", func() error { return s.Queue.ConsumeJobs(runCtx, w.Handle) })
 		}
-		log.Info("workers started", "n", cfg.Workers, "kb", k.Version)
+		// Reanalysis takes a bounded share of the process: at most a quarter of its workers
+		// (at least one), so that new runs are not starved while stored reports are
+		// re-evaluated.
+		reanalysers := ReanalysisConcurrency(cfg.Workers)
+		s.goRole("reanalysis", func() error { return s.Queue.ConsumeReanalysis(runCtx, w.HandleReanalyse, reanalysers) })
+		log.Info("workers started", "n", cfg.Workers, "reanalysis", reanalysers, "kb", w.Current().KB().Version)
 	}
 	if cfg.HTTPAddr != "" {
 		if err := s.startHTTP(runCtx, cfg, rec, log); err != nil {
@@ -232,6 +263,56 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		}
 	}
 	return s, nil
+}
+
+// ReanalysisConcurrency is how many reanalysis jobs a process with workers handles at once:
+// max(1, workers/4).
+func ReanalysisConcurrency(workers int) int { return max(1, workers/4) }
+
+// switchKB loads the published knowledge base version and makes it the workers' annotator.
+func (s *Service) switchKB(ctx context.Context, w *annotator.Worker, version, pipelineVersion string, log *slog.Logger) error {
+	k, err := s.KBs.Load(ctx, version)
+	if err != nil {
+		return err
+	}
+	a, err := annotate.New(k, pipelineVersion)
+	if err != nil {
+		return err
+	}
+	prev := w.Current().KB().Version
+	w.SetAnnotator(a)
+	log.Info("knowledge base switched", "from", prev, "to", version)
+	return nil
+}
+
+// followKB switches the workers to every version kb.active names, retrying a load that fails
+// (every 5s) until it succeeds or another version is named.
+func (s *Service) followKB(ctx context.Context, w *annotator.Worker, updates <-chan string, pipelineVersion string, log *slog.Logger) error {
+	var want string
+	var retry <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case v, ok := <-updates:
+			if !ok {
+				return nil
+			}
+			want = v
+		case <-retry:
+		}
+		retry = nil
+		if want == "" || want == w.Current().KB().Version {
+			continue
+		}
+		if err := s.switchKB(ctx, w, want, pipelineVersion, log); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			log.Warn("knowledge base not loaded, will retry", "version", want, "err", err)
+			retry = time.After(5 * time.Second)
+		}
+	}
 }
 
 // startHTTP serves the API and the web pages on cfg.HTTPAddr, over TLS when configured.

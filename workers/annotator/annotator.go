@@ -23,9 +23,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/precis-dx/precis/internal/annotate"
+	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/metrics"
 	"github.com/precis-dx/precis/internal/pipeline"
@@ -41,14 +44,70 @@ type Events interface {
 	UpdateSample(ctx context.Context, lab, runID, sampleID string, f func(*pipeline.SampleState)) error
 }
 
+// KBState is what the worker needs of the knowledge-base state (package queue): the active
+// version, and a way to ask for the reanalysis of a report made with another one.
+type KBState interface {
+	ActiveKB(ctx context.Context) (string, error)
+	PublishReanalyse(ctx context.Context, job pipeline.ReanalyseJob) error
+}
+
+// Recorder writes the audit trail (package audit).
+type Recorder interface {
+	Record(ctx context.Context, e audit.Event) error
+}
+
 // Worker handles sample jobs. It is safe for concurrent use: run as many Handle calls as
 // the host has cores.
+//
+// The knowledge base can change under it (SetAnnotator, called when kb.active changes): each
+// job takes the annotator current when it starts and finishes with it, so a report is made
+// with one knowledge base, whose version it records.
 type Worker struct {
 	Objects   store.Store
 	Events    Events
-	Annotator *annotate.Annotator
+	Annotator *annotate.Annotator // the annotator until SetAnnotator is called
 	Metrics   *metrics.Metrics
 	Log       *slog.Logger
+	// KB, when not nil, is checked after each job: a report made with a version that is no
+	// longer active is queued for reanalysis (the coordinator may have scanned before it
+	// was stored). HandleReanalyse needs it.
+	KB KBState
+	// Audit records each reanalysis; nil records nothing.
+	Audit Recorder
+
+	cur      atomic.Pointer[annotate.Annotator]
+	mu       sync.Mutex
+	switched chan struct{} // closed and replaced at every SetAnnotator
+}
+
+// SetAnnotator makes a the annotator of the jobs that start from now on; jobs in flight
+// finish with the one they started with.
+func (w *Worker) SetAnnotator(a *annotate.Annotator) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cur.Store(a)
+	if w.switched != nil {
+		close(w.switched)
+	}
+	w.switched = make(chan struct{})
+}
+
+// Current returns the annotator new jobs use.
+func (w *Worker) Current() *annotate.Annotator {
+	if a := w.cur.Load(); a != nil {
+		return a
+	}
+	return w.Annotator
+}
+
+// switchedCh returns a channel closed at the next SetAnnotator.
+func (w *Worker) switchedCh() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.switched == nil {
+		w.switched = make(chan struct{})
+	}
+	return w.switched
 }
 
 // Handle processes one job message: the flow of the whole pipeline for one sample.
@@ -63,7 +122,7 @@ func (w *Worker) Handle(ctx context.Context, m queue.Msg) error {
 		w.Metrics.Redeliveries.Inc()
 	}
 	start := time.Now()
-	err := w.handle(ctx, &job, m, log)
+	err := w.handle(ctx, w.Current(), &job, m, log)
 	w.Metrics.JobDuration.Observe(time.Since(start).Seconds())
 	switch {
 	case err == nil:
@@ -78,7 +137,7 @@ func (w *Worker) Handle(ctx context.Context, m queue.Msg) error {
 	return err
 }
 
-func (w *Worker) handle(ctx context.Context, job *pipeline.Job, m queue.Msg, log *slog.Logger) error {
+func (w *Worker) handle(ctx context.Context, a *annotate.Annotator, job *pipeline.Job, m queue.Msg, log *slog.Logger) error {
 	key := pipeline.ReportKey(job.Lab, job.RunID, job.SampleID)
 	// A redelivered job whose report was stored already (the worker died after storing it)
 	// is not annotated again: the events are published again, and the queue drops the
@@ -87,7 +146,10 @@ func (w *Worker) handle(ctx context.Context, job *pipeline.Job, m queue.Msg, log
 		if b, err := w.read(ctx, key); err == nil {
 			var rep report.Report
 			if json.Unmarshal(b, &rep) == nil && len(rep.Samples) > 0 {
-				return w.finish(ctx, job, key, b, &rep)
+				if err := w.finish(ctx, job, key, b, &rep); err != nil {
+					return err
+				}
+				return w.checkActive(ctx, job, rep.KnowledgeBase.Version, log)
 			}
 		}
 	}
@@ -97,9 +159,9 @@ func (w *Worker) handle(ctx context.Context, job *pipeline.Job, m queue.Msg, log
 		return fmt.Errorf("mark %s processing: %w", job.SampleID, err)
 	}
 
-	rep, err := w.annotate(ctx, job)
+	rep, err := w.annotate(ctx, a, job)
 	if kind := failureKind(err); kind != "" {
-		return w.fail(ctx, job, kind, err.Error())
+		return w.fail(ctx, a, job, kind, err.Error())
 	}
 	if err != nil {
 		return err
@@ -116,14 +178,35 @@ func (w *Worker) handle(ctx context.Context, job *pipeline.Job, m queue.Msg, log
 	}
 	err = w.finish(ctx, job, key, buf.Bytes(), rep)
 	w.Metrics.StageDuration.WithLabelValues(metrics.StageStore).Observe(time.Since(t).Seconds())
-	return err
+	if err != nil {
+		return err
+	}
+	return w.checkActive(ctx, job, rep.KnowledgeBase.Version, log)
+}
+
+// checkActive queues the report just stored for reanalysis when the knowledge base it was
+// made with is no longer the active one (a new one was published while the job ran, after
+// the coordinator's scan). Without KB state, or before any publication, it does nothing.
+func (w *Worker) checkActive(ctx context.Context, job *pipeline.Job, made string, log *slog.Logger) error {
+	if w.KB == nil {
+		return nil
+	}
+	active, err := w.KB.ActiveKB(ctx)
+	if err != nil {
+		return fmt.Errorf("read the active knowledge base: %w", err)
+	}
+	if active == "" || active == made {
+		return nil
+	}
+	log.Info("report made with a knowledge base no longer active; queued for reanalysis", "kb", made, "active", active)
+	return w.KB.PublishReanalyse(ctx, pipeline.ReanalyseJob{Lab: job.Lab, RunID: job.RunID, SampleID: job.SampleID, KBVersion: active})
 }
 
 // annotate reads the job's VCF from the store and annotates it: through its index when the
 // job names one (HTTP range requests for the blocks in the panels only), else as one stream.
 // An input no retry can mend is returned as an error of its kind (failureKind names it), its
 // message the reason the sample's failure report gives; any other error as it is.
-func (w *Worker) annotate(ctx context.Context, job *pipeline.Job) (*report.Report, error) {
+func (w *Worker) annotate(ctx context.Context, a *annotate.Annotator, job *pipeline.Job) (*report.Report, error) {
 	t := time.Now()
 	var (
 		info store.Info
@@ -164,10 +247,10 @@ func (w *Worker) annotate(ctx context.Context, job *pipeline.Job) (*report.Repor
 	var rep *report.Report
 	var read int64 // bytes of the VCF read from the store
 	if job.IndexKey != "" {
-		rep, err = w.Annotator.AnnotateIndexed(ctx, w.indexed(ctx, job, info.Size, &read), opts)
+		rep, err = a.AnnotateIndexed(ctx, w.indexed(ctx, job, info.Size, &read), opts)
 	} else {
 		defer rc.Close()
-		rep, err = w.Annotator.Annotate(ctx, &counted{r: rc, n: &read}, job.VCFKey, opts)
+		rep, err = a.Annotate(ctx, &counted{r: rc, n: &read}, job.VCFKey, opts)
 	}
 	w.Metrics.BytesRead.Add(float64(read))
 	w.Metrics.StageDuration.WithLabelValues(metrics.StageAnnotate).Observe(time.Since(t).Seconds())
@@ -314,10 +397,10 @@ func (w *Worker) finish(ctx context.Context, job *pipeline.Job, key string, body
 
 // fail stores the reason in place of the report, marks the sample failed and gives the job
 // up (the queue terminates it and dead-letters it to precis.dead.job).
-func (w *Worker) fail(ctx context.Context, job *pipeline.Job, kind, msg string) error {
+func (w *Worker) fail(ctx context.Context, a *annotate.Annotator, job *pipeline.Job, kind, msg string) error {
 	w.Metrics.JobsFailed.WithLabelValues(kind).Inc()
 	key := pipeline.ReportKey(job.Lab, job.RunID, job.SampleID)
-	rep := w.Annotator.FailureReport(report.Error{Kind: kind, Message: msg})
+	rep := a.FailureReport(report.Error{Kind: kind, Message: msg})
 	rep.Run = &report.Run{Lab: job.Lab, RunID: job.RunID, Sample: job.SampleID}
 	var buf bytes.Buffer
 	if err := report.WriteFailureJSON(&buf, rep); err != nil {

@@ -14,7 +14,7 @@ import (
 )
 
 // Defs are the message $defs of the schema.
-var Defs = []string{"RunSubmitted", "Job", "ReportReady", "PGxAlert", "Dead"}
+var Defs = []string{"RunSubmitted", "Job", "ReportReady", "PGxAlert", "ReanalyseJob", "ReclassifiedAlert", "Dead"}
 
 var compile = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
 	path, err := schemaPath()

@@ -20,6 +20,8 @@ const (
 	ActionTokenRevoke    = "token.revoke"    // a token revoked (Target: its id)
 	ActionRefused        = "request.refused" // a request refused: no token (Actor "anonymous"), a role that may not (403), another lab's or an unknown resource (404), a bad name (400), a session that does not open
 	ActionSignOut        = "session.end"     // a web session ended by signing out
+	ActionReanalysis     = "reanalysis"      // a sample's report re-evaluated with a newer knowledge base (Detail: versions and changes)
+	ActionKBPublish      = "kb.publish"      // a knowledge base published and made active (Detail: its version)
 )
 
 // Anonymous is the Actor of a refused request that presented no token.

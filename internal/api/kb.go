@@ -44,9 +44,9 @@ type KBActivator interface {
 // Limits of a knowledge base uploaded to POST /api/v1/kb.
 const (
 	// MaxKBUploadBytes bounds the request body (a tar archive, gzipped or not).
-	MaxKBUploadBytes = 1 << 30
+	MaxKBUploadBytes = 256 << 20
 	// MaxKBBytes bounds the files of an uploaded knowledge base, unpacked.
-	MaxKBBytes = 4 << 30
+	MaxKBBytes = 1 << 30
 	// MaxKBFiles bounds how many files it may hold.
 	MaxKBFiles = 256
 	// maxKBRequestBytes bounds the JSON body that names a version.

@@ -257,7 +257,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newServer(t, Config{Objects: newFakeObjects(), Runs: newFakeRuns(), Alerts: &fakeAlerts{},
-		AuditLog: struct{ AuditLog }{}, Webhooks: struct{ Webhooks }{}, OpenAPI: schemas.OpenAPI,
+		AuditLog: struct{ AuditLog }{}, Webhooks: struct{ Webhooks }{}, KB: struct{ KBAdmin }{}, OpenAPI: schemas.OpenAPI,
 		Registry: nil, HTML: func(io.Writer, *report.Report, string) error { return nil }})
 	s.mux.Handle("GET /metrics", http.NotFoundHandler()) // the registry is nil here
 	fill := strings.NewReplacer("{lab}", "l", "{run}", "r", "{sample}", "s", "{name}", "n.vcf", "{id}", "i")

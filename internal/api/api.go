@@ -8,7 +8,10 @@
 //	POST /api/v1/runs                                            submit a run's manifest
 //	GET  /api/v1/runs/{lab}                                      list a lab's runs
 //	GET  /api/v1/runs/{lab}/{run}                                one run's state
-//	GET  /api/v1/runs/{lab}/{run}/samples/{sample}/report        a sample's report (?format=text)
+//	GET  /api/v1/runs/{lab}/{run}/samples/{sample}/report        a sample's report (?format=text, ?version=N an earlier one)
+//	GET  /api/v1/runs/{lab}/{run}/samples/{sample}/changes       what reanalyses changed in it (issue 15)
+//	GET  /api/v1/runs/{lab}/{run}/samples/{sample}/versions      its report's versions
+//	GET  /api/v1/kb, POST /api/v1/kb                             knowledge bases: list; publish or activate (admin)
 //	GET  /healthz, /readyz, /metrics
 //
 // Object keys follow the storage contract: runs/{lab}/{run}/{name} for inputs and
@@ -111,6 +114,7 @@ type Config struct {
 	Alerts   Alerts   // GET /api/v1/alerts and /api/v1/alerts/stream; no routes when nil
 	AuditLog AuditLog // GET /api/audit; no route when nil
 	Webhooks Webhooks // /api/v1/webhooks; no routes when nil
+	KB       KBAdmin  // GET and POST /api/v1/kb; no routes when nil
 	// HTML renders a report as a standalone HTML document for ?format=html (the web
 	// package's RenderReport); the format is refused when nil.
 	HTML func(w io.Writer, rep *report.Report, lang string) error
@@ -147,6 +151,7 @@ type Server struct {
 	alerts   Alerts
 	auditLog AuditLog
 	webhooks Webhooks
+	kb       KBAdmin
 	html     func(w io.Writer, rep *report.Report, lang string) error
 	htmlCSP  string
 	web      http.Handler
@@ -182,7 +187,7 @@ func New(cfg Config) (*Server, error) {
 		now = time.Now
 	}
 	s := &Server{objects: cfg.Objects, runs: cfg.Runs, auth: cfg.Auth, audit: cfg.Audit, alerts: cfg.Alerts,
-		auditLog: cfg.AuditLog, webhooks: cfg.Webhooks, html: cfg.HTML, htmlCSP: cfg.HTMLPolicy, web: cfg.Web, proxied: cfg.TrustProxy,
+		auditLog: cfg.AuditLog, webhooks: cfg.Webhooks, kb: cfg.KB, html: cfg.HTML, htmlCSP: cfg.HTMLPolicy, web: cfg.Web, proxied: cfg.TrustProxy,
 		openapi: cfg.OpenAPI, reg: cfg.Registry, ready: cfg.Ready, log: logger, now: now,
 		stall: cmp.Or(cfg.BodyStall, DefaultBodyStall)}
 	s.mux = http.NewServeMux()
@@ -196,7 +201,7 @@ func (s *Server) routes() {
 	m := s.mux
 	// The routes that need a token, each behind s.authed; a route of a part the server
 	// was built without (on false) is not registered.
-	withAlerts, withAudit, withWebhooks := s.alerts != nil, s.auditLog != nil, s.webhooks != nil
+	withAlerts, withAudit, withWebhooks, withKB := s.alerts != nil, s.auditLog != nil, s.webhooks != nil, s.kb != nil
 	for _, r := range []struct {
 		pattern string
 		h       http.HandlerFunc
@@ -209,6 +214,10 @@ func (s *Server) routes() {
 		{"GET /api/v1/runs/{lab}/{run}", s.getRun, true},
 		{"GET /api/v1/runs/{lab}/{run}/samples/{sample}", s.getSample, true},
 		{"GET /api/v1/runs/{lab}/{run}/samples/{sample}/report", s.getReport, true},
+		{"GET /api/v1/runs/{lab}/{run}/samples/{sample}/changes", s.getChanges, true},
+		{"GET /api/v1/runs/{lab}/{run}/samples/{sample}/versions", s.getVersions, true},
+		{"GET /api/v1/kb", s.listKB, withKB},
+		{"POST /api/v1/kb", s.publishKB, withKB},
 		{"GET /api/v1/me", s.me, true},
 		{"GET /api/v1/alerts", s.listAlerts, withAlerts},
 		{"GET /api/v1/alerts/stream", s.streamAlerts, withAlerts},

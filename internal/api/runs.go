@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -504,7 +505,8 @@ var reportFormats = map[string]struct{ contentType, ext string }{
 }
 
 // getReport serves reports/{lab}/{run}/{sample}.json as stored, or rendered in another
-// format. A failed sample's stored document is its failure; it is served as JSON, and the
+// format; with ?version=N the earlier version reports/{lab}/{run}/{sample}/v{N}.json that a
+// reanalysis replaced (400 for a malformed N, 404 for one that does not exist). A failed sample's stored document is its failure; it is served as JSON, and the
 // other formats answer 409 sample_failed with its reason.
 func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 	lab, run, sample := r.PathValue("lab"), r.PathValue("run"), r.PathValue("sample")
@@ -517,10 +519,22 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("format %q: want json, fhir, html or text", format))
 		return
 	}
+	version, ok := s.reportVersion(w, r)
+	if !ok {
+		return
+	}
 	ctx := r.Context()
 	key := pipeline.ReportKey(lab, run, sample)
+	if version > 0 {
+		key = pipeline.ReportVersionKey(lab, run, sample, version)
+	}
 	rc, err := s.objects.Get(ctx, key)
 	if errors.Is(err, store.ErrNotExist) {
+		if version > 0 {
+			s.fail(w, r, http.StatusNotFound, CodeNotFound,
+				fmt.Sprintf("no version %d of the report of sample %s in run %s (GET .../versions lists them)", version, sample, run))
+			return
+		}
 		s.reportAbsent(w, r, lab, run, sample)
 		return
 	}
@@ -560,8 +574,11 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 	if format == "json" {
 		action = audit.ActionReportRead
 	}
-	if err := s.record(r, audit.Event{Action: action, Lab: lab, Run: run, Sample: sample, Format: format,
-		Target: r.URL.Path}); err != nil {
+	ev := audit.Event{Action: action, Lab: lab, Run: run, Sample: sample, Format: format, Target: r.URL.Path}
+	if version > 0 {
+		ev.Detail = "earlier version " + strconv.Itoa(version)
+	}
+	if err := s.record(r, ev); err != nil {
 		s.auditDown(w, r, err)
 		return
 	}
@@ -569,8 +586,15 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 	if format == "html" && s.htmlCSP != "" {
 		w.Header().Set("Content-Security-Policy", s.htmlCSP)
 	}
+	if version > 0 {
+		w.Header().Set("X-Precis-Report-Version", strconv.Itoa(version))
+	}
 	if format != "json" {
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s_%s_%s.%s"`, lab, run, sample, f.ext))
+		name := sample
+		if version > 0 {
+			name += "_v" + strconv.Itoa(version)
+		}
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s_%s_%s.%s"`, lab, run, name, f.ext))
 	}
 	if _, err := w.Write(body.Bytes()); err != nil {
 		// The status line is gone; all that is left is to say so in the log.

@@ -4,14 +4,14 @@ import (
 	"net/http"
 
 	"github.com/precis-dx/precis/internal/auth"
-	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/sse"
 )
 
 // backlogLimit bounds the alerts a reconnecting stream sends to catch up.
 const backlogLimit = 200
 
-// alertEvents streams new alerts of the labs p may read as server-sent events
+// alertEvents streams new alerts of the labs p may read (PGx dose alerts, and reclassification
+// alerts when the backend is an AlertFeed) as server-sent events
 // (https://html.spec.whatwg.org/multipage/server-sent-events.html). Each event is named
 // "alert", carries the alert's stream sequence as its id and, as data, the alert's row of
 // the alerts table rendered by the same template as the page (so it is escaped the same way).
@@ -32,7 +32,7 @@ func (s *Server) alertEvents(w http.ResponseWriter, r *http.Request, p auth.Prin
 		return
 	}
 	labs, all := p.ReadableLabs()
-	live, err := s.b.WatchAlerts(ctx, labs, all)
+	live, err := s.watchAlerts(ctx, labs, all)
 	if err != nil {
 		s.log.ErrorContext(ctx, "web: watch alerts", "err", err)
 		http.Error(w, "alert stream unavailable", http.StatusServiceUnavailable)
@@ -42,22 +42,22 @@ func (s *Server) alertEvents(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err != nil {
 		return
 	}
-	var stored []queue.Alert
+	var stored []AlertEvent
 	if catchUp {
-		stored, err = s.b.Alerts(ctx, labs, all, s.now().Add(-alertsWindow), backlogLimit)
+		stored, err = s.storedAlerts(ctx, labs, all, s.now().Add(-alertsWindow), backlogLimit)
 		if err != nil {
 			s.log.ErrorContext(ctx, "web: alerts backlog", "err", err)
 			return // the browser reconnects and tries again
 		}
 	}
-	_ = sse.Relay(ctx, stream, sse.Source[queue.Alert]{
+	_ = sse.Relay(ctx, stream, sse.Source[AlertEvent]{
 		Resume: catchUp, After: after, Backlog: stored, Live: live, Done: s.done,
-		ID: func(a queue.Alert) uint64 { return a.Seq },
-		Event: func(a queue.Alert) (string, string, bool, error) {
-			if !p.CanRead(a.Lab) {
+		ID: func(a AlertEvent) uint64 { return a.Seq },
+		Event: func(a AlertEvent) (string, string, bool, error) {
+			if !p.CanRead(a.lab()) {
 				return "", "", false, nil
 			}
-			row := newAlertRow(a)
+			row := newEventRow(a)
 			row.New = true
 			html, err := renderAlertRow(lang, row)
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -686,6 +687,11 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, p auth.Principal, l
 type reportPageData struct {
 	Report      reportView
 	DownloadURL string
+	// Reclass lists what reanalyses changed after the version shown (nil: nothing);
+	// ReclassUnknown says the history could not be read, so the reader is told to check.
+	Reclass        *reclassData
+	ReclassUnknown bool
+	Version        *versionData // set when an earlier version is shown (?version=N)
 }
 
 // notReadyData is the data of the page for a sample with no report.
@@ -712,10 +718,27 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p auth.Principal
 		s.notFound(w, r, lang, &p)
 		return
 	}
-	rep, err := s.b.Report(r.Context(), lab, run, sample)
-	if errors.Is(err, ErrNotFound) || errors.Is(err, queue.ErrNotFound) {
-		s.notReady(w, r, p, lang, lab, run, sample)
+	// ?version=N shows an earlier version, one a reanalysis replaced (issue 15).
+	version, ok := parseVersion(r.URL.Query())
+	re, withHistory := s.b.(Reanalyses)
+	if !ok || (version > 0 && !withHistory) {
+		s.notFound(w, r, lang, &p)
 		return
+	}
+	var rep *report.Report
+	var err error
+	if version > 0 {
+		rep, err = re.ReportVersion(r.Context(), lab, run, sample, version)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, queue.ErrNotFound) {
+			s.notFound(w, r, lang, &p)
+			return
+		}
+	} else {
+		rep, err = s.b.Report(r.Context(), lab, run, sample)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, queue.ErrNotFound) {
+			s.notReady(w, r, p, lang, lab, run, sample)
+			return
+		}
 	}
 	if err != nil {
 		s.internalError(w, r, lang, &p, "read report", err)
@@ -729,6 +752,9 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p auth.Principal
 		return
 	}
 	ev := audit.Event{Lab: lab, Run: run, Sample: sample, Target: r.Method + " " + r.URL.Path, Status: http.StatusOK}
+	if version > 0 {
+		ev.Detail = "earlier version " + strconv.Itoa(version)
+	}
 	if format == "html" {
 		ev.Action, ev.Format = audit.ActionReportDownload, "html"
 	} else {
@@ -748,12 +774,38 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, p auth.Principal
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Content-Security-Policy", ReportCSP())
 		h.Set("Cache-Control", "no-store")
-		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="precis-%s-%s-%s.html"`, lab, run, sample))
+		name := sample
+		if version > 0 {
+			name += "-v" + strconv.Itoa(version)
+		}
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="precis-%s-%s-%s.html"`, lab, run, name))
 		w.Write(buf.Bytes())
 		return
 	}
 	q := url.Values{"format": {"html"}, "lang": {lang}}
+	if version > 0 {
+		q.Set("version", strconv.Itoa(version))
+	}
 	d := reportPageData{Report: newReportView(rep), DownloadURL: sampleURL(lab, run, sample) + "?" + q.Encode()}
+	if withHistory {
+		h, err := re.Changes(r.Context(), lab, run, sample)
+		switch {
+		case errors.Is(err, ErrNotFound) || errors.Is(err, queue.ErrNotFound):
+			h = nil
+		case err != nil:
+			// The report is shown all the same, with a notice that reclassifications could
+			// not be checked: hiding the report would help nobody.
+			s.log.ErrorContext(r.Context(), "web: read change history", "lab", lab, "run", run, "sample", sample, "err", err)
+			d.ReclassUnknown, h = true, nil
+		case h != nil && (h.Lab != "" && (h.Lab != lab || h.RunID != run || h.SampleID != sample)):
+			s.log.ErrorContext(r.Context(), "web: change history of another sample", "lab", lab, "run", run, "sample", sample)
+			d.ReclassUnknown, h = true, nil
+		}
+		d.Reclass = newReclassData(h, lab, run, sample, version)
+		if version > 0 {
+			d.Version = newVersionData(h, lab, run, sample, version)
+		}
+	}
 	pg := s.newPage(r, lang, msg(lang, "report.sample")+" "+sample, "runs", &p)
 	pg.Crumbs = []crumb{{msg(lang, "nav.runs"), "/"}, {lab + " / " + run, runURL(lab, run)}, {sample, ""}}
 	s.render(w, r, http.StatusOK, "report", pg, d)
@@ -778,9 +830,33 @@ func (s *Server) notReady(w http.ResponseWriter, r *http.Request, p auth.Princip
 // alertRow is one alert as the alerts page lists it.
 type alertRow struct {
 	queue.Alert
-	URL   string // the sample's report page; "" when the alert's ids are not ids
-	Score *float64
-	New   bool
+	URL     string // the sample's report page; "" when the alert's ids are not ids
+	Score   *float64
+	New     bool
+	Reclass *reclassRow // set for a reclassification alert (Alert then holds its ids only)
+}
+
+// newEventRow makes a row of either kind of alert.
+func newEventRow(e AlertEvent) alertRow {
+	if e.PGx != nil || e.Reclassified == nil {
+		var a queue.Alert
+		if e.PGx != nil {
+			a.PGxAlert = *e.PGx
+		}
+		a.Seq, a.Time = e.Seq, e.Time
+		return newAlertRow(a)
+	}
+	ra := e.Reclassified
+	a := queue.Alert{Seq: e.Seq, Time: e.Time, PGxAlert: pipeline.PGxAlert{Lab: ra.Lab, RunID: ra.RunID, SampleID: ra.SampleID}}
+	row := newAlertRow(a)
+	rr := &reclassRow{ReclassifiedAlert: ra, ChangesURL: row.URL}
+	for _, c := range ra.Changes {
+		if !slices.Contains(rr.Genes, c.Gene) {
+			rr.Genes = append(rr.Genes, c.Gene)
+		}
+	}
+	row.Reclass = rr
+	return row
 }
 
 func newAlertRow(a queue.Alert) alertRow {
@@ -800,7 +876,7 @@ type alertsData struct {
 // then adds new ones from the alert stream, starting after the newest listed.
 func (s *Server) alerts(w http.ResponseWriter, r *http.Request, p auth.Principal, lang string) {
 	labs, all := p.ReadableLabs()
-	list, err := s.b.Alerts(r.Context(), labs, all, s.now().Add(-alertsWindow), alertsLimit)
+	list, err := s.storedAlerts(r.Context(), labs, all, s.now().Add(-alertsWindow), alertsLimit)
 	if err != nil {
 		s.internalError(w, r, lang, &p, "list alerts", err)
 		return
@@ -808,8 +884,8 @@ func (s *Server) alerts(w http.ResponseWriter, r *http.Request, p auth.Principal
 	var d alertsData
 	var last uint64
 	for _, a := range slices.Backward(list) {
-		if p.CanRead(a.Lab) {
-			d.Rows = append(d.Rows, newAlertRow(a))
+		if p.CanRead(a.lab()) {
+			d.Rows = append(d.Rows, newEventRow(a))
 			last = max(last, a.Seq)
 		}
 	}

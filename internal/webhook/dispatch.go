@@ -149,7 +149,7 @@ type endpoint struct {
 }
 
 // NewDispatcher creates or updates the durable consumer "webhooks" on PRECIS_EVENTS
-// (precis.alert.pgx.>) and registers the metrics on reg (none when reg is nil; a
+// (precis.alert.pgx.> and precis.alert.reclassified.>) and registers the metrics on reg (none when reg is nil; a
 // dispatcher made again on the same registry shares the counters).
 func NewDispatcher(ctx context.Context, q *queue.Queue, store *Store, rec Recorder,
 	reg prometheus.Registerer, logger *slog.Logger, opts Options) (*Dispatcher, error) {
@@ -164,14 +164,14 @@ func NewDispatcher(ctx context.Context, q *queue.Queue, store *Store, rec Record
 		logger = slog.New(slog.DiscardHandler)
 	}
 	cons, err := q.JetStream().CreateOrUpdateConsumer(ctx, queue.StreamEvents, jetstream.ConsumerConfig{
-		Durable:       ConsumerName,
-		Description:   "Precis webhook deliveries of PGx alerts",
-		FilterSubject: pipeline.SubjectAlertPGx(">"),
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       opts.AckWait,
-		MaxDeliver:    -1, // each delivery's attempts are bounded in the log; an alert is never dropped
-		MaxAckPending: 1024,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
+		Durable:        ConsumerName,
+		Description:    "Precis webhook deliveries of PGx and reclassification alerts",
+		FilterSubjects: []string{pipeline.SubjectAlertPGx(">"), pipeline.SubjectAlertReclassified(">")},
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        opts.AckWait,
+		MaxDeliver:     -1, // each delivery's attempts are bounded in the log; an alert is never dropped
+		MaxAckPending:  1024,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("webhook: consumer %s on %s: %w", ConsumerName, queue.StreamEvents, err)
@@ -239,7 +239,45 @@ type alert struct {
 	at               time.Time // when PRECIS_EVENTS stored it
 	msgID            string
 	lab, run, sample string
-	body             []byte // the queue.Alert JSON posted to every endpoint
+	event            string // EventAlertPGx or EventAlertReclassified
+	body             []byte // the queue.Alert or Reclassified JSON posted to every endpoint
+}
+
+// Reclassified is the body of a reclassification alert's delivery (X-Precis-Event:
+// alert.reclassified): the precis.alert.reclassified.{lab} message (pipeline.ReclassifiedAlert:
+// the sample, the knowledge-base versions, the major changes) with its PRECIS_EVENTS stream
+// sequence and the time the stream stored it, as a PGx alert's body carries them. A plain
+// value.
+type Reclassified struct {
+	Seq  uint64    `json:"seq"`
+	Time time.Time `json:"time"`
+	pipeline.ReclassifiedAlert
+}
+
+// decodeAlert reads an alert of either kind, by its subject.
+func decodeAlert(m queue.Msg, al *alert) error {
+	if strings.HasPrefix(m.Subject, pipeline.SubjectAlertReclassified("")) {
+		var a pipeline.ReclassifiedAlert
+		if err := pipeline.Decode(m.Data, &a); err != nil {
+			return fmt.Errorf("malformed reclassification alert: %w", err) // final (pipeline.Invalid): see dead
+		}
+		al.lab, al.run, al.sample, al.event = a.Lab, a.RunID, a.SampleID, EventAlertReclassified
+		var err error
+		if al.body, err = json.Marshal(Reclassified{Seq: al.seq, Time: al.at, ReclassifiedAlert: a}); err != nil {
+			return fmt.Errorf("%w: alert does not marshal: %v", pipeline.ErrPermanent, err)
+		}
+		return nil
+	}
+	var a pipeline.PGxAlert
+	if err := pipeline.Decode(m.Data, &a); err != nil {
+		return fmt.Errorf("malformed alert: %w", err) // final (pipeline.Invalid): see dead
+	}
+	al.lab, al.run, al.sample, al.event = a.Lab, a.RunID, a.SampleID, EventAlertPGx
+	var err error
+	if al.body, err = json.Marshal(queue.Alert{Seq: al.seq, Time: al.at, PGxAlert: a}); err != nil {
+		return fmt.Errorf("%w: alert does not marshal: %v", pipeline.ErrPermanent, err)
+	}
+	return nil
 }
 
 // handle delivers one alert to its lab's subscriptions; requests and log writes run on
@@ -250,17 +288,11 @@ func (d *Dispatcher) handle(ctx context.Context, m queue.Msg) error {
 	if m.Seq == 0 {
 		return fmt.Errorf("webhook: message %s without metadata", m.Subject)
 	}
-	var a pipeline.PGxAlert
-	if err := pipeline.Decode(m.Data, &a); err != nil {
-		return fmt.Errorf("malformed alert: %w", err) // final (pipeline.Invalid): see dead
+	al := alert{seq: m.Seq, at: m.Stored.UTC(), msgID: nats.Header(m.Headers).Get(jetstream.MsgIDHeader)}
+	if err := decodeAlert(m, &al); err != nil {
+		return err
 	}
-	al := alert{seq: m.Seq, at: m.Stored.UTC(), msgID: nats.Header(m.Headers).Get(jetstream.MsgIDHeader),
-		lab: a.Lab, run: a.RunID, sample: a.SampleID}
-	var err error
-	if al.body, err = json.Marshal(queue.Alert{Seq: al.seq, Time: al.at, PGxAlert: a}); err != nil {
-		return fmt.Errorf("%w: alert does not marshal: %v", pipeline.ErrPermanent, err)
-	}
-	err = d.deliverAll(m.Stopping, ctx, al)
+	err := d.deliverAll(m.Stopping, ctx, al)
 	log := d.log.With("seq", al.seq, "lab", al.lab)
 	switch {
 	case err == nil:
@@ -354,7 +386,7 @@ func (d *Dispatcher) deliver(stop <-chan struct{}, work context.Context, sub Sub
 			}
 			return err
 		}
-		res := d.post(work, sub, id, al.body)
+		res := d.post(work, sub, id, al.event, al.body)
 		release()
 		d.attempts.Inc()
 		rec.Status, rec.Error, rec.Updated = res.status, res.err, time.Now().UTC()
@@ -476,7 +508,7 @@ type result struct {
 }
 
 // post sends the alert once.
-func (d *Dispatcher) post(ctx context.Context, sub Subscription, id string, body []byte) result {
+func (d *Dispatcher) post(ctx context.Context, sub Subscription, id, event string, body []byte) result {
 	ctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.URL, bytes.NewReader(body))
@@ -487,7 +519,7 @@ func (d *Dispatcher) post(ctx context.Context, sub Subscription, id string, body
 	req.Header.Set("User-Agent", "precis-webhook")
 	req.Header.Set(HeaderSignature, Sign(sub.Secret, time.Now(), body))
 	req.Header.Set(HeaderDelivery, id)
-	req.Header.Set(HeaderEvent, EventAlertPGx)
+	req.Header.Set(HeaderEvent, event)
 	resp, err := d.client.Do(req)
 	if err != nil {
 		// The log keeps a few words, never the error's text: it can hold what the other

@@ -1,6 +1,8 @@
-// Package webhook delivers PGx dose alerts (precis.alert.pgx.{lab} on PRECIS_EVENTS) to
-// the HTTP endpoints that subscribed to a lab, signed, retried and logged. The NATS
-// subject stays for integrators who read the stream themselves.
+// Package webhook delivers PGx dose alerts (precis.alert.pgx.{lab} on PRECIS_EVENTS) and
+// reclassification alerts (precis.alert.reclassified.{lab}: a reanalysis with a newer
+// knowledge base found major changes in a sample's report, issue 15) to the HTTP endpoints
+// that subscribed to a lab, signed, retried and logged, by the same rules. The NATS
+// subjects stay for integrators who read the stream themselves.
 //
 // # Subscriptions
 //
@@ -28,11 +30,13 @@
 //
 // # Requests
 //
-// Each alert is POSTed as the JSON of queue.Alert (the PGxAlert message with its stream
-// seq and time, as the API lists alerts), the same bytes to every endpoint, with:
+// Each PGx alert is POSTed as the JSON of queue.Alert (the PGxAlert message with its stream
+// seq and time, as the API lists alerts), and each reclassification alert as the JSON of
+// Reclassified (the ReclassifiedAlert message with its stream seq and time), the same bytes
+// to every endpoint, with:
 //
 //	Content-Type: application/json
-//	X-Precis-Event: alert.pgx
+//	X-Precis-Event: alert.pgx or alert.reclassified
 //	X-Precis-Delivery: <subscription id>:<alert seq>   e.g. wh_3fa9c1d2e4b5a6f708:42
 //	X-Precis-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
 //

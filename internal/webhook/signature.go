@@ -11,12 +11,16 @@ import (
 	"time"
 )
 
-// Headers of a delivery, and the event name of PGx alerts.
+// Headers of a delivery, and the event names of PGx and reclassification alerts.
 const (
 	HeaderSignature = "X-Precis-Signature" // t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
 	HeaderDelivery  = "X-Precis-Delivery"  // <subscription id>:<alert stream sequence>, the same on every retry
-	HeaderEvent     = "X-Precis-Event"     // EventAlertPGx
+	HeaderEvent     = "X-Precis-Event"     // EventAlertPGx or EventAlertReclassified
 	EventAlertPGx   = "alert.pgx"
+	// EventAlertReclassified is the event of a reclassification alert
+	// (precis.alert.reclassified.{lab}): a reanalysis with a newer knowledge base found
+	// major changes in a sample's report.
+	EventAlertReclassified = "alert.reclassified"
 )
 
 // Signature errors: a header that cannot be read or does not match the body, and a

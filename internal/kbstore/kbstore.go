@@ -114,6 +114,22 @@ func (s *Store) Publish(ctx context.Context, dir, by string) (p pipeline.KBPubli
 	return p, changed, nil
 }
 
+// Activate makes a version published earlier the active one again (a roll-back, or a
+// roll-forward after one), without storing its files again: workers switch to it and
+// reports made with another version are re-evaluated, as after Publish. by says who. It
+// returns the version's record and whether the active version changed; a version never
+// published is an error of the kind pipeline.NotExist.
+func (s *Store) Activate(ctx context.Context, version, by string) (p pipeline.KBPublished, changed bool, err error) {
+	if p, err = s.Queue.KBVersion(ctx, version); err != nil {
+		return p, false, err
+	}
+	if changed, err = s.Queue.SetActiveKB(ctx, version); err != nil {
+		return p, false, err
+	}
+	s.log().Info("knowledge base activated", "version", version, "by", by, "changed", changed)
+	return p, changed, nil
+}
+
 // Active returns the active version, "" when none was published.
 func (s *Store) Active(ctx context.Context) (string, error) { return s.Queue.ActiveKB(ctx) }
 

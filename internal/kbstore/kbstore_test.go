@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/kb/build"
 	"github.com/precis-dx/precis/internal/kbstore"
+	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/queue/queuetest"
@@ -165,5 +167,53 @@ func TestRescan(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no reanalysis job consumed")
+	}
+}
+
+// TestActivate: a version published earlier becomes active again without its files being
+// stored again (a roll-back), the watch sees it, and a version never published is refused
+// as not existing.
+func TestActivate(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	full, fullVersion := embeddedDir(t)
+	old := filepath.Join(t.TempDir(), "kb2024")
+	oldVersion, err := build.Run(build.Options{Src: oracle.Dir(t), Out: old,
+		ClinVar: []string{filepath.Join(oracle.Dir(t), "clinvar", "panel9.clinvar_20241215.PLP_2star.GRCh38.vcf.gz")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{old, full} {
+		if _, changed, err := s.Publish(ctx, dir, "test"); err != nil || !changed {
+			t.Fatalf("Publish %s: changed %v, %v", dir, changed, err)
+		}
+	}
+	watch, err := s.Queue.WatchActiveKB(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, changed, err := s.Activate(ctx, oldVersion, "admin")
+	if err != nil || !changed || p.Version != oldVersion {
+		t.Fatalf("Activate %s: %+v changed %v, %v", oldVersion, p, changed, err)
+	}
+	deadline := time.After(10 * time.Second)
+	for seen := ""; seen != oldVersion; {
+		select {
+		case seen = <-watch:
+			if seen != oldVersion && seen != fullVersion {
+				t.Fatalf("watch sent %q", seen)
+			}
+		case <-deadline:
+			t.Fatalf("the watch did not send %s after Activate", oldVersion)
+		}
+	}
+	if active, err := s.Active(ctx); err != nil || active != oldVersion {
+		t.Errorf("active %q, %v; want %s", active, err, oldVersion)
+	}
+	if _, changed, err := s.Activate(ctx, oldVersion, "admin"); err != nil || changed {
+		t.Errorf("activating the active version again: changed %v, %v", changed, err)
+	}
+	if _, _, err := s.Activate(ctx, "2020.01-0000000000", "admin"); pipeline.KindOf(err) != pipeline.NotExist {
+		t.Errorf("activating a version never published: %v, want NotExist", err)
 	}
 }

@@ -337,6 +337,7 @@ func (s *Service) startHTTP(ctx context.Context, cfg Config, rec recorder, log *
 		Objects: s.Objects, Runs: s.Queue, Auth: s.Tokens, Audit: rec, Alerts: s.Queue, AuditLog: s.Audit,
 		Webhooks: s.Webhooks, HTML: web.RenderReport, HTMLPolicy: web.ReportCSP(), Web: pages.Handler(), TrustProxy: cfg.TrustProxy,
 		Registry: reg, Ready: s.ready, Log: log.With("role", "api"), OpenAPI: schemas.OpenAPI, BodyStall: stall,
+		KB: s.KBs,
 	})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/auth"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/kb/build"
 	"github.com/precis-dx/precis/internal/oracle"
@@ -417,6 +419,35 @@ func TestReanalysisOnPublish(t *testing.T) {
 	samples := []string{"R1", "R2"}
 	waitReanalysed(t, s, lab, run, samples, f.newVersion, 2*time.Minute)
 	checkReanalysed(t, s, f, lab, run, before)
+	// What a clinician reads over HTTP: the changes, and the report read before as version 1.
+	for _, sample := range samples {
+		var hist pipeline.ChangeHistory
+		if err := json.Unmarshal(readObject(t, s.Objects, pipeline.ChangesKey(lab, run, sample)), &hist); err != nil {
+			t.Fatal(err)
+		}
+		var got []pipeline.Change
+		if err := json.Unmarshal([]byte(apiGet(t, s, lab, fmt.Sprintf("/api/v1/runs/%s/%s/samples/%s/changes", lab, run, sample))), &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 || len(got) != len(hist.Changes) {
+			t.Errorf("%s: GET changes gives %d changes, the stored history %d", sample, len(got), len(hist.Changes))
+		}
+		var v1, was struct {
+			ReportID      string `json:"report_id"`
+			KnowledgeBase struct {
+				Version string `json:"version"`
+			} `json:"knowledge_base"`
+		}
+		if err := json.Unmarshal([]byte(apiGet(t, s, lab, fmt.Sprintf("/api/v1/runs/%s/%s/samples/%s/report?version=1", lab, run, sample))), &v1); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(before[sample], &was); err != nil {
+			t.Fatal(err)
+		}
+		if v1.KnowledgeBase.Version != f.oldVersion || v1.ReportID != was.ReportID {
+			t.Errorf("%s: report?version=1 made with %s (id %s), want the report read before (%s, id %s)", sample, v1.KnowledgeBase.Version, v1.ReportID, f.oldVersion, was.ReportID)
+		}
+	}
 	if n := counterValue(t, s, "precis_reanalyses_total", "outcome", "major"); n != float64(len(samples)) {
 		t.Errorf("precis_reanalyses_total{outcome=major} %v, want %d", n, len(samples))
 	}
@@ -445,6 +476,22 @@ func TestReanalysisOnPublish(t *testing.T) {
 	if n, err := s.KBs.Rescan(ctx, f.newVersion); err != nil || n != 0 {
 		t.Errorf("rescan after the reanalysis: %d enqueued, %v", n, err)
 	}
+}
+
+// apiGet reads path from the service's HTTP API as a clinician of lab; a status other than
+// 200 fails the test.
+func apiGet(t *testing.T, s *Service, lab, path string) string {
+	t.Helper()
+	resp, err := get(t, s.BaseURL()+path, token(t, s, auth.RoleClinician, lab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s %s", path, resp.Status, b)
+	}
+	return string(b)
 }
 
 // TestReanalysisWorkerKilled: the worker process is killed (SIGKILL) in the middle of the

@@ -47,6 +47,13 @@ type Config struct {
 	// precis report read back must say it as its input.genome_build.
 	GenomeBuild string
 
+	// Reanalyses is the exome-size samples of the reanalysis row: reported by the service
+	// with a knowledge base built from the 2024-12 ClinVar subset alone (cached in Cache),
+	// then re-evaluated after the embedded one is published.
+	Reanalyses     int
+	SkipReanalysis bool   // leave out the reanalysis row (also left out with SkipService)
+	Data           string // the shared data folder the older knowledge base is built from; "" is ../shared/data beside the repository
+
 	SkipService bool   // leave out MinIO and the service
 	MinIO       string // MinIO server binary; "" finds one (servicetest.FindMinIO)
 	Mode        string // "full" or "quick", recorded in the results
@@ -59,15 +66,15 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{Out: filepath.Join("benchmarks", "results"), Cache: filepath.Join(os.TempDir(), "precis-bench"),
 		WGSRecords: 4_500_000, ExomeRecords: 50_000, PanelRecords: 2_000, Exomes: 100, Plants: 200,
-		Parallel: 2, Reps: 3, Mode: "full"}
+		Reanalyses: 20, Parallel: 2, Reps: 3, Mode: "full"}
 }
 
 // QuickConfig is a small run that finishes in well under a minute once its inputs are
-// cached: 500,000 WGS-scale records and 10 exome-size samples.
+// cached: 500,000 WGS-scale records, 10 exome-size samples and 4 reanalysed.
 func QuickConfig() Config {
 	c := DefaultConfig()
 	c.Out = filepath.Join(os.TempDir(), "precis-bench", "quick-results")
-	c.WGSRecords, c.Exomes, c.Mode = 500_000, 10, "quick"
+	c.WGSRecords, c.Exomes, c.Reanalyses, c.Mode = 500_000, 10, 4, "quick"
 	return c
 }
 
@@ -79,6 +86,8 @@ func (c Config) check() error {
 		return fmt.Errorf("%w: at least 1,000 WGS and exome records and 100 panel records", ErrConfig)
 	case c.Exomes < 1 || c.Parallel < 1 || c.Reps < 1:
 		return fmt.Errorf("%w: Exomes, Parallel and Reps must be at least 1", ErrConfig)
+	case c.Reanalyses < 1 && !c.SkipReanalysis && !c.SkipService:
+		return fmt.Errorf("%w: Reanalyses must be at least 1 (or SkipReanalysis)", ErrConfig)
 	case !slices.Contains(manifest.Builds, c.build()):
 		return fmt.Errorf("%w: GenomeBuild %q: want %s", ErrConfig, c.GenomeBuild, strings.Join(manifest.Builds, " or "))
 	}
@@ -201,6 +210,7 @@ type Results struct {
 	Rows         []Row             `json:"rows"`
 	Throughput   []Throughput      `json:"throughput"`
 	ServiceOnCLI float64           `json:"service_over_cli"` // samples/min of the service over the CLI's; 0 when not measured
+	Reanalysis   Reanalysis        `json:"reanalysis"`
 	Memory       Memory            `json:"memory"`
 	Targets      []Target          `json:"targets"`
 	Indexes      []IndexAnatomy    `json:"indexes,omitempty"` // the WGS-scale file's .tbi and CSI
@@ -275,10 +285,17 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	h.cli(ctx, exomes)
 	if cfg.SkipService {
 		h.noService("--skip-service")
+		h.noReanalysis("--skip-service")
 	} else if bin, err := h.minioBin(); err != nil {
 		h.noService(err.Error())
+		h.noReanalysis(err.Error())
 	} else {
 		h.service(ctx, bin, files[0], exomes)
+		if cfg.SkipReanalysis {
+			h.noReanalysis("--skip-reanalysis")
+		} else {
+			h.reanalysis(ctx, bin, k, exomes)
+		}
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -766,6 +783,9 @@ func (h *harness) runSide(ctx context.Context, t sideTool, f File) (sideRun, err
 
 // precisReport is what the harness reads of a precis JSON report.
 type precisReport struct {
+	KnowledgeBase struct {
+		Version string `json:"version"`
+	} `json:"knowledge_base"`
 	Input struct {
 		GenomeBuild string `json:"genome_build"`
 		Access      *struct {
@@ -876,7 +896,7 @@ func (h *harness) service(ctx context.Context, minioBin string, wgs File, exomes
 		return
 	}
 	h.log.Info("starting MinIO and the service", "minio", minioBin)
-	s, err := startService(ctx, minioBin, dir, h.cfg.Parallel)
+	s, err := startService(ctx, minioBin, dir, h.cfg.Parallel, nil)
 	if err != nil {
 		h.noService(err.Error())
 		return

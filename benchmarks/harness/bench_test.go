@@ -44,6 +44,7 @@ func TestRunQuick(t *testing.T) {
 	cfg.Reps = 1
 	cfg.Exomes = 4           // the service annotates in this process: slow under -race
 	cfg.WGSRecords = 150_000 // the same, for the WGS-scale rows; the size does not change what is checked
+	cfg.Reanalyses = 3       // reported with the ClinVar 2024-12 knowledge base, then re-evaluated
 	cfg.Command = "go test ./benchmarks/harness -run TestRunQuick"
 	cfg.Log = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if _, err := servicetest.FindMinIO(); err != nil {
@@ -106,6 +107,7 @@ func TestRunQuick(t *testing.T) {
 			t.Errorf("%s: %+v: want %d samples, wall > 0, 0 < p50 <= p95 <= wall", tp.Path, tp, cfg.Exomes)
 		}
 	}
+	checkReanalysisRow(t, res.Reanalysis, cfg, ci)
 	if m := res.Memory; m.Ratio <= 0 || m.PanelPeakRSS < 1<<20 || m.WGSPeakRSS < 1<<20 {
 		t.Errorf("memory comparison %+v: want both peaks above 1 MiB", m)
 	}
@@ -149,6 +151,9 @@ func TestRunQuick(t *testing.T) {
 			}
 		}
 	}
+	if want := "| " + res.Reanalysis.KBFrom + " -> " + res.Reanalysis.KBTo + " | 3 | "; res.Reanalysis.Measured && !strings.Contains(string(md), want) {
+		t.Errorf("results.md has no reanalysis row %q", want)
+	}
 	if sum, err := os.ReadFile(cfg.Summary); err != nil || !bytes.Contains(sum, []byte("## Targets")) {
 		t.Errorf("summary %s: %v, want the markdown", cfg.Summary, err)
 	}
@@ -157,9 +162,45 @@ func TestRunQuick(t *testing.T) {
 	if err := json.Unmarshal(js, &back); err != nil || len(back.Rows) != len(res.Rows) {
 		t.Errorf("results.json: %v, %d rows; want %d", err, len(back.Rows), len(res.Rows))
 	}
+	if back.Reanalysis != res.Reanalysis {
+		t.Errorf("results.json: reanalysis %+v, want %+v", back.Reanalysis, res.Reanalysis)
+	}
 	pf := testfile.Read(t, filepath.Join(cfg.Out, "throughput.png"))
 	if _, err := png.Decode(bytes.NewReader(pf)); err != nil {
 		t.Errorf("throughput.png: %v", err)
+	}
+}
+
+// checkReanalysisRow checks the reanalysis row: measured with the service (unless the shared
+// data folder is missing outside CI), every sample re-evaluated once (the outcomes of
+// precis_reanalyses_total add up to Reanalyses) at a positive rate, from the ClinVar
+// 2024-12 knowledge base to the embedded one.
+func checkReanalysisRow(t *testing.T, re Reanalysis, cfg Config, ci bool) {
+	t.Helper()
+	switch {
+	case re.Label == "":
+		t.Error("no reanalysis row")
+		return
+	case cfg.SkipService:
+		if re.Measured {
+			t.Errorf("reanalysis measured without the service: %+v", re)
+		}
+		return
+	case !re.Measured && DataDir() == "" && !ci:
+		t.Logf("reanalysis not measured without the shared data folder: %s", re.Why)
+		return
+	case !re.Measured:
+		t.Errorf("reanalysis not measured: %s", re.Why)
+		return
+	}
+	if re.Samples != cfg.Reanalyses || re.Major+re.Minor+re.Unchanged != cfg.Reanalyses {
+		t.Errorf("reanalysis: %d samples, %d major + %d minor + %d unchanged re-evaluated; want %d each", re.Samples, re.Major, re.Minor, re.Unchanged, cfg.Reanalyses)
+	}
+	if re.Wall <= 0 || re.PerMinute <= 0 || re.Publish <= 0 || re.Publish > re.Wall {
+		t.Errorf("reanalysis: wall %.3f s (publishing %.3f s), %.1f reports/min: want 0 < publishing <= wall, a positive rate", re.Wall, re.Publish, re.PerMinute)
+	}
+	if re.KBFrom == "" || re.KBFrom == re.KBTo || !strings.HasPrefix(re.KBFrom, "2024.12-") || re.Concurrency != 1 || re.Workers != cfg.Parallel {
+		t.Errorf("reanalysis: %s -> %s, %d at a time on %d workers; want from a 2024.12 knowledge base to another, 1 at a time on %d", re.KBFrom, re.KBTo, re.Concurrency, re.Workers, cfg.Parallel)
 	}
 }
 

@@ -14,7 +14,10 @@
 // runs the service (a MinIO process, embedded NATS JetStream and workers, internal/service)
 // on the WGS-scale file from S3, streamed and through each index, counting the object bytes
 // the workers read, and compares the service with the CLI on many exome-size samples
-// (RunCLIs, RunService). ReadAnatomy counts what the two indexes hold, to say why one costs
+// (RunCLIs, RunService). On a service of its own it then measures reanalysis (issue 15):
+// exome-size samples reported with a knowledge base built from the ClinVar 2024-12 subset
+// alone (OlderKB, cached by version), then the embedded one published, timed until every
+// report is re-evaluated, with precis_reanalyses_total's outcomes (RunReanalysis). ReadAnatomy counts what the two indexes hold, to say why one costs
 // fewer bytes than the other. The results are a markdown table, a PNG plot and a JSON file
 // of the raw numbers, checked against the throughput targets.
 //

@@ -137,6 +137,8 @@ func (r *Results) Markdown(image string) string {
 		p("\nService / CLI: **%.2f**.\n", r.ServiceOnCLI)
 	}
 
+	r.reanalysisSection(p)
+
 	p("\n## Memory: panel-size against WGS-scale\n\n")
 	if r.Memory.Ratio > 0 {
 		p("`precis annotate` (streaming) peaks at %s on the panel-size file and %s on the WGS-scale file: %.2fx.\n",
@@ -172,6 +174,9 @@ func (r *Results) Markdown(image string) string {
 		if t.Command != "" {
 			p("- %s: %s.\n", t.Label, t.Command)
 		}
+	}
+	if r.Reanalysis.Command != "" {
+		p("- %s: %s.\n", r.Reanalysis.Label, r.Reanalysis.Command)
 	}
 	if len(r.Notes) > 0 {
 		p("\n## Notes\n\n")
@@ -414,4 +419,29 @@ func (r *Results) Plot() ([]byte, error) {
 		groups = groups[:1]
 	}
 	return plot.Bars(groups)
+}
+
+// reanalysisSection writes the reanalysis row: reports re-evaluated per minute after a new
+// knowledge base is published, and their outcomes.
+func (r *Results) reanalysisSection(p func(string, ...any)) {
+	re := r.Reanalysis
+	if re.Label == "" {
+		return
+	}
+	p("\n## Reanalysis: a new knowledge base published\n\n")
+	p("Exome-size samples reported by the service (MinIO + embedded NATS JetStream + %d workers) with a knowledge base built from "+
+		"the ClinVar 2024-12 subset alone; then the full knowledge base (ClinVar 2024-12 and 2026-02, the one embedded) published, as `precis kb publish` does. "+
+		"The workers switch without a restart and re-evaluate every stored report, %d at a time. Wall runs from the publish call (storing the "+
+		"knowledge base's files is part of it) until every report is re-evaluated; the outcomes are `precis_reanalyses_total` by label.\n\n",
+		re.Workers, re.Concurrency)
+	p("| knowledge base | reports | wall (s) | of it publishing (s) | reports re-evaluated/min | major | minor | unchanged |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	kbs := "—"
+	if re.KBFrom != "" {
+		kbs = fmt.Sprintf("%s -> %s", re.KBFrom, re.KBTo)
+	}
+	if !re.Measured {
+		p("| %s | %d | not measured: %s | | | | | |\n", kbs, re.Samples, oneLine(re.Why))
+		return
+	}
+	p("| %s | %d | %.2f | %.2f | **%.1f** | %d | %d | %d |\n", kbs, re.Samples, re.Wall, re.Publish, re.PerMinute, re.Major, re.Minor, re.Unchanged)
 }

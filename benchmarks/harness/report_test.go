@@ -99,6 +99,8 @@ func sampleResults() *Results {
 			{Path: "cli", Label: "precis annotate", Measured: true, Samples: 10, Parallel: 2, Wall: 3, PerMinute: 200, P50: 0.5, P95: 0.7},
 			{Path: "service", Label: "service (MinIO + NATS JetStream)", Why: "--skip-service", Samples: 10, Parallel: 2},
 		},
+		Reanalysis: Reanalysis{Label: reanalysisLabel, Measured: true, Samples: 4, Workers: 2, Concurrency: 1, KBFrom: "2024.12-aaaa", KBTo: "2026.02-bbbb",
+			Publish: 0.25, Wall: 2, PerMinute: 120, Major: 1, Minor: 2, Unchanged: 1, Command: "one run"},
 		Targets: []Target{{Name: "t", Want: "w", Got: "g", Status: "met"}},
 	}
 }
@@ -116,10 +118,17 @@ func TestMarkdownAndPlot(t *testing.T) {
 		"| service (MinIO + NATS JetStream) | 10 | not measured: --skip-service |",
 		"| t | w | g | **met** |",
 		"![wall time",
+		"## Reanalysis: a new knowledge base published",
+		"| 2024.12-aaaa -> 2026.02-bbbb | 4 | 2.00 | 0.25 | **120.0** | 1 | 2 | 1 |",
+		"- " + reanalysisLabel + ": one run.",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
+	}
+	r.Reanalysis = Reanalysis{Label: reanalysisLabel, Samples: 4, Why: "--skip-reanalysis"}
+	if md := r.Markdown(""); !strings.Contains(md, "| — | 4 | not measured: --skip-reanalysis |") {
+		t.Errorf("markdown lacks the reanalysis row not measured:\n%s", md)
 	}
 	b, err := r.Plot()
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/ingest"
+	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/service"
@@ -334,8 +335,9 @@ type serviceStack struct {
 	svc   *service.Service
 }
 
-// startService starts the stack with its state under dir.
-func startService(ctx context.Context, minioBin, dir string, workers int) (*serviceStack, error) {
+// startService starts the stack with its state under dir, its workers annotating with k
+// (nil: the embedded knowledge base) until one is published.
+func startService(ctx context.Context, minioBin, dir string, workers int, k *kb.KB) (*serviceStack, error) {
 	m, err := servicetest.Launch(minioBin, filepath.Join(dir, "minio"))
 	if err != nil {
 		return nil, err
@@ -348,7 +350,7 @@ func startService(ctx context.Context, minioBin, dir string, workers int) (*serv
 	}
 	s.svc, err = service.Start(ctx, service.Config{DataDir: filepath.Join(dir, "service"),
 		S3:      store.S3Config{Endpoint: s.proxy.addr(), Bucket: bucket, AccessKey: servicetest.User, SecretKey: servicetest.Password},
-		Workers: workers, Ingest: true, Version: "bench", Log: slog.New(slog.DiscardHandler)})
+		Workers: workers, Ingest: true, Version: "bench", KB: k, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		s.close(ctx)
 		return nil, fmt.Errorf("start service: %w", err)

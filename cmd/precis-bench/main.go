@@ -3,7 +3,7 @@
 // against the CLI. It is a program of its own so that the clinical binary links no benchmark
 // or test machinery; `precis bench` hands over to it.
 //
-//	go run ./cmd/precis-bench [--quick] [--precis PATH] [--out DIR] [--wgs-records N] [--exomes N] [--skip-service] [--build GRCh38|GRCh37]
+//	go run ./cmd/precis-bench [--quick] [--precis PATH] [--out DIR] [--wgs-records N] [--exomes N] [--reanalyses N] [--skip-service] [--skip-reanalysis] [--build GRCh38|GRCh37]
 package main
 
 import (
@@ -42,14 +42,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("precis-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", def.Out, "directory for results.md, results.json and throughput.png; the default also rewrites benchmarks/RESULTS.md when run from the repository (with --quick the default is $TMPDIR/precis-bench/quick-results; with --build GRCh37 the default's subdirectory GRCh37, and benchmarks/RESULTS.md is left as it is)")
-	quick := fs.Bool("quick", false, "a small run: 500,000 WGS-scale records and 10 exome-size samples")
+	quick := fs.Bool("quick", false, "a small run: 500,000 WGS-scale records, 10 exome-size samples, 4 of them reanalysed")
 	wgs := fs.Int("wgs-records", def.WGSRecords, "records of the WGS-scale file")
 	exomes := fs.Int("exomes", def.Exomes, "exome-size samples through the CLI and the service")
-	skip := fs.Bool("skip-service", false, "leave out MinIO and the service")
+	reanalyses := fs.Int("reanalyses", def.Reanalyses, "exome-size samples reported with a ClinVar 2024-12 knowledge base, then re-evaluated after the full one is published (with --quick the default is 4)")
+	skip := fs.Bool("skip-service", false, "leave out MinIO and the service (the reanalysis row too)")
+	skipRe := fs.Bool("skip-reanalysis", false, "leave out the reanalysis row of the service")
+	data := fs.String("data", "", "the shared data folder the ClinVar 2024-12 knowledge base is built from (default: ../shared/data beside the repository)")
 	build := fs.String("build", harness.DefaultBuild, "genome build of the inputs: GRCh38 (the generated files), or GRCh37 (the same files converted to GRCh37 by the knowledge base's map, cached beside them)")
 	precis := fs.String("precis", "", "the precis binary measured; by default precis beside this program, else one built from the repository when run from its root, else precis on the PATH")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: precis-bench [--out DIR] [--quick] [--wgs-records N] [--exomes N] [--skip-service] [--build GRCh38|GRCh37] [--precis PATH]")
+		fmt.Fprintln(stderr, "usage: precis-bench [--out DIR] [--quick] [--wgs-records N] [--exomes N] [--reanalyses N] [--skip-service] [--skip-reanalysis] [--data DIR] [--build GRCh38|GRCh37] [--precis PATH]")
 		fmt.Fprintln(stderr, "       (also run as `precis bench ...`, or `go run ./cmd/precis-bench ...` from the repository)")
 		fs.PrintDefaults()
 	}
@@ -59,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
-	if fs.NArg() != 0 || *wgs < 1 || *exomes < 1 || (*build != harness.DefaultBuild && *build != harness.GRCh37) {
+	if fs.NArg() != 0 || *wgs < 1 || *exomes < 1 || *reanalyses < 1 || (*build != harness.DefaultBuild && *build != harness.GRCh37) {
 		fs.Usage()
 		return exitUsage
 	}
@@ -78,7 +81,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if set["exomes"] {
 		cfg.Exomes = *exomes
 	}
-	cfg.SkipService = *skip
+	if set["reanalyses"] {
+		cfg.Reanalyses = *reanalyses
+	}
+	cfg.SkipService, cfg.SkipReanalysis, cfg.Data = *skip, *skipRe, *data
 	cfg.GenomeBuild = *build
 	if cfg.GenomeBuild == harness.GRCh37 && !set["out"] {
 		// Beside the GRCh38 results, which stay the summary of record.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -152,6 +153,15 @@ func TestAccessMatrix(t *testing.T) {
 		{method: "GET", path: rep + "?format=fhir", want: readOwn(200)},
 		{method: "GET", path: rep + "?format=html", want: readOwn(200)},
 		{method: "GET", path: rep + "?format=text", want: readOwn(200)},
+		{method: "GET", path: "/api/v1/runs/lab-own/run-1/samples/S1/changes", want: readOwn(200)},
+		{method: "GET", path: "/api/v1/runs/lab-own/run-1/samples/S1/versions", want: readOwn(200)},
+		{method: "GET", path: "/api/v1/kb", want: anyToken(200)},
+		// Publishing is the admin's alone. The matrix sends no Content-Type, so the body is
+		// read as a knowledge-base archive and the admin, past the access check, is told it
+		// is none (400); publishing itself is tested in internal/api and internal/service
+		// (TestReanalysisOnPublish).
+		{method: "POST", path: "/api/v1/kb", body: func(string) []byte { return []byte(`{"version":"2020.01-0000000000"}`) },
+			want: func() map[string]int { m := maps.Clone(adminOnly); m[asAdmin] = 400; return m }()},
 		{method: "GET", path: "/api/v1/me", want: anyToken(200)},
 		{method: "GET", path: "/api/v1/alerts", want: anyToken(200)},
 		{method: "GET", path: "/api/v1/alerts?lab=lab-own", want: readOwn(200)},

@@ -22,7 +22,7 @@ func Poll(timeout time.Duration, cond func() bool) bool {
 	pause := minPause
 	for !cond() {
 		if time.Now().After(deadline) {
-			return false
+			return cond() // one last look, after the deadline: however late this goroutine ran
 		}
 		time.Sleep(pause)
 		pause = min(2*pause, maxPause)

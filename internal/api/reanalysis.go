@@ -89,6 +89,20 @@ func (s *Server) knownSample(w http.ResponseWriter, r *http.Request, lab, run, s
 	return true
 }
 
+// readableHistory checks the names and the caller's access to a sample and returns its
+// change history (empty when it has none); ok is false when an error answer was written,
+// including 404 for a sample the run does not list.
+func (s *Server) readableHistory(w http.ResponseWriter, r *http.Request, lab, run, sample string) (h pipeline.ChangeHistory, ok bool) {
+	if !s.checkNames(w, r, lab, run) || !s.checkSample(w, r, sample) || !s.canRead(w, r, lab, noRun(lab, run)) {
+		return h, false
+	}
+	h, found, ok := s.changeHistory(w, r, lab, run, sample)
+	if !ok || !found && !s.knownSample(w, r, lab, run, sample) {
+		return h, false
+	}
+	return h, true
+}
+
 // getChanges answers GET /api/v1/runs/{lab}/{run}/samples/{sample}/changes: every change the
 // sample's reanalyses found, oldest reanalysis first, as a JSON array of pipeline.Change
 // ({sample_id, gene, hgvs_c, variant, from, to, impact, kb_from, kb_to, at, what, reason,
@@ -96,14 +110,8 @@ func (s *Server) knownSample(w http.ResponseWriter, r *http.Request, lab, run, s
 // (format "changes"): the changes are part of the report.
 func (s *Server) getChanges(w http.ResponseWriter, r *http.Request) {
 	lab, run, sample := r.PathValue("lab"), r.PathValue("run"), r.PathValue("sample")
-	if !s.checkNames(w, r, lab, run) || !s.checkSample(w, r, sample) || !s.canRead(w, r, lab, noRun(lab, run)) {
-		return
-	}
-	h, found, ok := s.changeHistory(w, r, lab, run, sample)
+	h, ok := s.readableHistory(w, r, lab, run, sample)
 	if !ok {
-		return
-	}
-	if !found && !s.knownSample(w, r, lab, run, sample) {
 		return
 	}
 	changes := h.Changes
@@ -147,14 +155,8 @@ type versionsAnswer struct {
 // versions of the report, from the change history, and the current one.
 func (s *Server) getVersions(w http.ResponseWriter, r *http.Request) {
 	lab, run, sample := r.PathValue("lab"), r.PathValue("run"), r.PathValue("sample")
-	if !s.checkNames(w, r, lab, run) || !s.checkSample(w, r, sample) || !s.canRead(w, r, lab, noRun(lab, run)) {
-		return
-	}
-	h, found, ok := s.changeHistory(w, r, lab, run, sample)
+	h, ok := s.readableHistory(w, r, lab, run, sample)
 	if !ok {
-		return
-	}
-	if !found && !s.knownSample(w, r, lab, run, sample) {
 		return
 	}
 	base := StatusPath(lab, run) + "/samples/" + sample

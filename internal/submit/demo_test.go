@@ -27,6 +27,20 @@ func (d *doneRuns) SubmitRun(ctx context.Context, lab, runID string, body []byte
 		Samples: map[string]pipeline.SampleState{"S1": {Status: "done", Report: "reports/lab1/run1/S1.json"}}})
 }
 
+// demoServer is an API over a local store whose runs finish at once, and a run folder to
+// submit to it.
+func demoServer(t *testing.T) (*httptest.Server, *doneRuns, *runDir) {
+	t.Helper()
+	st, err := store.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := &doneRuns{}
+	srv := httptest.NewServer(newAPI(t, st, runs).Handler())
+	t.Cleanup(srv.Close)
+	return srv, runs, newRunDir(t, nil)
+}
+
 // issued is one token Demo asked for.
 type issued struct {
 	role auth.Role
@@ -39,14 +53,7 @@ type issued struct {
 // audit trail: auth's TestIssueRecords), submits the run with the lab token and shows the
 // outcome.
 func TestDemo(t *testing.T) {
-	st, err := store.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs := &doneRuns{}
-	srv := httptest.NewServer(newAPI(t, st, runs).Handler())
-	t.Cleanup(srv.Close)
-	rd := newRunDir(t, nil)
+	srv, runs, rd := demoServer(t)
 
 	var (
 		mu  sync.Mutex
@@ -90,14 +97,7 @@ func TestDemo(t *testing.T) {
 // TestDemoTwice: a second `serve --demo` on the same data folder finds the demo run already
 // submitted (409: a run id is used once) and shows that run instead of failing.
 func TestDemoTwice(t *testing.T) {
-	st, err := store.NewLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs := &doneRuns{}
-	srv := httptest.NewServer(newAPI(t, st, runs).Handler())
-	t.Cleanup(srv.Close)
-	rd := newRunDir(t, nil)
+	srv, runs, rd := demoServer(t)
 	issue := func(context.Context, auth.Role, []string, string) (string, error) { return testToken, nil }
 	for i, want := range []string{"submitted run run1 of lab lab1\n", "run run1 of lab lab1 was submitted before in this data folder; showing it"} {
 		var out bytes.Buffer

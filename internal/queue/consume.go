@@ -157,6 +157,7 @@ type consumer struct {
 	ackWait     time.Duration // the consumer's
 	maxDeliver  int           // the consumer's; math.MaxInt for none
 	dead        func(ctx context.Context, m Msg, reason string) error
+	failures    int // fetches failed in a row, for the backoff; owned by Consume's goroutine
 }
 
 func (q *Queue) consumer(cons jetstream.Consumer, kind string, handle Handler, o ConsumeOptions) (*consumer, error) {
@@ -192,35 +193,43 @@ func (q *Queue) consumer(cons jetstream.Consumer, kind string, handle Handler, o
 	return c, nil
 }
 
-// next fetches one message; nil and no error when none came within PollWait or
-// ctx ended, an error when the connection is closed.
+// next fetches one message; nil and no error when none came within PollWait or ctx ended,
+// an error when the connection is closed. A fetch that fails (a lost connection, a leader
+// election, no quorum, the consumer lost) never ends the consumer: it is retried after a
+// pause that grows with each failure in a row (retryPause: 100ms doubling to 5s, with
+// jitter), so a consumer neither spins nor gives up while the cluster heals.
 func (q *Queue) next(ctx context.Context, c *consumer) (jetstream.Msg, error) {
 	jm, err := c.cons.Next(jetstream.FetchMaxWait(c.poll))
 	switch {
 	case err == nil:
+		if c.failures > 0 {
+			q.log.Info("queue: fetching again", "kind", c.kind, "after_failures", c.failures)
+		}
+		c.failures = 0
 		return jm, nil
 	case errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages):
 		return nil, nil
 	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, jetstream.ErrConnectionClosed):
 		return nil, fmt.Errorf("queue: consume %s: %w", c.kind, err)
+	}
+	c.failures++
+	switch {
 	case errors.Is(err, nats.ErrNoResponders), errors.Is(err, jetstream.ErrConsumerNotFound),
 		errors.Is(err, jetstream.ErrConsumerDeleted), errors.Is(err, jetstream.ErrConsumerDoesNotExist):
 		// Nobody serves the consumer: JetStream is off (a full disk; it comes back by
-		// itself), or the consumer was lost, which is created again as it was.
+		// itself) or has no leader for it yet, or the consumer was lost, which is created
+		// again as it was.
 		if cc, rerr := q.recreate(ctx, c.cons); rerr != nil {
-			q.log.Warn("queue: fetch failed", "kind", c.kind, "err", err, "recreate", rerr)
+			q.log.Warn("queue: fetch failed", "kind", c.kind, "failures", c.failures, "err", err, "recreate", rerr)
 		} else if cc != nil {
 			q.log.Warn("queue: consumer lost, re-created", "kind", c.kind, "err", err)
 			c.cons = cc
 			return nil, nil
 		}
 	default:
-		q.log.Warn("queue: fetch failed", "kind", c.kind, "err", err)
+		q.log.Warn("queue: fetch failed", "kind", c.kind, "failures", c.failures, "err", err)
 	}
-	select {
-	case <-ctx.Done():
-	case <-time.After(c.poll):
-	}
+	sleepCtx(ctx, max(retryPause(c.failures), c.poll/10))
 	return nil, nil
 }
 
@@ -228,7 +237,7 @@ func (q *Queue) next(ctx context.Context, c *consumer) (jetstream.Msg, error) {
 // not exist; it returns nil, nil when it does.
 func (q *Queue) recreate(ctx context.Context, cons jetstream.Consumer) (jetstream.Consumer, error) {
 	info := cons.CachedInfo()
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	ctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
 	defer cancel()
 	_, err := q.js.Consumer(ctx, info.Stream, info.Name)
 	switch {
@@ -311,6 +320,10 @@ func callHandler(ctx context.Context, handle Handler, m Msg) (err error) {
 	return handle(ctx, m)
 }
 
+// ackAttempts bounds the attempts of one ack while JetStream is unavailable: with their
+// backoff they span about an election or two (a few seconds each).
+const ackAttempts = 8
+
 type action int
 
 const (
@@ -357,9 +370,9 @@ func (q *Queue) settle(jm jetstream.Msg, kind string, delivered int, o outcome, 
 	var err error
 	switch o.action {
 	case actAck:
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err = jm.DoubleAck(ctx)
-		cancel()
+		// Retried while JetStream is unavailable (the consumer's leader lost, an election):
+		// the new leader takes the ack, so the message is not handled again after AckWait.
+		err = retry(context.Background(), log, "ack", ackAttempts, q.cfg.OpTimeout, jm.DoubleAck)
 	case actRetry:
 		log.Info("queue: retrying", "delay", o.delay, "err", o.reason)
 		err = jm.NakWithDelay(o.delay)

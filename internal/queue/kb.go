@@ -18,6 +18,8 @@ import (
 
 // ActiveKB returns the active knowledge-base version, "" when none was ever published.
 func (q *Queue) ActiveKB(ctx context.Context) (string, error) {
+	ctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
+	defer cancel()
 	e, err := q.kv.Get(ctx, pipeline.KVKeyKBActive)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return "", nil
@@ -44,6 +46,8 @@ func (q *Queue) SetActiveKB(ctx context.Context, version string) (changed bool, 
 	if cur == version {
 		return false, nil
 	}
+	ctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
+	defer cancel()
 	if _, err := q.kv.PutString(ctx, pipeline.KVKeyKBActive, version); err != nil {
 		return false, Kinded(fmt.Errorf("queue: put %s: %w", pipeline.KVKeyKBActive, err))
 	}
@@ -59,6 +63,8 @@ func (q *Queue) PutKBVersion(ctx context.Context, p pipeline.KBPublished) error 
 	if err != nil {
 		return fmt.Errorf("queue: marshal knowledge base %s: %w", p.Version, err)
 	}
+	ctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
+	defer cancel()
 	if _, err := q.kv.Put(ctx, pipeline.KVKeyKBVersion(p.Version), b); err != nil {
 		return Kinded(fmt.Errorf("queue: put knowledge base %s: %w", p.Version, err))
 	}
@@ -71,6 +77,8 @@ func (q *Queue) KBVersion(ctx context.Context, version string) (pipeline.KBPubli
 		return pipeline.KBPublished{}, fmt.Errorf("%w: knowledge-base version %q", ErrInvalid, version)
 	}
 	key := pipeline.KVKeyKBVersion(version)
+	ctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
+	defer cancel()
 	e, err := q.kv.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return pipeline.KBPublished{}, fmt.Errorf("%w: knowledge base %s was not published", ErrNotFound, version)
@@ -87,7 +95,9 @@ func (q *Queue) KBVersion(ctx context.Context, version string) (pipeline.KBPubli
 
 // KBVersions returns every published knowledge base, oldest publication first.
 func (q *Queue) KBVersions(ctx context.Context) ([]pipeline.KBPublished, error) {
-	lister, err := q.kv.ListKeysFiltered(ctx, pipeline.KVFilterKBVersions)
+	lctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
+	defer cancel()
+	lister, err := q.kv.ListKeysFiltered(lctx, pipeline.KVFilterKBVersions)
 	if err != nil {
 		return nil, Kinded(fmt.Errorf("queue: list %s: %w", pipeline.KVFilterKBVersions, err))
 	}
@@ -97,7 +107,7 @@ func (q *Queue) KBVersions(ctx context.Context) ([]pipeline.KBPublished, error) 
 			versions = append(versions, v)
 		}
 	}
-	if err := ctx.Err(); err != nil {
+	if err := lctx.Err(); err != nil {
 		return nil, Kinded(fmt.Errorf("queue: list %s: %w", pipeline.KVFilterKBVersions, err))
 	}
 	out := make([]pipeline.KBPublished, 0, len(versions))
@@ -184,6 +194,8 @@ func (q *Queue) ConsumeReanalysis(ctx context.Context, handle Handler, concurren
 // ReanalysisPending returns the reanalysis jobs not yet finished: waiting plus delivered and
 // not yet acknowledged.
 func (q *Queue) ReanalysisPending(ctx context.Context) (int, error) {
+	ctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
+	defer cancel()
 	info, err := q.reana.Info(ctx)
 	if err != nil {
 		return 0, Kinded(fmt.Errorf("queue: consumer %s info: %w", ConsumerReanalysis, err))

@@ -58,8 +58,22 @@ type Config struct {
 	Backoff []time.Duration
 	// DedupeWindow is the streams' duplicate window (Nats-Msg-Id).
 	DedupeWindow time.Duration
-	// Replicas of every stream and the KV bucket; 1 for a single server.
+	// Replicas is how many servers keep a copy of every stream and KV bucket (and of the
+	// durable consumers, which inherit their stream's count). 0 means auto: 3 when the
+	// connection knows 3 or more servers (ClusterSize) or PRECIS_JOBS already has 3
+	// replicas, else 1 (the embedded server). 1 to 5 is taken as asked, and refused with
+	// ErrInvalid when it is more than the servers known. An existing stream or bucket with
+	// fewer replicas is raised at Connect; one with more is never lowered (it is logged).
+	// Replicas() returns the count in effect.
 	Replicas int
+	// OpTimeout bounds each JetStream call the queue makes for a caller (a publish attempt,
+	// a state read or write, a consumer's info), so that with no quorum a request fails
+	// with the kind Transient (503) instead of hanging; DefaultOpTimeout when zero.
+	OpTimeout time.Duration
+	// PublishAttempts bounds the attempts of one publish that fails because JetStream is
+	// unavailable (a leader election, a lost connection); the message id makes a retried
+	// publish idempotent. 4 when zero.
+	PublishAttempts int
 	// ShutdownGrace is how long a running handler may finish after the
 	// consumer's ctx is cancelled before its message is Nak'ed for another
 	// worker.
@@ -81,10 +95,12 @@ func DefaultConfig() Config {
 		JobAckWait:    2 * time.Minute,
 		MaxDeliver:    5,
 		Backoff:       []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 5 * time.Minute},
-		DedupeWindow:  24 * time.Hour,
-		Replicas:      1,
-		ShutdownGrace: 10 * time.Second,
-		PollWait:      time.Second,
+		DedupeWindow:    24 * time.Hour,
+		Replicas:        0, // auto
+		OpTimeout:       DefaultOpTimeout,
+		PublishAttempts: 4,
+		ShutdownGrace:   10 * time.Second,
+		PollWait:        time.Second,
 	}
 }
 
@@ -102,8 +118,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.DedupeWindow == 0 {
 		c.DedupeWindow = d.DedupeWindow
 	}
-	if c.Replicas == 0 {
-		c.Replicas = d.Replicas
+	if c.OpTimeout == 0 {
+		c.OpTimeout = d.OpTimeout
+	}
+	if c.PublishAttempts == 0 {
+		c.PublishAttempts = d.PublishAttempts
 	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = d.ShutdownGrace
@@ -116,10 +135,12 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: JobAckWait %s below 300ms", ErrInvalid, c.JobAckWait)
 	case c.MaxDeliver < 1:
 		return c, fmt.Errorf("%w: MaxDeliver %d", ErrInvalid, c.MaxDeliver)
-	case c.DedupeWindow < 0 || c.ShutdownGrace < 0 || c.PollWait < 0:
+	case c.DedupeWindow < 0 || c.ShutdownGrace < 0 || c.PollWait < 0 || c.OpTimeout < 0:
 		return c, fmt.Errorf("%w: negative duration", ErrInvalid)
-	case c.Replicas < 1 || c.Replicas > 5:
-		return c, fmt.Errorf("%w: Replicas %d", ErrInvalid, c.Replicas)
+	case c.Replicas < 0 || c.Replicas > MaxReplicas:
+		return c, fmt.Errorf("%w: Replicas %d: want 1 to %d, or 0 for auto", ErrInvalid, c.Replicas, MaxReplicas)
+	case c.PublishAttempts < 0:
+		return c, fmt.Errorf("%w: PublishAttempts %d", ErrInvalid, c.PublishAttempts)
 	}
 	for _, b := range c.Backoff {
 		if b < 0 {
@@ -145,9 +166,12 @@ type Queue struct {
 	closed chan struct{}
 }
 
-// Connect connects to the NATS server at url (reconnecting for ever after
-// a drop) and creates or updates the streams, consumers and KV bucket, so
-// every process may call it at start.
+// Connect connects to the NATS server at url, or to any of a cluster's servers given as
+// comma-separated URLs (reconnecting for ever after a drop), and creates or updates the
+// streams, consumers and KV bucket, so every process may call it at start. While no server
+// answers, or JetStream has no quorum or leader yet (a cluster starting, an election), it
+// retries with backoff, logging each try, until ctx ends; a refusal (credentials, an
+// invalid Config, more replicas than servers) returns at once.
 func Connect(ctx context.Context, url string, cfg Config, logger *slog.Logger) (*Queue, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -164,7 +188,7 @@ func Connect(ctx context.Context, url string, cfg Config, logger *slog.Logger) (
 		}
 		opts = append(opts, c.option())
 	}
-	nc, err := nats.Connect(url, append(opts,
+	opts = append(opts,
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
@@ -175,9 +199,15 @@ func Connect(ctx context.Context, url string, cfg Config, logger *slog.Logger) (
 		nats.ReconnectHandler(func(c *nats.Conn) {
 			logger.Info("nats reconnected", "url", c.ConnectedUrlRedacted())
 		}),
-	)...)
+	)
+	var nc *nats.Conn
+	err = retry(ctx, logger, "connect "+redactURL(url), 0, cfg.OpTimeout, func(context.Context) error {
+		var err error
+		nc, err = nats.Connect(url, opts...)
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("queue: connect %s: %w", redactURL(url), err)
+		return nil, Kinded(fmt.Errorf("queue: connect %s: %w", redactURL(url), err))
 	}
 	q, err := setup(ctx, nc, cfg, logger)
 	if err != nil {
@@ -192,6 +222,15 @@ func setup(ctx context.Context, nc *nats.Conn, cfg Config, logger *slog.Logger) 
 	if err != nil {
 		return nil, fmt.Errorf("queue: jetstream: %w", err)
 	}
+	err = retry(ctx, logger, "replicas", 0, cfg.OpTimeout, func(ctx context.Context) error {
+		var err error
+		cfg.Replicas, err = resolveReplicas(ctx, js, nc, cfg.Replicas)
+		return err
+	})
+	if err != nil {
+		return nil, Kinded(err)
+	}
+	logger.Info("queue: JetStream replicas", "replicas", cfg.Replicas, "servers_known", ClusterSize(nc))
 	streams := []jetstream.StreamConfig{
 		{
 			Name:        StreamRuns,
@@ -233,18 +272,18 @@ func setup(ctx context.Context, nc *nats.Conn, cfg Config, logger *slog.Logger) 
 	for _, sc := range streams {
 		sc.Storage = jetstream.FileStorage
 		sc.Replicas = cfg.Replicas
-		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
-			return nil, fmt.Errorf("queue: stream %s: %w", sc.Name, err)
+		if _, err := EnsureStream(ctx, js, sc, logger); err != nil {
+			return nil, err
 		}
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      StateBucket,
 		Description: "Precis run and sample state",
 		Storage:     jetstream.FileStorage,
 		Replicas:    cfg.Replicas,
-	})
+	}, logger)
 	if err != nil {
-		return nil, fmt.Errorf("queue: kv %s: %w", StateBucket, err)
+		return nil, err
 	}
 	q := &Queue{nc: nc, js: js, kv: kv, cfg: cfg, log: logger, closed: make(chan struct{})}
 	for _, c := range []struct {
@@ -256,15 +295,22 @@ func setup(ctx context.Context, nc *nats.Conn, cfg Config, logger *slog.Logger) 
 		{StreamS3, ConsumerS3, &q.s3},
 		{StreamReanalysis, ConsumerReanalysis, &q.reana},
 	} {
-		cons, err := js.CreateOrUpdateConsumer(ctx, c.stream, jetstream.ConsumerConfig{
-			Durable:       c.durable,
-			AckPolicy:     jetstream.AckExplicitPolicy,
-			AckWait:       cfg.JobAckWait,
-			MaxDeliver:    cfg.MaxDeliver,
-			DeliverPolicy: jetstream.DeliverAllPolicy,
+		var cons jetstream.Consumer
+		err := retry(ctx, logger, "consumer "+c.durable, 0, cfg.OpTimeout, func(ctx context.Context) error {
+			var err error
+			cons, err = js.CreateOrUpdateConsumer(ctx, c.stream, jetstream.ConsumerConfig{
+				Durable:       c.durable,
+				AckPolicy:     jetstream.AckExplicitPolicy,
+				AckWait:       cfg.JobAckWait,
+				MaxDeliver:    cfg.MaxDeliver,
+				DeliverPolicy: jetstream.DeliverAllPolicy,
+				// 0: the stream's count, followed when the stream is raised.
+				Replicas: 0,
+			})
+			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("queue: consumer %s on %s: %w", c.durable, c.stream, err)
+			return nil, Kinded(fmt.Errorf("queue: consumer %s on %s: %w", c.durable, c.stream, err))
 		}
 		*c.dst = cons
 	}
@@ -323,8 +369,15 @@ func (q *Queue) PublishEvent(ctx context.Context, subject, msgID string, body []
 	return q.publish(ctx, StreamEvents, subject, msgID, body)
 }
 
+// publish stores one message, retrying up to PublishAttempts times, with backoff, while
+// JetStream is unavailable; the message id keeps a retried publish from being stored twice.
 func (q *Queue) publish(ctx context.Context, stream, subject, msgID string, body []byte) error {
-	ack, err := q.js.Publish(ctx, subject, body, jetstream.WithMsgID(msgID), jetstream.WithExpectStream(stream))
+	var ack *jetstream.PubAck
+	err := retry(ctx, q.log, "publish "+subject, q.cfg.PublishAttempts, q.cfg.OpTimeout, func(ctx context.Context) error {
+		var err error
+		ack, err = q.js.Publish(ctx, subject, body, jetstream.WithMsgID(msgID), jetstream.WithExpectStream(stream))
+		return err
+	})
 	if err != nil {
 		return Kinded(fmt.Errorf("queue: publish %s (%s): %w", subject, msgID, err))
 	}
@@ -337,6 +390,8 @@ func (q *Queue) publish(ctx context.Context, stream, subject, msgID string, body
 // Pending returns the jobs not yet finished: waiting in the work queue plus
 // delivered and not yet acknowledged.
 func (q *Queue) Pending(ctx context.Context) (int, error) {
+	ctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
+	defer cancel()
 	info, err := q.jobs.Info(ctx)
 	if err != nil {
 		return 0, Kinded(fmt.Errorf("queue: consumer %s info: %w", ConsumerWorkers, err))

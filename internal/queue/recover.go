@@ -210,22 +210,35 @@ func isWriteFailure(msg string) bool {
 }
 
 // IsUnavailable says whether err, from a NATS or JetStream call, means the server cannot
-// answer now but may later: JetStream off (a full disk), nobody answering, a timeout, a
-// lost connection. Callers answer 503 for it and retry.
+// answer now but may later: JetStream off (a full disk), no quorum or no leader in a cluster
+// (a node lost, an election under way: "JetStream system temporarily unavailable", a stream
+// or consumer offline, a leadership change), nobody answering, a timeout or a call's
+// deadline, a lost connection. Callers answer 503 for it and retry.
 func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
 	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) && (apiErr.Code == 503 || apiErr.ErrorCode == jetstream.JSErrCodeJetStreamNotEnabled ||
-		apiErr.ErrorCode == jetstream.JSErrCodeJetStreamNotEnabledForAccount) {
-		return true
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode {
+		case jetstream.JSErrCodeJetStreamNotEnabled, jetstream.JSErrCodeJetStreamNotEnabledForAccount,
+			jsErrClusterNotAvail, jsErrClusterNotLeader, jsErrStreamOffline, jsErrConsumerOffline:
+			return true
+		}
+		if apiErr.Code == 503 {
+			return true
+		}
 	}
 	for _, e := range []error{nats.ErrNoResponders, nats.ErrTimeout, nats.ErrConnectionReconnecting, nats.ErrDisconnected,
-		jetstream.ErrJetStreamNotEnabled, jetstream.ErrJetStreamNotEnabledForAccount, jetstream.ErrNoStreamResponse,
-		jetstream.ErrNoHeartbeat} {
+		nats.ErrNoServers, jetstream.ErrJetStreamNotEnabled, jetstream.ErrJetStreamNotEnabledForAccount,
+		jetstream.ErrNoStreamResponse, jetstream.ErrNoHeartbeat, jetstream.ErrConsumerLeadershipChanged,
+		context.DeadlineExceeded} {
 		if errors.Is(err, e) {
 			return true
 		}
 	}
-	return false
+	// The text of the server's 503 where no API error is decoded (core request replies).
+	return strings.Contains(err.Error(), "JetStream system temporarily unavailable")
 }
 
 // Kinded gives a failure that IsUnavailable recognises the kind pipeline.Transient, so that

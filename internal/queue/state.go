@@ -35,6 +35,8 @@ func (q *Queue) PutRun(ctx context.Context, rs pipeline.RunState) error {
 	if err != nil {
 		return fmt.Errorf("queue: marshal run %s/%s: %w", rs.Lab, rs.RunID, err)
 	}
+	ctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
+	defer cancel()
 	if _, err := q.kv.Put(ctx, runKey(rs.Lab, rs.RunID), b); err != nil {
 		return Kinded(fmt.Errorf("queue: put run %s/%s: %w", rs.Lab, rs.RunID, err))
 	}
@@ -54,6 +56,8 @@ func (q *Queue) GetRun(ctx context.Context, lab, runID string) (pipeline.RunStat
 }
 
 func (q *Queue) getRun(ctx context.Context, key string) (pipeline.RunState, uint64, error) {
+	ctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
+	defer cancel()
 	e, err := q.kv.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return pipeline.RunState{}, 0, fmt.Errorf("%w: %s", ErrNotFound, key)
@@ -102,7 +106,9 @@ func (q *Queue) UpdateSample(ctx context.Context, lab, runID, sampleID string, f
 		if err != nil {
 			return fmt.Errorf("queue: marshal run %s: %w", key, err)
 		}
-		_, err = q.kv.Update(ctx, key, b, rev)
+		uctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
+		_, err = q.kv.Update(uctx, key, b, rev)
+		cancel()
 		if err == nil {
 			return nil
 		}
@@ -126,7 +132,9 @@ func (q *Queue) ListRuns(ctx context.Context, lab string) ([]pipeline.RunState, 
 		}
 		filter = "run." + lab + ".*"
 	}
-	lister, err := q.kv.ListKeysFiltered(ctx, filter)
+	lctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
+	defer cancel()
+	lister, err := q.kv.ListKeysFiltered(lctx, filter)
 	if err != nil {
 		return nil, Kinded(fmt.Errorf("queue: list %s: %w", filter, err))
 	}
@@ -134,7 +142,7 @@ func (q *Queue) ListRuns(ctx context.Context, lab string) ([]pipeline.RunState, 
 	for k := range lister.Keys() {
 		keys = append(keys, k)
 	}
-	if err := ctx.Err(); err != nil { // the key channel closes early on cancel
+	if err := lctx.Err(); err != nil { // the key channel closes early on cancel
 		return nil, Kinded(fmt.Errorf("queue: list %s: %w", filter, err))
 	}
 	runs := make([]pipeline.RunState, 0, len(keys))

@@ -338,7 +338,16 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// RetryAfter is the Retry-After header, in seconds, of every 503 answer: a dependency that
+// is down or not ready (JetStream without quorum or electing a leader, the object store
+// unreachable) is asked again after about that long. A JetStream leader election takes a
+// few seconds.
+const RetryAfter = 5
+
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfter))
+	}
 	ra := requestAudit(r)
 	ra.code, ra.msg = code, msg
 	var b errorBody
@@ -363,8 +372,11 @@ func (s *Server) failDependency(w http.ResponseWriter, r *http.Request, what str
 }
 
 // status is the one place that turns an error's kind (package pipeline) into an HTTP status
-// and error code: Invalid 400, Conflict 409, Transient 503 (retry later), and 500 for every
-// other kind, an error of no known kind included. The object store and the queue give their
+// and error code: Invalid 400, Conflict 409, Transient 503 (retry later; fail adds
+// Retry-After), and 500 for every
+// other kind, an error of no known kind included. JetStream without quorum or leader, a lost
+// connection and a call's deadline are Transient (queue.IsUnavailable), so the API answers
+// 503 rather than hang or fail. The object store and the queue give their
 // failures a kind; an error is passed through their classifiers (store.Kinded, queue.Kinded)
 // as well, for a Store implementation that does not, and for the stores kept in NATS
 // buckets beside the queue's (tokens, webhooks, the audit trail).

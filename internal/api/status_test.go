@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/pipeline/pipelinetest"
@@ -38,6 +39,12 @@ func TestStatus(t *testing.T) {
 		{Name: "store down, unclassified", Err: fmt.Errorf("stat: %w", syscall.ECONNREFUSED), Want: unavailable},
 		{Name: "NATS down, unclassified", Err: fmt.Errorf("kv get: %w", nats.ErrNoResponders), Want: unavailable},
 		{Name: "deadline", Err: context.DeadlineExceeded, Want: unavailable},
+		{Name: "JetStream without quorum", Err: fmt.Errorf("kv get: %w", &jetstream.APIError{Code: 503, ErrorCode: 10008,
+			Description: "JetStream system temporarily unavailable"}), Want: unavailable},
+		{Name: "stream offline", Err: fmt.Errorf("info: %w", &jetstream.APIError{Code: 500, ErrorCode: 10118,
+			Description: "stream is offline"}), Want: unavailable},
+		{Name: "leader election", Err: fmt.Errorf("fetch: %w", jetstream.ErrConsumerLeadershipChanged), Want: unavailable},
+		{Name: "NATS timeout", Err: fmt.Errorf("publish: %w", nats.ErrTimeout), Want: unavailable},
 		{Name: "not exist", Err: store.ErrNotExist, Want: internal},
 		{Name: "queue not found", Err: queue.ErrNotFound, Want: internal},
 	})

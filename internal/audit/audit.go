@@ -80,7 +80,8 @@ type Log struct {
 }
 
 // Open creates PRECIS_AUDIT, or checks and updates it when it exists, with replicas
-// copies. It refuses with ErrWeakened a stream whose configuration could lose events
+// copies (an existing stream with fewer is raised, one with more kept), retrying while
+// JetStream is unavailable until ctx ends. It refuses with ErrWeakened a stream whose configuration could lose events
 // (see Weaknesses), and leaves that stream as it found it.
 func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Log, error) {
 	if js == nil {
@@ -89,17 +90,31 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Log, erro
 	if replicas < 1 || replicas > 5 {
 		return nil, fmt.Errorf("%w: replicas %d", ErrInvalid, replicas)
 	}
-	s, err := js.Stream(ctx, StreamName)
-	switch {
-	case err == nil:
+	var s jetstream.Stream
+	for n := 1; ; n++ { // retried while JetStream is unavailable (no quorum yet)
+		sctx, cancel := context.WithTimeout(ctx, queue.DefaultOpTimeout)
+		var err error
+		s, err = js.Stream(sctx, StreamName)
+		cancel()
+		if err == nil || errors.Is(err, jetstream.ErrStreamNotFound) {
+			break
+		}
+		if !queue.IsUnavailable(err) || ctx.Err() != nil {
+			return nil, queue.Kinded(fmt.Errorf("audit: stream %s: %w", StreamName, err))
+		}
+		select {
+		case <-ctx.Done():
+			return nil, queue.Kinded(fmt.Errorf("audit: stream %s: %w", StreamName, err))
+		case <-time.After(min(100*time.Millisecond<<min(n, 6), 5*time.Second)):
+		}
+	}
+	if s != nil {
 		if err := check(s.CachedInfo().Config); err != nil {
 			return nil, err
 		}
-	case errors.Is(err, jetstream.ErrStreamNotFound):
-	default:
-		return nil, fmt.Errorf("audit: stream %s: %w", StreamName, err)
 	}
-	s, err = js.CreateOrUpdateStream(ctx, streamConfig(replicas))
+	// Created, or updated with replicas copies (raised, never lowered; queue.EnsureStream).
+	s, err := queue.EnsureStream(ctx, js, streamConfig(replicas), nil)
 	if err != nil {
 		return nil, fmt.Errorf("audit: stream %s: %w", StreamName, err)
 	}

@@ -31,6 +31,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/audit"
 	"github.com/precis-dx/precis/internal/pipeline"
+	"github.com/precis-dx/precis/internal/queue"
 )
 
 // Bucket is the KV bucket that holds the tokens, keyed token.{id}.
@@ -121,29 +122,31 @@ type Store struct {
 	now      func() time.Time
 }
 
-// Open creates or opens the token bucket.
+// Open creates or opens the token and session buckets with replicas copies (an existing
+// bucket with fewer is raised, one with more kept: queue.EnsureKeyValue), retrying while
+// JetStream is unavailable (a cluster without quorum yet) until ctx ends.
 func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Store, error) {
 	if replicas < 1 {
 		replicas = 1
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := queue.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      Bucket,
 		Description: "Precis access tokens (id and SHA-256 of the secret; never the secret)",
 		Storage:     jetstream.FileStorage,
 		Replicas:    replicas,
 		History:     5,
-	})
+	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("auth: kv %s: %w", Bucket, err)
 	}
-	sessions, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	sessions, err := queue.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      SessionBucket,
 		Description: "Precis web sign-in sessions (ids only; never a token)",
 		Storage:     jetstream.FileStorage,
 		Replicas:    replicas,
 		History:     1,
 		TTL:         MaxSession,
-	})
+	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("auth: kv %s: %w", SessionBucket, err)
 	}

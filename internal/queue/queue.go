@@ -92,9 +92,9 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{
-		JobAckWait:    2 * time.Minute,
-		MaxDeliver:    5,
-		Backoff:       []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 5 * time.Minute},
+		JobAckWait:      2 * time.Minute,
+		MaxDeliver:      5,
+		Backoff:         []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 5 * time.Minute},
 		DedupeWindow:    24 * time.Hour,
 		Replicas:        0, // auto
 		OpTimeout:       DefaultOpTimeout,

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/precis-dx/precis/internal/pipeline"
+	"github.com/precis-dx/precis/internal/queue"
 )
 
 // Errors of the store, with their kinds (package pipeline).
@@ -107,7 +108,9 @@ type Store struct {
 	guard *Guard // which destinations subscriptions, and the dispatcher's requests, may reach
 }
 
-// OpenStore creates or updates the bucket with replicas copies. guard decides which
+// OpenStore creates or updates the bucket with replicas copies (raised when it has fewer,
+// never lowered: queue.EnsureKeyValue), retrying while JetStream is unavailable until ctx
+// ends. guard decides which
 // destinations may be subscribed, and a Dispatcher on this store connects through it; nil
 // refuses internal addresses and allows nothing more (see Guard).
 func OpenStore(ctx context.Context, js jetstream.JetStream, replicas int, guard *Guard) (*Store, error) {
@@ -117,12 +120,12 @@ func OpenStore(ctx context.Context, js jetstream.JetStream, replicas int, guard 
 	if replicas < 1 || replicas > 5 {
 		return nil, fmt.Errorf("%w: replicas %d", ErrInvalid, replicas)
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := queue.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      Bucket,
 		Description: "Precis webhook subscriptions and delivery log",
 		Storage:     jetstream.FileStorage,
 		Replicas:    replicas,
-	})
+	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: bucket %s: %w", Bucket, err)
 	}

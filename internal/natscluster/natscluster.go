@@ -462,14 +462,16 @@ func (n *Node) Kill() {
 }
 
 // Restart starts a killed node again with the same configuration, ports and store, and
-// waits until it answers /healthz or ctx ends. The cluster's JetStream is not waited for:
-// call WaitReady or StreamLeader for that.
+// waits until it serves its monitoring endpoint (/varz) or ctx ends. JetStream is not
+// waited for (its /healthz stays 503 until every stream and consumer it holds has caught
+// up, which after a loss of quorum takes a while): wait for what the test needs, e.g. a
+// StreamLeader or a request that succeeds.
 func (n *Node) Restart(ctx context.Context) error {
 	if err := n.start(); err != nil {
 		return err
 	}
 	for {
-		err := n.getJSON(ctx, "/healthz", nil)
+		err := n.getJSON(ctx, "/varz", nil)
 		if err == nil {
 			return nil
 		}
@@ -478,7 +480,7 @@ func (n *Node) Restart(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("natscluster: %s not healthy after restart: %v (%w)", n.Name, err, ctx.Err())
+			return fmt.Errorf("natscluster: %s not serving after restart: %v (%w)", n.Name, err, ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -560,3 +562,8 @@ func (n *Node) getJSON(ctx context.Context, path string, v any) error {
 	}
 	return json.NewDecoder(resp.Body).Decode(v)
 }
+
+// Healthz returns nil when the node's /healthz answers 200 (the server up and, for
+// JetStream, in contact with the meta leader and current on every stream and consumer it
+// holds), else why not.
+func (n *Node) Healthz(ctx context.Context) error { return n.getJSON(ctx, "/healthz", nil) }

@@ -225,17 +225,21 @@ const (
 	jsErrConsumerOffline               jetstream.ErrorCode = 10119 // consumer is offline
 )
 
-// Ready says whether JetStream answers now: nil when the queue's job stream has a leader
-// that answers within timeout (DefaultOpTimeout when 0), else an error of the kind Transient
-// (no quorum, no leader, connection lost). /readyz can answer with it.
+// Ready says whether JetStream answers now: nil when JetStream (its meta leader, in a
+// cluster) and the leaders of the run, job and state streams each answer within
+// Config.OpTimeout, else an error of the kind Transient (no quorum, no leader, connection
+// lost). /readyz can answer with it. A leader cut off from its peers answers until it
+// notices, a few seconds.
 func (q *Queue) Ready(ctx context.Context) error {
 	ctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
 	defer cancel()
-	if _, err := q.js.Stream(ctx, StreamJobs); err != nil {
+	if _, err := q.js.AccountInfo(ctx); err != nil { // the meta leader, in a cluster
 		return pipeline.Wrap(pipeline.Transient, fmt.Errorf("queue: JetStream not answering: %w", err))
 	}
-	if _, err := q.kv.Status(ctx); err != nil {
-		return pipeline.Wrap(pipeline.Transient, fmt.Errorf("queue: JetStream not answering: %w", err))
+	for _, s := range []string{StreamJobs, StreamRuns, "KV_" + StateBucket} {
+		if _, err := q.js.Stream(ctx, s); err != nil {
+			return pipeline.Wrap(pipeline.Transient, fmt.Errorf("queue: stream %s not answering: %w", s, err))
+		}
 	}
 	return nil
 }

@@ -71,8 +71,8 @@ type Config struct {
 	// with the kind Transient (503) instead of hanging; DefaultOpTimeout when zero.
 	OpTimeout time.Duration
 	// PublishAttempts bounds the attempts of one publish that fails because JetStream is
-	// unavailable (a leader election, a lost connection); the message id makes a retried
-	// publish idempotent. 4 when zero.
+	// unavailable (a leader election, a lost connection), all of them within 3 OpTimeouts;
+	// the message id makes a retried publish idempotent. 8 when zero (about 6 to 11 s of backoff: a leader election).
 	PublishAttempts int
 	// ShutdownGrace is how long a running handler may finish after the
 	// consumer's ctx is cancelled before its message is Nak'ed for another
@@ -98,7 +98,7 @@ func DefaultConfig() Config {
 		DedupeWindow:    24 * time.Hour,
 		Replicas:        0, // auto
 		OpTimeout:       DefaultOpTimeout,
-		PublishAttempts: 4,
+		PublishAttempts: 8,
 		ShutdownGrace:   10 * time.Second,
 		PollWait:        time.Second,
 	}
@@ -372,6 +372,9 @@ func (q *Queue) PublishEvent(ctx context.Context, subject, msgID string, body []
 // publish stores one message, retrying up to PublishAttempts times, with backoff, while
 // JetStream is unavailable; the message id keeps a retried publish from being stored twice.
 func (q *Queue) publish(ctx context.Context, stream, subject, msgID string, body []byte) error {
+	// Every attempt together within 3 OpTimeouts: a request path answers 503 in bounded time.
+	ctx, cancel := opCtx(ctx, 3*q.cfg.OpTimeout)
+	defer cancel()
 	var ack *jetstream.PubAck
 	err := retry(ctx, q.log, "publish "+subject, q.cfg.PublishAttempts, q.cfg.OpTimeout, func(ctx context.Context) error {
 		var err error

@@ -58,7 +58,8 @@ func (q *Queue) GetRun(ctx context.Context, lab, runID string) (pipeline.RunStat
 func (q *Queue) getRun(ctx context.Context, key string) (pipeline.RunState, uint64, error) {
 	ctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
 	defer cancel()
-	e, err := q.kv.Get(ctx, key)
+	// From the stream's leader, not any replica: see kvGetLeader.
+	value, rev, err := q.kvGetLeader(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return pipeline.RunState{}, 0, fmt.Errorf("%w: %s", ErrNotFound, key)
 	}
@@ -66,10 +67,10 @@ func (q *Queue) getRun(ctx context.Context, key string) (pipeline.RunState, uint
 		return pipeline.RunState{}, 0, Kinded(fmt.Errorf("queue: get %s: %w", key, err))
 	}
 	var rs pipeline.RunState
-	if err := json.Unmarshal(e.Value(), &rs); err != nil {
-		return pipeline.RunState{}, 0, fmt.Errorf("queue: %s revision %d: %w", key, e.Revision(), err)
+	if err := json.Unmarshal(value, &rs); err != nil {
+		return pipeline.RunState{}, 0, fmt.Errorf("queue: %s revision %d: %w", key, rev, err)
 	}
-	return rs, e.Revision(), nil
+	return rs, rev, nil
 }
 
 // UpdateSample changes one sample of a run with f and rolls the run's

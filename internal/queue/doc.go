@@ -70,6 +70,51 @@
 // and measures Nak delays against BackOff[n] (server/consumer.go), which
 // would both break the AckWait contract and stretch the retry delays.
 //
+// # Replication and what a node loss costs
+//
+// Every stream and KV bucket of the service is created with Config.Replicas copies, the
+// count Replicas() returns: the queue's five streams and precis_state here, and, through
+// EnsureStream and EnsureKeyValue with that count, the token and session buckets (package
+// auth), PRECIS_AUDIT (package audit) and precis_webhooks (package webhook). With
+// Replicas 0 (auto) the count is 3 when the connection knows 3 or more servers
+// (ClusterSize: the URLs given and those the servers advertise) or PRECIS_JOBS already has 3,
+// and 1 on a single server such as the embedded one. An explicit count above the servers
+// known is refused (ErrInvalid). At Connect an existing stream or bucket with fewer replicas
+// is raised (an R1 deployment becomes R3 by restarting against a 3-node cluster); one with
+// more is kept and the refusal to lower it logged. The durable consumers (ingest, workers,
+// s3-events, reanalysis, and the webhook dispatcher's) are created with Replicas 0, which
+// the server reads as "the stream's": they are replicated with their stream and follow it
+// when it is raised (checked against nats-server 2.9.10 and 2.15).
+//
+// With R3 on three nodes, JetStream keeps working while two nodes are up (a quorum):
+//
+//   - A node that dies costs a leader election for each stream, bucket and consumer it led:
+//     a few seconds in which their publishes, reads and fetches fail. Nothing acknowledged is
+//     lost: a publish is acknowledged once a majority stored it, and a consumer's delivered
+//     and acknowledged state is replicated. A job being handled when its consumer's leader
+//     died is acknowledged to the new leader (the ack is retried); a job whose delivery the
+//     old leader had not replicated may be delivered again, which handlers tolerate (they are
+//     idempotent and events are deduplicated by message id).
+//   - Connect, and the auth, audit and webhook stores' Open, retry with backoff while no
+//     server answers or JetStream has no quorum or leader, until their ctx ends, logging each
+//     try. Publishes retry up to PublishAttempts times within 3 OpTimeouts (the message id
+//     makes a retried publish idempotent); acks are retried too. Consumers never stop for a
+//     failed fetch: they retry with a backoff growing from 100ms to 5s with jitter, and create
+//     a lost durable again. WatchActiveKB starts its watch again; WatchAlerts and ReadStream
+//     use ordered consumers, which nats.go resets by itself.
+//   - Every call the queue makes for a caller has a deadline (Config.OpTimeout, default 5s),
+//     and the failures of an unavailable JetStream have the kind Transient (IsUnavailable):
+//     the API answers 503 with Retry-After rather than hang, and Ready fails for /readyz.
+//     Run state is read from its stream's leader (not any replica), so a read follows every
+//     acknowledged write, and fails rather than answer stale while there is no leader.
+//   - With two of three nodes down there is no quorum: nothing is published, consumed or
+//     changed until a second node is back, then work resumes where it stopped (the restarted
+//     node recovers its store and catches up from the others). A node lost for good with its
+//     disk is replaced by a new one: the cluster is then short of a replica until the
+//     operator moves the peers (nats stream cluster peer-remove), which Precis does not do.
+//
+// natscluster runs such a cluster of nats-server processes for tests.
+//
 // # MinIO bucket notifications into PRECIS_S3
 //
 // MinIO's NATS target publishes each event as JSON ({"EventName","Key",

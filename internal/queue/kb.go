@@ -132,37 +132,73 @@ func (q *Queue) KBVersions(ctx context.Context) ([]pipeline.KBPublished, error) 
 
 // WatchActiveKB sends the active knowledge-base version now (when there is one) and at every
 // change, until ctx is cancelled; then the channel is closed. A slow reader only misses
-// versions that were replaced already: the channel holds the latest.
+// versions that were replaced already: the channel holds the latest. A watch that ends while
+// ctx lasts (its stream's leader lost, the connection down too long) is started again with
+// backoff, and sends the version then active: no change is missed for good.
 func (q *Queue) WatchActiveKB(ctx context.Context) (<-chan string, error) {
+	w, err := q.watchKB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan string, 1)
+	send := func(v string) {
+		select { // keep only the latest
+		case <-out:
+		default:
+		}
+		out <- v
+	}
+	go func() {
+		defer close(out)
+		for failures := 0; ; {
+			if w != nil {
+				q.forwardKB(ctx, w, send)
+				_ = w.Stop()
+				w = nil
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			pause := retryPause(failures)
+			q.log.Warn("queue: knowledge-base watch ended; starting it again", "attempt", failures, "retry_in", pause)
+			if !sleepCtx(ctx, pause) {
+				return
+			}
+			if w, err = q.watchKB(ctx); err != nil {
+				q.log.Warn("queue: knowledge-base watch", "attempt", failures, "err", err)
+				continue
+			}
+			failures = 0
+		}
+	}()
+	return out, nil
+}
+
+func (q *Queue) watchKB(ctx context.Context) (jetstream.KeyWatcher, error) {
 	w, err := q.kv.Watch(ctx, pipeline.KVKeyKBActive, jetstream.IgnoreDeletes())
 	if err != nil {
 		return nil, Kinded(fmt.Errorf("queue: watch %s: %w", pipeline.KVKeyKBActive, err))
 	}
-	out := make(chan string, 1)
-	go func() {
-		defer close(out)
-		defer func() { _ = w.Stop() }()
-		for {
-			select {
-			case <-ctx.Done():
+	return w, nil
+}
+
+// forwardKB sends w's values until ctx ends or w's updates close.
+func (q *Queue) forwardKB(ctx context.Context, w jetstream.KeyWatcher, send func(string)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-w.Updates():
+			if !ok {
 				return
-			case e, ok := <-w.Updates():
-				if !ok {
-					return
-				}
-				if e == nil { // the end of the initial values
-					continue
-				}
-				v := string(e.Value())
-				select { // keep only the latest
-				case <-out:
-				default:
-				}
-				out <- v
 			}
+			if e == nil { // the end of the initial values
+				continue
+			}
+			send(string(e.Value()))
 		}
-	}()
-	return out, nil
+	}
 }
 
 // PublishReanalyse publishes a reanalysis job on precis.job.reanalyse.{lab} with the message

@@ -23,7 +23,9 @@ type Alert struct {
 // buckets beside the queue's (tokens, audit, webhooks).
 func (q *Queue) JetStream() jetstream.JetStream { return q.js }
 
-// Replicas is the replica count streams and buckets are created with.
+// Replicas is the replica count in effect, 1 to 5: Config.Replicas, or what auto chose
+// (see Config.Replicas). Streams and buckets were created or raised with it at Connect;
+// pass it to auth.Open, audit.Open and webhook.OpenStore. One that had more keeps them.
 func (q *Queue) Replicas() int { return q.cfg.Replicas }
 
 // alertSubjects returns the subjects of the labs' alerts, or every lab's when all.

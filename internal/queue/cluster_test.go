@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/precis-dx/precis/internal/audit"
@@ -312,4 +315,69 @@ func TestLeaderLoss(t *testing.T) {
 			t.Errorf("job S%03d handled %d times, want 1", i, n)
 		}
 	}
+}
+
+// TestReplicasEmbeddedCluster: the same auto choice on a cluster of three embedded servers of
+// the nats-server version in go.mod (the processes above are Debian's 2.9), found from one
+// seed URL through the servers' advertised client URLs; consumers follow their streams.
+func TestReplicasEmbeddedCluster(t *testing.T) {
+	const size = 3
+	// Free ports for the client and cluster listeners, held until the servers start.
+	var ports []int
+	var held []net.Listener
+	for range 2 * size {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	var routes []*url.URL
+	for i := range size {
+		routes = append(routes, &url.URL{Scheme: "nats-route", Host: fmt.Sprintf("127.0.0.1:%d", ports[size+i])})
+	}
+	var servers []*server.Server
+	for i := range size {
+		o := &server.Options{ServerName: fmt.Sprintf("e%d", i+1), Host: "127.0.0.1", Port: ports[i], JetStream: true,
+			StoreDir: t.TempDir(), NoSigs: true, NoLog: true, Routes: routes,
+			Cluster: server.ClusterOpts{Name: "embedded", Host: "127.0.0.1", Port: ports[size+i]}}
+		s, err := server.NewServer(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		servers = append(servers, s)
+	}
+	t.Cleanup(func() {
+		for _, s := range servers {
+			s.Shutdown()
+			s.WaitForShutdown()
+		}
+	})
+	for _, l := range held {
+		l.Close()
+	}
+	for _, s := range servers {
+		go s.Start()
+	}
+	waittest.Until(t, 30*time.Second, "embedded cluster routed, with a JetStream meta leader", func() bool {
+		leader := false
+		for _, s := range servers {
+			if !s.Running() || s.NumRoutes() < size-1 {
+				return false
+			}
+			leader = leader || s.JetStreamIsLeader()
+		}
+		return leader
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	q := openAll(t, ctx, servers[0].ClientURL(), queue.Config{})
+	if got := q.ClusterSize(); got != size {
+		t.Errorf("ClusterSize() from one seed = %d, want %d", got, size)
+	}
+	if got := q.Replicas(); got != 3 {
+		t.Fatalf("Replicas() auto on %d embedded servers = %d, want 3", size, got)
+	}
+	checkReplicas(t, ctx, q.JetStream(), 3)
 }

@@ -84,7 +84,8 @@
 // more is kept and the refusal to lower it logged. The durable consumers (ingest, workers,
 // s3-events, reanalysis, and the webhook dispatcher's) are created with Replicas 0, which
 // the server reads as "the stream's": they are replicated with their stream and follow it
-// when it is raised (TestReplicasCluster checks it on a cluster of nats-server 2.9.10).
+// when it is raised (TestReplicasCluster checks it on nats-server 2.9.10 processes,
+// TestReplicasEmbeddedCluster on embedded servers of the version in go.mod).
 //
 // With R3 on three nodes, JetStream keeps working while two nodes are up (a quorum):
 //

@@ -189,6 +189,26 @@ func EnsureKeyValue(ctx context.Context, js jetstream.JetStream, cfg jetstream.K
 	return kv, nil
 }
 
+// EnsureConsumer creates or updates a durable consumer on stream with the rules of
+// EnsureStream: retried while JetStream is unavailable until ctx ends. cfg.Replicas 0 (what
+// it should be) makes the consumer as replicated as its stream, and it follows the stream
+// when the stream is raised. Package webhook's dispatcher can create its consumer with it.
+func EnsureConsumer(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.ConsumerConfig, log *slog.Logger) (jetstream.Consumer, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	var cons jetstream.Consumer
+	err := retry(ctx, log, "consumer "+cfg.Durable, 0, DefaultOpTimeout, func(ctx context.Context) error {
+		var err error
+		cons, err = js.CreateOrUpdateConsumer(ctx, stream, cfg)
+		return err
+	})
+	if err != nil {
+		return nil, Kinded(fmt.Errorf("queue: consumer %s on %s: %w", cfg.Durable, stream, err))
+	}
+	return cons, nil
+}
+
 // keepReplicas returns the replica count to set on a stream that has have (0: none yet)
 // when want is asked: want, unless have is more.
 func keepReplicas(log *slog.Logger, what, name string, have, want int) int {

@@ -295,22 +295,15 @@ func setup(ctx context.Context, nc *nats.Conn, cfg Config, logger *slog.Logger) 
 		{StreamS3, ConsumerS3, &q.s3},
 		{StreamReanalysis, ConsumerReanalysis, &q.reana},
 	} {
-		var cons jetstream.Consumer
-		err := retry(ctx, logger, "consumer "+c.durable, 0, cfg.OpTimeout, func(ctx context.Context) error {
-			var err error
-			cons, err = js.CreateOrUpdateConsumer(ctx, c.stream, jetstream.ConsumerConfig{
-				Durable:       c.durable,
-				AckPolicy:     jetstream.AckExplicitPolicy,
-				AckWait:       cfg.JobAckWait,
-				MaxDeliver:    cfg.MaxDeliver,
-				DeliverPolicy: jetstream.DeliverAllPolicy,
-				// 0: the stream's count, followed when the stream is raised.
-				Replicas: 0,
-			})
-			return err
-		})
+		cons, err := EnsureConsumer(ctx, js, c.stream, jetstream.ConsumerConfig{
+			Durable:       c.durable,
+			AckPolicy:     jetstream.AckExplicitPolicy,
+			AckWait:       cfg.JobAckWait,
+			MaxDeliver:    cfg.MaxDeliver,
+			DeliverPolicy: jetstream.DeliverAllPolicy,
+		}, logger)
 		if err != nil {
-			return nil, Kinded(fmt.Errorf("queue: consumer %s on %s: %w", c.durable, c.stream, err))
+			return nil, err
 		}
 		*c.dst = cons
 	}

@@ -381,3 +381,68 @@ func TestReplicasEmbeddedCluster(t *testing.T) {
 	}
 	checkReplicas(t, ctx, q.JetStream(), 3)
 }
+
+// logSignal is a slog handler that closes a channel the first time a record with a given
+// message is logged.
+type logSignal struct {
+	msg  string
+	once *sync.Once
+	seen chan struct{}
+}
+
+func (h logSignal) Enabled(context.Context, slog.Level) bool { return true }
+func (h logSignal) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.once.Do(func() { close(h.seen) })
+	}
+	return nil
+}
+func (h logSignal) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h logSignal) WithGroup(string) slog.Handler      { return h }
+
+// TestConnectWaitsForQuorum: Connect to a cluster that has lost its quorum retries (and says
+// so in the log) until a node comes back, then sets everything up.
+func TestConnectWaitsForQuorum(t *testing.T) {
+	c := natscluster.ForTest(t, natscluster.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	q0 := openAll(t, ctx, c.URL(), queue.Config{})
+	q0.Close()
+	c.Nodes[0].Kill()
+	c.Nodes[1].Kill()
+
+	sig := logSignal{msg: "queue: JetStream unavailable, retrying", once: &sync.Once{}, seen: make(chan struct{})}
+	type result struct {
+		q   *queue.Queue
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		q, err := queue.Connect(ctx, c.URL(), queue.Config{}, slog.New(sig))
+		done <- result{q, err}
+	}()
+	select {
+	case <-sig.seen:
+	case r := <-done:
+		if r.q != nil {
+			r.q.Close()
+		}
+		t.Fatalf("Connect without quorum returned (%v) before retrying", r.err)
+	case <-ctx.Done():
+		t.Fatal("Connect without quorum: no retry logged")
+	}
+	if err := c.Nodes[0].Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("Connect once a node came back: %v", r.err)
+	}
+	defer r.q.Close()
+	if got := r.q.Replicas(); got != 3 {
+		t.Errorf("Replicas() = %d, want 3", got)
+	}
+	if err := r.q.SubmitRun(ctx, "lab1", "run1", []byte(`{}`)); err != nil {
+		t.Errorf("SubmitRun after the quorum came back: %v", err)
+	}
+}

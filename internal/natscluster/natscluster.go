@@ -16,7 +16,7 @@
 //	q, err := queue.Connect(ctx, c.URL(), queue.Config{}, log)
 //	leader, err := c.StreamLeader(ctx, queue.StreamJobs) // the *Node leading PRECIS_JOBS
 //	leader.Kill()                                        // SIGKILL; stays down
-//	err = leader.Restart()                               // same ports, same store
+//	err = leader.Restart(ctx)                            // same ports, same store
 //	jsz, err := c.Nodes[0].JSZ(ctx)                      // /jsz?streams=true, decoded
 //
 // Outside tests, Start and (*Cluster).Stop do the same with errors instead of t.

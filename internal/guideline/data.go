@@ -206,7 +206,7 @@ func parseMarkdown(name string, b []byte) (*Set, error) {
 			if origin == "" {
 				return nil, fail("guideline %s: no \"Source:\" paragraph above it in its section", m[5])
 			}
-			g = &Guideline{Name: m[1], Source: m[2], Drug: strings.ToLower(m[3]), ID: m[5], Data: m[7], Origin: origin}
+			g = &Guideline{Name: m[1], Source: m[2], Drug: strings.ToLower(m[3]), ID: m[5], Data: m[7]}
 			for _, gene := range strings.Split(m[4], ", ") {
 				if !geneName.MatchString(gene) {
 					return nil, fail("guideline %s: %q is not a gene symbol", g.ID, gene)
@@ -214,6 +214,8 @@ func parseMarkdown(name string, b []byte) (*Set, error) {
 				g.Genes = append(g.Genes, gene)
 			}
 			sort.Strings(g.Genes)
+			// The section's source names the files with placeholders: CPIC_{drug}_and_NUDT15_TPMT.json.
+			g.Origin = strings.NewReplacer("{drug}", g.Drug, "{gene}", strings.Join(g.Genes, "_")).Replace(origin)
 			if m[6] != "" {
 				g.Version, _ = strconv.Atoi(m[6])
 			}

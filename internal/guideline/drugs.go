@@ -157,3 +157,18 @@ func Order(results []pgx.Result, planned []string) {
 	}
 	slices.SortStableFunc(results, func(a, b pgx.Result) int { return rank(a) - rank(b) })
 }
+
+// AlertDrugs lists the drugs an alert of gene is about: the planned ingredients the gene bears
+// on, or, when none are planned, every drug the gene bears on (Drugs).
+func AlertDrugs(gene string, planned []string) []string {
+	if len(NormalizeAll(planned)) == 0 {
+		return Drugs(gene)
+	}
+	var out []string
+	for _, d := range Ingredients(planned) {
+		if slices.Contains(drugGenes[d], gene) {
+			out = append(out, d)
+		}
+	}
+	return out
+}

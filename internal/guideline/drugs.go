@@ -172,3 +172,12 @@ func AlertDrugs(gene string, planned []string) []string {
 	}
 	return out
 }
+
+// activityScored are the genes CPIC phenotypes by an activity score: DPYD (CPIC
+// fluoropyrimidines and DPYD, Amstutz et al. 2018). TPMT and NUDT15 (CPIC thiopurines 2018
+// update) and UGT1A1 are phenotyped from the function of the two alleles, without one.
+var activityScored = map[string]bool{"DPYD": true}
+
+// ActivityScored reports whether a gene's result carries a CPIC activity score, so that a
+// missing score reads as "no call" rather than "not applicable".
+func ActivityScored(gene string) bool { return activityScored[gene] }

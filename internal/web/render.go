@@ -123,6 +123,7 @@ func templateFuncs(lang string, static map[string]staticFile) template.FuncMap {
 		"when":       when,
 		"score":      func(v *float64) string { return score(lang, v) },
 		"scored":     guideline.ActivityScored,
+		"paras":      paras,
 		"recsources": func(recs []pgx.Recommendation) string { return recSources(lang, recs) },
 		"vaf":        vaf,
 		"depth":      depth,
@@ -165,6 +166,16 @@ func score(lang string, v *float64) string {
 		return msg(lang, "pgx.nocall")
 	}
 	return strconv.FormatFloat(*v, 'f', 1, 64)
+}
+
+// paras writes a text of paragraphs separated by blank lines (a guideline's recommendation)
+// escaped, with a blank line between paragraphs; a one-paragraph text is just escaped.
+func paras(s string) template.HTML {
+	ps := strings.Split(s, "\n\n")
+	for i, p := range ps {
+		ps[i] = template.HTMLEscapeString(p)
+	}
+	return template.HTML(strings.Join(ps, "<br><br>"))
 }
 
 // recSources names the guideline bodies of recommendations, each once in order, from the first

@@ -51,8 +51,9 @@ func Results(tb testing.TB, planned []string) []pgx.Result {
 	return rs
 }
 
-// Into gives every sample of r the Results (replacing its pharmacogenomic results), their
-// tags and tag rationale, and orders the three panels.
+// Into adds the Results to every sample of r, after its own (DPYD) results, with their tags and
+// tag rationale, orders the sample's results for the planned drugs (guideline.Order) and adds
+// the three panels to the input.
 func Into(tb testing.TB, r *report.Report, planned []string) {
 	tb.Helper()
 	for _, p := range Panels {
@@ -62,8 +63,10 @@ func Into(tb testing.TB, r *report.Report, planned []string) {
 	}
 	for i := range r.Samples {
 		s := &r.Samples[i]
-		s.PGx = Results(tb, planned)
-		for _, p := range s.PGx {
+		added := Results(tb, planned)
+		s.PGx = append(s.PGx, added...)
+		guideline.Order(s.PGx, planned)
+		for _, p := range added {
 			for _, t := range p.Tags {
 				if !slices.Contains(s.Tags, t) {
 					s.Tags = append(s.Tags, t)

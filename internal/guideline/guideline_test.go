@@ -528,3 +528,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestRecommendKeepsCaveats: the caller's alert (a caveat of the calling engine) is kept after
+// the guideline's message, and its higher severity is not lowered.
+func TestRecommendKeepsCaveats(t *testing.T) {
+	s := load(t)
+	const caveat = "Undocumented allele at rs1800462; its effect is unknown."
+	rs := []pgx.Result{{Gene: "TPMT", Diplotype: "*1/*1", Phenotype: "Normal Metabolizer", Complete: true, Alert: pgx.Alert{Severity: "caution", Message: caveat}}}
+	s.Recommend(rs, nil)
+	if rs[0].Alert.Severity != "caution" || !strings.HasSuffix(rs[0].Alert.Message, " "+caveat) || !strings.HasPrefix(rs[0].Alert.Message, "TPMT Normal Metabolizer (*1/*1): ") {
+		t.Errorf("alert %+v", rs[0].Alert)
+	}
+	before := rs[0].Alert
+	s.Recommend(rs, nil)
+	if rs[0].Alert != before {
+		t.Errorf("second Recommend: %+v, want %+v", rs[0].Alert, before)
+	}
+}

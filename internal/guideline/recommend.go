@@ -82,7 +82,7 @@ const tagConfirm = "follow-up:confirmatory-testing"
 
 // actions says each level in the alert message.
 var actions = [4]string{
-	levelNone:    "standard dosing",
+	levelNone:    "no dose change",
 	levelMonitor: "monitor closely for toxicity",
 	levelReduce:  "reduce the starting dose",
 	levelAvoid:   "avoid, or start at a drastically reduced dose",
@@ -116,7 +116,8 @@ func (s *Set) Covers(gene string) bool {
 // normal or undetermined TPMT does not take on the dose change that NUDT15 calls for, and the
 // other way round). An Indeterminate result, or one that is not complete, is never reported as
 // a normal result: its severity is at least "caution" and the message says what was not
-// tested. The severity never drops below the one the result came with.
+// tested. The severity never drops below the one the result came with, and the message the
+// result came with (the calling engine's caveats) follows the guideline's.
 func (s *Set) Recommend(results []pgx.Result, planned []string) {
 	phen := map[string]string{}
 	for _, r := range results {
@@ -147,10 +148,11 @@ func abnormal(phenotype string) bool {
 
 // match is one row found for a result.
 type match struct {
-	g     *Guideline
-	row   *Row
-	level int
-	own   bool // the result's own phenotype or diplotype is responsible for the row
+	g        *Guideline
+	row      *Row
+	level    int  // the row's action level (level)
+	own      bool // the result's own phenotype or diplotype is responsible for the row
+	ownLevel int  // the level the gene itself answers for
 }
 
 // lookup finds the row of g for result r: a diplotype row first, else the phenotype row.
@@ -221,6 +223,14 @@ func (m match) label() string {
 	return m.g.Source
 }
 
+// body names the guideline body of a match without its strength: "CPIC", "DPWG", "FDA label".
+func (m match) body() string {
+	if m.g.Source == "FDA" {
+		return "FDA label"
+	}
+	return m.g.Source
+}
+
 // fill sets the recommendations, alert and tags of one result.
 func (s *Set) fill(r *pgx.Result, phen map[string]string, ingredients []string) {
 	var ms []match
@@ -233,7 +243,15 @@ func (s *Set) fill(r *pgx.Result, phen map[string]string, ingredients []string) 
 		if row == nil {
 			continue
 		}
-		ms = append(ms, match{g: g, row: row, level: level(row.Text), own: row.Diplotype != "" || abnormal(r.Phenotype)})
+		// The gene's own rows: a diplotype row, or any row when its phenotype is assigned. A
+		// normal metabolizer takes no dose change from a pair row (the partner's phenotype
+		// makes it), so its level there counts as none.
+		m := match{g: g, row: row, level: level(row.Text), own: row.Diplotype != "" || abnormal(r.Phenotype) || r.Phenotype == "Normal Metabolizer"}
+		m.ownLevel = m.level
+		if row.Diplotype == "" && !abnormal(r.Phenotype) {
+			m.ownLevel = levelNone
+		}
+		ms = append(ms, m)
 	}
 	// Drugs in the planned order first, then the rest alphabetically; guideline order within
 	// a drug (CPIC, DPWG, FDA as the file lists them).
@@ -288,16 +306,16 @@ func (s *Set) fill(r *pgx.Result, phen map[string]string, ingredients []string) 
 				continue
 			}
 			any = true
-			if m.level > lvl {
-				lvl = m.level
+			if m.ownLevel > lvl {
+				lvl = m.ownLevel
 			}
 		}
 		for _, m := range ms {
-			if m.g.Drug == d && m.own && m.level == lvl && !slices.Contains(src, m.label()) {
+			if m.g.Drug == d && m.own && m.ownLevel == lvl && !slices.Contains(src, m.label()) {
 				src = append(src, m.label())
 			}
-			if m.g.Drug == d && m.own && m.level > levelNone {
-				t := tagNames[drugClass[d]][m.level]
+			if m.g.Drug == d && m.own && m.ownLevel > levelNone {
+				t := tagNames[drugClass[d]][m.ownLevel]
 				tag(t, fmt.Sprintf("%s: %s: %s", head, d, firstSentence(m.row.Text)), m.g.cite(m.row))
 			}
 		}
@@ -309,28 +327,31 @@ func (s *Set) fill(r *pgx.Result, phen map[string]string, ingredients []string) 
 			parts = append(parts, fmt.Sprintf("%s: %s (%s)", d, actions[lvl], strings.Join(src, "; ")))
 		case any:
 			normal = append(normal, d)
-			for _, x := range src {
-				if !slices.Contains(normalSrc, x) {
-					normalSrc = append(normalSrc, x)
+			for _, m := range ms {
+				if b := m.body(); m.g.Drug == d && m.own && !slices.Contains(normalSrc, b) {
+					normalSrc = append(normalSrc, b)
 				}
 			}
 		}
 		for _, m := range ms {
-			if m.g.Drug == d && !m.own && m.level > levelNone && len(m.row.Phenotypes) > 1 && !slices.Contains(others, d) {
+			if m.g.Drug == d && m.ownLevel < m.level && len(m.row.Phenotypes) > 1 && !slices.Contains(others, d) {
 				others = append(others, d)
 			}
 		}
 	}
 	if len(normal) > 0 {
-		parts = append(parts, fmt.Sprintf("%s: %s (%s)", strings.Join(normal, ", "), actions[levelNone], strings.Join(normalSrc, "; ")))
+		parts = append(parts, fmt.Sprintf("%s: no dose change for %s (%s)", strings.Join(normal, ", "), r.Gene, strings.Join(normalSrc, "; ")))
 	}
+	undetermined := !abnormal(r.Phenotype) && r.Phenotype != "Normal Metabolizer"
 	msg := head
-	if len(parts) > 0 {
-		msg += ": " + strings.Join(parts, "; ")
-	} else {
-		msg += ": no recommendation for this result in the guidelines"
+	switch {
+	case len(parts) > 0:
+		msg += ": " + strings.Join(parts, "; ") + "."
+	case undetermined: // the note below says what could not be tested
+		msg += "."
+	default:
+		msg += ": no recommendation for this result in the guidelines."
 	}
-	msg += "."
 	if strings.Contains(r.Diplotype, " or ") || strings.Contains(r.Diplotype, "||") {
 		// PharmCAT lists every possible diplotype of unphased data, the top call first; the
 		// phenotype above is the top call's (TPMT *1/*3A versus *3B/*3C differ).
@@ -350,13 +371,21 @@ func (s *Set) fill(r *pgx.Result, phen map[string]string, ingredients []string) 
 	sev := severities[top]
 	// No false reassurance (DESIGN.md clinical rules 1 and 7): an undetermined or incomplete
 	// result says what could not be tested and is never "none".
-	undetermined := !abnormal(r.Phenotype) && r.Phenotype != "Normal Metabolizer"
 	if undetermined || !r.Complete {
 		if severityRank[sev] < severityRank["caution"] {
 			sev = "caution"
 		}
 		msg += " " + untestedNote(r, undetermined)
 		tag(tagConfirm, head+": "+untestedNote(r, undetermined), "DESIGN.md clinical rules 1 and 7: an incomplete test never reads as normal")
+	}
+	// What the caller's alert already said (the calling engine's caveats) is kept after the
+	// guideline's message, and its severity is never lowered. Recommend run again on its own
+	// output finds its message already there and changes nothing.
+	switch old := r.Alert.Message; {
+	case strings.HasPrefix(old, msg):
+		msg = old // this message, with the caveats it already carries
+	case old != "" && !strings.Contains(msg, old):
+		msg += " " + old
 	}
 	if severityRank[r.Alert.Severity] > severityRank[sev] {
 		sev = r.Alert.Severity
@@ -368,7 +397,7 @@ func (s *Set) fill(r *pgx.Result, phen map[string]string, ingredients []string) 
 func untestedNote(r *pgx.Result, undetermined bool) string {
 	var b strings.Builder
 	if undetermined {
-		fmt.Fprintf(&b, "No %s phenotype could be assigned from this test; dose as for unknown %s status.", r.Gene, r.Gene)
+		fmt.Fprintf(&b, "No %s phenotype could be assigned from this test: the recommendations for an undetermined %s apply.", r.Gene, r.Gene)
 	} else {
 		fmt.Fprintf(&b, "Not a complete %s test: the phenotype rests on the tested positions only.", r.Gene)
 	}

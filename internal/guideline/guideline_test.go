@@ -545,3 +545,56 @@ func TestRecommendKeepsCaveats(t *testing.T) {
 		t.Errorf("second Recommend: %+v, want %+v", rs[0].Alert, before)
 	}
 }
+
+// TestTagRuleAgreesWithPhenotypes checks the text-derived action level of every row against
+// what the row's key means clinically, read independently of the text: a poor metabolizer
+// calls for avoiding the drug or a drastically reduced dose, an intermediate or possible
+// intermediate metabolizer for a reduced dose, an undetermined or absent gene (with a normal
+// partner) for close monitoring, a normal metabolizer for nothing. DPWG's irinotecan rows
+// for intermediate metabolizers say "NO action" (DPWG 2022); the FDA labels ask for a reduced
+// starting dose in homozygotes of *28 or *6 and close monitoring otherwise (Trodelvy:
+// monitoring for every genotype it names).
+func TestTagRuleAgreesWithPhenotypes(t *testing.T) {
+	s := load(t)
+	rank := map[string]int{"Normal Metabolizer": levelNone, "Indeterminate": levelMonitor, NoResult: levelMonitor,
+		"Intermediate Metabolizer": levelReduce, "Possible Intermediate Metabolizer": levelReduce, "Poor Metabolizer": levelAvoid}
+	dpwgIrinotecan := map[string]int{"Normal Metabolizer": levelNone, "Intermediate Metabolizer": levelNone, "Poor Metabolizer": levelReduce}
+	n := 0
+	for _, g := range s.Guidelines {
+		for _, r := range g.Rows {
+			want := -1
+			switch {
+			case g.Source == "FDA" && g.Drug == "sacituzumab govitecan":
+				want = levelMonitor
+			case r.Diplotype != "":
+				a, b, _ := strings.Cut(r.Diplotype, "/")
+				hom := func(x string) bool { return strings.HasSuffix(x, "*28") || x == "*6" }
+				switch {
+				case hom(a) && hom(b):
+					want = levelReduce
+				case g.Source == "FDA":
+					want = levelMonitor
+				default: // DPWG: *1/*28 and *1/*80+*28 are intermediate metabolizers
+					want = levelNone
+				}
+			case g.Drug == "irinotecan":
+				want = dpwgIrinotecan[r.Phenotypes["UGT1A1"]]
+			default:
+				for _, p := range r.Phenotypes {
+					lv, ok := rank[p]
+					if !ok {
+						t.Fatalf("%s: phenotype %q", r.ID, p)
+					}
+					want = max(want, lv)
+				}
+			}
+			n++
+			if got := level(r.Text); got != want {
+				t.Errorf("%s %s %s: level %d, want %d: %.120q", g.Source, g.Drug, r.key(), got, want, r.Text)
+			}
+		}
+	}
+	if n != 3*35+6*3+7+7+2 {
+		t.Errorf("%d rows checked", n)
+	}
+}

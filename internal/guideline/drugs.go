@@ -1,6 +1,7 @@
 package guideline
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 
@@ -52,7 +53,7 @@ var synonyms = map[string]string{
 //     Med 2011;364:1817-1825);
 //   - FOLFOXIRI: irinotecan, oxaliplatin, fluorouracil, folinic acid (Falcone et al., J Clin
 //     Oncol 2007;25:1670-1676);
-//   - CAPOX (XELOX): capecitabine, oxaliplatin (Cassidy et al., J Clin Oncol
+//   - CAPOX (CAPEOX, XELOX): capecitabine, oxaliplatin (Cassidy et al., J Clin Oncol
 //     2008;26:2006-2012).
 var regimens = map[string][]string{
 	"folfiri":    {"fluorouracil", "irinotecan"},
@@ -60,6 +61,7 @@ var regimens = map[string][]string{
 	"folfirinox": {"fluorouracil", "irinotecan", "oxaliplatin"},
 	"folfoxiri":  {"fluorouracil", "irinotecan", "oxaliplatin"},
 	"capox":      {"capecitabine", "oxaliplatin"},
+	"capeox":     {"capecitabine", "oxaliplatin"},
 	"xelox":      {"capecitabine", "oxaliplatin"},
 }
 
@@ -86,18 +88,30 @@ func NormalizeAll(planned []string) []string {
 	return out
 }
 
+// regimenVariant reads a regimen name's schedule variants: a leading "m" (modified, as in
+// mFOLFOX6, mFOLFIRINOX) and a trailing schedule number (FOLFOX4, FOLFOX6) change doses and
+// timing, not the drugs.
+var regimenVariant = regexp.MustCompile(`^m?([a-z]+?)[0-9]*$`)
+
 // Ingredients lists the ingredients of planned drugs and regimens, normalised, in the order
-// given, each once.
+// given, each once. A name joining drugs with "+" ("FOLFIRI + bevacizumab") is read part by
+// part.
 func Ingredients(planned []string) []string {
 	var out []string
 	for _, p := range NormalizeAll(planned) {
-		parts, ok := regimens[p]
-		if !ok {
-			parts = []string{p}
-		}
-		for _, d := range parts {
-			if !slices.Contains(out, d) {
-				out = append(out, d)
+		for part := range strings.SplitSeq(p, "+") {
+			part = Normalize(part)
+			drugs, ok := regimens[part]
+			if m := regimenVariant.FindStringSubmatch(part); !ok && m != nil {
+				drugs, ok = regimens[m[1]]
+			}
+			if !ok {
+				drugs = []string{part}
+			}
+			for _, d := range drugs {
+				if d != "" && !slices.Contains(out, d) {
+					out = append(out, d)
+				}
 			}
 		}
 	}

@@ -459,6 +459,12 @@ func TestPlannedDrugs(t *testing.T) {
 		{[]string{"Azathioprine", "irinotecan"}, []string{"TPMT", "NUDT15", "UGT1A1"}},
 		{[]string{"tioguanine"}, []string{"TPMT", "NUDT15"}},
 		{[]string{"oxaliplatin"}, nil},
+		{[]string{"mFOLFOX6"}, []string{"DPYD"}},
+		{[]string{"FOLFOX4"}, []string{"DPYD"}},
+		{[]string{"mFOLFIRINOX"}, []string{"DPYD", "UGT1A1"}},
+		{[]string{"FOLFIRI + bevacizumab"}, []string{"DPYD", "UGT1A1"}},
+		{[]string{"bevacizumab+6-MP"}, []string{"TPMT", "NUDT15"}},
+		{[]string{"methotrexate"}, nil}, // "m" + a name is not a regimen variant unless the rest is one
 	} {
 		if got := Genes(tc.planned); !slices.Equal(got, tc.genes) {
 			t.Errorf("Genes(%q) = %v, want %v", tc.planned, got, tc.genes)

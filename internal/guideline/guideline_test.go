@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/precis-dx/precis/internal/oracle"
@@ -37,13 +38,24 @@ func readFiles(t testing.TB) map[string][]byte {
 	return files
 }
 
+var (
+	loadOnce sync.Mutex
+	loaded   *Set
+)
+
+// load parses the real data once for the package's tests (a Set is immutable).
 func load(t testing.TB) *Set {
 	t.Helper()
-	s, err := Parse(readFiles(t))
-	if err != nil {
-		t.Fatal(err)
+	loadOnce.Lock()
+	defer loadOnce.Unlock()
+	if loaded == nil {
+		s, err := Parse(readFiles(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		loaded = s
 	}
-	return s
+	return loaded
 }
 
 // jsonRow is a recommendation as PharmCAT's JSON gives it, read here independently of Parse.

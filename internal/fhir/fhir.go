@@ -4,8 +4,9 @@
 //
 // Each sample of the report becomes a GenomicReport (DiagnosticReport) about a Patient that
 // carries nothing but the pseudonymous sample id. Every finding becomes a Variant observation
-// with a Diagnostic Implication holding its clinical significance; every DPYD call becomes a
-// Genotype with one Therapeutic Implication per CPIC recommendation; every treatment: tag
+// with a Diagnostic Implication holding its clinical significance; every pharmacogenomic call
+// (DPYD, UGT1A1, TPMT, NUDT15) becomes a Genotype with one Therapeutic Implication per
+// recommendation (CPIC, DPWG, FDA); every treatment: tag
 // becomes a MedicationRecommendation task and every follow-up: tag a FollowupRecommendation
 // task. The coverage of every ordered gene becomes a RegionStudied observation. Entries are identified by urn:uuid full URLs derived from the report id and the
 // content they describe, so the same report always gives the same bundle.
@@ -28,6 +29,7 @@ import (
 	"time"
 
 	"github.com/precis-dx/precis/internal/fhir/ig"
+	"github.com/precis-dx/precis/internal/guideline"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/pgx"
 	"github.com/precis-dx/precis/internal/report"
@@ -583,14 +585,16 @@ func (bl *builder) variant(f *report.Finding, key string) *Observation {
 	return v
 }
 
-// genotype makes the Genotype observation of one DPYD call.
+// genotype makes the Genotype observation of one pharmacogenomic call (DPYD, UGT1A1, TPMT,
+// NUDT15); the gene's HGNC id codes gene-studied.
 func (bl *builder) genotype(p *pgx.Result, key string) *Observation {
 	g := bl.observation(key, ig.ProfileGenotype, loinc(ig.LOINCGenotype, "Genotype display name"))
 	g.ValueCodeableConcept = &CodeableConcept{Text: p.Diplotype}
 	g.Component = []Component{{Code: loinc(ig.LOINCGene, "Gene studied [ID]"), ValueCodeableConcept: geneConcept(p.Gene)}}
-	if p.ActivityScore != nil {
+	switch {
+	case p.ActivityScore != nil:
 		g.Note = append(g.Note, Annotation{Text: fmt.Sprintf("CPIC activity score: %g", *p.ActivityScore)})
-	} else {
+	case guideline.ActivityScored(p.Gene):
 		g.Note = append(g.Note, Annotation{Text: "CPIC activity score: none (no call possible)"})
 	}
 	g.Note = append(g.Note, Annotation{Text: "Missing positions: " + p.MissingPolicy})
@@ -604,7 +608,11 @@ func (bl *builder) genotype(p *pgx.Result, key string) *Observation {
 		g.Note = append(g.Note, Annotation{Text: fmt.Sprintf("Loss-of-function evidence outside the CPIC definition (not in the activity score): %s %s (%s, %s): %s", e.HGVSc, e.HGVSp, e.Variant, e.Zygosity, e.Reason)})
 	}
 	if !p.Complete {
-		g.Note = append(g.Note, Annotation{Text: "Not a complete test: not every AMP Tier-1 DPYD position was tested at adequate quality, or a variant was seen without a genotype"})
+		note, ok := ig.IncompleteNote[p.Gene]
+		if !ok {
+			note = fmt.Sprintf(ig.IncompleteDefault, p.Gene)
+		}
+		g.Note = append(g.Note, Annotation{Text: note})
 	}
 	for _, w := range p.Warnings {
 		g.Note = append(g.Note, Annotation{Text: "Warning: " + w})
@@ -612,7 +620,8 @@ func (bl *builder) genotype(p *pgx.Result, key string) *Observation {
 	return g
 }
 
-// pgxImplications makes one Therapeutic Implication per CPIC recommendation of a DPYD call,
+// pgxImplications makes one Therapeutic Implication per recommendation (CPIC, DPWG, FDA) of a
+// pharmacogenomic call,
 // derived from its Genotype; a call without recommendations (Indeterminate) gets one that
 // states the phenotype and why no dose can be given.
 func (bl *builder) pgxImplications(p *pgx.Result, key, genotype string) []*Observation {
@@ -651,7 +660,7 @@ func (bl *builder) pgxImplications(p *pgx.Result, key, genotype string) []*Obser
 		o.Component = append(o.Component,
 			Component{Code: loinc(ig.LOINCMedication, "Medication assessed [ID]"), ValueCodeableConcept: med},
 			conclusion(r.Text))
-		o.Note = append(o.Note, Annotation{Text: "CPIC strength of recommendation: " + r.Strength})
+		o.Note = append(o.Note, Annotation{Text: ig.GuidelineBody(r.Guideline) + " strength of recommendation: " + r.Strength})
 		o.Extension = append(o.Extension, related("citation", "", r.Guideline))
 		out = append(out, o)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/precis-dx/precis/internal/guideline"
 	"github.com/precis-dx/precis/internal/pipeline"
 )
 
@@ -28,7 +29,7 @@ const SchemaVersion = "1.0.0"
 const MaxSamples = 1000
 
 // Panels are the panel names a sample may order, in report order.
-var Panels = []string{"dpyd", "brca", "lynch", "pole"}
+var Panels = pipeline.Panels
 
 // Manifest describes one sequencing run of one lab. Values are not safe for concurrent
 // mutation; a parsed Manifest may be read from many goroutines.
@@ -52,9 +53,9 @@ type Sample struct {
 	// A VCF with more than one column must have a column named sample_id or vcf_sample:
 	// a sample is never reported from a column it does not name (DESIGN.md rule 6).
 	VCFSample    string   `json:"vcf_sample,omitempty"`
-	Specimen     string   `json:"specimen"` // germline or tumour
-	Panels       []string `json:"panels"`   // dpyd, brca, lynch, pole
-	Drugs        []string `json:"planned_drugs,omitempty"`
+	Specimen     string   `json:"specimen"`                // germline or tumour
+	Panels       []string `json:"panels"`                  // Panels
+	Drugs        []string `json:"planned_drugs,omitempty"` // as written; Job normalises them (guideline.NormalizeAll)
 	OrderingUnit string   `json:"ordering_unit,omitempty"`
 }
 
@@ -316,6 +317,9 @@ func (m *Manifest) checkSample(p string, s *Sample) error {
 		if slices.Index(s.Drugs, d) < j {
 			return invalid(f, "%q is listed twice", d)
 		}
+		if k := slices.IndexFunc(s.Drugs[:j], func(e string) bool { return guideline.Normalize(e) == guideline.Normalize(d) }); k >= 0 {
+			return invalid(f, "%q is the same drug as planned_drugs[%d] %q", d, k, s.Drugs[k])
+		}
 	}
 	switch {
 	case s.OrderingUnit != "":
@@ -396,5 +400,6 @@ func (m *Manifest) Inputs() []Input {
 func (m *Manifest) Job(key string, s Sample) pipeline.Job {
 	return pipeline.Job{SchemaVersion: pipeline.SchemaVersion, Lab: m.Lab, RunID: m.RunID, SampleID: s.ID,
 		VCFKey: s.VCF, IndexKey: s.Index, VCFSample: s.VCFSample, CallableKey: s.Callable, Specimen: s.Specimen, Panels: s.Panels, ManifestKey: key,
-		GenomeBuild: m.GenomeBuild} // declared: the worker refuses a VCF whose evidence contradicts it
+		PlannedDrugs: guideline.NormalizeAll(s.Drugs),
+		GenomeBuild:  m.GenomeBuild} // declared: the worker refuses a VCF whose evidence contradicts it
 }

@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/testfile"
 )
 
@@ -32,6 +34,8 @@ var testdataCases = []struct {
 	{"valid-unit-per-sample.json", nil, "", 0, true, ""},
 	{"valid-callable.json", nil, "", 0, true, ""},
 	{"valid-vcf-sample.json", nil, "", 0, true, ""},
+	{"valid-pgx-drugs.json", nil, "", 0, true, ""},
+	{"invalid-drug-synonym.json", ErrInvalid, "samples[0].planned_drugs[1]", 13, true, "two names of the same drug"},
 	{"invalid-vcf-sample-shared.json", ErrInvalid, "samples[1].vcf_sample", 17, true, "one sample per VCF column"},
 	{"invalid-vcf-sample-control.json", ErrInvalid, "samples[0].vcf_sample", 11, false, ""},
 
@@ -423,5 +427,29 @@ func TestValidateChecksEveryStringField(t *testing.T) {
 				t.Errorf("message repeats the number: %q", err)
 			}
 		})
+	}
+}
+
+// TestJobPlannedDrugs: the job carries the planned drugs normalised, and the new pharmacogenomic
+// panels.
+func TestJobPlannedDrugs(t *testing.T) {
+	b := testfile.Read(t, filepath.Join("testdata", "valid-pgx-drugs.json"))
+	m, err := Parse(bytes.NewReader(b), "runs/lund-molpat/run-2026-12-07/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][]string{{"folfiri", "bevacizumab"}, {"mercaptopurine"}} {
+		job := m.Job("runs/lund-molpat/run-2026-12-07/manifest.json", m.Samples[i])
+		if !slices.Equal(job.PlannedDrugs, want) {
+			t.Errorf("sample %d: planned drugs %q, want %q", i, job.PlannedDrugs, want)
+		}
+		body, err := json.Marshal(job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back pipeline.Job
+		if err := pipeline.Decode(body, &back); err != nil {
+			t.Errorf("sample %d: job %v", i, err)
+		}
 	}
 }

@@ -53,8 +53,12 @@ type Job struct {
 	IndexKey      string   `json:"index_key,omitempty"`    // .tbi or .csi beside the VCF; empty when there is none
 	CallableKey   string   `json:"callable_key,omitempty"` // callable-regions BED for the coverage; empty when there is none
 	Specimen      string   `json:"specimen"`               // germline or tumour
-	Panels        []string `json:"panels"`                 // dpyd, brca, lynch, pole
-	ManifestKey   string   `json:"manifest_key"`
+	Panels        []string `json:"panels"`                 // Panels: dpyd, ugt1a1, tpmt, nudt15, brca, lynch, pole
+	// PlannedDrugs are the manifest's planned_drugs, normalised (guideline.NormalizeAll: lower
+	// case, "5-FU" -> "fluorouracil"): they decide which pharmacogenomic alerts are raised and
+	// shown first. Empty: every ordered gene's actionable result raises its alert.
+	PlannedDrugs []string `json:"planned_drugs,omitempty"`
+	ManifestKey  string   `json:"manifest_key"`
 	// VCFSample is the VCF column of the sample when the manifest names one (vcf_sample);
 	// empty: the column named SampleID, or the only column of a single-sample VCF.
 	VCFSample string `json:"vcf_sample,omitempty"`
@@ -63,6 +67,19 @@ type Job struct {
 	// field existed): the build is detected from the VCF.
 	GenomeBuild string `json:"genome_build,omitempty"`
 }
+
+// Panels are the panel names a job may order.
+var Panels = []string{"dpyd", "ugt1a1", "tpmt", "nudt15", "brca", "lynch", "pole"}
+
+// PGxGenes are the genes a PGxAlert may be about.
+var PGxGenes = []string{"DPYD", "UGT1A1", "TPMT", "NUDT15"}
+
+// Phenotypes are the CPIC phenotypes of a PGxAlert (CPIC term standardisation, Caudle et al.,
+// Genet Med 2017;19:215-223; PharmCAT's TPMT and NUDT15 tables add Possible Intermediate).
+var Phenotypes = []string{"Normal Metabolizer", "Intermediate Metabolizer", "Possible Intermediate Metabolizer", "Poor Metabolizer", "Indeterminate"}
+
+// plannedDrugRE is a normalised planned drug name.
+var plannedDrugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9 ()+./-]{0,63}$`)
 
 // ReportReady is the body of precis.report.ready.{lab}: a report was stored.
 type ReportReady struct {
@@ -76,14 +93,20 @@ type ReportReady struct {
 }
 
 // PGxAlert is the body of precis.alert.pgx.{lab}: a pharmacogenomic dose
-// alert for clinicians.
+// alert for clinicians, one per gene whose result raises an alert (Nats-Msg-Id
+// "alert:{lab}:{run}:{sample}:{sample}:{gene}").
 type PGxAlert struct {
-	SchemaVersion string   `json:"schema_version"`
-	Lab           string   `json:"lab"`
-	RunID         string   `json:"run_id"`
-	SampleID      string   `json:"sample_id"`
-	Gene          string   `json:"gene"`
-	Phenotype     string   `json:"phenotype"`
+	SchemaVersion string `json:"schema_version"`
+	Lab           string `json:"lab"`
+	RunID         string `json:"run_id"`
+	SampleID      string `json:"sample_id"`
+	Gene          string `json:"gene"` // PGxGenes
+	Diplotype     string `json:"diplotype,omitempty"`
+	Phenotype     string `json:"phenotype"`
+	// Drugs are the drugs the alert is about: the planned drugs the gene bears on, or, with
+	// none planned, every drug of the gene's recommendations. Empty in alerts written before
+	// the field existed (DPYD: fluorouracil, capecitabine).
+	Drugs         []string `json:"drugs,omitempty"`
 	ActivityScore *float64 `json:"activity_score"` // null when no call is possible (Indeterminate)
 	Severity      string   `json:"severity"`       // caution, moderate or high (report alert.severity; none is not an alert)
 	Message       string   `json:"message"`
@@ -267,9 +290,13 @@ func (m *Job) validate() error {
 	c.oneOf("specimen", m.Specimen, "germline", "tumour")
 	c.that(len(m.Panels) > 0, "panels empty")
 	for _, p := range m.Panels {
-		c.oneOf("panel", p, "dpyd", "brca", "lynch", "pole")
+		c.oneOf("panel", p, Panels...)
 	}
 	c.unique("panel", m.Panels)
+	for _, d := range m.PlannedDrugs {
+		c.that(plannedDrugRE.MatchString(d), "planned drug %q: want 1 to 64 lower-case letters, digits, spaces or ()+./-", d)
+	}
+	c.unique("planned drug", m.PlannedDrugs)
 	c.key("manifest_key", m.ManifestKey, KeyManifest)
 	if m.GenomeBuild != "" {
 		c.oneOf("genome_build", m.GenomeBuild, "GRCh38", "GRCh37")
@@ -293,8 +320,11 @@ func (m *ReportReady) validate() error {
 func (m *PGxAlert) validate() error {
 	var c check
 	c.sample(m.SchemaVersion, m.Lab, m.RunID, m.SampleID)
-	c.that(m.Gene != "", "gene missing")
-	c.oneOf("phenotype", m.Phenotype, "Normal Metabolizer", "Intermediate Metabolizer", "Poor Metabolizer", "Indeterminate")
+	c.oneOf("gene", m.Gene, PGxGenes...)
+	c.oneOf("phenotype", m.Phenotype, Phenotypes...)
+	for _, d := range m.Drugs {
+		c.that(plannedDrugRE.MatchString(d), "drug %q: want 1 to 64 lower-case letters, digits, spaces or ()+./-", d)
+	}
 	if m.ActivityScore != nil {
 		c.that(*m.ActivityScore >= 0 && *m.ActivityScore <= 2, "activity_score %v: want 0..2 or null", *m.ActivityScore)
 	}

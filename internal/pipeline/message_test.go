@@ -66,7 +66,7 @@ func examples(t testing.TB) map[string]any {
 		SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
 		VCFKey:   "runs/" + lab + "/" + run + "/" + g.parsed.Input.File,
 		Specimen: g.parsed.Input.Specimen, Panels: g.parsed.Input.Panels, ManifestKey: manifest,
-		GenomeBuild: g.parsed.Input.GenomeBuild,
+		GenomeBuild: g.parsed.Input.GenomeBuild, PlannedDrugs: []string{"folfiri", "bevacizumab"},
 	}
 	jobBody, err := json.Marshal(job)
 	if err != nil {
@@ -84,8 +84,8 @@ func examples(t testing.TB) map[string]any {
 		},
 		"PGxAlert": pipeline.PGxAlert{
 			SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID,
-			Gene: p.Gene, Phenotype: p.Phenotype, ActivityScore: p.ActivityScore,
-			Severity: p.Alert.Severity, Message: p.Alert.Message, ReportKey: report,
+			Gene: p.Gene, Diplotype: p.Diplotype, Phenotype: p.Phenotype, ActivityScore: p.ActivityScore,
+			Drugs: []string{"fluorouracil", "capecitabine"}, Severity: p.Alert.Severity, Message: p.Alert.Message, ReportKey: report,
 		},
 		"ReanalyseJob": pipeline.ReanalyseJob{
 			SchemaVersion: pipeline.SchemaVersion, Lab: lab, RunID: run, SampleID: s.SampleID, KBVersion: "2026.02-4339bdbf29",
@@ -206,6 +206,10 @@ func TestInvalidMessages(t *testing.T) {
 		{"bad tag", "ReportReady", func(m map[string]any) { m["tags"] = []any{"treatment:Reduce Dose"} }},
 		{"no tags", "ReportReady", func(m map[string]any) { delete(m, "tags") }},
 		{"report key not json", "ReportReady", func(m map[string]any) { m["report_key"] = "reports/a/b/c.txt" }},
+		{"planned drug upper case", "Job", func(m map[string]any) { m["planned_drugs"] = []any{"FOLFIRI"} }},
+		{"planned drug twice", "Job", func(m map[string]any) { m["planned_drugs"] = []any{"irinotecan", "irinotecan"} }},
+		{"gene CYP2D6", "PGxAlert", func(m map[string]any) { m["gene"] = "CYP2D6" }},
+		{"drug upper case", "PGxAlert", func(m map[string]any) { m["drugs"] = []any{"Irinotecan"} }},
 		{"activity score 3", "PGxAlert", func(m map[string]any) { m["activity_score"] = 3 }},
 		{"unknown phenotype", "PGxAlert", func(m map[string]any) { m["phenotype"] = "Rapid Metabolizer" }},
 		{"severity low", "PGxAlert", func(m map[string]any) { m["severity"] = "low" }},
@@ -314,4 +318,40 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Decode accepted %q as %s, schema refuses %s: %v", data, def, b, err)
 		}
 	})
+}
+
+// TestPGxAlertGenes: alerts of the thiopurine and irinotecan genes, with the phenotypes their
+// tables use, pass the schema and Decode; so do jobs ordering their panels.
+func TestPGxAlertGenes(t *testing.T) {
+	for _, a := range []pipeline.PGxAlert{
+		{Gene: "TPMT", Diplotype: "*1/*3A", Phenotype: "Intermediate Metabolizer", Drugs: []string{"mercaptopurine"}, Severity: "moderate"},
+		{Gene: "NUDT15", Diplotype: "*1/*5", Phenotype: "Possible Intermediate Metabolizer", Severity: "moderate"},
+		{Gene: "UGT1A1", Diplotype: "*28/*28", Phenotype: "Poor Metabolizer", Drugs: []string{"irinotecan", "sacituzumab govitecan"}, Severity: "moderate"},
+	} {
+		a.SchemaVersion, a.Lab, a.RunID, a.SampleID = pipeline.SchemaVersion, "lab1", "run1", "S1"
+		a.Message, a.ReportKey = "m", "reports/lab1/run1/S1.json"
+		b, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schemaErr(t, "PGxAlert", b); err != nil {
+			t.Errorf("%s: schema: %v", a.Gene, err)
+		}
+		if err := pipeline.Decode(b, &pipeline.PGxAlert{}); err != nil {
+			t.Errorf("%s: Decode: %v", a.Gene, err)
+		}
+	}
+	job := pipeline.Job{SchemaVersion: pipeline.SchemaVersion, Lab: "lab1", RunID: "run1", SampleID: "S1",
+		VCFKey: "runs/lab1/run1/S1.vcf.gz", Specimen: "germline", Panels: []string{"ugt1a1", "tpmt", "nudt15"},
+		PlannedDrugs: []string{"mercaptopurine"}, ManifestKey: "runs/lab1/run1/manifest.json"}
+	b, err := json.Marshal(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schemaErr(t, "Job", b); err != nil {
+		t.Errorf("job: schema: %v", err)
+	}
+	if err := pipeline.Decode(b, &pipeline.Job{}); err != nil {
+		t.Errorf("job: Decode: %v", err)
+	}
 }

@@ -1,14 +1,18 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/precis-dx/precis/internal/guideline"
 )
 
-// WriteText writes a summary of r for a terminal. For each sample the DPYD dose alert comes
-// first, in words a clinician reads in five seconds; then the findings grouped by panel, the
+// WriteText writes a summary of r for a terminal. For each sample the pharmacogenomic dose
+// alerts come first (DPYD, UGT1A1, TPMT, NUDT15; those of the planned drugs lead), in words
+// a clinician reads in five seconds; then the findings grouped by panel, the
 // tags with their reasons, and last the provenance.
 func WriteText(w io.Writer, r *Report) error {
 	var b strings.Builder
@@ -25,6 +29,14 @@ func WriteText(w io.Writer, r *Report) error {
 	return err
 }
 
+// incomplete says why a gene's test is not complete, where its rule is narrower than the
+// default: DPYD needs every AMP Tier-1 position (Pratt et al., J Mol Diagn 2024; internal/pgx).
+var incomplete = map[string]string{
+	"DPYD": "an AMP Tier-1 position was not tested at adequate quality, or a variant was seen without a genotype",
+}
+
+const incompleteDefault = "a position of the allele definition was not tested at adequate quality, or a variant was seen without a genotype"
+
 func writeSample(b *strings.Builder, r *Report, s *Sample) {
 	id := s.SampleID
 	if m := r.ManifestSample(); m != "" && m != s.SampleID {
@@ -37,13 +49,18 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 			sev = "NONE"
 		}
 		fmt.Fprintf(b, "%s DOSE ALERT [%s]: %s\n", p.Gene, sev, p.Alert.Message)
-		score := "no call"
-		if p.ActivityScore != nil {
-			score = fmt.Sprintf("%.1f", *p.ActivityScore)
+		switch {
+		case p.ActivityScore != nil:
+			fmt.Fprintf(b, "  diplotype %s; activity score %.1f; %s\n", p.Diplotype, *p.ActivityScore, p.Phenotype)
+		case guideline.ActivityScored(p.Gene):
+			fmt.Fprintf(b, "  diplotype %s; activity score no call; %s\n", p.Diplotype, p.Phenotype)
+		default: // phenotyped from allele function, without an activity score
+			fmt.Fprintf(b, "  diplotype %s; %s\n", p.Diplotype, p.Phenotype)
 		}
-		fmt.Fprintf(b, "  diplotype %s; activity score %s; %s\n", p.Diplotype, score, p.Phenotype)
 		for _, rec := range p.Recommendations {
-			fmt.Fprintf(b, "  - %s: %s (%s; %s)\n", rec.Drug, rec.Text, rec.Strength, rec.Guideline)
+			// A text of several paragraphs continues indented under its drug.
+			text := strings.ReplaceAll(rec.Text, "\n\n", "\n    ")
+			fmt.Fprintf(b, "  - %s: %s (%s; %s)\n", rec.Drug, text, rec.Strength, rec.Guideline)
 		}
 		if len(p.UntestedPositions) > 0 {
 			fmt.Fprintf(b, "  untested positions (%d): %s\n", len(p.UntestedPositions), strings.Join(p.UntestedPositions, ", "))
@@ -55,7 +72,7 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 			fmt.Fprintf(b, "  LOSS-OF-FUNCTION EVIDENCE outside the CPIC definition (not in the activity score): %s %s (%s, %s): %s\n", e.HGVSc, e.HGVSp, e.Variant, e.Zygosity, e.Reason)
 		}
 		if !p.Complete {
-			b.WriteString("  not a complete test: an AMP Tier-1 position was not tested at adequate quality, or a variant was seen without a genotype\n")
+			fmt.Fprintf(b, "  not a complete test: %s\n", cmp.Or(incomplete[p.Gene], incompleteDefault))
 		}
 		for _, wn := range p.Warnings {
 			fmt.Fprintf(b, "  warning: %s\n", wn)

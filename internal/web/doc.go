@@ -1,6 +1,7 @@
 // Package web serves the web pages of the Precis result service: sign-in with an access
-// token, the runs a user may read, a run's samples, a sample's report (DPYD dose alert first,
-// then findings by panel, tags with their rationale, untested positions, QC and warnings,
+// token, the runs a user may read, a run's samples, a sample's report (the pharmacogenomic
+// dose alerts first, DPYD, UGT1A1, TPMT, NUDT15, those of the planned drugs leading; then
+// findings by panel, tags with their rationale, untested positions, QC and warnings,
 // provenance), and the PGx dose alerts, which update live. Pages are server-rendered with
 // html/template from embedded files; there is no build step and nothing is loaded from
 // elsewhere.

@@ -18,8 +18,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/precis-dx/precis/internal/guideline"
 	"github.com/precis-dx/precis/internal/panel"
 	"github.com/precis-dx/precis/internal/pgx"
+	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/report"
 )
 
@@ -120,6 +122,9 @@ func templateFuncs(lang string, static map[string]staticFile) template.FuncMap {
 		},
 		"when":       when,
 		"score":      func(v *float64) string { return score(lang, v) },
+		"scored":     guideline.ActivityScored,
+		"paras":      paras,
+		"recsources": func(recs []pgx.Recommendation) string { return recSources(lang, recs) },
 		"vaf":        vaf,
 		"depth":      depth,
 		"human":      func(s string) string { return strings.ReplaceAll(s, "_", " ") },
@@ -161,6 +166,38 @@ func score(lang string, v *float64) string {
 		return msg(lang, "pgx.nocall")
 	}
 	return strconv.FormatFloat(*v, 'f', 1, 64)
+}
+
+// paras writes a text of paragraphs separated by blank lines (a guideline's recommendation)
+// escaped, with a blank line between paragraphs; a one-paragraph text is just escaped.
+func paras(s string) template.HTML {
+	ps := strings.Split(s, "\n\n")
+	for i, p := range ps {
+		ps[i] = template.HTMLEscapeString(p)
+	}
+	return template.HTML(strings.Join(ps, "<br><br>"))
+}
+
+// recSources names the guideline bodies of recommendations, each once in order, from the first
+// word of their guideline field ("CPIC guideline for ...", "DPWG: Annotation of ..."), joined
+// for "pgx.recs": "CPIC", "CPIC, DPWG and FDA"; in Swedish "CPIC-, DPWG- och FDA".
+func recSources(lang string, recs []pgx.Recommendation) string {
+	var names []string
+	for _, r := range recs {
+		w, _, _ := strings.Cut(r.Guideline, " ")
+		w = strings.TrimSuffix(w, ":")
+		if w != "" && !slices.Contains(names, w) {
+			names = append(names, w)
+		}
+	}
+	sep, and := ", ", " and "
+	if lang == langSV {
+		sep, and = "-, ", "- och "
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], sep) + and + names[len(names)-1]
 }
 
 // vaf writes a variant allele fraction (0..1 in the report) as a percentage.
@@ -225,19 +262,20 @@ type reportView struct {
 }
 
 type sampleView struct {
-	ID          string // the manifest's pseudonymous sample id when the service made the report, else the VCF column
-	Column      string // the VCF column, when it differs from ID
-	PGx         []pgxView
-	DPYDOrdered bool
-	Panels      []panelView
-	Rationale   []report.Rationale
-	Untested    []untestedView
-	QC          []qcRow
-	Warnings    []string // input warnings, then the findings' own
+	ID         string // the manifest's pseudonymous sample id when the service made the report, else the VCF column
+	Column     string // the VCF column, when it differs from ID
+	PGx        []pgxView
+	PGxOrdered bool // a pharmacogenomic panel was ordered, or the report has a pharmacogenomic result
+	Panels     []panelView
+	Rationale  []report.Rationale
+	Untested   []untestedView
+	QC         []qcRow
+	Warnings   []string // input warnings, then the findings' own
 }
 
 type pgxView struct {
 	*pgx.Result
+	Scored        bool     // the gene has a CPIC activity score (guideline.ActivityScored)
 	Assumed       bool     // missing policy "reference": untested positions were assumed reference
 	OtherWarnings []string // the call's warnings that the alert message does not already say
 }
@@ -294,7 +332,7 @@ func displayID(r *report.Report, s *report.Sample) string {
 
 func newSampleView(r *report.Report, s *report.Sample) sampleView {
 	sv := sampleView{ID: displayID(r, s), Rationale: s.TagRationale,
-		DPYDOrdered: slices.Contains(r.Input.Panels, "dpyd") || len(s.PGx) > 0}
+		PGxOrdered: len(s.PGx) > 0 || slices.ContainsFunc(pipeline.PGxGenes, func(g string) bool { return slices.Contains(r.Input.Panels, strings.ToLower(g)) })}
 	if sv.ID != s.SampleID {
 		sv.Column = s.SampleID
 	}
@@ -304,7 +342,7 @@ func newSampleView(r *report.Report, s *report.Sample) sampleView {
 		if policy == "" {
 			policy = r.Input.MissingPolicy
 		}
-		pv := pgxView{Result: p, Assumed: policy == "reference"}
+		pv := pgxView{Result: p, Scored: guideline.ActivityScored(p.Gene), Assumed: policy == "reference"}
 		for _, w := range p.Warnings {
 			if !strings.Contains(p.Alert.Message, w) {
 				pv.OtherWarnings = append(pv.OtherWarnings, w)

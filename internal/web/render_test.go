@@ -262,7 +262,7 @@ func TestRenderIncompleteDPYD(t *testing.T) {
 				t.Errorf("%s: page lacks %q", lang, want)
 			}
 		}
-		for _, bad := range []string{`dose-alert sev-none`, m["pgx.alltested"]} {
+		for _, bad := range []string{`dose-alert sev-none`, msgf(lang, "pgx.alltested", "DPYD")} {
 			if strings.Contains(doc, bad) {
 				t.Errorf("%s: page shows %q for an incomplete test", lang, bad)
 			}

@@ -391,7 +391,7 @@ func TestReportPage(t *testing.T) {
 	order := []string{
 		`class="dose-alert sev-moderate"`, "Severity: Moderate", esc(p.Alert.Message), p.Phenotype, "1.5", esc(p.Diplotype),
 		esc(p.Recommendations[0].Text), p.Recommendations[0].Strength, esc(p.Recommendations[0].Guideline),
-		msg(langEN, "pgx.alltested"),
+		msgf(langEN, "pgx.alltested", "DPYD"),
 		msg(langEN, "findings.heading"), "DPYD", esc(s.Findings[0].HGVSc), esc(s.Findings[0].HGVSp),
 		"BRCA1, BRCA2", esc(s.Findings[1].HGVSc), "frameshift_variant", "heterozygous", "pathogenic",
 		esc(s.Findings[1].ClassificationSource), "treatment:parp-inhibitor-candidate",

@@ -31,7 +31,8 @@
 // # Requests
 //
 // Each PGx alert is POSTed as the JSON of queue.Alert (the PGxAlert message with its stream
-// seq and time, as the API lists alerts), and each reclassification alert as the JSON of
+// seq and time, as the API lists alerts: one per gene whose result raises an alert, DPYD,
+// UGT1A1, TPMT or NUDT15, with its diplotype, phenotype and the drugs it is about), and each reclassification alert as the JSON of
 // Reclassified (the ReclassifiedAlert message with its stream seq and time), the same bytes
 // to every endpoint, with:
 //

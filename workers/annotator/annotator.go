@@ -3,7 +3,8 @@
 // internal/annotate (with a tabix or CSI index named in the job, only the blocks in the
 // panels, by HTTP range requests; else the whole file as a stream), stores the report at
 // reports/{lab}/{run}/{sample}.json and publishes precis.report.ready.{lab} (and
-// precis.alert.pgx.{lab} when the DPYD result needs action).
+// precis.alert.pgx.{lab}, one per pharmacogenomic gene whose result raises an alert for the
+// planned drugs: DPYD, UGT1A1, TPMT, NUDT15; guideline.Raises).
 //
 // Whether a failed job is retried or given up is decided by the error's kind (package
 // pipeline), in one place (internal/queue): a failure no retry can mend (a malformed VCF, an
@@ -29,6 +30,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/audit"
+	"github.com/precis-dx/precis/internal/guideline"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/metrics"
 	"github.com/precis-dx/precis/internal/pipeline"
@@ -229,6 +231,8 @@ func (w *Worker) annotate(ctx context.Context, a *annotate.Annotator, job *pipel
 	t = time.Now()
 	// The manifest's genome_build is declared, not trusted: the annotator still refuses a VCF
 	// whose own evidence contradicts it. A job without one (written before the field) detects.
+	// TODO(integrator): pass the planned drugs, which order and raise the pharmacogenomic
+	// results (guideline.Recommend): opts.PlannedDrugs = job.PlannedDrugs.
 	opts := annotate.Options{Panels: job.Panels, Specimen: job.Specimen, Sample: job.VCFSample, Build: cmp.Or(job.GenomeBuild, "auto")}
 	if job.CallableKey != "" { // the coverage per gene comes from the lab's callable-regions BED
 		bed, err := w.Objects.Get(ctx, job.CallableKey)
@@ -375,19 +379,13 @@ func (w *Worker) finish(ctx context.Context, job *pipeline.Job, key string, body
 	if err := w.Events.PublishEvent(ctx, pipeline.SubjectReportReady(job.Lab), "ready:"+id, ready); err != nil {
 		return fmt.Errorf("publish report.ready: %w", err)
 	}
-	for _, s := range rep.Samples {
-		for _, p := range s.PGx {
-			if p.Alert.Severity == "none" || p.Alert.Severity == "" {
-				continue
-			}
-			alert, err := json.Marshal(pipeline.PGxAlert{SchemaVersion: pipeline.SchemaVersion, Lab: job.Lab, RunID: job.RunID, SampleID: job.SampleID,
-				Gene: p.Gene, Phenotype: p.Phenotype, ActivityScore: p.ActivityScore, Severity: p.Alert.Severity, Message: p.Alert.Message, ReportKey: key})
-			if err != nil {
-				return fmt.Errorf("%w: %v", pipeline.ErrPermanent, err)
-			}
-			if err := w.Events.PublishEvent(ctx, pipeline.SubjectAlertPGx(job.Lab), "alert:"+id+":"+s.SampleID+":"+p.Gene, alert); err != nil {
-				return fmt.Errorf("publish alert.pgx: %w", err)
-			}
+	alerts, err := pgxAlerts(job, key, rep)
+	if err != nil {
+		return err
+	}
+	for _, a := range alerts {
+		if err := w.Events.PublishEvent(ctx, pipeline.SubjectAlertPGx(job.Lab), a.id, a.body); err != nil {
+			return fmt.Errorf("publish alert.pgx: %w", err)
 		}
 	}
 	return w.Events.UpdateSample(ctx, job.Lab, job.RunID, job.SampleID, func(s *pipeline.SampleState) {
@@ -436,4 +434,34 @@ func (c *counted) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	*c.n += int64(n)
 	return n, err
+}
+
+// alertMsg is one precis.alert.pgx.{lab} message: its Nats-Msg-Id and body.
+type alertMsg struct {
+	id   string
+	body []byte
+}
+
+// pgxAlerts makes the PGx alerts of a report: one per gene whose result raises an alert (not
+// a complete normal test and, when drugs are planned, bearing on one of them;
+// guideline.Raises), in the report's order. The message id names the gene, so each gene's
+// alert is published once however often the job is redelivered.
+func pgxAlerts(job *pipeline.Job, key string, rep *report.Report) ([]alertMsg, error) {
+	id := job.Lab + ":" + job.RunID + ":" + job.SampleID
+	var out []alertMsg
+	for _, s := range rep.Samples {
+		for _, p := range s.PGx {
+			if !guideline.Raises(p, job.PlannedDrugs) {
+				continue
+			}
+			body, err := json.Marshal(pipeline.PGxAlert{SchemaVersion: pipeline.SchemaVersion, Lab: job.Lab, RunID: job.RunID, SampleID: job.SampleID,
+				Gene: p.Gene, Diplotype: p.Diplotype, Phenotype: p.Phenotype, ActivityScore: p.ActivityScore, Drugs: guideline.AlertDrugs(p.Gene, job.PlannedDrugs),
+				Severity: p.Alert.Severity, Message: p.Alert.Message, ReportKey: key})
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", pipeline.ErrPermanent, err)
+			}
+			out = append(out, alertMsg{id: "alert:" + id + ":" + s.SampleID + ":" + p.Gene, body: body})
+		}
+	}
+	return out, nil
 }

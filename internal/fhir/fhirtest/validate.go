@@ -48,7 +48,7 @@ func Validate(b []byte) []Problem {
 // ValidateFor runs Validate and then checks the bundle against the report it was made from:
 // one GenomicReport per sample, one Variant per finding carrying the finding's c., p. and
 // g. HGVS exactly (and its gene, allelic state, clinical significance and VAF), one Genotype
-// per DPYD call with one Therapeutic Implication per CPIC recommendation, one Task per
+// per pharmacogenomic call with one Therapeutic Implication per recommendation, one Task per
 // treatment: and follow-up: tag, one RegionStudied per gene of the coverage with its covered
 // percentage (and, where coverage is unknown or incomplete, the statement that a negative
 // result cannot exclude variants), and the provenance note naming every version and the
@@ -953,7 +953,7 @@ func conclusions(res node) []string {
 
 func (v *validator) calls(dr *entry, s *report.Sample, genotypes, implications []*entry) {
 	if len(genotypes) != len(s.PGx) {
-		v.addf(dr, "sample %q: %d Genotype observations for %d DPYD calls", s.SampleID, len(genotypes), len(s.PGx))
+		v.addf(dr, "sample %q: %d Genotype observations for %d pharmacogenomic calls", s.SampleID, len(genotypes), len(s.PGx))
 	}
 	used := map[*entry]bool{}
 	for i := range s.PGx {
@@ -978,7 +978,7 @@ func (v *validator) calls(dr *entry, s *report.Sample, genotypes, implications [
 			want = 1
 		}
 		if len(tis) != want {
-			v.addf(g, "%d Therapeutic Implications for %d CPIC recommendations", len(tis), len(p.Recommendations))
+			v.addf(g, "%d Therapeutic Implications for %d recommendations", len(tis), len(p.Recommendations))
 		}
 		phenotype := p.Phenotype
 		if t, ok := ig.PartialNormal(p); ok {
@@ -996,12 +996,12 @@ func (v *validator) calls(dr *entry, s *report.Sample, genotypes, implications [
 			for _, ti := range tis {
 				drug := components(ti.res, ig.SysLOINC, ig.LOINCMedication)
 				if len(drug) == 1 && str(obj(drug[0]["valueCodeableConcept"])["text"]) == r.Drug &&
-					slices.Contains(conclusions(ti.res), r.Text) && strings.Contains(notes(ti.res), "CPIC strength of recommendation: "+r.Strength) {
+					slices.Contains(conclusions(ti.res), r.Text) && strings.Contains(notes(ti.res), ig.GuidelineBody(r.Guideline)+" strength of recommendation: "+r.Strength) {
 					found = true
 				}
 			}
 			if !found {
-				v.addf(g, "no Therapeutic Implication states the CPIC recommendation for %s with its text and strength %q", r.Drug, r.Strength)
+				v.addf(g, "no Therapeutic Implication states the %s recommendation for %s with its text and strength %q", ig.GuidelineBody(r.Guideline), r.Drug, r.Strength)
 			}
 		}
 	}

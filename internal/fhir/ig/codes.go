@@ -113,20 +113,28 @@ var ClassificationText = map[string]string{
 	"not_in_knowledge_base": "Not in knowledge base: no classification in the ClinVar releases used",
 }
 
-// phenotypeAnswers maps CPIC DPYD phenotypes to the guide's GeneticTherapeuticImplicationsVS
-// (LOINC answers), the value set of the TherapeuticImplication therapeutic-implication
-// component. "Indeterminate" has no answer there and is given as text only.
+// phenotypeAnswers maps CPIC phenotypes (DPYD, TPMT, NUDT15, UGT1A1) to the guide's
+// GeneticTherapeuticImplicationsVS (LOINC answers), the value set of the TherapeuticImplication
+// therapeutic-implication component. "Indeterminate" and "Possible Intermediate Metabolizer"
+// have no answer there and are given as text only.
 var PhenotypeAnswers = map[string]Coded{
 	"Normal Metabolizer":       {"LA25391-6", "Normal metabolizer"},
 	"Intermediate Metabolizer": {"LA10317-8", "Intermediate metabolizer"},
 	"Poor Metabolizer":         {"LA9657-3", "Poor metabolizer"},
 }
 
-// rxnorm holds the RxNorm ingredient codes of the drugs CPIC's DPYD guideline covers, as
-// CPIC's drug table lists them (RxNorm:4492 fluorouracil, RxNorm:194000 capecitabine).
+// rxnorm holds the RxNorm ingredient codes of the drugs with a pharmacogenomic
+// recommendation, as CPIC's drug table lists them (cpicpgx/cpic-data drug table:
+// RxNorm:4492 fluorouracil, RxNorm:194000 capecitabine, RxNorm:103 mercaptopurine,
+// RxNorm:10485 thioguanine, RxNorm:51499 irinotecan; azathioprine is RxCUI 1256 in RxNorm).
+// Sacituzumab govitecan is not in that table and is given as text only.
 var RxNorm = map[string]Coded{
-	"fluorouracil": {"4492", "fluorouracil"},
-	"capecitabine": {"194000", "capecitabine"},
+	"fluorouracil":   {"4492", "fluorouracil"},
+	"capecitabine":   {"194000", "capecitabine"},
+	"azathioprine":   {"1256", "azathioprine"},
+	"mercaptopurine": {"103", "mercaptopurine"},
+	"thioguanine":    {"10485", "thioguanine"},
+	"irinotecan":     {"51499", "irinotecan"},
 }
 
 // hgnc holds the HGNC ids of the panel genes, from the NCBI/EMBL-EBI MANE v1.0 summary
@@ -136,12 +144,16 @@ var HGNC = map[string]string{
 	"BRCA1": "HGNC:1100",
 	"BRCA2": "HGNC:1101",
 	"DPYD":  "HGNC:3012",
-	"MSH6":  "HGNC:7329",
-	"EPCAM": "HGNC:11529",
-	"MLH1":  "HGNC:7127",
-	"MSH2":  "HGNC:7325",
-	"PMS2":  "HGNC:9122",
-	"POLE":  "HGNC:9177",
+	// The pharmacogenomic genes of issue 17, same source (MANE v1.0 HGNC_ID).
+	"TPMT":   "HGNC:12014",
+	"NUDT15": "HGNC:23063",
+	"UGT1A1": "HGNC:12530",
+	"MSH6":   "HGNC:7329",
+	"EPCAM":  "HGNC:11529",
+	"MLH1":   "HGNC:7127",
+	"MSH2":   "HGNC:7325",
+	"PMS2":   "HGNC:9122",
+	"POLE":   "HGNC:9177",
 }
 
 // medicationActions maps treatment tags to LOINC answer list LL4049-4 (medication usage
@@ -149,10 +161,30 @@ var HGNC = map[string]string{
 // score 1-1.5, reduce the starting dose by 50% ("Decrease dose"); 0-0.5, avoid
 // fluoropyrimidines ("Consider alternative medication") (Amstutz et al., Clin Pharmacol Ther
 // 2018, Table 2). Other treatment tags have no LL4049-4 answer; their Task has no code.
+//
+// The thiopurine and irinotecan tags (package guideline, from the recommendation's text):
+// a reduced (starting) dose is "Decrease dose"; "avoid, or a drastically reduced dose" (CPIC:
+// "consider alternative non-thiopurine immunosuppressant therapy"; DPWG: "choose an
+// alternative") is "Consider alternative medication".
 var MedicationActions = map[string]Coded{
-	"treatment:fluoropyrimidine-reduce-50pct": {"LA26422-8", "Decrease dose"},
-	"treatment:fluoropyrimidine-avoid":        {"LA26421-0", "Consider alternative medication"},
+	"treatment:fluoropyrimidine-reduce-50pct":           {"LA26422-8", "Decrease dose"},
+	"treatment:fluoropyrimidine-avoid":                  {"LA26421-0", "Consider alternative medication"},
+	"treatment:thiopurine-reduce-dose":                  {"LA26422-8", "Decrease dose"},
+	"treatment:thiopurine-avoid-or-drastically-reduce":  {"LA26421-0", "Consider alternative medication"},
+	"treatment:irinotecan-reduce-start-dose":            {"LA26422-8", "Decrease dose"},
+	"treatment:irinotecan-avoid":                        {"LA26421-0", "Consider alternative medication"},
+	"treatment:sacituzumab-govitecan-reduce-start-dose": {"LA26422-8", "Decrease dose"},
+	"treatment:sacituzumab-govitecan-avoid":             {"LA26421-0", "Consider alternative medication"},
 }
+
+// IncompleteNote says on a Genotype why its test is not complete, where a gene's rule is
+// narrower than IncompleteDefault: DPYD needs every AMP Tier-1 position (internal/pgx).
+var IncompleteNote = map[string]string{
+	"DPYD": "Not a complete test: not every AMP Tier-1 DPYD position was tested at adequate quality, or a variant was seen without a genotype",
+}
+
+// IncompleteDefault is the note of an incomplete test of a gene IncompleteNote does not list.
+const IncompleteDefault = "Not a complete test: not every position of the %s allele definition was tested at adequate quality, or a variant was seen without a genotype"
 
 // followupActions maps follow-up tags to LOINC answer list LL1037-2 (recommended
 // follow-up), bound extensibly to the FollowupRecommendation Task.code. Tags without a

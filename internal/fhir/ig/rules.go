@@ -2,6 +2,7 @@ package ig
 
 import (
 	"cmp"
+	"strings"
 
 	"github.com/precis-dx/precis/internal/pgx"
 	"github.com/precis-dx/precis/internal/report"
@@ -26,4 +27,12 @@ func PartialNormal(p *pgx.Result) (string, bool) {
 		return "", false
 	}
 	return "Indeterminate: normal at the tested CPIC positions only (alert " + p.Alert.Severity + "; see note)", true
+}
+
+// GuidelineBody is the body a recommendation's guideline field names first: "CPIC" for
+// "CPIC guideline for fluoropyrimidines ..." (internal/pgx), "DPWG" for "DPWG: Annotation of
+// ..." (package guideline).
+func GuidelineBody(guideline string) string {
+	w, _, _ := strings.Cut(guideline, " ")
+	return strings.TrimSuffix(w, ":")
 }

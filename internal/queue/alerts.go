@@ -54,12 +54,16 @@ func (q *Queue) Alerts(ctx context.Context, labs []string, all bool, since time.
 	if err != nil || subs == nil {
 		return nil, err
 	}
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: subs, DeliverPolicy: jetstream.DeliverAllPolicy}
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	keep := OrderedFilter(&cfg, subs)
 	if !since.IsZero() {
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &since
 	}
 	out, err := ReadStream(ctx, q.js, StreamEvents, cfg, 500, limit, "queue: alerts",
 		func(m jetstream.Msg, meta *jetstream.MsgMetadata) (Alert, bool) {
+			if !keep(m.Subject()) {
+				return Alert{}, false
+			}
 			var a pipeline.PGxAlert
 			if pipeline.Decode(m.Data(), &a) != nil {
 				return Alert{}, false
@@ -85,14 +89,15 @@ func (q *Queue) WatchAlerts(ctx context.Context, labs []string, all bool) (<-cha
 		go func() { <-ctx.Done(); close(ch) }()
 		return ch, nil
 	}
-	cons, err := q.js.OrderedConsumer(ctx, StreamEvents, jetstream.OrderedConsumerConfig{
-		FilterSubjects: subs, DeliverPolicy: jetstream.DeliverNewPolicy})
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy}
+	keep := OrderedFilter(&cfg, subs)
+	cons, err := q.js.OrderedConsumer(ctx, StreamEvents, cfg)
 	if err != nil {
 		return nil, Kinded(fmt.Errorf("queue: watch alerts: %w", err))
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		meta, err := m.Metadata()
-		if err != nil {
+		if err != nil || !keep(m.Subject()) {
 			return
 		}
 		var a pipeline.PGxAlert

@@ -65,11 +65,18 @@ func (f QueueFeed) AlertEvents(ctx context.Context, labs []string, all bool, sin
 	if err != nil || subs == nil {
 		return nil, err
 	}
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: subs, DeliverPolicy: jetstream.DeliverAllPolicy}
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	keep := queue.OrderedFilter(&cfg, subs)
 	if !since.IsZero() {
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &since
 	}
-	out, err := queue.ReadStream(ctx, f.Queue.JetStream(), queue.StreamEvents, cfg, 500, limit, "web: alerts", feedEvent)
+	out, err := queue.ReadStream(ctx, f.Queue.JetStream(), queue.StreamEvents, cfg, 500, limit, "web: alerts",
+		func(m jetstream.Msg, meta *jetstream.MsgMetadata) (AlertEvent, bool) {
+			if !keep(m.Subject()) {
+				return AlertEvent{}, false
+			}
+			return feedEvent(m, meta)
+		})
 	if err != nil {
 		return nil, queue.Kinded(err)
 	}
@@ -90,14 +97,15 @@ func (f QueueFeed) WatchAlertEvents(ctx context.Context, labs []string, all bool
 		go func() { <-ctx.Done(); close(ch) }()
 		return ch, nil
 	}
-	cons, err := f.Queue.JetStream().OrderedConsumer(ctx, queue.StreamEvents, jetstream.OrderedConsumerConfig{
-		FilterSubjects: subs, DeliverPolicy: jetstream.DeliverNewPolicy})
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy}
+	keep := queue.OrderedFilter(&cfg, subs)
+	cons, err := f.Queue.JetStream().OrderedConsumer(ctx, queue.StreamEvents, cfg)
 	if err != nil {
 		return nil, queue.Kinded(fmt.Errorf("web: watch alerts: %w", err))
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		meta, err := m.Metadata()
-		if err != nil {
+		if err != nil || !keep(m.Subject()) {
 			return
 		}
 		ev, ok := feedEvent(m, meta)

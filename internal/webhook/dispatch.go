@@ -133,6 +133,7 @@ type Dispatcher struct {
 	opts    Options
 	client  *http.Client // through the store's Guard; redirects not followed
 	cons    jetstream.Consumer
+	keep    func(subject string) bool // which subjects under the consumer's filter are alerts
 	running atomic.Bool
 
 	global    chan struct{} // request slots in all
@@ -163,21 +164,24 @@ func NewDispatcher(ctx context.Context, q *queue.Queue, store *Store, rec Record
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	// One filter subject covering both kinds of alert (NATS 2.9 has no FilterSubjects); a
+	// message of another kind under it is acknowledged unread (handle).
+	filter, keep := queue.Filter(alertSubjects)
 	cons, err := q.JetStream().CreateOrUpdateConsumer(ctx, queue.StreamEvents, jetstream.ConsumerConfig{
-		Durable:        ConsumerName,
-		Description:    "Precis webhook deliveries of PGx and reclassification alerts",
-		FilterSubjects: []string{pipeline.SubjectAlertPGx(">"), pipeline.SubjectAlertReclassified(">")},
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        opts.AckWait,
-		MaxDeliver:     -1, // each delivery's attempts are bounded in the log; an alert is never dropped
-		MaxAckPending:  1024,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		Durable:       ConsumerName,
+		Description:   "Precis webhook deliveries of PGx and reclassification alerts",
+		FilterSubject: filter,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       opts.AckWait,
+		MaxDeliver:    -1, // each delivery's attempts are bounded in the log; an alert is never dropped
+		MaxAckPending: 1024,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("webhook: consumer %s on %s: %w", ConsumerName, queue.StreamEvents, err)
 	}
 	d := &Dispatcher{
-		q: q, store: store, rec: rec, log: logger, opts: opts, cons: cons, client: store.guard.client(),
+		q: q, store: store, rec: rec, log: logger, opts: opts, cons: cons, client: store.guard.client(), keep: keep,
 		global:    make(chan struct{}, opts.Concurrency),
 		endpoints: map[string]*endpoint{},
 	}
@@ -233,6 +237,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	})
 }
 
+// alertSubjects are the subjects webhooks deliver.
+var alertSubjects = []string{pipeline.SubjectAlertPGx(">"), pipeline.SubjectAlertReclassified(">")}
+
 // alert is one alert as delivered.
 type alert struct {
 	seq              uint64
@@ -287,6 +294,9 @@ func decodeAlert(m queue.Msg, al *alert) error {
 func (d *Dispatcher) handle(ctx context.Context, m queue.Msg) error {
 	if m.Seq == 0 {
 		return fmt.Errorf("webhook: message %s without metadata", m.Subject)
+	}
+	if d.keep != nil && !d.keep(m.Subject) {
+		return nil // under the filter, not an alert webhooks deliver
 	}
 	al := alert{seq: m.Seq, at: m.Stored.UTC(), msgID: nats.Header(m.Headers).Get(jetstream.MsgIDHeader)}
 	if err := decodeAlert(m, &al); err != nil {

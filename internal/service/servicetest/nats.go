@@ -21,22 +21,35 @@ import (
 	"time"
 )
 
-// ErrNoNATSServer reports that no nats-server binary was found.
-var ErrNoNATSServer = errors.New("servicetest: no nats-server binary (set PRECIS_NATS_SERVER_BIN, or apt-get install nats-server)")
+// ErrNoNATSServer reports that no nats-server binary was found or built.
+var ErrNoNATSServer = errors.New("servicetest: no nats-server binary (set PRECIS_NATS_SERVER_BIN, or let go build github.com/nats-io/nats-server/v2 run)")
 
-// FindNATSServer finds the nats-server binary: $PRECIS_NATS_SERVER_BIN, nats-server on the
-// PATH, or /usr/sbin/nats-server where Debian's package installs it.
+var (
+	natsOnce sync.Once
+	natsBin  string
+	natsErr  error
+)
+
+// FindNATSServer returns a nats-server binary: $PRECIS_NATS_SERVER_BIN, else one built once
+// per process from the nats-server module this repository's go.mod requires (the version of
+// the embedded server, from the Go module cache). Debian's nats-server 2.9.10 is too old:
+// the webhook dispatcher's consumer filters on several subjects, which needs 2.10.
 func FindNATSServer() (string, error) {
 	if p := os.Getenv("PRECIS_NATS_SERVER_BIN"); p != "" {
 		return p, nil
 	}
-	if p, err := exec.LookPath("nats-server"); err == nil {
-		return p, nil
-	}
-	if _, err := os.Stat("/usr/sbin/nats-server"); err == nil {
-		return "/usr/sbin/nats-server", nil
-	}
-	return "", ErrNoNATSServer
+	natsOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "precis-nats-server")
+		if err != nil {
+			natsErr = err
+			return
+		}
+		natsBin = filepath.Join(dir, "nats-server")
+		if out, err := exec.Command("go", "build", "-o", natsBin, "github.com/nats-io/nats-server/v2").CombinedOutput(); err != nil {
+			natsErr = fmt.Errorf("%w: go build: %v\n%s", ErrNoNATSServer, err, out)
+		}
+	})
+	return natsBin, natsErr
 }
 
 // NATSServer is one nats-server process of a NATSCluster.
@@ -279,9 +292,9 @@ func NATSServerBin(t testing.TB) string {
 		return p
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatal("no nats-server binary: .ci/run installs Debian's nats-server")
+		t.Fatal(err)
 	}
-	t.Skip("no nats-server binary (apt-get install nats-server, or set PRECIS_NATS_SERVER_BIN)")
+	t.Skip(err)
 	return ""
 }
 

@@ -235,26 +235,35 @@ func tail(log string) string {
 }
 
 // storedOn returns the messages stored on an event subject of PRECIS_EVENTS now, each one
-// read (not "until a second passes without one").
+// read (not "until a second passes without one"). A read that a leader election interrupts
+// (the test's own ordered consumer lives on one node) starts again, within a minute.
 func (c *cluster) storedOn(t *testing.T, subject string) [][]byte {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cons, err := c.js.OrderedConsumer(ctx, queue.StreamEvents, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out [][]byte
-	for range info.NumPending {
-		m, err := cons.Next(jetstream.FetchMaxWait(10 * time.Second))
+	var err error
+	read := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cons, err := c.js.OrderedConsumer(ctx, queue.StreamEvents, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
 		if err != nil {
-			t.Fatalf("messages on %s: %d of %d read: %v", subject, len(out), info.NumPending, err)
+			return err
 		}
-		out = append(out, m.Data())
+		info, err := cons.Info(ctx)
+		if err != nil {
+			return err
+		}
+		out = out[:0]
+		for range info.NumPending {
+			m, err := cons.Next(jetstream.FetchMaxWait(10 * time.Second))
+			if err != nil {
+				return fmt.Errorf("%d of %d read: %w", len(out), info.NumPending, err)
+			}
+			out = append(out, m.Data())
+		}
+		return nil
+	}
+	if !waittest.Poll(time.Minute, func() bool { err = read(); return err == nil }) {
+		t.Fatalf("messages on %s: %v", subject, err)
 	}
 	return out
 }

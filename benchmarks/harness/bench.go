@@ -54,7 +54,8 @@ type Config struct {
 	SkipReanalysis bool   // leave out the reanalysis row (also left out with SkipService)
 	Data           string // the shared data folder the older knowledge base is built from; "" is ../shared/data beside the repository
 
-	SkipService bool   // leave out MinIO and the service
+	SkipService bool   // leave out MinIO and the service (the reanalysis and cluster rows too)
+	SkipCluster bool   // leave out the cluster row (a 3-node NATS cluster and worker processes)
 	MinIO       string // MinIO server binary; "" finds one (servicetest.FindMinIO)
 	Mode        string // "full" or "quick", recorded in the results
 	Command     string // the command line that ran the harness, recorded in the results
@@ -211,6 +212,7 @@ type Results struct {
 	Throughput   []Throughput      `json:"throughput"`
 	ServiceOnCLI float64           `json:"service_over_cli"` // samples/min of the service over the CLI's; 0 when not measured
 	Reanalysis   Reanalysis        `json:"reanalysis"`
+	Cluster      Cluster           `json:"cluster"`
 	Memory       Memory            `json:"memory"`
 	Targets      []Target          `json:"targets"`
 	Indexes      []IndexAnatomy    `json:"indexes,omitempty"` // the WGS-scale file's .tbi and CSI
@@ -286,15 +288,22 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.SkipService {
 		h.noService("--skip-service")
 		h.noReanalysis("--skip-service")
+		h.noCluster("--skip-service")
 	} else if bin, err := h.minioBin(); err != nil {
 		h.noService(err.Error())
 		h.noReanalysis(err.Error())
+		h.noCluster(err.Error())
 	} else {
 		h.service(ctx, bin, files[0], exomes)
 		if cfg.SkipReanalysis {
 			h.noReanalysis("--skip-reanalysis")
 		} else {
 			h.reanalysis(ctx, bin, k, exomes)
+		}
+		if cfg.SkipCluster {
+			h.noCluster("--skip-cluster")
+		} else {
+			h.cluster(ctx, bin, k, exomes)
 		}
 	}
 	if ctx.Err() != nil {

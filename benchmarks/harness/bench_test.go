@@ -108,6 +108,7 @@ func TestRunQuick(t *testing.T) {
 		}
 	}
 	checkReanalysisRow(t, res.Reanalysis, cfg, ci)
+	checkClusterRow(t, res.Cluster, cfg)
 	if m := res.Memory; m.Ratio <= 0 || m.PanelPeakRSS < 1<<20 || m.WGSPeakRSS < 1<<20 {
 		t.Errorf("memory comparison %+v: want both peaks above 1 MiB", m)
 	}
@@ -161,6 +162,9 @@ func TestRunQuick(t *testing.T) {
 	var back Results
 	if err := json.Unmarshal(js, &back); err != nil || len(back.Rows) != len(res.Rows) {
 		t.Errorf("results.json: %v, %d rows; want %d", err, len(back.Rows), len(res.Rows))
+	}
+	if c := res.Cluster; c.Measured && !strings.Contains(string(md), "## Cluster: 3 NATS servers (R3)") {
+		t.Error("results.md has no cluster section")
 	}
 	if back.Reanalysis != res.Reanalysis {
 		t.Errorf("results.json: reanalysis %+v, want %+v", back.Reanalysis, res.Reanalysis)
@@ -248,5 +252,34 @@ func saneRow(t *testing.T, r Row) {
 		}
 	} else if r.PeakRSS < 1<<20 || r.PeakRSS > 4<<30 {
 		t.Errorf("%s: peak RSS %d, want between 1 MiB and 4 GiB", name, r.PeakRSS)
+	}
+}
+
+// checkClusterRow checks the cluster row: measured with the service (nats-server is built from
+// the module the repository requires), one row per worker process count with sane figures,
+// and the overhead derived from the one-worker row.
+func checkClusterRow(t *testing.T, c Cluster, cfg Config) {
+	t.Helper()
+	if cfg.SkipService {
+		if c.Measured {
+			t.Error("cluster row measured without the service")
+		}
+		return
+	}
+	if !c.Measured || c.Servers != 3 || c.Replicas != 3 || c.Samples != cfg.Exomes {
+		t.Fatalf("cluster row %+v: want measured on 3 servers, R3, %d samples", c, cfg.Exomes)
+	}
+	if len(c.Rows) != len(ClusterWorkers) {
+		t.Fatalf("%d cluster rows, want %d", len(c.Rows), len(ClusterWorkers))
+	}
+	for i, r := range c.Rows {
+		if r.Workers != ClusterWorkers[i] || !r.Measured || r.Wall <= 0 || r.PerMinute <= 0 || r.P50 <= 0 || r.P50 > r.P95 || r.P95 > r.Wall {
+			t.Errorf("cluster row %+v: want %d workers, wall > 0, 0 < p50 <= p95 <= wall", r, ClusterWorkers[i])
+		}
+	}
+	// The harness's own annotation runs under -race here and the workers' not, so only the
+	// derivation is checked, not the overhead's sign.
+	if c.Annotate <= 0 || c.Overhead != c.Rows[0].Wall/float64(c.Samples)-c.Annotate {
+		t.Errorf("cluster overhead %v, annotate %v: want the one-worker wall per sample less the annotation", c.Overhead, c.Annotate)
 	}
 }

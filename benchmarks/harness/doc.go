@@ -17,7 +17,11 @@
 // (RunCLIs, RunService). On a service of its own it then measures reanalysis (issue 15):
 // exome-size samples reported with a knowledge base built from the ClinVar 2024-12 subset
 // alone (OlderKB, cached by version), then the embedded one published, timed until every
-// report is re-evaluated, with precis_reanalyses_total's outcomes (RunReanalysis). ReadAnatomy counts what the two indexes hold, to say why one costs
+// report is re-evaluated, with precis_reanalyses_total's outcomes (RunReanalysis). The cluster
+// row (issue 16) runs the exome-size samples through a 3-node NATS JetStream cluster of
+// nats-server processes (R3), MinIO, one `precis ingest` and 1, 2 and 4 `precis worker`
+// processes of the measured binary, and derives the queue's overhead per job (Cluster).
+// ReadAnatomy counts what the two indexes hold, to say why one costs
 // fewer bytes than the other. The results are a markdown table, a PNG plot and a JSON file
 // of the raw numbers, checked against the throughput targets.
 //

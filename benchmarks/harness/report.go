@@ -138,6 +138,7 @@ func (r *Results) Markdown(image string) string {
 	}
 
 	r.reanalysisSection(p)
+	r.clusterSection(p)
 
 	p("\n## Memory: panel-size against WGS-scale\n\n")
 	if r.Memory.Ratio > 0 {
@@ -177,6 +178,9 @@ func (r *Results) Markdown(image string) string {
 	}
 	if r.Reanalysis.Command != "" {
 		p("- %s: %s.\n", r.Reanalysis.Label, r.Reanalysis.Command)
+	}
+	if r.Cluster.Command != "" {
+		p("- %s: %s.\n", r.Cluster.Label, r.Cluster.Command)
 	}
 	if len(r.Notes) > 0 {
 		p("\n## Notes\n\n")
@@ -444,4 +448,35 @@ func (r *Results) reanalysisSection(p func(string, ...any)) {
 		return
 	}
 	p("| %s | %d | %.2f | %.2f | **%.1f** | %d | %d | %d |\n", kbs, re.Samples, re.Wall, re.Publish, re.PerMinute, re.Major, re.Minor, re.Unchanged)
+}
+
+// clusterSection writes the cluster row: samples/min by worker process count on a 3-node
+// NATS JetStream cluster, and the queue's overhead per job.
+func (r *Results) clusterSection(p func(string, ...any)) {
+	c := r.Cluster
+	if c.Label == "" {
+		return
+	}
+	p("\n## Cluster: %d NATS servers (R%d), MinIO, worker processes\n\n", c.Servers, c.Replicas)
+	p("The exome-size samples as one run through a %d-node NATS JetStream cluster (`nats-server` processes; every stream, KV bucket "+
+		"and consumer with %d replicas), MinIO, one `precis ingest` process and N `precis worker --workers 1` processes. Wall runs from "+
+		"the run's submission to its last report stored; latency from a worker taking a job to its report stored. On this machine's "+
+		"cores the worker processes share the CPU with the NATS servers, MinIO and each other.\n\n", c.Servers, c.Replicas)
+	if c.Why != "" && len(c.Rows) == 0 {
+		p("Not measured: %s\n", oneLine(c.Why))
+		return
+	}
+	p("| worker processes | samples | wall (s) | samples/min | p50 latency (s) | p95 latency (s) |\n|---:|---:|---:|---:|---:|---:|\n")
+	for _, row := range c.Rows {
+		if !row.Measured {
+			p("| %d | %d | not measured: %s | | | |\n", row.Workers, c.Samples, oneLine(row.Why))
+			continue
+		}
+		p("| %d | %d | %.2f | **%.0f** | %.3f | %.3f |\n", row.Workers, c.Samples, row.Wall, row.PerMinute, row.P50, row.P95)
+	}
+	if c.Measured {
+		p("\nQueue overhead per job: **%.0f ms** (the one-worker run's %.0f ms per sample less %.0f ms of in-process annotation: "+
+			"ingest, delivery and acknowledgement, the sample state in the replicated KV bucket, the VCF from and the report to S3, the events).\n",
+			c.Overhead*1000, (c.Overhead+c.Annotate)*1000, c.Annotate*1000)
+	}
 }

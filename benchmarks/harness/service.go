@@ -26,6 +26,7 @@ import (
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/manifest"
 	"github.com/precis-dx/precis/internal/pipeline"
+	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/service"
 	"github.com/precis-dx/precis/internal/service/servicetest"
 	"github.com/precis-dx/precis/internal/store"
@@ -199,6 +200,12 @@ func runManifest(lab, runID, build string, n int, index string) (manifest.Manife
 // every sample's stored report is read back and checked to say build as its
 // input.genome_build.
 func RunServiceOn(ctx context.Context, svc *service.Service, lab, runID, build string, files []string, index string) (Batch, error) {
+	return runOn(ctx, svc.Objects, svc.Queue, lab, runID, build, files, index)
+}
+
+// runOn is RunServiceOn against the object store and the queue that the service's processes
+// share (those of svc, or of a cluster's processes).
+func runOn(ctx context.Context, objects store.Store, q *queue.Queue, lab, runID, build string, files []string, index string) (Batch, error) {
 	b := Batch{Samples: len(files)}
 	m, err := runManifest(lab, runID, build, len(files), index)
 	if err != nil {
@@ -206,11 +213,11 @@ func RunServiceOn(ctx context.Context, svc *service.Service, lab, runID, build s
 	}
 	for i, f := range files {
 		s := m.Samples[i]
-		if err := putFile(ctx, svc.Objects, s.VCF, f); err != nil {
+		if err := putFile(ctx, objects, s.VCF, f); err != nil {
 			return b, err
 		}
 		if index != "" {
-			if err := putFile(ctx, svc.Objects, s.Index, f+index); err != nil {
+			if err := putFile(ctx, objects, s.Index, f+index); err != nil {
 				return b, err
 			}
 		}
@@ -219,12 +226,12 @@ func RunServiceOn(ctx context.Context, svc *service.Service, lab, runID, build s
 	if err != nil {
 		return b, err
 	}
-	if err := svc.Objects.Put(ctx, pipeline.ManifestKey(lab, runID), bytes.NewReader(body), int64(len(body)), "application/json"); err != nil {
+	if err := objects.Put(ctx, pipeline.ManifestKey(lab, runID), bytes.NewReader(body), int64(len(body)), "application/json"); err != nil {
 		return b, fmt.Errorf("%w: %v", ErrRun, err)
 	}
 
 	start := time.Now()
-	if err := ingest.Submit(ctx, svc.Queue, lab, runID, pipeline.ViaCLI); err != nil {
+	if err := ingest.Submit(ctx, q, lab, runID, pipeline.ViaCLI); err != nil {
 		return b, fmt.Errorf("%w: submit %s: %v", ErrRun, runID, err)
 	}
 	began := map[string]time.Time{} // when a worker took each sample's job
@@ -233,7 +240,7 @@ func RunServiceOn(ctx context.Context, svc *service.Service, lab, runID, build s
 	defer t.Stop()
 	for {
 		polled := time.Now()
-		st, err := svc.Queue.GetRun(ctx, lab, runID)
+		st, err := q.GetRun(ctx, lab, runID)
 		if err == nil {
 			for id, s := range st.Samples {
 				switch s.Status {
@@ -263,7 +270,7 @@ func RunServiceOn(ctx context.Context, svc *service.Service, lab, runID, build s
 					}
 				}
 				b.Wall = last.Sub(start)
-				return b, checkStored(ctx, svc.Objects, m)
+				return b, checkStored(ctx, objects, m)
 			case pipeline.StatusFailed, pipeline.StatusRejected:
 				return b, fmt.Errorf("%w: run %s %s: %s%s", ErrRun, runID, st.Status, st.Reason, sampleReasons(st))
 			}

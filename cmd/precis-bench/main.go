@@ -3,7 +3,7 @@
 // against the CLI. It is a program of its own so that the clinical binary links no benchmark
 // or test machinery; `precis bench` hands over to it.
 //
-//	go run ./cmd/precis-bench [--quick] [--precis PATH] [--out DIR] [--wgs-records N] [--exomes N] [--reanalyses N] [--skip-service] [--skip-reanalysis] [--build GRCh38|GRCh37]
+//	go run ./cmd/precis-bench [--quick] [--precis PATH] [--out DIR] [--wgs-records N] [--exomes N] [--reanalyses N] [--skip-service] [--skip-reanalysis] [--skip-cluster] [--build GRCh38|GRCh37]
 package main
 
 import (
@@ -48,11 +48,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	reanalyses := fs.Int("reanalyses", def.Reanalyses, "exome-size samples reported with a ClinVar 2024-12 knowledge base, then re-evaluated after the full one is published (with --quick the default is 4)")
 	skip := fs.Bool("skip-service", false, "leave out MinIO and the service (the reanalysis row too)")
 	skipRe := fs.Bool("skip-reanalysis", false, "leave out the reanalysis row of the service")
+	skipCluster := fs.Bool("skip-cluster", false, "leave out the cluster row (a 3-node NATS JetStream cluster, MinIO, precis ingest and 1, 2 and 4 precis worker processes)")
 	data := fs.String("data", "", "the shared data folder the ClinVar 2024-12 knowledge base is built from (default: ../shared/data beside the repository)")
 	build := fs.String("build", harness.DefaultBuild, "genome build of the inputs: GRCh38 (the generated files), or GRCh37 (the same files converted to GRCh37 by the knowledge base's map, cached beside them)")
 	precis := fs.String("precis", "", "the precis binary measured; by default precis beside this program, else one built from the repository when run from its root, else precis on the PATH")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: precis-bench [--out DIR] [--quick] [--wgs-records N] [--exomes N] [--reanalyses N] [--skip-service] [--skip-reanalysis] [--data DIR] [--build GRCh38|GRCh37] [--precis PATH]")
+		fmt.Fprintln(stderr, "usage: precis-bench [--out DIR] [--quick] [--wgs-records N] [--exomes N] [--reanalyses N] [--skip-service] [--skip-reanalysis] [--skip-cluster] [--data DIR] [--build GRCh38|GRCh37] [--precis PATH]")
 		fmt.Fprintln(stderr, "       (also run as `precis bench ...`, or `go run ./cmd/precis-bench ...` from the repository)")
 		fs.PrintDefaults()
 	}
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if set["reanalyses"] {
 		cfg.Reanalyses = *reanalyses
 	}
-	cfg.SkipService, cfg.SkipReanalysis, cfg.Data = *skip, *skipRe, *data
+	cfg.SkipService, cfg.SkipReanalysis, cfg.SkipCluster, cfg.Data = *skip, *skipRe, *skipCluster, *data
 	cfg.GenomeBuild = *build
 	if cfg.GenomeBuild == harness.GRCh37 && !set["out"] {
 		// Beside the GRCh38 results, which stay the summary of record.

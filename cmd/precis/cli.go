@@ -41,7 +41,11 @@ const usage = `usage: precis <command> [flags]
 
 commands:
   annotate   annotate a VCF against the panels and write the report
-  serve      run every role of the service (embedded NATS and object store by default)
+  serve      run every role of the service (embedded NATS and object store by default);
+             --roles api,ingest,worker runs a subset against a NATS cluster (--nats)
+  api        run the HTTP API and the web pages against a NATS cluster and an S3 endpoint
+  ingest     run ingest (runs, bucket notifications, reanalysis coordination, alert
+             webhooks) against a NATS cluster and an S3 endpoint
   worker     run workers against a NATS cluster and an S3 endpoint
   submit     upload a run directory (manifest.json and its VCFs) to the service
   report     fetch a run's status or a sample's report from the service
@@ -68,10 +72,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return annotateCmd(ctx, args[1:], stdin, stdout, stderr)
 	case "kb":
 		return kbCmd(ctx, args[1:], stdout, stderr)
-	case "serve":
-		return serveCmd(ctx, args[1:], stdout, stderr, false)
-	case "worker":
-		return serveCmd(ctx, args[1:], stdout, stderr, true)
+	case "serve", "api", "ingest", "worker":
+		return serveCmd(ctx, args[0], args[1:], stdout, stderr)
 	case "submit":
 		return submitCmd(ctx, args[1:], stdout, stderr)
 	case "report":

@@ -140,6 +140,7 @@ func kbCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func (f *serviceFlags) registerConn(fs *flag.FlagSet) {
 	fs.StringVar(&f.natsURL, "nats", "", "NATS URL of the service (default: a running 'precis serve --data DIR', with the credentials in DIR, else the embedded store in DIR)")
 	fs.StringVar(&f.natsCreds, "nats-creds", "", "credentials for --nats, mode 0600: a NATS .creds file, or one line user:password or token")
+	fs.IntVar(&f.replicas, "replicas", 0, "with --nats: the replicas the service runs with (0: automatic); connecting sets every stream's, so give the service's --replicas")
 	fs.StringVar(&f.dataDir, "data", "precis-data", "data directory of the embedded default (NATS in DIR/nats, objects in DIR/objects)")
 	fs.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3 endpoint host:port; empty uses the local object store in --data; credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or MINIO_ROOT_USER/MINIO_ROOT_PASSWORD)")
 	fs.StringVar(&f.bucket, "bucket", "precis", "S3 bucket")
@@ -151,7 +152,7 @@ func openKBStore(ctx context.Context, f *serviceFlags) (*kbstore.Store, string, 
 	if f.natsCreds != "" && f.natsURL == "" {
 		return nil, "", nil, errors.New("--nats-creds goes with --nats (a local serve's credentials are read from --data)")
 	}
-	q, where, closeFn, err := openTokenQueue(ctx, f.natsURL, f.natsCreds, f.dataDir)
+	q, where, closeFn, err := openTokenQueue(ctx, f.natsURL, f.natsCreds, f.replicas, f.dataDir)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -219,7 +220,7 @@ func kbPublishedCmd(ctx context.Context, sf *serviceFlags, stdout, stderr io.Wri
 		fmt.Fprintln(stderr, "precis kb info: --nats-creds goes with --nats")
 		return exitUsage
 	}
-	q, _, closeFn, err := openTokenQueue(ctx, sf.natsURL, sf.natsCreds, sf.dataDir)
+	q, _, closeFn, err := openTokenQueue(ctx, sf.natsURL, sf.natsCreds, sf.replicas, sf.dataDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "precis kb info:", err)
 		return exitFailure

@@ -23,16 +23,17 @@ import (
 	"github.com/precis-dx/precis/internal/webhook"
 )
 
-// serviceFlags are the flags `serve` and `worker` share.
+// serviceFlags are the flags `serve`, `api`, `ingest` and `worker` share.
 type serviceFlags struct {
 	dataDir, natsURL, s3Endpoint, bucket, httpAddr string
 	metricsAddr                                    string
 	tlsCert, tlsKey                                string
 	s3Secure, trustProxy                           bool
 	sessionKey                                     []byte
-	workers, natsPort                              int
+	workers, natsPort, replicas                    int
 	ackWait                                        time.Duration
 	maxDeliver                                     int
+	roles                                          string // --roles of serve
 
 	natsCreds    string   // --nats-creds: credentials for --nats
 	kbDir        string   // --kb: a knowledge base directory ("": the embedded one)
@@ -40,67 +41,106 @@ type serviceFlags struct {
 	webhookAllow listFlag // --webhook-allow: internal destinations webhooks may reach
 }
 
-func (f *serviceFlags) register(fs *flag.FlagSet, worker bool) {
+// register defines the flags of the command name ("serve", "api", "ingest" or "worker"):
+// every command takes the connection flags; the API's flags go to the commands that may run
+// it, --workers to those that may run workers.
+func (f *serviceFlags) register(fs *flag.FlagSet, name string) {
 	fs.StringVar(&f.dataDir, "data", "precis-data", "directory of the embedded NATS server and the local object store")
-	fs.StringVar(&f.natsURL, "nats", "", "NATS URL (e.g. nats://nats-1:4222); empty starts an embedded server with JetStream")
+	fs.StringVar(&f.natsURL, "nats", "", "NATS URL, or a comma-separated list of a cluster's URLs (e.g. nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222); empty starts an embedded server with JetStream")
 	fs.StringVar(&f.natsCreds, "nats-creds", "", "credentials for --nats, mode 0600: a NATS .creds file (user JWT and NKey seed) or one line user:password or token")
 	fs.IntVar(&f.natsPort, "nats-port", 4222, "port of the embedded NATS server (0: any free port); it requires the credentials it generates into DIR/nats/credentials")
+	fs.IntVar(&f.replicas, "replicas", 0, "replicas of every stream and KV bucket, 1-5 (0: automatic: 3 on a NATS cluster of 3 or more servers, else 1); an existing stream is raised to it")
 	fs.StringVar(&f.s3Endpoint, "s3-endpoint", "", "S3 endpoint host:port; empty uses a local object store in --data; credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or MINIO_ROOT_USER/MINIO_ROOT_PASSWORD)")
 	fs.StringVar(&f.bucket, "bucket", "precis", "S3 bucket")
 	fs.BoolVar(&f.s3Secure, "s3-tls", false, "use HTTPS for the S3 endpoint")
-	fs.IntVar(&f.workers, "workers", 2, "concurrent sample jobs in this process")
 	fs.DurationVar(&f.ackWait, "ack-wait", 2*time.Minute, "how long a job may go without a sign of life before NATS redelivers it")
 	fs.IntVar(&f.maxDeliver, "max-deliver", 5, "deliveries of a job before it is dead-lettered")
-	fs.StringVar(&f.kbDir, "kb", "", "knowledge base directory written by 'precis kb build', used by this process's jobs until one is published with 'precis kb publish' (the published, active one wins; empty: the one embedded in the binary)")
-	if !worker {
+	if name == "serve" || name == "worker" {
+		fs.IntVar(&f.workers, "workers", 2, "concurrent sample jobs in this process (with the worker role)")
+		fs.StringVar(&f.kbDir, "kb", "", "knowledge base directory written by 'precis kb build', used by this process's jobs until one is published with 'precis kb publish' (the published, active one wins; empty: the one embedded in the binary)")
+	}
+	if name == "serve" {
+		fs.StringVar(&f.roles, "roles", "api,ingest,worker", "roles this process runs, comma-separated: api, ingest, worker; a subset needs --nats (the other roles run in other processes)")
+	}
+	if name == "serve" || name == "api" {
 		fs.StringVar(&f.httpAddr, "http", "127.0.0.1:8080", "address of the HTTP API, the web pages and /metrics")
-		fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve /metrics on this address alone, not on -http (empty: on -http, without a token)")
-		fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS instead of HTTP (with --tls-key)")
-		fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
 		fs.BoolVar(&f.trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address for the audit trail from X-Forwarded-For")
-		fs.Var(&f.webhookAllow, "webhook-allow", "internal webhook destinations to allow: CIDR, IP address or host name (*.example.org for its subdomains); repeat or comma-separate. Loopback, private, link-local, CGNAT, multicast and cloud metadata addresses are refused otherwise")
 	} else {
-		fs.StringVar(&f.httpAddr, "http", "", "address of /metrics, /healthz and /readyz (empty: none)")
+		fs.StringVar(&f.httpAddr, "http", "", "address of /healthz, /readyz and /metrics (empty: none)")
+	}
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve /metrics on this address alone, not on --http (empty: on --http, without a token)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS instead of HTTP on --http (with --tls-key)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
+	if name != "worker" {
+		fs.Var(&f.webhookAllow, "webhook-allow", "internal webhook destinations to allow: CIDR, IP address or host name (*.example.org for its subdomains); repeat or comma-separate. Loopback, private, link-local, CGNAT, multicast and cloud metadata addresses are refused otherwise; give the api and ingest processes the same list")
 	}
 }
 
-func (f *serviceFlags) config(ingest bool, logger *slog.Logger) service.Config {
+func (f *serviceFlags) config(roles service.Roles, logger *slog.Logger) service.Config {
 	s3 := store.S3ConfigFromEnv()
 	s3.Endpoint, s3.Bucket, s3.Secure = f.s3Endpoint, f.bucket, f.s3Secure
-	return service.Config{DataDir: f.dataDir, NATSURL: f.natsURL, NATSPort: f.natsPort, S3: s3, HTTPAddr: f.httpAddr, MetricsAddr: f.metricsAddr,
+	return service.Config{Roles: roles, DataDir: f.dataDir, NATSURL: f.natsURL, NATSPort: f.natsPort, S3: s3, HTTPAddr: f.httpAddr, MetricsAddr: f.metricsAddr,
 		TLSCert: f.tlsCert, TLSKey: f.tlsKey, TrustProxy: f.trustProxy, SessionKey: f.sessionKey, WebhookAllow: f.webhookAllow,
-		Workers: f.workers, Ingest: ingest, Queue: queue.Config{JobAckWait: f.ackWait, MaxDeliver: f.maxDeliver, CredsFile: f.natsCreds},
+		Workers: f.workers, Queue: queue.Config{JobAckWait: f.ackWait, MaxDeliver: f.maxDeliver, CredsFile: f.natsCreds, Replicas: f.replicas},
 		KB: f.kb, Version: version(), Log: logger}
 }
 
-func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, worker bool) int {
-	name := "serve"
-	if worker {
-		name = "worker"
-	}
+// serveCmd runs `precis NAME`: serve (every role, or --roles), api, ingest or worker.
+func serveCmd(ctx context.Context, name string, args []string, stdout, stderr io.Writer) int {
 	var f serviceFlags
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	f.register(fs, worker)
+	f.register(fs, name)
 	demo := false
-	if !worker {
+	if name == "serve" {
 		fs.BoolVar(&demo, "demo", false, "submit the bundled example run (testdata/runs/demo) and print its report")
 	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "precis %s: unexpected argument %q (flags only)\n", name, fs.Arg(0))
+		return exitUsage
+	}
+	var roles service.Roles
+	switch name {
+	case "serve":
+		var err error
+		if roles, err = service.ParseRoles(f.roles); err != nil {
+			fmt.Fprintf(stderr, "precis serve: --roles: %v\n", err)
+			return exitUsage
+		}
+	case "api":
+		roles = service.Roles{API: true}
+	case "ingest":
+		roles = service.Roles{Ingest: true}
+	case "worker":
+		roles = service.Roles{Worker: true}
 	}
 	if _, err := webhook.NewGuard(f.webhookAllow); err != nil {
 		fmt.Fprintf(stderr, "precis %s: --webhook-allow: %v\n", name, err)
 		return exitUsage
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
-		fmt.Fprintln(stderr, "precis serve: --tls-cert and --tls-key go together")
+		fmt.Fprintf(stderr, "precis %s: --tls-cert and --tls-key go together\n", name)
 		return exitUsage
 	}
-	if k := os.Getenv("PRECIS_SESSION_KEY"); k != "" && !worker {
+	if roles.API && f.httpAddr == "" {
+		fmt.Fprintf(stderr, "precis %s: the api role needs --http\n", name)
+		return exitUsage
+	}
+	if roles.Worker && f.workers < 1 {
+		fmt.Fprintf(stderr, "precis %s: --workers %d: want 1 or more\n", name, f.workers)
+		return exitUsage
+	}
+	if f.replicas < 0 || f.replicas > 5 {
+		fmt.Fprintf(stderr, "precis %s: --replicas %d: want 0 (automatic) or 1 to 5\n", name, f.replicas)
+		return exitUsage
+	}
+	if k := os.Getenv("PRECIS_SESSION_KEY"); k != "" && roles.API {
 		key, err := hex.DecodeString(k)
 		if err != nil || len(key) != 32 {
-			fmt.Fprintln(stderr, "precis serve: PRECIS_SESSION_KEY must be 64 hex digits (32 bytes; e.g. openssl rand -hex 32)")
+			fmt.Fprintf(stderr, "precis %s: PRECIS_SESSION_KEY must be 64 hex digits (32 bytes; e.g. openssl rand -hex 32)\n", name)
 			return exitUsage
 		}
 		f.sessionKey = key
@@ -109,8 +149,16 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, work
 		fmt.Fprintf(stderr, "precis %s: --nats-creds goes with --nats (the embedded server uses the credentials it generates in --data)\n", name)
 		return exitUsage
 	}
-	if worker && f.natsURL == "" {
-		fmt.Fprintln(stderr, "precis worker: --nats is required (workers share a NATS cluster and an object store)")
+	if f.natsURL == "" && roles != service.AllRoles {
+		fmt.Fprintf(stderr, "precis %s: --nats is required for the %s role(s) alone (the processes of a cluster share a NATS cluster and an object store; precis serve without --roles runs every role on the embedded default)\n", name, roles)
+		return exitUsage
+	}
+	if f.natsURL == "" && f.replicas > 1 {
+		fmt.Fprintf(stderr, "precis %s: --replicas %d needs --nats: the embedded server is a single server (one replica)\n", name, f.replicas)
+		return exitUsage
+	}
+	if demo && !roles.API {
+		fmt.Fprintln(stderr, "precis serve: --demo needs the api role")
 		return exitUsage
 	}
 	if f.kbDir != "" {
@@ -122,7 +170,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, work
 		f.kb = k
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	svc, err := service.Start(ctx, f.config(!worker, logger))
+	svc, err := service.Start(ctx, f.config(roles, logger))
 	if err != nil {
 		fmt.Fprintf(stderr, "precis %s: %v\n", name, err)
 		return exitFailure
@@ -140,7 +188,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer, work
 			return exitFailure
 		}
 	}
-	logger.Info("serving; stop with Ctrl-C or SIGTERM")
+	logger.Info("serving; stop with Ctrl-C or SIGTERM", "roles", roles.String())
 	code := exitOK
 	select {
 	case <-ctx.Done():

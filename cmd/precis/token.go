@@ -19,9 +19,9 @@ import (
 )
 
 const tokenUsage = `usage:
-  precis token create --role lab|clinician|admin [--lab LAB]... [--name WHO] [--nats URL [--nats-creds FILE] | --data DIR]
-  precis token list   [--nats URL [--nats-creds FILE] | --data DIR]
-  precis token revoke [--nats URL [--nats-creds FILE] | --data DIR] TOKEN-ID
+  precis token create --role lab|clinician|admin [--lab LAB]... [--name WHO] [--nats URL [--nats-creds FILE] [--replicas N] | --data DIR]
+  precis token list   [--nats URL [--nats-creds FILE] [--replicas N] | --data DIR]
+  precis token revoke [--nats URL [--nats-creds FILE] [--replicas N] | --data DIR] TOKEN-ID
 
 A lab token names its one lab; a clinician token one --lab per granted lab; an admin token none.
 The token is printed once, on standard output; only its hash is stored.
@@ -55,6 +55,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	natsURL := fs.String("nats", "", "NATS URL of the service (default: a running 'precis serve --data DIR', with the credentials in DIR, else the embedded store in DIR)")
 	natsCreds := fs.String("nats-creds", "", "credentials for --nats, mode 0600: a NATS .creds file, or one line user:password or token")
+	replicas := fs.Int("replicas", 0, "with --nats: the replicas the service runs with (0: automatic); Connect sets every stream's, so give the service's --replicas")
 	dataDir := fs.String("data", "precis-data", "data directory of the embedded default")
 	var labs listFlag
 	role := fs.String("role", "", "lab, clinician or admin")
@@ -76,7 +77,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "precis token: --nats-creds goes with --nats (a local serve's credentials are read from --data)")
 		return exitUsage
 	}
-	q, where, closeFn, err := openTokenQueue(ctx, *natsURL, *natsCreds, *dataDir)
+	q, where, closeFn, err := openTokenQueue(ctx, *natsURL, *natsCreds, *replicas, *dataDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "precis token:", err)
 		return exitFailure
@@ -137,10 +138,10 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // openTokenQueue connects to the service's NATS: the given URL with the given credentials,
 // else a running serve on dataDir (on the default port, with the credentials it keeps in
 // dataDir), else an embedded server on dataDir started for this command alone.
-func openTokenQueue(ctx context.Context, url, creds, dataDir string) (*queue.Queue, string, func(), error) {
+func openTokenQueue(ctx context.Context, url, creds string, replicas int, dataDir string) (*queue.Queue, string, func(), error) {
 	quiet := slog.New(slog.DiscardHandler)
 	if url != "" {
-		q, err := queue.Connect(ctx, url, queue.Config{CredsFile: creds}, quiet)
+		q, err := queue.Connect(ctx, url, queue.Config{CredsFile: creds, Replicas: replicas}, quiet)
 		if err != nil {
 			return nil, "", nil, err
 		}

@@ -1,8 +1,10 @@
-// Package service assembles the roles of the pipeline service in one process: ingest,
-// workers, and the HTTP API of the result service. `precis serve` runs every role on the
-// embedded default (an embedded NATS server with JetStream on a local directory and an object
-// store on a local directory); `precis worker` runs workers only, against a NATS cluster and
-// an S3 endpoint, as many processes as needed, all sharing one durable consumer.
+// Package service assembles the roles of the pipeline service: the HTTP API of the result
+// service (api), ingest (ingest), and the workers (worker). `precis serve` runs every role in
+// one process on the embedded default (an embedded NATS server with JetStream on a local
+// directory and an object store on a local directory); on a cluster each role runs in
+// processes of its own (`precis api`, `precis ingest`, `precis worker`, or `serve --roles`),
+// any number of each, against a NATS JetStream cluster and an S3 endpoint: the processes of
+// one role share its durable consumers, so a message is handled once whatever their number.
 package service
 
 import (
@@ -10,12 +12,14 @@ import (
 	"cmp"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,13 +43,73 @@ import (
 	"github.com/precis-dx/precis/workers/annotator"
 )
 
+// Roles are the parts of the service a process runs. The zero value means "as the legacy
+// fields say" (see Config.Roles).
+type Roles struct {
+	// API serves the HTTP API and the web pages on Config.HTTPAddr.
+	API bool
+	// Ingest turns submitted runs and bucket notifications into jobs, fails for good the
+	// jobs that hit their delivery limit, coordinates reanalysis when kb.active changes, and
+	// delivers alert webhooks.
+	Ingest bool
+	// Worker annotates sample jobs (Config.Workers at once, at least one) and handles
+	// reanalysis jobs (ReanalysisConcurrency of them).
+	Worker bool
+}
+
+// AllRoles is what `precis serve` runs by default.
+var AllRoles = Roles{API: true, Ingest: true, Worker: true}
+
+// ParseRoles reads a comma-separated list of roles: api, ingest, worker (or all).
+func ParseRoles(list string) (Roles, error) {
+	var r Roles
+	for _, name := range strings.Split(list, ",") {
+		switch strings.TrimSpace(name) {
+		case "api":
+			r.API = true
+		case "ingest":
+			r.Ingest = true
+		case "worker", "workers":
+			r.Worker = true
+		case "all":
+			r = AllRoles
+		case "":
+		default:
+			return Roles{}, fmt.Errorf("unknown role %q: want api, ingest, worker or all", strings.TrimSpace(name))
+		}
+	}
+	if r == (Roles{}) {
+		return Roles{}, errors.New("no role: want one or more of api, ingest, worker")
+	}
+	return r, nil
+}
+
+// String lists the roles as ParseRoles reads them.
+func (r Roles) String() string {
+	var names []string
+	for _, x := range []struct {
+		on   bool
+		name string
+	}{{r.API, "api"}, {r.Ingest, "ingest"}, {r.Worker, "worker"}} {
+		if x.on {
+			names = append(names, x.name)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
 // Config is what a service process runs and against what.
 type Config struct {
+	// Roles this process runs. When zero they follow the older fields: the API when
+	// HTTPAddr is set, ingest when Ingest, workers when Workers > 0. When set, HTTPAddr of a
+	// process without the API role serves only /healthz, /readyz and /metrics (the probes
+	// and scrapes of an ingest or worker process).
+	Roles    Roles
 	DataDir  string         // embedded NATS and the local object store live here
 	NATSURL  string         // "" starts an embedded NATS server with JetStream in DataDir/nats
 	NATSPort int            // port of the embedded server; 0 picks a free one
 	S3       store.S3Config // Endpoint "" uses a local object store in DataDir/objects
-	HTTPAddr string         // "" runs no HTTP API (a worker-only process)
+	HTTPAddr string         // "" runs no HTTP listener; see Roles for what it serves
 	// MetricsAddr serves /metrics on a listener of its own, and not on HTTPAddr; "" serves
 	// it on HTTPAddr beside the API, without a token (keep it behind the proxy then).
 	MetricsAddr string
@@ -60,8 +124,8 @@ type Config struct {
 	// SessionKey encrypts the web pages' sign-in cookies (32 bytes); give every replica the
 	// same key. Empty: a random key, so a restart signs everyone out.
 	SessionKey []byte
-	Workers    int              // concurrent sample jobs in this process; 0 runs no worker
-	Ingest     bool             // run the ingest role (runs and bucket notifications)
+	Workers    int              // concurrent sample jobs in this process; 0 runs no worker (Roles zero)
+	Ingest     bool             // run the ingest role (Roles zero)
 	Queue      queue.Config     // AckWait, MaxDeliver, backoff
 	Webhook    *webhook.Options // alert delivery retries; webhook.DefaultOptions() when nil
 	Version    string           // pipeline version written into reports
@@ -113,6 +177,16 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		log = slog.Default()
 	}
 	startedAt := time.Now()
+	roles := cfg.Roles
+	if roles == (Roles{}) {
+		roles = Roles{API: cfg.HTTPAddr != "", Ingest: cfg.Ingest, Worker: cfg.Workers > 0}
+	} else if roles.API && cfg.HTTPAddr == "" {
+		return nil, errors.New("service: the api role needs an HTTP address")
+	}
+	if roles.Worker {
+		cfg.Workers = max(cfg.Workers, 1)
+	}
+	log = log.With("roles", roles.String())
 	guard, err := webhook.NewGuard(cfg.WebhookAllow)
 	if err != nil {
 		return nil, err
@@ -192,7 +266,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	s.cancel = cancel
-	if cfg.Ingest {
+	if roles.Ingest {
 		// The reanalysis coordinator: on every change of kb.active (and at start), a
 		// reanalysis job for each stored report made with another version. Every serve
 		// process runs one; the jobs' message ids make them idempotent.
@@ -203,8 +277,8 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		// A job that killed its worker on every delivery is failed for good, with why.
 		s.goRole("max-deliveries", func() error { return s.Queue.WatchMaxDeliveries(runCtx) })
 	}
-	if cfg.Ingest {
-		// Alert delivery runs beside ingest: one durable consumer shared by every serve
+	if roles.Ingest {
+		// Alert delivery runs beside ingest: one durable consumer shared by every ingest
 		// process, so each alert is delivered once whatever the number of processes.
 		opts := webhook.DefaultOptions()
 		if cfg.Webhook != nil {
@@ -217,7 +291,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		}
 		s.goRole("webhooks", func() error { return d.Run(runCtx) })
 	}
-	if cfg.Workers > 0 {
+	if roles.Worker {
 		k := cfg.KB
 		if k == nil {
 			var err error
@@ -256,8 +330,13 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		s.goRole("reanalysis", func() error { return s.Queue.ConsumeReanalysis(runCtx, w.HandleReanalyse, reanalysers) })
 		log.Info("workers started", "n", cfg.Workers, "reanalysis", reanalysers, "kb", w.Current().KB().Version)
 	}
-	if cfg.HTTPAddr != "" {
+	if roles.API {
 		if err := s.startHTTP(runCtx, cfg, rec, log); err != nil {
+			s.Shutdown(context.Background())
+			return nil, err
+		}
+	} else if cfg.HTTPAddr != "" {
+		if err := s.startProbes(runCtx, cfg, log); err != nil {
 			s.Shutdown(context.Background())
 			return nil, err
 		}
@@ -377,6 +456,58 @@ func (s *Service) startHTTP(ctx context.Context, cfg Config, rec recorder, log *
 	return nil
 }
 
+// startProbes serves /healthz, /readyz and /metrics (unless MetricsAddr takes it) on
+// cfg.HTTPAddr, for a process without the API: an ingest or worker process behind its
+// orchestrator's probes and scrapes. Over TLS when configured.
+func (s *Service) startProbes(ctx context.Context, cfg Config, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if err := s.ready(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			b, _ := json.Marshal(map[string]string{"status": "not ready", "error": err.Error()})
+			w.Write(append(b, '\n'))
+			return
+		}
+		w.Write([]byte(`{"status":"ready"}` + "\n"))
+	})
+	if cfg.MetricsAddr != "" {
+		if err := s.startMetrics(cfg.MetricsAddr, log); err != nil {
+			return err
+		}
+	} else {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.HTTPAddr, err)
+	}
+	s.httpLn, s.scheme = ln, "http"
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("TLS certificate %s / key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
+		}
+		ln, s.scheme = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), "https"
+	}
+	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	s.goRole("probes", func() error {
+		if err := s.httpSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	log.Info("health, readiness and metrics", "url", s.BaseURL())
+	return nil
+}
+
 // startMetrics serves /metrics alone on addr.
 func (s *Service) startMetrics(addr string, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
@@ -402,7 +533,8 @@ func (s *Service) startMetrics(addr string, log *slog.Logger) error {
 // the API, or not at all).
 func (s *Service) MetricsAddr() string { return listenAddr(s.metricsLn) }
 
-// BaseURL returns the API's base URL, http:// or https:// ("" when it does not run).
+// BaseURL returns the base URL of the HTTP listener, http:// or https:// ("" when none runs):
+// the API's, or the probes' of a process without it.
 func (s *Service) BaseURL() string {
 	if s.httpLn == nil {
 		return ""

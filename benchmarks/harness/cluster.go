@@ -12,6 +12,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/kb"
+	"github.com/precis-dx/precis/internal/natscluster"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/service/servicetest"
 	"github.com/precis-dx/precis/internal/store"
@@ -78,7 +79,7 @@ func (h *harness) cluster(ctx context.Context, minioBin string, k *kb.KB, exomes
 		h.res.Cluster = row
 		h.note("cluster row not measured: %v", err)
 	}
-	natsBin, err := servicetest.FindNATSServer()
+	natsBin, err := natscluster.Binary()
 	if err != nil {
 		fail(err)
 		return
@@ -89,19 +90,19 @@ func (h *harness) cluster(ctx context.Context, minioBin string, k *kb.KB, exomes
 		return
 	}
 	h.log.Info("starting a 3-node NATS cluster, MinIO and precis ingest", "nats-server", natsBin)
-	nc, err := servicetest.LaunchNATSCluster(natsBin, filepath.Join(dir, "nats"), 3, 2*time.Minute)
+	nc, err := natscluster.Start(natscluster.Options{Binary: natsBin, Dir: filepath.Join(dir, "nats"), ReadyTimeout: 2 * time.Minute})
 	if err != nil {
 		fail(err)
 		return
 	}
-	defer nc.Kill()
+	defer nc.Stop()
 	m, err := servicetest.Launch(minioBin, filepath.Join(dir, "minio"))
 	if err != nil {
 		fail(err)
 		return
 	}
 	defer m.Kill()
-	q, err := queue.Connect(ctx, nc.URLs(), queue.Config{Replicas: 3}, nil)
+	q, err := queue.Connect(ctx, nc.URL(), queue.Config{Replicas: 3}, nil)
 	if err != nil {
 		fail(err)
 		return
@@ -114,7 +115,7 @@ func (h *harness) cluster(ctx context.Context, minioBin string, k *kb.KB, exomes
 	}
 	env := append(os.Environ(), "AWS_ACCESS_KEY_ID="+servicetest.User, "AWS_SECRET_ACCESS_KEY="+servicetest.Password)
 	args := func(role, data string) []string {
-		return []string{role, "--nats", nc.URLs(), "--s3-endpoint", m.Addr, "--bucket", bucket, "--replicas", "3", "--data", data}
+		return []string{role, "--nats", nc.URL(), "--s3-endpoint", m.Addr, "--bucket", bucket, "--replicas", "3", "--data", data}
 	}
 	ingest, err := startRole(h.cfg.Precis, env, filepath.Join(dir, "ingest.log"), args("ingest", filepath.Join(dir, "ingest")))
 	if err != nil {

@@ -138,11 +138,21 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // openTokenQueue connects to the service's NATS: the given URL with the given credentials,
 // else a running serve on dataDir (on the default port, with the credentials it keeps in
 // dataDir), else an embedded server on dataDir started for this command alone.
+// connectWait bounds how long a command (token, kb publish) waits for a NATS cluster.
+const connectWait = 30 * time.Second
+
 func openTokenQueue(ctx context.Context, url, creds string, replicas int, dataDir string) (*queue.Queue, string, func(), error) {
 	quiet := slog.New(slog.DiscardHandler)
 	if url != "" {
-		q, err := queue.Connect(ctx, url, queue.Config{CredsFile: creds, Replicas: replicas}, quiet)
+		// Connect waits while no server answers or JetStream has no quorum; a command gives up
+		// after connectWait, saying so.
+		cctx, cancel := context.WithTimeout(ctx, connectWait)
+		q, err := queue.Connect(cctx, url, queue.Config{CredsFile: creds, Replicas: replicas}, quiet)
+		cancel()
 		if err != nil {
+			if cctx.Err() != nil && ctx.Err() == nil {
+				return nil, "", nil, fmt.Errorf("NATS at %s: no server with a JetStream quorum answered within %s: %w", url, connectWait, err)
+			}
 			return nil, "", nil, err
 		}
 		where := url

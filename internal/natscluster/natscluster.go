@@ -90,8 +90,12 @@ type Node struct {
 	done chan struct{} // closed when cmd has exited
 }
 
-// Binary returns the nats-server executable Start would use, or ErrNoBinary.
+// Binary returns the nats-server executable Start would use: $PRECIS_NATS_SERVER_BIN when
+// set, else "nats-server" on PATH, else /usr/sbin/nats-server; or ErrNoBinary.
 func Binary() (string, error) {
+	if p := os.Getenv("PRECIS_NATS_SERVER_BIN"); p != "" {
+		return p, nil
+	}
 	if p, err := exec.LookPath("nats-server"); err == nil {
 		return p, nil
 	}

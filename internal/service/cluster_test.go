@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/precis-dx/precis/internal/auth"
+	"github.com/precis-dx/precis/internal/natscluster"
 	"github.com/precis-dx/precis/internal/pipeline"
 	"github.com/precis-dx/precis/internal/queue"
 	"github.com/precis-dx/precis/internal/report"
@@ -35,7 +36,7 @@ import (
 
 // cluster is the processes of one cluster test.
 type cluster struct {
-	nats    *servicetest.NATSCluster
+	nats    *natscluster.Cluster
 	minio   *servicetest.MinIO
 	api     *proc
 	apiURL  string
@@ -58,10 +59,10 @@ var probesURLRe = regexp.MustCompile(`msg="health, readiness and metrics".* url=
 // and workers worker processes of one job at a time each, all with --replicas 3.
 func startCluster(t *testing.T, workers int) *cluster {
 	t.Helper()
-	c := &cluster{nats: servicetest.StartNATSCluster(t, 3), minio: servicetest.StartMinIO(t)}
+	c := &cluster{nats: natscluster.ForTest(t, natscluster.Options{}), minio: servicetest.StartMinIO(t)}
 	env := []string{"AWS_ACCESS_KEY_ID=" + servicetest.User, "AWS_SECRET_ACCESS_KEY=" + servicetest.Password}
 	common := func(role string) []string {
-		return []string{role, "--nats", c.nats.URLs(), "--s3-endpoint", c.minio.Addr, "--bucket", "precis-cluster",
+		return []string{role, "--nats", c.nats.URL(), "--s3-endpoint", c.minio.Addr, "--bucket", "precis-cluster",
 			"--replicas", "3", "--ack-wait", "5s", "--data", t.TempDir()}
 	}
 	// The api first: it creates the bucket, the streams, the KV buckets and the consumers,
@@ -78,7 +79,7 @@ func startCluster(t *testing.T, workers int) *cluster {
 		t.Fatalf("the api process exited:\n%s", c.api.logs())
 	}
 	var err error
-	if c.nc, err = nats.Connect(c.nats.URLs(), nats.MaxReconnects(-1), nats.ReconnectWait(200*time.Millisecond)); err != nil {
+	if c.nc, err = nats.Connect(c.nats.URL(), nats.MaxReconnects(-1), nats.ReconnectWait(200*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.nc.Close)
@@ -86,7 +87,7 @@ func startCluster(t *testing.T, workers int) *cluster {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if c.q, err = queue.Connect(ctx, c.nats.URLs(), queue.Config{Replicas: 3}, testLog(t)); err != nil {
+	if c.q, err = queue.Connect(ctx, c.nats.URL(), queue.Config{Replicas: 3}, testLog(t)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.q.Close)
@@ -239,7 +240,7 @@ func (c *cluster) streamLeader(t *testing.T, stream string) (string, *jetstream.
 			return false
 		}
 		info, err = s.Info(ctx)
-		return err == nil && info.Cluster != nil && info.Cluster.Leader != "" && c.nats.Server(info.Cluster.Leader).Running()
+		return err == nil && info.Cluster != nil && info.Cluster.Leader != "" && c.nats.Node(info.Cluster.Leader).Running()
 	})
 	return info.Cluster.Leader, info
 }
@@ -464,7 +465,7 @@ func clusterFault(t *testing.T, killWorker bool) {
 		killed = c.holdingWorker(t)
 		killed.stop(syscall.SIGKILL)
 	}
-	c.nats.Server(leader).Kill()
+	c.nats.Node(leader).Kill()
 	if before, err = c.q.GetRun(ctx, lab, run); err != nil {
 		// The test's own read may meet the election; what it saw first stands.
 		t.Logf("run state right after the kill not read: %v", err)

@@ -605,8 +605,10 @@ func (s *Service) ready(ctx context.Context) error {
 			return fmt.Errorf("audit trail cannot be written: %w", err)
 		}
 	}
-	if _, err := s.Queue.Pending(ctx); err != nil {
-		return fmt.Errorf("queue: %w", err)
+	// JetStream's meta leader and the leaders of the streams every role needs (in a cluster:
+	// not ready while a leader is being elected or there is no quorum).
+	if err := s.Queue.Ready(ctx); err != nil {
+		return err
 	}
 	if _, err := s.Objects.List(ctx, "runs/.ready-probe/"); err != nil {
 		return fmt.Errorf("object store: %w", err)

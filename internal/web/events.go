@@ -35,6 +35,7 @@ func (s *Server) alertEvents(w http.ResponseWriter, r *http.Request, p auth.Prin
 	live, err := s.watchAlerts(ctx, labs, all)
 	if err != nil {
 		s.log.ErrorContext(ctx, "web: watch alerts", "err", err)
+		w.Header().Set("Retry-After", retryAfter)
 		http.Error(w, "alert stream unavailable", http.StatusServiceUnavailable)
 		return
 	}

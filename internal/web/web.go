@@ -281,8 +281,15 @@ type errorData struct {
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, lang string, user *auth.Principal, status int, heading, text string) {
 	h := msg(lang, heading)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfter) // a dependency down or electing a leader
+	}
 	s.render(w, r, status, "error", s.newPage(r, lang, h, "", user), errorData{Heading: h, Text: msg(lang, text)})
 }
+
+// retryAfter is the Retry-After header (seconds) of a 503 page, as the API gives it
+// (api.RetryAfter): JetStream without quorum or electing a leader comes back in seconds.
+const retryAfter = "5"
 
 // notFound answers 404 with the same page whether the resource does not exist or belongs to
 // a lab the user may not read, so ids cannot be probed.

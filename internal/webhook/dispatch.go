@@ -167,7 +167,8 @@ func NewDispatcher(ctx context.Context, q *queue.Queue, store *Store, rec Record
 	// One filter subject covering both kinds of alert (NATS 2.9 has no FilterSubjects); a
 	// message of another kind under it is acknowledged unread (handle).
 	filter, keep := queue.Filter(alertSubjects)
-	cons, err := q.JetStream().CreateOrUpdateConsumer(ctx, queue.StreamEvents, jetstream.ConsumerConfig{
+	// Created with retries: at start a cluster may still be electing PRECIS_EVENTS' leader.
+	cons, err := queue.EnsureConsumer(ctx, q.JetStream(), queue.StreamEvents, jetstream.ConsumerConfig{
 		Durable:       ConsumerName,
 		Description:   "Precis webhook deliveries of PGx and reclassification alerts",
 		FilterSubject: filter,
@@ -176,7 +177,7 @@ func NewDispatcher(ctx context.Context, q *queue.Queue, store *Store, rec Record
 		MaxDeliver:    -1, // each delivery's attempts are bounded in the log; an alert is never dropped
 		MaxAckPending: 1024,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
-	})
+	}, logger)
 	if err != nil {
 		return nil, fmt.Errorf("webhook: consumer %s on %s: %w", ConsumerName, queue.StreamEvents, err)
 	}

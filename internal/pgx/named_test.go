@@ -1,0 +1,433 @@
+package pgx
+
+import (
+	"encoding/json"
+
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/precis-dx/precis/internal/testfile"
+	"github.com/precis-dx/precis/internal/variant"
+)
+
+var (
+	namedOnce sync.Map // gene -> *namedLoad
+)
+
+type namedLoad struct {
+	once sync.Once
+	d    *Definition
+	err  error
+}
+
+// loadNamed loads the real PharmCAT definition of a named-allele gene once per test binary.
+func loadNamed(t testing.TB, gene string) *Definition {
+	t.Helper()
+	v, _ := namedOnce.LoadOrStore(gene, &namedLoad{})
+	l := v.(*namedLoad)
+	tr := testfile.Read(t, pgxData(t, "pharmcat", gene+"_translation.json"))
+	ph := testfile.Read(t, pgxData(t, "pharmcat", gene+"_phenotype.json"))
+	l.once.Do(func() { l.d, l.err = LoadDefinition(tr, ph) })
+	if l.err != nil {
+		t.Fatalf("LoadDefinition(%s): %v", gene, l.err)
+	}
+	return l.d
+}
+
+func candidateNames(r Result) []string {
+	var out []string
+	for _, c := range r.Candidates {
+		out = append(out, c.Diplotype)
+	}
+	return out
+}
+
+// TestPharmCATTestFiles runs every PharmCAT test VCF of TPMT, NUDT15 and UGT1A1. Asserted
+// files (tests/EXPECTED_ONCO.md) must give PharmCAT's candidate list exactly, in PharmCAT's
+// order; files no PharmCAT test asserts on carry the expectation this caller documents (the
+// method applied by hand: null = reference, missing positions dropped, undocumented TPMT
+// alleles as reference).
+func TestPharmCATTestFiles(t *testing.T) {
+	tests := []struct {
+		gene, file string
+		want       []string // all candidates, PharmCAT order; nil = not called
+		asserted   bool
+		phenotype  string // phenotype of the call
+		severity   string
+	}{
+		{"TPMT", "s1s1.vcf", []string{"*1/*1"}, true, "Normal Metabolizer", "caution"}, // 13 positions absent: incomplete
+		{"TPMT", "s1s1s.vcf", []string{"*1/*1"}, true, "Normal Metabolizer", "caution"},
+		{"TPMT", "s16s22.vcf", []string{"*16/*22"}, true, "Indeterminate", "caution"},
+		{"TPMT", "s3as3b.vcf", []string{"*3A/*3B"}, true, "Poor Metabolizer", "high"},
+		{"TPMT", "s3bs3c.vcf", []string{"*1/*3A", "*3B/*3C"}, true, "Intermediate Metabolizer", "moderate"},
+		{"TPMT", "s1ss1ss3.vcf", []string{"*1/*3A", "*3B/*3C"}, true, "Intermediate Metabolizer", "moderate"},
+		{"TPMT", "het3a.vcf", []string{"*1/*3A", "*3B/*3C"}, false, "Intermediate Metabolizer", "moderate"},
+		{"TPMT", "hom1s_het3a.vcf", []string{"*1/*3A", "*3B/*3C"}, false, "Intermediate Metabolizer", "moderate"},
+		// The insertion at the *15 position is undocumented: reference for TPMT, with a warning.
+		{"TPMT", "s15offdata.vcf", []string{"*1/*1"}, false, "Normal Metabolizer", "caution"},
+		{"TPMT", "unexpected.allele.vcf", []string{"*1/*1"}, false, "Normal Metabolizer", "caution"},
+		{"TPMT", "unexpected.allele.with.s9.vcf", []string{"*9/*9"}, false, "Indeterminate", "caution"},
+		{"NUDT15", "refref.vcf", []string{"*1/*1"}, true, "Normal Metabolizer", "caution"}, // *21 position absent
+		{"NUDT15", "s3ref.vcf", []string{"*1/*3"}, true, "Intermediate Metabolizer", "moderate"},
+		{"NUDT15", "s2ref.vcf", []string{"*1/*2", "*3/*6"}, false, "Intermediate Metabolizer", "moderate"},
+		{"UGT1A1", "s1s1.vcf", []string{"*1/*1"}, true, "Normal Metabolizer", "none"},
+		{"UGT1A1", "s6s6.vcf", []string{"*6/*6"}, true, "Poor Metabolizer", "high"},
+		{"UGT1A1", "s28s37.vcf", []string{"*28/*37"}, true, "Poor Metabolizer", "high"},
+		{"UGT1A1", "s1s60s80unphased.vcf", []string{"*1/*80"}, true, "Indeterminate", "caution"},
+		{"UGT1A1", "s1s60s80phased.vcf", []string{"*1/*80"}, true, "Indeterminate", "caution"},
+		{"UGT1A1", "s1s28s60s80unphased.vcf", []string{"*1/*80+*28", "*28/*80"}, true, "Intermediate Metabolizer", "moderate"},
+		{"UGT1A1", "s28s80unphased.vcf", []string{"*1/*80+*28", "*28/*80"}, true, "Intermediate Metabolizer", "moderate"},
+		{"UGT1A1", "s28s80phased.vcf", []string{"*1/*80+*28"}, true, "Intermediate Metabolizer", "moderate"},
+		{"UGT1A1", "s28s80s6s60phased.vcf", []string{"*6/*80+*28"}, true, "Poor Metabolizer", "high"},
+		{"UGT1A1", "s28s80s6s60unphased.vcf", []string{"*6/*80+*28"}, true, "Poor Metabolizer", "high"},
+		{"UGT1A1", "s1s37s80s60phased.vcf", []string{"*1/*80+*37"}, true, "Intermediate Metabolizer", "moderate"},
+		{"UGT1A1", "s6s60s80s28missingunphased.vcf", []string{"*6/*80", "*6/*80+*28", "*6/*80+*37"}, true, "Indeterminate", "high"},
+		{"UGT1A1", "HG00436.vcf", nil, true, "Indeterminate", "caution"},
+		{"UGT1A1", "NA12717_UGT1A1.vcf", []string{"*80/*80+*28"}, false, "Indeterminate", "caution"},
+		{"UGT1A1", "NA18868_UGT1A1.vcf", []string{"*80/*80+*28"}, false, "Indeterminate", "caution"},
+		{"UGT1A1", "NA19785_UGT1A1.vcf", []string{"*80/*80+*28"}, false, "Indeterminate", "caution"},
+		// Phased, every variant on one strand: no named allele has them together.
+		{"UGT1A1", "s1s60s80s28s6phased.vcf", nil, false, "Indeterminate", "caution"},
+		{"UGT1A1", "s1s60s80s6phased.vcf", nil, false, "Indeterminate", "caution"},
+		{"UGT1A1", "s1s80s27s60s28missingphased.vcf", nil, false, "Indeterminate", "caution"},
+		{"UGT1A1", "s6s60s80s28missingphased.vcf", []string{"*6/*80", "*6/*80+*28", "*6/*80+*37"}, false, "Indeterminate", "high"},
+		{"UGT1A1", "s27s28unphaseds80s60missing.vcf", []string{"*27/*28", "*27/*80+*28"}, false, "Poor Metabolizer", "high"},
+		{"UGT1A1", "s28het.vcf", []string{"*1/*28"}, false, "Intermediate Metabolizer", "moderate"},
+		{"UGT1A1", "s28hets60homounphaseds80missing.vcf", []string{"*1/*28", "*1/*80+*28"}, false, "Intermediate Metabolizer", "moderate"},
+		{"UGT1A1", "s28s28unphaseds60s80miss.vcf", []string{"*28/*28", "*28/*80+*28"}, false, "Poor Metabolizer", "high"},
+		{"UGT1A1", "s80s28missing.vcf", []string{"*1/*80", "*1/*80+*28", "*1/*80+*37"}, false, "Indeterminate", "moderate"},
+		{"UGT1A1", "s28s37unphaseds80s60missing.vcf", []string{"*28/*37", "*28/*80+*37", "*37/*80+*28", "*37/*80+*37"}, false, "Poor Metabolizer", "high"},
+		{"UGT1A1", "s28s60hom.vcf", []string{"*1/*28"}, false, "Intermediate Metabolizer", "moderate"},
+	}
+	files := map[string]bool{}
+	for _, g := range []string{"TPMT", "NUDT15", "UGT1A1"} {
+		fs, _ := filepath.Glob(pgxData(t, "pharmcat", "tests", g, "*.vcf"))
+		for _, f := range fs {
+			files[g+"/"+filepath.Base(f)] = true
+		}
+	}
+	for _, tc := range tests {
+		delete(files, tc.gene+"/"+tc.file)
+		t.Run(tc.gene+"/"+tc.file, func(t *testing.T) {
+			d := loadNamed(t, tc.gene)
+			r := d.Call(readVCF(t, pgxData(t, "pharmcat", "tests", tc.gene, tc.file)).sites[0], Options{})
+			if got := candidateNames(r); !slices.Equal(got, tc.want) {
+				t.Errorf("candidates = %q, want %q (asserted by PharmCAT: %v)", got, tc.want, tc.asserted)
+			}
+			if r.Phenotype != tc.phenotype || r.Alert.Severity != tc.severity {
+				t.Errorf("phenotype %q severity %q, want %q %q (%s)", r.Phenotype, r.Alert.Severity, tc.phenotype, tc.severity, r.Alert.Message)
+			}
+			if r.ActivityScore != nil {
+				t.Errorf("activity score %v, want nil", *r.ActivityScore)
+			}
+			if tc.want == nil && (r.Diplotype != unknownDiplotype || !slices.Contains(r.Tags, tagConfirm)) {
+				t.Errorf("no call: diplotype %q tags %v", r.Diplotype, r.Tags)
+			}
+			if !r.Complete && r.Alert.Severity == "none" {
+				t.Errorf("incomplete test reads as normal: %s", r.Alert.Message)
+			}
+			if len(r.UntestedPositions) > 0 && r.Complete {
+				t.Errorf("untested %v but complete", r.UntestedPositions)
+			}
+		})
+	}
+	if len(files) > 0 {
+		t.Errorf("test files without an expectation: %v", files)
+	}
+}
+
+// TestPharmCATTopCandidate: PharmCAT's pipeline default reports only the highest-scoring
+// candidate(s) (EXPECTED_ONCO.md: ugt1a1s28s80unphasedTopCandidateOnly, testTpmtStar1s).
+func TestPharmCATTopCandidate(t *testing.T) {
+	for _, tc := range []struct{ gene, file, want string }{
+		{"UGT1A1", "s28s80unphased.vcf", "*1/*80+*28"},
+		{"TPMT", "s3bs3c.vcf", "*1/*3A"},
+		{"UGT1A1", "s6s60s80s28missingunphased.vcf", "*6/*80 or *6/*80+*28 or *6/*80+*37"},
+	} {
+		r := loadNamed(t, tc.gene).Call(readVCF(t, pgxData(t, "pharmcat", "tests", tc.gene, tc.file)).sites[0], Options{})
+		if r.Diplotype != tc.want {
+			t.Errorf("%s %s: diplotype %q, want %q", tc.gene, tc.file, r.Diplotype, tc.want)
+		}
+		if len(r.Candidates) > 1 && !r.PhenotypeAmbiguous {
+			t.Errorf("%s %s: candidates with different phenotypes not flagged: %+v", tc.gene, tc.file, r.Candidates)
+		}
+	}
+}
+
+// namedDefinitionJSON is the test's own reading of a PharmCAT definition and phenotype table,
+// independent of the package's loader.
+type namedDefinitionJSON struct {
+	Chromosome string `json:"chromosome"`
+	Variants   []struct {
+		Position int      `json:"position"`
+		Ref      string   `json:"ref"`
+		Alts     []string `json:"alts"`
+	} `json:"variants"`
+	NamedAlleles []struct {
+		Name      string    `json:"name"`
+		Alleles   []*string `json:"alleles"`
+		Reference bool      `json:"reference"`
+	} `json:"namedAlleles"`
+}
+
+type rawPhenotype struct {
+	Diplotypes []struct {
+		Key       map[string]int `json:"diplotypekey"`
+		Phenotype string         `json:"generesult"`
+	} `json:"diplotypes"`
+}
+
+// fullAllele is an allele's base at every position (null cells filled with REF).
+func (r *namedDefinitionJSON) fullAllele(i int) []string {
+	out := make([]string, len(r.Variants))
+	for p, a := range r.NamedAlleles[i].Alleles {
+		out[p] = r.Variants[p].Ref
+		if a != nil {
+			out[p] = *a
+		}
+	}
+	return out
+}
+
+func (r *namedDefinitionJSON) score(i int) int {
+	n := 0
+	for _, a := range r.NamedAlleles[i].Alleles {
+		if a != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// sitesFor writes one record per definition position for two haplotypes, with the ALTs in
+// reverse definition order (GT resolved through the record's own ALT list) and normalised
+// as the annotator does.
+func (r *namedDefinitionJSON) sitesFor(h1, h2 []string, phased bool) []Site {
+	var out []Site
+	for p, v := range r.Variants {
+		alts := slices.Clone(v.Alts)
+		slices.Reverse(alts)
+		s := Site{Chrom: r.Chromosome, Pos: v.Position, Ref: v.Ref, End: v.Position + len(v.Ref) - 1, Phased: phased, DP: -1, GQ: -1}
+		for _, a := range alts {
+			n := variant.Normalize(variant.Variant{Chrom: r.Chromosome, Pos: v.Position, Ref: v.Ref, Alt: a}, nil)
+			s.Alleles = append(s.Alleles, Allele{Pos: n.Pos, Ref: n.Ref, Alt: n.Alt})
+		}
+		idx := func(b string) int {
+			if b == v.Ref {
+				return 0
+			}
+			return slices.Index(alts, b) + 1
+		}
+		s.GT = []int{idx(h1[p]), idx(h2[p])}
+		if !phased && s.GT[0] > s.GT[1] {
+			s.GT[0], s.GT[1] = s.GT[1], s.GT[0]
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestEveryDiplotype builds, for every pair of named alleles of each gene, the genotypes of
+// that diplotype from the definition, phased and unphased. Phased: exactly that diplotype,
+// with the phenotype table's phenotype. Unphased: a candidate list containing it, whose top
+// is what PharmCAT picks, found here by brute force over every pair of named alleles that
+// gives the same unphased genotypes (highest score first; ties in name order).
+func TestEveryDiplotype(t *testing.T) {
+	for _, gene := range []string{"TPMT", "NUDT15", "UGT1A1"} {
+		t.Run(gene, func(t *testing.T) {
+			d := loadNamed(t, gene)
+			var raw namedDefinitionJSON
+			if err := json.Unmarshal(testfile.Read(t, pgxData(t, "pharmcat", gene+"_translation.json")), &raw); err != nil {
+				t.Fatal(err)
+			}
+			var ph rawPhenotype
+			if err := json.Unmarshal(testfile.Read(t, pgxData(t, "pharmcat", gene+"_phenotype.json")), &ph); err != nil {
+				t.Fatal(err)
+			}
+			table := map[string]string{}
+			for _, row := range ph.Diplotypes {
+				var ns []string
+				for n, c := range row.Key {
+					for range c {
+						ns = append(ns, n)
+					}
+				}
+				slices.Sort(ns)
+				table[strings.Join(ns, "/")] = row.Phenotype
+			}
+			lookup := func(a, b string) string {
+				ns := []string{a, b}
+				slices.Sort(ns)
+				if p, ok := table[strings.Join(ns, "/")]; ok {
+					return p
+				}
+				return "Indeterminate"
+			}
+			n := len(raw.NamedAlleles)
+			full := make([][]string, n)
+			for i := range n {
+				full[i] = raw.fullAllele(i)
+			}
+			// unphasedKey is the multiset of alleles per position.
+			unphasedKey := func(a, b int) string {
+				var sb strings.Builder
+				for p := range raw.Variants {
+					x, y := full[a][p], full[b][p]
+					if x > y {
+						x, y = y, x
+					}
+					sb.WriteString(x + "/" + y + ";")
+				}
+				return sb.String()
+			}
+			name := func(a, b int) string {
+				if compareAlleleNames(raw.NamedAlleles[a].Name, raw.NamedAlleles[a].Reference, raw.NamedAlleles[b].Name, raw.NamedAlleles[b].Reference) > 0 {
+					a, b = b, a
+				}
+				return raw.NamedAlleles[a].Name + "/" + raw.NamedAlleles[b].Name
+			}
+			byKey := map[string][][2]int{}
+			for a := range n {
+				for b := a; b < n; b++ {
+					k := unphasedKey(a, b)
+					byKey[k] = append(byKey[k], [2]int{a, b})
+				}
+			}
+			pairs := 0
+			for a := range n {
+				for b := a; b < n; b++ {
+					pairs++
+					want := name(a, b)
+					wantPheno := lookup(raw.NamedAlleles[a].Name, raw.NamedAlleles[b].Name)
+					r := d.Call(raw.sitesFor(full[a], full[b], true), Options{})
+					if r.Diplotype != want || len(r.Candidates) != 1 || r.Phenotype != wantPheno {
+						t.Errorf("phased %s: diplotype %q (%d candidates), phenotype %q; want %q, %q", want, r.Diplotype, len(r.Candidates), r.Phenotype, want, wantPheno)
+						continue
+					}
+					if !r.Complete || r.Candidates[0].Score != raw.score(a)+raw.score(b) && !(raw.NamedAlleles[a].Reference || raw.NamedAlleles[b].Reference) {
+						t.Errorf("phased %s: complete %v score %d", want, r.Complete, r.Candidates[0].Score)
+					}
+					wantSev := map[string]string{"Normal Metabolizer": "none", "Intermediate Metabolizer": "moderate", "Possible Intermediate Metabolizer": "moderate", "Poor Metabolizer": "high"}[wantPheno]
+					if wantSev == "" {
+						wantSev = "caution"
+					}
+					if r.Alert.Severity != wantSev {
+						t.Errorf("phased %s: severity %q, want %q", want, r.Alert.Severity, wantSev)
+					}
+					// Unphased.
+					u := d.Call(raw.sitesFor(full[a], full[b], false), Options{})
+					if !slices.Contains(candidateNames(u), want) {
+						t.Errorf("unphased %s: candidates %q do not contain it", want, candidateNames(u))
+						continue
+					}
+					same := byKey[unphasedKey(a, b)]
+					var exp []string
+					best := -1
+					for _, pr := range same {
+						s := raw.score(pr[0]) + raw.score(pr[1])
+						if raw.NamedAlleles[pr[0]].Reference {
+							s = len(raw.Variants) + raw.score(pr[1])
+						}
+						if raw.NamedAlleles[pr[1]].Reference {
+							s = raw.score(pr[0]) + len(raw.Variants)
+						}
+						if raw.NamedAlleles[pr[0]].Reference && raw.NamedAlleles[pr[1]].Reference {
+							s = 2 * len(raw.Variants)
+						}
+						if s > best {
+							best, exp = s, nil
+						}
+						if s == best {
+							exp = append(exp, name(pr[0], pr[1]))
+						}
+					}
+					slices.SortFunc(exp, func(x, y string) int { return compareDiplotypeNames(raw, x, y) })
+					if u.Diplotype != strings.Join(exp, " or ") || len(u.Candidates) != len(same) {
+						t.Errorf("unphased %s: top %q (%d candidates), want top %q (%d pairs give these genotypes)", want, u.Diplotype, len(u.Candidates), strings.Join(exp, " or "), len(same))
+					}
+				}
+			}
+			t.Logf("%s: %d diplotypes checked phased and unphased", gene, pairs)
+		})
+	}
+}
+
+// compareAlleleNames is PharmCAT's allele order (reference first, then by name) for the
+// test's brute force.
+func compareAlleleNames(a string, aRef bool, b string, bRef bool) int {
+	switch {
+	case aRef && !bRef:
+		return -1
+	case bRef && !aRef:
+		return 1
+	}
+	return compareStar(a, b)
+}
+
+func compareDiplotypeNames(raw namedDefinitionJSON, x, y string) int {
+	isRef := func(n string) bool {
+		i := slices.IndexFunc(raw.NamedAlleles, func(a struct {
+			Name      string    `json:"name"`
+			Alleles   []*string `json:"alleles"`
+			Reference bool      `json:"reference"`
+		}) bool {
+			return a.Name == n
+		})
+		return raw.NamedAlleles[i].Reference
+	}
+	xa, xb, _ := strings.Cut(x, "/")
+	ya, yb, _ := strings.Cut(y, "/")
+	if c := compareAlleleNames(xa, isRef(xa), ya, isRef(ya)); c != 0 {
+		return c
+	}
+	return compareAlleleNames(xb, isRef(xb), yb, isRef(yb))
+}
+
+// TestTARepeatRepresentations: the UGT1A1 TA repeat written in other ALT orders and
+// representations gives the same call.
+func TestTARepeatRepresentations(t *testing.T) {
+	d := loadNamed(t, "UGT1A1")
+	head := "chr2\t233759924\trs887829\tC\tT\t.\tPASS\t.\tGT\t0/0\n"
+	tail := "chr2\t233760498\trs4148323\tG\t.\t.\tPASS\t.\tGT\t0/0\nchr2\t233760973\trs35350960\tC\t.\t.\tPASS\t.\tGT\t0/0\n"
+	for _, tc := range []struct{ name, rec, want string }{
+		{"definition order", "chr2\t233760233\trs3064744\tCAT\tC,CATAT,CATATAT\t.\tPASS\t.\tGT\t2/3", "*28/*37"},
+		{"PharmCAT test order, ID .", "chr2\t233760233\t.\tCAT\tCATAT,C,CATATAT\t.\tPASS\t.\tGT\t1/3", "*28/*37"},
+		{"one ALT", "chr2\t233760233\t.\tCAT\tCATAT\t.\tPASS\t.\tGT\t1/1", "*28/*28"},
+		{"longer REF", "chr2\t233760233\trs3064744\tCATATAT\tCATATATAT,CATAT\t.\tPASS\t.\tGT\t1/2", "*28/*36"},
+		{"deletion", "chr2\t233760233\t.\tCAT\tC\t.\tPASS\t.\tGT\t0/1", "*1/*36"},
+	} {
+		v, err := parseVCF(strings.NewReader("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n"+head+tc.rec+"\n"+tail), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := d.Call(v.sites[0], Options{})
+		if r.Diplotype != tc.want {
+			t.Errorf("%s: %q, want %q (%v)", tc.name, r.Diplotype, tc.want, r.Warnings)
+		}
+	}
+	// An ALT the definition does not know: UGT1A1 is not called (PharmCAT), never normal.
+	v, _ := parseVCF(strings.NewReader("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n"+head+"chr2\t233760233\t.\tCAT\tCATATATATAT\t.\tPASS\t.\tGT\t0/1\n"+tail), nil)
+	r := d.Call(v.sites[0], Options{})
+	if r.Diplotype != unknownDiplotype || r.Alert.Severity == "none" || !slices.Contains(r.Tags, tagConfirm) {
+		t.Errorf("undocumented TA repeat: %q %q %v", r.Diplotype, r.Alert.Severity, r.Tags)
+	}
+}
+
+// TestNamedMissingPolicy: under MissingReference absent positions are assumed reference
+// and the result says so; nothing tested at all gives no call.
+func TestNamedMissingPolicy(t *testing.T) {
+	d := loadNamed(t, "TPMT")
+	sites := readVCF(t, pgxData(t, "pharmcat", "tests", "TPMT", "s1s1.vcf")).sites[0]
+	r := d.Call(sites, Options{Missing: MissingReference})
+	if r.Diplotype != "*1/*1" || r.Complete || r.Alert.Severity != "caution" || len(r.UntestedPositions) != 13 {
+		t.Errorf("reference policy: %q complete %v severity %q untested %d", r.Diplotype, r.Complete, r.Alert.Severity, len(r.UntestedPositions))
+	}
+	r = d.Call(nil, Options{})
+	if r.Diplotype != unknownDiplotype || r.Phenotype != "Indeterminate" || r.Alert.Severity != "caution" || len(r.UntestedPositions) != 43 {
+		t.Errorf("no sites: %q %q %q %d", r.Diplotype, r.Phenotype, r.Alert.Severity, len(r.UntestedPositions))
+	}
+
+}

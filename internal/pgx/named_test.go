@@ -51,57 +51,7 @@ func candidateNames(r Result) []string {
 // method applied by hand: null = reference, missing positions dropped, undocumented TPMT
 // alleles as reference).
 func TestPharmCATTestFiles(t *testing.T) {
-	tests := []struct {
-		gene, file string
-		want       []string // all candidates, PharmCAT order; nil = not called
-		asserted   bool
-		phenotype  string // phenotype of the call
-		severity   string
-	}{
-		{"TPMT", "s1s1.vcf", []string{"*1/*1"}, true, "Normal Metabolizer", "caution"}, // 13 positions absent: incomplete
-		{"TPMT", "s1s1s.vcf", []string{"*1/*1"}, true, "Normal Metabolizer", "caution"},
-		{"TPMT", "s16s22.vcf", []string{"*16/*22"}, true, "Indeterminate", "caution"},
-		{"TPMT", "s3as3b.vcf", []string{"*3A/*3B"}, true, "Poor Metabolizer", "high"},
-		{"TPMT", "s3bs3c.vcf", []string{"*1/*3A", "*3B/*3C"}, true, "Intermediate Metabolizer", "moderate"},
-		{"TPMT", "s1ss1ss3.vcf", []string{"*1/*3A", "*3B/*3C"}, true, "Intermediate Metabolizer", "moderate"},
-		{"TPMT", "het3a.vcf", []string{"*1/*3A", "*3B/*3C"}, false, "Intermediate Metabolizer", "moderate"},
-		{"TPMT", "hom1s_het3a.vcf", []string{"*1/*3A", "*3B/*3C"}, false, "Intermediate Metabolizer", "moderate"},
-		// The insertion at the *15 position is undocumented: reference for TPMT, with a warning.
-		{"TPMT", "s15offdata.vcf", []string{"*1/*1"}, false, "Normal Metabolizer", "caution"},
-		{"TPMT", "unexpected.allele.vcf", []string{"*1/*1"}, false, "Normal Metabolizer", "caution"},
-		{"TPMT", "unexpected.allele.with.s9.vcf", []string{"*9/*9"}, false, "Indeterminate", "caution"},
-		{"NUDT15", "refref.vcf", []string{"*1/*1"}, true, "Normal Metabolizer", "caution"}, // *21 position absent
-		{"NUDT15", "s3ref.vcf", []string{"*1/*3"}, true, "Intermediate Metabolizer", "moderate"},
-		{"NUDT15", "s2ref.vcf", []string{"*1/*2", "*3/*6"}, false, "Intermediate Metabolizer", "moderate"},
-		{"UGT1A1", "s1s1.vcf", []string{"*1/*1"}, true, "Normal Metabolizer", "none"},
-		{"UGT1A1", "s6s6.vcf", []string{"*6/*6"}, true, "Poor Metabolizer", "high"},
-		{"UGT1A1", "s28s37.vcf", []string{"*28/*37"}, true, "Poor Metabolizer", "high"},
-		{"UGT1A1", "s1s60s80unphased.vcf", []string{"*1/*80"}, true, "Indeterminate", "caution"},
-		{"UGT1A1", "s1s60s80phased.vcf", []string{"*1/*80"}, true, "Indeterminate", "caution"},
-		{"UGT1A1", "s1s28s60s80unphased.vcf", []string{"*1/*80+*28", "*28/*80"}, true, "Intermediate Metabolizer", "moderate"},
-		{"UGT1A1", "s28s80unphased.vcf", []string{"*1/*80+*28", "*28/*80"}, true, "Intermediate Metabolizer", "moderate"},
-		{"UGT1A1", "s28s80phased.vcf", []string{"*1/*80+*28"}, true, "Intermediate Metabolizer", "moderate"},
-		{"UGT1A1", "s28s80s6s60phased.vcf", []string{"*6/*80+*28"}, true, "Poor Metabolizer", "high"},
-		{"UGT1A1", "s28s80s6s60unphased.vcf", []string{"*6/*80+*28"}, true, "Poor Metabolizer", "high"},
-		{"UGT1A1", "s1s37s80s60phased.vcf", []string{"*1/*80+*37"}, true, "Intermediate Metabolizer", "moderate"},
-		{"UGT1A1", "s6s60s80s28missingunphased.vcf", []string{"*6/*80", "*6/*80+*28", "*6/*80+*37"}, true, "Indeterminate", "high"},
-		{"UGT1A1", "HG00436.vcf", nil, true, "Indeterminate", "caution"},
-		{"UGT1A1", "NA12717_UGT1A1.vcf", []string{"*80/*80+*28"}, false, "Indeterminate", "caution"},
-		{"UGT1A1", "NA18868_UGT1A1.vcf", []string{"*80/*80+*28"}, false, "Indeterminate", "caution"},
-		{"UGT1A1", "NA19785_UGT1A1.vcf", []string{"*80/*80+*28"}, false, "Indeterminate", "caution"},
-		// Phased, every variant on one strand: no named allele has them together.
-		{"UGT1A1", "s1s60s80s28s6phased.vcf", nil, false, "Indeterminate", "caution"},
-		{"UGT1A1", "s1s60s80s6phased.vcf", nil, false, "Indeterminate", "caution"},
-		{"UGT1A1", "s1s80s27s60s28missingphased.vcf", nil, false, "Indeterminate", "caution"},
-		{"UGT1A1", "s6s60s80s28missingphased.vcf", []string{"*6/*80", "*6/*80+*28", "*6/*80+*37"}, false, "Indeterminate", "high"},
-		{"UGT1A1", "s27s28unphaseds80s60missing.vcf", []string{"*27/*28", "*27/*80+*28"}, false, "Poor Metabolizer", "high"},
-		{"UGT1A1", "s28het.vcf", []string{"*1/*28"}, false, "Intermediate Metabolizer", "moderate"},
-		{"UGT1A1", "s28hets60homounphaseds80missing.vcf", []string{"*1/*28", "*1/*80+*28"}, false, "Intermediate Metabolizer", "moderate"},
-		{"UGT1A1", "s28s28unphaseds60s80miss.vcf", []string{"*28/*28", "*28/*80+*28"}, false, "Poor Metabolizer", "high"},
-		{"UGT1A1", "s80s28missing.vcf", []string{"*1/*80", "*1/*80+*28", "*1/*80+*37"}, false, "Indeterminate", "moderate"},
-		{"UGT1A1", "s28s37unphaseds80s60missing.vcf", []string{"*28/*37", "*28/*80+*37", "*37/*80+*28", "*37/*80+*37"}, false, "Poor Metabolizer", "high"},
-		{"UGT1A1", "s28s60hom.vcf", []string{"*1/*28"}, false, "Intermediate Metabolizer", "moderate"},
-	}
+	tests := readExpected(t, filepath.Join("testdata", "pharmcat_expected.tsv"))
 	files := map[string]bool{}
 	for _, g := range []string{"TPMT", "NUDT15", "UGT1A1"} {
 		fs, _ := filepath.Glob(pgxData(t, "pharmcat", "tests", g, "*.vcf"))
@@ -137,6 +87,34 @@ func TestPharmCATTestFiles(t *testing.T) {
 	if len(files) > 0 {
 		t.Errorf("test files without an expectation: %v", files)
 	}
+}
+
+// expected is one row of testdata/pharmcat_expected.tsv.
+type expected struct {
+	gene, file          string
+	want                []string // all candidates, PharmCAT order; nil = not called
+	asserted            bool
+	phenotype, severity string
+}
+
+func readExpected(t testing.TB, path string) []expected {
+	t.Helper()
+	var out []expected
+	for i, line := range strings.Split(string(testfile.Read(t, path)), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "gene\t") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 6 {
+			t.Fatalf("%s line %d: %d columns, want 6", path, i+1, len(f))
+		}
+		e := expected{gene: f[0], file: f[1], asserted: f[3] == "yes", phenotype: f[4], severity: f[5]}
+		if f[2] != "-" {
+			e.want = strings.Split(f[2], ",")
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // TestPharmCATTopCandidate: PharmCAT's pipeline default reports only the highest-scoring

@@ -1,6 +1,7 @@
 package annotate
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -32,6 +33,11 @@ func TestNamedGenesEndToEnd(t *testing.T) {
 		gene, file, cands, phenotype, severity := f[0], f[1], f[2], f[4], f[5]
 		t.Run(gene+"/"+file, func(t *testing.T) {
 			rep := mustAnnotate(t, filepath.Join(data, "pgx", "pharmcat", "tests", gene, file), fixed(Options{Panels: []string{"ugt1a1", "tpmt", "nudt15"}}))
+			b, err := json.Marshal(rep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			validate(t, b)
 			s := rep.Samples[0]
 			var genes []string
 			for _, p := range s.PGx {

@@ -1,6 +1,7 @@
 package pgx
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/variant"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 var (
@@ -52,6 +54,7 @@ func candidateNames(r Result) []string {
 // alleles as reference).
 func TestPharmCATTestFiles(t *testing.T) {
 	tests := readExpected(t, filepath.Join("testdata", "pharmcat_expected.tsv"))
+	schema := pgxSchema(t)
 	files := map[string]bool{}
 	for _, g := range []string{"TPMT", "NUDT15", "UGT1A1"} {
 		fs, _ := filepath.Glob(pgxData(t, "pharmcat", "tests", g, "*.vcf"))
@@ -73,6 +76,7 @@ func TestPharmCATTestFiles(t *testing.T) {
 			if r.ActivityScore != nil {
 				t.Errorf("activity score %v, want nil", *r.ActivityScore)
 			}
+			validateResult(t, schema, r)
 			if tc.want == nil && (r.Diplotype != unknownDiplotype || !slices.Contains(r.Tags, tagConfirm)) {
 				t.Errorf("no call: diplotype %q tags %v", r.Diplotype, r.Tags)
 			}
@@ -408,4 +412,20 @@ func TestNamedMissingPolicy(t *testing.T) {
 		t.Errorf("no sites: %q %q %q %d", r.Diplotype, r.Phenotype, r.Alert.Severity, len(r.UntestedPositions))
 	}
 
+}
+
+// validateResult checks a Result's JSON against the report schema's pgx entry.
+func validateResult(t *testing.T, schema *jsonschema.Schema, r Result) {
+	t.Helper()
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(v); err != nil {
+		t.Errorf("%s result does not follow the report schema: %v", r.Gene, err)
+	}
 }

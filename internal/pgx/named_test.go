@@ -429,3 +429,23 @@ func validateResult(t *testing.T, schema *jsonschema.Schema, r Result) {
 		t.Errorf("%s result does not follow the report schema: %v", r.Gene, err)
 	}
 }
+
+// TestSplitRecords: a position written as two records (a split multi-allelic site) is read
+// from the record whose genotype carries the ALT, whatever the order.
+func TestSplitRecords(t *testing.T) {
+	d := loadNamed(t, "TPMT")
+	base := readVCF(t, pgxData(t, "pharmcat", "tests", "TPMT", "s1s1.vcf")).sites[0]
+	for _, order := range []string{"ref first", "alt first"} {
+		refRec := Site{Chrom: "chr6", Pos: 18143724, Ref: "C", End: 18143724, Alleles: []Allele{{Pos: 18143724, Ref: "C", Alt: "T"}}, GT: []int{0, 0}, DP: -1, GQ: -1}
+		altRec := Site{Chrom: "chr6", Pos: 18143724, Ref: "C", End: 18143724, Alleles: []Allele{{Pos: 18143724, Ref: "C", Alt: "G"}}, GT: []int{0, 1}, DP: -1, GQ: -1}
+		sites := slices.DeleteFunc(slices.Clone(base), func(s Site) bool { return s.Pos == 18143724 })
+		if order == "ref first" {
+			sites = append(sites, refRec, altRec)
+		} else {
+			sites = append(sites, altRec, refRec)
+		}
+		if r := d.Call(sites, Options{}); r.Diplotype != "*1/*2" {
+			t.Errorf("%s: %q, want *1/*2 (%v)", order, r.Diplotype, r.Warnings)
+		}
+	}
+}

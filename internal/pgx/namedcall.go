@@ -118,6 +118,12 @@ func (c *nCaller) gather() {
 			}
 			continue
 		}
+		// A record whose genotype carries an ALT beats a reference call at the same
+		// position: a split multi-allelic site (or a caller's second record for another
+		// allele there) must not hide the allele the sample carries.
+		if carriesAlt(s) {
+			called += rankCarrier
+		}
 		if p, ok := c.m.index[s.Pos]; ok {
 			c.offer(p, si, rankAtPosition+called)
 		}
@@ -145,15 +151,24 @@ func covers(s *Site, p Position) bool {
 	return false
 }
 
+// rankCarrier is added to the rank of a record whose genotype carries an ALT.
+const rankCarrier = 5
+
 func (c *nCaller) offer(p, si, rank int) {
 	g := &c.g[p]
 	switch {
 	case g.site == si:
 		g.rank = max(g.rank, rank)
-	case g.site < 0 || rank > g.rank:
-		if g.site >= 0 && rank >= rankCalled && g.rank >= rankCalled {
-			c.warn(fmt.Sprintf("%s %s: two called records cover this position; the one at %s:%d is used", c.m.gene, c.m.label(p), c.sites[si].Chrom, c.sites[si].Pos))
-		}
+		return
+	case g.site < 0:
+		g.site, g.rank = si, rank
+		return
+	}
+	if carriesAlt(&c.sites[si]) && carriesAlt(&c.sites[g.site]) {
+		c.warn(fmt.Sprintf("%s %s: records at %s:%d and %s:%d both carry an alternate allele here; the first is used and the other's alleles are not read (merge split multi-allelic records before calling)",
+			c.m.gene, c.m.label(p), c.sites[g.site].Chrom, c.sites[g.site].Pos, c.sites[si].Chrom, c.sites[si].Pos))
+	}
+	if rank > g.rank {
 		g.site, g.rank = si, rank
 	}
 }

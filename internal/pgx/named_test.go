@@ -449,3 +449,27 @@ func TestSplitRecords(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCallFourGenes measures the calls alone (no VCF reading): DPYD, UGT1A1, TPMT and
+// NUDT15 for each of the 100 samples of PharmCAT's test file, parsed once (a plain VCF of
+// GT only, as PharmCAT reads it: no depth thresholds).
+//
+//	go test -run '^$' -bench BenchmarkCallFourGenes ./internal/pgx
+func BenchmarkCallFourGenes(b *testing.B) {
+	v := readVCF(b, pgxData(b, "pharmcat", "tests", "100samples.vcf.bgz"))
+	defs := []*Definition{loadDef(b), loadNamed(b, "UGT1A1"), loadNamed(b, "TPMT"), loadNamed(b, "NUDT15")}
+	samples := 0
+	for b.Loop() {
+		for _, sites := range v.sites {
+			for _, d := range defs {
+				if r := d.Call(sites, Options{}); r.Gene == "" {
+					b.Fatal("no gene")
+				}
+			}
+			samples++
+		}
+	}
+	ns := float64(b.Elapsed().Nanoseconds()) / float64(samples)
+	b.ReportMetric(ns, "ns/sample")
+	b.ReportMetric(1e9/ns, "samples/s")
+}

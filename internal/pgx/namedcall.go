@@ -53,7 +53,13 @@ func (c *nCaller) warn(msg string) {
 
 // sameChrom reports whether a site's contig is the definition's ("chr6" and "6" are the same).
 func sameChrom(site, def string) bool {
-	return strings.EqualFold(site, def) || strings.EqualFold("chr"+site, def)
+	if site == def {
+		return true
+	}
+	if len(def) > 3 && strings.EqualFold(def[:3], "chr") && site == def[3:] {
+		return true
+	}
+	return strings.EqualFold(site, def)
 }
 
 // label names a position for people: "rs1142345 (g.18130687T>C; g.18130687T>G)".

@@ -473,3 +473,54 @@ func BenchmarkCallFourGenes(b *testing.B) {
 	b.ReportMetric(ns, "ns/sample")
 	b.ReportMetric(1e9/ns, "samples/s")
 }
+
+// FuzzNamedCall feeds the named-allele genes single-sample VCF records seeded from every
+// PharmCAT test VCF of TPMT, NUDT15 and UGT1A1 and checks the invariants of a result: no
+// panic, candidates in PharmCAT order, "none" only for a complete normal test, no activity
+// score, a no-call never normal.
+func FuzzNamedCall(f *testing.F) {
+	defs := map[string]*Definition{}
+	for _, g := range []string{"TPMT", "NUDT15", "UGT1A1"} {
+		defs[g] = loadNamed(f, g)
+		for _, b := range testfile.Glob(f, pgxData(f, "pharmcat", "tests", g, "*.vcf")) {
+			var recs []string
+			for _, l := range strings.Split(string(b), "\n") {
+				if l != "" && !strings.HasPrefix(l, "#") {
+					recs = append(recs, l)
+				}
+			}
+			f.Add(g, strings.Join(recs, "\n"))
+		}
+	}
+	f.Fuzz(func(t *testing.T, gene, text string) {
+		d := defs[gene]
+		if d == nil {
+			return
+		}
+		var sites []Site
+		for _, line := range strings.Split(text, "\n") {
+			ss, err := parseRecord(line, nil)
+			if err != nil || len(ss) != 1 {
+				continue
+			}
+			sites = append(sites, ss[0])
+		}
+		r := d.Call(sites, Options{})
+		if r.ActivityScore != nil || r.Gene != gene {
+			t.Fatalf("gene %q activity score %v", r.Gene, r.ActivityScore)
+		}
+		for i := 1; i < len(r.Candidates); i++ {
+			if r.Candidates[i].Score > r.Candidates[i-1].Score {
+				t.Fatalf("candidates out of order: %+v", r.Candidates)
+			}
+		}
+		switch {
+		case r.Alert.Severity == "none" && (!r.Complete || r.Phenotype != "Normal Metabolizer" || r.PhenotypeAmbiguous):
+			t.Fatalf("normal alert for %q complete %v: %s", r.Phenotype, r.Complete, r.Alert.Message)
+		case len(r.Candidates) == 0 && (r.Diplotype != unknownDiplotype || r.Phenotype != "Indeterminate"):
+			t.Fatalf("no candidates but %q %q", r.Diplotype, r.Phenotype)
+		case len(r.Candidates) > 0 && !strings.HasPrefix(r.Diplotype, r.Candidates[0].Diplotype):
+			t.Fatalf("call %q is not the top candidate %q", r.Diplotype, r.Candidates[0].Diplotype)
+		}
+	})
+}

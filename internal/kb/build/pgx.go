@@ -182,14 +182,11 @@ func (b *builder) namedPGx() error {
 		if t.Gene != ng.gene || !strings.HasPrefix(t.GenomeBuild, "GRCh38") {
 			return fmt.Errorf("%w: %s: gene %q, build %q", kb.ErrFormat, srcNamedTranslation(ng.gene), t.Gene, t.GenomeBuild)
 		}
-		for _, v := range t.Variants {
-			chrom, ok := vcf.CanonicalChrom(v.Chromosome)
-			want, found := positions[v.Chromosome+":"+strconv.Itoa(v.Position)]
-			if !ok || !found || want[0] != v.Ref || want[1] != strings.Join(v.Alts, ",") {
-				return fmt.Errorf("%w: %s: %s:%d REF %s ALT %s; %s has %q", kb.ErrInconsistent, srcNamedTranslation(ng.gene), v.Chromosome, v.Position, v.Ref, strings.Join(v.Alts, ","), srcPositions, want)
-			}
-			b.rawRegions = append(b.rawRegions, kb.Region{Chrom: chrom, Start: v.Position, End: v.Position + len(v.Ref) - 1, Gene: ng.gene, Panel: ng.panel, Kind: kb.KindCPICPosition})
+		regions, err := namedRegions(srcNamedTranslation(ng.gene), &t, ng.panel, positions)
+		if err != nil {
+			return err
 		}
+		b.rawRegions = append(b.rawRegions, regions...)
 		b.named[ng.gene] = [2][]byte{tr, ph}
 		b.namedVersions = append(b.namedVersions, ng.gene+" "+t.Version)
 		b.check("PharmCAT %s_translation.json: REF and ALTs equal PharmCAT's pharmcat_positions.vcf at all %d positions (no %s genomic sequence here); the pgx package loads it with %s_phenotype.json", ng.gene, len(t.Variants), ng.gene, ng.gene)
@@ -217,4 +214,21 @@ func (b *builder) namedPGx() error {
 	}
 	b.check("oncology PGx recommendation texts: %s and %d PharmCAT v2.12.0 guideline annotations, verbatim", path.Base(srcGuidelinesMD), len(files))
 	return nil
+}
+
+// namedRegions checks every position of a named-allele definition against PharmCAT's
+// pharmcat_positions.vcf (REF and ALTs, in order; the knowledge base has no genomic sequence
+// of these genes to check against) and returns the REF span of each as a cpic-position
+// region of panel.
+func namedRegions(name string, t *namedTranslation, panel string, positions map[string][2]string) ([]kb.Region, error) {
+	var out []kb.Region
+	for _, v := range t.Variants {
+		chrom, ok := vcf.CanonicalChrom(v.Chromosome)
+		want, found := positions[v.Chromosome+":"+strconv.Itoa(v.Position)]
+		if !ok || !found || want[0] != v.Ref || want[1] != strings.Join(v.Alts, ",") {
+			return nil, fmt.Errorf("%w: %s: %s:%d REF %s ALT %s; %s has %q", kb.ErrInconsistent, name, v.Chromosome, v.Position, v.Ref, strings.Join(v.Alts, ","), srcPositions, want)
+		}
+		out = append(out, kb.Region{Chrom: chrom, Start: v.Position, End: v.Position + len(v.Ref) - 1, Gene: t.Gene, Panel: panel, Kind: kb.KindCPICPosition})
+	}
+	return out, nil
 }

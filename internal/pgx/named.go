@@ -63,11 +63,11 @@ const srcMatcher = "PharmCAT v3.1.1 (@5431bf1) NamedAlleleMatcher: named-allele 
 var geneSources = map[string][]string{
 	"TPMT": {
 		"CPIC guideline for thiopurines and TPMT and NUDT15 (Relling et al., Clin Pharmacol Ther 2019;105:1095-1105, PMID 30447069); https://cpicpgx.org/guidelines/guideline-for-thiopurines-and-tpmt/",
-		"DPWG guideline thiopurines and TPMT/NUDT15 (via PharmCAT)",
+		"DPWG guidelines azathioprine, mercaptopurine and thioguanine with TPMT (Dutch Pharmacogenetics Working Group; texts via PharmCAT guideline annotations)",
 	},
 	"NUDT15": {
 		"CPIC guideline for thiopurines and TPMT and NUDT15 (Relling et al., Clin Pharmacol Ther 2019;105:1095-1105, PMID 30447069); https://cpicpgx.org/guidelines/guideline-for-thiopurines-and-tpmt/",
-		"DPWG guideline thiopurines and TPMT/NUDT15 (via PharmCAT)",
+		"DPWG guidelines azathioprine, mercaptopurine and thioguanine with NUDT15 (Dutch Pharmacogenetics Working Group; texts via PharmCAT guideline annotations)",
 	},
 	"UGT1A1": {
 		"CPIC UGT1A1 allele function and diplotype-phenotype tables (CPIC guideline for atazanavir and UGT1A1, Gammal et al., Clin Pharmacol Ther 2016;99:363-369, PMID 26417955, with later CPIC table updates)",

@@ -524,3 +524,37 @@ func FuzzNamedCall(f *testing.F) {
 		}
 	})
 }
+
+// TestNUDT15IndelAndPartial: the NUDT15 multi-allelic indel written with its shortest
+// anchor (A>AGGAGTC) is *6; a partial ALT call gives no call, as PharmCAT (partial genotypes);
+// a partial reference call leaves the position untested.
+func TestNUDT15IndelAndPartial(t *testing.T) {
+	d := loadNamed(t, "NUDT15")
+	base := readVCF(t, pgxData(t, "pharmcat", "tests", "NUDT15", "refref.vcf")).sites[0]
+	with := func(recs ...string) []Site {
+		sites := slices.DeleteFunc(slices.Clone(base), func(s Site) bool { return s.Pos == 48037782 || s.Pos == 48045719 })
+		for _, rec := range recs {
+			ss, err := parseRecord(rec, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sites = append(sites, ss[0])
+		}
+		return sites
+	}
+	ref3 := "chr13\t48045719\trs116855232\tC\tT\t.\tPASS\t.\tGT\t0/0"
+	if r := d.Call(with("chr13\t48037782\t.\tA\tAGGAGTC\t.\tPASS\t.\tGT\t0/1", ref3), Options{}); r.Diplotype != "*1/*6" {
+		t.Errorf("short indel: %q %v", r.Diplotype, r.Warnings)
+	}
+	if r := d.Call(with("chr13\t48037782\t.\tAGGAGTC\tA,AGGAGTCGGAGTC\t.\tPASS\t.\tGT\t1/2", ref3), Options{}); r.Diplotype != "*6/*9" {
+		t.Errorf("both indels: %q", r.Diplotype)
+	}
+	r := d.Call(with("chr13\t48045719\trs116855232\tC\tT\t.\tPASS\t.\tGT\t./1"), Options{})
+	if r.Diplotype != unknownDiplotype || r.Alert.Severity == "none" {
+		t.Errorf("partial ALT: %q %q", r.Diplotype, r.Alert.Severity)
+	}
+	r = d.Call(with("chr13\t48045719\trs116855232\tC\tT\t.\tPASS\t.\tGT\t0/."), Options{})
+	if r.Diplotype != "*1/*1" || !slices.Contains(r.UntestedPositions, "rs116855232") || r.Alert.Severity != "caution" {
+		t.Errorf("partial reference: %q untested %v severity %q", r.Diplotype, r.UntestedPositions, r.Alert.Severity)
+	}
+}

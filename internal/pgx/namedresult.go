@@ -54,6 +54,9 @@ func (c *nCaller) result() Result {
 	confirm := func(note string) {
 		notes = append(notes, note)
 		addTag(&r, tagConfirm)
+		if r.TagReasons == nil {
+			r.TagReasons = map[string]TagReason{tagConfirm: {Reason: m.gene + ": " + note, Source: srcMatcher}}
+		}
 	}
 
 	var cands []Candidate
@@ -73,6 +76,7 @@ func (c *nCaller) result() Result {
 			c.warn(fmt.Sprintf("%s: the genotypes match no pair of named alleles (a novel haplotype or alleles in cis that the definition does not combine); not called", m.gene))
 		}
 		addTag(&r, tagConfirm)
+		r.TagReasons = map[string]TagReason{tagConfirm: {Reason: r.Alert.Message, Source: srcMatcher}}
 	} else {
 		r.Candidates = cands
 		top := cands[0].Score
@@ -127,7 +131,7 @@ func (c *nCaller) result() Result {
 	if len(risky) > 0 {
 		confirm(fmt.Sprintf("INCOMPLETE TEST: %s untested, including %s; the true phenotype could be lower than reported.", plural(len(r.UntestedPositions), m.gene+" position"), strings.Join(firstN(risky, 3), ", ")))
 	} else if len(r.UntestedPositions) > 0 && assumed < len(r.UntestedPositions) {
-		confirm(fmt.Sprintf("INCOMPLETE TEST: %s untested; a normal result cannot be confirmed.", plural(len(r.UntestedPositions)-assumed, m.gene+" position")))
+		confirm(fmt.Sprintf("INCOMPLETE TEST: %s untested; the alleles defined there cannot be excluded.", plural(len(r.UntestedPositions)-assumed, m.gene+" position")))
 	}
 	if assumed > 0 {
 		notes = append(notes, fmt.Sprintf("%s not in the input assumed reference (missing policy %q).", plural(assumed, m.gene+" position"), MissingReference))

@@ -128,9 +128,13 @@ func (c *nCaller) result() Result {
 			confirm(fmt.Sprintf("AMBIGUOUS: also possible with a different phenotype: %s; phased data or a confirmatory test can tell them apart.", strings.Join(others, ", ")))
 		}
 	}
-	if len(risky) > 0 {
+	switch {
+	case len(cands) == 0 && len(r.UntestedPositions) > assumed:
+		notes = append(notes, fmt.Sprintf("%d of %d %s positions untested.", len(r.UntestedPositions)-assumed, len(m.positions), m.gene))
+	case len(cands) == 0:
+	case len(risky) > 0:
 		confirm(fmt.Sprintf("INCOMPLETE TEST: %s untested, including %s; the true phenotype could be lower than reported.", plural(len(r.UntestedPositions), m.gene+" position"), strings.Join(firstN(risky, 3), ", ")))
-	} else if len(r.UntestedPositions) > 0 && assumed < len(r.UntestedPositions) {
+	case len(r.UntestedPositions) > assumed:
 		confirm(fmt.Sprintf("INCOMPLETE TEST: %s untested; the alleles defined there cannot be excluded.", plural(len(r.UntestedPositions)-assumed, m.gene+" position")))
 	}
 	if assumed > 0 {

@@ -558,3 +558,170 @@ func TestNUDT15IndelAndPartial(t *testing.T) {
 		t.Errorf("partial reference: %q untested %v severity %q", r.Diplotype, r.UntestedPositions, r.Alert.Severity)
 	}
 }
+
+// TestPharmCATInMemory holds the caller to the calls PharmCAT's PipelineTest and
+// ToxicGenesTest assert on VCFs built in memory with every current position
+// (tests/EXPECTED_ONCO.md, "Related calls"): the whole candidate list where the test gives
+// it, else the top call (the pipeline default).
+func TestPharmCATInMemory(t *testing.T) {
+	tests := []struct {
+		gene    string
+		gt      map[int][2]string // position -> the two VCF alleles (unphased)
+		missing []int
+		want    []string // nil: not called
+		topOnly bool     // the test asserts the pipeline's top call only
+	}{
+		{"TPMT", map[int][2]string{18138997: {"C", "T"}, 18130687: {"T", "C"}}, nil, []string{"*1/*3A"}, true},
+		{"TPMT", map[int][2]string{18143724: {"C", "T"}}, nil, []string{"*1/*1"}, false}, // undocumented ALT as reference
+		{"TPMT", map[int][2]string{18143728: {"C", "A"}}, nil, nil, false},              // half of *43
+		{"TPMT", map[int][2]string{18143728: {"A", "A"}}, nil, nil, false},
+		{"NUDT15", nil, nil, []string{"*1/*1"}, false},
+		{"NUDT15", map[int][2]string{48037782: {"AGGAGTC", "AGGAGTCGGAGTC"}, 48045719: {"C", "T"}}, nil, []string{"*1/*2"}, true},
+		{"NUDT15", map[int][2]string{48045719: {"C", "T"}}, nil, []string{"*1/*3"}, false},
+		{"UGT1A1", nil, nil, []string{"*1/*1"}, false},
+		{"UGT1A1", map[int][2]string{233759924: {"C", "T"}}, nil, []string{"*1/*80"}, false},
+		{"UGT1A1", map[int][2]string{233759924: {"C", "T"}, 233760233: {"CAT", "CATAT"}}, nil, []string{"*1/*80+*28"}, true},
+		{"UGT1A1", map[int][2]string{233760233: {"CATAT", "CATATAT"}}, nil, []string{"*28/*37"}, false},
+		{"UGT1A1", map[int][2]string{233759924: {"T", "C"}, 233760233: {"CATAT", "CAT"}, 233760498: {"G", "A"}}, nil, []string{"*6/*80+*28"}, false},
+		{"UGT1A1", map[int][2]string{233760498: {"A", "A"}}, nil, []string{"*6/*6"}, false},
+		{"UGT1A1", map[int][2]string{233759924: {"T", "T"}, 233760233: {"CATAT", "CAT"}}, nil, []string{"*80/*80+*28"}, false},
+		{"UGT1A1", map[int][2]string{233760233: {"CATAT", "CAT"}}, nil, []string{"*1/*28"}, false},
+		{"UGT1A1", map[int][2]string{233759924: {"C", "T"}, 233760498: {"A", "G"}}, []int{233760233}, []string{"*6/*80", "*6/*80+*28", "*6/*80+*37"}, false},
+		{"UGT1A1", map[int][2]string{233759924: {"C", "T"}}, []int{233760233}, []string{"*1/*80", "*1/*80+*28", "*1/*80+*37"}, false},
+		{"UGT1A1", map[int][2]string{233760233: {"CATAT", "CATAT"}}, []int{233759924}, []string{"*28/*28", "*28/*80+*28", "*80+*28/*80+*28"}, false},
+		{"UGT1A1", map[int][2]string{233760233: {"CATAT", "CAT"}, 233760973: {"C", "A"}}, []int{233759924}, []string{"*27/*28", "*27/*80+*28"}, false},
+	}
+	for i, tc := range tests {
+		var raw namedDefinitionJSON
+		if err := json.Unmarshal(testfile.Read(t, pgxData(t, "pharmcat", tc.gene+"_translation.json")), &raw); err != nil {
+			t.Fatal(err)
+		}
+		var sites []Site
+		for _, v := range raw.Variants {
+			if slices.Contains(tc.missing, v.Position) {
+				continue
+			}
+			gt, ok := tc.gt[v.Position]
+			if !ok {
+				gt = [2]string{v.Ref, v.Ref}
+			}
+			alts := slices.Clone(v.Alts)
+			for _, a := range gt {
+				if a != v.Ref && !slices.Contains(alts, a) {
+					alts = append(alts, a)
+				}
+			}
+			s := Site{Chrom: raw.Chromosome, Pos: v.Position, Ref: v.Ref, End: v.Position + len(v.Ref) - 1, DP: -1, GQ: -1}
+			for _, a := range alts {
+				n := variant.Normalize(variant.Variant{Chrom: raw.Chromosome, Pos: v.Position, Ref: v.Ref, Alt: a}, nil)
+				s.Alleles = append(s.Alleles, Allele{Pos: n.Pos, Ref: n.Ref, Alt: n.Alt})
+			}
+			for _, a := range gt {
+				s.GT = append(s.GT, slices.Index(alts, a)+1) // REF: -1 + 1 = 0
+			}
+			sites = append(sites, s)
+		}
+		r := loadNamed(t, tc.gene).Call(sites, Options{})
+		got := candidateNames(r)
+		if tc.topOnly && len(got) > 0 {
+			got = got[:1]
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("case %d %s %v missing %v: %q, want %q", i, tc.gene, tc.gt, tc.missing, got, tc.want)
+		}
+		if tc.want == nil && (r.Diplotype != unknownDiplotype || r.Alert.Severity == "none") {
+			t.Errorf("case %d: not called but %q %q", i, r.Diplotype, r.Alert.Severity)
+		}
+	}
+}
+
+// TestEveryDiplotypeMissingPosition drops each definition position in turn from the
+// unphased genotypes of every diplotype and compares the whole candidate list with a brute
+// force over every pair of named alleles (NamedAlleleMatcher-101, "Missing Positions": the
+// position leaves every definition, an allele left with no defining position is never
+// matched, scores count the remaining positions), in PharmCAT's order.
+func TestEveryDiplotypeMissingPosition(t *testing.T) {
+	for _, gene := range []string{"UGT1A1", "NUDT15", "TPMT"} {
+		d := loadNamed(t, gene)
+		var raw namedDefinitionJSON
+		if err := json.Unmarshal(testfile.Read(t, pgxData(t, "pharmcat", gene+"_translation.json")), &raw); err != nil {
+			t.Fatal(err)
+		}
+		n := len(raw.NamedAlleles)
+		full := make([][]string, n)
+		for i := range n {
+			full[i] = raw.fullAllele(i)
+		}
+		isRef := func(i int) bool { return raw.NamedAlleles[i].Reference }
+		checked := 0
+		for miss := range raw.Variants {
+			if gene == "TPMT" && miss%7 != 0 {
+				continue // every seventh TPMT position keeps the test short; all of UGT1A1 and NUDT15
+			}
+			score := make([]int, n)
+			usable := make([]bool, n)
+			for i := range n {
+				for p, a := range raw.NamedAlleles[i].Alleles {
+					if p != miss && (a != nil || isRef(i)) {
+						score[i]++
+					}
+				}
+				usable[i] = isRef(i) || score[i] > 0
+			}
+			key := func(a, b int) string {
+				var sb strings.Builder
+				for p := range raw.Variants {
+					if p == miss {
+						continue
+					}
+					x, y := full[a][p], full[b][p]
+					if x > y {
+						x, y = y, x
+					}
+					sb.WriteString(x + "/" + y + ";")
+				}
+				return sb.String()
+			}
+			byKey := map[string][][2]int{}
+			for a := range n {
+				for b := a; b < n; b++ {
+					if usable[a] && usable[b] {
+						byKey[key(a, b)] = append(byKey[key(a, b)], [2]int{a, b})
+					}
+				}
+			}
+			for a := range n {
+				for b := a; b < n; b++ {
+					sites := slices.DeleteFunc(raw.sitesFor(full[a], full[b], false), func(s Site) bool { return s.Pos == raw.Variants[miss].Position })
+					got := candidateNames(d.Call(sites, Options{}))
+					pairs := slices.Clone(byKey[key(a, b)])
+					slices.SortFunc(pairs, func(x, y [2]int) int {
+						if sx, sy := score[x[0]]+score[x[1]], score[y[0]]+score[y[1]]; sx != sy {
+							return sy - sx
+						}
+						nx, ny := pairName(raw, x), pairName(raw, y)
+						return compareDiplotypeNames(raw, nx, ny)
+					})
+					var want []string
+					for _, pr := range pairs {
+						want = append(want, pairName(raw, pr))
+					}
+					if !slices.Equal(got, want) {
+						t.Errorf("%s %s/%s without %d: candidates %q, want %q", gene, raw.NamedAlleles[a].Name, raw.NamedAlleles[b].Name, raw.Variants[miss].Position, got, want)
+					}
+					checked++
+				}
+			}
+		}
+		t.Logf("%s: %d unphased calls with a missing position checked", gene, checked)
+	}
+}
+
+// pairName writes a pair of allele indexes as PharmCAT names the diplotype.
+func pairName(raw namedDefinitionJSON, pr [2]int) string {
+	a, b := pr[0], pr[1]
+	if compareAlleleNames(raw.NamedAlleles[a].Name, raw.NamedAlleles[a].Reference, raw.NamedAlleles[b].Name, raw.NamedAlleles[b].Reference) > 0 {
+		a, b = b, a
+	}
+	return raw.NamedAlleles[a].Name + "/" + raw.NamedAlleles[b].Name
+}

@@ -385,8 +385,9 @@ func (c *nCaller) match() ([]Candidate, [][2]int) {
 				}
 			}
 		}
-		for _, a := range ms[0] {
-			for _, b := range ms[1] {
+		for _, a0 := range ms[0] {
+			for _, b0 := range ms[1] {
+				a, b := a0, b0
 				if m.compareAlleles(a, b) > 0 {
 					a, b = b, a
 				}

@@ -573,7 +573,7 @@ func TestPharmCATInMemory(t *testing.T) {
 	}{
 		{"TPMT", map[int][2]string{18138997: {"C", "T"}, 18130687: {"T", "C"}}, nil, []string{"*1/*3A"}, true},
 		{"TPMT", map[int][2]string{18143724: {"C", "T"}}, nil, []string{"*1/*1"}, false}, // undocumented ALT as reference
-		{"TPMT", map[int][2]string{18143728: {"C", "A"}}, nil, nil, false},              // half of *43
+		{"TPMT", map[int][2]string{18143728: {"C", "A"}}, nil, nil, false},               // half of *43
 		{"TPMT", map[int][2]string{18143728: {"A", "A"}}, nil, nil, false},
 		{"NUDT15", nil, nil, []string{"*1/*1"}, false},
 		{"NUDT15", map[int][2]string{48037782: {"AGGAGTC", "AGGAGTCGGAGTC"}, 48045719: {"C", "T"}}, nil, []string{"*1/*2"}, true},

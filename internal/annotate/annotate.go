@@ -1,8 +1,8 @@
 // Package annotate turns one VCF into a Precis report: it reads the records (package vcf),
 // keeps those in the ordered panels (package panel), decides the genome build (package
 // assembly), normalises each allele (package variant), names it on the MANE Select transcript
-// (package hgvs), classifies it from the knowledge base (package kb), calls DPYD (package pgx),
-// and tags what needs action.
+// (package hgvs), classifies it from the knowledge base (package kb), calls the ordered
+// pharmacogenes DPYD, UGT1A1, TPMT and NUDT15 (package pgx), and tags what needs action.
 package annotate
 
 import (
@@ -66,7 +66,7 @@ func kinded(err error) error {
 type Options struct {
 	Panels      []string  // ordered panels; nil means kb.DefaultPanels (dpyd, brca, lynch, pole)
 	Build       string    // "auto" (default), "GRCh38" or "GRCh37"
-	Missing     string    // "no-call" (default) or "reference": how untested DPYD positions count
+	Missing     string    // "no-call" (default) or "reference": how untested pgx positions (DPYD, UGT1A1, TPMT, NUDT15) count
 	Specimen    string    // "germline" (default) or "tumour"
 	Sample      string    // report only this sample; "" means all
 	Concurrency int       // BGZF decompression goroutines; 0 means GOMAXPROCS
@@ -478,7 +478,8 @@ func contigLengths(k *kb.KB) []assembly.ContigLength {
 	return out
 }
 
-// interpret turns the kept records into per-sample findings, DPYD calls and tags.
+// interpret turns the kept records into per-sample findings, pgx calls (DPYD, then the
+// ordered UGT1A1, TPMT, NUDT15: pgx.Genes order) and tags.
 func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.Index, spans geneSpans, opts Options, rep *report.Report, qc *report.QC, at lines) []report.Sample {
 	dpydOrdered := slices.Contains(opts.Panels, kb.PanelDPYD)
 	named := a.orderedNamed(opts.Panels)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/testfile"
 	"github.com/precis-dx/precis/internal/variant"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -724,4 +725,28 @@ func pairName(raw namedDefinitionJSON, pr [2]int) string {
 		a, b = b, a
 	}
 	return raw.NamedAlleles[a].Name + "/" + raw.NamedAlleles[b].Name
+}
+
+// TestSplitMultiallelic: the TA repeat written as one record per ALT (PharmCAT's
+// preprocessor test input raw_chr.vcf) is merged into one genotype; ALTs that cannot be one
+// diploid genotype leave the position untested, never a guess.
+func TestSplitMultiallelic(t *testing.T) {
+	d := loadNamed(t, "UGT1A1")
+	v := readVCF(t, filepath.Join(oracle.Dir(t), "vcf-real", "pharmcat-preprocessor", "raw_chr.vcf"))
+	for i, want := range []string{"*28/*37", "*36/*37"} {
+		r := d.Call(v.sites[i], Options{})
+		if len(r.Candidates) == 0 || r.Candidates[0].Diplotype != want {
+			t.Errorf("sample %d: %q, want top %q (%v)", i+1, candidateNames(r), want, r.Warnings)
+		}
+	}
+	head := "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\nchr2\t233759924\trs887829\tC\tT\t.\tPASS\t.\tGT\t0/0\n"
+	three := head + "chr2\t233760233\t.\tCAT\tC\t.\tPASS\t.\tGT\t0/1\nchr2\t233760233\t.\tCAT\tCATAT\t.\tPASS\t.\tGT\t0/1\nchr2\t233760233\t.\tCAT\tCATATAT\t.\tPASS\t.\tGT\t1/0\n"
+	vv, err := parseVCF(strings.NewReader(three), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := d.Call(vv.sites[0], Options{})
+	if !slices.Contains(r.UntestedPositions, "rs3064744") || r.Alert.Severity == "none" {
+		t.Errorf("three ALTs: untested %v severity %q", r.UntestedPositions, r.Alert.Severity)
+	}
 }

@@ -22,6 +22,7 @@ const (
 // nGenotype is the sample's genotype at one definition position.
 type nGenotype struct {
 	site   int
+	others []int // other called records carrying an ALT here (a split multi-allelic site)
 	rank   int
 	hap    [2]string // the definition's VCF allele per haplotype; "" missing
 	phased bool
@@ -171,11 +172,63 @@ func (c *nCaller) offer(p, si, rank int) {
 		return
 	}
 	if carriesAlt(&c.sites[si]) && carriesAlt(&c.sites[g.site]) {
-		c.warn(fmt.Sprintf("%s %s: records at %s:%d and %s:%d both carry an alternate allele here; the first is used and the other's alleles are not read (merge split multi-allelic records before calling)",
-			c.m.gene, c.m.label(p), c.sites[g.site].Chrom, c.sites[g.site].Pos, c.sites[si].Chrom, c.sites[si].Pos))
+		// Both carry an ALT: a multi-allelic site written as one record per ALT (as some
+		// callers and bcftools norm -m- do). decode merges them, as bcftools norm -m+ would.
+		if !slices.Contains(g.others, si) {
+			g.others = append(g.others, si)
+		}
+		return
 	}
 	if rank > g.rank {
 		g.site, g.rank = si, rank
+	}
+}
+
+// merge combines the genotype of the record used at position p with the other records that
+// carry an ALT there (a split multi-allelic site). Phased records in one phase set merge
+// haplotype by haplotype; otherwise the ALTs called across the records make the genotype
+// when there are at most two. A conflict leaves the position untested, with a warning.
+func (c *nCaller) merge(p int, g *nGenotype) {
+	ref := c.m.positions[p].Ref
+	phased := c.sites[g.site].Phased
+	var alts []string
+	for _, a := range g.hap {
+		if a != "" && a != ref {
+			alts = append(alts, a)
+		}
+	}
+	hap := g.hap
+	conflict := false
+	for _, si := range g.others {
+		s := &c.sites[si]
+		h := c.alleles(p, s)
+		phased = phased && s.Phased && s.PhaseSet == c.sites[g.site].PhaseSet
+		for i, a := range h {
+			if a == "" || a == ref {
+				continue
+			}
+			alts = append(alts, a)
+			switch {
+			case hap[i] == "" || hap[i] == ref:
+				hap[i] = a
+			case hap[i] != a:
+				conflict = true
+			}
+		}
+	}
+	where := fmt.Sprintf("%s %s: %d records at this position carry alternate alleles (%s)", c.m.gene, c.m.label(p), len(g.others)+1, strings.Join(alts, ", "))
+	switch {
+	case phased && !conflict:
+		g.hap = hap
+		c.warn(where + "; merged haplotype by haplotype (phased)")
+	case !phased && len(alts) <= 2:
+		g.hap = [2]string{ref, ref}
+		copy(g.hap[:], alts)
+		g.phased = false
+		c.warn(where + "; merged into one unphased genotype")
+	default:
+		g.hap = [2]string{}
+		c.warn(where + " that cannot be one diploid genotype; position treated as untested")
 	}
 }
 
@@ -208,6 +261,9 @@ func (c *nCaller) decode() {
 			s := &c.sites[g.site]
 			g.hap = c.alleles(p, s)
 			g.phased, g.ps = s.Phased, s.PhaseSet
+			if len(g.others) > 0 {
+				c.merge(p, g)
+			}
 			if f := s.Filter; f != "" && f != "." && f != "PASS" && (g.hap[0] != "" || g.hap[1] != "") {
 				filtered = append(filtered, c.m.positions[p].RSID+" ("+f+")")
 			}

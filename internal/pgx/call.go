@@ -100,8 +100,9 @@ type Result struct {
 	MissingPolicy     string           `json:"missing_policy"`
 	Tags              []string         `json:"tags"`
 	Sources           []string         `json:"sources"`
-	// Complete: every AMP Tier-1 position was tested at adequate quality (rule 7); only then
-	// can a normal result have alert severity "none".
+	// Complete: DPYD: every AMP Tier-1 position was tested at adequate quality (rule 7);
+	// UGT1A1, TPMT, NUDT15: every definition position was tested (none assumed, none below
+	// the quality thresholds). Only then can a normal result have alert severity "none".
 	Complete        bool       `json:"complete_test"`
 	UntestedReasons []Untested `json:"untested_reasons,omitempty"` // positions a low-quality record or block left untested
 	LossOfFunction  []Evidence `json:"loss_of_function_evidence,omitempty"`

@@ -75,8 +75,8 @@ var geneSources = map[string][]string{
 	},
 }
 
-// namedAllele2 is one named allele of a named-allele gene.
-type namedAllele2 struct {
+// starAllele is one named allele of a named-allele gene.
+type starAllele struct {
 	name     string
 	ref      bool
 	at       []string // per position: the VCF allele the definition gives, "" for null (reference)
@@ -91,7 +91,7 @@ type matcher struct {
 	alts      [][]string // per position: the definition's VCF ALTs
 	norm      [][]Allele // per position: the ALTs normalised (trimmed) like the sites
 	index     map[int]int
-	alleles   []namedAllele2 // alleles[0] is the reference allele
+	alleles   []starAllele // alleles[0] is the reference allele
 	pheno     map[string]string
 	asRef     bool // undocumented alleles are set to reference
 	versions  [2]string
@@ -194,7 +194,7 @@ func loadMatcher(translation, phenotype []byte, tf *namedTranslation) (*matcher,
 			return nil, fmt.Errorf("%w: %s allele %q defined twice", ErrDefinition, tf.Gene, na.Name)
 		}
 		seen[na.Name] = true
-		a := namedAllele2{name: na.Name, ref: na.Reference, at: make([]string, len(m.positions)), function: functions[na.Name]}
+		a := starAllele{name: na.Name, ref: na.Reference, at: make([]string, len(m.positions)), function: functions[na.Name]}
 		defined := 0
 		for i, s := range na.Alleles {
 			if s == nil {
@@ -217,7 +217,7 @@ func loadMatcher(translation, phenotype []byte, tf *namedTranslation) (*matcher,
 			if len(m.alleles) > 0 && m.alleles[0].ref {
 				return nil, fmt.Errorf("%w: %s has two reference alleles", ErrDefinition, tf.Gene)
 			}
-			m.alleles = append([]namedAllele2{a}, m.alleles...)
+			m.alleles = append([]starAllele{a}, m.alleles...)
 			continue
 		}
 		if defined == 0 {

@@ -71,7 +71,16 @@ func (c *nCaller) result() Result {
 	}
 	if len(cands) == 0 {
 		r.Diplotype, r.Phenotype = unknownDiplotype, "Indeterminate"
-		r.Alert = Alert{Severity: "caution", Message: fmt.Sprintf("%s not called (no named-allele diplotype matches the genotypes; PharmCAT reports \"Not called\"): %s status is unknown; genotype-guided dosing is not possible.", m.gene, m.gene)}
+		why := "no pair of named alleles matches the genotypes"
+		switch {
+		case tested == 0:
+			why = "no definition position was tested"
+		case c.undefined:
+			why = "an allele the definition does not know was found"
+		case len(c.partial) > 0:
+			why = "a genotype has only one allele called"
+		}
+		r.Alert = Alert{Severity: "caution", Message: fmt.Sprintf("%s not called (%s; PharmCAT reports \"Not called\"): %s status is unknown; genotype-guided dosing is not possible.", m.gene, why, m.gene)}
 		if tested > 0 && !c.undefined && len(c.partial) == 0 {
 			c.warn(fmt.Sprintf("%s: the genotypes match no pair of named alleles (a novel haplotype or alleles in cis that the definition does not combine); not called", m.gene))
 		}

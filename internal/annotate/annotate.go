@@ -1,8 +1,8 @@
 // Package annotate turns one VCF into a Precis report: it reads the records (package vcf),
 // keeps those in the ordered panels (package panel), decides the genome build (package
 // assembly), normalises each allele (package variant), names it on the MANE Select transcript
-// (package hgvs), classifies it from the knowledge base (package kb), calls DPYD (package pgx),
-// and tags what needs action.
+// (package hgvs), classifies it from the knowledge base (package kb), calls the ordered
+// pharmacogenes DPYD, UGT1A1, TPMT and NUDT15 (package pgx), and tags what needs action.
 package annotate
 
 import (
@@ -64,9 +64,9 @@ func kinded(err error) error {
 
 // Options select what is annotated and how.
 type Options struct {
-	Panels      []string  // ordered panels; nil means all
+	Panels      []string  // ordered panels; nil means kb.DefaultPanels (dpyd, brca, lynch, pole)
 	Build       string    // "auto" (default), "GRCh38" or "GRCh37"
-	Missing     string    // "no-call" (default) or "reference": how untested DPYD positions count
+	Missing     string    // "no-call" (default) or "reference": how untested pgx positions (DPYD, UGT1A1, TPMT, NUDT15) count
 	Specimen    string    // "germline" (default) or "tumour"
 	Sample      string    // report only this sample; "" means all
 	Concurrency int       // BGZF decompression goroutines; 0 means GOMAXPROCS
@@ -91,7 +91,7 @@ const (
 
 // DefaultOptions are the options of `precis annotate` with no flags.
 func DefaultOptions() Options {
-	return Options{Panels: panel.Names(), Build: "auto", Missing: "no-call", Specimen: "germline", MinDP: DefaultMinDP, MinGQ: DefaultMinGQ}
+	return Options{Panels: kb.DefaultPanels(), Build: "auto", Missing: "no-call", Specimen: "germline", MinDP: DefaultMinDP, MinGQ: DefaultMinGQ}
 }
 
 // Annotator holds the knowledge base and the indexes built from it. It is safe for concurrent
@@ -100,6 +100,7 @@ type Annotator struct {
 	kb       *kb.KB
 	names    *hgvs.Annotator // caches each transcript's sequence and protein
 	dpyd     *pgx.Definition
+	named    []namedGene // UGT1A1, TPMT, NUDT15 in report order (pgx.Genes)
 	lengths  []assembly.ContigLength
 	pipeline report.Pipeline
 	sources  []report.Source
@@ -115,7 +116,11 @@ func New(k *kb.KB, version string) (*Annotator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("annotate: DPYD definition: %w", err)
 	}
-	a := &Annotator{kb: k, dpyd: def, names: hgvs.NewAnnotator(k.Genome), pipeline: report.Pipeline{Name: "precis", Version: version},
+	named, err := loadNamed(k)
+	if err != nil {
+		return nil, err
+	}
+	a := &Annotator{kb: k, dpyd: def, named: named, names: hgvs.NewAnnotator(k.Genome), pipeline: report.Pipeline{Name: "precis", Version: version},
 		hotspots: map[string]kb.Hotspot{}, indexes: map[string]*panel.Index{}}
 	a.lengths = contigLengths(k)
 	for _, s := range k.Sources {
@@ -473,9 +478,22 @@ func contigLengths(k *kb.KB) []assembly.ContigLength {
 	return out
 }
 
-// interpret turns the kept records into per-sample findings, DPYD calls and tags.
+// interpret turns the kept records into per-sample findings, pgx calls (DPYD, then the
+// ordered UGT1A1, TPMT, NUDT15: pgx.Genes order) and tags.
 func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.Index, spans geneSpans, opts Options, rep *report.Report, qc *report.QC, at lines) []report.Sample {
 	dpydOrdered := slices.Contains(opts.Panels, kb.PanelDPYD)
+	named := a.orderedNamed(opts.Panels)
+	pgxChrom := func(chrom string) bool {
+		if dpydOrdered && chrom == "chr1" {
+			return true
+		}
+		for _, n := range named {
+			if n.def.Chrom() == chrom {
+				return true
+			}
+		}
+		return false
+	}
 	out := make([]report.Sample, len(samples))
 	sites := make([][]pgx.Site, len(samples))
 	for i, s := range samples {
@@ -523,8 +541,8 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 			if s.index >= 0 && s.index < len(rec.Samples) {
 				smp = &rec.Samples[s.index]
 			}
-			if dpydOrdered && k.chrom == "chr1" && smp != nil {
-				sites[si] = append(sites[si], dpydSite(k.chrom, rec, smp, alleles, usable))
+			if smp != nil && pgxChrom(k.chrom) {
+				sites[si] = append(sites[si], pgxSite(k.chrom, rec, smp, alleles, usable))
 			}
 			if smp != nil && smp.GT != nil && allMissing(smp.GT) {
 				out[si].QC.NoCalls++
@@ -550,6 +568,9 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 					continue
 				}
 				for _, gene := range ix.Genes(nv.Chrom, nv.Pos, nv.Pos+max(len(nv.Ref), 1)-1) {
+					if kb.PGxOnly(gene) {
+						continue // reported by its pgx entry only (pgx.go)
+					}
 					f := a.finding(gene, nv, rec, smp, zyg, ai+1, opts)
 					f.InputLine = at.fileLine(rec.Line)
 					out[si].Findings = append(out[si].Findings, a.lifted37(k, ai+1, []report.Finding{f})...)
@@ -571,6 +592,9 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 				res = a.dpyd.Call(nil, po)
 			}
 			out[si].PGx = append(out[si].PGx, res)
+		}
+		for _, n := range named {
+			out[si].PGx = append(out[si].PGx, a.callNamed(n, sites[si], samples[si].index < 0, opts, rep.Input.GenomeBuild))
 		}
 		collectTags(&out[si], opts.Specimen, a)
 	}

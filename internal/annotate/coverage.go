@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"fmt"
+	"github.com/precis-dx/precis/internal/kb"
 
 	"github.com/precis-dx/precis/internal/assembly"
 	"github.com/precis-dx/precis/internal/coverage"
@@ -19,6 +20,9 @@ func (a *Annotator) coverageGenes(panels []string) []coverage.Gene {
 			continue
 		}
 		for _, g := range panel.Genes(p) {
+			if kb.PGxOnly(g) {
+				continue // a PGx-only gene states its tested positions in its pgx entry
+			}
 			if tx := a.kb.Transcripts[g]; tx != nil {
 				out = append(out, coverage.Targets(tx))
 			} else {

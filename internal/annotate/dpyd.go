@@ -11,11 +11,11 @@ import (
 	"github.com/precis-dx/precis/internal/vcf"
 )
 
-// dpydSite is what the DPYD call needs of one record in one sample: its alleles, genotype,
+// pgxSite is what a pgx call (DPYD, UGT1A1, TPMT, NUDT15) needs of one record in one sample: its alleles, genotype,
 // phase, and the quality that decides whether it tests a position (DESIGN.md clinical rule
 // 1). A gVCF block's depth is its FORMAT MIN_DP (GATK, DeepVariant) when given, else DP.
 // A record without GT (a tumour caller's) lists the ALTs the sample's reads support.
-func dpydSite(chrom string, rec *vcf.Record, smp *vcf.Sample, alleles []pgx.Allele, usable []bool) pgx.Site {
+func pgxSite(chrom string, rec *vcf.Record, smp *vcf.Sample, alleles []pgx.Allele, usable []bool) pgx.Site {
 	s := pgx.Site{Chrom: chrom, Pos: rec.Pos, Ref: rec.Ref, End: rec.End, RefBlock: rec.IsRefBlock(), Alleles: alleles,
 		GT: smp.GT, Phased: smp.Phased, PhaseSet: smp.PS, Filter: rec.Filter, DP: smp.DP, GQ: -1}
 	if s.RefBlock {

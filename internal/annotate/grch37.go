@@ -585,6 +585,9 @@ func (a *Annotator) liftoverNote(st liftStats, panels []string) *report.Liftover
 		if g == "POLE" {
 			why = "POLE has no GRCh37 sequence in the knowledge base: its exons are placed by exon models, the intronic splice padding and intronic sites are not"
 		}
+		if kb.PGxOnly(g) {
+			why = "the knowledge base has no GRCh37 sequence or liftover of " + g + ": " + g + " is not called on GRCh37 input"
+		}
 		n.NotCovered = append(n.NotCovered, fmt.Sprintf("%s: %d GRCh38 panel bases (%s) not placed on GRCh37 (%s)", g, bases[g], strings.Join(ks, ", "), why))
 	}
 	return n

@@ -2,7 +2,10 @@
 // panel genes, GRCh38 reference bases inside the panels (and GRCh37 bases of the same exons,
 // for genome-build evidence), ClinVar classifications, the panel regions, the POLE
 // exonuclease-domain hotspots, genome-build markers, a GRCh37<->GRCh38 map of the panel
-// genes and PharmCAT's DPYD definitions.
+// genes, PharmCAT's allele definitions and phenotype tables of DPYD, UGT1A1, TPMT and NUDT15
+// (PGxTranslation, PGxPhenotype) and the oncology PGx recommendation texts (PGxGuidelines).
+// UGT1A1, TPMT and NUDT15 have no GRCh37 sequence or liftover here: they are not covered on
+// GRCh37 input.
 //
 // The data lives in data/ beside this file and is embedded in the binary; Load reads it.
 // Nothing in data/ is written by hand: package kb/build ("precis kb build") derives every

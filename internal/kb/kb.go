@@ -45,6 +45,9 @@ type KB struct {
 
 	dpydTranslation string
 	dpydPhenotype   string
+
+	pgxMu    sync.Mutex        // guards pgxFiles while LoadFS parses files concurrently
+	pgxFiles map[string]string // named-allele definitions and guideline texts by file name
 }
 
 // Source is one source of the knowledge base and what was derived from it.
@@ -81,6 +84,19 @@ const (
 	FileDPYDTranslation = "DPYD_translation.json.gz"
 	FileDPYDPhenotype   = "DPYD_phenotype.json.gz"
 	FileLiftover        = "liftover.GRCh37_GRCh38.tsv"
+
+	// PharmCAT v3.1.1 definitions of the named-allele PGx genes, verbatim (MPL-2.0).
+	FileUGT1A1Translation = "UGT1A1_translation.json.gz"
+	FileUGT1A1Phenotype   = "UGT1A1_phenotype.json.gz"
+	FileTPMTTranslation   = "TPMT_translation.json.gz"
+	FileTPMTPhenotype     = "TPMT_phenotype.json.gz"
+	FileNUDT15Translation = "NUDT15_translation.json.gz"
+	FileNUDT15Phenotype   = "NUDT15_phenotype.json.gz"
+	// GuidelinePrefix starts the names of the oncology PGx recommendation texts, verbatim:
+	// the Markdown (FileGuidelines) and PharmCAT v2.12.0's guideline annotations
+	// (GuidelinePrefix + "{name}.json.gz", e.g. "guidelines.DPWG_irinotecan_and_UGT1A1.json.gz").
+	GuidelinePrefix = "guidelines."
+	FileGuidelines  = GuidelinePrefix + "ONCOLOGY_PGX_RECOMMENDATIONS.md.gz"
 )
 
 // Manifest is data/manifest.json: what the knowledge base holds, where it comes from and
@@ -168,11 +184,17 @@ func LoadFS(fsys fs.FS) (*KB, error) {
 
 	// Read, decompress and check the files concurrently; parse each as it arrives.
 	want := []string{FileTranscripts, FileGenome38, FileGenome37, FileClinVar, FileRegions, FileHotspots,
-		FileMarkers, FileDPYDTranslation, FileDPYDPhenotype, FileLiftover}
+		FileMarkers, FileDPYDTranslation, FileDPYDPhenotype, FileLiftover,
+		FileUGT1A1Translation, FileUGT1A1Phenotype, FileTPMTTranslation, FileTPMTPhenotype, FileNUDT15Translation, FileNUDT15Phenotype,
+		FileGuidelines}
 	byPath := map[string]DataFile{}
 	for _, f := range m.Files {
 		byPath[f.Path] = f
+		if strings.HasPrefix(f.Path, GuidelinePrefix) && f.Path != FileGuidelines {
+			want = append(want, f.Path) // every guideline annotation listed is read and checked
+		}
 	}
+	k.pgxFiles = map[string]string{}
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -233,6 +255,10 @@ func (k *KB) parse(name string, data string) error {
 		k.dpydTranslation = data
 	case FileDPYDPhenotype:
 		k.dpydPhenotype = data
+	default:
+		k.pgxMu.Lock()
+		k.pgxFiles[name] = data
+		k.pgxMu.Unlock()
 	}
 	return err
 }
@@ -341,6 +367,49 @@ func (k *KB) DPYDTranslation() []byte { return []byte(k.dpydTranslation) }
 // diplotype-to-phenotype rows; MPL-2.0) byte for byte as PharmCAT ships it. The slice is
 // a copy.
 func (k *KB) DPYDPhenotype() []byte { return []byte(k.dpydPhenotype) }
+
+// PGxTranslation returns PharmCAT's allele definition ({GENE}_translation.json, PharmCAT
+// v3.1.1, MPL-2.0) of a pharmacogene (DPYD, UGT1A1, TPMT or NUDT15) byte for byte as PharmCAT
+// ships it, or nil for another gene. The slice is a copy.
+func (k *KB) PGxTranslation(gene string) []byte {
+	if gene == "DPYD" {
+		return k.DPYDTranslation()
+	}
+	return k.pgxFile(gene + "_translation.json.gz")
+}
+
+// PGxPhenotype returns PharmCAT's phenotype table ({GENE}_phenotype.json: CPIC allele
+// functions and diplotype-to-phenotype rows, MPL-2.0) of a pharmacogene byte for byte, or
+// nil for another gene. The slice is a copy.
+func (k *KB) PGxPhenotype(gene string) []byte {
+	if gene == "DPYD" {
+		return k.DPYDPhenotype()
+	}
+	return k.pgxFile(gene + "_phenotype.json.gz")
+}
+
+// PGxGuidelines returns the oncology pharmacogenomic recommendation texts, verbatim, by
+// file name: "ONCOLOGY_PGX_RECOMMENDATIONS.md" (CPIC, DPWG and FDA texts for thiopurines and
+// irinotecan, with source and version) and PharmCAT v2.12.0's guideline annotations
+// (MPL-2.0), e.g. "CPIC_azathioprine_and_NUDT15_TPMT.json", "DPWG_irinotecan_and_UGT1A1.json".
+// The map and slices are copies.
+func (k *KB) PGxGuidelines() map[string][]byte {
+	out := map[string][]byte{}
+	for name, data := range k.pgxFiles {
+		if rel, ok := strings.CutPrefix(name, GuidelinePrefix); ok {
+			out[strings.TrimSuffix(rel, ".gz")] = []byte(data)
+		}
+	}
+	return out
+}
+
+func (k *KB) pgxFile(name string) []byte {
+	data, ok := k.pgxFiles[name]
+	if !ok {
+		return nil
+	}
+	return []byte(data)
+}
 
 // RegionsFor returns the regions of the named panels (all panels when none is named),
 // sorted by contig and start.

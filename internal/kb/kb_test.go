@@ -229,3 +229,34 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// TestPGxFiles: the named-allele definitions and the guideline texts are in the knowledge
+// base byte for byte as the shared data folder has them.
+func TestPGxFiles(t *testing.T) {
+	k := testKB(t)
+	dir := oracle.Dir(t) + "/pgx/"
+	for _, g := range []string{"DPYD", "UGT1A1", "TPMT", "NUDT15"} {
+		if got, want := k.PGxTranslation(g), testfile.Read(t, dir+"pharmcat/"+g+"_translation.json"); !bytes.Equal(got, want) {
+			t.Errorf("%s translation: %d bytes, want the %d of the source", g, len(got), len(want))
+		}
+		if got, want := k.PGxPhenotype(g), testfile.Read(t, dir+"pharmcat/"+g+"_phenotype.json"); !bytes.Equal(got, want) {
+			t.Errorf("%s phenotype: %d bytes, want the %d of the source", g, len(got), len(want))
+		}
+	}
+	if k.PGxTranslation("CYP2D6") != nil {
+		t.Error("CYP2D6 translation is not nil")
+	}
+	gl := k.PGxGuidelines()
+	if got, want := gl["ONCOLOGY_PGX_RECOMMENDATIONS.md"], testfile.Read(t, dir+"guidelines/ONCOLOGY_PGX_RECOMMENDATIONS.md"); !bytes.Equal(got, want) {
+		t.Errorf("ONCOLOGY_PGX_RECOMMENDATIONS.md: %d bytes, want %d", len(got), len(want))
+	}
+	files, _ := filepath.Glob(dir + "guidelines/pharmcat-v2.12.0/*.json")
+	if len(files) != 10 || len(gl) != len(files)+1 {
+		t.Fatalf("%d guideline files in the knowledge base, %d JSON sources", len(gl), len(files))
+	}
+	for _, f := range files {
+		if !bytes.Equal(gl[filepath.Base(f)], testfile.Read(t, f)) {
+			t.Errorf("%s differs from its source", filepath.Base(f))
+		}
+	}
+}

@@ -1,7 +1,8 @@
 // Package panel knows the gene panels Precis reports on and answers, fast, whether a genomic
 // position falls inside an ordered panel's regions. Regions come from the knowledge base
-// (exons of the MANE Select transcripts plus splice padding, CPIC DPYD positions, ClinVar
-// P/LP sites and POLE hotspot codons), never from hand-typed gene spans.
+// (exons of the MANE Select transcripts plus splice padding, PharmCAT/CPIC allele-definition
+// positions of DPYD and of the one-gene PGx panels ugt1a1, tpmt and nudt15, ClinVar P/LP
+// sites and POLE hotspot codons), never from hand-typed gene spans.
 package panel
 
 import (
@@ -34,8 +35,8 @@ func Genes(name string) []string { return kb.GenesOf(name) }
 // Of returns the panel a gene belongs to, or "".
 func Of(gene string) string { return kb.PanelOf(gene) }
 
-// Parse reads a comma-separated --panels value ("dpyd,brca,lynch,pole"); "all" means every
-// panel. An empty or blank value is ErrEmpty, never "all": reporting panels nobody ordered
+// Parse reads a comma-separated --panels value ("dpyd,brca,lynch,pole,ugt1a1,tpmt,nudt15");
+// "all" means every panel. An empty or blank value is ErrEmpty, never "all": reporting panels nobody ordered
 // would report unrequested germline findings (DESIGN.md clinical rule 5). The result is in
 // report order without duplicates.
 func Parse(s string) ([]string, error) {

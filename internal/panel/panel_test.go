@@ -1,6 +1,7 @@
 package panel
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -20,6 +21,8 @@ func TestParse(t *testing.T) {
 		{"pole,dpyd", []string{"dpyd", "pole"}, nil},
 		{" BRCA , lynch,brca", []string{"brca", "lynch"}, nil},
 		{"dpyd,cardio", nil, ErrUnknown},
+		{"tpmt,nudt15,ugt1a1", []string{"ugt1a1", "tpmt", "nudt15"}, nil},
+		{"NUDT15,dpyd", []string{"dpyd", "nudt15"}, nil},
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.in)
@@ -75,5 +78,59 @@ func TestOf(t *testing.T) {
 	}
 	if Of("TP53") != "" {
 		t.Error("TP53 is in no panel")
+	}
+}
+
+// TestPGxPanels: each one-gene PGx panel names its gene and indexes exactly the PharmCAT
+// definition positions of that gene (UGT1A1 4, TPMT 43, NUDT15 18), the TA repeat's whole
+// REF span included.
+func TestPGxPanels(t *testing.T) {
+	k := kbtest.Load(t)
+	for _, tc := range []struct {
+		panel, gene string
+		positions   int
+	}{{"ugt1a1", "UGT1A1", 4}, {"tpmt", "TPMT", 43}, {"nudt15", "NUDT15", 18}} {
+		if g := Genes(tc.panel); !slices.Equal(g, []string{tc.gene}) || Of(tc.gene) != tc.panel {
+			t.Errorf("%s: genes %v, Of(%s) = %q", tc.panel, g, tc.gene, Of(tc.gene))
+		}
+		var def struct {
+			Variants []struct {
+				Position int    `json:"position"`
+				Ref      string `json:"ref"`
+			} `json:"variants"`
+		}
+		if err := json.Unmarshal(k.PGxTranslation(tc.gene), &def); err != nil || len(def.Variants) != tc.positions {
+			t.Fatalf("%s: %d positions, %v", tc.gene, len(def.Variants), err)
+		}
+		bases := map[int]bool{}
+		for _, v := range def.Variants {
+			for p := v.Position; p < v.Position+len(v.Ref); p++ {
+				bases[p] = true
+			}
+		}
+		n := 0
+		for _, r := range k.RegionsFor(tc.panel) {
+			if r.Gene != tc.gene || r.Kind != "cpic-position" {
+				t.Errorf("%s: region %+v", tc.panel, r)
+			}
+			for p := r.Start; p <= r.End; p++ {
+				if !bases[p] {
+					t.Errorf("%s: region %+v covers %d, no definition position", tc.panel, r, p)
+				}
+				n++
+			}
+		}
+		if n != len(bases) {
+			t.Errorf("%s: regions cover %d bases, the definition's REF spans %d", tc.panel, n, len(bases))
+		}
+	}
+	ix := New(k.Regions, []string{"ugt1a1"})
+	for pos := 233760233; pos <= 233760235; pos++ {
+		if !ix.Contains("chr2", pos, pos) {
+			t.Errorf("chr2:%d (rs3064744 REF CAT) not in the ugt1a1 panel", pos)
+		}
+	}
+	if ix.Contains("chr1", 97450058, 97450058) {
+		t.Error("a DPYD position is in the ugt1a1 panel")
 	}
 }

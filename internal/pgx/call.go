@@ -100,11 +100,16 @@ type Result struct {
 	MissingPolicy     string           `json:"missing_policy"`
 	Tags              []string         `json:"tags"`
 	Sources           []string         `json:"sources"`
-	// Complete: every AMP Tier-1 position was tested at adequate quality (rule 7); only then
-	// can a normal result have alert severity "none".
+	// Complete: DPYD: every AMP Tier-1 position was tested at adequate quality (rule 7);
+	// UGT1A1, TPMT, NUDT15: every definition position was tested (none assumed, none below
+	// the quality thresholds). Only then can a normal result have alert severity "none".
 	Complete        bool       `json:"complete_test"`
 	UntestedReasons []Untested `json:"untested_reasons,omitempty"` // positions a low-quality record or block left untested
 	LossOfFunction  []Evidence `json:"loss_of_function_evidence,omitempty"`
+	// Named-allele genes (TPMT, NUDT15, UGT1A1) only; empty and omitted for DPYD.
+	Candidates         []Candidate `json:"candidates,omitempty"`          // every diplotype the genotypes allow, PharmCAT order (highest score first); the first is the call
+	Functions          []string    `json:"functions,omitempty"`           // CPIC function of the two alleles of the call, e.g. ["Normal function", "No function"]
+	PhenotypeAmbiguous bool        `json:"phenotype_ambiguous,omitempty"` // some candidate has a different phenotype from the call's: read Candidates, not only the call
 	// TagReasons says why a tag was given where the reason is narrower than the whole alert
 	// (the report's tag_rationale carries it); not part of the JSON entry.
 	TagReasons map[string]TagReason `json:"-"`
@@ -151,7 +156,13 @@ type caller struct {
 // Call calls DPYD for one sample from its records (any order; records on other contigs are
 // ignored). It never fails: a sample with no usable DPYD genotype gets an Indeterminate
 // result with a null activity score.
+//
+// A named-allele gene (TPMT, NUDT15, UGT1A1) is called by PharmCAT's NamedAlleleMatcher
+// (named.go); Options.Evidence and Options.InputRef apply to DPYD only.
 func (d *Definition) Call(sites []Site, opts Options) Result {
+	if d.named != nil {
+		return d.named.call(sites, opts)
+	}
 	c := &caller{d: d, sites: sites, opts: opts, g: make([]genotype, len(d.positions)), seen: map[string]bool{}, lowQ: map[int]string{}}
 	switch opts.Missing {
 	case "", MissingNoCall:

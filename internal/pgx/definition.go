@@ -69,6 +69,9 @@ type Definition struct {
 	refHalf   int            // activity value of Reference in half units
 	lowName   []string       // per position: name of the lowest-value allele defined there
 	tier1     []int          // indexes of the AMP Tier-1 positions (tier1RSIDs)
+	// named is set for a named-allele gene (TPMT, NUDT15, UGT1A1): the gene is called by
+	// PharmCAT's NamedAlleleMatcher (named.go) and the DPYD fields above are unused.
+	named *matcher
 }
 
 // translationFile is the part of PharmCAT's DPYD_translation.json that is used.
@@ -114,7 +117,29 @@ type phenotypeFile struct {
 // to the position references, single-position alleles apart from HapB3, the two HapB3
 // positions, an activity value for every allele and a phenotype for every possible activity
 // score.
+//
+// The same function loads a named-allele gene (Genes other than DPYD: UGT1A1, TPMT, NUDT15)
+// from its PharmCAT {GENE}_translation.json and {GENE}_phenotype.json; such a gene is called
+// by PharmCAT's NamedAlleleMatcher (named.go). DPYD keeps its activity-score method: it is
+// the documented exception (PharmCAT Gene Definition Exceptions: DPYD).
 func LoadDefinition(translation, phenotype []byte) (*Definition, error) {
+	var head struct {
+		Gene string `json:"gene"`
+	}
+	if err := decodeJSON("translation", translation, &head); err != nil {
+		return nil, err
+	}
+	if head.Gene != gene && slices.Contains(Genes, head.Gene) {
+		var nt namedTranslation
+		if err := decodeJSON(head.Gene+"_translation.json", translation, &nt); err != nil {
+			return nil, err
+		}
+		m, err := loadMatcher(translation, phenotype, &nt)
+		if err != nil {
+			return nil, err
+		}
+		return &Definition{named: m, versions: m.versions}, nil
+	}
 	var tf translationFile
 	if err := decodeJSON("DPYD_translation.json", translation, &tf); err != nil {
 		return nil, err
@@ -413,6 +438,15 @@ func (d *Definition) describePositions() error {
 // allele of the definition: such an allele is scored by the call, not reported as evidence
 // outside it.
 func (d *Definition) Defines(pos int, ref, alt string) bool {
+	if d.named != nil {
+		i, ok := d.named.index[pos]
+		if !ok {
+			return false
+		}
+		return slices.ContainsFunc(d.named.norm[i], func(n Allele) bool {
+			return n.Pos == pos && strings.EqualFold(n.Ref, ref) && strings.EqualFold(n.Alt, alt)
+		})
+	}
 	i, ok := d.index[pos]
 	if !ok {
 		return false
@@ -422,9 +456,17 @@ func (d *Definition) Defines(pos int, ref, alt string) bool {
 }
 
 // Positions returns the definition's positions in genomic order (a copy).
+//
+// A named-allele gene's Position has no CDNA or ActivityValue; its Alt lists every ALT the
+// definition gives, comma-separated ("C,CATAT,CATATAT"), its Function is the worst function
+// of the alleles defined there, and an rsID-less position is named "chr13:48037749".
 func (d *Definition) Positions() []Position {
-	out := make([]Position, len(d.positions))
-	for i, p := range d.positions {
+	ps := d.positions
+	if d.named != nil {
+		ps = d.named.positions
+	}
+	out := make([]Position, len(ps))
+	for i, p := range ps {
 		p.Alleles = append([]string(nil), p.Alleles...)
 		out[i] = p
 	}
@@ -434,3 +476,19 @@ func (d *Definition) Positions() []Position {
 // Version returns the versions of the translation and phenotype files, e.g.
 // "2025-11-05-00-25".
 func (d *Definition) Version() (translation, phenotype string) { return d.versions[0], d.versions[1] }
+
+// Gene returns the gene the definition calls: "DPYD", "UGT1A1", "TPMT" or "NUDT15".
+func (d *Definition) Gene() string {
+	if d.named != nil {
+		return d.named.gene
+	}
+	return gene
+}
+
+// Chrom returns the contig of the definition's positions, e.g. "chr6".
+func (d *Definition) Chrom() string {
+	if d.named != nil {
+		return d.named.chrom
+	}
+	return d.positions[0].Chrom
+}

@@ -1,5 +1,16 @@
-// Package pgx calls DPYD from a sample's genotypes: genotype -> named alleles -> activity
-// score -> phenotype -> fluoropyrimidine recommendation and dose alert.
+// Package pgx calls pharmacogenes from a sample's genotypes. A gene is data — PharmCAT's
+// allele definition ({GENE}_translation.json) and phenotype table ({GENE}_phenotype.json) —
+// loaded by LoadDefinition and called by (*Definition).Call; Genes lists the genes in report
+// order (DPYD, UGT1A1, TPMT, NUDT15).
+//
+// UGT1A1, TPMT and NUDT15 are called by PharmCAT's NamedAlleleMatcher method (named.go:
+// scoring, missing positions, unphased candidates, undocumented alleles) and a phenotype
+// table lookup; Result.Candidates lists every diplotype the genotypes allow, highest
+// PharmCAT score first. Their recommendations are not filled here.
+//
+// DPYD is the documented exception (PharmCAT "Gene Definition Exceptions: DPYD"): genotype
+// -> named alleles -> activity score -> phenotype -> fluoropyrimidine recommendation and
+// dose alert, as follows.
 //
 // The allele definition and the function of each allele are PharmCAT's
 // (DPYD_translation.json and DPYD_phenotype.json, https://github.com/PharmGKB/PharmCAT),

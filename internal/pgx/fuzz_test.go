@@ -18,6 +18,10 @@ func FuzzLoadDefinition(f *testing.F) {
 	f.Add(defRaw[0], defRaw[1])
 	f.Add(defRaw[0][:len(defRaw[0])/2], defRaw[1])
 	f.Add([]byte(`{"gene":"DPYD","variants":[]}`), []byte(`{"gene":"DPYD"}`))
+	for _, g := range []string{"UGT1A1", "NUDT15"} {
+		f.Add(testfile.Read(f, pgxData(f, "pharmcat", g+"_translation.json")), testfile.Read(f, pgxData(f, "pharmcat", g+"_phenotype.json")))
+	}
+	f.Add([]byte(`{"gene":"TPMT","chromosome":"chr6","genomeBuild":"GRCh38","variants":[]}`), []byte(`{"gene":"TPMT"}`))
 	f.Fuzz(func(t *testing.T, tr, ph []byte) {
 		d, err := LoadDefinition(tr, ph)
 		if err != nil {

@@ -110,7 +110,7 @@ func Run(o Options) (version string, err error) {
 		b.clinvarFiles = DefaultClinVar
 	}
 	steps := []func() error{
-		b.transcripts, b.genome38, b.verifyTranscripts, b.clinvar, b.pgx,
+		b.transcripts, b.genome38, b.verifyTranscripts, b.clinvar, b.pgx, b.namedPGx,
 		b.hotspots, b.regions, b.genome37, b.markers, b.liftover,
 	}
 	for _, step := range steps {
@@ -152,6 +152,11 @@ type builder struct {
 	phenoVersion string
 	markersRaw   []byte
 	markerCount  int
+
+	named         map[string][2][]byte // UGT1A1, TPMT, NUDT15: translation and phenotype, verbatim
+	namedVersions []string             // "TPMT 2025-11-05-00-25"
+	guidelineMD   []byte
+	guidelineJSON map[string][]byte // "{name}.json" (PharmCAT v2.12.0) -> bytes
 
 	slices37, slices38 []kb.Segment // the genomic slices as read (GRCh38: without POLE)
 	full37             *kb.Genome   // all GRCh37 slice bases (g37 keeps the exons only)
@@ -599,7 +604,7 @@ func (b *builder) regions() error {
 	for _, r := range b.regionList {
 		bases += r.End - r.Start + 1
 	}
-	b.check("regions: %d, covering %d bases (exons ±%d bp, %d CPIC DPYD positions, ClinVar P/LP sites, %d POLE hotspot codons)",
+	b.check("regions: %d, covering %d bases (exons ±%d bp, %d PharmCAT/CPIC allele-definition positions (DPYD, UGT1A1, TPMT, NUDT15), ClinVar P/LP sites, %d POLE hotspot codons)",
 		len(b.regionList), bases, kb.SplicePadding, countKind(b.rawRegions, kb.KindCPICPosition), len(b.hotspotList))
 	return nil
 }
@@ -764,6 +769,15 @@ func (b *builder) write(outDir string) (string, error) {
 		add(kb.FileDPYDPhenotype, true, 1, "PharmCAT DPYD_phenotype.json, verbatim (MPL-2.0)", raw(b.phenotype)),
 		add(kb.FileLiftover, false, len(b.lift.Blocks())+len(b.lift.RefDiffs()), "GRCh37<->GRCh38 map of the panel genes: aligned blocks and reference differences, from an alignment of the two builds' sequence slices (POLE: exon models) (TSV; 1-based)",
 			func(buf *bytes.Buffer) error { return kb.WriteLiftover(buf, b.lift) }),
+	}
+	for _, ng := range namedGenes {
+		steps = append(steps,
+			add(ng.translation, true, 1, "PharmCAT "+ng.gene+"_translation.json, verbatim (MPL-2.0)", raw(b.named[ng.gene][0])),
+			add(ng.phenotype, true, 1, "PharmCAT "+ng.gene+"_phenotype.json, verbatim (MPL-2.0)", raw(b.named[ng.gene][1])))
+	}
+	steps = append(steps, add(kb.FileGuidelines, true, 1, "oncology PGx recommendation texts (CPIC, DPWG, FDA) by phenotype, verbatim copy of "+srcGuidelinesMD, raw(b.guidelineMD)))
+	for _, name := range slices.Sorted(maps.Keys(b.guidelineJSON)) {
+		steps = append(steps, add(kb.GuidelinePrefix+name+".gz", true, 1, "PharmCAT v2.12.0 guideline annotation "+name+", verbatim (MPL-2.0; reporter/guidelines/ @v2.12.0, commit 0585c29)", raw(b.guidelineJSON[name])))
 	}
 	for _, err := range steps {
 		if err != nil {

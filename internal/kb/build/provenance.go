@@ -101,6 +101,27 @@ func (b *builder) catalogue() []catalogueEntry {
 			derived: "verbatim copy (DPYD_phenotype.json.gz): CPIC activity values and diplotype-to-phenotype rows",
 		},
 		{
+			name: "PharmCAT UGT1A1, TPMT and NUDT15 allele definitions", release: "PharmCAT v3.1.1 (commit 5431bf1), definition data " + strings.Join(b.namedVersions, ", "),
+			licence: "MPL-2.0 (https://mozilla.org/MPL/2.0/)",
+			origin:  "github.com/PharmGKB/PharmCAT src/main/resources/org/pharmgkb/pharmcat/definition/alleles/{UGT1A1,TPMT,NUDT15}_translation.json; pharmcat_positions.vcf",
+			paths:   []string{srcNamedTranslation("UGT1A1"), srcNamedTranslation("TPMT"), srcNamedTranslation("NUDT15"), srcPositions},
+			derived: "verbatim copies ({GENE}_translation.json.gz); the definition positions of the ugt1a1, tpmt and nudt15 panel regions (REF and ALTs checked against pharmcat_positions.vcf)",
+		},
+		{
+			name: "PharmCAT UGT1A1, TPMT and NUDT15 phenotypes", release: "PharmCAT v3.1.1 (commit 5431bf1)",
+			licence: "MPL-2.0 (https://mozilla.org/MPL/2.0/); CPIC content CC0",
+			origin:  "github.com/PharmGKB/PharmCAT src/main/resources/org/pharmgkb/pharmcat/phenotype/{UGT1A1,TPMT,NUDT15}.json",
+			paths:   []string{srcNamedPhenotype("UGT1A1"), srcNamedPhenotype("TPMT"), srcNamedPhenotype("NUDT15")},
+			derived: "verbatim copies ({GENE}_phenotype.json.gz): CPIC allele functions and diplotype-to-phenotype rows",
+		},
+		{
+			name: "Oncology PGx recommendation texts", release: "CPIC and DPWG texts from PharmCAT v2.12.0 (commit 0585c29, data 2024-03-25); FDA label texts from PharmCAT data 2026-05-05",
+			licence: "MPL-2.0 (PharmCAT files); ClinPGx annotation data CC BY-SA 4.0; FDA label text public domain",
+			origin:  "precis shared data pgx/guidelines/ONCOLOGY_PGX_RECOMMENDATIONS.md (rendered from PharmCAT guideline annotations); github.com/PharmGKB/PharmCAT src/main/resources/org/pharmgkb/pharmcat/reporter/guidelines/ @v2.12.0",
+			paths:   []string{srcGuidelinesMD, srcGuidelinesJSON},
+			derived: "verbatim copies (guidelines.*.gz): CPIC thiopurine, DPWG thiopurine and irinotecan, FDA irinotecan and sacituzumab govitecan texts by phenotype",
+		},
+		{
 			name: "CPIC DPYD guideline", release: "CPIC DPYD diplotype-phenotype table (Amstutz et al. 2018, Clin Pharmacol Ther 103:210-216, and its updates)",
 			licence: "CC0 (CPIC data)",
 			origin:  "https://cpicpgx.org/guidelines/guideline-for-fluoropyrimidines-and-dpyd/ (download via github.com/hhakimjavadichla/PGxBridge)",
@@ -208,11 +229,16 @@ Precis itself is licensed under the Apache License 2.0. That licence covers the 
 only: it does not change the licence of the data below, each of which stays under its own
 terms as stated. manifest.json lists the same information in machine-readable form, with the
 SHA-256 of every source file and of every file in this directory.`) + "\n\n")
-	w.WriteString(wrap(`Two files are verbatim copies of PharmCAT source files (gzip-compressed here):
-DPYD_translation.json.gz and DPYD_phenotype.json.gz. They are subject to the terms of the
+	w.WriteString(wrap(`Several files are verbatim copies of PharmCAT source files (gzip-compressed here):
+DPYD_translation.json.gz, DPYD_phenotype.json.gz, UGT1A1_, TPMT_ and NUDT15_translation.json.gz and
+_phenotype.json.gz (PharmCAT v3.1.1), and guidelines.*.json.gz (PharmCAT
+v2.12.0, commit 0585c29). They are subject to the terms of the
 Mozilla Public License, v. 2.0. If a copy of the MPL was not distributed with this file, you
 can obtain one at https://mozilla.org/MPL/2.0/. Their source form is available from
-https://github.com/PharmGKB/PharmCAT (release v3.1.1, commit 5431bf1).`) + "\n\n")
+https://github.com/PharmGKB/PharmCAT (release v3.1.1, commit 5431bf1; release v2.12.0,
+commit 0585c29). guidelines.ONCOLOGY_PGX_RECOMMENDATIONS.md.gz renders PharmCAT's guideline
+annotations (MPL-2.0; ClinPGx annotation data CC BY-SA 4.0) and FDA label texts (public
+domain).`) + "\n\n")
 	w.WriteString("Sources\n-------\n\n")
 	for i, s := range m.Sources {
 		fmt.Fprintf(&w, "%d. %s\n", i+1, s.Name)

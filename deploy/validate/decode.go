@@ -44,7 +44,7 @@ type typeMeta struct {
 // server's strict field validation does: field names are case-sensitive, and an unknown or
 // duplicated field is an error.
 func decodeStrict(doc []byte, v any) error {
-	j, err := yaml.YAMLToJSON(doc)
+	j, err := yaml.YAMLToJSONStrict(doc)
 	if err != nil {
 		return err
 	}

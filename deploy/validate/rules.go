@@ -192,16 +192,19 @@ func checkPod(w workload, lookup func(kind, ns, name string) (Object, bool)) []e
 		bad("terminationGracePeriodSeconds %d must exceed the job grace of %d s", *p.TerminationGracePeriodSeconds, JobGraceSeconds)
 	}
 
+	// The pod's automountServiceAccountToken wins over its ServiceAccount's; unset on both, the
+	// token is mounted.
 	saName := p.ServiceAccountName
-	tokenOff := p.AutomountServiceAccountToken != nil && !*p.AutomountServiceAccountToken
+	mounted := p.AutomountServiceAccountToken
 	if saName == "" || saName == "default" {
 		bad("serviceAccountName is not set: give the pod its own ServiceAccount")
 	} else if o, ok := lookup("v1/ServiceAccount", ns, saName); !ok {
 		bad("ServiceAccount %q does not exist", saName)
-	} else if sa := o.Value.(*corev1.ServiceAccount); sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
-		if !tokenOff {
-			bad("the API token is mounted: set automountServiceAccountToken: false (ServiceAccount %s or pod)", saName)
-		}
+	} else if mounted == nil {
+		mounted = o.Value.(*corev1.ServiceAccount).AutomountServiceAccountToken
+	}
+	if mounted == nil || *mounted {
+		bad("the API token is mounted: set automountServiceAccountToken: false (ServiceAccount %s or pod)", saName)
 	}
 
 	psc := p.SecurityContext

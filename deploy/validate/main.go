@@ -19,8 +19,10 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	kedav1alpha1 "github.com/kedacore/keda/v2/apis/keda/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
@@ -65,6 +67,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if len(errs) == 0 {
 			fmt.Fprintf(stdout, "validate: %s: %d objects decoded strictly, rules OK\n", dir, len(objs))
 		}
+		for _, name := range Placeholders(objs) {
+			fmt.Fprintf(stdout, "validate: %s: note: Secret %s holds placeholder values (REPLACE-ME): set real ones before applying\n", dir, name)
+		}
 	}
 	if *natsValues != "" {
 		data, err := os.ReadFile(*natsValues)
@@ -91,6 +96,29 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// Placeholders returns the Secrets (namespace/name) that still hold a REPLACE-ME value of
+// the templates in base/secrets.yaml.
+func Placeholders(objs []Object) []string {
+	var names []string
+	for _, o := range objs {
+		s, ok := o.Value.(*corev1.Secret)
+		if !ok {
+			continue
+		}
+		found := false
+		for _, v := range s.StringData {
+			found = found || strings.Contains(v, "REPLACE-ME")
+		}
+		for _, v := range s.Data {
+			found = found || strings.Contains(string(v), "REPLACE-ME")
+		}
+		if found {
+			names = append(names, o.Namespace+"/"+o.Name)
+		}
+	}
+	return names
 }
 
 // LagWindowSeconds is how much work one worker pod is given per scaling step: lagThreshold is

@@ -74,6 +74,9 @@ func TestRealManifests(t *testing.T) {
 			for _, o := range objs {
 				kinds[o.Kind]++
 			}
+			if got := Placeholders(objs); len(got) != 3 {
+				t.Errorf("%s: placeholders in %v, want the 3 Secret templates", dir, got)
+			}
 			for kind, want := range map[string]int{"apps/v1/Deployment": 3, "keda.sh/v1alpha1/ScaledObject": 1, "policy/v1/PodDisruptionBudget": 3, "v1/Secret": 3} {
 				if kinds[kind] != want {
 					t.Errorf("%s: got %d %s, want %d", dir, kinds[kind], kind, want)

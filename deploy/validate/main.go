@@ -67,8 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if len(errs) == 0 {
 			fmt.Fprintf(stdout, "validate: %s: %d objects decoded strictly, rules OK\n", dir, len(objs))
 		}
-		for _, name := range Placeholders(objs) {
-			fmt.Fprintf(stdout, "validate: %s: note: Secret %s holds placeholder values (REPLACE-ME): set real ones before applying\n", dir, name)
+		if names := Placeholders(objs); len(names) > 0 {
+			fmt.Fprintf(stdout, "validate: %s: note: Secrets %s hold placeholder values (REPLACE-ME): set real ones before applying\n", dir, strings.Join(names, ", "))
 		}
 	}
 	if *natsValues != "" {

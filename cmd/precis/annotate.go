@@ -12,6 +12,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/annotate"
 	"github.com/precis-dx/precis/internal/fhir"
+	"github.com/precis-dx/precis/internal/guideline"
 	"github.com/precis-dx/precis/internal/panel"
 	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/vcf/index"
@@ -20,6 +21,7 @@ import (
 
 type annotateConfig struct {
 	format, lang, panels, build, missing, specimen, sample string
+	plannedDrugs                                            string
 	index                                                  string // auto | off
 	file                                                   string
 	callable                                               string // callable-regions BED, "" for none
@@ -32,18 +34,19 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.format, "format", "json", "output format: json, text, fhir (HL7 FHIR R4 Bundle, Genomics Reporting IG) or html (a standalone page that prints on A4)")
 	fs.StringVar(&c.lang, "lang", "en", "labels of the html format: en or sv")
-	fs.StringVar(&c.panels, "panels", "dpyd,brca,lynch,pole", "comma-separated panels to report: dpyd, brca, lynch, pole, or all; an empty list is refused")
+	fs.StringVar(&c.panels, "panels", "dpyd,brca,lynch,pole", "comma-separated panels to report: dpyd, brca, lynch, pole, ugt1a1, tpmt, nudt15, or all; an empty list is refused")
 	fs.StringVar(&c.build, "build", "auto", "genome build: auto, GRCh38 or GRCh37 (overrides only when the evidence does not contradict it)")
-	fs.StringVar(&c.missing, "missing", "no-call", "DPYD positions absent from the input: no-call (untested) or reference")
+	fs.StringVar(&c.missing, "missing", "no-call", "pharmacogene (DPYD, UGT1A1, TPMT, NUDT15) positions absent from the input: no-call (untested) or reference")
 	fs.StringVar(&c.specimen, "specimen", "germline", "specimen: germline or tumour")
 	fs.StringVar(&c.sample, "sample", "", "report only this sample")
+	fs.StringVar(&c.plannedDrugs, "planned-drugs", "", "comma-separated drugs or regimens planned (e.g. FOLFIRI, capecitabine, azathioprine): they decide which pharmacogenomic alerts are raised and listed first; every ordered gene is still reported")
 	fs.IntVar(&c.minDP, "min-dp", annotate.DefaultMinDP, "a gVCF block or site tests a DPYD position, and covers a coding base, only with FORMAT DP (MIN_DP of a block) at least this; 0 turns the check off")
 	fs.IntVar(&c.minGQ, "min-gq", annotate.DefaultMinGQ, "a gVCF block or site tests a position only with FORMAT GQ at least this; 0 turns the check off")
 	fs.StringVar(&c.callable, "callable", "", "callable-regions BED (mosdepth --quantize, GATK CallableLoci or 3 columns; plain, gzip or BGZF) the coverage per gene is read from")
 	kbDir := kbFlag(fs)
 	fs.StringVar(&c.index, "index", "auto", "auto: with FILE.tbi or FILE.csi beside a BGZF FILE, read only the blocks in the panels; off: read the whole file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--min-dp N] [--min-gq N] [--callable BED] [--index auto|off] [--kb DIR] FILE|-")
+		fmt.Fprintln(stderr, "usage: precis annotate [--format json|text|fhir|html] [--lang en|sv] [--panels dpyd,brca,lynch,pole,ugt1a1,tpmt,nudt15|all] [--build auto|GRCh38|GRCh37] [--missing no-call|reference] [--specimen germline|tumour] [--sample NAME] [--planned-drugs LIST] [--min-dp N] [--min-gq N] [--callable BED] [--index auto|off] [--kb DIR] FILE|-")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(reorder(fs, args)); err != nil {
@@ -97,7 +100,7 @@ func annotateCmd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return exitFailure
 	}
 	opts := annotate.Options{Panels: panels, Build: c.build, Missing: c.missing, Specimen: c.specimen, Sample: c.sample,
-		MinDP: offIfZero(c.minDP), MinGQ: offIfZero(c.minGQ)}
+		MinDP: offIfZero(c.minDP), MinGQ: offIfZero(c.minGQ), PlannedDrugs: plannedDrugs(c.plannedDrugs)}
 	if c.callable != "" {
 		f, err := os.Open(c.callable)
 		if err != nil {
@@ -216,4 +219,15 @@ func offIfZero(n int) int {
 		return -1
 	}
 	return n
+}
+
+// plannedDrugs splits --planned-drugs and normalises each name (guideline.NormalizeAll).
+func plannedDrugs(list string) []string {
+	var out []string
+	for _, d := range strings.Split(list, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			out = append(out, d)
+		}
+	}
+	return guideline.NormalizeAll(out)
 }

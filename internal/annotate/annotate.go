@@ -22,6 +22,7 @@ import (
 
 	"github.com/precis-dx/precis/internal/assembly"
 	"github.com/precis-dx/precis/internal/coverage"
+	"github.com/precis-dx/precis/internal/guideline"
 	"github.com/precis-dx/precis/internal/hgvs"
 	"github.com/precis-dx/precis/internal/kb"
 	"github.com/precis-dx/precis/internal/panel"
@@ -81,6 +82,12 @@ type Options struct {
 	// its end when given; CallableName names it in the report and in errors.
 	Callable     io.Reader
 	CallableName string
+	// PlannedDrugs are the drugs or regimens the clinician plans (the manifest's
+	// planned_drugs, --planned-drugs), normalised by guideline.NormalizeAll. They decide which
+	// pharmacogenomic results raise an alert and which are listed first (package guideline);
+	// every ordered gene's result is reported whatever they are. Empty: every ordered gene's
+	// actionable result raises its alert.
+	PlannedDrugs []string
 }
 
 // Default quality thresholds of a tested position (DESIGN.md clinical rule 1).
@@ -107,6 +114,7 @@ type Annotator struct {
 	hotspots map[string]kb.Hotspot   // "POLE p.(Pro286Arg)" -> hotspot
 	indexes  map[string]*panel.Index // by comma-joined panel list, built in New, read-only after
 	b37      *builds37               // GRCh37 input (grch37.go); nil when the knowledge base has no map
+	guides   *guideline.Set          // CPIC/DPWG/FDA texts of UGT1A1, TPMT and NUDT15 (the knowledge base's)
 }
 
 // New builds an Annotator over a loaded knowledge base. version is the pipeline version that
@@ -120,7 +128,11 @@ func New(k *kb.KB, version string) (*Annotator, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Annotator{kb: k, dpyd: def, named: named, names: hgvs.NewAnnotator(k.Genome), pipeline: report.Pipeline{Name: "precis", Version: version},
+	guides, err := guideline.Parse(k.PGxGuidelines())
+	if err != nil {
+		return nil, fmt.Errorf("annotate: knowledge base %s: %w", k.Version, err)
+	}
+	a := &Annotator{kb: k, dpyd: def, named: named, guides: guides, names: hgvs.NewAnnotator(k.Genome), pipeline: report.Pipeline{Name: "precis", Version: version},
 		hotspots: map[string]kb.Hotspot{}, indexes: map[string]*panel.Index{}}
 	a.lengths = contigLengths(k)
 	for _, s := range k.Sources {
@@ -343,7 +355,7 @@ func (a *Annotator) annotate(ctx context.Context, src io.Reader, name string, op
 		Input: report.Input{
 			File: name, GenomeBuild: build, BuildEvidence: evidence,
 			Panels: opts.Panels, Specimen: opts.Specimen, MissingPolicy: opts.Missing, Warnings: []string{},
-			MinDP: max(opts.MinDP, 0), MinGQ: max(opts.MinGQ, 0),
+			MinDP: max(opts.MinDP, 0), MinGQ: max(opts.MinGQ, 0), PlannedDrugs: guideline.NormalizeAll(opts.PlannedDrugs),
 		},
 	}
 	for _, w := range r.Warnings() {
@@ -596,6 +608,9 @@ func (a *Annotator) interpret(kept []keptRecord, samples []sampleCol, ix *panel.
 		for _, n := range named {
 			out[si].PGx = append(out[si].PGx, a.callNamed(n, sites[si], samples[si].index < 0, opts, rep.Input.GenomeBuild))
 		}
+		// Recommendations, alerts and tags of UGT1A1, TPMT and NUDT15 from the guideline
+		// texts; every result ordered with the planned drugs' genes first.
+		a.guides.Recommend(out[si].PGx, opts.PlannedDrugs)
 		collectTags(&out[si], opts.Specimen, a)
 	}
 	return out

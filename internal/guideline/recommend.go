@@ -268,7 +268,7 @@ func (s *Set) fill(r *pgx.Result, phen map[string]string, ingredients []string) 
 		return strings.Compare(a.g.Drug, b.g.Drug)
 	})
 
-	r.Recommendations = nil
+	r.Recommendations = []pgx.Recommendation{} // an empty list, never null (report schema)
 	for _, m := range ms {
 		r.Recommendations = append(r.Recommendations, pgx.Recommendation{Drug: m.g.Drug, Guideline: m.g.cite(m.row), Text: m.row.Text, Strength: m.row.Strength})
 	}
@@ -375,8 +375,9 @@ func (s *Set) fill(r *pgx.Result, phen map[string]string, ingredients []string) 
 		if severityRank[sev] < severityRank["caution"] {
 			sev = "caution"
 		}
-		msg += " " + untestedNote(r, undetermined)
-		tag(tagConfirm, head+": "+untestedNote(r, undetermined), "DESIGN.md clinical rules 1 and 7: an incomplete test never reads as normal")
+		note := untestedNote(r, undetermined, len(ms) > 0)
+		msg += " " + note
+		tag(tagConfirm, head+": "+note, "DESIGN.md clinical rules 1 and 7: an incomplete test never reads as normal")
 	}
 	// What the caller's alert already said (the calling engine's caveats) is kept after the
 	// guideline's message, and its severity is never lowered. Recommend run again on its own
@@ -394,11 +395,16 @@ func (s *Set) fill(r *pgx.Result, phen map[string]string, ingredients []string) 
 }
 
 // untestedNote says what an undetermined or incomplete result could not test.
-func untestedNote(r *pgx.Result, undetermined bool) string {
+// rows says whether guideline rows matched the result (an undetermined phenotype has rows in
+// CPIC's thiopurine tables, none in DPWG's or the FDA's irinotecan texts).
+func untestedNote(r *pgx.Result, undetermined, rows bool) string {
 	var b strings.Builder
-	if undetermined {
+	switch {
+	case undetermined && rows:
 		fmt.Fprintf(&b, "No %s phenotype could be assigned from this test: the recommendations for an undetermined %s apply.", r.Gene, r.Gene)
-	} else {
+	case undetermined:
+		fmt.Fprintf(&b, "No %s phenotype could be assigned from this test, and no guideline gives a recommendation for an undetermined %s: dose as if the phenotype were unknown, and consider confirmatory testing.", r.Gene, r.Gene)
+	default:
 		fmt.Fprintf(&b, "Not a complete %s test: the phenotype rests on the tested positions only.", r.Gene)
 	}
 	if n := len(r.UntestedPositions); n > 0 {

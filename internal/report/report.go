@@ -73,6 +73,11 @@ type Input struct {
 	// Liftover says how the records of a GRCh37 input were placed on GRCh38, the knowledge
 	// base's build; absent for GRCh38 input.
 	Liftover *Liftover `json:"liftover,omitempty"`
+	// PlannedDrugs are the drugs or regimens planned for the patient (the manifest's
+	// planned_drugs, --planned-drugs), normalised; they decide which pharmacogenomic results
+	// raise a dose alert (package guideline). Absent: none were given, and every ordered
+	// gene's actionable result raises its alert.
+	PlannedDrugs []string `json:"planned_drugs,omitempty"`
 }
 
 // Liftover describes how a GRCh37 input was placed on GRCh38 (issue 14). It is a plain

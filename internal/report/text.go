@@ -48,7 +48,13 @@ func writeSample(b *strings.Builder, r *Report, s *Sample) {
 		if sev == "" {
 			sev = "NONE"
 		}
-		fmt.Fprintf(b, "%s DOSE ALERT [%s]: %s\n", p.Gene, sev, p.Alert.Message)
+		if guideline.Raises(p, r.Input.PlannedDrugs) || sev == "NONE" {
+			fmt.Fprintf(b, "%s DOSE ALERT [%s]: %s\n", p.Gene, sev, p.Alert.Message)
+		} else {
+			// Reported, but no alert is raised: the gene bears on none of the planned drugs.
+			fmt.Fprintf(b, "%s RESULT [%s], no alert: not relevant to the planned drugs (%s): %s\n", p.Gene, sev,
+				strings.Join(r.Input.PlannedDrugs, ", "), p.Alert.Message)
+		}
 		switch {
 		case p.ActivityScore != nil:
 			fmt.Fprintf(b, "  diplotype %s; activity score %.1f; %s\n", p.Diplotype, *p.ActivityScore, p.Phenotype)

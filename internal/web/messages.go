@@ -121,6 +121,7 @@ var catalogue = map[string]map[string]string{
 		"specimen.tumour":   "Tumour",
 
 		"pgx.heading":        "%s dose alert",
+		"pgx.notraised":      "No alert raised: this gene bears on none of the planned drugs (%s). The result is reported for later prescribing.",
 		"pgx.phenotype":      "Phenotype",
 		"pgx.score":          "Activity score",
 		"pgx.diplotype":      "Diplotype",
@@ -359,6 +360,7 @@ var catalogue = map[string]map[string]string{
 		"specimen.tumour":   "Tumör",
 
 		"pgx.heading":        "%s doseringslarm",
+		"pgx.notraised":      "Inget larm: genen påverkar inget av de planerade läkemedlen (%s). Resultatet rapporteras inför senare förskrivning.",
 		"pgx.phenotype":      "Fenotyp",
 		"pgx.score":          "Aktivitetspoäng",
 		"pgx.diplotype":      "Diplotyp",

@@ -278,6 +278,10 @@ type pgxView struct {
 	Scored        bool     // the gene has a CPIC activity score (guideline.ActivityScored)
 	Assumed       bool     // missing policy "reference": untested positions were assumed reference
 	OtherWarnings []string // the call's warnings that the alert message does not already say
+	// NotRaised: the result raises no alert because it bears on none of the planned drugs
+	// (guideline.Raises); Planned lists them.
+	NotRaised bool
+	Planned   string
 }
 
 type panelView struct {
@@ -342,7 +346,8 @@ func newSampleView(r *report.Report, s *report.Sample) sampleView {
 		if policy == "" {
 			policy = r.Input.MissingPolicy
 		}
-		pv := pgxView{Result: p, Scored: guideline.ActivityScored(p.Gene), Assumed: policy == "reference"}
+		pv := pgxView{Result: p, Scored: guideline.ActivityScored(p.Gene), Assumed: policy == "reference",
+			NotRaised: p.Alert.Severity != "none" && !guideline.Raises(*p, r.Input.PlannedDrugs), Planned: strings.Join(r.Input.PlannedDrugs, ", ")}
 		for _, w := range p.Warnings {
 			if !strings.Contains(p.Alert.Message, w) {
 				pv.OtherWarnings = append(pv.OtherWarnings, w)

@@ -231,9 +231,10 @@ func (w *Worker) annotate(ctx context.Context, a *annotate.Annotator, job *pipel
 	t = time.Now()
 	// The manifest's genome_build is declared, not trusted: the annotator still refuses a VCF
 	// whose own evidence contradicts it. A job without one (written before the field) detects.
-	// TODO(integrator): pass the planned drugs, which order and raise the pharmacogenomic
-	// results (guideline.Recommend): opts.PlannedDrugs = job.PlannedDrugs.
-	opts := annotate.Options{Panels: job.Panels, Specimen: job.Specimen, Sample: job.VCFSample, Build: cmp.Or(job.GenomeBuild, "auto")}
+	// The planned drugs order the pharmacogenomic results and decide which raise an alert
+	// (guideline.Recommend, guideline.Raises).
+	opts := annotate.Options{Panels: job.Panels, Specimen: job.Specimen, Sample: job.VCFSample, Build: cmp.Or(job.GenomeBuild, "auto"),
+		PlannedDrugs: job.PlannedDrugs}
 	if job.CallableKey != "" { // the coverage per gene comes from the lab's callable-regions BED
 		bed, err := w.Objects.Get(ctx, job.CallableKey)
 		if err != nil {

@@ -21,7 +21,7 @@ import (
 
 type annotateConfig struct {
 	format, lang, panels, build, missing, specimen, sample string
-	plannedDrugs                                            string
+	plannedDrugs                                           string
 	index                                                  string // auto | off
 	file                                                   string
 	callable                                               string // callable-regions BED, "" for none

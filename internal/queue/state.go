@@ -82,7 +82,35 @@ func (q *Queue) getRun(ctx context.Context, key string) (pipeline.RunState, uint
 // in the run starts from the zero pipeline.SampleState. ErrNotFound when the run
 // does not exist.
 func (q *Queue) UpdateSample(ctx context.Context, lab, runID, sampleID string, f func(*pipeline.SampleState)) error {
-	for _, v := range [][2]string{{"lab", lab}, {"run", runID}, {"sample", sampleID}} {
+	if err := validID("sample", sampleID); err != nil {
+		return err
+	}
+	return q.updateRun(ctx, lab, runID, false, func(rs *pipeline.RunState, _ bool) {
+		s := rs.Samples[sampleID]
+		f(&s)
+		s.Updated = time.Now().UTC()
+		if rs.Samples == nil {
+			rs.Samples = make(map[string]pipeline.SampleState)
+		}
+		rs.Samples[sampleID] = s
+		rs.Status = pipeline.Rollup(*rs)
+	})
+}
+
+// UpdateRun changes a run's state with f, creating it when there is none (f is then given
+// a RunState holding only Lab and RunID, and exists false). Like UpdateSample it is a
+// compare-and-set on the KV revision, retried on conflict, so it never loses a worker's
+// update of a sample written between the read and the write, as a read followed by PutRun
+// would (ingest recording a run submitted again while its jobs run); f may run more than
+// once. Updated is set to now; Lab and RunID are kept.
+func (q *Queue) UpdateRun(ctx context.Context, lab, runID string, f func(rs *pipeline.RunState, exists bool)) error {
+	return q.updateRun(ctx, lab, runID, true, f)
+}
+
+// updateRun is the compare-and-set loop of UpdateRun and UpdateSample; create says whether a
+// run that does not exist is created (else ErrNotFound).
+func (q *Queue) updateRun(ctx context.Context, lab, runID string, create bool, f func(rs *pipeline.RunState, exists bool)) error {
+	for _, v := range [][2]string{{"lab", lab}, {"run", runID}} {
 		if err := validID(v[0], v[1]); err != nil {
 			return err
 		}
@@ -90,25 +118,26 @@ func (q *Queue) UpdateSample(ctx context.Context, lab, runID, sampleID string, f
 	key := runKey(lab, runID)
 	for range maxUpdateAttempts {
 		rs, rev, err := q.getRun(ctx, key)
-		if err != nil {
+		exists := err == nil
+		switch {
+		case errors.Is(err, ErrNotFound) && create:
+			rs, rev = pipeline.RunState{}, 0
+		case err != nil:
 			return err
 		}
-		now := time.Now().UTC()
-		s := rs.Samples[sampleID]
-		f(&s)
-		s.Updated = now
-		if rs.Samples == nil {
-			rs.Samples = make(map[string]pipeline.SampleState)
-		}
-		rs.Samples[sampleID] = s
-		rs.Status = pipeline.Rollup(rs)
-		rs.Updated = now
+		f(&rs, exists)
+		rs.Lab, rs.RunID, rs.Updated = lab, runID, time.Now().UTC()
 		b, err := json.Marshal(rs)
 		if err != nil {
 			return fmt.Errorf("queue: marshal run %s: %w", key, err)
 		}
 		uctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
-		_, err = q.kv.Update(uctx, key, b, rev)
+		if exists {
+			_, err = q.kv.Update(uctx, key, b, rev)
+		} else {
+			// Create succeeds only when the key has no value (never written, or deleted).
+			_, err = q.kv.Create(uctx, key, b)
+		}
 		cancel()
 		if err == nil {
 			return nil

@@ -35,8 +35,13 @@ func (f *fanout) PublishJob(_ context.Context, _, _, _ string, body []byte) erro
 	return nil
 }
 
-func (f *fanout) GetRun(context.Context, string, string) (pipeline.RunState, error) {
-	return pipeline.RunState{}, queue.ErrNotFound
+func (f *fanout) UpdateRun(_ context.Context, lab, runID string, fn func(*pipeline.RunState, bool)) error {
+	exists := f.state.RunID != ""
+	if !exists {
+		f.state = pipeline.RunState{Lab: lab, RunID: runID}
+	}
+	fn(&f.state, exists)
+	return nil
 }
 
 func (f *fanout) PutRun(_ context.Context, st pipeline.RunState) error {

@@ -26,7 +26,10 @@ import (
 type Runs interface {
 	SubmitRun(ctx context.Context, lab, runID string, body []byte) error
 	PublishJob(ctx context.Context, lab, runID, sampleID string, body []byte) error
-	GetRun(ctx context.Context, lab, runID string) (pipeline.RunState, error)
+	// UpdateRun changes a run's state with f, creating it when there is none, as a
+	// compare-and-set retried on conflict (queue.Queue.UpdateRun): the workers' updates of
+	// the samples written meanwhile are never lost.
+	UpdateRun(ctx context.Context, lab, runID string, f func(st *pipeline.RunState, exists bool)) error
 	PutRun(ctx context.Context, st pipeline.RunState) error
 }
 
@@ -78,25 +81,28 @@ func (in *Ingest) HandleRun(ctx context.Context, m queue.Msg) error {
 		return in.reject(ctx, sub, fmt.Sprintf("%s: the manifest names lab %q run %q, but it was submitted as lab %q run %q", key, man.Lab, man.RunID, sub.Lab, sub.RunID))
 	}
 
-	// A run submitted again after it was fanned out keeps its samples' progress.
-	st, err := in.Runs.GetRun(ctx, sub.Lab, sub.RunID)
-	if err != nil && !errors.Is(err, queue.ErrNotFound) {
-		return fmt.Errorf("read state of run %s: %w", sub.RunID, err)
-	}
-	if errors.Is(err, queue.ErrNotFound) || st.Samples == nil {
-		st = pipeline.RunState{Lab: sub.Lab, RunID: sub.RunID, Samples: map[string]pipeline.SampleState{}}
-	}
-	if st.Status == "" || st.Status == pipeline.StatusRejected {
-		st.Status = pipeline.StatusSubmitted
-	}
-	now := time.Now().UTC()
-	for _, s := range man.Samples {
-		if _, ok := st.Samples[s.ID]; !ok {
-			st.Samples[s.ID] = pipeline.SampleState{Status: pipeline.StatusSubmitted, Updated: now}
+	// A run submitted again after it was fanned out (or its message delivered again after a
+	// failure half-way, a leader lost) keeps its samples' progress: the samples the workers
+	// have started or finished meanwhile are left as they are. A read followed by a plain
+	// write would put back what was read over a worker's update made in between, and that
+	// sample's job, already acknowledged, would never finish it again.
+	err = in.Runs.UpdateRun(ctx, sub.Lab, sub.RunID, func(st *pipeline.RunState, _ bool) {
+		if st.Samples == nil {
+			st.Samples = map[string]pipeline.SampleState{}
 		}
-	}
-	st.Reason, st.Updated, st.GenomeBuild = "", now, man.GenomeBuild
-	if err := in.Runs.PutRun(ctx, st); err != nil {
+		if st.Status == "" || st.Status == pipeline.StatusRejected {
+			st.Status = pipeline.StatusSubmitted
+		}
+		now := time.Now().UTC()
+		for _, s := range man.Samples {
+			if _, ok := st.Samples[s.ID]; !ok {
+				st.Samples[s.ID] = pipeline.SampleState{Status: pipeline.StatusSubmitted, Updated: now}
+			}
+		}
+		st.Reason, st.GenomeBuild = "", man.GenomeBuild
+		st.Status = pipeline.Rollup(*st)
+	})
+	if err != nil {
 		return fmt.Errorf("record run %s: %w", sub.RunID, err)
 	}
 	for _, s := range man.Samples {

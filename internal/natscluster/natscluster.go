@@ -131,13 +131,32 @@ func ForTest(t testing.TB, opts Options) *Cluster {
 		if t.Failed() {
 			for _, n := range c.Nodes {
 				if b, err := os.ReadFile(filepath.Join(n.Dir, "node.log")); err == nil {
-					t.Logf("%s log (last 3000 bytes):\n%s", n.Name, tail(b, 3000))
+					t.Logf("%s log (last 6000 bytes, without the retries to reach a node that is down):\n%s", n.Name, tail(quiet(b), 6000))
 				}
 			}
 		}
 		c.Stop()
 	})
 	return c
+}
+
+// quiet drops from a node's log the line a live node writes every second for a node that is
+// down ("Error trying to connect to route"), which would fill the tail shown, and says how
+// many there were.
+func quiet(b []byte) []byte {
+	var out []byte
+	n := 0
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if strings.Contains(line, "Error trying to connect to route") {
+			n++
+			continue
+		}
+		out = append(out, line...)
+	}
+	if n > 0 {
+		out = append(out, fmt.Sprintf("(%d lines \"Error trying to connect to route\" left out)\n", n)...)
+	}
+	return out
 }
 
 func tail(b []byte, n int) []byte {

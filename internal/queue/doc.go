@@ -20,7 +20,8 @@
 //	                precis.dead.{kind}           kind: job, run, s3, reanalyse
 //	PRECIS_REANALYSIS precis.job.reanalyse.{lab} work queue  reanalysis (bounded share of each worker process)
 //	PRECIS_S3       precis.s3.events             limits      s3-events
-//	KV precis_state key run.{lab}.{run_id}       RunState with its samples
+//	KV precis_state key run.{lab}.{run_id}       RunState with its samples as ingest recorded them
+//	                key sample.{lab}.{run_id}.{sample} SampleState as its worker wrote it (GetRun lays it over)
 //	                key kb.active                the active knowledge-base version
 //	                key kb.versions.{token}      pipeline.KBPublished of each published version
 //

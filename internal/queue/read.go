@@ -9,6 +9,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// readResetAttempts bounds the creations of an ordered consumer's consumer for one pull.
+const readResetAttempts = 2
+
 // ReadStream reads stream with an ordered consumer of cfg, from where cfg starts to the
 // stream's end, batch messages at a pull at the most, and returns what decode makes of the
 // messages it takes (ok), oldest first, at most the newest limit of them (limit <= 0: no
@@ -18,6 +21,15 @@ import (
 // PRECIS_EVENTS and of the streams packages keep beside the queue's (audit).
 func ReadStream[T any](ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.OrderedConsumerConfig,
 	batch, limit int, op string, decode func(jetstream.Msg, *jetstream.MsgMetadata) (T, bool)) ([]T, error) {
+	if cfg.MaxResetAttempts == 0 {
+		// Each pull of an ordered consumer creates its consumer anew, and by default retries
+		// that for ever (each attempt up to 10 s). nats-server 2.9 may place the new R1
+		// consumer on a node just lost (it counts a peer offline only after its heartbeats
+		// are missed for long), which never answers: the read would never end. Bounded, it
+		// fails (about 20 s at the most) and the caller's next read names another consumer,
+		// placed anew.
+		cfg.MaxResetAttempts = readResetAttempts
+	}
 	cons, err := js.OrderedConsumer(ctx, stream, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)

@@ -125,3 +125,63 @@ func TestUpdateSampleConcurrent(t *testing.T) {
 		t.Errorf("run status %q with every sample final and S07 failed, want failed", got.Status)
 	}
 }
+
+// TestUpdateRunKeepsSampleUpdates: a run recorded again (ingest handling its message a second
+// time) while workers update its samples loses none of their updates, and a run recorded
+// for the first time is created. With a read followed by PutRun, the second recording put
+// back the samples as read, over the workers' writes made in between.
+func TestUpdateRunKeepsSampleUpdates(t *testing.T) {
+	q, _ := newQueue(t, testConfig())
+	ctx := context.Background()
+	const n = 20
+	record := func() error {
+		return q.UpdateRun(ctx, "lab1", "R1", func(rs *pipeline.RunState, _ bool) {
+			if rs.Samples == nil {
+				rs.Samples = map[string]pipeline.SampleState{}
+			}
+			for i := range n {
+				id := fmt.Sprintf("S%02d", i)
+				if _, ok := rs.Samples[id]; !ok {
+					rs.Samples[id] = pipeline.SampleState{Status: pipeline.StatusSubmitted}
+				}
+			}
+			rs.Status = pipeline.Rollup(*rs)
+		})
+	}
+	if err := record(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := q.GetRun(ctx, "lab1", "R1"); err != nil || got.Lab != "lab1" || got.RunID != "R1" || len(got.Samples) != n {
+		t.Fatalf("the run recorded first: %+v, %v", got, err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for i := range n {
+		id := fmt.Sprintf("S%02d", i)
+		wg.Go(func() {
+			errs <- q.UpdateSample(ctx, "lab1", "R1", id, func(s *pipeline.SampleState) {
+				s.Status, s.Attempts = pipeline.StatusDone, 1
+			})
+		})
+		wg.Go(func() { errs <- record() })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := q.GetRun(ctx, "lab1", "R1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, s := range got.Samples {
+		if s.Status != pipeline.StatusDone || s.Attempts != 1 {
+			t.Errorf("sample %s: %+v; the worker's update was lost", id, s)
+		}
+	}
+	if got.Status != pipeline.StatusDone {
+		t.Errorf("run status %q, want done", got.Status)
+	}
+}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -86,7 +87,10 @@ func startCluster(t *testing.T, workers int) *cluster {
 	if c.js, err = jetstream.New(c.nc); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
+	// Every wait of the test is bounded, so that a cluster that does not heal fails the test
+	// instead of hanging it until go test's timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	if c.q, err = queue.Connect(ctx, c.nats.URL(), queue.Config{Replicas: 3}, testLog(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +106,8 @@ func startCluster(t *testing.T, workers int) *cluster {
 	// jobs from the first one (a worker still starting on a loaded machine might find the
 	// others have done everything).
 	waittest.Until(t, 2*time.Minute, fmt.Sprintf("%d workers pulling jobs", workers), func() bool {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
 		cons, err := c.js.Consumer(ctx, queue.StreamJobs, queue.ConsumerWorkers)
 		if err != nil {
 			return false
@@ -125,13 +131,13 @@ func startCluster(t *testing.T, workers int) *cluster {
 		}
 		c.probes[p] = base
 		for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
-			if resp, err := get(t, base+path, ""); err != nil || resp.StatusCode != http.StatusOK {
+			if resp, err := getWithin(t, base+path, ""); err != nil || resp.StatusCode != http.StatusOK {
 				t.Fatalf("%s %s: %v %v", p.cmd.Args[1], path, resp, err)
 			} else {
 				resp.Body.Close()
 			}
 		}
-		if resp, err := get(t, base+"/api/v1/runs", ""); err != nil || resp.StatusCode != http.StatusNotFound {
+		if resp, err := getWithin(t, base+"/api/v1/runs", ""); err != nil || resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("%s serves the API on its probes' listener: %v %v", p.cmd.Args[1], resp, err)
 		} else {
 			resp.Body.Close()
@@ -139,6 +145,8 @@ func startCluster(t *testing.T, workers int) *cluster {
 	}
 	// Ingest is up once its durable consumer has a pull request waiting.
 	waittest.Until(t, 2*time.Minute, "ingest pulling runs", func() bool {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
 		cons, err := c.js.Consumer(ctx, queue.StreamRuns, queue.ConsumerIngest)
 		if err != nil {
 			return false
@@ -293,6 +301,19 @@ func (c *cluster) pollRun(t *testing.T, tok, lab, run string, timeout time.Durat
 	return st, seen
 }
 
+// getWithin is get with a bound on the whole request.
+func getWithin(t *testing.T, url, tok string) (*http.Response, error) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	return (&http.Client{Timeout: 30 * time.Second}).Do(req)
+}
+
 func first(ss []string) string {
 	if len(ss) == 0 {
 		return ""
@@ -307,8 +328,13 @@ func tail(log string) string {
 }
 
 // storedOn returns the messages stored on an event subject of PRECIS_EVENTS now, each one
-// read (not "until a second passes without one"). A read that a leader election interrupts
-// (the test's own ordered consumer lives on one node) starts again, within a minute.
+// read by its sequence from the stream's leader ($JS.API.STREAM.MSG.GET), every request
+// bounded. A read that a leader election interrupts starts again, within a minute.
+//
+// Not with an ordered consumer: its Next creates a new R1 consumer each time and retries
+// the creation for ever, and nats-server 2.9 may place that consumer on the node just
+// killed (it counts a peer offline only once its heartbeats are missed for long), so the
+// read never ended.
 func (c *cluster) storedOn(t *testing.T, subject string) [][]byte {
 	t.Helper()
 	var out [][]byte
@@ -316,21 +342,26 @@ func (c *cluster) storedOn(t *testing.T, subject string) [][]byte {
 	read := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		cons, err := c.js.OrderedConsumer(ctx, queue.StreamEvents, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+		s, err := c.js.Stream(ctx, queue.StreamEvents)
 		if err != nil {
 			return err
 		}
-		info, err := cons.Info(ctx)
+		info, err := s.Info(ctx)
 		if err != nil {
 			return err
 		}
 		out = out[:0]
-		for range info.NumPending {
-			m, err := cons.Next(jetstream.FetchMaxWait(10 * time.Second))
-			if err != nil {
-				return fmt.Errorf("%d of %d read: %w", len(out), info.NumPending, err)
+		for seq := info.State.FirstSeq; seq > 0 && seq <= info.State.LastSeq; seq++ {
+			m, err := s.GetMsg(ctx, seq)
+			if errors.Is(err, jetstream.ErrMsgNotFound) {
+				continue // deleted
 			}
-			out = append(out, m.Data())
+			if err != nil {
+				return fmt.Errorf("message %d of %d..%d: %w", seq, info.State.FirstSeq, info.State.LastSeq, err)
+			}
+			if m.Subject == subject {
+				out = append(out, m.Data)
+			}
 		}
 		return nil
 	}
@@ -360,7 +391,7 @@ func (c *cluster) eventsBySample(t *testing.T, subject string) map[string]int {
 // report fetches a sample's report through the API.
 func (c *cluster) report(t *testing.T, tok, lab, run, sample string) *report.Report {
 	t.Helper()
-	resp, err := get(t, fmt.Sprintf("%s/api/v1/runs/%s/%s/samples/%s/report", c.apiURL, lab, run, sample), tok)
+	resp, err := getWithin(t, fmt.Sprintf("%s/api/v1/runs/%s/%s/samples/%s/report", c.apiURL, lab, run, sample), tok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +441,8 @@ func clusterFault(t *testing.T, killWorker bool) {
 		t.Skip("starts a 3-node NATS cluster, MinIO and four precis processes")
 	}
 	c := startCluster(t, 2)
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
 	lab, run := "lab-k", "run-k"
 
 	// Every stream the run goes through, and the state bucket, is replicated on the three
@@ -466,9 +498,11 @@ func clusterFault(t *testing.T, killWorker bool) {
 		killed.stop(syscall.SIGKILL)
 	}
 	c.nats.Node(leader).Kill()
-	if before, err = c.q.GetRun(ctx, lab, run); err != nil {
-		// The test's own read may meet the election; what it saw first stands.
+	if after, err := c.q.GetRun(ctx, lab, run); err != nil {
+		// The test's own read may meet the election; what it saw last stands.
 		t.Logf("run state right after the kill not read: %v", err)
+	} else {
+		before = after
 	}
 	doneAtKill := 0
 	for _, s := range before.Samples {

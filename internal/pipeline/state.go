@@ -12,9 +12,12 @@ const (
 )
 
 // RunState is a run's record in the state store (package queue keeps it in the KV bucket
-// precis_state, key run.{lab}.{run_id}). Its samples live inside it, so one revision covers
-// the whole run. A plain value: copies are independent apart from the Samples map, which is
-// shared and not safe for concurrent mutation.
+// precis_state: the run under run.{lab}.{run_id}, each sample's state under its own key
+// sample.{lab}.{run_id}.{sample}, written only by the worker holding its job, and laid over
+// the run when it is read: nats-server 2.9 lets two compare-and-set writes of one key both
+// through, so the samples of one run are never written through one key). A plain value:
+// copies are independent apart from the Samples map, which is shared and not safe for
+// concurrent mutation.
 type RunState struct {
 	Lab    string `json:"lab"`
 	RunID  string `json:"run_id"`

@@ -55,8 +55,7 @@ type namedAllele struct {
 // Definition is a loaded, validated DPYD allele definition. It is read-only after
 // LoadDefinition and safe for concurrent use.
 type Definition struct {
-	positions []Position
-	index     map[int]int    // Position.Pos -> index into positions
+	layout                   // positions, their alleles and index (Position.Pos -> index into positions)
 	single    []int          // per position: the single-position allele defined there, or -1
 	alleles   []namedAllele  // every named allele except Reference
 	byName    map[string]int // allele name -> index into alleles
@@ -151,7 +150,7 @@ func LoadDefinition(translation, phenotype []byte) (*Definition, error) {
 	if tf.Gene != gene || pf.Gene != gene {
 		return nil, fmt.Errorf("%w: gene is %q (translation) and %q (phenotype), want %q", ErrDefinition, tf.Gene, pf.Gene, gene)
 	}
-	d := &Definition{index: map[int]int{}, byName: map[string]int{}, hapB3: -1, intronic: -1, exonPos: -1, intronPos: -1,
+	d := &Definition{layout: layout{chrom: tf.Chromosome, index: map[int]int{}}, byName: map[string]int{}, hapB3: -1, intronic: -1, exonPos: -1, intronPos: -1,
 		versions: [2]string{tf.Version, pf.Version}}
 	if err := d.loadPositions(&tf); err != nil {
 		return nil, err
@@ -232,6 +231,8 @@ func (d *Definition) loadPositions(tf *translationFile) error {
 		d.index[v.Position] = i
 		d.positions = append(d.positions, Position{Chrom: v.Chromosome, Pos: v.Position, RSID: v.RSID,
 			Ref: v.Ref, Alt: v.Alts[0], GDNA: v.HGVS})
+		d.alts = append(d.alts, v.Alts)
+		d.norm = append(d.norm, []Allele{{Pos: v.Position, Ref: v.Ref, Alt: v.Alts[0]}}) // already normalised: checked above
 		switch v.RSID {
 		case hapB3ExonRSID:
 			d.exonPos = i

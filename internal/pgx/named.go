@@ -85,16 +85,12 @@ type starAllele struct {
 
 // matcher is a loaded named-allele gene. Read-only after loading.
 type matcher struct {
-	gene      string
-	chrom     string
-	positions []Position
-	alts      [][]string // per position: the definition's VCF ALTs
-	norm      [][]Allele // per position: the ALTs normalised (trimmed) like the sites
-	index     map[int]int
-	alleles   []starAllele // alleles[0] is the reference allele
-	pheno     map[string]string
-	asRef     bool // undocumented alleles are set to reference
-	versions  [2]string
+	gene     string
+	layout                // positions, their ALTs (as written and normalised like the sites), index
+	alleles  []starAllele // alleles[0] is the reference allele
+	pheno    map[string]string
+	asRef    bool // undocumented alleles are set to reference
+	versions [2]string
 }
 
 // namedTranslation is the part of a PharmCAT {GENE}_translation.json the matcher reads.
@@ -145,7 +141,7 @@ func loadMatcher(translation, phenotype []byte, tf *namedTranslation) (*matcher,
 	if !strings.HasPrefix(tf.GenomeBuild, "GRCh38") {
 		return nil, fmt.Errorf("%w: %s: genome build %q, want GRCh38", ErrDefinition, tf.Gene, tf.GenomeBuild)
 	}
-	m := &matcher{gene: tf.Gene, chrom: tf.Chromosome, index: map[int]int{}, pheno: map[string]string{},
+	m := &matcher{gene: tf.Gene, layout: layout{chrom: tf.Chromosome, index: map[int]int{}}, pheno: map[string]string{},
 		asRef: undocumentedAsReference[tf.Gene], versions: [2]string{tf.Version, pf.Version}}
 	if len(tf.Variants) == 0 {
 		return nil, fmt.Errorf("%w: %s: no variants", ErrDefinition, tf.Gene)

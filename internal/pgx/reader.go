@@ -76,10 +76,12 @@ type readRules struct {
 	documentedFirst bool
 	// carrierFirst: a record whose genotype carries an ALT beats a reference call at the
 	// same position, so a split multi-allelic site (or a caller's second record for another
-	// allele there) cannot hide the allele the sample carries (named genes). DPYD keeps
-	// documentedFirst alone: with carrierFirst, a called reference record holding the CPIC
-	// allele in its ALT list would lose to a record carrying an allele CPIC does not define,
-	// which changes DPYD's warnings (and is tested: call_test.go two-records cases).
+	// allele there) cannot hide the allele the sample carries (named genes). Not applied to
+	// DPYD, whose output must not change: for a called 0/0 record listing the CPIC allele
+	// beside a 0/1 record of an allele CPIC does not define, DPYD uses the 0/0 record (rank
+	// rankCPICAllele) and warns that both records cover the position, where carrierFirst
+	// would read the undocumented allele and add its "Unclassified variant" note
+	// (TestReaderDPYDExceptions). No golden or conformance case has such input.
 	carrierFirst bool
 	// mergeSplit: called records that both carry an ALT at one position are one
 	// multi-allelic site written as several records (bcftools norm -m-) and are merged into
@@ -88,9 +90,11 @@ type readRules struct {
 	// is used, the other's alleles are scored as reference and a warning says so.
 	mergeSplit bool
 	// elsewhereIsReference: an ALT of the record that normalises to another position says the
-	// definition position itself is reference on that strand (named genes). DPYD warns that
-	// such an allele is not in the CPIC definition and scores it as reference (undocumented),
-	// as it always has: its alert and report texts depend on it.
+	// definition position itself is reference on that strand (named genes). DPYD keeps its
+	// older reading, which must not change: such an ALT is "not in the CPIC DPYD definition"
+	// at the position too, scored as reference with that warning (and an "Unclassified
+	// variant" note when the position carries a decreased- or no-function allele), which is
+	// more cautious than needed (TestReaderDPYDExceptions).
 	elsewhereIsReference bool
 	// undocumented decides what an ALT the definition does not know at position p is: the
 	// gene's rule (PharmCAT NamedAlleleMatcher-101, "Undocumented Variations": reference for

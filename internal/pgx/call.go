@@ -3,7 +3,6 @@ package pgx
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -123,10 +122,8 @@ const (
 
 // genotype is the sample's genotype at one definition position.
 type genotype struct {
-	gt     [2]int8 // per haplotype: -1 missing, 0 reference (or an allele CPIC does not define), 1 the CPIC allele
-	phased bool
-	ps     string
-	state  int
+	gt    [2]int8 // per haplotype: -1 missing, 0 reference (or an allele CPIC does not define), 1 the CPIC allele
+	state int     // phase: the reader's pick (reader.at)
 }
 
 // caller holds the state of one Call. The genotypes are read by the shared reader
@@ -178,7 +175,7 @@ func (c *caller) label(p int) string { return c.d.label(p) }
 // state decides the DPYD state of position p from the genotype the reader read there.
 func (c *caller) state(p int) {
 	g, pk := &c.g[p], &c.at[p]
-	g.gt, g.phased, g.ps = pk.hap, pk.phased, pk.ps
+	g.gt = pk.hap
 	switch {
 	case g.gt[0] >= 0 && g.gt[1] >= 0:
 		g.state = tested
@@ -293,39 +290,6 @@ type call struct {
 	score     []string
 	alleles   []string
 	phased    bool
-}
-
-// phaseBlocks groups the heterozygous positions by what is known of their phase: phased
-// genotypes share a block per phase set, each unphased heterozygous genotype is its own
-// block. It returns the block of each position (-1 when homozygous or untested), the number
-// of blocks, and whether any phase information links two heterozygous positions.
-func (c *caller) phaseBlocks() ([]int, int, bool) {
-	block := make([]int, len(c.g))
-	ids := map[string]int{}
-	sizes := map[int]int{}
-	for p := range c.g {
-		g := &c.g[p]
-		block[p] = -1
-		if (g.gt[0] == 1) == (g.gt[1] == 1) {
-			continue
-		}
-		key := "#" + strconv.Itoa(p)
-		if g.phased {
-			key = "|" + g.ps
-		}
-		id, ok := ids[key]
-		if !ok {
-			id = len(ids)
-			ids[key] = id
-		}
-		block[p] = id
-		sizes[id]++
-	}
-	linked := false
-	for _, n := range sizes {
-		linked = linked || n > 1
-	}
-	return block, len(ids), linked
 }
 
 // callStrands calls a diplotype for every arrangement of the phase blocks (block 0 fixed)
@@ -495,7 +459,7 @@ func (c *caller) result() Result {
 		return r
 	}
 
-	block, nBlocks, linked := c.phaseBlocks()
+	block, nBlocks, linked := c.phaseBlocks(func(p int) bool { return (c.g[p].gt[0] == 1) != (c.g[p].gt[1] == 1) })
 	var k call
 	switch {
 	case nBlocks <= 1 || linked && nBlocks <= maxPhaseBlocks:

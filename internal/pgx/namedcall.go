@@ -21,10 +21,8 @@ const (
 
 // nGenotype is the sample's genotype at one definition position.
 type nGenotype struct {
-	hap    [2]string // the definition's VCF allele per haplotype; "" missing, "?" undefined
-	phased bool
-	ps     string
-	state  int
+	hap   [2]string // the definition's VCF allele per haplotype; "" missing, "?" undefined
+	state int       // phase: the reader's pick (reader.at)
 }
 
 // nCaller holds the state of one named-allele call. The genotypes are read by the shared
@@ -63,7 +61,6 @@ func (m *matcher) call(sites []Site, opts Options) Result {
 func (c *nCaller) state(p int) {
 	g, pk := &c.g[p], &c.at[p]
 	g.hap = [2]string{c.name(p, pk.hap[0]), c.name(p, pk.hap[1])}
-	g.phased, g.ps = pk.phased, pk.ps
 	ref := c.m.positions[p].Ref
 	switch {
 	case g.hap[0] == "?" || g.hap[1] == "?":
@@ -130,37 +127,23 @@ func (c *nCaller) match() ([]Candidate, [][2]int) {
 		}
 	}
 	// Phase blocks of the heterozygous positions.
-	block := map[int]int{}
-	ids := map[string]int{}
-	for _, p := range present {
+	block, nBlocks, _ := c.phaseBlocks(func(p int) bool {
 		g := &c.g[p]
-		if g.hap[0] == g.hap[1] {
-			continue
-		}
-		key := fmt.Sprintf("#%d", p)
-		if g.phased {
-			key = "|" + g.ps
-		}
-		id, ok := ids[key]
-		if !ok {
-			id = len(ids)
-			ids[key] = id
-		}
-		block[p] = id
-	}
-	if len(ids) > maxUnphasedBlocks {
-		c.warn(fmt.Sprintf("%s: %d unphased heterozygous positions or phase sets are more than the %d this caller enumerates; not called", m.gene, len(ids), maxUnphasedBlocks))
+		return (g.state == nTested || g.state == nAssumed) && g.hap[0] != g.hap[1]
+	})
+	if nBlocks > maxUnphasedBlocks {
+		c.warn(fmt.Sprintf("%s: %d unphased heterozygous positions or phase sets are more than the %d this caller enumerates; not called", m.gene, nBlocks, maxUnphasedBlocks))
 		return nil, nil
 	}
 	type key struct{ a, b int }
 	found := map[key]bool{}
 	var pairs [][2]int
 	hap := [2][]string{make([]string, len(m.positions)), make([]string, len(m.positions))}
-	for mask := 0; mask < 1<<max(len(ids)-1, 0); mask++ {
+	for mask := 0; mask < 1<<max(nBlocks-1, 0); mask++ {
 		for _, p := range present {
 			g := &c.g[p]
 			swap := false
-			if b, ok := block[p]; ok && b > 0 && mask&(1<<(b-1)) != 0 {
+			if b := block[p]; b > 0 && mask&(1<<(b-1)) != 0 {
 				swap = true
 			}
 			if swap {

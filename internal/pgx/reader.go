@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/precis-dx/precis/internal/variant"
@@ -508,4 +509,38 @@ func (r *reader) alleles(p int, s *Site) [2]int8 {
 		out[1] = codeMissing // haploid call: the second allele is missing
 	}
 	return out
+}
+
+// phaseBlocks groups the heterozygous positions (het) by what is known of their phase:
+// phased genotypes share a block per phase set, each unphased heterozygous genotype is its
+// own block. It returns the block of each position (-1 when not heterozygous), the number of
+// blocks, and whether any phase information links two heterozygous positions. Both methods
+// enumerate the arrangements of these blocks (block 0 fixed): DPYD to find the lowest
+// activity score, the named genes to list PharmCAT's candidate diplotypes.
+func (r *reader) phaseBlocks(het func(p int) bool) ([]int, int, bool) {
+	block := make([]int, len(r.at))
+	ids := map[string]int{}
+	sizes := map[int]int{}
+	for p := range r.at {
+		block[p] = -1
+		if !het(p) {
+			continue
+		}
+		key := "#" + strconv.Itoa(p)
+		if g := &r.at[p]; g.phased {
+			key = "|" + g.ps
+		}
+		id, ok := ids[key]
+		if !ok {
+			id = len(ids)
+			ids[key] = id
+		}
+		block[p] = id
+		sizes[id]++
+	}
+	linked := false
+	for _, n := range sizes {
+		linked = linked || n > 1
+	}
+	return block, len(ids), linked
 }

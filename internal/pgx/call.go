@@ -155,6 +155,7 @@ func (d *Definition) Call(sites []Site, opts Options) Result {
 	c := &caller{d: d, g: make([]genotype, len(d.positions))}
 	c.reader = newReader(&d.layout, sites, opts, readRules{
 		label:           d.label,
+		wholeContig:     true,
 		detect:          true,
 		onDetected:      c.detectedAt,
 		documentedFirst: true,

@@ -64,6 +64,15 @@ type readRules struct {
 	gene string
 	// label names position p for people (DPYD: rsID and c. name; named genes: rsID and g. name).
 	label func(p int) string
+	// wholeContig: every record on the definition's contig is read, not only those within
+	// the span of its positions. DPYD has always done so, and its output must not change:
+	// a low-quality record carrying an ALT anywhere on chr1 is counted among DPYD's
+	// low-quality calls ("Low-quality call used", follow-up:confirmation), even outside
+	// DPYD (the annotator passes every chr1 record, so MUTYH's too). That is an accident
+	// of DPYD's first reader, kept here so DPYD's results stay identical; the named genes
+	// read only their span (TestReaderDPYDExceptions). Records outside the span test no
+	// position either way.
+	wholeContig bool
 	// detect: a record with no GT whose reads support an ALT (a tumour caller's record) is
 	// read as that allele detected on one strand, zygosity unknown (DPYD only: safety.go
 	// turns it into an Indeterminate result with the detection said; DESIGN.md clinical
@@ -203,7 +212,10 @@ func (r *reader) gather() {
 	first, last := ps[0], ps[len(ps)-1]
 	for si := range r.sites {
 		s := &r.sites[si]
-		if !sameChrom(s.Chrom, r.l.chrom) || max(s.End, s.Pos) < first.Pos || s.Pos > last.Pos+len(last.Ref) {
+		if !sameChrom(s.Chrom, r.l.chrom) {
+			continue
+		}
+		if !r.rules.wholeContig && (max(s.End, s.Pos) < first.Pos || s.Pos > last.Pos+len(last.Ref)) {
 			continue // a record outside the gene's span says nothing about it
 		}
 		called := 0

@@ -55,6 +55,16 @@ func TestReaderDPYDExceptions(t *testing.T) {
 		}
 	}
 
+	// A low-quality ALT call on chr1 far outside DPYD (MUTYH, chr1:45331556).
+	far := Site{Chrom: "chr1", Pos: 45331556, Ref: "C", End: 45331556, Alleles: []Allele{{Pos: 45331556, Ref: "C", Alt: "T"}}, GT: []int{0, 1}, DP: 5, GQ: 99}
+	lowQ := Options{MinDP: 20}
+	if r := newReader(&d.layout, []Site{far}, lowQ, rules(false, false)); len(r.lowCalls) != 0 {
+		t.Errorf("span only: low-quality calls %q from a record outside the gene", r.lowCalls)
+	}
+	if res := d.Call([]Site{far}, lowQ); !strings.Contains(res.Alert.Message, "Low-quality call used: record chr1:45331556 has depth 5 < 20") {
+		t.Errorf("DPYD no longer counts a low-quality chr1 call outside DPYD (readRules.wholeContig comment): %s", res.Alert.Message)
+	}
+
 	// A record at *2A whose ALT normalises onto the next base (chr1:97450059 G>A).
 	mnv := Site{Chrom: "chr1", Pos: star2A.Pos, Ref: "CG", End: star2A.Pos + 1, Alleles: []Allele{{Pos: next.Pos, Ref: "G", Alt: "A"}}, GT: []int{0, 1}, DP: -1, GQ: -1}
 	undocumented = nil

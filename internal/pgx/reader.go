@@ -55,8 +55,8 @@ const (
 	codeUndefined int8 = -2 // an allele the definition does not know that stops the call
 )
 
-// readRules are the per-gene exceptions of the reader. Each one is needed by one gene only;
-// its comment says why.
+// readRules are the per-gene exceptions of the reader, each taken by DPYD or by the
+// named-allele genes only; each comment says why.
 type readRules struct {
 	// gene prefixes the reader's warnings ("TPMT rs1142345 (...): ..."). DPYD leaves it
 	// empty: its warnings predate the other genes, are part of the DPYD report and alert
@@ -81,8 +81,9 @@ type readRules struct {
 	// onDetected is called for each definition allele a detect record shows at position p.
 	onDetected func(p int, s *Site)
 	// documentedFirst: a record whose ALT list holds the definition's allele beats another
-	// record at the position (DPYD's rankCPICAllele). The named genes instead merge split
-	// records (mergeSplit), so which one comes first does not matter there.
+	// record at the position (DPYD's rankCPICAllele: DPYD's positions have one CPIC allele,
+	// and this is how its reader has always chosen). For the named genes carrierFirst and
+	// mergeSplit decide between called records instead.
 	documentedFirst bool
 	// carrierFirst: a record whose genotype carries an ALT beats a reference call at the
 	// same position, so a split multi-allelic site (or a caller's second record for another

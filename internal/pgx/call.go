@@ -3,11 +3,7 @@ package pgx
 import (
 	"fmt"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
-
-	"github.com/precis-dx/precis/internal/variant"
 )
 
 // Missing-position policies (Options.Missing).
@@ -126,31 +122,24 @@ const (
 
 // genotype is the sample's genotype at one definition position.
 type genotype struct {
-	site   int     // index of the record used, -1 if none
-	rank   int     // how well that record fits (see gather)
-	gt     [2]int8 // per haplotype: -1 missing, 0 reference (or an allele CPIC does not define), 1 the CPIC allele
-	phased bool
-	ps     string
-	state  int
+	gt    [2]int8 // per haplotype: -1 missing, 0 reference (or an allele CPIC does not define), 1 the CPIC allele
+	state int     // phase: the reader's pick (reader.at)
 }
 
-// caller holds the state of one Call.
+// caller holds the state of one Call. The genotypes are read by the shared reader
+// (reader.go) with DPYD's rules (dpydRules); what follows is DPYD's own: the activity score,
+// HapB3 and the CPIC allele ranks.
 type caller struct {
+	*reader
 	d        *Definition
-	sites    []Site
-	opts     Options
 	g        []genotype
-	warnings []string
-	seen     map[string]bool
 	fromExon bool     // HapB3 inferred from the exonic tag SNP only
 	unknown  []string // undocumented alleles found at positions of decreased- or no-function alleles
 	mismatch bool     // intronic and exonic HapB3 SNPs disagree
 
-	lowQ      map[int]string // positions a low-quality reference record covered: why it could not test them
-	lowCalls  []string       // non-reference calls used although below the quality thresholds
-	noGT      []string       // CPIC alleles detected by reads in a record without GT
-	noGTNames []string       // their allele names
-	noGTReads []string       // their read support
+	noGT      []string // CPIC alleles detected by reads in a record without GT
+	noGTNames []string // their allele names
+	noGTReads []string // their read support
 }
 
 // Call calls DPYD for one sample from its records (any order; records on other contigs are
@@ -163,258 +152,84 @@ func (d *Definition) Call(sites []Site, opts Options) Result {
 	if d.named != nil {
 		return d.named.call(sites, opts)
 	}
-	c := &caller{d: d, sites: sites, opts: opts, g: make([]genotype, len(d.positions)), seen: map[string]bool{}, lowQ: map[int]string{}}
-	switch opts.Missing {
-	case "", MissingNoCall:
-		c.opts.Missing = MissingNoCall
-	case MissingReference:
-	default:
-		c.warn(fmt.Sprintf("unknown missing-position policy %q; %q used", opts.Missing, MissingNoCall))
-		c.opts.Missing = MissingNoCall
-	}
-	c.gather()
-	c.decode()
+	c := &caller{d: d, g: make([]genotype, len(d.positions))}
+	c.reader = newReader(&d.layout, sites, opts, readRules{
+		label:           d.label,
+		wholeContig:     true,
+		detect:          true,
+		onDetected:      c.detectedAt,
+		documentedFirst: true,
+		undocumented:    c.undocumented,
+	})
+	c.reader.decode(c.state)
 	return c.result()
 }
 
-func (c *caller) warn(msg string) {
-	if !c.seen[msg] {
-		c.seen[msg] = true
-		c.warnings = append(c.warnings, msg)
-	}
+// label names a position for people, e.g. "rs3918290 (c.1905+1G>A)".
+func (d *Definition) label(p int) string {
+	return d.positions[p].RSID + " (" + d.positions[p].CDNA + ")"
 }
 
 // label names a position for people, e.g. "rs3918290 (c.1905+1G>A)".
-func (c *caller) label(p int) string {
-	return c.d.positions[p].RSID + " (" + c.d.positions[p].CDNA + ")"
-}
+func (c *caller) label(p int) string { return c.d.label(p) }
 
-// isChr1 reports whether a contig name is chromosome 1 ("chr1" and "1" are the same contig).
-func isChr1(chrom string) bool {
-	return chrom == "chr1" || chrom == "1" || len(chrom) == 4 && chrom[3] == '1' && strings.EqualFold(chrom, "chr1")
-}
-
-// documented reports whether a normalised allele is the CPIC allele at position p.
-func (c *caller) documented(p int, a Allele) bool {
-	dp := &c.d.positions[p]
-	return a.Pos == dp.Pos && len(a.Ref) == len(dp.Ref) && len(a.Alt) == len(dp.Alt) &&
-		strings.EqualFold(a.Ref, dp.Ref) && strings.EqualFold(a.Alt, dp.Alt)
-}
-
-// lookup returns the definition position at 1-based pos, checking the span first so that
-// the many records outside DPYD cost no map access.
-func (c *caller) lookup(pos int) (int, bool) {
-	ps := c.d.positions
-	if pos < ps[0].Pos || pos > ps[len(ps)-1].Pos {
-		return 0, false
-	}
-	p, ok := c.d.index[pos]
-	return p, ok
-}
-
-// Ranks of the records that inform a position; a record with a called genotype adds
-// rankCalled, so a called record always beats a no-call.
-const (
-	rankRefBlock   = 1  // a gVCF reference block covering the position
-	rankAtPosition = 2  // a record at the position, or with an allele normalised onto it
-	rankCPICAllele = 3  // a record carrying the CPIC allele of the position
-	rankCalled     = 10 // added when the sample's genotype has at least one called allele
-)
-
-// gather picks, for each definition position, the record that tests it.
-func (c *caller) gather() {
-	for i := range c.g {
-		c.g[i].site = -1
-	}
-	for si := range c.sites {
-		s := &c.sites[si]
-		if !isChr1(s.Chrom) {
-			continue
-		}
-		called := 0
-		for _, a := range s.GT {
-			if a >= 0 {
-				called = rankCalled
-				break
-			}
-		}
-		if detected(s) {
-			called = rankCalled
-		}
-		if why := c.lowQuality(s); why != "" {
-			if !carriesAlt(s) && !detected(s) {
-				// Not tested: a reference call (or block) below the thresholds says nothing.
-				for _, p := range c.covered(s) {
-					if _, ok := c.lowQ[p]; !ok {
-						c.lowQ[p] = why
-					}
-				}
-				continue
-			}
-			c.lowCalls = append(c.lowCalls, why)
-		}
-		if s.RefBlock {
-			end := max(s.End, s.Pos)
-			first := sort.Search(len(c.d.positions), func(i int) bool { return c.d.positions[i].Pos >= s.Pos })
-			for p := first; p < len(c.d.positions) && c.d.positions[p].Pos <= end; p++ {
-				if c.d.positions[p].Pos+len(c.d.positions[p].Ref)-1 <= end {
-					c.offer(p, si, rankRefBlock+called)
-				}
-			}
-			continue
-		}
-		if p, ok := c.lookup(s.Pos); ok {
-			c.offer(p, si, rankAtPosition+called)
-		}
-		for _, a := range s.Alleles {
-			if p, ok := c.lookup(a.Pos); ok {
-				r := rankAtPosition
-				if c.documented(p, a) {
-					r = rankCPICAllele
-				}
-				c.offer(p, si, r+called)
-			}
-		}
-	}
-}
-
-// offer makes record si the one used at position p if it ranks higher than the current
-// one; when two called records compete, a warning names both.
-func (c *caller) offer(p, si, rank int) {
-	g := &c.g[p]
+// state decides the DPYD state of position p from the genotype the reader read there.
+func (c *caller) state(p int) {
+	g, pk := &c.g[p], &c.at[p]
+	g.gt = pk.hap
 	switch {
-	case g.site == si:
-		g.rank = max(g.rank, rank)
-		return
-	case g.site < 0:
-		g.site, g.rank = si, rank
-		return
-	}
-	if rank >= rankCalled && g.rank >= rankCalled && (carriesAlt(&c.sites[si]) || carriesAlt(&c.sites[g.site])) {
-		c.warn(fmt.Sprintf("%s: records at chr1:%d and chr1:%d both cover this position; the record carrying the CPIC allele (else the first) is used and alleles of the other are scored as reference", c.label(p), c.sites[g.site].Pos, c.sites[si].Pos))
-	}
-	if rank > g.rank {
-		g.site, g.rank = si, rank
+	case g.gt[0] >= 0 && g.gt[1] >= 0:
+		g.state = tested
+	case g.gt[0] >= 0 || g.gt[1] >= 0:
+		g.state = half
+		if pk.site >= 0 && detected(&c.sites[pk.site]) {
+			g.state = readsOnly // said by safety: detected, zygosity unknown
+			break
+		}
+		c.warn(fmt.Sprintf("%s: only one allele called (half-call); the called allele is used and the other is untested", c.label(p)))
+	case c.opts.Missing == MissingReference:
+		g.state, g.gt = assumed, [2]int8{0, 0}
+		if dp := &c.d.positions[p]; c.opts.InputRef[dp.Pos] != "" {
+			switch base := c.opts.InputRef[dp.Pos]; {
+			case strings.EqualFold(base, dp.Alt):
+				g.gt = [2]int8{1, 1}
+				c.warn(fmt.Sprintf("%s: not in the input; assumed to carry %s, the base of the input's genome build at chr1:%d (the GRCh38 REF is %s; missing policy %q)",
+					c.label(p), strings.ToUpper(base), dp.Pos, dp.Ref, MissingReference))
+			default:
+				g.state, g.gt = untested, [2]int8{-1, -1}
+				c.warn(fmt.Sprintf("%s: not in the input, and the input's genome build has %s at chr1:%d, neither the definition's REF %s nor its ALT %s; position untested",
+					c.label(p), strings.ToUpper(base), dp.Pos, dp.Ref, dp.Alt))
+			}
+		}
+	default:
+		g.state = untested
 	}
 }
 
-// carriesAlt reports whether the sample's genotype in s calls a non-reference allele.
-func carriesAlt(s *Site) bool {
-	for _, a := range s.GT {
-		if a > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// decode turns the chosen records into per-haplotype codes and position states.
-func (c *caller) decode() {
-	var filtered []string
-	for p := range c.g {
-		g := &c.g[p]
-		g.gt = [2]int8{-1, -1}
-		if g.site >= 0 {
-			s := &c.sites[g.site]
-			g.gt = c.alleles(p, s)
-			g.phased, g.ps = s.Phased, s.PhaseSet
-			if f := s.Filter; f != "" && f != "." && f != "PASS" && (g.gt[0] >= 0 || g.gt[1] >= 0) {
-				filtered = append(filtered, c.d.positions[p].RSID+" ("+f+")")
-			}
-		}
-		switch {
-		case g.gt[0] >= 0 && g.gt[1] >= 0:
-			g.state = tested
-		case g.gt[0] >= 0 || g.gt[1] >= 0:
-			g.state = half
-			if g.site >= 0 && detected(&c.sites[g.site]) {
-				g.state = readsOnly // said by safety: detected, zygosity unknown
-				break
-			}
-			c.warn(fmt.Sprintf("%s: only one allele called (half-call); the called allele is used and the other is untested", c.label(p)))
-		case c.opts.Missing == MissingReference:
-			g.state, g.gt = assumed, [2]int8{0, 0}
-			if dp := &c.d.positions[p]; c.opts.InputRef[dp.Pos] != "" {
-				switch base := c.opts.InputRef[dp.Pos]; {
-				case strings.EqualFold(base, dp.Alt):
-					g.gt = [2]int8{1, 1}
-					c.warn(fmt.Sprintf("%s: not in the input; assumed to carry %s, the base of the input's genome build at chr1:%d (the GRCh38 REF is %s; missing policy %q)",
-						c.label(p), strings.ToUpper(base), dp.Pos, dp.Ref, MissingReference))
-				default:
-					g.state, g.gt = untested, [2]int8{-1, -1}
-					c.warn(fmt.Sprintf("%s: not in the input, and the input's genome build has %s at chr1:%d, neither the definition's REF %s nor its ALT %s; position untested",
-						c.label(p), strings.ToUpper(base), dp.Pos, dp.Ref, dp.Alt))
-				}
-			}
-		default:
-			g.state = untested
-		}
-	}
-	if len(filtered) > 0 {
-		c.warn("genotypes used although the record FILTER is not PASS: " + strings.Join(filtered, ", "))
+// detectedAt records a CPIC allele seen in the reads of a record without GT at position p.
+func (c *caller) detectedAt(p int, s *Site) {
+	c.noGT = append(c.noGT, c.label(p))
+	c.noGTNames = append(c.noGTNames, c.d.lowName[p])
+	if s.Reads != "" {
+		c.noGTReads = append(c.noGTReads, c.d.positions[p].RSID+" "+s.Reads)
 	}
 }
 
-// alleles reads the sample's genotype at position p from record s.
-func (c *caller) alleles(p int, s *Site) [2]int8 {
-	out := [2]int8{-1, -1}
+// undocumented scores an allele the CPIC definition does not know at position p as
+// reference, as CPIC and PharmCAT do (PharmCAT NamedAlleleMatcher
+// TREAT_UNDOCUMENTED_VARIATIONS_AS_REFERENCE), and records it when it sits at the position of
+// a decreased- or no-function allele (safety.go raises the alert).
+func (c *caller) undocumented(p int, _ *Site, al Allele) int8 {
 	dp := &c.d.positions[p]
-	switch {
-	case len(s.GT) > 2:
-		c.warn(fmt.Sprintf("%s: genotype with %d alleles at chr1:%d is not diploid; position treated as untested", c.label(p), len(s.GT), s.Pos))
-		return out
-	case !s.RefBlock && s.Pos == dp.Pos && s.Ref != "" && !strings.EqualFold(s.Ref[:1], dp.Ref[:1]):
-		c.warn(fmt.Sprintf("%s: record REF %s at chr1:%d disagrees with the definition's %s; position treated as untested", c.label(p), s.Ref, s.Pos, dp.Ref))
-		return out
-	}
-	if detected(s) {
-		for _, a := range s.Detected {
-			if a >= 1 && a <= len(s.Alleles) && c.documented(p, s.Alleles[a-1]) {
-				out[0] = 1 // seen in the reads; the other allele is unknown
-				c.noGT = append(c.noGT, c.label(p))
-				c.noGTNames = append(c.noGTNames, c.d.lowName[p])
-				if s.Reads != "" {
-					c.noGTReads = append(c.noGTReads, c.d.positions[p].RSID+" "+s.Reads)
-				}
-			}
-		}
-		return out
-	}
-	for h, a := range s.GT {
-		switch {
-		case a < 0:
-			continue
-		case a == 0:
-			out[h] = 0
-			continue
-		case a > len(s.Alleles):
-			c.warn(fmt.Sprintf("%s: genotype allele %d at chr1:%d has no ALT; treated as missing", c.label(p), a, s.Pos))
-			continue
-		}
-		al := s.Alleles[a-1]
-		switch {
-		case c.documented(p, al):
-			out[h] = 1
-		case s.RefBlock || al.Pos <= 0 || !variant.IsACGT(strings.ToUpper(al.Ref)) || !variant.IsACGT(strings.ToUpper(al.Alt)):
-			c.warn(fmt.Sprintf("%s: the genotype calls a symbolic or unknown allele at chr1:%d; treated as missing", c.label(p), s.Pos))
-		default:
-			// CPIC/PharmCAT: a variation the definition does not document is scored as
-			// reference (PharmCAT NamedAlleleMatcher.TREAT_UNDOCUMENTED_VARIATIONS_AS_REFERENCE).
-			out[h] = 0
-			v := fmt.Sprintf("chr1:%d %s>%s", al.Pos, strings.ToUpper(al.Ref), strings.ToUpper(al.Alt))
-			c.warn(fmt.Sprintf("%s: allele %s is not in the CPIC DPYD definition (CPIC allele %s>%s); scored as reference, its function is unknown", c.label(p), v, dp.Ref, dp.Alt))
-			if dp.ActivityValue < float64(c.d.refHalf)/2 {
-				v += " at the " + c.d.lowName[p] + " position"
-				if !slices.Contains(c.unknown, v) {
-					c.unknown = append(c.unknown, v)
-				}
-			}
+	v := fmt.Sprintf("chr1:%d %s>%s", al.Pos, strings.ToUpper(al.Ref), strings.ToUpper(al.Alt))
+	c.warn(fmt.Sprintf("%s: allele %s is not in the CPIC DPYD definition (CPIC allele %s>%s); scored as reference, its function is unknown", c.label(p), v, dp.Ref, dp.Alt))
+	if dp.ActivityValue < float64(c.d.refHalf)/2 {
+		v += " at the " + c.d.lowName[p] + " position"
+		if !slices.Contains(c.unknown, v) {
+			c.unknown = append(c.unknown, v)
 		}
 	}
-	if len(s.GT) == 1 && out[0] >= 0 {
-		out[1] = -1 // haploid call: the second allele is missing
-	}
-	return out
+	return codeReference
 }
 
 // strandCall is one haplotype of a diplotype.
@@ -476,39 +291,6 @@ type call struct {
 	score     []string
 	alleles   []string
 	phased    bool
-}
-
-// phaseBlocks groups the heterozygous positions by what is known of their phase: phased
-// genotypes share a block per phase set, each unphased heterozygous genotype is its own
-// block. It returns the block of each position (-1 when homozygous or untested), the number
-// of blocks, and whether any phase information links two heterozygous positions.
-func (c *caller) phaseBlocks() ([]int, int, bool) {
-	block := make([]int, len(c.g))
-	ids := map[string]int{}
-	sizes := map[int]int{}
-	for p := range c.g {
-		g := &c.g[p]
-		block[p] = -1
-		if (g.gt[0] == 1) == (g.gt[1] == 1) {
-			continue
-		}
-		key := "#" + strconv.Itoa(p)
-		if g.phased {
-			key = "|" + g.ps
-		}
-		id, ok := ids[key]
-		if !ok {
-			id = len(ids)
-			ids[key] = id
-		}
-		block[p] = id
-		sizes[id]++
-	}
-	linked := false
-	for _, n := range sizes {
-		linked = linked || n > 1
-	}
-	return block, len(ids), linked
 }
 
 // callStrands calls a diplotype for every arrangement of the phase blocks (block 0 fixed)
@@ -678,7 +460,7 @@ func (c *caller) result() Result {
 		return r
 	}
 
-	block, nBlocks, linked := c.phaseBlocks()
+	block, nBlocks, linked := c.phaseBlocks(func(p int) bool { return (c.g[p].gt[0] == 1) != (c.g[p].gt[1] == 1) })
 	var k call
 	switch {
 	case nBlocks <= 1 || linked && nBlocks <= maxPhaseBlocks:

@@ -55,8 +55,7 @@ type namedAllele struct {
 // Definition is a loaded, validated DPYD allele definition. It is read-only after
 // LoadDefinition and safe for concurrent use.
 type Definition struct {
-	positions []Position
-	index     map[int]int    // Position.Pos -> index into positions
+	layout                   // positions, their alleles and index (Position.Pos -> index into positions)
 	single    []int          // per position: the single-position allele defined there, or -1
 	alleles   []namedAllele  // every named allele except Reference
 	byName    map[string]int // allele name -> index into alleles
@@ -74,20 +73,14 @@ type Definition struct {
 	named *matcher
 }
 
-// translationFile is the part of PharmCAT's DPYD_translation.json that is used.
+// translationFile is the part of a PharmCAT {GENE}_translation.json that is used, for every
+// gene.
 type translationFile struct {
-	Gene        string `json:"gene"`
-	Version     string `json:"version"`
-	Chromosome  string `json:"chromosome"`
-	GenomeBuild string `json:"genomeBuild"`
-	Variants    []struct {
-		Chromosome string   `json:"chromosome"`
-		Position   int      `json:"position"`
-		RSID       string   `json:"rsid"`
-		HGVS       string   `json:"chromosomeHgvsName"`
-		Ref        string   `json:"ref"`
-		Alts       []string `json:"alts"`
-	} `json:"variants"`
+	Gene         string               `json:"gene"`
+	Version      string               `json:"version"`
+	Chromosome   string               `json:"chromosome"`
+	GenomeBuild  string               `json:"genomeBuild"`
+	Variants     []translationVariant `json:"variants"`
 	NamedAlleles []struct {
 		Name      string    `json:"name"`
 		Alleles   []*string `json:"alleles"`
@@ -95,7 +88,28 @@ type translationFile struct {
 	} `json:"namedAlleles"`
 }
 
-// phenotypeFile is the part of PharmCAT's DPYD phenotype file (DPYD_phenotype.json) that is used.
+// translationVariant is one position of a translation file.
+type translationVariant struct {
+	Chromosome string   `json:"chromosome"`
+	Position   int      `json:"position"`
+	RSID       *string  `json:"rsid"` // null for a position without an rsID (NUDT15 chr13:48037749)
+	HGVS       string   `json:"chromosomeHgvsName"`
+	Ref        string   `json:"ref"`
+	Alts       []string `json:"alts"`
+}
+
+// rsid is the variant's rsID, "" when the file has none.
+func (v *translationVariant) rsid() string {
+	if v.RSID == nil {
+		return ""
+	}
+	return *v.RSID
+}
+
+// phenotypeFile is the part of a PharmCAT {GENE}_phenotype.json that is used, for every gene.
+// DPYD reads activity values and scores ("phenotype" of a diplotype row is its activity-score
+// phenotype); the named-allele genes read functions and the row's "generesult" by its
+// "diplotypekey" (PharmCAT's own lookup).
 type phenotypeFile struct {
 	Gene         string `json:"gene"`
 	Version      string `json:"version"`
@@ -105,9 +119,11 @@ type phenotypeFile struct {
 		FunctionValue string `json:"functionValue"`
 	} `json:"namedAlleles"`
 	Diplotypes []struct {
-		Diplotype     string `json:"diplotype"`
-		ActivityScore string `json:"activityScore"`
-		Phenotype     string `json:"phenotype"`
+		Diplotype     string         `json:"diplotype"`
+		ActivityScore string         `json:"activityScore"`
+		Phenotype     string         `json:"phenotype"`
+		GeneResult    string         `json:"generesult"`
+		Key           map[string]int `json:"diplotypekey"`
 	} `json:"diplotypes"`
 }
 
@@ -129,20 +145,21 @@ func LoadDefinition(translation, phenotype []byte) (*Definition, error) {
 	if err := decodeJSON("translation", translation, &head); err != nil {
 		return nil, err
 	}
-	if head.Gene != gene && slices.Contains(Genes, head.Gene) {
-		var nt namedTranslation
-		if err := decodeJSON(head.Gene+"_translation.json", translation, &nt); err != nil {
-			return nil, err
-		}
-		m, err := loadMatcher(translation, phenotype, &nt)
+	named := head.Gene != gene && slices.Contains(Genes, head.Gene)
+	name := "DPYD_translation.json"
+	if named {
+		name = head.Gene + "_translation.json"
+	}
+	var tf translationFile
+	if err := decodeJSON(name, translation, &tf); err != nil {
+		return nil, err
+	}
+	if named {
+		m, err := loadMatcher(phenotype, &tf)
 		if err != nil {
 			return nil, err
 		}
 		return &Definition{named: m, versions: m.versions}, nil
-	}
-	var tf translationFile
-	if err := decodeJSON("DPYD_translation.json", translation, &tf); err != nil {
-		return nil, err
 	}
 	var pf phenotypeFile
 	if err := decodeJSON("DPYD phenotype", phenotype, &pf); err != nil {
@@ -151,7 +168,7 @@ func LoadDefinition(translation, phenotype []byte) (*Definition, error) {
 	if tf.Gene != gene || pf.Gene != gene {
 		return nil, fmt.Errorf("%w: gene is %q (translation) and %q (phenotype), want %q", ErrDefinition, tf.Gene, pf.Gene, gene)
 	}
-	d := &Definition{index: map[int]int{}, byName: map[string]int{}, hapB3: -1, intronic: -1, exonPos: -1, intronPos: -1,
+	d := &Definition{layout: layout{chrom: tf.Chromosome, index: map[int]int{}}, byName: map[string]int{}, hapB3: -1, intronic: -1, exonPos: -1, intronPos: -1,
 		versions: [2]string{tf.Version, pf.Version}}
 	if err := d.loadPositions(&tf); err != nil {
 		return nil, err
@@ -206,7 +223,7 @@ func (d *Definition) loadPositions(tf *translationFile) error {
 		return fmt.Errorf("%w: no variants", ErrDefinition)
 	}
 	for i, v := range tf.Variants {
-		where := fmt.Sprintf("variant %d (%s)", i+1, v.RSID)
+		where := fmt.Sprintf("variant %d (%s)", i+1, v.rsid())
 		switch {
 		case v.Chromosome == "" || v.Chromosome != tf.Chromosome:
 			return fmt.Errorf("%w: %s: chromosome %q, definition is on %q", ErrDefinition, where, v.Chromosome, tf.Chromosome)
@@ -214,8 +231,8 @@ func (d *Definition) loadPositions(tf *translationFile) error {
 			return fmt.Errorf("%w: %s: position %d", ErrDefinition, where, v.Position)
 		case i > 0 && v.Position <= tf.Variants[i-1].Position:
 			return fmt.Errorf("%w: %s: position %d not after %d", ErrDefinition, where, v.Position, tf.Variants[i-1].Position)
-		case !strings.HasPrefix(v.RSID, "rs"):
-			return fmt.Errorf("%w: %s: rsid %q", ErrDefinition, where, v.RSID)
+		case !strings.HasPrefix(v.rsid(), "rs"):
+			return fmt.Errorf("%w: %s: rsid %q", ErrDefinition, where, v.rsid())
 		case len(v.Alts) != 1:
 			return fmt.Errorf("%w: %s: %d alternate alleles, the DPYD method needs one", ErrDefinition, where, len(v.Alts))
 		}
@@ -230,9 +247,11 @@ func (d *Definition) loadPositions(tf *translationFile) error {
 			return fmt.Errorf("%w: %s: %s is not trimmed (normalised form %s)", ErrDefinition, where, vv, n)
 		}
 		d.index[v.Position] = i
-		d.positions = append(d.positions, Position{Chrom: v.Chromosome, Pos: v.Position, RSID: v.RSID,
+		d.positions = append(d.positions, Position{Chrom: v.Chromosome, Pos: v.Position, RSID: v.rsid(),
 			Ref: v.Ref, Alt: v.Alts[0], GDNA: v.HGVS})
-		switch v.RSID {
+		d.alts = append(d.alts, v.Alts)
+		d.norm = append(d.norm, []Allele{{Pos: v.Position, Ref: v.Ref, Alt: v.Alts[0]}}) // already normalised: checked above
+		switch v.rsid() {
 		case hapB3ExonRSID:
 			d.exonPos = i
 		case hapB3IntronRSID:

@@ -3,6 +3,12 @@
 // loaded by LoadDefinition and called by (*Definition).Call; Genes lists the genes in report
 // order (DPYD, UGT1A1, TPMT, NUDT15).
 //
+// Every gene's genotypes are read by one reader (reader.go): for each definition position
+// it picks the record that tests it (quality thresholds, gVCF reference blocks, split
+// multi-allelic records, records without GT) and reads the sample's alleles through the
+// record's own ALT list in normalised form. The few ways the genes read differently are
+// readRules, each documented with the reason; what the alleles mean is each method's own.
+//
 // UGT1A1, TPMT and NUDT15 are called by PharmCAT's NamedAlleleMatcher method (named.go:
 // scoring, missing positions, unphased candidates, undocumented alleles) and a phenotype
 // table lookup; Result.Candidates lists every diplotype the genotypes allow, highest

@@ -85,57 +85,17 @@ type starAllele struct {
 
 // matcher is a loaded named-allele gene. Read-only after loading.
 type matcher struct {
-	gene      string
-	chrom     string
-	positions []Position
-	alts      [][]string // per position: the definition's VCF ALTs
-	norm      [][]Allele // per position: the ALTs normalised (trimmed) like the sites
-	index     map[int]int
-	alleles   []starAllele // alleles[0] is the reference allele
-	pheno     map[string]string
-	asRef     bool // undocumented alleles are set to reference
-	versions  [2]string
-}
-
-// namedTranslation is the part of a PharmCAT {GENE}_translation.json the matcher reads.
-type namedTranslation struct {
-	Gene        string `json:"gene"`
-	Version     string `json:"version"`
-	Chromosome  string `json:"chromosome"`
-	GenomeBuild string `json:"genomeBuild"`
-	Variants    []struct {
-		Chromosome string   `json:"chromosome"`
-		Position   int      `json:"position"`
-		RSID       *string  `json:"rsid"`
-		HGVS       string   `json:"chromosomeHgvsName"`
-		Ref        string   `json:"ref"`
-		Alts       []string `json:"alts"`
-	} `json:"variants"`
-	NamedAlleles []struct {
-		Name      string    `json:"name"`
-		Alleles   []*string `json:"alleles"`
-		Reference bool      `json:"reference"`
-	} `json:"namedAlleles"`
-}
-
-// namedPhenotype is the part of a PharmCAT phenotype file the matcher reads.
-type namedPhenotype struct {
-	Gene         string `json:"gene"`
-	Version      string `json:"version"`
-	NamedAlleles []struct {
-		Name          string `json:"name"`
-		FunctionValue string `json:"functionValue"`
-	} `json:"namedAlleles"`
-	Diplotypes []struct {
-		Diplotype string         `json:"diplotype"`
-		Key       map[string]int `json:"diplotypekey"`
-		Phenotype string         `json:"generesult"`
-	} `json:"diplotypes"`
+	gene     string
+	layout                // positions, their ALTs (as written and normalised like the sites), index
+	alleles  []starAllele // alleles[0] is the reference allele
+	pheno    map[string]string
+	asRef    bool // undocumented alleles are set to reference
+	versions [2]string
 }
 
 // loadMatcher parses and validates a named-allele gene's definition and phenotype table.
-func loadMatcher(translation, phenotype []byte, tf *namedTranslation) (*matcher, error) {
-	var pf namedPhenotype
+func loadMatcher(phenotype []byte, tf *translationFile) (*matcher, error) {
+	var pf phenotypeFile
 	if err := decodeJSON(tf.Gene+" phenotype", phenotype, &pf); err != nil {
 		return nil, err
 	}
@@ -145,16 +105,13 @@ func loadMatcher(translation, phenotype []byte, tf *namedTranslation) (*matcher,
 	if !strings.HasPrefix(tf.GenomeBuild, "GRCh38") {
 		return nil, fmt.Errorf("%w: %s: genome build %q, want GRCh38", ErrDefinition, tf.Gene, tf.GenomeBuild)
 	}
-	m := &matcher{gene: tf.Gene, chrom: tf.Chromosome, index: map[int]int{}, pheno: map[string]string{},
+	m := &matcher{gene: tf.Gene, layout: layout{chrom: tf.Chromosome, index: map[int]int{}}, pheno: map[string]string{},
 		asRef: undocumentedAsReference[tf.Gene], versions: [2]string{tf.Version, pf.Version}}
 	if len(tf.Variants) == 0 {
 		return nil, fmt.Errorf("%w: %s: no variants", ErrDefinition, tf.Gene)
 	}
 	for i, v := range tf.Variants {
-		rs := ""
-		if v.RSID != nil {
-			rs = *v.RSID
-		}
+		rs := v.rsid()
 		where := fmt.Sprintf("%s variant %d (%s:%d)", tf.Gene, i+1, v.Chromosome, v.Position)
 		switch {
 		case v.Chromosome != tf.Chromosome:
@@ -235,10 +192,10 @@ func loadMatcher(translation, phenotype []byte, tf *namedTranslation) (*matcher,
 				names = append(names, n)
 			}
 		}
-		if len(names) != 2 || d.Phenotype == "" {
-			return nil, fmt.Errorf("%w: %s phenotype row %q: key %v, phenotype %q", ErrDefinition, tf.Gene, d.Diplotype, d.Key, d.Phenotype)
+		if len(names) != 2 || d.GeneResult == "" {
+			return nil, fmt.Errorf("%w: %s phenotype row %q: key %v, phenotype %q", ErrDefinition, tf.Gene, d.Diplotype, d.Key, d.GeneResult)
 		}
-		m.pheno[pairKey(names[0], names[1])] = d.Phenotype
+		m.pheno[pairKey(names[0], names[1])] = d.GeneResult
 	}
 	for i := range m.positions {
 		p := &m.positions[i]

@@ -77,69 +77,6 @@ type Untested struct {
 	Reason string `json:"reason"`
 }
 
-// lowQuality says why record s cannot test a position (FORMAT DP or GQ below the thresholds),
-// or "" when it can. A site's missing value is not held against it (plain VCFs of GT only,
-// as PharmCAT's inputs are, test their positions); a gVCF reference block must show its
-// depth and GQ, since a block is only a claim that reads were there (package coverage reads
-// blocks the same way).
-func (c *caller) lowQuality(s *Site) string {
-	var why []string
-	for _, q := range []struct {
-		name, missing string
-		v, min        int
-	}{
-		{"depth", "no depth (DP or MIN_DP)", s.DP, c.opts.MinDP},
-		{"GQ", "no GQ", s.GQ, c.opts.MinGQ},
-	} {
-		switch {
-		case q.min <= 0:
-		case q.v >= 0 && q.v < q.min:
-			why = append(why, fmt.Sprintf("%s %d < %d", q.name, q.v, q.min))
-		case q.v < 0 && s.RefBlock:
-			why = append(why, q.missing)
-		}
-	}
-	if len(why) == 0 {
-		return ""
-	}
-	what := "record"
-	if s.RefBlock {
-		what = "gVCF reference block"
-	}
-	where := fmt.Sprintf("chr1:%d", s.Pos)
-	if s.RefBlock && s.End > s.Pos {
-		where += fmt.Sprintf("-%d", s.End)
-	}
-	return fmt.Sprintf("%s %s has %s", what, where, strings.Join(why, " and "))
-}
-
-// covered lists the definition positions record s speaks for.
-func (c *caller) covered(s *Site) []int {
-	var out []int
-	if s.RefBlock {
-		end := max(s.End, s.Pos)
-		for p := range c.d.positions {
-			if q := c.d.positions[p].Pos; q >= s.Pos && q <= end {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
-	if p, ok := c.lookup(s.Pos); ok {
-		out = append(out, p)
-	}
-	for _, a := range s.Alleles {
-		if p, ok := c.lookup(a.Pos); ok && !slices.Contains(out, p) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// detected reports whether s has no GT but its reads support an ALT (a tumour caller's
-// record): the variant is seen, its zygosity unknown.
-func detected(s *Site) bool { return s.GT == nil && len(s.Detected) > 0 }
-
 // complete reports whether every AMP Tier-1 position was tested (both alleles called at
 // adequate quality; assumed-reference positions are not tested).
 func (c *caller) complete() (bool, []string) {

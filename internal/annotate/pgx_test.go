@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/precis-dx/precis/internal/guideline"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/precis-dx/precis/internal/guideline"
 	"github.com/precis-dx/precis/internal/oracle"
 	"github.com/precis-dx/precis/internal/pgx"
+	"github.com/precis-dx/precis/internal/report"
 	"github.com/precis-dx/precis/internal/testfile"
 )
 
@@ -163,4 +164,53 @@ func BenchmarkPGx100Samples(b *testing.B) {
 	ns := float64(b.Elapsed().Nanoseconds()) / float64(samples)
 	b.ReportMetric(ns, "ns/sample")
 	b.ReportMetric(1e9/ns, "samples/s")
+}
+
+// TestPlannedDrugs: the planned drugs are recorded, put their genes' results first and decide
+// which results raise an alert; every ordered gene is still reported, and the text report
+// says which results raise none (issue 17). Real PharmCAT input: UGT1A1 *28/*37.
+func TestPlannedDrugs(t *testing.T) {
+	file := filepath.Join(oracle.Dir(t), "pgx", "pharmcat", "tests", "UGT1A1", "s28s37.vcf")
+	for _, tc := range []struct {
+		planned      []string
+		recorded     []string
+		order, raise []string
+	}{
+		{[]string{"FOLFIRI"}, []string{"folfiri"}, []string{"DPYD", "UGT1A1", "TPMT", "NUDT15"}, []string{"DPYD", "UGT1A1"}},
+		{[]string{"6-MP"}, []string{"mercaptopurine"}, []string{"TPMT", "NUDT15", "DPYD", "UGT1A1"}, []string{"TPMT", "NUDT15"}},
+		{nil, nil, []string{"DPYD", "UGT1A1", "TPMT", "NUDT15"}, []string{"DPYD", "UGT1A1", "TPMT", "NUDT15"}},
+	} {
+		rep := mustAnnotate(t, file, fixed(Options{Panels: []string{"dpyd", "ugt1a1", "tpmt", "nudt15"}, PlannedDrugs: tc.planned}))
+		if !slices.Equal(rep.Input.PlannedDrugs, tc.recorded) {
+			t.Errorf("planned %q: input.planned_drugs %q, want %q", tc.planned, rep.Input.PlannedDrugs, tc.recorded)
+		}
+		var order, raise []string
+		for _, p := range rep.Samples[0].PGx {
+			order = append(order, p.Gene)
+			if guideline.Raises(p, rep.Input.PlannedDrugs) {
+				raise = append(raise, p.Gene)
+			}
+			if p.Gene == "UGT1A1" {
+				if p.Diplotype != "*28/*37" || p.Phenotype != "Poor Metabolizer" || !slices.Contains(p.Tags, "treatment:irinotecan-reduce-start-dose") {
+					t.Errorf("planned %q: UGT1A1 %s %s tags %v", tc.planned, p.Diplotype, p.Phenotype, p.Tags)
+				}
+				if len(p.Recommendations) == 0 || p.Recommendations[0].Drug != "irinotecan" {
+					t.Errorf("planned %q: UGT1A1 recommendations %+v, want irinotecan first", tc.planned, p.Recommendations)
+				}
+			}
+		}
+		if !slices.Equal(order, tc.order) || !slices.Equal(raise, tc.raise) {
+			t.Errorf("planned %q: order %v raising %v; want %v raising %v", tc.planned, order, raise, tc.order, tc.raise)
+		}
+		var text strings.Builder
+		if err := report.WriteText(&text, rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range rep.Samples[0].PGx {
+			alert := strings.Contains(text.String(), p.Gene+" DOSE ALERT [")
+			if raised := slices.Contains(tc.raise, p.Gene); alert != raised {
+				t.Errorf("planned %q: text shows %s as a dose alert: %v, want %v", tc.planned, p.Gene, alert, raised)
+			}
+		}
+	}
 }

@@ -216,12 +216,12 @@ func (q *Queue) UpdateSample(ctx context.Context, lab, runID, sampleID string, f
 		}
 	}
 	key := sampleKey(lab, runID, sampleID)
-	for range maxUpdateAttempts {
+	return q.compareAndSet(ctx, key, func() ([]byte, uint64, bool, error) {
 		rctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
 		s, rev, found, err := q.getSample(rctx, key)
 		cancel()
 		if err != nil {
-			return err
+			return nil, 0, false, err
 		}
 		if !found {
 			s = recorded
@@ -230,12 +230,26 @@ func (q *Queue) UpdateSample(ctx context.Context, lab, runID, sampleID string, f
 		s.Updated = time.Now().UTC()
 		b, err := json.Marshal(s)
 		if err != nil {
-			return fmt.Errorf("queue: marshal %s: %w", key, err)
+			return nil, 0, false, fmt.Errorf("queue: marshal %s: %w", key, err)
+		}
+		return b, rev, found, nil
+	})
+}
+
+// compareAndSet writes the value next builds for key: an Update on the revision next read,
+// or a Create when next found no value (the write then fails if one appeared meanwhile). A
+// conflict calls next again, up to maxUpdateAttempts times; next's own error ends it.
+func (q *Queue) compareAndSet(ctx context.Context, key string, next func() (value []byte, rev uint64, exists bool, err error)) error {
+	for range maxUpdateAttempts {
+		b, rev, exists, err := next()
+		if err != nil {
+			return err
 		}
 		uctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
-		if found {
+		if exists {
 			_, err = q.kv.Update(uctx, key, b, rev)
 		} else {
+			// Create succeeds only when the key has no value (never written, or deleted).
 			_, err = q.kv.Create(uctx, key, b)
 		}
 		cancel()
@@ -273,40 +287,23 @@ func (q *Queue) updateRun(ctx context.Context, lab, runID string, create bool, f
 		}
 	}
 	key := runKey(lab, runID)
-	for range maxUpdateAttempts {
+	return q.compareAndSet(ctx, key, func() ([]byte, uint64, bool, error) {
 		rs, rev, err := q.getRun(ctx, key)
 		exists := err == nil
 		switch {
 		case errors.Is(err, ErrNotFound) && create:
 			rs, rev = pipeline.RunState{}, 0
 		case err != nil:
-			return err
+			return nil, 0, false, err
 		}
 		f(&rs, exists)
 		rs.Lab, rs.RunID, rs.Updated = lab, runID, time.Now().UTC()
 		b, err := json.Marshal(rs)
 		if err != nil {
-			return fmt.Errorf("queue: marshal run %s: %w", key, err)
+			return nil, 0, false, fmt.Errorf("queue: marshal run %s: %w", key, err)
 		}
-		uctx, cancel := opCtx(ctx, q.cfg.OpTimeout)
-		if exists {
-			_, err = q.kv.Update(uctx, key, b, rev)
-		} else {
-			// Create succeeds only when the key has no value (never written, or deleted).
-			_, err = q.kv.Create(uctx, key, b)
-		}
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyExists) {
-			return Kinded(fmt.Errorf("queue: update %s: %w", key, err))
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("%w: %s after %d attempts", ErrConflict, key, maxUpdateAttempts)
+		return b, rev, exists, nil
+	})
 }
 
 // ListRuns returns the runs of one lab (every lab when lab is ""), ordered

@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -64,11 +63,7 @@ func (q *Queue) Alerts(ctx context.Context, labs []string, all bool, since time.
 			if !keep(m.Subject()) {
 				return Alert{}, false
 			}
-			var a pipeline.PGxAlert
-			if pipeline.Decode(m.Data(), &a) != nil {
-				return Alert{}, false
-			}
-			return Alert{Seq: meta.Sequence.Stream, Time: meta.Timestamp.UTC(), PGxAlert: a}, true
+			return decodeAlert(m, meta)
 		})
 	if err != nil {
 		return nil, Kinded(err)
@@ -78,46 +73,23 @@ func (q *Queue) Alerts(ctx context.Context, labs []string, all bool, since time.
 
 // WatchAlerts delivers the PGx alerts of the labs (every lab's when all) published from now
 // on, until ctx ends; the channel is closed then. A reader that falls 64 alerts behind loses
-// the oldest of them rather than stall the connection; it can read them back with Alerts.
+// the newest of them rather than stall the connection; it can read them back with Alerts.
 func (q *Queue) WatchAlerts(ctx context.Context, labs []string, all bool) (<-chan Alert, error) {
 	subs, err := alertSubjects(labs, all)
 	if err != nil {
 		return nil, err
 	}
-	ch := make(chan Alert, 64)
-	if subs == nil {
-		go func() { <-ctx.Done(); close(ch) }()
-		return ch, nil
-	}
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy}
-	keep := OrderedFilter(&cfg, subs)
-	cons, err := q.js.OrderedConsumer(ctx, StreamEvents, cfg)
-	if err != nil {
-		return nil, Kinded(fmt.Errorf("queue: watch alerts: %w", err))
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		meta, err := m.Metadata()
-		if err != nil || !keep(m.Subject()) {
-			return
-		}
-		var a pipeline.PGxAlert
-		if pipeline.Decode(m.Data(), &a) != nil {
-			return
-		}
-		select {
-		case ch <- Alert{Seq: meta.Sequence.Stream, Time: meta.Timestamp.UTC(), PGxAlert: a}:
-		default:
-			q.log.Warn("queue: alert watcher behind; alert dropped from its live feed", "seq", meta.Sequence.Stream)
-		}
+	return WatchStream(ctx, q.js, StreamEvents, subs, "queue: watch alerts", decodeAlert, func(seq uint64) {
+		q.log.Warn("queue: alert watcher behind; alert dropped from its live feed", "seq", seq)
 	})
-	if err != nil {
-		return nil, Kinded(fmt.Errorf("queue: watch alerts: %w", err))
+}
+
+// decodeAlert reads a stored PGx alert; ok is false for one that does not decode (it was
+// validated when published).
+func decodeAlert(m jetstream.Msg, meta *jetstream.MsgMetadata) (Alert, bool) {
+	var a pipeline.PGxAlert
+	if pipeline.Decode(m.Data(), &a) != nil {
+		return Alert{}, false
 	}
-	go func() {
-		<-ctx.Done()
-		cc.Stop()
-		<-cc.Closed()
-		close(ch)
-	}()
-	return ch, nil
+	return Alert{Seq: meta.Sequence.Stream, Time: meta.Timestamp.UTC(), PGxAlert: a}, true
 }

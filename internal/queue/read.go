@@ -69,3 +69,51 @@ func ReadStream[T any](ctx context.Context, js jetstream.JetStream, stream strin
 	}
 	return out, nil
 }
+
+// WatchStream delivers the messages of stream on subjects (NATS wildcards allowed; several are
+// read through one filter subject, see Filter) published from now on, as decode takes them
+// (ok false skips a message), until ctx ends; the channel is closed then. A reader that falls
+// 64 messages behind loses the newest of them rather than stall the connection, and dropped
+// (when not nil) is told their stream sequence; ReadStream reads them back. No subjects: a
+// channel that only closes. It serves the live feeds of PRECIS_EVENTS (alerts).
+func WatchStream[T any](ctx context.Context, js jetstream.JetStream, stream string, subjects []string, op string,
+	decode func(jetstream.Msg, *jetstream.MsgMetadata) (T, bool), dropped func(seq uint64)) (<-chan T, error) {
+	ch := make(chan T, 64)
+	if len(subjects) == 0 {
+		go func() { <-ctx.Done(); close(ch) }()
+		return ch, nil
+	}
+	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy}
+	keep := OrderedFilter(&cfg, subjects)
+	cons, err := js.OrderedConsumer(ctx, stream, cfg)
+	if err != nil {
+		return nil, Kinded(fmt.Errorf("%s: %w", op, err))
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		meta, err := m.Metadata()
+		if err != nil || !keep(m.Subject()) {
+			return
+		}
+		v, ok := decode(m, meta)
+		if !ok {
+			return
+		}
+		select {
+		case ch <- v:
+		default:
+			if dropped != nil {
+				dropped(meta.Sequence.Stream)
+			}
+		}
+	})
+	if err != nil {
+		return nil, Kinded(fmt.Errorf("%s: %w", op, err))
+	}
+	go func() {
+		<-ctx.Done()
+		cc.Stop()
+		<-cc.Closed()
+		close(ch)
+	}()
+	return ch, nil
+}

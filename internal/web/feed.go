@@ -92,39 +92,6 @@ func (f QueueFeed) WatchAlertEvents(ctx context.Context, labs []string, all bool
 	if err != nil {
 		return nil, err
 	}
-	ch := make(chan AlertEvent, 64)
-	if subs == nil {
-		go func() { <-ctx.Done(); close(ch) }()
-		return ch, nil
-	}
-	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverNewPolicy}
-	keep := queue.OrderedFilter(&cfg, subs)
-	cons, err := f.Queue.JetStream().OrderedConsumer(ctx, queue.StreamEvents, cfg)
-	if err != nil {
-		return nil, queue.Kinded(fmt.Errorf("web: watch alerts: %w", err))
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		meta, err := m.Metadata()
-		if err != nil || !keep(m.Subject()) {
-			return
-		}
-		ev, ok := feedEvent(m, meta)
-		if !ok {
-			return
-		}
-		select {
-		case ch <- ev:
-		default: // behind: dropped from the live feed, read back on reconnect
-		}
-	})
-	if err != nil {
-		return nil, queue.Kinded(fmt.Errorf("web: watch alerts: %w", err))
-	}
-	go func() {
-		<-ctx.Done()
-		cc.Stop()
-		<-cc.Closed()
-		close(ch)
-	}()
-	return ch, nil
+	// Behind: dropped from the live feed, read back with AlertEvents on reconnect.
+	return queue.WatchStream(ctx, f.Queue.JetStream(), queue.StreamEvents, subs, "web: watch alerts", feedEvent, nil)
 }
